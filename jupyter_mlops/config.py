@@ -1,0 +1,134 @@
+"""Where the store lives and how capture behaves.
+
+Precedence: environment variables (``MLOPS_*``) over ``[tool.jupyter-mlops]``
+in the project's ``pyproject.toml`` over defaults. The project root is the
+nearest parent folder holding ``.mlops/``, ``pyproject.toml`` or ``.git``,
+else the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_mlops.errors import MlopsUsageError
+
+_MARKERS = (".mlops", "pyproject.toml", ".git")
+
+# Keys accepted in [tool.jupyter-mlops]; the env var is MLOPS_<KEY upper>.
+CONFIG_KEYS: dict[str, str] = {
+    "store_uri": "SQLAlchemy URL of the store (default: sqlite:///<root>/.mlops/mlops.db)",
+    "artifacts_uri": "fsspec URL of the artifact store (default: <root>/.mlops/objects)",
+    "autolog": "capture scikit-learn, pandas and matplotlib in tracked cells (default: true)",
+    "stale_after": "seconds without a heartbeat before a running run counts as killed (default: 60)",
+    "flush_interval": "seconds between background flushes of buffered metrics (default: 1.0)",
+    "experiment": "default experiment name for runs started outside a notebook",
+}
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Return the project root for ``start`` (default: the working directory)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in _MARKERS):
+            return folder
+    return here
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings for one project."""
+
+    root: Path
+    store_uri: str
+    artifacts_uri: str
+    autolog: bool = True
+    stale_after: float = 60.0
+    flush_interval: float = 1.0
+    experiment: str = "Default"
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def mlops_dir(self) -> Path:
+        return self.root / ".mlops"
+
+
+def _read_pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise MlopsUsageError(f"Cannot read {path}: {exc}. Fix the TOML syntax.") from exc
+    section = data.get("tool", {}).get("jupyter-mlops", {})
+    if not isinstance(section, dict):
+        raise MlopsUsageError(f"[tool.jupyter-mlops] in {path} must be a table.")
+    unknown = sorted(set(section) - set(CONFIG_KEYS))
+    if unknown:
+        raise MlopsUsageError(
+            f"Unknown key {unknown[0]!r} in [tool.jupyter-mlops] of {path}; "
+            f"valid keys: {', '.join(sorted(CONFIG_KEYS))}."
+        )
+    return section
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise MlopsUsageError(f"{key} must be true or false, not {value!r}.")
+
+
+def _as_float(key: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise MlopsUsageError(f"{key} must be a number, not {value!r}.") from None
+    if number <= 0:
+        raise MlopsUsageError(f"{key} must be positive, not {value!r}.")
+    return number
+
+
+def load_config(start: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Resolve the configuration for the project containing ``start``."""
+    env = os.environ if environ is None else environ
+    root = find_root(start)
+    file_values = _read_pyproject(root)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key in CONFIG_KEYS:
+        env_key = f"MLOPS_{key.upper()}"
+        if env_key in env and env[env_key] != "":
+            values[key] = env[env_key]
+            sources[key] = f"env {env_key}"
+        elif key in file_values:
+            values[key] = file_values[key]
+            sources[key] = f"{root / 'pyproject.toml'} [tool.jupyter-mlops]"
+        else:
+            sources[key] = "default"
+    store_uri = str(values.get("store_uri") or f"sqlite:///{root / '.mlops' / 'mlops.db'}")
+    artifacts_uri = str(values.get("artifacts_uri") or (root / ".mlops" / "objects"))
+    return Config(
+        root=root,
+        store_uri=store_uri,
+        artifacts_uri=artifacts_uri,
+        autolog=_as_bool("autolog", values.get("autolog", True)),
+        stale_after=_as_float("stale_after", values.get("stale_after", 60.0)),
+        flush_interval=_as_float("flush_interval", values.get("flush_interval", 1.0)),
+        experiment=str(values.get("experiment", "Default")),
+        sources=sources,
+    )
+
+
+def python_version() -> str:
+    return sys.version.split()[0]

@@ -1,0 +1,68 @@
+"""Errors raised by jupyter_mlops.
+
+Two channels: :class:`MlopsUsageError` is a user's mistake (one line, no
+traceback: ``UsageError`` in a magic, exit code 2 on the command line, HTTP
+400); everything else derives from :class:`MlopsError`. Every error keeps its
+structured fields through pickling because errors cross process boundaries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MlopsError(Exception):
+    """Root of every error raised by jupyter_mlops."""
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, self.fields))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _rebuild(cls: type[MlopsError], message: str, fields: dict[str, Any]) -> MlopsError:
+    err = cls.__new__(cls)
+    MlopsError.__init__(err, message, **fields)
+    return err
+
+
+class MlopsUsageError(MlopsError, ValueError):
+    """A user's mistake: bad arguments, bad names, bad expressions."""
+
+
+class NotFoundError(MlopsUsageError, LookupError):
+    """A run, artifact, dataset or model that does not exist."""
+
+
+class ConflictError(MlopsError):
+    """Two writers raced for the same thing; the loser gets this."""
+
+
+class FilterSyntaxError(MlopsUsageError):
+    """A filter or gate expression that does not parse; ``position`` is 0-based."""
+
+    def __init__(self, message: str, *, expression: str = "", position: int = 0) -> None:
+        super().__init__(message, expression=expression, position=position)
+
+
+class ArtifactIntegrityError(MlopsError):
+    """A stored object whose content no longer matches its digest."""
+
+    def __init__(self, message: str, *, digest: str) -> None:
+        super().__init__(message, digest=digest)
+
+
+class UntrustedArtifactError(MlopsUsageError):
+    """A model artifact that can run arbitrary code on load and was not trusted."""
+
+
+class StoreError(MlopsError):
+    """The store could not be opened or written."""

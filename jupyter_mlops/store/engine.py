@@ -1,0 +1,89 @@
+"""Engines: SQLite tuned for several writers, and schema migration on open."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+
+from jupyter_mlops.errors import MlopsUsageError, StoreError
+from jupyter_mlops.store.migrations import HEAD_REVISION
+
+_MIGRATION_LOCK = threading.Lock()
+BUSY_TIMEOUT_S = 60.0
+
+
+def make_engine(uri: str) -> Engine:
+    """Create an engine for ``uri``; SQLite gets WAL, a busy timeout and explicit locking."""
+    try:
+        url = make_url(uri)
+    except ArgumentError as exc:
+        raise MlopsUsageError(
+            f"Invalid store URI {uri!r}: {exc}. Use e.g. sqlite:///path/mlops.db."
+        ) from exc
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, future=True)
+    database = url.database or ""
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        future=True,
+    )
+    _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event own transaction start, so writers can
+        # take the lock up front (BEGIN IMMEDIATE): a deferred transaction that
+        # upgrades to a writer gets SQLITE_BUSY without waiting on the timeout.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("mlops_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except (OperationalError, ProgrammingError):
+        return None
+    return None if row is None else str(row[0])
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision (a no-op when it already is)."""
+    if current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    with _MIGRATION_LOCK:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        try:
+            with engine.connect().execution_options(mlops_write=True) as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+        except OperationalError as exc:
+            raise StoreError(f"Cannot migrate the store at {engine.url!r}: {exc.orig}") from exc

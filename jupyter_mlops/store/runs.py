@@ -1,0 +1,337 @@
+"""Reading and writing runs and everything hanging off them."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.core import Store
+from jupyter_mlops.store.records import (
+    ArtifactRecord,
+    CellRecord,
+    InputRecord,
+    MetricPoint,
+    ModelRecord,
+    RunRecord,
+    loads_json,
+)
+
+TERMINAL = ("finished", "failed", "killed")
+HOST = socket.gethostname()
+
+
+def get_or_create_experiment(conn: Connection, name: str) -> int:
+    """Return the id of experiment ``name``, creating it if needed."""
+    row = conn.execute(select(t.experiments.c.id).where(t.experiments.c.name == name)).first()
+    if row is not None:
+        return int(row[0])
+    result = conn.execute(insert(t.experiments).values(name=name, created_at=time.time()))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def insert_run(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(t.runs).values(**values))
+
+
+def set_status(
+    conn: Connection, run_id: str, status: str, *, end_time: float | None, error: str | None
+) -> None:
+    conn.execute(
+        update(t.runs)
+        .where(t.runs.c.id == run_id)
+        .values(status=status, end_time=end_time, error=error, heartbeat=time.time())
+    )
+
+
+def write_batch(
+    store: Store,
+    conn: Connection,
+    run_id: str,
+    *,
+    params: dict[str, str],
+    tags: dict[str, str],
+    metrics: list[tuple[str, int, float, float]],
+) -> None:
+    """Write buffered params, tags and metric points of one run in one transaction."""
+    store.insert_or_update(
+        conn,
+        t.params,
+        [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()],
+        ["run_id", "key"],
+        ["value"],
+    )
+    store.insert_or_update(
+        conn,
+        t.tags,
+        [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
+        ["run_id", "key"],
+        ["value"],
+    )
+    if not metrics:
+        return
+    rows = [
+        {
+            "run_id": run_id,
+            "key": key,
+            "step": step,
+            "value": None if math.isnan(value) else value,
+            "is_nan": math.isnan(value),
+            "timestamp": ts,
+        }
+        for key, step, value, ts in metrics
+    ]
+    conn.execute(insert(t.metrics), rows)
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        prev = latest.get(row["key"])
+        if prev is None or (row["step"], row["timestamp"]) >= (prev["step"], prev["timestamp"]):
+            latest[row["key"]] = row
+    store.insert_or_update(
+        conn,
+        t.latest_metrics,
+        list(latest.values()),
+        ["run_id", "key"],
+        ["value", "is_nan", "step", "timestamp"],
+        where=lambda table, new: or_(
+            table.c.step < new.step,
+            and_(table.c.step == new.step, table.c.timestamp <= new.timestamp),
+        ),
+    )
+
+
+def heartbeat(conn: Connection, run_ids: Iterable[str]) -> None:
+    ids = list(run_ids)
+    if ids:
+        conn.execute(
+            update(t.runs)
+            .where(t.runs.c.id.in_(ids), t.runs.c.status == "running")
+            .values(heartbeat=time.time())
+        )
+
+
+def resolve_run_id(conn: Connection, ref: str) -> str:
+    """Resolve a full id, a unique id prefix (4+ characters) or a unique run name."""
+    ref = (ref or "").strip()
+    if not ref:
+        raise MlopsUsageError("Give a run id, short id or name.")
+    row = conn.execute(select(t.runs.c.id).where(t.runs.c.id == ref)).first()
+    if row is not None:
+        return str(row[0])
+    matches: list[str] = []
+    if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref.lower()):
+        pattern = ref.lower().replace("%", "").replace("_", "") + "%"
+        matches = [
+            str(r[0])
+            for r in conn.execute(select(t.runs.c.id).where(t.runs.c.id.like(pattern)).limit(3))
+        ]
+    if not matches:
+        matches = [
+            str(r[0])
+            for r in conn.execute(
+                select(t.runs.c.id)
+                .where(t.runs.c.name == ref)
+                .order_by(t.runs.c.start_time.desc())
+                .limit(1)
+            )
+        ]
+    if not matches:
+        raise NotFoundError(
+            f"No run {ref!r}: use a run id, a short id of 4+ characters or a run name "
+            "(`jupyter-mlops runs` lists them).",
+            ref=ref,
+        )
+    if len(matches) > 1:
+        raise MlopsUsageError(f"Run id prefix {ref!r} is ambiguous; give more characters.")
+    return matches[0]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale_runs(store: Store, *, force: bool = False) -> list[str]:
+    """Mark runs whose process died (same host) or whose heartbeat stopped as ``killed``."""
+    now = time.time()
+    if not force and now - store._reaped_at < 2.0:
+        return []
+    store._reaped_at = now
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.runs.c.id, t.runs.c.host, t.runs.c.pid, t.runs.c.heartbeat).where(
+                t.runs.c.status == "running"
+            )
+        ).all()
+    dead = [
+        (run_id, beat)
+        for run_id, host, pid, beat in rows
+        if (host == HOST and pid is not None and not _pid_alive(int(pid)))
+        or beat < now - store.stale_after
+    ]
+    if not dead:
+        return []
+    with store.write() as conn:
+        for run_id, beat in dead:
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == run_id, t.runs.c.status == "running")
+                .values(
+                    status="killed",
+                    end_time=beat,
+                    error="The process running this run stopped without ending it "
+                    "(killed kernel or process); last heartbeat kept as the end time.",
+                )
+            )
+    return [run_id for run_id, _ in dead]
+
+
+def load_run(store: Store, ref: str) -> RunRecord:
+    """Read one run and everything attached to it."""
+    reap_stale_runs(store)
+    with store.read() as conn:
+        run_id = resolve_run_id(conn, ref)
+        row = conn.execute(
+            select(t.runs, t.experiments.c.name.label("experiment"))
+            .join(t.experiments, t.experiments.c.id == t.runs.c.experiment_id)
+            .where(t.runs.c.id == run_id)
+        ).one()
+        params = {
+            str(k): str(v)
+            for k, v in conn.execute(
+                select(t.params.c.key, t.params.c.value).where(t.params.c.run_id == run_id)
+            )
+        }
+        tags = {
+            str(k): str(v)
+            for k, v in conn.execute(
+                select(t.tags.c.key, t.tags.c.value).where(t.tags.c.run_id == run_id)
+            )
+        }
+        metrics = {
+            str(k): (math.nan if nan else float(v))
+            for k, v, nan in conn.execute(
+                select(
+                    t.latest_metrics.c.key, t.latest_metrics.c.value, t.latest_metrics.c.is_nan
+                ).where(t.latest_metrics.c.run_id == run_id)
+            )
+        }
+        artifacts = [
+            ArtifactRecord(r.path, r.digest, int(r.size), r.media_type, r.kind)
+            for r in conn.execute(
+                select(t.artifacts).where(t.artifacts.c.run_id == run_id).order_by(t.artifacts.c.path)
+            )
+        ]
+        models = [
+            ModelRecord(
+                r.name,
+                r.digest,
+                int(r.size),
+                r.flavor,
+                r.format,
+                r.class_name,
+                json.loads(r.signature) if r.signature else None,
+            )
+            for r in conn.execute(
+                select(t.logged_models)
+                .where(t.logged_models.c.run_id == run_id)
+                .order_by(t.logged_models.c.id)
+            )
+        ]
+        inputs = [
+            InputRecord(r.role, r.kind, r.source, r.digest, r.size, loads_json(r.info))
+            for r in conn.execute(
+                select(t.run_inputs)
+                .where(t.run_inputs.c.run_id == run_id)
+                .order_by(t.run_inputs.c.id)
+            )
+        ]
+        cells = [
+            CellRecord(
+                r.seq, r.execution_count, r.source, r.started, r.duration, r.status, r.error
+            )
+            for r in conn.execute(
+                select(t.run_cells).where(t.run_cells.c.run_id == run_id).order_by(t.run_cells.c.seq)
+            )
+        ]
+    return RunRecord(
+        id=row.id,
+        name=row.name,
+        experiment=row.experiment,
+        status=row.status,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        heartbeat=row.heartbeat,
+        user=row.user_name,
+        host=row.host,
+        pid=row.pid,
+        parent_id=row.parent_id,
+        notebook_path=row.notebook_path,
+        notebook_digest=row.notebook_digest,
+        git_commit=row.git_commit,
+        git_branch=row.git_branch,
+        git_dirty=row.git_dirty,
+        environment=loads_json(row.environment),
+        error=row.error,
+        params=params,
+        metrics=metrics,
+        tags=tags,
+        artifacts=artifacts,
+        models=models,
+        inputs=inputs,
+        cells=cells,
+    )
+
+
+def metric_history(store: Store, ref: str, key: str) -> list[MetricPoint]:
+    """Every logged point of one metric of one run, by step then time."""
+    with store.read() as conn:
+        run_id = resolve_run_id(conn, ref)
+        rows = conn.execute(
+            select(t.metrics.c.step, t.metrics.c.value, t.metrics.c.is_nan, t.metrics.c.timestamp)
+            .where(t.metrics.c.run_id == run_id, t.metrics.c.key == key)
+            .order_by(t.metrics.c.step, t.metrics.c.timestamp, t.metrics.c.id)
+        ).all()
+    return [
+        MetricPoint(int(step), math.nan if nan else float(value), float(ts))
+        for step, value, nan, ts in rows
+    ]
+
+
+def count_runs_by_status(store: Store) -> dict[str, int]:
+    with store.read() as conn:
+        return {
+            str(status): int(n)
+            for status, n in conn.execute(
+                select(t.runs.c.status, func.count()).group_by(t.runs.c.status)
+            )
+        }
+
+
+def delete_run(store: Store, run_id: str) -> None:
+    with store.write() as conn:
+        for table in (
+            t.params,
+            t.tags,
+            t.metrics,
+            t.latest_metrics,
+            t.artifacts,
+            t.logged_models,
+            t.run_inputs,
+            t.run_cells,
+        ):
+            conn.execute(delete(table).where(table.c.run_id == run_id))
+        conn.execute(delete(t.runs).where(t.runs.c.id == run_id))

@@ -1,0 +1,1 @@
+"""Tracking: runs, their records, and automatic capture in notebook cells."""

@@ -1,0 +1,185 @@
+"""The module-level tracking API: start_run, active_run, get_run, search_runs."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from jupyter_mlops.artifacts.cas import hash_file
+from jupyter_mlops.config import load_config
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.names import readable_name
+from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.store.records import MetricPoint, RunRecord
+from jupyter_mlops.tracking.environment import notebook_path, user_name
+from jupyter_mlops.tracking.run import Run
+
+_stack: list[Run] = []
+_stack_lock = threading.Lock()
+
+
+def _push(run: Run) -> None:
+    with _stack_lock:
+        _stack.append(run)
+
+
+def _pop(run: Run) -> None:
+    with _stack_lock:
+        if run in _stack:
+            _stack.remove(run)
+
+
+def active_run() -> Run | None:
+    """The innermost run in progress in this process, or None."""
+    with _stack_lock:
+        return _stack[-1] if _stack else None
+
+
+def start_run(
+    name: str | None = None,
+    *,
+    experiment: str | None = None,
+    tags: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    parent: Run | str | None = None,
+    notebook: str | None = None,
+    store: Store | None = None,
+) -> Run:
+    """Start a run; use it as ``with mlops.start_run(...) as run:``.
+
+    Args:
+        name: A readable name; a fresh one like ``brisk-otter-42`` when omitted.
+        experiment: The experiment; defaults to the notebook's name, else the config default.
+        tags: Tags to set at once.
+        params: Params to log at once.
+        parent: The parent run (or its id) for nested runs such as pipeline steps.
+        notebook: The notebook this run comes from, when known.
+        store: The store to write to (default: the project's store).
+
+    Returns:
+        The run, registered as the active run until it ends.
+    """
+    config = load_config()
+    store = store or current_store()
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise MlopsUsageError(f"A run name must be a non-empty string, not {name!r}.")
+    nb = notebook or notebook_path()
+    if experiment is None:
+        experiment = Path(nb).stem if nb else config.experiment
+    if not experiment.strip():
+        raise MlopsUsageError("An experiment name must not be empty.")
+    nb_digest = None
+    if nb and Path(nb).is_file():
+        nb_digest = hash_file(nb)
+    parent_id = parent.id if isinstance(parent, Run) else parent
+    if parent_id is None:
+        outer = active_run()
+        parent_id = outer.id if outer is not None else None
+    run = Run.create(
+        store,
+        name=name or readable_name(),
+        experiment=experiment,
+        root=config.root,
+        user=user_name(),
+        host=socket.gethostname(),
+        parent_id=parent_id,
+        notebook_path=nb,
+        notebook_digest=nb_digest,
+        flush_interval=config.flush_interval,
+    )
+    if tags:
+        run.set_tags(tags)
+    if params:
+        run.log_params(params)
+    _push(run)
+    return run
+
+
+def end_run(status: str = "finished") -> None:
+    """End the active run, if any."""
+    run = active_run()
+    if run is not None:
+        run.end(status)
+        _pop(run)
+
+
+def _require_run() -> Run:
+    run = active_run()
+    if run is None:
+        raise MlopsUsageError(
+            "No active run: start one with `with mlops.start_run():` or `%mlops track`."
+        )
+    return run
+
+
+def log_param(key: str, value: Any) -> None:
+    """Log a param into the active run."""
+    _require_run().log_param(key, value)
+
+
+def log_params(params: dict[str, Any]) -> None:
+    """Log params into the active run."""
+    _require_run().log_params(params)
+
+
+def log_metric(key: str, value: Any, step: int | None = None) -> int:
+    """Log a metric point into the active run."""
+    return _require_run().log_metric(key, value, step)
+
+
+def log_metrics(metrics: dict[str, Any], step: int | None = None) -> None:
+    """Log several metrics into the active run."""
+    _require_run().log_metrics(metrics, step)
+
+
+def set_tag(key: str, value: Any) -> None:
+    """Set a tag on the active run."""
+    _require_run().set_tag(key, value)
+
+
+def log_artifact(source: Any, name: str | None = None) -> None:
+    """Log a file, folder or bytes into the active run."""
+    _require_run().log_artifact(source, name)
+
+
+def log_model(model: Any, name: str = "model") -> None:
+    """Log a model into the active run."""
+    _require_run().log_model(model, name)
+
+
+def get_run(ref: str, *, store: Store | None = None) -> RunRecord:
+    """Read a run by id, short id (4+ characters) or name."""
+    return q.load_run(store or current_store(), ref)
+
+
+def get_metric_history(ref: str, key: str, *, store: Store | None = None) -> list[MetricPoint]:
+    """Every point of one metric of a run."""
+    return q.metric_history(store or current_store(), ref, key)
+
+
+def search_runs(
+    filter: str | None = None,
+    *,
+    experiments: list[str] | None = None,
+    order_by: list[str] | None = None,
+    limit: int | None = 1000,
+    offset: int = 0,
+    store: Store | None = None,
+) -> pd.DataFrame:
+    """Find runs with a filter such as ``"metrics.auc > 0.9 and params.C = '0.5'"``.
+
+    Returns:
+        One row per run with ``params.*``, ``metrics.*`` (latest value) and ``tags.*`` columns.
+    """
+    from jupyter_mlops.store import search
+
+    store = store or current_store()
+    q.reap_stale_runs(store)
+    return search.search_runs(
+        store, filter, experiments=experiments, order_by=order_by, limit=limit, offset=offset
+    )

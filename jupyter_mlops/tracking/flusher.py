@@ -1,0 +1,56 @@
+"""One background thread per process that flushes buffered points and beats hearts."""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jupyter_mlops.tracking.run import Run
+
+HEARTBEAT_EVERY_S = 5.0
+
+
+class Flusher:
+    """Flushes every active run at most ``interval`` seconds after a point is logged."""
+
+    def __init__(self) -> None:
+        self._runs: weakref.WeakSet[Run] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, run: Run) -> None:
+        with self._lock:
+            self._runs.add(run)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="mlops-flusher", daemon=True
+                )
+                self._thread.start()
+
+    def discard(self, run: Run) -> None:
+        with self._lock:
+            self._runs.discard(run)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                runs = list(self._runs)
+            interval = min((r.flush_interval for r in runs), default=1.0)
+            self._wake.wait(interval)
+            self._wake.clear()
+            now = time.time()
+            for run in runs:
+                try:
+                    if run.has_pending():
+                        run.flush()
+                    elif now - run.last_heartbeat >= HEARTBEAT_EVERY_S:
+                        run.beat()
+                except Exception:  # noqa: BLE001 - a flush error surfaces on the next explicit flush
+                    run.note_background_error()
+
+
+FLUSHER = Flusher()
