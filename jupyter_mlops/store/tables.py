@@ -170,3 +170,149 @@ run_inputs = Table(
     Index("ix_run_inputs_run", "run_id"),
     Index("ix_run_inputs_digest", "digest"),
 )
+
+# -- datasets (revision 0002) -------------------------------------------------
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text),
+    Column("created_at", Double, nullable=False),
+)
+
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, ForeignKey("datasets.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("source_path", Text),
+    Column("schema", Text),
+    Column("row_count", BigInteger),
+    Column("profile", Text),
+    Column("description", Text),
+    Column("run_id", String(32)),
+    Column("created_by", String(255)),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("dataset_id", "version"),
+    Index("ix_dataset_versions_digest", "digest"),
+)
+
+dataset_version_tags = Table(
+    "dataset_version_tags",
+    metadata,
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# DVC-style state cache: (host, path) -> digest while size, mtime_ns and inode are unchanged.
+file_state = Table(
+    "file_state",
+    metadata,
+    Column("host", String(255), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("inode", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("checked_at", Double, nullable=False),
+)
+
+run_dataset_links = Table(
+    "run_dataset_links",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role", String(32), primary_key=True),
+    Column("direction", String(8), nullable=False),  # "input" or "output"
+    Column("created_at", Double, nullable=False),
+    Index("ix_run_dataset_links_version", "version_id"),
+)
+
+# -- model registry (revision 0002) -------------------------------------------
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text),
+    Column("created_at", Double, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("registered_models.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("run_id", String(32)),
+    Column("digest", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("flavor", String(32), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("class_name", String(255), nullable=False),
+    Column("signature", Text),
+    Column("card", Text, nullable=False),
+    Column("description", Text),
+    Column("created_by", String(255)),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("model_id", "version"),
+    Index("ix_model_versions_run", "run_id"),
+    Index("ix_model_versions_digest", "digest"),
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column(
+        "version_id", Integer, ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# One row per (model, stage): the version holding it. Updated with a compare-and-set on
+# version_id so two simultaneous promotions cannot both win.
+model_stages = Table(
+    "model_stages",
+    metadata,
+    Column("model_id", Integer, ForeignKey("registered_models.id"), primary_key=True),
+    Column("stage", String(64), primary_key=True),
+    Column("version_id", Integer, ForeignKey("model_versions.id"), nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+promotion_events = Table(
+    "promotion_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("registered_models.id"), nullable=False),
+    Column("stage", String(64), nullable=False),
+    Column("from_version", Integer),
+    Column("to_version", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),  # promoted / refused / conflict
+    Column("checks", Text, nullable=False),
+    Column("reason", Text),
+    Column("user_name", String(255)),
+    Column("host", String(255)),
+    Column("created_at", Double, nullable=False),
+    Index("ix_promotion_events_model_stage", "model_id", "stage"),
+)
