@@ -1,0 +1,47 @@
+# jupyter_mlops — developer and demo entry points.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint format typecheck bench clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the examples end to end on the embedded store, then print the runs.
+demo: $(STAMP)
+	$(BIN)/python -m jupyter_mlops.demo
+
+## Lint, type-check and run the whole test suite.
+test: lint typecheck
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check jupyter_mlops tests benchmarks
+	$(BIN)/ruff format --check jupyter_mlops tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix jupyter_mlops tests benchmarks
+	$(BIN)/ruff format jupyter_mlops tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Benchmarks print ratios against anchors measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_hashing.py
+	$(BIN)/python benchmarks/bench_tracking.py
+	$(BIN)/python benchmarks/bench_capture.py
+	$(BIN)/python benchmarks/bench_magics.py
+
+clean:
+	rm -rf $(VENV) .mlops example_notebooks/output .mypy_cache .ruff_cache .pytest_cache
