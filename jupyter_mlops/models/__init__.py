@@ -1,0 +1,48 @@
+"""The model registry: versions with model cards, stages behind gates, audited promotions.
+
+``import jupyter_mlops as mlops`` then ``mlops.models.register(run, "churn")``,
+``mlops.models.promote("churn", 3, to="production", checks=["metrics.roc_auc >= 0.85"])``,
+``mlops.models.load("models:/churn@production")``.
+"""
+
+from jupyter_mlops.gates import GateRefused, GateResult
+from jupyter_mlops.models.loading import affected_model_versions, load
+from jupyter_mlops.models.promotion import DEFAULT_STAGES, events, history, promote, rollback
+from jupyter_mlops.models.records import ModelVersion, PromotionEvent
+from jupyter_mlops.models.registry import (
+    delete_tag,
+    get,
+    list_models,
+    list_versions,
+    register,
+    set_tag,
+)
+from jupyter_mlops.models.uri import ModelURI, parse_model_uri
+from jupyter_mlops.models.validation import ValidationResult
+
+#: ``mlops.models.list()`` reads as the registry's listing.
+list = list_models
+
+__all__ = [
+    "DEFAULT_STAGES",
+    "GateRefused",
+    "GateResult",
+    "ModelURI",
+    "ModelVersion",
+    "PromotionEvent",
+    "ValidationResult",
+    "affected_model_versions",
+    "delete_tag",
+    "events",
+    "get",
+    "history",
+    "list",
+    "list_models",
+    "list_versions",
+    "load",
+    "parse_model_uri",
+    "promote",
+    "register",
+    "rollback",
+    "set_tag",
+]

@@ -1,0 +1,77 @@
+"""Loading a registered model, verified against its digest; which versions an object backs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from jupyter_mlops.errors import ArtifactIntegrityError, NotFoundError
+from jupyter_mlops.models import _db
+from jupyter_mlops.models.uri import parse_model_uri
+from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.tracking.models_io import deserialize_model
+
+
+def load(uri: str, *, trusted: bool = False, store: Store | None = None) -> Any:
+    """Load the model a URI names, after checking its artifact against its digest.
+
+    Args:
+        uri: ``models:/NAME/VERSION``, ``models:/NAME@STAGE`` or ``models:/NAME`` (latest).
+        trusted: allow formats that can run code on load (pickle; skops with foreign types).
+        store: the store (default: the project's store).
+
+    Returns:
+        The deserialized model (a scikit-learn estimator for skops artifacts).
+
+    Raises:
+        MlopsUsageError: a malformed URI.
+        NotFoundError: an unknown model, version or stage, or an artifact missing from storage.
+        ArtifactIntegrityError: the stored artifact no longer matches its digest.
+        UntrustedArtifactError: a pickle (or foreign skops types) loaded without ``trusted``.
+    """
+    ref = parse_model_uri(uri)
+    store = store or current_store()
+    with store.read() as conn:
+        row = _db.resolve(conn, ref)
+    label = f"models:/{ref.name}/{row.version}"
+    try:
+        data = store.objects.read_bytes(row.digest)
+    except ArtifactIntegrityError as exc:
+        raise ArtifactIntegrityError(
+            f"Cannot load {label}: its artifact {row.digest} is corrupt (the stored bytes no "
+            "longer match the digest). Run `jupyter-mlops verify` to list what is affected.",
+            digest=row.digest,
+        ) from exc
+    except NotFoundError as exc:
+        raise NotFoundError(
+            f"Cannot load {label}: its artifact {row.digest} is missing from the artifact "
+            "store. Run `jupyter-mlops verify` to list what is affected.",
+            digest=row.digest,
+            model=ref.name,
+            version=int(row.version),
+        ) from exc
+    return deserialize_model(data, row.format, trusted=trusted)
+
+
+def affected_model_versions(store: Store, digests: Iterable[str]) -> list[str]:
+    """The model versions whose artifact is one of ``digests``, as sorted ``models:/`` URIs.
+
+    Used by ``jupyter-mlops verify`` to report what a missing or corrupt object breaks.
+    """
+    wanted = sorted(set(digests))
+    found: set[tuple[str, int]] = set()
+    mv, rm = t.model_versions, t.registered_models
+    with store.read() as conn:
+        # Chunked IN lists stay under SQLite's bound-parameter limit.
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            for name, version in conn.execute(
+                select(rm.c.name, mv.c.version)
+                .join(rm, rm.c.id == mv.c.model_id)
+                .where(mv.c.digest.in_(chunk))
+            ):
+                found.add((str(name), int(version)))
+    return [f"models:/{name}/{version}" for name, version in sorted(found)]

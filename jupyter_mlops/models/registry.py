@@ -1,0 +1,318 @@
+"""Registering model versions and reading the registry."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
+from jupyter_mlops.models import _db
+from jupyter_mlops.models.card import build_card
+from jupyter_mlops.models.records import ModelVersion
+from jupyter_mlops.models.uri import ModelURI, check_name, check_version, parse_model_uri
+from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.records import ModelRecord, RunRecord
+from jupyter_mlops.tracking.environment import user_name
+from jupyter_mlops.tracking.run import Run, check_key
+
+_REGISTER_ATTEMPTS = 5
+
+
+def _run_ref(
+    source: Any, *, model: str | None, input_example: Any, store: Store
+) -> tuple[str, str | None]:
+    """The run to register from, and the logged model name when this call logged it."""
+    if isinstance(source, Run):
+        source.flush()
+        return source.id, None
+    if isinstance(source, RunRecord):
+        return source.id, None
+    if isinstance(source, str):
+        with store.read() as conn:
+            return q.resolve_run_id(conn, source), None
+    if source is None or isinstance(source, int | float | bytes | dict | list | tuple):
+        raise MlopsUsageError(
+            f"register() takes a run (Run, run record, id or name) or a fitted estimator, "
+            f"not {type(source).__name__}."
+        )
+    from jupyter_mlops.tracking import fluent
+
+    logged_name = model or "model"
+    active = fluent.active_run()
+    if active is not None and active.store is store and not active.ended:
+        active.log_model(source, logged_name, input_example=input_example)
+        active.flush()
+        return active.id, logged_name
+    with fluent.start_run(store=store, tags={"mlops.source": "models.register"}) as run:
+        run.log_model(source, logged_name, input_example=input_example)
+    return run.id, logged_name
+
+
+def _pick_model(run: RunRecord, model: str | None) -> ModelRecord:
+    if not run.models:
+        raise MlopsUsageError(
+            f"Run {run.label} logged no model: log one with run.log_model(estimator), "
+            "or pass the fitted estimator to register()."
+        )
+    names = [m.name for m in run.models]
+    if model is None:
+        if len(run.models) > 1:
+            raise MlopsUsageError(
+                f"Run {run.label} logged {len(names)} models ({', '.join(names)}); "
+                "choose one with model='NAME'."
+            )
+        return run.models[0]
+    for logged in run.models:
+        if logged.name == model:
+            return logged
+    raise NotFoundError(
+        f"Run {run.label} logged no model {model!r}; it logged: {', '.join(names)}.",
+        model=model,
+    )
+
+
+def register(
+    run_or_estimator: Any,
+    name: str,
+    *,
+    model: str | None = None,
+    description: str | None = None,
+    tags: dict[str, Any] | None = None,
+    input_example: Any = None,
+    store: Store | None = None,
+) -> ModelVersion:
+    """Register a run's logged model (or a fitted estimator) as the next version of ``name``.
+
+    Args:
+        run_or_estimator: a Run, a run record, a run id / short id / name, or a fitted
+            estimator (logged first into the active run, else into a new run).
+        name: the registered model's name (created on first registration).
+        model: which logged model of the run, when it logged several.
+        description: free text stored with the version.
+        tags: tags to set on the new version.
+        input_example: for an estimator, a sample input to record the signature from.
+        store: the store (default: the project's store).
+
+    Returns:
+        The new version, with its model card.
+
+    Raises:
+        MlopsUsageError: a bad name, a run without a model, or several models and no ``model``.
+        NotFoundError: an unknown run or logged model, or a model object missing from storage.
+    """
+    store = store or current_store()
+    check_name(name)
+    for key in tags or {}:
+        check_key("tag", key)
+    run_id, logged_name = _run_ref(
+        run_or_estimator, model=model, input_example=input_example, store=store
+    )
+    record = q.load_run(store, run_id)
+    logged = _pick_model(record, model if logged_name is None else logged_name)
+    if not store.objects.exists(logged.digest):
+        raise NotFoundError(
+            f"The model {logged.name!r} of run {record.label} points at object {logged.digest}, "
+            "which is missing from the artifact store; run `jupyter-mlops verify`.",
+            digest=logged.digest,
+        )
+    user = user_name()
+    for attempt in range(_REGISTER_ATTEMPTS):
+        try:
+            with store.write() as conn:
+                mid = _get_or_create_model(conn, name)
+                latest = conn.execute(
+                    select(func.max(t.model_versions.c.version)).where(
+                        t.model_versions.c.model_id == mid
+                    )
+                ).scalar()
+                version = int(latest or 0) + 1
+                card = build_card(conn, record, logged, name=name, version=version, user=user)
+                result = conn.execute(
+                    insert(t.model_versions).values(
+                        model_id=mid,
+                        version=version,
+                        run_id=record.id,
+                        digest=logged.digest,
+                        size=logged.size,
+                        flavor=logged.flavor,
+                        format=logged.format,
+                        class_name=logged.class_name,
+                        signature=json.dumps(logged.signature) if logged.signature else None,
+                        card=json.dumps(card, default=str),
+                        description=description,
+                        created_by=user,
+                        created_at=time.time(),
+                    )
+                )
+                version_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+                if tags:
+                    conn.execute(
+                        insert(t.model_version_tags),
+                        [
+                            {"version_id": version_id, "key": k, "value": str(v)}
+                            for k, v in tags.items()
+                        ],
+                    )
+            break
+        except IntegrityError as exc:
+            # Another writer took the same version number (PostgreSQL); take the next one.
+            if attempt == _REGISTER_ATTEMPTS - 1:
+                raise ConflictError(
+                    f"Could not register a new version of {name!r}: other registrations "
+                    "kept taking the next version number; try again.",
+                    model=name,
+                ) from exc
+    return get(name, version, store=store)
+
+
+def _get_or_create_model(conn: Any, name: str) -> int:
+    row = conn.execute(
+        select(t.registered_models.c.id).where(t.registered_models.c.name == name)
+    ).first()
+    if row is not None:
+        return int(row[0])
+    result = conn.execute(insert(t.registered_models).values(name=name, created_at=time.time()))
+    return int(result.inserted_primary_key[0])
+
+
+def _as_uri(name_or_uri: str, version: int | str | None) -> ModelURI:
+    if isinstance(name_or_uri, str) and name_or_uri.startswith("models:/"):
+        if version is not None:
+            raise MlopsUsageError("Give either a models:/ URI or a name and a version, not both.")
+        return parse_model_uri(name_or_uri)
+    check_name(name_or_uri)
+    if version is None or version == "latest":
+        return ModelURI(name_or_uri)
+    return ModelURI(name_or_uri, version=check_version(version))
+
+
+def get(name: str, version: int | str | None = None, *, store: Store | None = None) -> ModelVersion:
+    """Read one model version: by name and version (latest when omitted) or by models:/ URI.
+
+    Raises:
+        NotFoundError: an unknown model, version or unheld stage.
+        MlopsUsageError: a malformed name, version or URI.
+    """
+    ref = _as_uri(name, version)
+    store = store or current_store()
+    with store.read() as conn:
+        row = _db.resolve(conn, ref)
+        return _db.to_model_version(conn, ref.name, row)
+
+
+def list_models(*, store: Store | None = None) -> pd.DataFrame:
+    """One row per registered model: versions, latest version, stages held, dates."""
+    store = store or current_store()
+    rm, mv, ms = t.registered_models, t.model_versions, t.model_stages
+    with store.read() as conn:
+        models = conn.execute(
+            select(
+                rm.c.id,
+                rm.c.name,
+                rm.c.description,
+                rm.c.created_at,
+                func.count(mv.c.id).label("n"),
+                func.max(mv.c.version).label("latest"),
+                func.max(mv.c.created_at).label("updated"),
+            )
+            .join(mv, mv.c.model_id == rm.c.id, isouter=True)
+            .group_by(rm.c.id, rm.c.name, rm.c.description, rm.c.created_at)
+            .order_by(rm.c.name)
+        ).all()
+        stages: dict[int, list[str]] = {}
+        for mid, stage, version in conn.execute(
+            select(ms.c.model_id, ms.c.stage, mv.c.version)
+            .join(mv, mv.c.id == ms.c.version_id)
+            .order_by(ms.c.model_id, ms.c.stage)
+        ):
+            stages.setdefault(int(mid), []).append(f"{stage}=v{version}")
+    return pd.DataFrame(
+        {
+            "name": [r.name for r in models],
+            "versions": [int(r.n) for r in models],
+            "latest_version": pd.array(
+                [None if r.latest is None else int(r.latest) for r in models], dtype="Int64"
+            ),
+            "stages": [", ".join(stages.get(int(r.id), [])) for r in models],
+            "description": [r.description for r in models],
+            "created_at": pd.to_datetime([r.created_at for r in models], unit="s", utc=True),
+            "updated_at": pd.to_datetime(
+                [r.updated if r.updated is not None else r.created_at for r in models],
+                unit="s",
+                utc=True,
+            ),
+        }
+    )
+
+
+def list_versions(name: str, *, store: Store | None = None) -> pd.DataFrame:
+    """One row per version of model ``name``, newest first, with stages and card metrics."""
+    check_name(name)
+    store = store or current_store()
+    mv = t.model_versions
+    with store.read() as conn:
+        mid = _db.model_id(conn, name)
+        rows = conn.execute(
+            select(mv).where(mv.c.model_id == mid).order_by(mv.c.version.desc())
+        ).all()
+        held: dict[int, list[str]] = {}
+        for stage, (version_id, _) in _db.stage_holders(conn, mid).items():
+            held.setdefault(version_id, []).append(stage)
+    cards = [json.loads(r.card) if r.card else {} for r in rows]
+    metric_keys = sorted({k for c in cards for k in (c.get("metrics") or {})})
+    data: dict[str, Any] = {
+        "version": [int(r.version) for r in rows],
+        "uri": [f"models:/{name}/{r.version}" for r in rows],
+        "stages": [", ".join(held.get(int(r.id), [])) for r in rows],
+        "run_id": [r.run_id for r in rows],
+        "class_name": [r.class_name for r in rows],
+        "format": [r.format for r in rows],
+        "digest": [r.digest for r in rows],
+        "created_by": [r.created_by for r in rows],
+        "created_at": pd.to_datetime([r.created_at for r in rows], unit="s", utc=True),
+    }
+    for key in metric_keys:
+        data[f"metrics.{key}"] = [
+            float("nan") if (c.get("metrics") or {}).get(key) is None else c["metrics"][key]
+            for c in cards
+        ]
+    return pd.DataFrame(data)
+
+
+def set_tag(
+    name: str, version: int | str, key: str, value: Any, *, store: Store | None = None
+) -> None:
+    """Set a tag on a model version (``tags.KEY`` in promotion checks)."""
+    check_key("tag", key)
+    ref = _as_uri(name, version)
+    store = store or current_store()
+    with store.write() as conn:
+        row = _db.resolve(conn, ref)
+        store.insert_or_update(
+            conn,
+            t.model_version_tags,
+            [{"version_id": int(row.id), "key": key, "value": str(value)}],
+            ["version_id", "key"],
+            ["value"],
+        )
+
+
+def delete_tag(name: str, version: int | str, key: str, *, store: Store | None = None) -> None:
+    """Remove a tag from a model version (no error when it was not set)."""
+    ref = _as_uri(name, version)
+    store = store or current_store()
+    with store.write() as conn:
+        row = _db.resolve(conn, ref)
+        conn.execute(
+            delete(t.model_version_tags).where(
+                t.model_version_tags.c.version_id == int(row.id),
+                t.model_version_tags.c.key == key,
+            )
+        )
