@@ -1,0 +1,220 @@
+"""Tracking state of one IPython shell: the line-form run and the cell being executed.
+
+Line form (``%mlops track``): ``pre_run_cell`` switches capture on for the run, ``post_run_cell``
+switches it off and records the cell. A failing cell is recorded as ``failed`` and the run goes
+on; ``%mlops stop`` (or kernel shutdown) ends the run ``finished``. Capture is always switched
+off in ``post_run_cell``, whatever the cell did.
+"""
+
+from __future__ import annotations
+
+import atexit
+import time
+import traceback
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
+
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking.run import Run
+
+_HERE = str(Path(__file__).parent)
+
+
+@dataclass
+class CellInfo:
+    """The cell IPython is executing now."""
+
+    source: str
+    execution_count: int | None
+    started: float
+    clock: float
+
+
+class Session:
+    """What ``%mlops`` keeps between cells for one shell."""
+
+    def __init__(self, shell: InteractiveShell) -> None:
+        self.shell = shell
+        self.line_run: Run | None = None
+        self.line_autolog = True
+        self.line_cells = 0
+        self.last_run_id: str | None = None
+        #: The run of the ``%%mlops track`` cell executing now.
+        self.cell_run: Run | None = None
+        #: An exception from the user's code in a tracked cell, re-raised untranslated.
+        self.cell_exception: BaseException | None = None
+        self.cell: CellInfo | None = None
+        self._capture: AbstractContextManager[Any] | None = None
+        self._captured_run: Run | None = None
+
+    @property
+    def capturing(self) -> bool:
+        """Whether capture is switched on now (only ever during a cell)."""
+        return self._capture is not None
+
+    def refuse_in_tracked_cell(self, verb: str, why: str) -> None:
+        """Raise when ``%mlops VERB`` runs inside a ``%%mlops track`` cell.
+
+        Raises:
+            MlopsUsageError: inside a tracked cell.
+        """
+        if self.cell_run is not None:
+            raise MlopsUsageError(f"%mlops {verb} cannot run inside a %%mlops track cell: {why}.")
+
+    # -- IPython events ------------------------------------------------------
+    def register(self) -> None:
+        self.shell.events.register("pre_run_cell", self.pre_run_cell)
+        self.shell.events.register("post_run_cell", self.post_run_cell)
+
+    def unregister(self) -> None:
+        self.close()
+        for event, callback in (
+            ("pre_run_cell", self.pre_run_cell),
+            ("post_run_cell", self.post_run_cell),
+        ):
+            if callback in self.shell.events.callbacks[event]:
+                self.shell.events.unregister(event, callback)
+
+    def pre_run_cell(self, info: ExecutionInfo) -> None:
+        count = self.shell.execution_count
+        # IPython has already counted a cell that goes into history.
+        self.cell = CellInfo(
+            source=info.raw_cell or "",
+            execution_count=count - 1 if info.store_history else count,
+            started=time.time(),
+            clock=time.perf_counter(),
+        )
+        run = self.line_run
+        if run is not None and run.ended:  # ended through the Python API
+            self._forget_line_run()
+        elif run is not None:
+            self.begin_capture(run, autolog=self.line_autolog)
+
+    def post_run_cell(self, result: ExecutionResult | None) -> None:
+        run = self._captured_run
+        if run is None:
+            self.cell = None
+            return
+        error = None if result is None else result.error_before_exec or result.error_in_exec
+        self.end_capture(run, error)
+        self.cell = None
+
+    # -- capture around a cell -------------------------------------------------
+    def begin_capture(self, run: Run, *, autolog: bool) -> None:
+        """Switch capture on for ``run`` until :meth:`end_capture`."""
+        capture = capture_for(run, self.shell.user_ns, autolog=autolog)
+        capture.__enter__()
+        self._capture, self._captured_run = capture, run
+
+    def end_capture(self, run: Run, error: BaseException | None) -> None:
+        """Switch capture off and record the current cell into ``run``."""
+        capture, self._capture, self._captured_run = self._capture, None, None
+        try:
+            if capture is not None:
+                exit_capture(capture, error)
+        finally:
+            cell = self.cell
+            if cell is not None and not run.ended:
+                run.log_cell(
+                    cell.source,
+                    execution_count=cell.execution_count,
+                    started=cell.started,
+                    duration=time.perf_counter() - cell.clock,
+                    status=cell_status(error),
+                    error=format_error(error),
+                )
+                if run is self.line_run:
+                    self.line_cells += 1
+
+    # -- line-form run ---------------------------------------------------------
+    def start_line_run(self, run: Run, *, autolog: bool) -> None:
+        """Capture every following cell, and the rest of this one, into ``run``."""
+        self.line_run, self.line_autolog, self.line_cells = run, autolog, 0
+        self.last_run_id = run.id
+        atexit.register(self.close)
+        if self.cell is not None:
+            self.begin_capture(run, autolog=autolog)
+
+    def stop_line_run(self) -> Run | None:
+        """End the line-form run ``finished``; the cell running now is recorded into it."""
+        run = self.line_run
+        if run is None:
+            return None
+        try:
+            if self._captured_run is run:
+                self.end_capture(run, None)
+        finally:
+            self._forget_line_run()
+            finish(run, "finished")
+        return run
+
+    def _forget_line_run(self) -> None:
+        self.line_run = None
+        atexit.unregister(self.close)
+
+    def end_active(self) -> Run | None:
+        """End the run in progress, if any, so that a new one can start; return it."""
+        if self.line_run is not None:
+            return self.stop_line_run()
+        run = fluent.active_run()
+        if run is not None:
+            finish(run, "finished")
+        return run
+
+    def close(self) -> None:
+        """End tracking (kernel shutdown, ``%unload_ext``)."""
+        self.stop_line_run()
+
+
+def capture_for(run: Run, user_ns: dict[str, Any], *, autolog: bool) -> AbstractContextManager[Any]:
+    """The context that captures into ``run`` (nothing when ``autolog`` is off)."""
+    if not autolog:
+        return nullcontext()
+    from jupyter_mlops.tracking.capture import capturing
+
+    return capturing(run, user_ns=user_ns)
+
+
+def exit_capture(capture: AbstractContextManager[Any], error: BaseException | None) -> None:
+    """Leave ``capture`` as a ``with`` block would when ``error`` was raised inside it."""
+    if error is None:
+        capture.__exit__(None, None, None)
+        return
+    tb: TracebackType | None = error.__traceback__
+    capture.__exit__(type(error), error, tb)
+
+
+def finish(run: Run, status: str, *, error: str | None = None) -> None:
+    """End ``run`` and take it off the active-run stack."""
+    try:
+        run.end(status, error=error)
+    finally:
+        fluent._pop(run)
+
+
+def cell_status(error: BaseException | None) -> str:
+    """How a cell ended: ``ok``, ``failed``, or ``killed`` (interrupted)."""
+    if error is None:
+        return "ok"
+    return "killed" if isinstance(error, KeyboardInterrupt) else "failed"
+
+
+def run_status(error: BaseException | None) -> str:
+    """How a one-cell run ended: ``finished``, ``failed`` or ``killed``."""
+    return {"ok": "finished"}.get(cell_status(error), cell_status(error))
+
+
+def format_error(error: BaseException | None) -> str | None:
+    """The traceback of ``error`` from the user's code down (our own frames left out)."""
+    if error is None:
+        return None
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HERE):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))

@@ -1,0 +1,50 @@
+"""``%mlops status``: the active run, where the store is, how many runs it holds."""
+
+from __future__ import annotations
+
+import argparse
+import html
+
+from jupyter_mlops.config import load_config
+from jupyter_mlops.magics._args import VerbParser
+from jupyter_mlops.magics._display import show_text
+from jupyter_mlops.magics._session import Session
+from jupyter_mlops.store import current_store
+from jupyter_mlops.store.runs import count_runs_by_status, reap_stale_runs
+from jupyter_mlops.tracking.fluent import active_run
+
+CELL = False
+
+parser = VerbParser("status")
+
+
+def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+    """Display the tracking status of this session and store."""
+    config = load_config()
+    store = current_store()
+    reap_stale_runs(store)
+    counts = count_runs_by_status(store)
+    run = active_run()
+    if run is None:
+        active = "none"
+    elif run is session.line_run:
+        n = session.line_cells
+        active = f"{run.label} · line form · {n} cell{'' if n == 1 else 's'} recorded"
+    else:
+        active = run.label
+    rows = {
+        "active run": active,
+        "store": store.uri,
+        "artifacts": config.artifacts_uri,
+        "runs": " · ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none yet",
+        "autolog": "on" if config.autolog else "off (config)",
+    }
+    width = max(map(len, rows))
+    text = "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows.items())
+    cells = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+        for k, v in rows.items()
+    )
+    show_text(text, f"<table class='mlops-status'>{cells}</table>")
+    return None

@@ -1,0 +1,28 @@
+"""``%mlops stop``: end the run started by ``%mlops track``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from jupyter_mlops.magics._args import VerbParser
+from jupyter_mlops.magics._display import show
+from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.summary import RunSummary
+
+CELL = False
+
+parser = VerbParser("stop")
+
+
+def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+    """End the line-form run (or the active run) as ``finished`` and summarize it."""
+    session.refuse_in_tracked_cell("stop", "its run ends with the cell")
+    line_form = session.line_run is not None
+    run = session.end_active()
+    if run is None:
+        print("mlops: no run in progress.")
+        return None
+    cells = session.line_cells if line_form else None
+    show(RunSummary.of(run, duration=time.time() - run.start_time, cells=cells))
+    return None

@@ -1,0 +1,116 @@
+"""The one-line summary shown after a tracked cell or ``%mlops stop``.
+
+``✓ run brisk-otter-42 (a1b2c3d4) · 6 params · 2 metrics · 1 model · 2 datasets · 0.41 s``
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from jupyter_mlops.tracking.run import Run
+
+_MAX_ERROR = 200
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run captured, as one line of text (``repr``) or HTML (``_repr_html_``)."""
+
+    name: str
+    short_id: str
+    status: str
+    duration: float
+    params: int = 0
+    metrics: int = 0
+    models: int = 0
+    datasets: int = 0
+    figures: int = 0
+    artifacts: int = 0
+    cells: int | None = None
+    error: str | None = None
+
+    @classmethod
+    def of(
+        cls, run: Run, *, duration: float, cells: int | None = None, error: str | None = None
+    ) -> RunSummary:
+        """Summarize ``run`` after ``duration`` seconds; ``error`` is its traceback, if any."""
+        got = run.captured
+        return cls(
+            name=run.name,
+            short_id=run.short_id,
+            status=run.status,
+            duration=duration,
+            params=got.params,
+            metrics=got.metrics,
+            models=len(got.models),
+            datasets=got.datasets,
+            figures=got.figures,
+            artifacts=got.artifacts,
+            cells=cells,
+            error=error_line(error),
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("finished", "running")
+
+    def counts(self) -> list[str]:
+        """``["3 cells", "6 params", …]``, leaving out what is zero."""
+        items = [
+            ("cell", self.cells or 0),
+            ("param", self.params),
+            ("metric", self.metrics),
+            ("model", self.models),
+            ("dataset", self.datasets),
+            ("figure", self.figures),
+            ("artifact", self.artifacts),
+        ]
+        return [f"{n} {noun}{'' if n == 1 else 's'}" for noun, n in items if n]
+
+    def __str__(self) -> str:
+        mark = "✓" if self.ok else "✗"
+        head = f"{mark} run {self.name} ({self.short_id})"
+        if not self.ok:
+            head += f" {self.status}"
+        parts = [head, *self.counts(), format_seconds(self.duration)]
+        if self.error:
+            parts.append(self.error)
+        return " · ".join(parts)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        color = "#2e7d32" if self.ok else "#c62828"
+        mark = "✓" if self.ok else "✗"
+        status = "" if self.ok else f" <b style='color:{color}'>{html.escape(self.status)}</b>"
+        parts = [
+            f"<span style='color:{color}'>{mark}</span> run <b>{html.escape(self.name)}</b> "
+            f"<code>{html.escape(self.short_id)}</code>{status}",
+            *map(html.escape, self.counts()),
+            format_seconds(self.duration),
+        ]
+        if self.error:
+            parts.append(f"<span style='color:{color}'>{html.escape(self.error)}</span>")
+        return (
+            "<div class='mlops-summary' style='font-family: var(--jp-code-font-family, monospace);"
+            " font-size: 0.9em'>" + " · ".join(parts) + "</div>"
+        )
+
+
+def error_line(error: str | None) -> str | None:
+    """The last line of a traceback (``ZeroDivisionError: division by zero``), shortened."""
+    if not error or not error.strip():
+        return None
+    line = error.strip().splitlines()[-1].strip()
+    return line if len(line) <= _MAX_ERROR else line[: _MAX_ERROR - 1] + "…"
+
+
+def format_seconds(seconds: float) -> str:
+    """``0.41 s``, ``12.3 s``, ``2 min 5 s``."""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"

@@ -1,0 +1,69 @@
+"""%mlops runs, show and status through a real shell."""
+
+from __future__ import annotations
+
+import jupyter_mlops as mlops
+
+
+def test_runs_shows_a_table_newest_first(ip) -> None:
+    ip.run("%%mlops track one --experiment a --param C=1\nx = 1")
+    ip.run("%%mlops track two --experiment b --param C=2\n%mlops metric auc=0.9")
+    ran = ip.run("%mlops runs")
+    [table] = ran.displays
+    html, text = table["text/html"], table["text/plain"]
+    assert text.index("two") < text.index("one")
+    for column in ("name", "experiment", "status", "params.C", "metrics.auc"):
+        assert column in html
+    assert "run_id" not in html
+
+
+def test_runs_filter_experiment_and_limit(ip) -> None:
+    for i in range(3):
+        ip.run(f"%%mlops track r{i} --experiment {'even' if i % 2 == 0 else 'odd'}\nx = {i}")
+    ran = ip.run("%mlops runs --filter \"name = 'r1'\"")
+    assert "r1" in ran.texts[0] and "r0" not in ran.texts[0]
+    ran = ip.run("%mlops runs --experiment even")
+    assert "r0" in ran.texts[0] and "r2" in ran.texts[0] and "r1" not in ran.texts[0]
+    ran = ip.run("%mlops runs -e even -e odd --limit 1")
+    assert "r2" in ran.texts[0] and "r1" not in ran.texts[0]
+    assert ip.run("%mlops runs --filter \"status = 'failed'\"").stdout == "mlops: no runs match.\n"
+
+
+def test_show_displays_the_run_text_and_html(ip) -> None:
+    ip.run("%%mlops track shown --param C=0.5\n%mlops metric auc=0.75")
+    run = mlops.get_run("shown")
+    for ref in ("", "shown", run.short_id, run.id):
+        [shown] = ip.run(f"%mlops show {ref}").displays
+        assert shown["text/plain"] == str(run)
+        assert shown["text/html"] == run._repr_html_()
+
+
+def test_show_defaults_to_the_active_run(ip) -> None:
+    ip.run("%%mlops track earlier\nx = 1")
+    ip.run("%mlops track current")
+    assert ip.run("%mlops show").texts[0].startswith("Run current (")
+    ip.run("%mlops stop")
+
+
+def test_status_names_the_active_run_the_store_and_counts(ip, store_dir) -> None:
+    ip.run("%%mlops track done\nx = 1")
+    ip.run("%mlops track now")
+    ran = ip.run("%mlops status")
+    run = mlops.active_run()
+    [status] = ran.displays
+    lines = status["text/plain"].splitlines()
+    assert lines == [
+        f"active run  {run.label} · line form · 1 cell recorded",
+        f"store       sqlite:///{store_dir.resolve()}/.mlops/mlops.db",
+        f"artifacts   {store_dir.resolve()}/.mlops/objects",
+        "runs        1 finished · 1 running",
+        "autolog     on",
+    ]
+    assert "<table" in status["text/html"]
+    ip.run("%mlops stop")
+
+
+def test_status_with_no_runs(ip) -> None:
+    text = ip.run("%mlops status").texts[0]
+    assert "active run  none" in text
+    assert "runs        none yet" in text
