@@ -22,6 +22,8 @@ from jupyter_mlops.errors import FilterSyntaxError, MlopsError, MlopsUsageError
 #: Command name -> the module implementing it. A test rebuilds this from the package.
 COMMANDS: dict[str, str] = {
     "doctor": "jupyter_mlops.cli.doctor",
+    "models": "jupyter_mlops.cli.models",
+    "promote": "jupyter_mlops.cli.promote",
     "runs": "jupyter_mlops.cli.runs",
     "show": "jupyter_mlops.cli.show",
     "verify": "jupyter_mlops.cli.verify",

@@ -1,0 +1,109 @@
+"""Move a stage of a model to a version, if every check passes; every attempt is audited.
+
+A check is a gate expression over the candidate's metrics, params and tags, and may compare
+with the version holding a stage now: metrics.roc_auc >= production.metrics.roc_auc - 0.01.
+--validate runs a notebook against the candidate first (it gets model_uri, stage and
+validation_run_id as parameters). Exits 1 when a check refuses or another promotion of
+the same stage won a race, 2 on bad usage.
+
+examples:
+  jupyter-mlops promote churn 3 --to production --check "metrics.roc_auc >= 0.85" \\
+      --check "tags.reviewed = 'yes'" --reason "quarterly retrain"
+  jupyter-mlops promote churn --rollback --to production --reason "v3 misbehaves"
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from jupyter_mlops.cli._common import Subparsers, add_command, add_format, marks, print_json
+from jupyter_mlops.errors import MlopsUsageError
+
+
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    parser = add_command(subparsers, "promote", __doc__)
+    parser.add_argument("model", metavar="MODEL", help="the registered model")
+    parser.add_argument(
+        "version",
+        metavar="VERSION",
+        nargs="?",
+        help="the candidate version (optional with --rollback)",
+    )
+    parser.add_argument("--to", metavar="STAGE", required=True, help="the stage to move")
+    parser.add_argument(
+        "--check",
+        dest="checks",
+        metavar="EXPR",
+        action="append",
+        default=[],
+        help="a gate that must pass (repeatable)",
+    )
+    parser.add_argument("--reason", metavar="TEXT", help="why, kept in the audit trail")
+    parser.add_argument("--validate", metavar="NOTEBOOK", help="a validation notebook to run first")
+    parser.add_argument(
+        "--stages",
+        metavar="A,B",
+        help="the allowed stages, comma-separated (default: staging,production)",
+    )
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="give the stage back to VERSION, or by default to the version it replaced",
+    )
+    add_format(parser, "text", "json", help="text for people (default), json for scripts")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from jupyter_mlops import models
+    from jupyter_mlops.gates import GateRefused
+
+    if args.version is None and not args.rollback:
+        raise MlopsUsageError("give the VERSION to promote; see `jupyter-mlops promote --help`.")
+    stages = args.stages.split(",") if args.stages else None
+    ok, bad = marks()
+    try:
+        if args.rollback:
+            event = models.rollback(
+                args.model,
+                stage=args.to,
+                version=args.version,
+                checks=args.checks,
+                reason=args.reason,
+                stages=stages,
+            )
+        else:
+            event = models.promote(
+                args.model,
+                args.version,
+                to=args.to,
+                checks=args.checks,
+                reason=args.reason,
+                validate=args.validate,
+                stages=stages,
+            )
+    except GateRefused as exc:
+        if args.format == "text":
+            for check in exc.fields.get("failed", []):
+                print(f"{bad} {check['message']}")
+        raise
+    if args.format == "json":
+        print_json(
+            {
+                "id": event.id,
+                "model": event.model,
+                "stage": event.stage,
+                "action": event.action,
+                "from_version": event.from_version,
+                "to_version": event.to_version,
+                "outcome": event.outcome,
+                "checks": [c.to_dict() for c in event.checks],
+                "validation": event.validation,
+            }
+        )
+        return 0
+    for check in event.checks:
+        print(f"{ok} {check.message}")
+    was = f"v{event.from_version}" if event.from_version is not None else "no version"
+    print(f"{ok} {event.model} v{event.to_version} now holds {event.stage} (was {was}).")
+    return 0

@@ -1,0 +1,142 @@
+"""``jupyter-mlops models`` and ``jupyter-mlops promote`` through the real command line."""
+
+import json
+
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+import jupyter_mlops as mlops
+from jupyter_mlops import models
+from jupyter_mlops.cli import main
+from jupyter_mlops.store import current_store
+
+E = "jupyter-mlops: error: "
+
+
+@pytest.fixture
+def cli(store_dir, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args):
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def churn(store_dir, data):
+    X, y = data
+    store = current_store()
+    for auc in (0.90, 0.95, 0.70):
+        with mlops.start_run(store=store) as run:
+            run.log_model(LogisticRegression().fit(X, y))
+            run.log_metric("roc_auc", auc)
+        models.register(run.id, "churn", store=store)
+    return store
+
+
+def test_promote_passes_and_prints_the_checks(cli, churn):
+    code, out, err = cli(
+        "promote", "churn", "1", "--to", "production", "--check", "metrics.roc_auc >= 0.85"
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "✓ passed: metrics.roc_auc >= 0.85 (metrics.roc_auc = 0.9)",
+        "✓ churn v1 now holds production (was no version).",
+    ]
+
+
+def test_a_refused_gate_exits_1(cli, churn):
+    cli("promote", "churn", "2", "--to", "production")
+    code, out, err = cli(
+        "promote",
+        "churn",
+        "3",
+        "--to",
+        "production",
+        "--check",
+        "metrics.roc_auc >= production.metrics.roc_auc - 0.01",
+        "--check",
+        "metrics.roc_auc > 0.5",
+        "--reason",
+        "retrain",
+    )
+    assert code == 1
+    failed = (
+        "failed: metrics.roc_auc >= production.metrics.roc_auc - 0.01 (metrics.roc_auc = 0.7, "
+        "production.metrics.roc_auc = 0.95, production.metrics.roc_auc - 0.01 = 0.94)"
+    )
+    assert out == f"✗ {failed}\n"
+    assert err == f"{E}Promotion of churn v3 to production refused: {failed}\n"
+    assert models.events("churn", store=churn)[-1].reason == "retrain"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["promote", "churn", "1", "--to", "prod"], 2, "Unknown stage 'prod'"),
+        (["promote", "churn", "--to", "production"], 2, "give the VERSION to promote"),
+        (["promote", "churn", "x", "--to", "production"], 2, "positive integer, not 'x'"),
+        (["promote", "nope", "1", "--to", "production"], 2, "No registered model 'nope'"),
+        (["promote", "churn", "1"], 2, "the following arguments are required: --to"),
+        (["promote", "churn", "1", "--to", "production", "--check", "metrics.x >"], 1, "refused"),
+        (["models", "show", "churn", "9"], 2, "Model 'churn' has no version 9"),
+        (["models", "show", "models:/churn@production"], 2, "holds stage 'production'"),
+        (["models", "show", "models:churn"], 2, "Invalid model name 'models:churn'"),
+        (["models", "history", "nope"], 2, "No registered model 'nope'"),
+    ],
+)
+def test_bad_usage_and_refusals_are_one_line(cli, churn, argv, code, message):
+    result_code, _, err = cli(*argv)
+    assert result_code == code
+    assert err.startswith(E)
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_rollback(cli, churn):
+    cli("promote", "churn", "1", "--to", "production")
+    cli("promote", "churn", "2", "--to", "production")
+    code, out, _ = cli("promote", "churn", "--rollback", "--to", "production", "--reason", "bad")
+    assert code == 0
+    assert out.splitlines()[-1] == "✓ churn v1 now holds production (was v2)."
+    assert models.events("churn", store=churn)[-1].action == "rollback"
+
+
+def test_models_list_show_and_history(cli, churn):
+    cli("promote", "churn", "1", "--to", "production", "--check", "metrics.roc_auc > 0.5")
+    code, out, _ = cli("models")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["name", "versions", "latest", "stages", "updated"]
+    assert lines[1].split()[:4] == ["churn", "3", "3", "production=v1"]
+    assert cli("models", "list")[1] == out
+
+    code, out, _ = cli("models", "show", "churn")
+    assert out.splitlines()[0] == "churn: 3 versions"
+    assert out.splitlines()[1].split()[:2] == ["version", "stages"]
+    assert out.splitlines()[4].split()[:2] == ["1", "production"]
+
+    code, out, _ = cli("models", "show", "churn", "1")
+    assert out.startswith("models:/churn/1  sklearn.linear_model._logistic.LogisticRegression")
+
+    code, out, _ = cli("models", "show", "models:/churn@production", "--format", "json")
+    assert json.loads(out)["card"]["metrics"] == {"roc_auc": 0.9}
+
+    code, out, _ = cli("models", "--format", "json")
+    assert [m["name"] for m in json.loads(out)] == ["churn"]
+
+    code, out, _ = cli("models", "history", "churn")
+    assert "production: none -> v1  promoted (promote) by" in out
+    assert "    ✓ passed: metrics.roc_auc > 0.5 (metrics.roc_auc = 0.9)" in out
+    code, out, _ = cli("models", "history", "churn", "--format", "json")
+    assert json.loads(out)[0]["checks"][0]["passed"] is True
+
+
+def test_empty_registry(cli):
+    assert cli("models")[1] == (
+        "No registered models yet: register one with mlops.models.register(run, NAME).\n"
+    )
