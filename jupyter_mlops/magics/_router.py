@@ -40,6 +40,18 @@ VERBS: dict[str, Verb] = {
         '%mlops runs --filter "metrics.auc > 0.9" --experiment churn --limit 10',
     ),
     "show": Verb("Show one run (default: the latest of this session).", "%mlops show a1b2c3d4"),
+    "data": Verb(
+        "Add, list, show, diff, check out or tag dataset versions.",
+        "%mlops data add data/churn.csv --name churn",
+    ),
+    "model": Verb(
+        "Register, list, show, promote, roll back, audit or load model versions.",
+        '%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"',
+    ),
+    "lineage": Verb(
+        "Show where a dataset version, run or model version came from and led to.",
+        "%mlops lineage models:/churn@production",
+    ),
     "status": Verb("Show the active run, the store and run counts.", "%mlops status"),
 }
 

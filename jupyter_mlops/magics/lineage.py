@@ -1,0 +1,31 @@
+"""``%mlops lineage``: where a dataset version, run or model version came from and led to."""
+
+from __future__ import annotations
+
+import argparse
+
+from jupyter_mlops.lineage import lineage
+from jupyter_mlops.magics._args import VerbParser
+from jupyter_mlops.magics._display import show, show_text
+from jupyter_mlops.magics._session import Session
+
+CELL = False
+
+parser = VerbParser("lineage")
+parser.add_argument(
+    "ref",
+    metavar="REF",
+    help="dataset:NAME@N, a run id / short id / name, models:/NAME/N or models:/NAME@STAGE",
+)
+parser.add_argument("--depth", type=int, metavar="N", help="follow at most N hops each way")
+parser.add_argument("--edges", action="store_true", help="show the edges as a table")
+
+
+def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+    """Display the lineage of ``REF`` as a tree (or its edges as a table)."""
+    graph = lineage(args.ref, depth=args.depth)
+    if args.edges:
+        show(graph.to_frame())
+    else:
+        show_text(str(graph), graph._repr_html_())
+    return None

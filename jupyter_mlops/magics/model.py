@@ -1,0 +1,142 @@
+"""``%mlops model``: register, list, show, promote, roll back, audit and load model versions.
+
+%mlops model register churn                 # the active run's (else the last run's) model
+%mlops model register churn --from clf      # a fitted estimator in the namespace
+%mlops model list
+%mlops model show churn [3]                 # versions, or one version's card
+%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"
+%mlops model rollback churn --to production
+%mlops model history churn
+%mlops model load models:/churn@production --as model
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from jupyter_mlops import models
+from jupyter_mlops.errors import ConflictError, MlopsUsageError
+from jupyter_mlops.gates import GateRefused
+from jupyter_mlops.magics._args import VerbParser, key_value
+from jupyter_mlops.magics._display import show, show_text
+from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.fluent import active_run
+
+CELL = False
+_HISTORY_COLUMNS = (
+    "id",
+    "created_at",
+    "stage",
+    "action",
+    "from_version",
+    "to_version",
+    "outcome",
+    "user",
+    "reason",
+    "checks",
+)
+ACTIONS = ("register", "list", "show", "promote", "rollback", "history", "load")
+
+parser = VerbParser("model")
+parser.add_argument("action", choices=ACTIONS, metavar="ACTION", help=", ".join(ACTIONS))
+parser.add_argument("target", nargs="?", metavar="NAME|URI", help="a model name or models:/ URI")
+parser.add_argument("version", nargs="?", metavar="VERSION", help="a version number")
+parser.add_argument("--run", metavar="RUN", help="register: the run (default: active, else last)")
+parser.add_argument("--from", dest="source", metavar="VAR", help="register: a fitted estimator")
+parser.add_argument("--model", metavar="M", help="register: which logged model of the run")
+parser.add_argument("--description", metavar="TEXT", help="register: a description")
+parser.add_argument(
+    "--tag", action="append", type=key_value, default=[], metavar="K=V", help="register: a tag"
+)
+parser.add_argument("--to", metavar="STAGE", help="promote/rollback: the stage")
+parser.add_argument(
+    "--check", action="append", default=[], metavar="EXPR", help="promote: a gate (repeatable)"
+)
+parser.add_argument("--reason", metavar="TEXT", help="promote/rollback: why")
+parser.add_argument("--validate", metavar="NOTEBOOK", help="promote: a validation notebook")
+parser.add_argument("--stage", metavar="STAGE", help="history: only this stage")
+parser.add_argument("--as", dest="var", metavar="VAR", help="load: bind the model to VAR")
+parser.add_argument("--trusted", action="store_true", help="load: allow pickle artifacts")
+
+
+def _need_target(args: argparse.Namespace) -> str:
+    if not args.target:
+        raise MlopsUsageError(f"Give a model: %mlops model {args.action} NAME.")
+    return str(args.target)
+
+
+def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+    """Run one registry action and display its result."""
+    action = args.action
+    if action == "list":
+        show(models.list_models())
+    elif action == "register":
+        session.refuse_in_tracked_cell("model register", "the run is not saved until the cell ends")
+        name = _need_target(args)
+        source: object = args.run
+        if args.source:
+            if args.source not in session.shell.user_ns:
+                raise MlopsUsageError(f"No variable {args.source!r} to register.")
+            source = session.shell.user_ns[args.source]
+        if source is None:
+            run = active_run()
+            source = run.id if run is not None else session.last_run_id
+        if source is None:
+            raise MlopsUsageError("No run to register: track one first, or give --run or --from.")
+        version = models.register(
+            source, name, model=args.model, description=args.description, tags=dict(args.tag)
+        )
+        print(f"mlops: registered {version.uri} ({version.class_name.rsplit('.', 1)[-1]}).")
+    elif action == "show":
+        target = _need_target(args)
+        if args.version is None and not target.startswith("models:/"):
+            show(models.list_versions(target).set_index("version"))
+        else:
+            version = models.get(target, args.version)
+            show_text(str(version), version._repr_html_())
+    elif action in ("promote", "rollback"):
+        _promote(args)
+    elif action == "history":
+        frame = models.history(_need_target(args), stage=args.stage)
+        show(frame[list(_HISTORY_COLUMNS)].set_index("id"))
+    else:
+        model = models.load(_need_target(args), trusted=args.trusted)
+        if args.var:
+            session.shell.user_ns[args.var] = model
+            print(f"mlops: loaded {args.target} as {args.var}.")
+            return None
+        return model
+    return None
+
+
+def _promote(args: argparse.Namespace) -> None:
+    name = _need_target(args)
+    if not args.to:
+        raise MlopsUsageError(f"Give the stage: %mlops model {args.action} {name} ... --to STAGE.")
+    try:
+        if args.action == "rollback":
+            event = models.rollback(
+                name, stage=args.to, version=args.version, checks=args.check, reason=args.reason
+            )
+        else:
+            if args.version is None:
+                raise MlopsUsageError(f"Give the version: %mlops model promote {name} VERSION.")
+            event = models.promote(
+                name,
+                args.version,
+                to=args.to,
+                checks=args.check,
+                reason=args.reason,
+                validate=args.validate,
+            )
+    except GateRefused as exc:
+        for check in exc.fields.get("failed", []):
+            print(f"✗ {check['message']}")
+        # One line, no traceback, and the cell fails (a papermill pipeline stops here).
+        raise MlopsUsageError(str(exc)) from None
+    except ConflictError as exc:
+        raise MlopsUsageError(str(exc)) from None
+    for check in event.checks:
+        print(f"✓ {check.message}")
+    was = f"v{event.from_version}" if event.from_version is not None else "no version"
+    print(f"mlops: {event.model} v{event.to_version} now holds {event.stage} (was {was}).")
