@@ -76,6 +76,7 @@ def upgrade(engine: Engine) -> None:
         return
     from alembic import command
     from alembic.config import Config as AlembicConfig
+    from alembic.util import CommandError
 
     with _MIGRATION_LOCK:
         cfg = AlembicConfig()
@@ -87,3 +88,11 @@ def upgrade(engine: Engine) -> None:
                 conn.commit()
         except OperationalError as exc:
             raise StoreError(f"Cannot migrate the store at {engine.url!r}: {exc.orig}") from exc
+        except CommandError as exc:
+            # The usual cause: a newer release migrated this store past our newest revision.
+            raise StoreError(
+                f"The store at {engine.url!r} is at schema revision "
+                f"{current_revision(engine)!r}, which this version does not know "
+                f"(newest: {HEAD_REVISION!r}); it was probably written by a newer "
+                f"jupyter-mlops: upgrade jupyter-mlops to open it. ({exc})"
+            ) from exc

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import getpass
+import importlib.machinery
 import importlib.metadata as md
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,31 +39,108 @@ class Environment:
     git: GitState = field(default_factory=GitState)
 
 
-@functools.lru_cache(maxsize=1)
-def _module_to_distributions() -> dict[str, list[str]]:
-    # Expensive (reads every installed distribution's metadata): once per process.
-    return dict(md.packages_distributions())
+_DIST_SUFFIXES = (".dist-info", ".egg-info")
+_MODULE_SUFFIXES = tuple(sorted(importlib.machinery.all_suffixes(), key=len, reverse=True))
+_NOT_MODULES = frozenset({"", "..", "__pycache__"})
+_scan_lock = threading.Lock()
+_scan: tuple[tuple[tuple[str, int], ...], dict[str, dict[str, str]]] | None = None
 
 
-@functools.lru_cache(maxsize=4096)
-def _dist_version(name: str) -> str | None:
+def canonical_name(name: str) -> str:
+    """The PEP 503 form of a distribution name: ``PyYAML`` -> ``pyyaml``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _module_name(file_name: str) -> str:
+    for suffix in _MODULE_SUFFIXES:
+        if file_name.endswith(suffix):
+            return file_name[: -len(suffix)]
+    return ""
+
+
+def _top_level_names(folder: str) -> set[str]:
+    # top_level.txt when the installer wrote one, else the first segment of every
+    # RECORD path: what packages_distributions() does, without parsing metadata.
+    try:
+        with open(os.path.join(folder, "top_level.txt"), encoding="utf-8") as fh:
+            return set(fh.read().split())
+    except OSError:
+        pass
+    tops: set[str] = set()
+    try:
+        with open(os.path.join(folder, "RECORD"), encoding="utf-8") as fh:
+            for line in fh:
+                first, nested, _ = line.partition(",")[0].partition("/")
+                if not nested:
+                    first = _module_name(first)
+                if first in _NOT_MODULES or first.endswith((".dist-info", ".data", ".pth")):
+                    continue
+                tops.add(first)
+    except OSError:
+        pass
+    return tops
+
+
+def _dist_version(folder: str, name: str, version: str) -> str | None:
+    if version and folder.endswith(".dist-info"):
+        return version  # wheel spec: {name}-{version}.dist-info
     try:
         return md.version(name)
     except md.PackageNotFoundError:
         return None
 
 
+def _scan_distributions(entries: list[str]) -> dict[str, dict[str, str]]:
+    mapping: dict[str, dict[str, str]] = {}
+    seen: set[str] = set()
+    for entry in entries:
+        try:
+            listing = sorted(e.name for e in os.scandir(entry) if e.name.endswith(_DIST_SUFFIXES))
+        except OSError:
+            continue
+        for folder_name in listing:
+            raw_name, _, rest = folder_name.rpartition(".")[0].partition("-")
+            name = canonical_name(raw_name)
+            if name in seen:  # an earlier sys.path entry shadows this one
+                continue
+            seen.add(name)
+            folder = os.path.join(entry, folder_name)
+            version = _dist_version(folder, raw_name, rest.partition("-")[0])
+            if version is None:
+                continue
+            for top in _top_level_names(folder):
+                mapping.setdefault(top, {})[name] = version
+            # Editable installs (a .pth file) list no modules: also match a module by name.
+            mapping.setdefault(name.replace("-", "_"), {}).setdefault(name, version)
+    return mapping
+
+
+def _mtime_ns(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _module_to_distributions() -> dict[str, dict[str, str]]:
+    """Top-level module -> {distribution: version}, rescanned when sys.path changes."""
+    global _scan
+    entries = [p or "." for p in sys.path]
+    key = tuple((entry, _mtime_ns(entry)) for entry in entries)
+    with _scan_lock:
+        if _scan is None or _scan[0] != key:
+            # A directory's mtime changes when a distribution is installed or removed in it.
+            _scan = (key, _scan_distributions(entries))
+        return _scan[1]
+
+
 def imported_packages() -> dict[str, str]:
     """Versions of the distributions whose top-level modules are imported now."""
     mapping = _module_to_distributions()
-    tops = {name.partition(".")[0] for name in list(sys.modules)}
     versions: dict[str, str] = {}
-    for top in tops:
-        for dist in mapping.get(top, ()):
-            version = _dist_version(dist)
-            if version:
-                versions[dist] = version
-    return dict(sorted(versions.items(), key=lambda kv: kv[0].lower()))
+    for top in {name.partition(".")[0] for name in list(sys.modules)}:
+        versions.update(mapping.get(top, {}))
+    return dict(sorted(versions.items()))
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes] | None:
@@ -79,16 +158,17 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes] | Non
 
 def git_state(folder: Path) -> GitState:
     """Read commit, branch and the dirty diff (capped at 5 MB) of ``folder``'s repository."""
-    top = _git(["rev-parse", "--show-toplevel"], folder)
-    if top is None or top.returncode != 0:
-        return GitState()
-    state = GitState(root=top.stdout.decode().strip())
-    head = _git(["rev-parse", "HEAD"], folder)
-    if head is not None and head.returncode == 0:
-        state.commit = head.stdout.decode().strip()
-    branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], folder)
-    if branch is not None and branch.returncode == 0:
-        state.branch = branch.stdout.decode().strip()
+    # One git process for root, commit and branch: each costs milliseconds. It fails
+    # outside a repository and in one without commits; tell the two apart then.
+    head = _git(["rev-parse", "--show-toplevel", "HEAD", "--abbrev-ref", "HEAD"], folder)
+    lines = head.stdout.decode(errors="replace").splitlines() if head is not None else []
+    if head is not None and head.returncode == 0 and len(lines) == 3:
+        state = GitState(root=lines[0], commit=lines[1], branch=lines[2])
+    else:
+        top = _git(["rev-parse", "--show-toplevel"], folder)
+        if top is None or top.returncode != 0:
+            return GitState()
+        state = GitState(root=top.stdout.decode(errors="replace").strip())
     status = _git(["status", "--porcelain", "--untracked-files=no"], folder)
     if status is not None and status.returncode == 0:
         state.dirty = bool(status.stdout.strip())

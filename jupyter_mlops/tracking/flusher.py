@@ -38,10 +38,13 @@ class Flusher:
     def _loop(self) -> None:
         while True:
             with self._lock:
-                runs = list(self._runs)
-            interval = min((r.flush_interval for r in runs), default=1.0)
+                interval = min((r.flush_interval for r in self._runs), default=1.0)
             self._wake.wait(interval)
             self._wake.clear()
+            # Read the runs after waiting: a run started during the wait is flushed now,
+            # so no point waits longer than one interval ("lose at most the last second").
+            with self._lock:
+                runs = list(self._runs)
             now = time.time()
             for run in runs:
                 try:

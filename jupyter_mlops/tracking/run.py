@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import operator
 import os
 import threading
 import time
@@ -96,6 +97,16 @@ def param_text(key: str, value: Any) -> str:
     return repr(value)
 
 
+def _as_step(key: str, step: Any) -> int:
+    # operator.index accepts numpy integers (np.arange steps), not floats or strings.
+    try:
+        if isinstance(step, bool):
+            raise TypeError
+        return operator.index(step)
+    except TypeError:
+        raise MlopsUsageError(f"metric {key!r}: step must be an integer, not {step!r}.") from None
+
+
 def metric_value(key: str, value: Any) -> float:
     if isinstance(value, bool):
         return float(value)
@@ -133,7 +144,8 @@ class Run:
         self.captured = Captured()
         self.last_heartbeat = start_time
         self._root = root
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the buffers; never held while writing
+        self._flush_lock = threading.Lock()  # keeps flushes in order (last param value wins)
         self._params: dict[str, str] = {}
         self._tags: dict[str, str] = {}
         self._points: list[tuple[str, int, float, float]] = []
@@ -263,10 +275,7 @@ class Run:
         check_key("metric", key)
         number = metric_value(key, value)
         with self._lock:
-            if step is None:
-                step = self._next_step.get(key, 0)
-            elif isinstance(step, bool) or not isinstance(step, int):
-                raise MlopsUsageError(f"metric {key!r}: step must be an integer, not {step!r}.")
+            step = self._next_step.get(key, 0) if step is None else _as_step(key, step)
             if key not in self._next_step:
                 self.captured.metrics += 1
             self._next_step[key] = max(self._next_step.get(key, 0), step + 1)
@@ -294,7 +303,9 @@ class Run:
         self._check_open()
         if isinstance(source, bytes | bytearray | memoryview):
             if name is None:
-                raise MlopsUsageError("Give a name when logging bytes: log_artifact(data, 'x.bin').")
+                raise MlopsUsageError(
+                    "Give a name when logging bytes: log_artifact(data, 'x.bin')."
+                )
             path = check_artifact_name(name)
             info = self.store.objects.put_bytes(bytes(source))
             self._record_artifact(path, info, kind, media_type)
@@ -444,10 +455,13 @@ class Run:
 
     def flush(self) -> None:
         """Write buffered params, tags and metric points; durable when this returns."""
-        with self._lock:
-            params, self._params = self._params, {}
-            tags, self._tags = self._tags, {}
-            points, self._points = self._points, []
+        # Logging goes on while the batch is written: a write waiting on another
+        # process's lock must not stall the user's log_metric calls.
+        with self._flush_lock:
+            with self._lock:
+                params, self._params = self._params, {}
+                tags, self._tags = self._tags, {}
+                points, self._points = self._points, []
             if not (params or tags or points):
                 return
             try:
@@ -458,9 +472,10 @@ class Run:
                     q.heartbeat(conn, [self.id])
             except BaseException:
                 # Put them back so a later flush can write them.
-                self._params = {**params, **self._params}
-                self._tags = {**tags, **self._tags}
-                self._points = points + self._points
+                with self._lock:
+                    self._params = {**params, **self._params}
+                    self._tags = {**tags, **self._tags}
+                    self._points = points + self._points
                 raise
             self.last_heartbeat = time.time()
 
@@ -498,6 +513,8 @@ class Run:
             return
         if status not in q.TERMINAL:
             raise MlopsUsageError(f"status must be one of {', '.join(q.TERMINAL)}, not {status!r}.")
+        from jupyter_mlops.tracking import fluent
+
         FLUSHER.discard(self)
         try:
             self.flush()
@@ -507,6 +524,8 @@ class Run:
                 q.set_status(conn, self.id, status, end_time=time.time(), error=error)
             self.status = status
             self._ended = True
+            # An ended run is no longer the active run, nor the parent of the next one.
+            fluent._pop(self)
 
     @property
     def ended(self) -> bool:
@@ -533,4 +552,3 @@ class Run:
                 self.end("failed", error=text)
         finally:
             fluent._pop(self)
-

@@ -1,0 +1,157 @@
+"""Opening a store: schema migrations, the up-to-date shortcut, and SQLite settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import insert, select, text
+
+import jupyter_mlops.store.engine as engine_module
+from jupyter_mlops.errors import MlopsUsageError, StoreError
+from jupyter_mlops.store import Store, open_store
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.engine import current_revision, make_engine, upgrade
+from jupyter_mlops.store.migrations import HEAD_REVISION
+
+MIGRATIONS = Path(engine_module.__file__).parent / "migrations"
+
+
+def alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def all_revisions() -> list[str]:
+    return [rev.revision for rev in reversed(list(script().walk_revisions()))]
+
+
+def test_head_revision_constant_is_alembics_head() -> None:
+    assert script().get_heads() == [HEAD_REVISION]
+
+
+def test_fresh_database_migrated_by_alembic_matches_the_tables_module(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/fresh.db")
+    upgrade(engine)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        assert compare_metadata(context, t.metadata) == []
+    engine.dispose()
+
+
+def test_opening_an_up_to_date_store_again_changes_nothing(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/m.db"
+    first = open_store(uri, str(tmp_path / "objects"))
+    with first.write() as conn:
+        experiment_id = q.get_or_create_experiment(conn, "kept")
+    first.close()
+
+    second = open_store(uri, str(tmp_path / "objects"))
+    assert current_revision(second.engine) == HEAD_REVISION
+    with second.read() as conn:
+        names = conn.execute(select(t.experiments.c.id, t.experiments.c.name)).all()
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert [tuple(row) for row in names] == [(experiment_id, "kept")]
+    assert [tuple(row) for row in versions] == [(HEAD_REVISION,)]
+    second.close()
+
+
+def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/m.db"
+    open_store(uri, str(tmp_path / "objects")).close()
+    code = (
+        "import sys\n"
+        "from jupyter_mlops.store import open_store\n"
+        f"open_store({uri!r}, {str(tmp_path / 'objects')!r}).close()\n"
+        "print('alembic.command' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("revision", all_revisions())
+def test_store_created_at_an_older_revision_opens_with_this_code(
+    tmp_path: Path, revision: str
+) -> None:
+    # An older release migrated the file up to `revision` and wrote data; this code opens it.
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    cfg = alembic_config()
+    with engine.connect().execution_options(mlops_write=True) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.execute(insert(t.experiments).values(name="from-old", created_at=time.time()))
+        conn.commit()
+    engine.dispose()
+    assert current_revision(make_engine(f"sqlite:///{tmp_path}/old.db")) == revision
+
+    store = open_store(f"sqlite:///{tmp_path}/old.db", str(tmp_path / "objects"))
+    assert current_revision(store.engine) == HEAD_REVISION
+    with store.read() as conn:
+        assert conn.execute(select(t.experiments.c.name)).scalars().all() == ["from-old"]
+    store.close()
+
+
+def test_downgraded_store_is_migrated_forward_again(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+    first = all_revisions()[0]
+    cfg = alembic_config()
+    with store.engine.connect().execution_options(mlops_write=True) as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, first)
+        conn.commit()
+    assert current_revision(store.engine) == first
+    store.close()
+
+    reopened = open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+    assert current_revision(reopened.engine) == HEAD_REVISION
+    engine = reopened.engine
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        assert compare_metadata(context, t.metadata) == []
+    reopened.close()
+
+
+def test_store_written_by_a_newer_release_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+    with store.write() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    store.close()
+    with pytest.raises(StoreError, match=r"revision '9999'.*newer jupyter-mlops"):
+        open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+
+
+def test_sqlite_store_uses_wal_and_a_busy_timeout(store: Store) -> None:
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("not a url", "Invalid store URI 'not a url'"),
+        ("", "Invalid store URI ''"),
+    ],
+)
+def test_invalid_store_uri_is_a_usage_error(uri: str, message: str) -> None:
+    with pytest.raises(MlopsUsageError, match=message):
+        make_engine(uri)

@@ -1,0 +1,238 @@
+"""Runs in the store: batched writes, stale-run reaping, reading back, and many writers at once."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from jupyter_mlops.store import Store
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.store import tables as t
+
+
+def insert_run(store: Store, **values: object) -> str:
+    """A ``running`` run written the way another process or host would have left it."""
+    now = time.time()
+    row = {
+        "id": uuid.uuid4().hex,
+        "name": "r",
+        "status": "running",
+        "start_time": now,
+        "heartbeat": now,
+        "host": q.HOST,
+        "pid": os.getpid(),
+        **values,
+    }
+    with store.write() as conn:
+        row["experiment_id"] = q.get_or_create_experiment(conn, "e")
+        q.insert_run(conn, row)
+    return str(row["id"])
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+# -- write_batch ------------------------------------------------------------------
+
+
+def test_write_batch_upserts_params_and_tags_and_keeps_the_latest_metric(store: Store) -> None:
+    run_id = insert_run(store)
+    with store.write() as conn:
+        q.write_batch(
+            store,
+            conn,
+            run_id,
+            params={"C": "0.5"},
+            tags={"owner": "ana"},
+            metrics=[("loss", 0, 1.0, 10.0), ("loss", 2, 0.5, 11.0), ("loss", 1, 0.7, 12.0)],
+        )
+    with store.write() as conn:
+        q.write_batch(
+            store,
+            conn,
+            run_id,
+            params={"C": "1.0"},
+            tags={"owner": "bo"},
+            metrics=[("loss", 1, 0.6, 13.0)],  # an older step does not replace the latest
+        )
+    run = q.load_run(store, run_id)
+    assert run.params == {"C": "1.0"}
+    assert run.tags == {"owner": "bo"}
+    assert run.metrics == {"loss": 0.5}
+    steps = [(p.step, p.value) for p in q.metric_history(store, run_id, "loss")]
+    assert steps == [(0, 1.0), (1, 0.7), (1, 0.6), (2, 0.5)]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 0.0, -1e300])
+def test_write_batch_round_trips_special_floats(store: Store, value: float) -> None:
+    run_id = insert_run(store)
+    with store.write() as conn:
+        q.write_batch(store, conn, run_id, params={}, tags={}, metrics=[("m", 0, value, 1.0)])
+    latest = q.load_run(store, run_id).metrics["m"]
+    history = q.metric_history(store, run_id, "m")[0].value
+    for got in (latest, history):
+        assert (math.isnan(got) and math.isnan(value)) or got == value
+
+
+# -- reaping ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("alive-here", "running"),
+        ("dead-here", "killed"),
+        ("fresh-elsewhere", "running"),
+        ("silent-elsewhere", "killed"),
+    ],
+)
+def test_reaping_marks_only_dead_or_silent_runs_killed(
+    store: Store, who: str, expected: str
+) -> None:
+    stale = time.time() - store.stale_after - 5
+    values = {
+        "alive-here": {},
+        "dead-here": {"pid": dead_pid()},
+        "fresh-elsewhere": {"host": "another-host", "pid": 1},
+        "silent-elsewhere": {"host": "another-host", "pid": 1, "heartbeat": stale},
+    }[who]
+    run_id = insert_run(store, **values)
+    run = q.load_run(store, run_id)
+    assert run.status == expected
+    if expected == "killed":
+        assert run.end_time == run.heartbeat
+        assert "stopped without ending it" in (run.error or "")
+
+
+def test_reaping_leaves_ended_runs_alone(store: Store) -> None:
+    run_id = insert_run(store, pid=dead_pid())
+    with store.write() as conn:
+        q.set_status(conn, run_id, "finished", end_time=time.time(), error=None)
+    assert q.reap_stale_runs(store, force=True) == []
+    assert q.load_run(store, run_id).status == "finished"
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def test_load_run_returns_everything_attached(store: Store) -> None:
+    run_id = insert_run(store, name="full", git_commit="abc", git_branch="main", git_dirty=False)
+    with store.write() as conn:
+        q.write_batch(store, conn, run_id, params={"a": "1"}, tags={"t": "x"}, metrics=[])
+    run = q.load_run(store, run_id)
+    assert (run.name, run.experiment, run.status) == ("full", "e", "running")
+    assert (run.git_commit, run.git_branch, run.git_dirty) == ("abc", "main", False)
+    assert run.params == {"a": "1"}
+    assert run.tags == {"t": "x"}
+    assert run.artifacts == run.models == run.inputs == run.cells == []
+    assert run.short_id == run_id[:8]
+
+
+# -- many writers at once -----------------------------------------------------------
+
+# Each child waits at a start line so that all of them write at the same moment.
+WRITER = textwrap.dedent(
+    """
+    import os, sys, time
+    import jupyter_mlops as mlops
+    from jupyter_mlops.store import open_store
+
+    db, gate, mode, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    store = open_store(f"sqlite:///{db}", os.path.join(os.path.dirname(db), "objects"))
+    print("ready", flush=True)
+    while not os.path.exists(gate):
+        time.sleep(0.005)
+    if mode == "runs":
+        for i in range(n):
+            with mlops.start_run(f"r{i}", experiment="many", store=store) as run:
+                run.log_param("i", i)
+                run.log_metric("m", i)
+    else:
+        run = mlops.start_run(experiment="points", store=store)
+        for i in range(n):
+            run.log_metric("m", float(i))
+            if mode == "flush" and i % 5 == 4:
+                run.flush()
+        run.end()
+    print("done", flush=True)
+    """
+)
+
+
+def run_writers(tmp_path: Path, mode: str, n: int, processes: int = 4) -> Path:
+    db = tmp_path / "shared.db"
+    gate = tmp_path / "go"
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(db), str(gate), mode, str(n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready", proc.stderr.read()  # type: ignore[union-attr]
+        gate.touch()
+        results = [proc.communicate(timeout=240) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err
+        assert "locked" not in err.lower(), err
+        assert out.strip() == "done"
+    return db
+
+
+@pytest.mark.parametrize("mode", ["flush", "end"])
+def test_four_processes_logging_points_into_one_store_lose_nothing(
+    tmp_path: Path, make_store, mode: str
+) -> None:
+    db = run_writers(tmp_path, mode, 500)
+    store = make_store("shared")
+    assert db.exists()
+    with store.read() as conn:
+        per_run = conn.execute(
+            select(
+                t.metrics.c.run_id,
+                func.count(),
+                func.min(t.metrics.c.step),
+                func.max(t.metrics.c.step),
+            ).group_by(t.metrics.c.run_id)
+        ).all()
+        statuses = conn.execute(select(t.runs.c.status)).scalars().all()
+    assert sorted(tuple(row)[1:] for row in per_run) == [(500, 0, 499)] * 4
+    assert statuses == ["finished"] * 4
+
+
+def test_four_processes_creating_runs_in_a_new_store_at_once(tmp_path: Path, make_store) -> None:
+    # The store does not exist yet: the children also race to create and migrate it.
+    run_writers(tmp_path, "runs", 25)
+    store = make_store("shared")
+    with store.read() as conn:
+        statuses = conn.execute(select(t.runs.c.status)).scalars().all()
+        experiments = conn.execute(select(t.experiments.c.name)).scalars().all()
+        points = conn.execute(select(func.count()).select_from(t.metrics)).scalar()
+    assert statuses == ["finished"] * 100
+    assert experiments == ["many"]
+    assert points == 100
