@@ -1,4 +1,4 @@
-"""The run filter language: a tokenizer and a recursive-descent parser, no eval.
+r"""The run filter language: a tokenizer and a recursive-descent parser, no eval.
 
 Grammar (keywords are case-insensitive; ``not`` binds tighter than ``and``,
 ``and`` tighter than ``or``)::
@@ -13,11 +13,15 @@ Grammar (keywords are case-insensitive; ``not`` binds tighter than ``and``,
 A name is ``metrics.KEY``, ``params.KEY``, ``tags.KEY`` (also ``metric.``, ``param.``,
 ``tag.``) or an attribute, optionally written ``attributes.NAME``. A bare KEY is
 ``[A-Za-z0-9_.]+``; quote it with backticks or double quotes for anything else:
-``metrics.`val-loss```. Metrics and the time attributes compare with numbers; params,
-tags and the other attributes compare as strings, and a number compared with them
-stands for its Python string form (``params.C = 0.5`` is ``params.C = '0.5'``, the way
-``log_param`` stores it). ``start_time`` and ``end_time`` also take ISO dates (UTC unless
-an offset is given).
+``metrics.`val-loss```. Strings take single or double quotes; inside them ``
+``, ``	``,
+``\``, ``'`` and ``"`` are escapes, any other backslash stays as typed (so LIKE patterns
+keep ``\%``), and a doubled quote stands for one quote, as in SQL.
+
+Metrics and the time attributes compare with numbers; params, tags and the other
+attributes compare as strings, and a number compared with them stands for its Python
+string form (``params.C = 0.5`` is ``params.C = '0.5'``, the way ``log_param`` stores it).
+``start_time`` and ``end_time`` also take ISO dates (UTC unless an offset is given).
 
 The tokenizer already emits ``+ - * /`` as ``ARITH`` tokens and keeps dotted names
 of any depth (``production.metrics.auc``) so gate expressions can reuse it.
@@ -62,8 +66,16 @@ _PREFIXES: dict[str, Kind] = {
     "attribute": "attribute",
 }
 _KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL", "ASC", "DESC"})
-_COMPARE_OPS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">"}
-_COMPARE_OPS[">="] = ">="
+_COMPARE_OPS = {
+    "=": "=",
+    "==": "=",
+    "!=": "!=",
+    "<>": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+}
 _NUMBER_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _STRING_OPS = frozenset({"=", "!=", "LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"})
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
@@ -102,16 +114,22 @@ class Comparison:
 
 @dataclass(frozen=True)
 class And:
+    """All operands hold."""
+
     operands: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """Any operand holds."""
+
     operands: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """The operand does not hold: runs lacking ``metrics.x`` match ``not metrics.x > 1``."""
+
     operand: Node
 
 
@@ -188,6 +206,10 @@ def _read_quoted(expr: str, start: int, what: str) -> tuple[str, int]:
     while i < len(expr):
         ch = expr[i]
         if ch == quote:
+            if expr.startswith(quote, i + 1):  # SQL style: a doubled quote is one quote
+                out.append(quote)
+                i += 2
+                continue
             return "".join(out), i + 1
         if ch == "\\" and quote != "`" and i + 1 < len(expr):
             nxt = expr[i + 1]
@@ -206,7 +228,7 @@ def _read_name(expr: str, start: int, word: str, what: str) -> Token:
     i = start + len(word)
     while i < len(expr) and expr[i] == ".":
         i += 1
-        if i < len(expr) and expr[i] in "`\"":
+        if i < len(expr) and expr[i] in '`"':
             key, i = _read_quoted(expr, i, what)
             if not key:
                 raise _fail(expr, i - 2, "expected a key between the quotes, found none", what)
@@ -215,7 +237,10 @@ def _read_name(expr: str, start: int, word: str, what: str) -> Token:
             parts.append(m[0])
             i = m.end()
         else:
-            found = repr(expr[i]) if i < len(expr) else "the end of the " + what
+            if i == len(expr):
+                found = "the end of the " + what
+            else:
+                found = "a space" if expr[i].isspace() else f"'{expr[i]}'"
             raise _fail(expr, i, f"expected a key after '{expr[start:i]}', found {found}", what)
     if len(parts) == 1 and word.upper() in _KEYWORDS:
         return Token("KEYWORD", word.upper(), start, i)
@@ -239,21 +264,31 @@ class _Parser:
         self.i += 1
         return tok
 
+    def at(self, *kinds: TokenKind) -> bool:
+        return self.tokens[self.i].kind in kinds
+
     def at_keyword(self, *words: str) -> bool:
-        return self.tok.kind == "KEYWORD" and self.tok.value in words
+        return self.at("KEYWORD") and self.tok.value in words
 
     def text(self, tok: Token) -> str:
         return self.expr[tok.start : tok.end]
 
-    def error(self, expected: str, tok: Token | None = None) -> FilterSyntaxError:
-        tok = tok or self.tok
-        found = f"the end of the {self.what}" if tok.kind == "EOF" else f"'{self.text(tok)}'"
+    def show(self, start: int, end: int, kind: TokenKind) -> str:
+        """How an error names what it found: strings as typed, the rest in quotes."""
+        if kind == "EOF":
+            return f"the end of the {self.what}"
+        text = self.expr[start:end]
+        return text if kind == "STRING" else f"'{text}'"
+
+    def error(self, expected: str) -> FilterSyntaxError:
+        tok = self.tok
+        found = self.show(tok.start, tok.end, tok.kind)
         return _fail(self.expr, tok.start, f"expected {expected}, found {found}", self.what)
 
     # -- grammar -------------------------------------------------------------
     def parse(self) -> Node:
         node = self.or_expr()
-        if self.tok.kind != "EOF":
+        if not self.at("EOF"):
             raise self.error("'and', 'or' or the end of the filter")
         return node
 
@@ -275,10 +310,10 @@ class _Parser:
         if self.at_keyword("NOT"):
             self.advance()
             return Not(self.not_expr())
-        if self.tok.kind == "LPAREN":
+        if self.at("LPAREN"):
             opening = self.advance()
             node = self.or_expr()
-            if self.tok.kind != "RPAREN":
+            if not self.at("RPAREN"):
                 raise self.error(f"')' to close the '(' at position {opening.start}")
             self.advance()
             return node
@@ -344,91 +379,84 @@ class _Parser:
         allowed = _NUMBER_OPS if numeric else _STRING_OPS
         if op not in allowed and not op.endswith("IN"):
             if numeric:
-                detail = f"{op} compares strings; {lhs} is a number (use =, !=, <, <=, >, >= or IN)"
+                detail = (
+                    f"'{op}' compares strings; {lhs} is a number (use =, !=, <, <=, >, >= or IN)"
+                )
             else:
-                detail = f"'{op}' compares numbers; {lhs} is a string (use =, !=, LIKE, ILIKE or IN)"
+                detail = f"'{op}' compares numbers; {lhs} is a string (use =, !=, LIKE or IN)"
             raise _fail(self.expr, op_tok.start, detail, self.what)
         context = f"'{lhs} {self.text(op_tok)}'" if op_tok.kind == "OP" else f"'{lhs} {op}'"
         if op.endswith("IN"):
-            if self.tok.kind != "LPAREN":
+            if not self.at("LPAREN"):
                 raise self.error(f"'(' after {context}")
             self.advance()
-            values = [self.literal(kind, key, f"the IN list of '{lhs}'", like=False)]
-            while self.tok.kind == "COMMA":
+            place = f"in the IN list of '{lhs}'"
+            values = [self.literal(kind, key, place, like=False)]
+            while self.at("COMMA"):
                 self.advance()
-                values.append(self.literal(kind, key, f"the IN list of '{lhs}'", like=False))
-            if self.tok.kind != "RPAREN":
+                values.append(self.literal(kind, key, place, like=False))
+            if not self.at("RPAREN"):
                 raise self.error("',' or ')' in the IN list")
             self.advance()
             return Comparison(kind, key, op, tuple(values))
         value = self.literal(kind, key, f"after {context}", like="LIKE" in op)
         return Comparison(kind, key, op, value)
 
-    def literal(self, kind: Kind, key: str, where: str, *, like: bool) -> Scalar:
-        """Read one literal and check it against the type of ``kind.key``."""
-        tok = self.tok
-        sign = 1
-        if tok.kind == "ARITH" and tok.value in "+-" and self.tokens[self.i + 1].kind == "NUMBER":
-            sign = -1 if tok.value == "-" else 1
-            self.advance()
-        if self.tok.kind not in ("NUMBER", "STRING"):
-            raise self.error(f"a value in {where}" if "IN list" in where else f"a value {where}")
-        value_tok = self.advance()
-        value = value_tok.value
-        assert isinstance(value, str | int | float)
+    def literal(self, kind: Kind, key: str, place: str, *, like: bool) -> Scalar:
+        """Read one literal (a sign may precede a number) and check it against ``kind.key``."""
+        first = self.tok
         is_time = kind == "attribute" and key in ("start_time", "end_time")
         numeric = kind == "metric" or (kind == "attribute" and ATTRIBUTES[key])
+        if like:
+            expected = "a string pattern"
+        elif is_time:
+            expected = "a number (epoch seconds) or an ISO date"
+        else:
+            expected = "a number" if numeric else "a string"
+        sign = 1
+        signed = first.kind == "ARITH" and first.value in ("+", "-")
+        if signed and self.tokens[self.i + 1].kind == "NUMBER":
+            sign = -1 if first.value == "-" else 1
+            self.advance()
+        if not self.at("NUMBER", "STRING"):
+            raise self.error(f"{expected} {place}")
+        tok = self.advance()
+        value = tok.value
+        assert isinstance(value, str | int | float)
 
-        def mismatch(expected: str) -> FilterSyntaxError:
-            end = tok if tok.kind == "ARITH" else value_tok
-            found = self.expr[end.start : value_tok.end]
-            prep = "in" if "IN list" in where else ""
-            place = f"{prep} {where}".strip()
-            return _fail(
-                self.expr, tok.start, f"expected {expected} {place}, found '{found}'", self.what
-            )
+        def mismatch() -> FilterSyntaxError:
+            found = self.show(first.start, tok.end, tok.kind)
+            detail = f"expected {expected} {place}, found {found}"
+            return _fail(self.expr, first.start, detail, self.what)
 
         if isinstance(value, str):
-            if like:
-                return value
-            if is_time:
-                return _parse_time(value) if _parse_time(value) is not None else _raise(
-                    mismatch("a number (epoch seconds) or an ISO date")
-                )
-            if numeric:
-                raise mismatch("a number")
-            if kind == "attribute" and key == "status":
-                status = value.lower()
-                if status not in RUN_STATUSES:
-                    raise _fail(
-                        self.expr,
-                        value_tok.start,
-                        f"unknown status '{value}'; expected one of {', '.join(RUN_STATUSES)}",
-                        self.what,
-                    )
-                return status
-            return value
-        if like:
-            raise mismatch("a string pattern")
-        number = sign * value
-        if numeric:
-            return number
-        if kind == "attribute" and key == "status":
-            raise mismatch("a status string")
-        return str(number)
+            if like or not numeric:
+                text = value
+            elif is_time and (moment := _parse_time(value)) is not None:
+                return moment
+            else:
+                raise mismatch()
+        elif like:
+            raise mismatch()
+        elif numeric:
+            return sign * value
+        else:
+            text = str(sign * value)
+        if kind == "attribute" and key == "status" and not like:
+            text = text.lower()
+            if text not in RUN_STATUSES:
+                detail = f"unknown status '{text}'; expected one of {', '.join(RUN_STATUSES)}"
+                raise _fail(self.expr, first.start, detail, self.what)
+        return text
 
     def order_key(self) -> OrderKey:
         kind, key, _ = self.name()
         descending = False
         if self.at_keyword("ASC", "DESC"):
             descending = self.advance().value == "DESC"
-        if self.tok.kind != "EOF":
+        if not self.at("EOF"):
             raise self.error("ASC, DESC or the end of the order_by item")
         return OrderKey(kind, key, descending)
-
-
-def _raise(exc: Exception) -> float:
-    raise exc
 
 
 def _parse_time(text: str) -> float | None:
