@@ -44,6 +44,10 @@ class DatasetVersion:
     id: int = field(repr=False)
     store: Store = field(repr=False, compare=False)
 
+    def __hash__(self) -> int:
+        # Versions are immutable: name, number and digest identify one (tags may change).
+        return hash((self.name, self.version, self.digest))
+
     @property
     def ref(self) -> str:
         """``name@N``."""

@@ -47,6 +47,7 @@ def test_get_latest_and_numbered(datasets: Datasets, churn: Path) -> None:
     assert datasets.get("churn").version == 2
     assert datasets.get("churn@1").version == 1
     assert datasets.get("churn@2") == datasets.get("churn")
+    assert len({datasets.get("churn@2"), datasets.get("churn"), datasets.get("churn@1")}) == 2
 
 
 @pytest.mark.parametrize(
