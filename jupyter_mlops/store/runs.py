@@ -78,7 +78,7 @@ def write_batch(
     )
     if not metrics:
         return
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "run_id": run_id,
             "key": key,
@@ -232,7 +232,9 @@ def load_run(store: Store, ref: str) -> RunRecord:
         artifacts = [
             ArtifactRecord(r.path, r.digest, int(r.size), r.media_type, r.kind)
             for r in conn.execute(
-                select(t.artifacts).where(t.artifacts.c.run_id == run_id).order_by(t.artifacts.c.path)
+                select(t.artifacts)
+                .where(t.artifacts.c.run_id == run_id)
+                .order_by(t.artifacts.c.path)
             )
         ]
         models = [
@@ -260,11 +262,11 @@ def load_run(store: Store, ref: str) -> RunRecord:
             )
         ]
         cells = [
-            CellRecord(
-                r.seq, r.execution_count, r.source, r.started, r.duration, r.status, r.error
-            )
+            CellRecord(r.seq, r.execution_count, r.source, r.started, r.duration, r.status, r.error)
             for r in conn.execute(
-                select(t.run_cells).where(t.run_cells.c.run_id == run_id).order_by(t.run_cells.c.seq)
+                select(t.run_cells)
+                .where(t.run_cells.c.run_id == run_id)
+                .order_by(t.run_cells.c.seq)
             )
         ]
     return RunRecord(
