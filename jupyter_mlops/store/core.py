@@ -51,9 +51,11 @@ class Store:
         attempts = 0
         while True:
             try:
-                with self.engine.connect().execution_options(mlops_write=True) as conn:
-                    with conn.begin():
-                        yield conn
+                with (
+                    self.engine.connect().execution_options(mlops_write=True) as conn,
+                    conn.begin(),
+                ):
+                    yield conn
                 return
             except OperationalError as exc:
                 # The busy timeout already waited; a lock error this late means
@@ -66,9 +68,8 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction."""
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
 
     def insert_or_update(
         self,
