@@ -24,7 +24,7 @@ CONFIG_KEYS: dict[str, str] = {
     "store_uri": "SQLAlchemy URL of the store (default: sqlite:///<root>/.mlops/mlops.db)",
     "artifacts_uri": "fsspec URL of the artifact store (default: <root>/.mlops/objects)",
     "autolog": "capture scikit-learn, pandas and matplotlib in tracked cells (default: true)",
-    "stale_after": "seconds without a heartbeat before a running run counts as killed (default: 60)",
+    "stale_after": "seconds without a heartbeat before a running run is killed (default: 60)",
     "flush_interval": "seconds between background flushes of buffered metrics (default: 1.0)",
     "experiment": "default experiment name for runs started outside a notebook",
 }

@@ -114,7 +114,7 @@ class ObjectStore:
         return f"{self.root}/{digest[:2]}/{digest[2:]}"
 
     def _tmp_path(self) -> str:
-        return f"{self.root}/tmp/{uuid.uuid4().hex}"
+        return f"{self.root}/tmp/{uuid.uuid4().hex}"  # noqa: S108 - inside the store
 
     # -- queries -------------------------------------------------------------
     def exists(self, digest: str) -> bool:

@@ -136,7 +136,9 @@ class RunRecord:
         if self.tags:
             lines.append("  tags: " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items())))
         if self.models:
-            lines.append("  models: " + ", ".join(f"{m.name} ({m.class_name})" for m in self.models))
+            lines.append(
+                "  models: " + ", ".join(f"{m.name} ({m.class_name})" for m in self.models)
+            )
         if self.inputs:
             lines.append("  inputs:")
             lines += [f"    {i.role}: {i.source} ({i.digest[:12]})" for i in self.inputs]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.artifacts.cas import hash_file
 from jupyter_mlops.config import load_config
@@ -18,6 +16,9 @@ from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.records import MetricPoint, RunRecord
 from jupyter_mlops.tracking.environment import notebook_path, user_name
 from jupyter_mlops.tracking.run import Run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _stack: list[Run] = []
 _stack_lock = threading.Lock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +34,9 @@ def class_name(obj: Any) -> str:
 
 
 def is_sklearn_estimator(obj: Any) -> bool:
-    try:
-        from sklearn.base import BaseEstimator
-    except ImportError:
-        return False
-    return isinstance(obj, BaseEstimator)
+    # An object can only be an estimator if scikit-learn is already imported: never import it.
+    base = sys.modules.get("sklearn.base")
+    return base is not None and isinstance(obj, base.BaseEstimator)
 
 
 def serialize_model(model: Any) -> SerializedModel:
@@ -47,7 +46,7 @@ def serialize_model(model: Any) -> SerializedModel:
 
         try:
             return SerializedModel(sio.dumps(model), "skops", "sklearn", class_name(model))
-        except Exception:  # noqa: BLE001 - skops cannot write some custom objects: fall back
+        except Exception:  # noqa: BLE001, S110 - skops cannot write some custom objects: use pickle
             pass
     flavor = "sklearn" if is_sklearn_estimator(model) else "python"
     return SerializedModel(
@@ -68,8 +67,8 @@ def deserialize_model(data: bytes, fmt: str, *, trusted: bool = False) -> Any:
         unsafe = [name for name in untrusted if not _trusted_prefix(name)]
         if unsafe and not trusted:
             raise UntrustedArtifactError(
-                f"This model contains types outside scikit-learn/numpy/scipy ({', '.join(unsafe)}); "
-                "load it with trusted=True only if you trust its author."
+                "This model contains types outside scikit-learn/numpy/scipy "
+                f"({', '.join(unsafe)}); load it with trusted=True only if you trust its author."
             )
         return sio.loads(data, trusted=untrusted)
     if fmt == "pickle":
@@ -89,7 +88,9 @@ def infer_signature(X: Any) -> dict[str, Any] | None:
     if columns is not None and dtypes is not None:
         return {
             "type": "dataframe",
-            "columns": [{"name": str(c), "dtype": str(d)} for c, d in zip(columns, dtypes, strict=False)],
+            "columns": [
+                {"name": str(c), "dtype": str(d)} for c, d in zip(columns, dtypes, strict=False)
+            ],
         }
     shape = getattr(X, "shape", None)
     dtype = getattr(X, "dtype", None)

@@ -17,8 +17,6 @@ depends_on = None
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-
-
 def upgrade() -> None:
     op.create_table(
         "experiments",

@@ -46,9 +46,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["dataset_id"], ["datasets.id"], name="fk_dataset_versions_dataset_id_datasets"
         ),
-        sa.UniqueConstraint(
-            "dataset_id", "version", name="uq_dataset_versions_dataset_id_version"
-        ),
+        sa.UniqueConstraint("dataset_id", "version", name="uq_dataset_versions_dataset_id_version"),
     )
     op.create_index("ix_dataset_versions_digest", "dataset_versions", ["digest"])
     op.create_table(
@@ -150,7 +148,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.Double, nullable=False),
         sa.PrimaryKeyConstraint("model_id", "stage", name="pk_model_stages"),
         sa.ForeignKeyConstraint(
-            ["model_id"], ["registered_models.id"], name="fk_model_stages_model_id_registered_models"
+            ["model_id"],
+            ["registered_models.id"],
+            name="fk_model_stages_model_id_registered_models",
         ),
         sa.ForeignKeyConstraint(
             ["version_id"], ["model_versions.id"], name="fk_model_stages_version_id_model_versions"
@@ -176,9 +176,7 @@ def upgrade() -> None:
             name="fk_promotion_events_model_id_registered_models",
         ),
     )
-    op.create_index(
-        "ix_promotion_events_model_stage", "promotion_events", ["model_id", "stage"]
-    )
+    op.create_index("ix_promotion_events_model_stage", "promotion_events", ["model_id", "stage"])
 
 
 def downgrade() -> None:
