@@ -19,9 +19,8 @@ import datetime as dt
 import html
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
@@ -30,6 +29,9 @@ from jupyter_mlops.models.uri import parse_model_uri
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Direction: TypeAlias = Literal["upstream", "downstream"]
 DIRECTIONS: tuple[Direction, ...] = ("upstream", "downstream")
@@ -383,6 +385,16 @@ def _digest_ref(conn: Connection, ref: str) -> Node:
     return _data_node(row.source, digest, row.kind)
 
 
+def _bare_ref(conn: Connection, ref: str) -> Node:
+    """``NAME@N`` (how the data module prints a version) or else a run reference."""
+    name, at, version = ref.partition("@")
+    if at and version.isdigit():
+        exists = conn.execute(select(t.datasets.c.id).where(t.datasets.c.name == name)).first()
+        if exists is not None:
+            return _dataset_ref(conn, f"dataset:{ref}")
+    return _run_ref(conn, ref)
+
+
 register_ref("dataset:", _dataset_ref)
 register_ref("models:/", _model_ref)
 register_ref("run:", _run_ref)
@@ -464,6 +476,8 @@ class Lineage:
 
     def to_frame(self) -> pd.DataFrame:
         """The edges as a DataFrame: ``source, target, relation, source_kind, target_kind``."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "source": [e.source for e in self.edges],
@@ -535,8 +549,9 @@ def lineage(x: Any, *, depth: int | None = None, store: Store | None = None) -> 
     """Trace where ``x`` came from and what it led to.
 
     Args:
-        x: ``"dataset:NAME@N"`` or a DatasetVersion; a run id, short id, name, ``"run:ID"``
-            or a Run; ``"models:/NAME/N"`` (or ``@STAGE``) or a ModelVersion; ``"data:DIGEST"``.
+        x: ``"dataset:NAME@N"`` (or ``"NAME@N"``) or a DatasetVersion; a run id, short id,
+            name, ``"run:ID"`` or a Run; ``"models:/NAME/N"`` (or ``@STAGE``) or a
+            ModelVersion; ``"data:DIGEST"``.
         depth: how many hops to follow each way (default: all).
         store: the store (default: the project's store).
 
@@ -556,7 +571,7 @@ def lineage(x: Any, *, depth: int | None = None, store: Store | None = None) -> 
         else:
             if ref.startswith("models:"):
                 parse_model_uri(ref)  # not models:/...: raises naming the accepted forms
-            root = _run_ref(conn, ref)
+            root = _bare_ref(conn, ref)
         graph = Lineage(root.id, {root.id: root})
         seen_edges: set[Edge] = set()
         for direction in DIRECTIONS:

@@ -197,8 +197,9 @@ def test_bad_references(store, graph, ref, error, message):
     assert "\n" not in str(info.value)
 
 
-def test_dataset_version_objects_are_accepted(store, graph):
+def test_dataset_version_objects_and_bare_refs_are_accepted(store, graph):
     assert lineage(FakeDatasetVersion(), store=store).root == "dataset:churn-raw@1"
+    assert lineage("churn-raw@1", store=store).root == "dataset:churn-raw@1"
 
 
 def test_new_kinds_plug_in(store, graph, monkeypatch):

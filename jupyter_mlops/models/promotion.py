@@ -16,9 +16,8 @@ import socket
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +30,9 @@ from jupyter_mlops.models.validation import ValidationResult, check_notebook, ru
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking.environment import user_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_STAGES: tuple[str, ...] = ("staging", "production")
 #: Names a gate uses for the candidate itself; a stage may not take them.
@@ -442,6 +444,8 @@ def history(name: str, *, stage: str | None = None, store: Store | None = None) 
     checks`` (one line per check: status and message), ``reason, detail, user, host,
     validation_run``; ``results`` holds the checks as dicts.
     """
+    import pandas as pd
+
     rows = events(name, stage=stage, store=store)
     return pd.DataFrame(
         {

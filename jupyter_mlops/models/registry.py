@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +20,9 @@ from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.records import ModelRecord, RunRecord
 from jupyter_mlops.tracking.environment import user_name
 from jupyter_mlops.tracking.run import Run, check_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _REGISTER_ATTEMPTS = 5
 
@@ -209,6 +211,8 @@ def get(name: str, version: int | str | None = None, *, store: Store | None = No
 
 def list_models(*, store: Store | None = None) -> pd.DataFrame:
     """One row per registered model: versions, latest version, stages held, dates."""
+    import pandas as pd
+
     store = store or current_store()
     rm, mv, ms = t.registered_models, t.model_versions, t.model_stages
     with store.read() as conn:
@@ -254,6 +258,8 @@ def list_models(*, store: Store | None = None) -> pd.DataFrame:
 
 def list_versions(name: str, *, store: Store | None = None) -> pd.DataFrame:
     """One row per version of model ``name``, newest first, with stages and card metrics."""
+    import pandas as pd
+
     check_name(name)
     store = store or current_store()
     mv = t.model_versions
