@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,8 +203,38 @@ def user_name() -> str:
         return os.environ.get("USER", "unknown")
 
 
+# Back-to-back runs (a tracked cell re-run, a sweep in a loop) reuse the last snapshot
+# while nothing it depends on changed: the same folders, no new imports, the same git
+# HEAD and index. Uncommitted edits leave no such trace, so a reused snapshot is also
+# at most ENV_TTL_S old.
+ENV_TTL_S = 5.0
+_env_cache: tuple[tuple[Any, ...], float, Environment] | None = None
+_env_lock = threading.Lock()
+
+
+def _env_key(folder: Path, git_root: str | None) -> tuple[Any, ...]:
+    marks: tuple[int, ...] = ()
+    if git_root:
+        git_dir = os.path.join(git_root, ".git")
+        marks = tuple(_mtime_ns(os.path.join(git_dir, name)) for name in ("HEAD", "index"))
+    return (str(folder), os.getcwd(), len(sys.modules), git_root, marks)
+
+
+def cached_environment(folder: Path) -> Environment | None:
+    """The last snapshot, if still valid for ``folder``; else None."""
+    with _env_lock:
+        cache = _env_cache
+    if cache is None:
+        return None
+    key, taken, env = cache
+    if time.monotonic() - taken > ENV_TTL_S or _env_key(folder, env.git.root) != key:
+        return None
+    return env
+
+
 def capture_environment(folder: Path) -> Environment:
     """Snapshot the environment; runs git, so call it off the critical path."""
+    global _env_cache
     info: dict[str, Any] = {
         "python": sys.version.split()[0],
         "implementation": platform.python_implementation(),
@@ -214,4 +245,7 @@ def capture_environment(folder: Path) -> Environment:
         "cwd": os.getcwd(),
         "packages": imported_packages(),
     }
-    return Environment(info=info, git=git_state(folder))
+    env = Environment(info=info, git=git_state(folder))
+    with _env_lock:
+        _env_cache = (_env_key(folder, env.git.root), time.monotonic(), env)
+    return env

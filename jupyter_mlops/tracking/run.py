@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import mimetypes
 import operator
 import os
+import sys
 import threading
 import time
 import traceback
@@ -17,14 +19,18 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from jupyter_mlops.artifacts import ObjectInfo
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.tracking.environment import Environment, capture_environment
+from jupyter_mlops.tracking.environment import (
+    Environment,
+    cached_environment,
+    capture_environment,
+)
 from jupyter_mlops.tracking.flusher import FLUSHER
 from jupyter_mlops.tracking.models_io import infer_signature, serialize_model
 
@@ -118,6 +124,44 @@ def metric_value(key: str, value: Any) -> float:
         ) from None
 
 
+def _artifact_row(
+    run_id: str, path: str, info: ObjectInfo, kind: str, media_type: str | None
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "path": path,
+        "digest": info.digest,
+        "size": info.size,
+        "media_type": media_type or mimetypes.guess_type(path)[0] or "application/octet-stream",
+        "kind": kind,
+        "created_at": time.time(),
+    }
+
+
+def _environment_values(env: Environment) -> dict[str, Any]:
+    return {
+        "environment": json.dumps(env.info, default=str),
+        "git_commit": env.git.commit,
+        "git_branch": env.git.branch,
+        "git_dirty": env.git.dirty,
+    }
+
+
+def _in_kernel() -> bool:
+    """True inside an IPython shell or Jupyter kernel: a process that outlives its runs."""
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and ipython.get_ipython() is not None
+
+
+_pending_env: list[threading.Thread] = []
+
+
+@atexit.register
+def _join_environment_threads() -> None:
+    for thread in _pending_env:
+        thread.join(timeout=10)
+
+
 class Run:
     """A run in progress. Use as a context manager, or call :meth:`end`."""
 
@@ -151,6 +195,8 @@ class Run:
         self._points: list[tuple[str, int, float, float]] = []
         self._next_step: dict[str, int] = {}
         self._cell_seq = 0
+        self._cells: list[dict[str, Any]] = []
+        self._inputs: list[dict[str, Any]] = []
         self._env_thread: threading.Thread | None = None
         self._env: Environment | None = None
         self._background_error = False
@@ -188,6 +234,14 @@ class Run:
         """Insert a new ``running`` run and return its writer."""
         now = time.time()
         run_id = uuid.uuid4().hex
+        env = cached_environment(root) if capture_env else None
+        env_values: dict[str, Any] = {}
+        diff_row: dict[str, Any] | None = None
+        if env is not None:
+            env_values = _environment_values(env)
+            if env.git.diff:
+                diff = store.objects.put_bytes(env.git.diff)
+                diff_row = _artifact_row(run_id, "git.diff", diff, "git", "text/x-diff")
         with store.write() as conn:
             experiment_id = q.get_or_create_experiment(conn, experiment)
             q.insert_run(
@@ -205,8 +259,11 @@ class Run:
                     "parent_id": parent_id,
                     "notebook_path": notebook_path,
                     "notebook_digest": notebook_digest,
+                    **env_values,
                 },
             )
+            if diff_row is not None:
+                conn.execute(insert(t.artifacts), [diff_row])
         run = cls(
             store,
             run_id=run_id,
@@ -217,18 +274,21 @@ class Run:
             flush_interval=flush_interval,
             parent_id=parent_id,
         )
-        if capture_env:
+        if capture_env and env is None:
             # git and package metadata cost tens of ms: keep them off the cell's critical path.
             run._env_thread = threading.Thread(
                 target=run._capture_env, name=f"mlops-env-{run.short_id}", daemon=True
             )
             run._env_thread.start()
+            _pending_env[:] = [th for th in _pending_env if th.is_alive()]
+            _pending_env.append(run._env_thread)
         FLUSHER.add(run)
         return run
 
     def _capture_env(self) -> None:
         try:
             self._env = capture_environment(self._root)
+            self._store_environment(self._env)
         except Exception:  # noqa: BLE001 - a broken git or metadata must not break the run
             self._env = None
 
@@ -329,28 +389,24 @@ class Run:
     def _record_artifact(
         self, path: str, info: ObjectInfo, kind: str, media_type: str | None
     ) -> None:
-        media = media_type or mimetypes.guess_type(path)[0] or "application/octet-stream"
+        row = _artifact_row(self.id, path, info, kind, media_type)
         with self.store.write() as conn:
-            self.store.insert_or_update(
-                conn,
-                t.artifacts,
-                [
-                    {
-                        "run_id": self.id,
-                        "path": path,
-                        "digest": info.digest,
-                        "size": info.size,
-                        "media_type": media,
-                        "kind": kind,
-                        "created_at": time.time(),
-                    }
-                ],
-                ["run_id", "path"],
-                ["digest", "size", "media_type", "kind", "created_at"],
-            )
+            self._upsert_artifact(conn, row)
+        self._count_artifact(kind)
+
+    def _upsert_artifact(self, conn: Any, row: dict[str, Any]) -> None:
+        self.store.insert_or_update(
+            conn,
+            t.artifacts,
+            [row],
+            ["run_id", "path"],
+            ["digest", "size", "media_type", "kind", "created_at"],
+        )
+
+    def _count_artifact(self, kind: str) -> None:
         if kind == "figure":
             self.captured.figures += 1
-        elif kind == "artifact":
+        elif kind in ("artifact", "table"):
             self.captured.artifacts += 1
 
     def log_model(
@@ -369,8 +425,10 @@ class Run:
             signature = infer_signature(input_example)
         info = self.store.objects.put_bytes(serialized.data)
         path = f"models/{name}.{serialized.format}"
-        self._record_artifact(path, info, "model", serialized.media_type)
         with self.store.write() as conn:
+            self._upsert_artifact(
+                conn, _artifact_row(self.id, path, info, "model", serialized.media_type)
+            )
             self.store.insert_or_update(
                 conn,
                 t.logged_models,
@@ -404,22 +462,25 @@ class Run:
         size: int | None = None,
         info: dict[str, Any] | None = None,
     ) -> None:
-        """Record data the run used (a file read, a frame fitted on) by digest."""
+        """Record data the run used (a file read, a frame fitted on) by digest.
+
+        Written with the next flush, like params and metrics.
+        """
         self._check_open()
-        with self.store.write() as conn:
-            conn.execute(
-                insert(t.run_inputs).values(
-                    run_id=self.id,
-                    role=role,
-                    kind=kind,
-                    source=source,
-                    digest=digest,
-                    size=size,
-                    info=json.dumps(info or {}, default=str),
-                    created_at=time.time(),
-                )
+        with self._lock:
+            self._inputs.append(
+                {
+                    "run_id": self.id,
+                    "role": role,
+                    "kind": kind,
+                    "source": source,
+                    "digest": digest,
+                    "size": size,
+                    "info": json.dumps(info or {}, default=str),
+                    "created_at": time.time(),
+                }
             )
-        self.captured.datasets += 1
+            self.captured.datasets += 1
 
     def log_cell(
         self,
@@ -431,51 +492,64 @@ class Run:
         status: str,
         error: str | None = None,
     ) -> None:
-        """Record one executed cell's source, timing and outcome."""
+        """Record one executed cell's source, timing and outcome (written with the next flush)."""
         with self._lock:
             self._cell_seq += 1
-            seq = self._cell_seq
-        with self.store.write() as conn:
-            conn.execute(
-                insert(t.run_cells).values(
-                    run_id=self.id,
-                    seq=seq,
-                    execution_count=execution_count,
-                    source=source,
-                    started=started,
-                    duration=duration,
-                    status=status,
-                    error=error,
-                )
+            self._cells.append(
+                {
+                    "run_id": self.id,
+                    "seq": self._cell_seq,
+                    "execution_count": execution_count,
+                    "source": source,
+                    "started": started,
+                    "duration": duration,
+                    "status": status,
+                    "error": error,
+                }
             )
 
     # -- durability ----------------------------------------------------------
     def has_pending(self) -> bool:
-        return bool(self._points or self._params or self._tags)
+        return bool(self._points or self._params or self._tags or self._cells or self._inputs)
 
     def flush(self) -> None:
-        """Write buffered params, tags and metric points; durable when this returns."""
+        """Write buffered params, tags, metric points and cells; durable when this returns."""
+        self._flush(final=None)
+
+    def _flush(self, final: tuple[str, str | None] | None) -> None:
         # Logging goes on while the batch is written: a write waiting on another
-        # process's lock must not stall the user's log_metric calls.
+        # process's lock must not stall the user's log_metric calls. ``final`` ends the
+        # run in the same transaction, so a tracked cell costs one commit at its end.
         with self._flush_lock:
             with self._lock:
                 params, self._params = self._params, {}
                 tags, self._tags = self._tags, {}
                 points, self._points = self._points, []
-            if not (params or tags or points):
+                cells, self._cells = self._cells, []
+                inputs, self._inputs = self._inputs, []
+            if not (params or tags or points or cells or inputs or final):
                 return
             try:
                 with self.store.write() as conn:
                     q.write_batch(
                         self.store, conn, self.id, params=params, tags=tags, metrics=points
                     )
-                    q.heartbeat(conn, [self.id])
+                    if cells:
+                        conn.execute(insert(t.run_cells), cells)
+                    if inputs:
+                        conn.execute(insert(t.run_inputs), inputs)
+                    if final is not None:
+                        q.set_status(conn, self.id, final[0], end_time=time.time(), error=final[1])
+                    else:
+                        q.heartbeat(conn, [self.id])
             except BaseException:
                 # Put them back so a later flush can write them.
                 with self._lock:
                     self._params = {**params, **self._params}
                     self._tags = {**tags, **self._tags}
                     self._points = points + self._points
+                    self._cells = cells + self._cells
+                    self._inputs = inputs + self._inputs
                 raise
             self.last_heartbeat = time.time()
 
@@ -487,25 +561,19 @@ class Run:
     def note_background_error(self) -> None:
         self._background_error = True
 
-    def _write_environment(self) -> None:
-        if self._env_thread is not None:
-            self._env_thread.join(timeout=10)
-        env = self._env
-        if env is None:
-            return
-        values: dict[str, Any] = {
-            "environment": json.dumps(env.info, default=str),
-            "git_commit": env.git.commit,
-            "git_branch": env.git.branch,
-            "git_dirty": env.git.dirty,
-        }
+    def _store_environment(self, env: Environment) -> None:
         if env.git.diff:
             info = self.store.objects.put_bytes(env.git.diff)
             self._record_artifact("git.diff", info, "git", "text/x-diff")
-        from sqlalchemy import update
-
         with self.store.write() as conn:
-            conn.execute(update(t.runs).where(t.runs.c.id == self.id).values(**values))
+            conn.execute(
+                update(t.runs).where(t.runs.c.id == self.id).values(**_environment_values(env))
+            )
+
+    def wait_for_environment(self, timeout: float = 10.0) -> None:
+        """Block until the environment snapshot is stored (it is written in the background)."""
+        if self._env_thread is not None:
+            self._env_thread.join(timeout)
 
     def end(self, status: str = "finished", *, error: str | None = None) -> None:
         """Flush and mark the run ``finished``, ``failed`` or ``killed`` (idempotent)."""
@@ -517,15 +585,20 @@ class Run:
 
         FLUSHER.discard(self)
         try:
-            self.flush()
-            self._write_environment()
-        finally:
+            self._flush(final=(status, error))
+        except BaseException:
             with self.store.write() as conn:
                 q.set_status(conn, self.id, status, end_time=time.time(), error=error)
+            raise
+        finally:
             self.status = status
             self._ended = True
             # An ended run is no longer the active run, nor the parent of the next one.
             fluent._pop(self)
+        # In a kernel the process outlives the run, so the snapshot thread finishes on
+        # its own; a script may exit right away, so wait for it there.
+        if not _in_kernel():
+            self.wait_for_environment()
 
     @property
     def ended(self) -> bool:

@@ -27,13 +27,13 @@ from jupyter_mlops.errors import (
 )
 
 E = "jupyter-mlops: error: "
+VERBS = ", ".join(sorted(COMMANDS))
 
 USAGE_ERRORS = [
-    ([], "give a command: doctor, runs, show, verify (see `jupyter-mlops --help`)."),
+    ([], f"give a command: {VERBS} (see `jupyter-mlops --help`)."),
     (
         ["bogus"],
-        "unknown command 'bogus'; choose from doctor, runs, show, verify "
-        "(see `jupyter-mlops --help`).",
+        f"unknown command 'bogus'; choose from {VERBS} (see `jupyter-mlops --help`).",
     ),
     (["--bogus"], "unrecognized arguments: --bogus; see `jupyter-mlops --help`."),
     (["runs", "--bogus"], "unrecognized arguments: --bogus; see `jupyter-mlops runs --help`."),
