@@ -316,3 +316,110 @@ promotion_events = Table(
     Column("created_at", Double, nullable=False),
     Index("ix_promotion_events_model_stage", "model_id", "stage"),
 )
+
+# -- pipelines (revision 0003) -------------------------------------------------
+
+pipeline_runs = Table(
+    "pipeline_runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("spec_path", Text, nullable=False),
+    Column("spec_digest", String(64), nullable=False),
+    # Digest over the spec and every step notebook: what pipeline promotion pins.
+    Column("pipeline_version", String(64), nullable=False),
+    Column("env", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("run_id", String(32)),
+    Column("params", Text),
+    Column("options", Text),
+    Column("trigger", String(32)),
+    Column("trigger_run_id", String(32)),
+    Column("user_name", String(255)),
+    Column("host", String(255)),
+    Column("started", Double, nullable=False),
+    Column("ended", Double),
+    Column("error", Text),
+    Index("ix_pipeline_runs_name_started", "name", "started"),
+)
+
+step_runs = Table(
+    "step_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "pipeline_run_id",
+        String(32),
+        ForeignKey("pipeline_runs.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("step", String(255), nullable=False),
+    Column("run_id", String(32)),
+    Column("cache_key", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("started", Double),
+    Column("ended", Double),
+    Column("output_notebook", Text),
+    Column("outputs", Text),
+    Column("error", Text),
+    Index("ix_step_runs_pipeline_run", "pipeline_run_id"),
+    Index("ix_step_runs_step_key", "step", "cache_key"),
+)
+
+pipeline_promotions = Table(
+    "pipeline_promotions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("from_env", String(64), nullable=False),
+    Column("to_env", String(64), nullable=False),
+    Column("pipeline_version", String(64), nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("pipeline_run_id", String(32)),
+    Column("reason", Text),
+    Column("user_name", String(255)),
+    Column("host", String(255)),
+    Column("created_at", Double, nullable=False),
+    Index("ix_pipeline_promotions_name_env", "name", "to_env"),
+)
+
+# -- schedules (revision 0004) --------------------------------------------------
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("target_kind", String(16), nullable=False),  # notebook / pipeline
+    Column("target", Text, nullable=False),
+    Column("cron", String(255), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("env", String(64)),
+    Column("params", Text),
+    Column("monitor", Text),
+    Column("enabled", Boolean, nullable=False),
+    Column("coalesce", Boolean, nullable=False),
+    Column("next_due", Double),
+    Column("last_tick", Double),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+# A (schedule, tick) pair is unique: two schedulers racing for one tick cannot both run it.
+schedule_runs = Table(
+    "schedule_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule_id", Integer, ForeignKey("schedules.id", ondelete="CASCADE"), nullable=False),
+    Column("tick", Double, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("claimed_by", String(255)),
+    Column("started", Double),
+    Column("ended", Double),
+    Column("run_id", String(32)),
+    Column("pipeline_run_id", String(32)),
+    Column("output_notebook", Text),
+    Column("error", Text),
+    UniqueConstraint("schedule_id", "tick"),
+)
