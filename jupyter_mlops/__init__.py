@@ -3,6 +3,9 @@
 Nothing happens at import but definitions: no store is opened, nothing is patched.
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from jupyter_mlops._version import __version__
 from jupyter_mlops.errors import (
     ArtifactIntegrityError,
@@ -30,6 +33,32 @@ from jupyter_mlops.tracking.fluent import (
 )
 from jupyter_mlops.tracking.run import MlopsWarning, Run
 
+if _typing.TYPE_CHECKING:
+    from jupyter_mlops import data, models
+    from jupyter_mlops.gates import GateRefused
+    from jupyter_mlops.lineage import lineage
+
+# Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
+# so `import jupyter_mlops` stays cheap (a tracked cell pays for what it uses).
+_LAZY = {
+    "data": ("jupyter_mlops.data", None),
+    "models": ("jupyter_mlops.models", None),
+    # The module itself is callable (see jupyter_mlops/lineage.py), so importing the
+    # submodule, which rebinds this attribute, keeps `mlops.lineage(x)` working.
+    "lineage": ("jupyter_mlops.lineage", None),
+    "GateRefused": ("jupyter_mlops.gates", "GateRefused"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _LAZY:
+        module_name, attr = _LAZY[name]
+        module = _importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
+
 
 def load_ipython_extension(ipython: object) -> None:
     """Register the ``%mlops`` magics (``%load_ext jupyter_mlops``)."""
@@ -49,6 +78,7 @@ __all__ = [
     "ArtifactIntegrityError",
     "ConflictError",
     "FilterSyntaxError",
+    "GateRefused",
     "MlopsError",
     "MlopsUsageError",
     "MlopsWarning",
@@ -57,9 +87,11 @@ __all__ = [
     "UntrustedArtifactError",
     "__version__",
     "active_run",
+    "data",
     "end_run",
     "get_metric_history",
     "get_run",
+    "lineage",
     "load_ipython_extension",
     "log_artifact",
     "log_metric",
@@ -67,6 +99,7 @@ __all__ = [
     "log_model",
     "log_param",
     "log_params",
+    "models",
     "search_runs",
     "set_tag",
     "start_run",

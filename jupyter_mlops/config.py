@@ -27,6 +27,7 @@ CONFIG_KEYS: dict[str, str] = {
     "stale_after": "seconds without a heartbeat before a running run is killed (default: 60)",
     "flush_interval": "seconds between background flushes of buffered metrics (default: 1.0)",
     "experiment": "default experiment name for runs started outside a notebook",
+    "stages": "model stages, comma-separated or a TOML list (default: staging, production)",
 }
 
 
@@ -50,6 +51,7 @@ class Config:
     stale_after: float = 60.0
     flush_interval: float = 1.0
     experiment: str = "Default"
+    stages: tuple[str, ...] | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -99,6 +101,18 @@ def _as_float(key: str, value: Any) -> float:
     return number
 
 
+def _as_names(key: str, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise MlopsUsageError(f"{key} must be a list of names, not {value!r}.")
+    names = tuple(i.strip() for i in items if i.strip())
+    if not names:
+        raise MlopsUsageError(f"{key} must name at least one entry.")
+    return names
+
+
 def load_config(start: Path | None = None, environ: dict[str, str] | None = None) -> Config:
     """Resolve the configuration for the project containing ``start``."""
     env = os.environ if environ is None else environ
@@ -126,6 +140,7 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
         stale_after=_as_float("stale_after", values.get("stale_after", 60.0)),
         flush_interval=_as_float("flush_interval", values.get("flush_interval", 1.0)),
         experiment=str(values.get("experiment", "Default")),
+        stages=_as_names("stages", values.get("stages")),
         sources=sources,
     )
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -593,3 +595,17 @@ def lineage(x: Any, *, depth: int | None = None, store: Store | None = None) -> 
                         break
                 frontier, level = following, level + 1
     return graph
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``mlops.lineage(x)`` work even after ``import jupyter_mlops.lineage``.
+
+    Importing a submodule rebinds the package attribute of the same name to the module,
+    which would shadow the ``lineage`` function re-exported by ``jupyter_mlops``.
+    """
+
+    def __call__(self, x: Any, *, depth: int | None = None, store: Store | None = None) -> Lineage:
+        return lineage(x, depth=depth, store=store)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -28,7 +28,16 @@ def test_all_lists_exactly_the_public_names_defined() -> None:
         for name, value in vars(jupyter_mlops).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
-    assert set(jupyter_mlops.__all__) == defined | {"__version__"}
+    assert set(jupyter_mlops.__all__) == defined | {"__version__"} | set(jupyter_mlops._LAZY)
+
+
+def test_lazy_namespaces_resolve_and_lineage_stays_callable() -> None:
+    import jupyter_mlops.lineage  # rebinds the package attribute to the submodule
+
+    assert callable(jupyter_mlops.lineage)
+    assert callable(jupyter_mlops.data.add)
+    assert callable(jupyter_mlops.models.promote)
+    assert issubclass(jupyter_mlops.GateRefused, jupyter_mlops.MlopsError)
 
 
 def test_public_callables_have_docstrings() -> None:

@@ -40,9 +40,14 @@ RESERVED = frozenset({"metrics", "params", "tags", "version", "candidate", "curr
 
 
 def check_stages(stages: Iterable[str] | None) -> tuple[str, ...]:
-    """Validate a stage list (default ``("staging", "production")``)."""
+    """Validate a stage list (default: config ``stages``, else ``("staging", "production")``)."""
     if stages is None:
-        return DEFAULT_STAGES
+        from jupyter_mlops.config import load_config
+
+        configured = load_config().stages
+        if configured is None:
+            return DEFAULT_STAGES
+        stages = configured
     if isinstance(stages, str):
         stages = [s.strip() for s in stages.split(",") if s.strip()]
     result = tuple(check_stage(s) for s in stages)

@@ -482,6 +482,30 @@ class Run:
             )
             self.captured.datasets += 1
 
+    def log_dataset(
+        self,
+        source: Any,
+        name: str | None = None,
+        *,
+        role: str = "input",
+        description: str | None = None,
+    ) -> Any:
+        """Version ``source`` (a path, folder or DataFrame) as a dataset and link it to this run.
+
+        Args:
+            source: The data to version.
+            name: The dataset name (default: the file name without its extension).
+            role: ``training``, ``evaluation``, ``input``, ``reference``, ``current`` or
+                ``product`` (an output of the run).
+            description: A note stored with a new version.
+
+        Returns:
+            The :class:`~jupyter_mlops.data.DatasetVersion` linked.
+        """
+        from jupyter_mlops.data.links import log_dataset
+
+        return log_dataset(self, source, name, role=role, description=description)
+
     def log_cell(
         self,
         source: str,

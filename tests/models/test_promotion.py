@@ -223,3 +223,13 @@ def test_lost_race_is_a_conflict_with_its_own_event(churn, tmp_path, write_noteb
     ]
     assert outcomes == [("promoted", None, 1), ("promoted", 1, 2), ("conflict", 1, 3)]
     assert models.events("churn", store=churn)[-1].id == info.value.event_id
+
+
+def test_stages_come_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_mlops.models.promotion import check_stages
+
+    monkeypatch.setenv("MLOPS_STAGES", "qa, canary ,production")
+    assert check_stages(None) == ("qa", "canary", "production")
+    monkeypatch.setenv("MLOPS_STAGES", " , ")
+    with pytest.raises(MlopsUsageError, match="stages must name at least one"):
+        check_stages(None)

@@ -26,6 +26,7 @@ import blake3
 
 from jupyter_mlops.artifacts.cas import hash_file
 from jupyter_mlops.tracking.capture import patching
+from jupyter_mlops.tracking.capture.datasets import link_read
 from jupyter_mlops.tracking.capture.fingerprint import MAX_COLUMNS, fingerprint
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ def _reader_hook(reader: str, first: str) -> Hook:
         if path is not None:
             digest, size = file_digest(path)
             _log(session, "file", display_path(path), digest, size, info)
+            link_read(session, path, digest, result)
             return
         fp = fingerprint(result)
         if fp is None:

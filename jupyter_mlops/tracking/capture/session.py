@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jupyter_mlops.tracking.capture import patching
+from jupyter_mlops.tracking.capture.datasets import ReadFrame, note_use
 from jupyter_mlops.tracking.capture.fingerprint import fingerprint
 from jupyter_mlops.tracking.run import MlopsWarning, Run
 
@@ -54,6 +55,7 @@ class RunState:
     used: set[str] = field(default_factory=set)
     primary: Callable[[], Any] | None = None
     inputs: set[tuple[str, str]] = field(default_factory=set)
+    reads: list[ReadFrame] = field(default_factory=list)
     sessions: int = 0
 
     def label(self, obj: Any) -> str:
@@ -234,6 +236,8 @@ class Session:
 
     def log_data(self, role: str, value: Any, default_source: str) -> None:
         """Record a fingerprint of ``value`` as a run input, once per role and digest."""
+        if self.state.reads:
+            note_use(self, role, value)
         fp = fingerprint(value)
         if fp is None:
             return
