@@ -1,0 +1,318 @@
+"""Store reads and writes of pipeline runs, step runs and pipeline promotions."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+
+from jupyter_mlops.store import Store
+from jupyter_mlops.store import tables as t
+
+#: step_runs statuses that count as done and reusable
+DONE = ("ok", "cached")
+#: every step_runs status
+STEP_STATUSES = ("queued", "running", "cached", "ok", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class StepRunRecord:
+    """One step of one pipeline run."""
+
+    id: int
+    pipeline_run_id: str
+    step: str
+    run_id: str | None
+    cache_key: str | None
+    status: str
+    attempt: int
+    started: float | None
+    ended: float | None
+    output_notebook: str | None
+    outputs: dict[str, str] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PipelineRunRecord:
+    """One run of a pipeline."""
+
+    id: str
+    name: str
+    spec_path: str
+    spec_digest: str
+    pipeline_version: str
+    env: str | None
+    status: str
+    run_id: str | None
+    params: dict[str, Any]
+    options: dict[str, Any]
+    trigger: str | None
+    started: float
+    ended: float | None
+    error: str | None
+
+
+def _loads(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def _step(row: Any) -> StepRunRecord:
+    return StepRunRecord(
+        id=row.id,
+        pipeline_run_id=row.pipeline_run_id,
+        step=row.step,
+        run_id=row.run_id,
+        cache_key=row.cache_key,
+        status=row.status,
+        attempt=row.attempt,
+        started=row.started,
+        ended=row.ended,
+        output_notebook=row.output_notebook,
+        outputs=_loads(row.outputs) or {},
+        error=_loads(row.error),
+    )
+
+
+def _pipeline(row: Any) -> PipelineRunRecord:
+    return PipelineRunRecord(
+        id=row.id,
+        name=row.name,
+        spec_path=row.spec_path,
+        spec_digest=row.spec_digest,
+        pipeline_version=row.pipeline_version,
+        env=row.env,
+        status=row.status,
+        run_id=row.run_id,
+        params=_loads(row.params) or {},
+        options=_loads(row.options) or {},
+        trigger=row.trigger,
+        started=row.started,
+        ended=row.ended,
+        error=row.error,
+    )
+
+
+def create_pipeline_run(
+    store: Store,
+    *,
+    name: str,
+    spec_path: str,
+    spec_digest: str,
+    pipeline_version: str,
+    env: str | None,
+    run_id: str | None,
+    params: dict[str, Any],
+    options: dict[str, Any],
+    trigger: str = "manual",
+    user: str | None = None,
+) -> str:
+    """Insert a ``running`` pipeline run and return its id."""
+    pid = uuid.uuid4().hex
+    with store.write() as conn:
+        conn.execute(
+            insert(t.pipeline_runs).values(
+                id=pid,
+                name=name,
+                spec_path=spec_path,
+                spec_digest=spec_digest,
+                pipeline_version=pipeline_version,
+                env=env,
+                status="running",
+                run_id=run_id,
+                params=json.dumps(params, default=repr),
+                options=json.dumps(options, default=repr),
+                trigger=trigger,
+                user_name=user,
+                host=socket.gethostname(),
+                started=time.time(),
+            )
+        )
+    return pid
+
+
+def end_pipeline_run(store: Store, pipeline_run_id: str, status: str, error: str | None) -> None:
+    with store.write() as conn:
+        conn.execute(
+            update(t.pipeline_runs)
+            .where(t.pipeline_runs.c.id == pipeline_run_id)
+            .values(status=status, ended=time.time(), error=error)
+        )
+
+
+def add_step_run(store: Store, pipeline_run_id: str, step: str, **values: Any) -> int:
+    """Insert a step run (``status`` and other columns given as keywords); return its id."""
+    row = _encode({"attempt": 0, **values})
+    with store.write() as conn:
+        result = conn.execute(
+            insert(t.step_runs).values(pipeline_run_id=pipeline_run_id, step=step, **row)
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def update_step_run(store: Store, step_run_id: int, **values: Any) -> None:
+    with store.write() as conn:
+        conn.execute(
+            update(t.step_runs).where(t.step_runs.c.id == step_run_id).values(**_encode(values))
+        )
+
+
+def _encode(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for key in ("outputs", "error"):
+        if key in out and out[key] is not None and not isinstance(out[key], str):
+            out[key] = json.dumps(out[key], default=repr)
+    return out
+
+
+def step_runs(store: Store, pipeline_run_id: str) -> list[StepRunRecord]:
+    """The step runs of one pipeline run, in insertion order."""
+    sr = t.step_runs
+    with store.read() as conn:
+        rows = conn.execute(
+            select(sr).where(sr.c.pipeline_run_id == pipeline_run_id).order_by(sr.c.id)
+        ).all()
+    return [_step(r) for r in rows]
+
+
+def get_pipeline_run(store: Store, pipeline_run_id: str) -> PipelineRunRecord | None:
+    pr = t.pipeline_runs
+    with store.read() as conn:
+        row = conn.execute(select(pr).where(pr.c.id == pipeline_run_id)).first()
+    return None if row is None else _pipeline(row)
+
+
+def latest_pipeline_run(
+    store: Store,
+    name: str,
+    *,
+    env: str | None,
+    spec_path: str | None = None,
+    status: str | None = None,
+    exclude_trigger: str | None = None,
+) -> PipelineRunRecord | None:
+    """The newest pipeline run of ``name`` in ``env`` (optionally of a spec path and status)."""
+    pr = t.pipeline_runs
+    where = [pr.c.name == name, pr.c.env.is_(None) if env is None else pr.c.env == env]
+    if spec_path is not None:
+        where.append(pr.c.spec_path == spec_path)
+    if status is not None:
+        where.append(pr.c.status == status)
+    if exclude_trigger is not None:
+        where.append(pr.c.trigger != exclude_trigger)
+    with store.read() as conn:
+        row = conn.execute(
+            select(pr).where(and_(*where)).order_by(pr.c.started.desc()).limit(1)
+        ).first()
+    return None if row is None else _pipeline(row)
+
+
+def latest_done_steps(store: Store, name: str, steps: list[str]) -> dict[str, StepRunRecord]:
+    """For each step of pipeline ``name``, its newest ``ok`` step run (any environment)."""
+    sr, pr = t.step_runs, t.pipeline_runs
+    found: dict[str, StepRunRecord] = {}
+    with store.read() as conn:
+        rows = conn.execute(
+            select(sr)
+            .join(pr, pr.c.id == sr.c.pipeline_run_id)
+            .where(pr.c.name == name, sr.c.step.in_(steps), sr.c.status == "ok")
+            .order_by(sr.c.id.desc())
+        ).all()
+    for row in rows:
+        found.setdefault(row.step, _step(row))
+    return found
+
+
+def ok_with_key(store: Store, name: str, step: str, key: str) -> list[StepRunRecord]:
+    """The ``ok`` step runs of ``step`` with cache key ``key``, newest first."""
+    sr, pr = t.step_runs, t.pipeline_runs
+    with store.read() as conn:
+        rows = conn.execute(
+            select(sr)
+            .join(pr, pr.c.id == sr.c.pipeline_run_id)
+            .where(pr.c.name == name, sr.c.step == step, sr.c.cache_key == key, sr.c.status == "ok")
+            .order_by(sr.c.id.desc())
+            .limit(5)
+        ).all()
+    return [_step(r) for r in rows]
+
+
+def find_step_in_pipeline_run(
+    store: Store, pipeline_run_id: str, step: str
+) -> StepRunRecord | None:
+    sr = t.step_runs
+    with store.read() as conn:
+        row = conn.execute(
+            select(sr)
+            .where(sr.c.pipeline_run_id == pipeline_run_id, sr.c.step == step)
+            .order_by(sr.c.id.desc())
+            .limit(1)
+        ).first()
+    return None if row is None else _step(row)
+
+
+# -- promotions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelinePromotion:
+    """One promotion of a pipeline version into an environment (an audit event)."""
+
+    id: int
+    name: str
+    from_env: str
+    to_env: str
+    pipeline_version: str
+    manifest: dict[str, str]
+    pipeline_run_id: str | None
+    reason: str | None
+    user: str | None
+    host: str | None
+    created_at: float
+
+
+def add_promotion(store: Store, **values: Any) -> int:
+    values = dict(values)
+    values["manifest"] = json.dumps(values["manifest"], sort_keys=True)
+    with store.write() as conn:
+        result = conn.execute(
+            insert(t.pipeline_promotions).values(
+                host=socket.gethostname(), created_at=time.time(), **values
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def promotions(store: Store, name: str, to_env: str | None = None) -> list[PipelinePromotion]:
+    """Promotions of pipeline ``name`` (into ``to_env``), newest first."""
+    pp = t.pipeline_promotions
+    where = [pp.c.name == name]
+    if to_env is not None:
+        where.append(pp.c.to_env == to_env)
+    with store.read() as conn:
+        rows = conn.execute(select(pp).where(and_(*where)).order_by(pp.c.id.desc())).all()
+    return [
+        PipelinePromotion(
+            id=r.id,
+            name=r.name,
+            from_env=r.from_env,
+            to_env=r.to_env,
+            pipeline_version=r.pipeline_version,
+            manifest=json.loads(r.manifest),
+            pipeline_run_id=r.pipeline_run_id,
+            reason=r.reason,
+            user=r.user_name,
+            host=r.host,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
