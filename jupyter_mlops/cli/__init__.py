@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "models": "jupyter_mlops.cli.models",
     "promote": "jupyter_mlops.cli.promote",
     "runs": "jupyter_mlops.cli.runs",
+    "schedule": "jupyter_mlops.cli.schedule",
+    "scheduler": "jupyter_mlops.cli.scheduler",
     "show": "jupyter_mlops.cli.show",
     "verify": "jupyter_mlops.cli.verify",
 }

@@ -118,7 +118,7 @@ def _run_notebook_target(
             store, path, output, run_id=run.id, params=sched.params, timeout=timeout
         )
         status = "finished" if result.ok else "failed"
-        error = result.error
+        error = f"{result.error}; see {output}" if result.error else None
         if output.is_file():
             run.log_artifact(output, f"schedule/{output.name}", kind="notebook")
         if result.ok and sched.monitor:
