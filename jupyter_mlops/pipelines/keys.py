@@ -275,13 +275,16 @@ def plan(
     keys: dict[str, str] = {}
     plans: dict[str, StepPlan] = {}
     for name, step in pipeline.steps.items():
+        # An input another step writes is covered by that step's key (it reruns when its
+        # outputs change), and may not exist before the first run: only outside files count.
+        produced = {o for n in pipeline.upstream(name) for o in pipeline.steps[n].outputs}
         parts = step_parts(
             root=pipeline.root,
             notebook=step.notebook,
             params=resolved[name],
             kernel=step.kernel,
             upstream={n: keys[n] for n in step.needs},
-            inputs=step.inputs,
+            inputs=tuple(i for i in step.inputs if i not in produced),
             where=f"{pipeline.path}: step {name!r}",
             state=state,
         )

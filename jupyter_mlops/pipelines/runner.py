@@ -441,16 +441,18 @@ def _record_plans(runner: _Runner) -> None:
             )
 
 
+def _skip(runner: _Runner, name: str, reason: str) -> None:
+    runner.outcomes[name] = StepOutcome(name, "skipped", reason)
+    records.update_step_run(
+        runner.store, runner.step_rows[name], status="skipped", error={"note": reason}
+    )
+    runner.progress.update(name, "skipped", reason)
+
+
 def _skip_downstream(runner: _Runner, failed: str) -> None:
     for name in runner.pipeline.downstream(failed):
-        if name in runner.outcomes:
-            continue
-        reason = f"upstream {failed!r} failed"
-        runner.outcomes[name] = StepOutcome(name, "skipped", reason)
-        records.update_step_run(
-            runner.store, runner.step_rows[name], status="skipped", error={"note": reason}
-        )
-        runner.progress.update(name, "skipped", reason)
+        if name not in runner.outcomes:
+            _skip(runner, name, f"upstream {failed!r} failed")
 
 
 def _loop(runner: _Runner, executor_spec: str | Any, jobs: int) -> None:
@@ -471,8 +473,14 @@ def _loop(runner: _Runner, executor_spec: str | Any, jobs: int) -> None:
                 needs = pipeline.steps[name].needs
                 if any(runner.outcomes.get(n) is None for n in needs):
                     continue
-                if any(runner.outcomes[n].status not in ("ok", "cached") for n in needs):
-                    continue  # already marked skipped by _skip_downstream
+                blocked = [n for n in needs if runner.outcomes[n].status not in ("ok", "cached")]
+                if blocked:
+                    _skip(
+                        runner,
+                        name,
+                        f"upstream {blocked[0]!r} {runner.outcomes[blocked[0]].status}",
+                    )
+                    continue
                 submitted.add(name)
                 pending[_submit(runner, executor, name, 1)] = (name, None, 1)
             if not pending:
