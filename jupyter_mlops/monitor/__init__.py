@@ -1,0 +1,28 @@
+"""Monitoring: data drift, prediction drift and model quality against a reference.
+
+``import jupyter_mlops.monitor as monitor`` then ``monitor.drift(reference, current)``,
+``monitor.profile(reference).log(run)``, ``monitor.performance("models:/churn@production",
+labelled_batch, target="churned")``.
+"""
+
+from jupyter_mlops.monitor.drift import drift
+from jupyter_mlops.monitor.performance import PerformanceReport, performance, prediction_drift
+from jupyter_mlops.monitor.profile import ReferenceProfile, profile
+from jupyter_mlops.monitor.report import ColumnResult, DriftReport
+from jupyter_mlops.monitor.stattests import StatTest
+from jupyter_mlops.monitor.stattests import get as get_test
+from jupyter_mlops.monitor.stattests import register as register_test
+
+__all__ = [
+    "ColumnResult",
+    "DriftReport",
+    "PerformanceReport",
+    "ReferenceProfile",
+    "StatTest",
+    "drift",
+    "get_test",
+    "performance",
+    "prediction_drift",
+    "profile",
+    "register_test",
+]
