@@ -115,7 +115,13 @@ def _run_notebook_target(
     output = output_path(root, sched.name, claim.tick)
     try:
         result = run_notebook(
-            store, path, output, run_id=run.id, params=sched.params, timeout=timeout
+            store,
+            path,
+            output,
+            name=sched.name,
+            run_id=run.id,
+            params=sched.params,
+            timeout=timeout,
         )
         status = "finished" if result.ok else "failed"
         error = f"{result.error}; see {output}" if result.error else None
@@ -150,9 +156,9 @@ def _run_pipeline_target(store: Store, sched: Schedule, claim: claims.Claim) -> 
     except (ImportError, AttributeError):
         return {"status": "failed", "error": "the pipelines engine is not installed"}
     try:
-        result = run_pipeline(
-            str(path), env=sched.env, params=sched.params or None, trigger="schedule"
-        )
+        # Pipeline params are step-scoped: -p train.C=0.5
+        overrides = [f"{k}={v}" for k, v in sched.params.items()]
+        result = run_pipeline(str(path), env=sched.env, params=overrides, trigger="schedule")
     except MlopsError as exc:
         return {"status": "failed", "error": str(exc)}
     pid = getattr(result, "pipeline_run_id", None)

@@ -51,7 +51,7 @@ def test_a_failing_notebook_is_recorded_failed(store: Store, make_notebook, cloc
     clock.advance(3600)
     (done,) = Scheduler(store, now=clock).tick()
     assert done.status == "failed"
-    assert done.error == f"cell [3] raised ValueError: boom; see {done.output_notebook}"
+    assert done.error == f"code cell 1 raised ValueError: boom; see {done.output_notebook}"
     assert Path(done.output_notebook).is_file()
     assert mlops.get_run(done.run_id, store=store).status == "failed"
 
