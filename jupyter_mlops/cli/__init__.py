@@ -21,14 +21,17 @@ from jupyter_mlops.errors import FilterSyntaxError, MlopsError, MlopsUsageError
 
 #: Command name -> the module implementing it. A test rebuilds this from the package.
 COMMANDS: dict[str, str] = {
+    "accept": "jupyter_mlops.cli.accept",
     "data": "jupyter_mlops.cli.data",
     "doctor": "jupyter_mlops.cli.doctor",
     "models": "jupyter_mlops.cli.models",
     "promote": "jupyter_mlops.cli.promote",
+    "run": "jupyter_mlops.cli.run",
     "runs": "jupyter_mlops.cli.runs",
     "schedule": "jupyter_mlops.cli.schedule",
     "scheduler": "jupyter_mlops.cli.scheduler",
     "show": "jupyter_mlops.cli.show",
+    "status": "jupyter_mlops.cli.status",
     "verify": "jupyter_mlops.cli.verify",
 }
 
@@ -62,21 +65,13 @@ def load_command(name: str) -> Command:
     return cast(Command, importlib.import_module(module_name))
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    # argparse measures subcommand names two columns short; start wide enough that every
-    # command name (``scheduler``) shares a line with its help.
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog)
-        self._action_max_length = 14
-
-
 def build_parser() -> Parser:
     """The full parser: global options plus one subparser per registered command."""
     parser = Parser(
         prog=PROG,
         description="Track, version, run and check machine-learning work from notebooks.",
         epilog=_EPILOG,
-        formatter_class=_Formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     subparsers = parser.add_subparsers(

@@ -10,6 +10,10 @@ examples:
   jupyter-mlops promote churn 3 --to production --check "metrics.roc_auc >= 0.85" \\
       --check "tags.reviewed = 'yes'" --reason "quarterly retrain"
   jupyter-mlops promote churn --rollback --to production --reason "v3 misbehaves"
+
+A first argument ending in .yaml/.yml promotes a pipeline instead: the version (spec and
+notebook digests) of its latest successful run in --from becomes the only version --to runs:
+  jupyter-mlops promote pipeline.yaml --from staging --to production --reason "release 7"
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
         help="the candidate version (optional with --rollback)",
     )
     parser.add_argument("--to", metavar="STAGE", required=True, help="the stage to move")
+    parser.add_argument(
+        "--from", dest="from_env", metavar="ENV", help="pipelines: the environment it passed in"
+    )
     parser.add_argument(
         "--check",
         dest="checks",
@@ -58,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     from jupyter_mlops import models
     from jupyter_mlops.gates import GateRefused
 
+    if args.model.endswith((".yaml", ".yml")):
+        return _promote_pipeline(args)
     if args.version is None and not args.rollback:
         raise MlopsUsageError("give the VERSION to promote; see `jupyter-mlops promote --help`.")
     stages = args.stages.split(",") if args.stages else None
@@ -106,4 +115,33 @@ def run(args: argparse.Namespace) -> int:
         print(f"{ok} {check.message}")
     was = f"v{event.from_version}" if event.from_version is not None else "no version"
     print(f"{ok} {event.model} v{event.to_version} now holds {event.stage} (was {was}).")
+    return 0
+
+
+def _promote_pipeline(args: argparse.Namespace) -> int:
+    from jupyter_mlops.pipelines.promotion import promote_pipeline
+
+    if args.from_env is None:
+        raise MlopsUsageError(
+            "give --from ENV to promote a pipeline; see `jupyter-mlops promote --help`."
+        )
+    event = promote_pipeline(args.model, from_env=args.from_env, to_env=args.to, reason=args.reason)
+    if args.format == "json":
+        print_json(
+            {
+                "id": event.id,
+                "pipeline": event.name,
+                "from_env": event.from_env,
+                "to_env": event.to_env,
+                "pipeline_version": event.pipeline_version,
+                "pipeline_run_id": event.pipeline_run_id,
+                "manifest": event.manifest,
+            }
+        )
+        return 0
+    ok, _bad = marks()
+    print(
+        f"{ok} pipeline {event.name} version {event.pipeline_version[:12]} "
+        f"promoted {event.from_env} -> {event.to_env} (from run {event.pipeline_run_id[:8]})."
+    )
     return 0
