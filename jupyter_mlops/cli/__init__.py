@@ -65,13 +65,21 @@ def load_command(name: str) -> Command:
     return cast(Command, importlib.import_module(module_name))
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    # argparse measures subcommand names two columns short; start wide enough that every
+    # command name (``scheduler``) shares a line with its help.
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog)
+        self._action_max_length = 14
+
+
 def build_parser() -> Parser:
     """The full parser: global options plus one subparser per registered command."""
     parser = Parser(
         prog=PROG,
         description="Track, version, run and check machine-learning work from notebooks.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     subparsers = parser.add_subparsers(
