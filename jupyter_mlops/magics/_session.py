@@ -44,6 +44,8 @@ class Session:
         self.line_run: Run | None = None
         self.line_autolog = True
         self.line_cells = 0
+        #: The line run belongs to a pipeline step (``pipelines.attach``): never ended here.
+        self.line_attached = False
         self.last_run_id: str | None = None
         #: The run of the ``%%mlops track`` cell executing now.
         self.cell_run: Run | None = None
@@ -141,11 +143,38 @@ class Session:
         if self.cell is not None:
             self.begin_capture(run, autolog=autolog)
 
+    def attach_line_run(self, run: Run, *, autolog: bool) -> None:
+        """Capture every following cell into a pipeline step's ``run``, which stays open."""
+        self.start_line_run(run, autolog=autolog)
+        self.line_attached = True
+        atexit.unregister(self.close)
+
+    def detach_line_run(self) -> Run | None:
+        """Stop capturing into the attached run (the cell running now is recorded into it)."""
+        run = self.line_run
+        if run is None or not self.line_attached:
+            return None
+        if self._captured_run is run:
+            self.end_capture(run, None)
+        self.line_attached = False
+        self.line_run = None
+        return run
+
+    def suspend_capture(self) -> None:
+        """Switch capture off for the rest of this cell; the cell is still recorded."""
+        capture, self._capture = self._capture, None
+        if capture is not None:
+            exit_capture(capture, None)
+
     def stop_line_run(self) -> Run | None:
         """End the line-form run ``finished``; the cell running now is recorded into it."""
         run = self.line_run
         if run is None:
             return None
+        if self.line_attached:  # a pipeline step's run: the runner ends it
+            self.detach_line_run()
+            run.flush()
+            return run
         try:
             if self._captured_run is run:
                 self.end_capture(run, None)
@@ -159,7 +188,12 @@ class Session:
         atexit.unregister(self.close)
 
     def end_active(self) -> Run | None:
-        """End the run in progress, if any, so that a new one can start; return it."""
+        """End the run in progress, if any, so that a new one can start; return it.
+
+        A pipeline step's attached run is left running (a new run becomes its child).
+        """
+        if self.line_attached:
+            return None
         if self.line_run is not None:
             return self.stop_line_run()
         run = fluent.active_run()

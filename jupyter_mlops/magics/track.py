@@ -46,6 +46,12 @@ parser.add_argument(
 def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
     """Track ``cell`` as one run, or (line form) every cell from now on."""
     __tracebackhide__ = True
+    if cell is None and session.line_attached and session.line_run is not None:
+        run = session.line_run  # a pipeline step: its cells are tracked into its run already
+        run.set_tags(dict(args.tag))
+        run.log_params(dict(args.param))
+        print(f"mlops: this notebook runs as a pipeline step; tracking into run {run.label}.")
+        return None
     if cell is None:
         run = _start(session, args)
         session.start_line_run(run, autolog=_autolog(args))
@@ -82,6 +88,8 @@ def _track_cell(session: Session, args: argparse.Namespace, body: str) -> object
     count = info.execution_count if info else None
     code = compile_cell(session.shell, body, header=header, execution_count=count)
     run = _start(session, args)
+    if session.line_attached:
+        session.suspend_capture()  # the child run captures this cell, not the step run
     started, clock = time.time(), time.perf_counter()
     error: BaseException | None = None
     value: object = None

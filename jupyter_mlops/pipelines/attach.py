@@ -1,0 +1,118 @@
+"""Kernel side of a pipeline step: track every cell into the step's existing run.
+
+The runner creates the step's run and starts the kernel with ``MLOPS_RUN_ID``; the executor's
+hidden bootstrap then calls :func:`attach`, which loads the ``%mlops`` extension and captures
+every following cell into that run, as ``%mlops track`` (line form) does, except that the run
+is never ended here: the runner ends it. ``%%mlops track`` cells in the notebook become child
+runs of the step run. The hidden teardown calls :func:`detach`, which writes what is buffered.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import select
+
+from jupyter_mlops.config import load_config
+from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking.flusher import FLUSHER
+from jupyter_mlops.tracking.run import Run
+
+RUN_ID_VAR = "MLOPS_RUN_ID"
+
+
+def open_run(store: Store, run_id: str) -> Run:
+    """A writer for the existing run ``run_id`` (nothing is inserted).
+
+    Raises:
+        NotFoundError: No such run.
+        MlopsUsageError: The run has ended.
+    """
+    with store.read() as conn:
+        row = conn.execute(
+            select(
+                t.runs.c.name,
+                t.runs.c.status,
+                t.runs.c.start_time,
+                t.runs.c.parent_id,
+                t.experiments.c.name.label("experiment"),
+            )
+            .join(t.experiments, t.experiments.c.id == t.runs.c.experiment_id)
+            .where(t.runs.c.id == run_id)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"No run {run_id!r} to attach to (MLOPS_RUN_ID).", ref=run_id)
+    if row.status != "running":
+        raise MlopsUsageError(f"Run {run_id!r} has ended ({row.status}); cannot attach to it.")
+    config = load_config()
+    run = Run(
+        store,
+        run_id=run_id,
+        name=str(row.name),
+        experiment=str(row.experiment),
+        start_time=float(row.start_time),
+        root=config.root,
+        flush_interval=config.flush_interval,
+        parent_id=row.parent_id,
+    )
+    FLUSHER.add(run)
+    return run
+
+
+def _session(shell: Any) -> Any:
+    from jupyter_mlops.magics._magics import MlopsMagics
+
+    magics = shell.magics_manager.registry.get(MlopsMagics.__name__)
+    if not isinstance(magics, MlopsMagics):
+        shell.extension_manager.load_extension("jupyter_mlops")
+        magics = shell.magics_manager.registry[MlopsMagics.__name__]
+    return magics.session
+
+
+def attach(run_id: str | None = None, *, shell: Any = None) -> Run:
+    """Track every following cell of this kernel into the existing run ``run_id``.
+
+    Args:
+        run_id: The run (default: ``$MLOPS_RUN_ID``).
+        shell: The IPython shell (default: the running one).
+
+    Returns:
+        The attached run; it is the active run until :func:`detach`.
+
+    Raises:
+        MlopsUsageError: No run id, no IPython shell, or the run has ended.
+    """
+    run_id = run_id or os.environ.get(RUN_ID_VAR)
+    if not run_id:
+        raise MlopsUsageError(f"attach() needs a run id or ${RUN_ID_VAR}.")
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        raise MlopsUsageError("attach() runs inside an IPython kernel.")
+    run = open_run(current_store(), run_id)
+    session = _session(shell)
+    session.attach_line_run(run, autolog=load_config().autolog)
+    fluent._push(run)
+    return run
+
+
+def detach(*, shell: Any = None) -> Run | None:
+    """Stop tracking into the attached run and write what is buffered; the run stays open."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return None
+    run: Run | None = _session(shell).detach_line_run()
+    if run is not None:
+        FLUSHER.discard(run)
+        fluent._pop(run)
+        run.flush()
+    return run

@@ -1,0 +1,177 @@
+"""Where steps run: here, in threads with a kernel pool (``local``), or on a Dask cluster.
+
+``make_executor("local", jobs=N)`` runs up to N steps at once in threads of this process; each
+step runs in its own kernel from a :class:`~.kernels.KernelPool` of ``jobs + 1`` kernels that
+starts kernels while earlier steps run. ``make_executor("dask://HOST:PORT")`` sends each step
+to a Dask scheduler: a worker runs :func:`run_step_on_worker` (a fresh kernel per step) and
+returns the picklable :class:`~.execute.StepResult`. A worker lost during a step fails the
+step's future with the error Dask raises (``KilledWorker`` or ``CommClosedError``), never a hang.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.pipelines.execute import StepRequest, StepResult, execute_step
+from jupyter_mlops.pipelines.kernels import KernelPool, in_thread_loop
+
+
+class Executor(Protocol):
+    """Runs steps; the runner submits each step once its dependencies are done."""
+
+    def submit(self, request: StepRequest) -> concurrent.futures.Future[StepResult]: ...
+
+    def prepare(self, n: int) -> None:
+        """``n`` steps will run soon: start kernels for them ahead of need."""
+
+    def close(self) -> None: ...
+
+
+class LocalExecutor:
+    """Up to ``jobs`` steps at once in threads; kernels from one pool per kernel name.
+
+    Args:
+        jobs: Steps run at once.
+        pool_size: Kernels kept ready or starting (default ``jobs + 1``).
+    """
+
+    def __init__(self, *, jobs: int = 1, pool_size: int | None = None) -> None:
+        if jobs < 1:
+            raise MlopsUsageError(f"jobs must be 1 or more, not {jobs}.")
+        self.jobs = jobs
+        self.pool_size = pool_size or jobs + 1
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            max_workers=jobs, thread_name_prefix="mlops-step"
+        )
+        self._pools: dict[str, KernelPool] = {}
+        self._lock = threading.Lock()
+        self._default = "python3"
+        self._closed = False
+
+    def pool(self, kernel: str) -> KernelPool:
+        """The kernel pool for the kernelspec ``kernel`` (created on first use)."""
+        with self._lock:
+            pool = self._pools.get(kernel)
+            if pool is None:
+                pool = self._pools[kernel] = KernelPool(kernel, size=self.pool_size)
+            return pool
+
+    def prepare(self, n: int) -> None:
+        """Start kernels of the last kernelspec used (``python3`` at first) for ``n`` steps."""
+        _preload()
+        self.pool(self._default).prepare(n)
+
+    def submit(self, request: StepRequest) -> concurrent.futures.Future[StepResult]:
+        """Run ``request`` as soon as a thread is free; its kernel is taken when it starts."""
+        if self._closed:
+            raise MlopsUsageError("This executor is closed.")
+        self._default = request.kernel
+        pool = self.pool(request.kernel)
+        return self._threads.submit(in_thread_loop, lambda: _run_pooled(pool, request))
+
+    def close(self) -> None:
+        """Wait for running steps, then shut down the kernels not used."""
+        self._closed = True
+        self._threads.shutdown(wait=True)
+        for pool in list(self._pools.values()):
+            pool.close()
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _preload() -> None:
+    """Import papermill and nbclient now, not on the first step's critical path."""
+    import papermill  # noqa: F401
+    from papermill import engines  # noqa: F401
+
+
+def _run_pooled(pool: KernelPool, request: StepRequest) -> StepResult:
+    import time
+
+    from jupyter_mlops.pipelines.execute import _failed
+
+    clock = time.perf_counter()
+    try:
+        kernel = pool.acquire()
+    except Exception as exc:  # noqa: BLE001 - no kernel: the step fails, the runner goes on
+        return _failed(request.output, clock, None, exc)
+    return execute_step(request, kernel=kernel)
+
+
+def run_step_on_worker(request: StepRequest) -> StepResult:
+    """Execute one step on a Dask worker in a fresh kernel (picklable, module-level)."""
+    return in_thread_loop(lambda: execute_step(request))  # type: ignore[no-any-return]
+
+
+class DaskExecutor:
+    """Steps on a Dask cluster (``dask[distributed]``); each task runs one step.
+
+    Args:
+        address: The scheduler, ``tcp://HOST:PORT``.
+        client: An existing ``distributed.Client`` (a seam for tests); not closed here.
+    """
+
+    def __init__(self, address: str, *, client: Any = None) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise MlopsUsageError(
+                "--executor dask://… needs dask.distributed: pip install 'dask[distributed]'."
+            ) from exc
+        self._owns = client is None
+        self.client = client if client is not None else Client(address, timeout=30)  # type: ignore[no-untyped-call]
+
+    def prepare(self, n: int) -> None:
+        """Nothing to prepare: each worker starts the kernel of its step."""
+
+    def submit(self, request: StepRequest) -> concurrent.futures.Future[StepResult]:
+        """Send ``request`` to the cluster; the future fails when its worker is lost."""
+        future: concurrent.futures.Future[StepResult] = concurrent.futures.Future()
+        task = self.client.submit(
+            run_step_on_worker, request, pure=False, key=f"mlops-step-{request.step}-{id(future)}"
+        )
+
+        def done(task: Any) -> None:
+            try:
+                future.set_result(task.result())
+            except BaseException as exc:  # noqa: BLE001 - handed to the runner
+                future.set_exception(exc)
+
+        task.add_done_callback(done)
+        return future
+
+    def close(self) -> None:
+        if self._owns:
+            self.client.close()
+
+
+def make_executor(spec: str = "local", *, jobs: int = 1) -> Executor:
+    """The executor for ``--executor SPEC``: ``local`` or ``dask://HOST:PORT``.
+
+    Raises:
+        MlopsUsageError: Any other spec, or a bad ``jobs``.
+    """
+    if jobs < 1:
+        raise MlopsUsageError(f"--jobs must be 1 or more, not {jobs}.")
+    if spec == "local":
+        return LocalExecutor(jobs=jobs)
+    if spec.startswith("dask://"):
+        parts = urlsplit(spec)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if not parts.hostname or port is None or parts.path not in ("", "/"):
+            raise MlopsUsageError(
+                f"Bad executor {spec!r}: write dask://HOST:PORT, e.g. dask://127.0.0.1:8786."
+            )
+        return DaskExecutor(f"tcp://{parts.hostname}:{port}")
+    raise MlopsUsageError(f"Unknown executor {spec!r}: use 'local' or 'dask://HOST:PORT'.")

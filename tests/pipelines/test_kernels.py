@@ -1,0 +1,119 @@
+"""KernelPool: kernels started ahead of need, one per step, shut down after it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from jupyter_mlops.pipelines.kernels import (
+    STEP_ENV_KEYS,
+    KernelPool,
+    KernelStartError,
+    PooledKernel,
+    neutral_env,
+    start_kernel,
+)
+
+
+class FakeKM:
+    """Enough of a KernelManager for the pool's bookkeeping (no process)."""
+
+    kernel_name = "fake"
+    kernel_spec = None
+    has_kernel = False
+
+    def __init__(self) -> None:
+        self.alive = True
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+    def cleanup_resources(self) -> None:
+        self.alive = False
+
+
+def fake_starter(delay: float = 0.05, fail: bool = False):  # type: ignore[no-untyped-def]
+    started: list[PooledKernel] = []
+
+    def start(name: str) -> PooledKernel:
+        time.sleep(delay)
+        if fail:
+            raise KernelStartError("no such kernel", kernel_name=name)
+        now = time.monotonic()
+        kernel = PooledKernel(FakeKM(), requested_at=now - delay, ready_at=now)  # type: ignore[arg-type]
+        started.append(kernel)
+        return kernel
+
+    return start, started
+
+
+def test_neutral_env_drops_step_variables() -> None:
+    env = neutral_env({"PATH": "/bin", **{key: "x" for key in STEP_ENV_KEYS}})
+    assert env == {"PATH": "/bin"}
+
+
+def test_prepare_starts_kernels_before_acquire_and_tops_up() -> None:
+    start, started = fake_starter()
+    with KernelPool("fake", size=2, starter=start) as pool:
+        assert pool.started == 0  # nothing announced, nothing started
+        pool.prepare(3)
+        assert pool.started == 2  # min(3, size)
+        first = pool.acquire()
+        assert pool.started == 3  # topped up for the 2 steps still announced
+        second = pool.acquire()
+        third = pool.acquire()
+        assert len({id(first), id(second), id(third)}) == 3  # never the same kernel twice
+        assert pool.started == 3  # nothing announced any more
+        for kernel in (first, second, third):
+            kernel.retire()
+    assert len(started) == 3
+
+
+def test_acquire_without_prepare_starts_one_on_demand() -> None:
+    start, _ = fake_starter()
+    with KernelPool("fake", size=3, starter=start) as pool:
+        kernel = pool.acquire()
+        assert pool.started == 1
+        kernel.retire()
+
+
+def test_failed_start_raises_in_acquire() -> None:
+    start, _ = fake_starter(fail=True)
+    with KernelPool("fake", starter=start) as pool, pytest.raises(KernelStartError):
+        pool.acquire(timeout=10)
+
+
+def test_close_shuts_down_idle_kernels() -> None:
+    start, started = fake_starter()
+    pool = KernelPool("fake", size=2, starter=start)
+    pool.prepare(2)
+    pool.close()
+    assert len(started) == 2
+    assert not any(kernel.is_alive() for kernel in started)
+
+
+def test_real_kernels_start_concurrently_and_are_shut_down_after_use() -> None:
+    with KernelPool("python3", size=2) as pool:
+        pool.prepare(2)
+        a = pool.acquire(timeout=60)
+        b = pool.acquire(timeout=60)
+        assert a.pid != b.pid
+        assert a.km.connection_file != b.km.connection_file
+        assert a.is_alive() and b.is_alive()
+        # Both were requested at prepare(), before either was asked for.
+        assert max(a.requested_at, b.requested_at) < min(a.ready_at, b.ready_at)
+        done = threading.Event()
+        a.retire()
+        b.retire()
+        deadline = time.monotonic() + 10
+        while (a.is_alive() or b.is_alive()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        done.set()
+        assert not a.is_alive() and not b.is_alive()
+
+
+def test_start_kernel_reports_an_unknown_kernelspec() -> None:
+    with pytest.raises(KernelStartError, match="no-such-kernel"):
+        start_kernel("no-such-kernel")
