@@ -40,7 +40,7 @@ def bars_svg(labels: Sequence[str], ref: Sequence[float], cur: Sequence[float]) 
     slot = (width - 2 * pad) / n
     bar = max(slot / 2 - 1, 0.5)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 16}" '
+        f'<svg width="{width}" height="{height + 16}" '
         f'viewBox="0 0 {width} {height + 16}" role="img">'
     ]
     for i, label in enumerate(labels):
