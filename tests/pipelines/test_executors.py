@@ -16,7 +16,7 @@ from jupyter_mlops.pipelines.executors import LocalExecutor, make_executor
 def build_notebook(path: Path, cells: list[str]) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python", "language": "python"}
     nbformat.write(nb, path)
     return path
 
@@ -58,9 +58,7 @@ def test_local_is_a_local_executor() -> None:
 
 def test_each_step_gets_a_fresh_kernel(tmp_path: Path) -> None:
     first = step(tmp_path, "first", ["import os\nleaked = 1\nprint(os.getpid())"])
-    second = step(
-        tmp_path, "second", ["import os\nprint(os.getpid(), 'leaked' in globals())"]
-    )
+    second = step(tmp_path, "second", ["import os\nprint(os.getpid(), 'leaked' in globals())"])
     with make_executor("local", jobs=1) as executor:  # type: ignore[attr-defined]
         executor.prepare(2)
         assert executor.submit(first).result(timeout=120).ok
