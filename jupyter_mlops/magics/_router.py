@@ -48,6 +48,10 @@ VERBS: dict[str, Verb] = {
         "Register, list, show, promote, roll back, audit or load model versions.",
         '%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"',
     ),
+    "pipeline": Verb(
+        "Run a pipeline.yaml with live step progress, or show what a run would do.",
+        "%mlops pipeline run pipeline.yaml --env dev -p train.C=0.5",
+    ),
     "lineage": Verb(
         "Show where a dataset version, run or model version came from and led to.",
         "%mlops lineage models:/churn@production",
