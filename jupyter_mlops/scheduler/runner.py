@@ -37,33 +37,12 @@ def output_path(root: Path, name: str, tick: float) -> Path:
     return root / ".mlops" / "schedules" / name / f"{tick_label(tick)}.ipynb"
 
 
-def monitor_metrics(store: Store, run_id: str) -> dict[str, float]:
-    """The latest metrics of a run and its child runs (children's values win on a clash)."""
-    with store.read() as conn:
-        ids = [run_id] + [
-            str(r[0])
-            for r in conn.execute(
-                select(t.runs.c.id)
-                .where(t.runs.c.parent_id == run_id)
-                .order_by(t.runs.c.start_time)
-            )
-        ]
-        metrics: dict[str, float] = {}
-        for rid in ids:
-            for key, value, is_nan in conn.execute(
-                select(
-                    t.latest_metrics.c.key, t.latest_metrics.c.value, t.latest_metrics.c.is_nan
-                ).where(t.latest_metrics.c.run_id == rid)
-            ):
-                metrics[str(key)] = math.nan if is_nan else float(value)
-    return metrics
-
-
 def _act(store: Store, sched: Schedule, run_id: str) -> str | None:
     from jupyter_mlops.monitor.act import act
+    from jupyter_mlops.monitor.history import run_metrics
 
     monitor = sched.monitor or {}
-    metrics = monitor_metrics(store, run_id)
+    metrics = run_metrics(store, run_id)
     if "drift.dataset_drift" not in metrics and "drift.share" not in metrics:
         return "monitor: the notebook logged no drift.dataset_drift or drift.share metric"
     share = metrics.get("drift.share")
