@@ -95,7 +95,7 @@ def test_failures_and_usage_errors(project: Path, capsys) -> None:
 
 
 def test_run_one_notebook(project: Path, capsys) -> None:
-    code, out, err = cli(capsys, "run", "make.ipynb", "-p", "n=7", "--output", "o/made.ipynb")
+    code, _out, err = cli(capsys, "run", "make.ipynb", "-p", "n=7", "--output", "o/made.ipynb")
     assert code == 0, err
     assert (project / "out.txt").read_text() == "7"
     assert (project / "o" / "made.ipynb").is_file()
