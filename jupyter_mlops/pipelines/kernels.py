@@ -32,7 +32,10 @@ from jupyter_mlops.errors import MlopsError
 #: Variables that differ per step: never inherited by a pooled kernel.
 STEP_ENV_KEYS = ("MLOPS_RUN_ID", "MLOPS_PIPELINE_RUN", "MLOPS_STEP", "MLOPS_NOTEBOOK")
 #: Run in a pooled kernel once it is up: imports only, so the step's bootstrap is cheap.
-WARMUP = "import jupyter_mlops.pipelines.attach"
+WARMUP = (
+    "import jupyter_mlops.pipelines.attach, jupyter_mlops.magics._magics\n"
+    "__import__('jupyter_mlops.tracking.capture', fromlist=['_']).names()"
+)
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 
 
