@@ -5,7 +5,9 @@
 labelled_batch, target="churned")``.
 """
 
+from jupyter_mlops.monitor.act import ActResult, act
 from jupyter_mlops.monitor.drift import drift
+from jupyter_mlops.monitor.history import MonitorHistory, history
 from jupyter_mlops.monitor.performance import PerformanceReport, performance, prediction_drift
 from jupyter_mlops.monitor.profile import ReferenceProfile, profile
 from jupyter_mlops.monitor.report import ColumnResult, DriftReport
@@ -14,13 +16,17 @@ from jupyter_mlops.monitor.stattests import get as get_test
 from jupyter_mlops.monitor.stattests import register as register_test
 
 __all__ = [
+    "ActResult",
     "ColumnResult",
     "DriftReport",
+    "MonitorHistory",
     "PerformanceReport",
     "ReferenceProfile",
     "StatTest",
+    "act",
     "drift",
     "get_test",
+    "history",
     "performance",
     "prediction_drift",
     "profile",
