@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "data": "jupyter_mlops.cli.data",
     "doctor": "jupyter_mlops.cli.doctor",
     "models": "jupyter_mlops.cli.models",
+    "monitor": "jupyter_mlops.cli.monitor",
     "promote": "jupyter_mlops.cli.promote",
     "run": "jupyter_mlops.cli.run",
     "runs": "jupyter_mlops.cli.runs",
