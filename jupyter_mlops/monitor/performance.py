@@ -191,8 +191,6 @@ def compute_metrics(model: Any, frame: pd.DataFrame, target: str, task: str) -> 
         if present:
             scores = proba[:, 1] if binary else proba
             kwargs: dict[str, Any] = {} if binary else {"multi_class": "ovr", "labels": classes}
-            if not binary:
-                kwargs.pop("multi_class")
             out["roc_auc"] = float(m.roc_auc_score(y, scores, **kwargs))
         out["log_loss"] = float(m.log_loss(y, proba, labels=classes))
     return out
