@@ -5,13 +5,16 @@ step runs in its own kernel from a :class:`~.kernels.KernelPool` of ``jobs + 1``
 starts kernels while earlier steps run. ``make_executor("dask://HOST:PORT")`` sends each step
 to a Dask scheduler: a worker runs :func:`run_step_on_worker` (a fresh kernel per step) and
 returns the picklable :class:`~.execute.StepResult`. A worker lost during a step fails the
-step's future with the error Dask raises (``KilledWorker`` or ``CommClosedError``), never a hang.
+step's future with the error Dask raises (``KilledWorker``), never a hang. Dask reruns a task
+whose worker died up to ``distributed.scheduler.allowed-failures`` times (default 3) before it
+gives up; set it to 0 on the scheduler to fail such a step at once.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import threading
+import uuid
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -135,9 +138,8 @@ class DaskExecutor:
     def submit(self, request: StepRequest) -> concurrent.futures.Future[StepResult]:
         """Send ``request`` to the cluster; the future fails when its worker is lost."""
         future: concurrent.futures.Future[StepResult] = concurrent.futures.Future()
-        task = self.client.submit(
-            run_step_on_worker, request, pure=False, key=f"mlops-step-{request.step}-{id(future)}"
-        )
+        key = f"mlops-step-{request.step}-{uuid.uuid4().hex}"
+        task = self.client.submit(run_step_on_worker, request, pure=False, key=key)
 
         def done(task: Any) -> None:
             try:
