@@ -17,6 +17,7 @@ import pytest
 import jupyter_mlops.cli as cli_package
 from jupyter_mlops import __version__
 from jupyter_mlops.cli import COMMANDS, build_parser, main
+from jupyter_mlops.config import CONFIG_KEYS
 from jupyter_mlops.errors import (
     ArtifactIntegrityError,
     FilterSyntaxError,
@@ -107,8 +108,7 @@ def test_bad_configuration_is_bad_usage(project, cli) -> None:
     assert result.code == 2
     assert result.err == (
         f"{E}Unknown key 'colour' in [tool.jupyter-mlops] of {project / 'pyproject.toml'}; "
-        "valid keys: artifacts_uri, autolog, experiment, flush_interval, stale_after, "
-        "store_uri.\n"
+        f"valid keys: {', '.join(sorted(CONFIG_KEYS))}.\n"
     )
 
 
