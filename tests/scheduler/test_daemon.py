@@ -20,7 +20,9 @@ def test_a_due_notebook_runs_and_is_recorded(store: Store, make_notebook, clock:
         "daily.ipynb",
         "import jupyter_mlops as mlops\nmlops.log_metric('x_seen', x)",
     )
-    scheduler.add("daily", notebook="daily.ipynb", cron="0 * * * *", params={"x": 7}, store=store, now=clock)
+    scheduler.add(
+        "daily", notebook="daily.ipynb", cron="0 * * * *", params={"x": 7}, store=store, now=clock
+    )
     sched = Scheduler(store, now=clock)
     assert sched.tick() == []
     clock.advance(3600)
@@ -90,7 +92,9 @@ def test_run_forever_stops_on_the_event(store: Store, make_notebook) -> None:
 @pytest.mark.parametrize("coalesce", [True, False])
 def test_catch_up_runs(store: Store, make_notebook, clock: Clock, coalesce: bool) -> None:
     make_notebook("c.ipynb")
-    scheduler.add("c", notebook="c.ipynb", cron="0 * * * *", coalesce=coalesce, store=store, now=clock)
+    scheduler.add(
+        "c", notebook="c.ipynb", cron="0 * * * *", coalesce=coalesce, store=store, now=clock
+    )
     clock.advance(2 * 3600 + 60)
     done = Scheduler(store, now=clock).tick()
     assert [d.status for d in done] == ["finished"] * (1 if coalesce else 2)
