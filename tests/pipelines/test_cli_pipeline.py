@@ -99,3 +99,26 @@ def test_run_one_notebook(project: Path, capsys) -> None:
     assert code == 0, err
     assert (project / "out.txt").read_text() == "7"
     assert (project / "o" / "made.ipynb").is_file()
+
+
+EXAMPLE = Path(__file__).parents[2] / "example_notebooks" / "pipeline"
+
+
+def test_example_pipeline_end_to_end_in_dev(store_dir: Path, capsys) -> None:
+    import shutil
+
+    import jupyter_mlops as mlops
+
+    folder = store_dir / "pipeline"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns(".mlops-runs", "data", "models"))
+    spec = str(folder / "pipeline.yaml")
+    code, out, err = cli(capsys, "run", spec, "--env", "dev", "--jobs", "2", "--junit", "r.xml")
+    assert code == 0, out + err
+    assert (folder / "data" / "train.csv").is_file()
+    version = mlops.models.get("models:/breast-cancer@staging")
+    assert version.version == 1
+    code, out, _ = cli(capsys, "status", spec, "--env", "dev")
+    assert "0 of 4 step(s) would run." in out
+    # staging is a promotion target: promote what passed in dev
+    code, out, err = cli(capsys, "promote", spec, "--from", "dev", "--to", "staging")
+    assert code == 0, err
