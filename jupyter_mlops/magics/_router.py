@@ -56,6 +56,14 @@ VERBS: dict[str, Verb] = {
         "Show where a dataset version, run or model version came from and led to.",
         "%mlops lineage models:/churn@production",
     ),
+    "schedule": Verb(
+        "Run a notebook or pipeline on a cron schedule; list, pause, run now, history, export.",
+        '%mlops schedule add churn-drift --notebook monitor.ipynb --cron "0 6 * * *"',
+    ),
+    "monitor": Verb(
+        "Show a monitor's drift share and metrics across its runs, with a timeline chart.",
+        "%mlops monitor history churn-drift --metric roc_auc",
+    ),
     "status": Verb("Show the active run, the store and run counts.", "%mlops status"),
 }
 

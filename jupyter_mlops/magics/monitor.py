@@ -1,0 +1,30 @@
+"""``%mlops monitor``: a monitor's history as a table and a timeline chart.
+
+%mlops monitor history churn-drift
+%mlops monitor history churn-drift --metric roc_auc --threshold 0.3
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from jupyter_mlops.magics._args import VerbParser, number
+from jupyter_mlops.magics._display import show
+from jupyter_mlops.magics._session import Session
+from jupyter_mlops.monitor.history import history
+
+CELL = False
+
+parser = VerbParser("monitor")
+parser.add_argument("action", choices=["history"], metavar="ACTION", help="history")
+parser.add_argument("name", metavar="NAME", help="the monitor (or schedule)")
+parser.add_argument(
+    "--metric", dest="metrics", action="append", default=[], metavar="KEY", help="a column"
+)
+parser.add_argument("--threshold", type=number, metavar="X", help="the chart's alert line")
+
+
+def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+    """Show the monitor's drift share (and metrics) across its runs, with the chart."""
+    show(history(args.name, metrics=args.metrics, threshold=args.threshold))
+    return None
