@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.lineage import Edge, Node, register_expander, run_node
 from jupyter_mlops.monitor.alerts import DEFAULT_TIMEOUT, AlertOutcome, logger, send
+from jupyter_mlops.scheduler._threads import off_event_loop
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking.fluent import active_run
@@ -122,7 +123,9 @@ def _trigger(spec: str, env: str | None, run_id: str | None, result: ActResult) 
         result.trigger_error = "the pipelines engine is not available"
         return
     try:
-        outcome = run_pipeline(spec, env=env, trigger="monitor", trigger_run_id=run_id)
+        outcome = off_event_loop(
+            lambda: run_pipeline(spec, env=env, trigger="monitor", trigger_run_id=run_id)
+        )
     except Exception as exc:  # noqa: BLE001 - a failed retrain is recorded, not raised
         result.trigger_status = "failed"
         result.trigger_error = f"{type(exc).__name__}: {exc}"

@@ -72,7 +72,7 @@ class MonitorHistory:
             ax.plot(
                 frame["time"], frame["drift_share"], marker="o", color="tab:blue", label="share"
             )
-            drifted = frame[frame["dataset_drift"].fillna(False).astype(bool)]
+            drifted = frame[frame["dataset_drift"].map(lambda v: v is True)]
             ax.scatter(
                 drifted["time"], drifted["drift_share"], color="tab:red", zorder=3, label="drift"
             )

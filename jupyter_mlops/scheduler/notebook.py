@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlops.scheduler._threads import off_event_loop
 from jupyter_mlops.store import Store
 
 
@@ -61,18 +62,17 @@ def run_notebook(
     from jupyter_mlops.pipelines.execute import StepRequest, execute_step
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    result = execute_step(
-        StepRequest(
-            step=name,
-            notebook=notebook,
-            output=output,
-            params=params,
-            cwd=notebook.parent,
-            kernel=_kernel_of(notebook),
-            timeout=timeout,
-            env=store_env(store, notebook, run_id),
-        )
+    request = StepRequest(
+        step=name,
+        notebook=notebook,
+        output=output,
+        params=params,
+        cwd=notebook.parent,
+        kernel=_kernel_of(notebook),
+        timeout=timeout,
+        env=store_env(store, notebook, run_id),
     )
+    result = off_event_loop(lambda: execute_step(request))
     if result.ok:
         return NotebookResult(True, output)
     err = result.error
