@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -37,6 +41,8 @@ WARMUP = (
     "__import__('jupyter_mlops.tracking.capture', fromlist=['_']).names()"
 )
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+#: As nbclient does: a kernel's input history stays in memory (no shared SQLite file).
+HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
 
 
 class KernelStartError(MlopsError):
@@ -153,6 +159,7 @@ def start_kernel(
     cwd: Path | None = None,
     warmup: str | None = None,
     timeout: float = 60.0,
+    fork_server: ForkServer | None = None,
 ) -> PooledKernel:
     """Start a kernel and wait until it answers (and ran ``warmup``).
 
@@ -162,6 +169,8 @@ def start_kernel(
         cwd: Its working folder (default: this process's).
         warmup: Code run silently once it is up (imports), or None.
         timeout: Seconds to wait for it to answer.
+        fork_server: Fork the kernel from this server instead of starting a new interpreter
+            (for ``ipykernel`` kernelspecs of this interpreter; others start as usual).
 
     Returns:
         The ready kernel.
@@ -174,13 +183,17 @@ def start_kernel(
     def start() -> KernelManager:
         km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT)
         try:
+            if fork_server is not None:
+                fork_server.adopt(km)
             km.start_kernel(
-                env=dict(neutral_env() if env is None else env), cwd=str(cwd or Path.cwd())
+                env=dict(neutral_env() if env is None else env),
+                cwd=str(cwd or Path.cwd()),
+                extra_arguments=[HISTORY_IN_MEMORY],
             )
             client = km.blocking_client()
             client.start_channels()
             try:
-                client.wait_for_ready(timeout=timeout)
+                _wait_ready(km, client, timeout)
                 if warmup:
                     msg_id = client.execute(warmup, silent=True, store_history=False)
                     client.get_shell_msg(timeout=timeout)  # any outcome: warmup only saves time
@@ -200,11 +213,244 @@ def start_kernel(
             ) from exc
         return km
 
-    km = in_thread_loop(start)
+    try:
+        km = in_thread_loop(start)
+    except KernelStartError:
+        if fork_server is None:
+            raise
+        fork_server = None  # a broken fork server must not stop the pipeline: start plainly
+        km = in_thread_loop(start)
     return PooledKernel(km, requested_at=requested, ready_at=time.monotonic())
 
 
+def _wait_ready(km: KernelManager, client: Any, timeout: float) -> None:
+    """Wait until the kernel answers on shell and its IOPub messages reach ``client``.
+
+    jupyter_client's ``wait_for_ready`` does the same, then drains IOPub for a fixed 0.2 s.
+    """
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = client.kernel_info()
+        answered = time.monotonic() + 1.0
+        replied = False
+        while not replied and time.monotonic() < answered:
+            try:
+                reply = client.get_shell_msg(timeout=max(0.01, answered - time.monotonic()))
+            except Empty:
+                break
+            replied = reply.get("parent_header", {}).get("msg_id") == msg_id
+        if not replied:
+            if not km.is_alive():
+                raise RuntimeError("The kernel died during start-up.")
+            continue
+        try:
+            client.get_iopub_msg(timeout=0.2)  # the busy/idle of kernel_info: IOPub is connected
+        except Empty:
+            continue
+        return
+    raise RuntimeError(f"The kernel did not answer within {timeout:g} s.")
+
+
 Starter = Callable[[str], PooledKernel]
+
+# -- fork server ---------------------------------------------------------------------------
+# A kernel start costs about a second of CPU, mostly imports (ipykernel, IPython, and for
+# tracked steps jupyter_mlops with SQLAlchemy). The fork server imports all that once and
+# forks a kernel per request. jupyter_client still launches and watches a process: a tiny
+# relay (python -S, stdlib only) that asks the server for a kernel, forwards signals to it
+# (SIGINT interrupts the kernel), and exits as the kernel does (killed by the same signal).
+# Killing the relay kills the kernel; the server exits with the process that started it.
+
+_RELAY = """\
+import json, os, signal, socket, sys
+path, argv = sys.argv[1], sys.argv[2:]
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(path)
+request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}
+sock.sendall(json.dumps(request).encode() + b"\\n")
+reader = sock.makefile("rb")
+pid = int(reader.readline())
+def forward(signum, frame):
+    try:
+        os.kill(pid, signum)
+    except OSError:
+        pass
+for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+    signal.signal(signum, forward)
+code = int(reader.readline() or b"1")
+if code < 0:
+    try:
+        signal.signal(-code, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+
+
+def _serve(path: str) -> None:
+    """The fork server's main: import the kernel's code once, fork a kernel per request."""
+    import json
+    import socket
+
+    import ipykernel.ipkernel  # imported once, shared by every fork
+    import ipykernel.kernelapp
+
+    exec(WARMUP, {})  # noqa: S102 - our own constant: jupyter_mlops imports
+    parent = os.getppid()
+    children: dict[int, socket.socket] = {}
+    exited: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def reap() -> None:
+        while True:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                time.sleep(0.05)
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            with lock:
+                conn = children.pop(pid, None)
+                if conn is None:
+                    exited[pid] = code
+            if conn is not None:
+                _tell(conn, code)
+
+    def watch(pid: int, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            conn.recv(1)  # returns when the relay is gone
+        with lock:
+            alive = pid in children
+        if alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    for target in (reap, orphaned):
+        threading.Thread(target=target, daemon=True).start()
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(path + ".tmp")
+    listener.listen(64)
+    os.rename(path + ".tmp", path)  # the path appears once connections are accepted
+    while True:
+        conn, _ = listener.accept()
+        request = json.loads(conn.makefile("rb").readline())
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            conn.close()
+            _kernel_child(request, ipykernel.kernelapp)
+        with lock:
+            code = exited.pop(pid, None)
+            if code is None:
+                children[pid] = conn
+        conn.sendall(f"{pid}\n".encode())
+        if code is not None:
+            _tell(conn, code)
+        else:
+            threading.Thread(target=watch, args=(pid, conn), daemon=True).start()
+
+
+def _tell(conn: Any, code: int) -> None:
+    with contextlib.suppress(OSError):
+        conn.sendall(f"{code}\n".encode())
+        conn.close()
+
+
+def _kernel_child(request: dict[str, Any], kernelapp: Any) -> None:
+    """In the forked child: become the kernel the relay asked for; never returns."""
+    code = 1
+    try:
+        os.setsid()
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        kernelapp.launch_new_instance(argv=list(request["argv"]))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+class ForkServer:
+    """A process that imported ipykernel and jupyter_mlops once and forks kernels on request.
+
+    Started lazily (by :meth:`ensure`), in the background of a :class:`KernelPool`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._dir: str | None = None
+        self.path = ""
+
+    def ensure(self, timeout: float = 60.0) -> None:
+        """Start the server and wait until it is ready (once).
+
+        Raises:
+            KernelStartError: It did not start.
+        """
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                return
+            self._dir = tempfile.mkdtemp(prefix="mlops-fork-")
+            self.path = os.path.join(self._dir, "server")
+            code = f"from jupyter_mlops.pipelines.kernels import _serve; _serve({self.path!r})"
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdin=subprocess.DEVNULL,
+                env=neutral_env(),
+                cwd=self._dir,
+                start_new_session=True,
+            )
+            deadline = time.monotonic() + timeout
+            while not os.path.exists(self.path):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait()
+                    raise KernelStartError("The kernel fork server did not start.", kernel_name="")
+                time.sleep(0.01)
+            self._proc = proc
+
+    def adopt(self, km: KernelManager) -> bool:
+        """Make ``km`` start its kernel through this server, when its kernelspec allows it."""
+        from jupyter_client.kernelspec import KernelSpec
+
+        spec = km.kernel_spec
+        if spec is None or "ipykernel_launcher" not in spec.argv:
+            return False
+        python = spec.argv[0]
+        if python not in ("python", "python3", sys.executable):
+            return False
+        self.ensure()
+        relay = [sys.executable, "-S", "-c", _RELAY, self.path, "-f", "{connection_file}"]
+        km._kernel_spec = KernelSpec(
+            argv=relay,
+            display_name=spec.display_name,
+            language=spec.language,
+            env=dict(spec.env or {}),
+            metadata=dict(spec.metadata or {}),
+            interrupt_mode="signal",
+        )
+        return True
+
+    def close(self) -> None:
+        """Stop the server (kernels it forked keep running until their relays stop)."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is not None:
+                proc.kill()
+                proc.wait()
+            if self._dir is not None:
+                shutil.rmtree(self._dir, ignore_errors=True)
+                self._dir = None
 
 
 class KernelPool:
@@ -219,6 +465,8 @@ class KernelPool:
         size: Most kernels kept ready or starting at once (an executor uses ``jobs + 1``).
         warmup: Code run in each kernel once it is up, before it is handed out.
         starter: Starts one kernel (a seam for tests); default :func:`start_kernel`.
+        fork: Fork kernels from a :class:`ForkServer` (ipykernel kernelspecs of this Python);
+            each is still a fresh process that never ran a step.
     """
 
     def __init__(
@@ -229,13 +477,17 @@ class KernelPool:
         warmup: str | None = WARMUP,
         start_timeout: float = 60.0,
         starter: Starter | None = None,
+        fork: bool = True,
     ) -> None:
         if size < 1:
             raise ValueError("A kernel pool needs a size of at least 1.")
         self.kernel_name = kernel_name
         self.size = size
+        self.fork_server = ForkServer() if fork and starter is None else None
         self._start: Starter = starter or (
-            lambda name: start_kernel(name, warmup=warmup, timeout=start_timeout)
+            lambda name: start_kernel(
+                name, warmup=warmup, timeout=start_timeout, fork_server=self.fork_server
+            )
         )
         self._cond = threading.Condition()
         self._ready: deque[PooledKernel] = deque()
@@ -359,6 +611,8 @@ class KernelPool:
         with self._cond:
             while self._threads and time.monotonic() < deadline:
                 self._cond.wait(max(0.0, deadline - time.monotonic()))
+        if self.fork_server is not None:
+            self.fork_server.close()
 
     def __enter__(self) -> KernelPool:
         return self

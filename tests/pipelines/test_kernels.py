@@ -117,3 +117,34 @@ def test_real_kernels_start_concurrently_and_are_shut_down_after_use() -> None:
 def test_start_kernel_reports_an_unknown_kernelspec() -> None:
     with pytest.raises(KernelStartError, match="no-such-kernel"):
         start_kernel("no-such-kernel")
+
+
+def test_forked_kernels_interrupt_and_die_like_started_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import nbformat
+
+    from jupyter_mlops.pipelines.execute import StepRequest, execute_step
+    from jupyter_mlops.pipelines.kernels import ForkServer
+
+    def step(name: str, cells: list[str], **kw: object) -> StepRequest:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "P", "language": "python"}
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+        return StepRequest(
+            name, tmp_path / f"{name}.ipynb", tmp_path / f"{name}.out.ipynb", {}, tmp_path, **kw
+        )  # type: ignore[arg-type]
+
+    server = ForkServer()
+    try:
+        looping = start_kernel("python3", fork_server=server)
+        dying = start_kernel("python3", fork_server=server)
+        assert "-S" in looping.km.kernel_spec.argv  # launched through the relay
+        result = execute_step(step("loop", ["while True:\n    pass"], timeout=1.0), kernel=looping)
+        assert result.error is not None
+        assert (result.error.ename, result.error.cell_index) == ("TimeoutError", 0)
+        assert "interrupted" in result.error.evalue  # SIGINT reached the forked kernel
+        result = execute_step(step("die", ["import os\nos.kill(os.getpid(), 9)"]), kernel=dying)
+        assert result.error is not None
+        assert (result.error.ename, result.exit_code) == ("DeadKernelError", -9)
+    finally:
+        server.close()
