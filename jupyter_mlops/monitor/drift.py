@@ -21,6 +21,7 @@ import numpy as np
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.monitor import stattests
+from jupyter_mlops.monitor._distances import aligned_counts
 from jupyter_mlops.monitor._summary import CatSummary, NumSummary, Summary
 from jupyter_mlops.monitor.profile import (
     ReferenceProfile,
@@ -55,7 +56,7 @@ def _chart(ref: Summary, cur: Summary) -> dict[str, Any]:
             "reference": (ref.histogram(edges) / max(ref.n, 1)).tolist(),
             "current": (cur.histogram(edges) / max(cur.n, 1)).tolist(),
         }
-    keys, rc, cc = stattests.aligned_counts(ref, cur)
+    keys, rc, cc = aligned_counts(ref, cur)
     rp, cp = rc / max(rc.sum(), 1), cc / max(cc.sum(), 1)
     order = np.argsort(-(rp + cp), kind="stable")[:_CHART_CATEGORIES]
     return {

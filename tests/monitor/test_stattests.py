@@ -11,7 +11,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.monitor import StatTest, drift, get_test, register_test, stattests
+from jupyter_mlops.monitor import StatTest, _distances, drift, get_test, register_test, stattests
 from jupyter_mlops.monitor._summary import summarize_cat, summarize_num
 
 RNG = np.random.default_rng(7)
@@ -212,7 +212,7 @@ def test_binned_numerical_uses_sturges_bins_over_both_sets():
 
     edges = np.histogram_bin_edges(np.r_[a, b], bins="sturges")
     pa, pb = np.histogram(a, edges)[0] / len(a), np.histogram(b, edges)[0] / len(b)
-    np.testing.assert_array_equal(stattests.sturges_edges(_num(a), _num(b)), edges)
+    np.testing.assert_array_equal(_distances.sturges_edges(_num(a), _num(b)), edges)
     assert statistic == pytest.approx(distance.jensenshannon(pa, pb), rel=1e-9)
 
 
