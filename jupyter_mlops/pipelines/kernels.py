@@ -372,8 +372,13 @@ def _kernel_child(request: dict[str, Any], kernelapp: Any) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.argv = ["ipykernel_launcher", *request["argv"]]
-        kernelapp.launch_new_instance(argv=list(request["argv"]))
+        argv = list(request["argv"])
+        # Read at import, in the server: give the kernel its own launcher's parent.
+        parent = os.environ.get("JPY_PARENT_PID")
+        if parent:
+            argv.append(f"--IPKernelApp.parent_handle={int(parent)}")
+        sys.argv = ["ipykernel_launcher", *argv]
+        kernelapp.launch_new_instance(argv=argv)
         code = 0
     finally:
         os._exit(code)
