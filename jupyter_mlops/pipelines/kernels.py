@@ -268,7 +268,7 @@ import json, os, signal, socket, sys
 path, argv = sys.argv[1], sys.argv[2:]
 sock = socket.socket(socket.AF_UNIX)
 sock.connect(path)
-request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}
+request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "relay": os.getpid()}
 sock.sendall(json.dumps(request).encode() + b"\\n")
 reader = sock.makefile("rb")
 pid = int(reader.readline())
@@ -344,8 +344,8 @@ def _serve(path: str) -> None:
         request = json.loads(conn.makefile("rb").readline())
         pid = os.fork()
         if pid == 0:
-            listener.close()
-            conn.close()
+            for sock in (listener, conn, *children.values()):
+                sock.close()  # the kernel holds no other kernel's connection
             _kernel_child(request, ipykernel.kernelapp)
         with lock:
             code = exited.pop(pid, None)
@@ -364,11 +364,25 @@ def _tell(conn: Any, code: int) -> None:
         conn.close()
 
 
+def _exit_with(pid: int) -> None:
+    """In a forked kernel: exit when its relay is gone (whoever reaped the server)."""
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
+
+
 def _kernel_child(request: dict[str, Any], kernelapp: Any) -> None:
     """In the forked child: become the kernel the relay asked for; never returns."""
     code = 1
     try:
         os.setsid()
+        relay = int(request["relay"])
+        threading.Thread(target=_exit_with, args=(relay,), daemon=True).start()
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
