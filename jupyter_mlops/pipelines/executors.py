@@ -65,8 +65,8 @@ class LocalExecutor:
 
     def prepare(self, n: int) -> None:
         """Start kernels of the last kernelspec used (``python3`` at first) for ``n`` steps."""
-        _preload()
         self.pool(self._default).prepare(n)
+        _preload()  # while the kernels start
 
     def submit(self, request: StepRequest) -> concurrent.futures.Future[StepResult]:
         """Run ``request`` as soon as a thread is free; its kernel is taken when it starts."""
