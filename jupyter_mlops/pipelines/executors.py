@@ -1,7 +1,7 @@
 """Where steps run: here, in threads with a kernel pool (``local``), or on a Dask cluster.
 
 ``make_executor("local", jobs=N)`` runs up to N steps at once in threads of this process; each
-step runs in its own kernel from a :class:`~.kernels.KernelPool` of ``jobs + 1`` kernels that
+step runs in its own kernel from a :class:`~.kernels.KernelPool` of ``jobs + 3`` kernels that
 starts kernels while earlier steps run. ``make_executor("dask://HOST:PORT")`` sends each step
 to a Dask scheduler: a worker runs :func:`run_step_on_worker` (a fresh kernel per step) and
 returns the picklable :class:`~.execute.StepResult`. A worker lost during a step fails the
@@ -39,14 +39,16 @@ class LocalExecutor:
 
     Args:
         jobs: Steps run at once.
-        pool_size: Kernels kept ready or starting (default ``jobs + 1``).
+        pool_size: Kernels kept ready or starting (default ``jobs + 3``: forked kernels are
+            cheap, and on two cores a linear pipeline of trivial steps waits for kernels with
+            fewer; never more than the steps announced by :meth:`prepare`).
     """
 
     def __init__(self, *, jobs: int = 1, pool_size: int | None = None) -> None:
         if jobs < 1:
             raise MlopsUsageError(f"jobs must be 1 or more, not {jobs}.")
         self.jobs = jobs
-        self.pool_size = pool_size or jobs + 1
+        self.pool_size = pool_size or jobs + 3
         self._threads = concurrent.futures.ThreadPoolExecutor(
             max_workers=jobs, thread_name_prefix="mlops-step"
         )

@@ -481,7 +481,7 @@ class KernelPool:
 
     Args:
         kernel_name: The kernelspec name.
-        size: Most kernels kept ready or starting at once (an executor uses ``jobs + 1``).
+        size: Most kernels kept ready or starting at once (the local executor uses ``jobs + 3``).
         warmup: Code run in each kernel once it is up, before it is handed out.
         starter: Starts one kernel (a seam for tests); default :func:`start_kernel`.
         fork: Fork kernels from a :class:`ForkServer` (ipykernel kernelspecs of this Python);

@@ -51,7 +51,7 @@ def test_local_is_a_local_executor() -> None:
     executor = make_executor("local", jobs=3)
     try:
         assert isinstance(executor, LocalExecutor)
-        assert (executor.jobs, executor.pool_size) == (3, 4)
+        assert (executor.jobs, executor.pool_size) == (3, 6)
     finally:
         executor.close()
 
