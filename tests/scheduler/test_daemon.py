@@ -98,3 +98,35 @@ def test_catch_up_runs(store: Store, make_notebook, clock: Clock, coalesce: bool
     clock.advance(2 * 3600 + 60)
     done = Scheduler(store, now=clock).tick()
     assert [d.status for d in done] == ["finished"] * (1 if coalesce else 2)
+
+
+def test_a_pipeline_schedule_records_its_pipeline_run(
+    store: Store, make_notebook, clock: Clock, store_dir: Path
+) -> None:
+    make_notebook(
+        "train.ipynb",
+        "import jupyter_mlops as mlops\nmlops.log_metric('C_seen', C)",
+        params="C = 1.0",
+    )
+    (store_dir / "pipeline.yaml").write_text("name: p\nsteps:\n  train: {notebook: train.ipynb}\n")
+    scheduler.add(
+        "nightly",
+        pipeline="pipeline.yaml",
+        cron="0 * * * *",
+        params={"train.C": 0.5},
+        store=store,
+        now=clock,
+    )
+    clock.advance(3600)
+    (done,) = Scheduler(store, now=clock).tick()
+    assert done.status == "finished", done.error
+    assert done.pipeline_run_id and done.run_id
+    from sqlalchemy import select
+
+    from jupyter_mlops.store import tables as t
+
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.pipeline_runs).where(t.pipeline_runs.c.id == done.pipeline_run_id)
+        ).one()
+    assert (row.trigger, row.status, row.run_id) == ("schedule", "ok", done.run_id)
