@@ -249,13 +249,13 @@ def plan(
     Returns:
         The resolved parameters and one :class:`StepPlan` per step, in order.
     """
-    from jupyter_mlops.data.state import StateCache
-
     store = store or current_store()
     overrides = parse_overrides(params) if isinstance(params, list) else params
     resolved = resolve(pipeline, env, overrides)
     selected = _selected(pipeline, only, from_step)
-    state = StateCache(store)
+    # Digests are cached per process by stat (file_digest). The store's StateCache would keep
+    # them across processes, but importing jupyter_mlops.data costs pandas (over a second).
+    state = None
     resumed: dict[str, records.StepRunRecord] = {}
     if resume:
         last = records.latest_pipeline_run(

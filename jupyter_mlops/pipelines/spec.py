@@ -310,7 +310,8 @@ def load(path: str | Path) -> Pipeline:
     except OSError as exc:
         raise MlopsUsageError(f"{spec}: cannot read the pipeline spec ({exc.strerror}).") from None
     try:
-        data = yaml.safe_load(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,27 +15,25 @@ from jupyter_mlops.store import current_store
 
 
 class CountingExecutor:
-    """A local executor (threads around execute_step) that counts what it was asked to run.
-
-    Temporary stand-in until ``jupyter_mlops.pipelines.executors`` lands.
-    """
+    """The local executor, counting what the runner asks of it."""
 
     def __init__(self, jobs: int = 1) -> None:
-        self.pool = cf.ThreadPoolExecutor(max_workers=jobs)
+        from jupyter_mlops.pipelines.executors import make_executor
+
+        self.inner = make_executor("local", jobs=jobs)
         self.submitted: list[str] = []
         self.prepared: list[int] = []
 
     def prepare(self, n: int) -> None:
         self.prepared.append(n)
+        self.inner.prepare(n)
 
     def submit(self, request: Any) -> cf.Future[Any]:
-        from jupyter_mlops.pipelines.execute import execute_step
-
         self.submitted.append(request.step)
-        return self.pool.submit(execute_step, request)
+        return self.inner.submit(request)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
+        self.inner.close()
 
 
 def notebook(path: Path, params: str, *cells: str) -> None:
@@ -119,12 +116,9 @@ def test_run_then_everything_is_cached(project: Path) -> None:
     assert "report.ipynb" in {a.path for a in train.artifacts}
 
     again = CountingExecutor()
-    started = time.perf_counter()
     second = run(project, again)
-    elapsed = time.perf_counter() - started
     assert statuses(second) == {"prepare": "cached", "train": "cached", "report": "cached"}
     assert again.submitted == [] and again.prepared == []
-    assert elapsed < 0.3
     plans = status(project / "pipeline.yaml")
     assert {n: p.action for n, p in plans.items()} == dict.fromkeys(plans, "cached")
 
@@ -139,6 +133,31 @@ def test_run_then_everything_is_cached(project: Path) -> None:
     (project / "data" / "x.txt").unlink()
     assert status(project / "pipeline.yaml")["prepare"].reason == "missing output data/x.txt"
     assert status(project / "pipeline.yaml", env="dev")["prepare"].reason == "changed params"
+
+
+def test_a_cached_rerun_imports_no_notebook_machinery(project: Path) -> None:
+    import subprocess
+    import sys
+
+    assert run(project).ok
+    code = (
+        "import sys, time\n"
+        "from jupyter_mlops.pipelines import run_pipeline\n"
+        "from jupyter_mlops.pipelines.progress import NullProgress\n"
+        "took = []\n"
+        "for _ in range(3):\n"
+        "    t = time.perf_counter()\n"
+        "    r = run_pipeline('pipeline.yaml', progress=NullProgress())\n"
+        "    took.append(time.perf_counter() - t)\n"
+        "took = min(took)\n"
+        "bad = [m for m in ('papermill', 'nbclient', 'jupyter_client', 'pandas') "
+        "if m in sys.modules]\n"
+        "print(r.status, sorted({o.status for o in r.steps.values()}), bad, took < 0.3)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "ok ['cached'] [] True"
 
 
 def test_failure_skips_downstream_and_resume_reruns_it(project: Path) -> None:
