@@ -38,7 +38,7 @@ def cluster() -> Iterator[str]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: 8787 may be taken
         ) as local,
     ):
         yield str(local.scheduler_address)
