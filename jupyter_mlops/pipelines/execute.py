@@ -11,6 +11,9 @@ snippets that are never saved into the notebook:
   folder, and, when ``MLOPS_RUN_ID`` is set, :func:`jupyter_mlops.pipelines.attach.attach`;
 * a teardown after the last cell: the attached run's buffered records are flushed.
 
+So ``StepRequest.env`` reaches a pooled kernel through ``os.environ.update``: variables that
+only take effect when an interpreter starts (``PYTHONHASHSEED``, ``PYTHONPATH``) do not apply.
+
 ``StepRequest.timeout`` bounds the notebook's cells, all together: when it runs out the kernel
 is interrupted (KeyboardInterrupt in the cell), and killed if it is still busy
 :data:`GRACE` seconds later. The step then fails with ``ename == "TimeoutError"``. A kernel
