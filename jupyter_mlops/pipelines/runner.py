@@ -381,8 +381,24 @@ def run_pipeline(
         _loop(runner, executor, jobs)
     except BaseException as exc:
         error = f"{type(exc).__name__}: {exc}"
+        ended = "killed" if isinstance(exc, KeyboardInterrupt) else "failed"
+        for name, step_run in runner.active.items():  # steps cut short: failed, not running
+            step_run.end(ended, error=error)
+            records.update_step_run(
+                store,
+                runner.step_rows[name],
+                status="failed",
+                ended=time.time(),
+                error={
+                    "message": error,
+                    "cell_index": None,
+                    "ename": type(exc).__name__,
+                    "evalue": str(exc),
+                    "traceback": "",
+                },
+            )
         records.end_pipeline_run(store, prun_id, "failed", error)
-        run.end("killed" if isinstance(exc, KeyboardInterrupt) else "failed", error=error)
+        run.end(ended, error=error)
         progress.close("failed")
         raise
     failed = [o for o in runner.outcomes.values() if o.status == "failed"]
