@@ -99,12 +99,14 @@ def cdf_stats(ref: NumSummary, cur: NumSummary) -> CdfStats:
     del both
     from_v = order >= n
     del order
-    cum_v = np.cumsum(from_v, dtype=np.int64)
+    # Counts as float64 are exact below 2**53 and let every step work in place (peak memory).
+    cum_v = np.cumsum(from_v, dtype=np.float64)
     del from_v
     diff = np.arange(1, n + m + 1, dtype=np.float64)
     diff -= cum_v
     diff /= n  # the reference ECDF
-    diff -= cum_v / m
+    cum_v /= m  # the current ECDF
+    diff -= cum_v
     del cum_v
     np.abs(diff, out=diff)
     deltas = np.diff(merged)
@@ -112,8 +114,7 @@ def cdf_stats(ref: NumSummary, cur: NumSummary) -> CdfStats:
     diff = diff[:-1]
     # Within ties the running counts are partial; only the last of a tie group (delta > 0) and
     # the end (where both ECDFs are 1) are true ECDF points. Ties have zero width in integrals.
-    ends = deltas > 0
-    ks = float(diff[ends].max()) if ends.any() else 0.0
+    ks = float(np.max(diff, where=deltas > 0, initial=0.0))
     w1 = float(np.dot(diff, deltas))
     np.square(diff, out=diff)
     l2 = float(np.sqrt(np.dot(diff, deltas)))
@@ -121,7 +122,18 @@ def cdf_stats(ref: NumSummary, cur: NumSummary) -> CdfStats:
 
 
 def wasserstein1(ref: NumSummary, cur: NumSummary) -> float:
-    """Wasserstein-1 distance; equal sizes pair order statistics (the quantile form)."""
-    if len(ref.values) == len(cur.values):
-        return float(np.mean(np.abs(ref.values - cur.values)))
+    """Wasserstein-1 distance, in the quantile form ``integral |F^-1(q) - G^-1(q)| dq``.
+
+    Equal sizes pair order statistics exactly. Against a sketched reference (already an
+    approximation) each current order statistic pairs with the sketch's quantile at the same
+    level, which skips the merge; otherwise the exact CDF form.
+    """
+    u, v = ref.values, cur.values
+    if len(u) == len(v):
+        return float(np.mean(np.abs(u - v)))
+    if not ref.exact and len(v) > len(u):
+        levels = (np.arange(len(v)) + 0.5) * (len(u) / len(v))
+        paired = u[levels.astype(np.int64)]
+        paired -= v
+        return float(np.mean(np.abs(paired, out=paired)))
     return cdf_stats(ref, cur).wasserstein
