@@ -34,15 +34,20 @@ from jupyter_mlops.tracking.fluent import (
 from jupyter_mlops.tracking.run import MlopsWarning, Run
 
 if _typing.TYPE_CHECKING:
-    from jupyter_mlops import data, models
+    from jupyter_mlops import data, models, monitor, pipelines, scheduler
     from jupyter_mlops.gates import GateRefused
     from jupyter_mlops.lineage import lineage
+    from jupyter_mlops.pipelines.upstream import upstream
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
 # so `import jupyter_mlops` stays cheap (a tracked cell pays for what it uses).
 _LAZY = {
     "data": ("jupyter_mlops.data", None),
     "models": ("jupyter_mlops.models", None),
+    "monitor": ("jupyter_mlops.monitor", None),
+    "pipelines": ("jupyter_mlops.pipelines", None),
+    "scheduler": ("jupyter_mlops.scheduler", None),
+    "upstream": ("jupyter_mlops.pipelines.upstream", "upstream"),
     # The module itself is callable (see jupyter_mlops/lineage.py), so importing the
     # submodule, which rebinds this attribute, keeps `mlops.lineage(x)` working.
     "lineage": ("jupyter_mlops.lineage", None),
@@ -100,8 +105,12 @@ __all__ = [
     "log_param",
     "log_params",
     "models",
+    "monitor",
+    "pipelines",
+    "scheduler",
     "search_runs",
     "set_tag",
     "start_run",
     "unload_ipython_extension",
+    "upstream",
 ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +73,34 @@ def current_revision(engine: Engine) -> str | None:
     return None if row is None else str(row[0])
 
 
+@contextmanager
+def _cross_process_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations between processes opening one store at the same moment.
+
+    Alembic commits SQLite migrations one revision at a time (SQLite DDL is not run in one
+    transaction), so two processes could each apply the same revision. A lock file beside the
+    database (SQLite) or an advisory lock (PostgreSQL) makes the second wait and re-check.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_advisory_lock(727274)")
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(727274)")
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it already is)."""
     if current_revision(engine) == HEAD_REVISION:
@@ -78,7 +109,10 @@ def upgrade(engine: Engine) -> None:
     from alembic.config import Config as AlembicConfig
     from alembic.util import CommandError
 
-    with _MIGRATION_LOCK:
+    with _MIGRATION_LOCK, _cross_process_lock(engine):
+        # Another process may have migrated while we waited for the lock.
+        if current_revision(engine) == HEAD_REVISION:
+            return
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         try:
