@@ -398,6 +398,17 @@ def _bare_ref(conn: Connection, ref: str) -> Node:
 
 
 register_ref("dataset:", _dataset_ref)
+
+# Modules that add node kinds or links when imported; loaded on the first lineage() call so
+# the graph is complete however the caller got here.
+PLUGINS = ("jupyter_mlops.monitor.act",)
+
+
+def _load_plugins() -> None:
+    import importlib
+
+    for name in PLUGINS:
+        importlib.import_module(name)
 register_ref("models:/", _model_ref)
 register_ref("run:", _run_ref)
 register_ref("data:", _digest_ref)
@@ -564,6 +575,7 @@ def lineage(x: Any, *, depth: int | None = None, store: Store | None = None) -> 
         MlopsUsageError: a malformed reference. NotFoundError: nothing by that reference.
     """
     ref = _as_ref(x)
+    _load_plugins()
     store = store or current_store()
     with store.read() as conn:
         for prefix, resolver in _REFS.items():
