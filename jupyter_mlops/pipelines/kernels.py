@@ -445,8 +445,7 @@ class ForkServer:
         spec = km.kernel_spec
         if spec is None or "ipykernel_launcher" not in spec.argv:
             return False
-        python = spec.argv[0]
-        if python not in ("python", "python3", sys.executable):
+        if not _is_this_python(spec.argv[0]):
             return False
         self.ensure()
         relay = [sys.executable, "-S", "-c", _RELAY, self.path, "-f", "{connection_file}"]
@@ -470,6 +469,16 @@ class ForkServer:
             if self._dir is not None:
                 shutil.rmtree(self._dir, ignore_errors=True)
                 self._dir = None
+
+
+def _is_this_python(python: str) -> bool:
+    """Whether a kernelspec's interpreter is ours (``python``, ``.venv/bin/python3``, …)."""
+    if python in ("python", "python3"):
+        return True
+    try:
+        return os.path.samefile(python, sys.executable)
+    except OSError:
+        return False
 
 
 class KernelPool:
