@@ -48,7 +48,7 @@ def _pipeline(spec: Path) -> None:
         if not result.ok:
             raise SystemExit(1)
         if env == "dev":
-            promote_pipeline(spec, from_env="dev", to_env="staging", reason="demo")
+            promote_pipeline(str(spec), from_env="dev", to_env="staging", reason="demo")
             print("  promoted the dev version to staging", flush=True)
 
 
