@@ -409,6 +409,8 @@ def _load_plugins() -> None:
 
     for name in PLUGINS:
         importlib.import_module(name)
+
+
 register_ref("models:/", _model_ref)
 register_ref("run:", _run_ref)
 register_ref("data:", _digest_ref)
