@@ -42,6 +42,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tracking.py
 	$(BIN)/python benchmarks/bench_capture.py
 	$(BIN)/python benchmarks/bench_magics.py
+	$(BIN)/python benchmarks/bench_versioning.py
+	$(BIN)/python benchmarks/bench_registry.py
+	$(BIN)/python benchmarks/bench_pipelines.py
+	$(BIN)/python benchmarks/bench_drift.py
 
 clean:
 	rm -rf $(VENV) .mlops example_notebooks/output .mypy_cache .ruff_cache .pytest_cache
