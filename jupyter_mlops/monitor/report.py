@@ -137,6 +137,9 @@ class DriftReport:
     def log(self, run: Run) -> None:
         """Log the metrics and the HTML report (``drift/report.html``) into ``run``."""
         run.log_metrics(self.metrics())
+        # Which columns drifted is a list, not a number: a tag, so alerts of scheduled
+        # monitors (which only see the run) can name them.
+        run.set_tag("drift.drifted_columns", json.dumps(self.drifted_columns))
         run.log_artifact(
             self.to_html().encode(), "drift/report.html", kind="report", media_type="text/html"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import time
 from collections.abc import Callable
@@ -37,6 +38,17 @@ def output_path(root: Path, name: str, tick: float) -> Path:
     return root / ".mlops" / "schedules" / name / f"{tick_label(tick)}.ipynb"
 
 
+def _drifted_columns(store: Store, run_id: str) -> list[str]:
+    from jupyter_mlops.store.runs import load_run
+
+    text = load_run(store, run_id).tags.get("drift.drifted_columns", "[]")
+    try:
+        columns = json.loads(text)
+    except ValueError:
+        return []
+    return [str(c) for c in columns] if isinstance(columns, list) else []
+
+
 def _act(store: Store, sched: Schedule, run_id: str) -> str | None:
     from jupyter_mlops.monitor.act import act
     from jupyter_mlops.monitor.history import run_metrics
@@ -49,6 +61,7 @@ def _act(store: Store, sched: Schedule, run_id: str) -> str | None:
     report = {
         "dataset_drift": bool(metrics.get("drift.dataset_drift", 0.0)),
         "share": None if share is None or math.isnan(share) else share,
+        "drifted_columns": _drifted_columns(store, run_id),
     }
     trigger = monitor.get("trigger")
     result = act(

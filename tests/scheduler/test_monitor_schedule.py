@@ -60,6 +60,7 @@ def test_drift_alerts_and_triggers(store, make_notebook, clock: Clock, hook, sto
     body = state.bodies[0]
     assert (body["monitor"], body["run_id"], body["dataset_drift"]) == ("drift", done.run_id, True)
     assert body["share"] == 0.5
+    assert body["drifted_columns"] == ["a"]
     run = mlops.get_run(done.run_id, store=store)
     assert run.tags["mlops.monitor"] == "drift"
     assert run.tags["mlops.trigger.status"] == "ok"
