@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -164,10 +165,14 @@ class ObjectStore:
 
     def put_file(self, path: str | os.PathLike[str], *, digest: str | None = None) -> ObjectInfo:
         """Store a local file, hashing it first so a known object is never copied again."""
-        size = os.path.getsize(path)
+        before = os.stat(path)
+        known = digest is not None
         digest = digest or hash_file(path)
         if self.exists(digest):
-            return ObjectInfo(digest, size)
+            return ObjectInfo(digest, before.st_size)
+        if self._local and not known:
+            # We just hashed it ourselves; a digest handed in is re-checked while copying.
+            return self._copy_local(path, digest, before)
         with open(path, "rb") as src:
             info = self.put_stream(src)
         if info.digest != digest:
@@ -175,6 +180,28 @@ class ObjectStore:
                 f"{os.fspath(path)} changed while it was being stored; try again.", digest=digest
             )
         return info
+
+    def _copy_local(
+        self, path: str | os.PathLike[str], digest: str, before: os.stat_result
+    ) -> ObjectInfo:
+        # A kernel-side copy instead of a second hashing pass; a file changed while it
+        # was hashed or copied shows in its size or mtime, and is refused.
+        tmp = self._tmp_path()
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
+        try:
+            shutil.copyfile(path, tmp)
+            after = os.stat(path)
+            if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+                raise ArtifactIntegrityError(
+                    f"{os.fspath(path)} changed while it was being stored; try again.",
+                    digest=digest,
+                )
+            self._install(tmp, digest)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+        return ObjectInfo(digest, before.st_size)
 
     def put_stream(self, src: IO[bytes]) -> ObjectInfo:
         """Store a stream, hashing while copying; memory use is one chunk."""
