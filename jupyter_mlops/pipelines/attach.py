@@ -20,7 +20,7 @@ from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking import fluent
 from jupyter_mlops.tracking.flusher import FLUSHER
-from jupyter_mlops.tracking.run import Run
+from jupyter_mlops.tracking.run import Run, join_environment_threads
 
 RUN_ID_VAR = "MLOPS_RUN_ID"
 
@@ -115,4 +115,7 @@ def detach(*, shell: Any = None) -> Run | None:
         FLUSHER.discard(run)
         fluent._pop(run)
         run.flush()
+    # The step's kernel is shut down right after this: let environment snapshots of runs
+    # started in it (``%%mlops track`` cells) reach the store first.
+    join_environment_threads()
     return run

@@ -157,9 +157,10 @@ _pending_env: list[threading.Thread] = []
 
 
 @atexit.register
-def _join_environment_threads() -> None:
-    for thread in _pending_env:
-        thread.join(timeout=10)
+def join_environment_threads(timeout: float = 10.0) -> None:
+    """Wait for background environment snapshots (before a process or kernel goes away)."""
+    for thread in list(_pending_env):
+        thread.join(timeout=timeout)
 
 
 class Run:
