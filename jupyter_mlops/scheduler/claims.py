@@ -8,7 +8,6 @@ scheduler's insert fail, so each tick runs once however many schedulers share th
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
 
-HOST = socket.gethostname()
+HOST = q.HOST
 
 #: A running schedule run with no produced run and no live process we can check is given up
 #: after this many seconds (a scheduler on another host that died before starting its run).
@@ -139,19 +138,9 @@ def record(store: Store, schedule_run_id: int, **values: Any) -> None:
         )
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _abandoned(row: Any, run_status: str | None, now: float) -> str | None:
     host, _, pid = (row.claimed_by or "").rpartition(":")
-    if host == HOST and pid.isdigit() and not _pid_alive(int(pid)):
+    if host == HOST and pid.isdigit() and not q.pid_alive(int(pid)):
         return f"abandoned: the scheduler process {row.claimed_by} died"
     if run_status is not None and run_status != "running":
         return f"abandoned: its run ended {run_status} without the scheduler recording it"

@@ -154,7 +154,8 @@ def resolve_run_id(conn: Connection, ref: str) -> str:
     return matches[0]
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` exists on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -179,7 +180,7 @@ def reap_stale_runs(store: Store, *, force: bool = False) -> list[str]:
     dead = [
         (run_id, beat)
         for run_id, host, pid, beat in rows
-        if (host == HOST and pid is not None and not _pid_alive(int(pid)))
+        if (host == HOST and pid is not None and not pid_alive(int(pid)))
         or beat < now - store.stale_after
     ]
     if not dead:

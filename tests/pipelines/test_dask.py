@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed
 import nbformat
 import pytest
 
 from jupyter_mlops.pipelines.execute import StepRequest, StepResult
 from jupyter_mlops.pipelines.executors import DaskExecutor, make_executor
-
-distributed = pytest.importorskip("distributed")
 
 
 def build_notebook(path: Path, cells: list[str]) -> Path:

@@ -183,7 +183,8 @@ class Majority(ClassifierMixin, BaseEstimator):
 def test_a_notebook_class_still_pickles_by_value_while_patched(run, ns) -> None:
     # joblib (n_jobs > 1) sends a class defined in the notebook by value, with its __dict__:
     # our wrapper must not drag the live session (locks, connections) along.
-    cloudpickle = pytest.importorskip("cloudpickle")
+    import cloudpickle
+
     notebook: dict = {"__name__": "a_notebook_not_importable"}
     exec(NOTEBOOK_CLASS, notebook)
     ns.update(Majority=notebook["Majority"], cloudpickle=cloudpickle)
