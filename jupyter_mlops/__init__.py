@@ -34,7 +34,7 @@ from jupyter_mlops.tracking.fluent import (
 from jupyter_mlops.tracking.run import MlopsWarning, Run
 
 if _typing.TYPE_CHECKING:
-    from jupyter_mlops import data, models, monitor, pipelines, scheduler
+    from jupyter_mlops import data, models, monitor, pipelines, scheduler, widgets
     from jupyter_mlops.gates import GateRefused
     from jupyter_mlops.lineage import lineage
     from jupyter_mlops.pipelines.upstream import upstream
@@ -47,6 +47,7 @@ _LAZY = {
     "monitor": ("jupyter_mlops.monitor", None),
     "pipelines": ("jupyter_mlops.pipelines", None),
     "scheduler": ("jupyter_mlops.scheduler", None),
+    "widgets": ("jupyter_mlops.widgets", None),
     "upstream": ("jupyter_mlops.pipelines.upstream", "upstream"),
     # The module itself is callable (see jupyter_mlops/lineage.py), so importing the
     # submodule, which rebinds this attribute, keeps `mlops.lineage(x)` working.
@@ -113,4 +114,5 @@ __all__ = [
     "start_run",
     "unload_ipython_extension",
     "upstream",
+    "widgets",
 ]
