@@ -1,0 +1,327 @@
+"""Real-browser fixtures: a real ``jupyter lab`` server and Debian's Chromium driven by Playwright.
+
+``lab_server`` (one per test module) starts JupyterLab on 127.0.0.1 with a random port and
+token in a fresh project folder holding an empty ``.mlops/`` store. ``page`` is a new browser
+context per test, logged in; a failing test leaves a screenshot in ``tests/browser/screenshots/``.
+The helpers below drive a notebook the way a person would: open it, wait for the kernel's
+"Idle" in the status bar, run a cell, read its output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Two shared cores: a kernel start or a first lab load can take many seconds.
+SERVER_START_S = 90.0
+KERNEL_IDLE_MS = 90_000
+UI_MS = 30_000
+
+# The news/update notification would cover the panels the tests click.
+_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+
+
+@dataclass(frozen=True)
+class LabServer:
+    """A running JupyterLab: its base ``url`` (ending in ``/``), ``token`` and project ``root``."""
+
+    url: str
+    token: str
+    root: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def lab_url(self, path: str = "lab") -> str:
+        """The address of ``path`` (e.g. ``lab``, ``lab/tree/x.ipynb``) with the token; the
+        workspace is reset so no layout leaks from an earlier test."""
+        sep = "&" if "?" in path else "?"
+        return f"{self.url}{path}{sep}reset&token={self.token}"
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the server's REST API with the token (``path`` relative to the base url)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path.lstrip("/"),
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _write_settings(settings_dir: Path) -> None:
+    for name, values in _SETTINGS.items():
+        plugin, file = name.rsplit("/", 1)
+        target = settings_dir / plugin / file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+
+
+def _wait_ready(url: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            request = urllib.request.Request(
+                f"{url}api/status", headers={"Authorization": f"token {token}"}
+            )
+            with urllib.request.urlopen(request, timeout=5):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise RuntimeError(f"jupyter lab did not answer in {SERVER_START_S:.0f} s:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the server and its kernels: the whole process group we started."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # Kernels may outlive the server by a moment; they share its process group.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def start_lab(base: Path) -> LabServer:
+    """Start ``jupyter lab`` with its project root, settings and runtime files under ``base``."""
+    root = base / "project"
+    (root / ".mlops").mkdir(parents=True)
+    settings = base / "settings"
+    _write_settings(settings)
+    for folder in ("workspaces", "config", "runtime"):
+        (base / folder).mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    env.update(
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
+        # The user's own Jupyter config must not change what the tests see; the extension's
+        # config in <sys.prefix>/etc/jupyter still loads.
+        JUPYTER_CONFIG_DIR=str(base / "config"),
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
+        MPLBACKEND="Agg",
+    )
+    port = _free_port()
+    token = secrets.token_hex(16)
+    log = base / "jupyter-lab.log"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        # window.jupyterapp lets helpers set a cell's text without fighting editor auto-indent.
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_ready(url, token, process, log)
+    except BaseException:
+        _stop(process)
+        raise
+    return LabServer(url=url, token=token, root=root, process=process, log=log)
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """A real JupyterLab for this test module, in a fresh project with an empty store."""
+    server = start_lab(tmp_path_factory.mktemp("lab"))
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium (Playwright's own browser download cannot work here)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not installed: apt-get install chromium (.ci/run does this)")
+    browser = playwright_instance.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context and page; a screenshot is saved if the test fails."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(UI_MS)
+    page = context.new_page()
+    yield page
+    failed = any(
+        getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
+    if failed:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+        try:
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        except Exception as error:  # the page may be gone; the test's own error matters more
+            print(f"no failure screenshot: {error}")
+    context.close()
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def open_lab(page: Page, server: LabServer, path: str = "lab") -> None:
+    """Load JupyterLab (``path`` may be ``lab/tree/<file>``) and wait until the shell is up."""
+    page.goto(server.lab_url(path))
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=UI_MS)
+    page.evaluate("() => window.jupyterapp.restored")
+    expect(page.locator("#jp-main-statusbar")).to_be_visible()
+
+
+def command(page: Page, name: str, args: dict[str, Any] | None = None) -> Any:
+    """Run a JupyterLab command (what a menu item or shortcut does) and return its result."""
+    return page.evaluate(
+        "async ([name, args]) => { const r = await window.jupyterapp.commands.execute(name, args);"
+        " return (r && r.id) ? r.id : null; }",
+        [name, args or {}],
+    )
+
+
+def new_notebook(page: Page) -> None:
+    """Create an untitled notebook on the Python 3 kernel and wait for it to be Idle."""
+    command(page, "notebook:create-new", {"kernelName": "python3"})
+    wait_kernel_idle(page)
+
+
+def open_notebook(page: Page, path: str) -> None:
+    """Open a notebook of the project by path and wait for its kernel to be Idle."""
+    command(page, "docmanager:open", {"path": path})
+    wait_kernel_idle(page)
+
+
+def wait_kernel_idle(page: Page, timeout_ms: int = KERNEL_IDLE_MS) -> None:
+    """Wait for the status bar to read "… | Idle" (running a cell earlier is lost)."""
+    expect(page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\|\s*Idle"))).to_be_visible(
+        timeout=timeout_ms
+    )
+
+
+def _notebook_cells(page: Page) -> Any:
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+
+
+def set_cell(page: Page, index: int, source: str) -> None:
+    """Put ``source`` into cell ``index`` of the active notebook, adding cells as needed."""
+    page.evaluate(
+        """([index, source]) => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            const model = panel.content.model;
+            while (model.cells.length <= index) {
+                model.sharedModel.insertCell(model.cells.length, {cell_type: 'code', source: ''});
+            }
+            model.cells.get(index).sharedModel.setSource(source);
+            panel.content.activeCellIndex = index;
+        }""",
+        [index, source],
+    )
+
+
+def run_cell(
+    page: Page, index: int, source: str | None = None, timeout_ms: int = KERNEL_IDLE_MS
+) -> str:
+    """Run cell ``index`` (after setting its text, if given) and return its output text.
+
+    Waits for the cell's execution count to appear (``[n]:``), i.e. for the run to finish.
+    """
+    if source is not None:
+        set_cell(page, index, source)
+    cell = _notebook_cells(page).nth(index)
+    cell.click(position={"x": 5, "y": 5})
+    prompt = cell.locator(".jp-InputArea-prompt").first
+    before = prompt.inner_text()
+    page.evaluate(
+        "([i]) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", [index]
+    )
+    command(page, "notebook:run-cell")
+    expect(prompt).not_to_have_text(before, timeout=timeout_ms)
+    expect(prompt).to_have_text(re.compile(r"\[\d+\]"), timeout=timeout_ms)
+    return cell_output(page, index)
+
+
+def cell_output(page: Page, index: int) -> str:
+    """The visible text of cell ``index``'s outputs (empty if none)."""
+    outputs = _notebook_cells(page).nth(index).locator(".jp-OutputArea-output")
+    return "\n".join(outputs.all_inner_texts())
