@@ -1,0 +1,11 @@
+"""Notebook panels (ipywidgets) for runs, comparison, models, datasets, pipelines and drift.
+
+``import jupyter_mlops as mlops`` then ``mlops.widgets.runs("metrics.auc > 0.9")``,
+``mlops.widgets.run("a1b2c3d4")``, ``mlops.widgets.compare("a1b2", "c3d4")``. Each panel is a
+live widget in a notebook, and also carries static HTML, so a notebook executed by papermill or
+converted by nbconvert shows the table or report rather than a widget placeholder.
+"""
+
+from jupyter_mlops.widgets.runs import RunsPage, RunsTable, runs, runs_page
+
+__all__ = ["RunsPage", "RunsTable", "runs", "runs_page"]

@@ -1,0 +1,98 @@
+"""What every panel shares: an ipywidgets box plus a static HTML face.
+
+A panel's ``widget`` is the live view. Its mime bundle carries the widget view *and* the
+static HTML, so a notebook saved by papermill (or converted by nbconvert) still shows the
+table or report where no widget JavaScript runs, instead of "Loading widget...".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w  # type: ignore[import-untyped]
+
+
+class Panel:
+    """Base class: subclasses build ``self.widget`` and implement :meth:`to_html`."""
+
+    kind = "panel"
+
+    def __init__(self) -> None:
+        self.message = w.HTML()
+        self.widget: Any = w.VBox(layout=w.Layout(width="100%"))
+        self._lock = threading.RLock()
+
+    def to_html(self) -> str:
+        """The panel's content as static HTML (what a saved notebook shows)."""
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        data["text/html"] = self.to_html()
+        data["text/plain"] = repr(self)
+        return data
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} panel>"
+
+    def say(self, html: str) -> None:
+        """Show a message line (an error or a note) at the top of the panel."""
+        self.message.value = html
+
+    def close(self) -> None:
+        """Close the widget and stop any background refresh."""
+        self.widget.close()
+
+
+def button(label: str, on_click: Callable[[], None], *, icon: str = "", tip: str = "") -> Any:
+    """A button calling ``on_click()`` (the widget argument is dropped)."""
+    b = w.Button(description=label, icon=icon, tooltip=tip or label)
+    b.on_click(lambda _b: on_click())
+    return b
+
+
+class AutoRefresh:
+    """Call ``tick()`` every ``interval`` seconds in a daemon thread while ``wanted()`` is true.
+
+    The kernel stays free: the thread only sleeps and updates widget state, which ipykernel
+    sends to the front end from any thread. It stops by itself when ``wanted()`` turns false
+    (nothing is running any more), and :meth:`stop` ends it at once.
+    """
+
+    def __init__(
+        self, tick: Callable[[], None], wanted: Callable[[], bool], *, interval: float = 2.0
+    ) -> None:
+        self._tick, self._wanted, self.interval = tick, wanted, interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the refresh thread is running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def ensure(self) -> None:
+        """Start the thread when refreshing is wanted and it is not running yet."""
+        if self.active or not self._wanted():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="mlops-panel-refresh", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop refreshing."""
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self._tick()
+            except Exception:  # noqa: BLE001 - a failed refresh must not kill the thread's owner
+                return
+            if not self._wanted():
+                return

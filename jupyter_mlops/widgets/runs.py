@@ -1,0 +1,394 @@
+"""The runs table: filter, sort, choose columns, page through the store, select to compare.
+
+:func:`runs_page` is the pure part (one page of runs from the store, never all of them);
+:class:`RunsTable` is the widget over it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w  # type: ignore[import-untyped]
+
+from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.store import Store, current_store, search
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.widgets import _html as h
+from jupyter_mlops.widgets._base import AutoRefresh, Panel, button
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: How many param/metric columns show when none are chosen (thousands of params stay usable).
+DEFAULT_DATA_COLUMNS = 8
+SORTABLE = ("start_time", "end_time", "duration", "name", "status", "experiment", "user")
+_LEAD = ("short_id", "name", "experiment", "status", "start_time", "duration")
+
+
+@dataclass
+class RunsPage:
+    """One page of runs, as the table shows it."""
+
+    rows: pd.DataFrame
+    total: int
+    page: int
+    page_size: int
+    columns: list[str]
+    available: list[str]
+    order_by: str
+    filter: str | None = None
+    error: str | None = None
+    hidden: int = 0
+    statuses: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the filter's runs fill (at least 1)."""
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [str(r) for r in self.rows["run_id"]] if "run_id" in self.rows else []
+
+    @property
+    def running(self) -> bool:
+        """Whether a run on this page is still running (the table then refreshes itself)."""
+        return "running" in self.statuses
+
+
+def runs_page(
+    filter: str | None = None,
+    *,
+    experiments: str | Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    order_by: str = "start_time desc",
+    page: int = 0,
+    page_size: int = 25,
+    store: Store | None = None,
+) -> RunsPage:
+    """Read one page of runs; a bad filter comes back as ``error``, not an exception.
+
+    Args:
+        filter: the search language, e.g. ``metrics.auc > 0.9 and params.C = '0.5'``.
+        experiments: only runs of these experiments.
+        columns: ``params.X`` / ``metrics.X`` / ``tags.X`` columns to show (default: the
+            first few metrics, then params, present on the page).
+        order_by: one sort item, e.g. ``metrics.auc desc``.
+        page: which page, from 0; past the end shows the last page.
+        page_size: runs per page.
+        store: the store (default: the project's).
+
+    Returns:
+        The page, with the total count for the pager.
+    """
+    import pandas as pd
+
+    if page_size < 1:
+        raise MlopsUsageError(f"page_size must be 1 or more, got {page_size}.")
+    store = store or current_store()
+    q.reap_stale_runs(store)
+    empty = RunsPage(pd.DataFrame(), 0, 0, page_size, [], [], order_by, filter)
+    try:
+        total = search.count_runs(store, filter, experiments=experiments)
+        page = max(0, min(page, max(0, math.ceil(total / page_size) - 1)))
+        frame = search.search_runs(
+            store,
+            filter,
+            experiments=experiments,
+            order_by=[order_by] if order_by else None,
+            limit=page_size,
+            offset=page * page_size,
+        )
+    except (MlopsUsageError, NotFoundError) as exc:  # FilterSyntaxError is a usage error
+        empty.error = str(exc)
+        return empty
+    available = [c for c in frame.columns if c.split(".", 1)[0] in ("params", "metrics", "tags")]
+    if columns is None:
+        chosen = [c for c in available if c.startswith("metrics.")]
+        chosen += [c for c in available if c.startswith("params.")]
+        shown = chosen[:DEFAULT_DATA_COLUMNS]
+        hidden = len(chosen) - len(shown)
+    else:
+        shown = [c for c in columns if c in available]
+        hidden = 0
+    return RunsPage(
+        frame,
+        total,
+        page,
+        page_size,
+        shown,
+        available,
+        order_by,
+        filter,
+        hidden=hidden,
+        statuses=[str(s) for s in frame["status"]],
+    )
+
+
+def _when(value: Any) -> str:
+    if value is None or value != value:  # NaT
+        return ""
+    return str(value.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def _seconds(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "running"
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def page_html(page: RunsPage, *, selected: Sequence[str] = ()) -> str:
+    """The page as an HTML table (the widget's body and the saved notebook's output)."""
+    if page.error:
+        return h.error(f"Filter error: {page.error}")
+    if page.total == 0:
+        if page.filter:
+            return h.note(f"No runs match {page.filter!r}.")
+        return h.note("No runs yet: track one with %%mlops track or mlops.start_run().")
+    head = ["", *_LEAD, *page.columns]
+    rows, classes = [], []
+    records = page.rows.to_dict("records")
+    for record in records:
+        cells = [
+            "✔" if record["run_id"] in selected else "",
+            f"<code>{h.esc(record['short_id'])}</code>",
+            h.esc(str(record["name"])),
+            h.esc(str(record["experiment"])),
+            h.badge(str(record["status"])),
+            _when(record["start_time"]),
+            _seconds(record["duration"]),
+        ]
+        cells += [h.fmt(record.get(c)) for c in page.columns]
+        rows.append(cells)
+        classes.append("mlops-selected" if record["run_id"] in selected else "")
+    first = page.page * page.page_size + 1
+    summary = (
+        f"runs {first:,} to {first + len(records) - 1:,} of {page.total:,} "
+        f"(page {page.page + 1} of {page.pages}), sorted by {h.esc(page.order_by)}"
+    )
+    more = ""
+    if page.hidden:
+        more = h.note(
+            f"{page.hidden:,} more param/metric columns not shown; choose them in Columns "
+            "(or columns=[...])."
+        )
+    return (
+        f'<p class="mlops-summary">{summary}</p>'
+        + h.table(head, rows, row_classes=classes, cls="mlops-runs-table")
+        + more
+    )
+
+
+class RunsTable(Panel):
+    """The runs of the store as a live table (``mlops.widgets.runs()``, ``%mlops runs``)."""
+
+    kind = "runs"
+
+    def __init__(
+        self,
+        filter: str | None = None,
+        *,
+        experiments: str | Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
+        order_by: str = "start_time desc",
+        page_size: int = 25,
+        store: Store | None = None,
+        interval: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self.store = store or current_store()
+        self.experiments = experiments
+        self.page_size = page_size
+        self.page_number = 0
+        self.selected: list[str] = []
+        self._columns: list[str] | None = list(columns) if columns is not None else None
+        self._syncing = False
+        key, _, direction = order_by.strip().rpartition(" ")
+        if direction.lower() not in ("asc", "desc"):
+            key, direction = order_by.strip(), "asc"
+
+        self.filter = w.Text(
+            value=filter or "",
+            placeholder="metrics.auc > 0.9 and params.C = '0.5'",
+            description="Filter",
+            continuous_update=False,
+            layout=w.Layout(width="50%"),
+        )
+        self.sort = w.Dropdown(options=_sort_options([key]), value=key, description="Sort by")
+        self.direction = w.ToggleButtons(options=["desc", "asc"], value=direction.lower())
+        self.direction.style.button_width = "50px"
+        self.column_picker = w.SelectMultiple(options=[], rows=4, description="Columns")
+        self.table = w.HTML()
+        self.prev_button = button("◀ Prev", self.prev_page)
+        self.next_button = button("Next ▶", self.next_page)
+        self.refresh_button = button("Refresh", self.refresh, icon="refresh")
+        self.pager = w.HTML()
+        self.picker = w.SelectMultiple(options=[], rows=5, description="Select")
+        self.compare_button = button("Compare selected", self.compare)
+        self.compare_box = w.VBox()
+        self.auto = AutoRefresh(self.refresh, lambda: self.page.running, interval=interval)
+
+        self.filter.observe(lambda _c: self._reload(first=True), names="value")
+        self.sort.observe(lambda _c: self._reload(first=True), names="value")
+        self.direction.observe(lambda _c: self._reload(first=True), names="value")
+        self.column_picker.observe(self._pick_columns, names="value")
+        self.picker.observe(self._pick_runs, names="value")
+        self.widget.children = [
+            w.HBox([self.filter, self.refresh_button]),
+            w.HBox([self.sort, self.direction]),
+            self.column_picker,
+            self.message,
+            self.table,
+            w.HBox([self.prev_button, self.pager, self.next_button]),
+            w.HBox([self.picker, self.compare_button]),
+            self.compare_box,
+        ]
+        self.widget.add_class("mlops-panel")
+        self.page = self._load()
+        self._render()
+
+    # -- data ----------------------------------------------------------------
+    @property
+    def order_by(self) -> str:
+        """The sort item the table uses now, e.g. ``metrics.auc desc``."""
+        return f"{self.sort.value} {self.direction.value}"
+
+    def _load(self) -> RunsPage:
+        return runs_page(
+            self.filter.value.strip() or None,
+            experiments=self.experiments,
+            columns=self._columns,
+            order_by=self.order_by,
+            page=self.page_number,
+            page_size=self.page_size,
+            store=self.store,
+        )
+
+    def _reload(self, *, first: bool = False) -> None:
+        if self._syncing:
+            return
+        with self._lock:
+            if first:
+                self.page_number = 0
+            self.page = self._load()
+            self.page_number = self.page.page
+            self._render()
+
+    def refresh(self) -> None:
+        """Read the current page again from the store."""
+        self._reload()
+
+    def next_page(self) -> None:
+        """Show the next page (the store skips the earlier rows; nothing else is loaded)."""
+        if self.page_number + 1 < self.page.pages:
+            self.page_number += 1
+            self._reload()
+
+    def prev_page(self) -> None:
+        """Show the previous page."""
+        if self.page_number > 0:
+            self.page_number -= 1
+            self._reload()
+
+    def set_columns(self, columns: Sequence[str] | None) -> None:
+        """Show these ``params.X`` / ``metrics.X`` columns (None: the default few)."""
+        self._columns = list(columns) if columns is not None else None
+        self._reload()
+
+    def _pick_columns(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self.set_columns(list(change["new"]))
+
+    def _pick_runs(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        on_page = set(self.page.run_ids)
+        keep = [r for r in self.selected if r not in on_page]
+        self.selected = keep + list(change["new"])
+        self.table.value = page_html(self.page, selected=self.selected)
+
+    def select(self, run_ids: Sequence[str]) -> None:
+        """Select runs (full ids) for :meth:`compare`."""
+        self.selected = list(dict.fromkeys(run_ids))
+        self._render()
+
+    def compare(self) -> None:
+        """Open the comparison of the selected runs below the table."""
+        if len(self.selected) < 2:
+            self.say(h.error("Select at least two runs to compare."))
+            return
+        from jupyter_mlops.widgets.compare import Comparison
+
+        self.say("")
+        self.comparison = Comparison(self.selected, store=self.store)
+        self.compare_box.children = [self.comparison.widget]
+
+    # -- view ----------------------------------------------------------------
+    def _render(self) -> None:
+        page = self.page
+        self._syncing = True
+        try:
+            self.say("")
+            self.table.value = page_html(page, selected=self.selected)
+            keys = [k for k in page.available if not k.startswith("tags.")]
+            self.sort.options = _sort_options([self.sort.value, *keys])
+            self.column_picker.options = page.available
+            self.column_picker.value = tuple(c for c in page.columns if c in page.available)
+            records = page.rows.to_dict("records") if page.total else []
+            self.picker.options = [(f"{r['name']} ({r['short_id']})", r["run_id"]) for r in records]
+            self.picker.value = tuple(r for r in self.selected if r in page.run_ids)
+            self.pager.value = f"page {page.page + 1} of {page.pages} ({page.total:,} runs)"
+            self.prev_button.disabled = page.page == 0
+            self.next_button.disabled = page.page + 1 >= page.pages
+        finally:
+            self._syncing = False
+        self.auto.ensure()
+
+    def to_html(self) -> str:
+        return h.panel("Runs", page_html(self.page, selected=self.selected), kind="runs")
+
+    def close(self) -> None:
+        self.auto.stop()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"<RunsTable {self.page.total} runs, page {self.page.page + 1}/{self.page.pages}>"
+
+
+def _sort_options(first: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*first, *SORTABLE]))
+
+
+def runs(
+    filter: str | None = None,
+    *,
+    experiments: str | Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    order_by: str = "start_time desc",
+    page_size: int = 25,
+    store: Store | None = None,
+) -> RunsTable:
+    """Open the runs table, e.g. ``mlops.widgets.runs("metrics.auc > 0.9")``.
+
+    Args:
+        filter: the search language; an invalid filter shows its error in the panel.
+        experiments: only runs of these experiments.
+        columns: ``params.X`` / ``metrics.X`` columns to show.
+        order_by: one sort item such as ``metrics.auc desc``.
+        page_size: runs per page (pages are read from the store one at a time).
+        store: the store (default: the project's).
+
+    Returns:
+        The panel; display it (the last expression of a cell) to see it.
+    """
+    return RunsTable(
+        filter,
+        experiments=experiments,
+        columns=columns,
+        order_by=order_by,
+        page_size=page_size,
+        store=store,
+    )
