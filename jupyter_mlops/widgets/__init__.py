@@ -6,6 +6,23 @@ live widget in a notebook, and also carries static HTML, so a notebook executed 
 converted by nbconvert shows the table or report rather than a widget placeholder.
 """
 
+from jupyter_mlops.widgets.compare import Comparison, compare
+from jupyter_mlops.widgets.drift import DriftPanel, drift
+from jupyter_mlops.widgets.monitor import MonitorTimeline, monitor
+from jupyter_mlops.widgets.run_detail import RunDetail, run
 from jupyter_mlops.widgets.runs import RunsPage, RunsTable, runs, runs_page
 
-__all__ = ["RunsPage", "RunsTable", "runs", "runs_page"]
+__all__ = [
+    "Comparison",
+    "DriftPanel",
+    "MonitorTimeline",
+    "RunDetail",
+    "RunsPage",
+    "RunsTable",
+    "compare",
+    "drift",
+    "monitor",
+    "run",
+    "runs",
+    "runs_page",
+]

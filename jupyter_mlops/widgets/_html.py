@@ -44,7 +44,15 @@ BADGE_COLOURS = {
     "conflict": "#e67700",
 }
 
-esc = html.escape
+
+def esc(text: str) -> str:
+    """Escape text for an element's content (quotes stay readable)."""
+    return html.escape(text, quote=False)
+
+
+def attr(text: str) -> str:
+    """Escape text for an attribute value."""
+    return html.escape(text, quote=True)
 
 
 def fmt(value: Any) -> str:
@@ -62,7 +70,7 @@ def badge(status: str) -> str:
     """A coloured pill for a run status, step state or model stage."""
     colour = BADGE_COLOURS.get(status, "#868e96")
     return (
-        f'<span class="badge mlops-{esc(status)}" style="background:{colour}">{esc(status)}</span>'
+        f'<span class="badge mlops-{attr(status)}" style="background:{colour}">{esc(status)}</span>'
     )
 
 
@@ -91,7 +99,7 @@ def mapping_table(mapping: Mapping[str, Any], *, head: Sequence[str] = ("key", "
 def png(data: bytes, *, alt: str = "chart") -> str:
     """An ``<img>`` holding PNG bytes inline (renders everywhere, no network)."""
     encoded = base64.b64encode(data).decode()
-    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{encoded}"/>'
+    return f'<img alt="{attr(alt)}" src="data:image/png;base64,{encoded}"/>'
 
 
 def note(text: str) -> str:
