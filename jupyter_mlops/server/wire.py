@@ -35,7 +35,7 @@ class Request(BaseModel):
 # -- common ---------------------------------------------------------------------------------
 
 
-class ErrorBody(Response):
+class ErrorBody(BaseModel):
     """Every error: one line saying what went wrong and what to do; refused checks if any."""
 
     error: str

@@ -77,7 +77,7 @@ export interface ScheduleCreate {
 /** Every error: one line saying what went wrong and what to do; refused checks if any. */
 export interface ErrorBody {
   error: string;
-  checks: Array<GateCheck> | null;
+  checks?: Array<GateCheck> | null;
 }
 
 /** Health of the API and the store it serves. */

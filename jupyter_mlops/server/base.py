@@ -1,0 +1,140 @@
+"""The base of every API handler: auth, parsing into wire models, replies, error mapping.
+
+Handlers stay thin: parse the query or body into a wire model, call a service function in a
+worker thread, send the model back. Errors become HTTP answers in :func:`http_error` only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+
+import tornado.ioloop
+from jupyter_server.base.handlers import APIHandler
+from pydantic import BaseModel
+
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.server.context import ApiContext
+from jupyter_mlops.server.errors import http_error
+
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The settings key under which the extension puts its :class:`ApiContext`.
+CONTEXT_KEY = "jupyter_mlops_api"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """How one handler method is documented in the OpenAPI document."""
+
+    summary: str
+    response: type[BaseModel] | None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    media_type: str = "application/json"
+
+
+def operation(
+    summary: str,
+    *,
+    response: type[BaseModel] | None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    media_type: str = "application/json",
+) -> Callable[[F], F]:
+    """Attach the OpenAPI description of a handler method (``get``, ``post``)."""
+
+    def mark(method: F) -> F:
+        method.__mlops_operation__ = Operation(  # type: ignore[attr-defined]
+            summary, response, body, query, status, errors, media_type
+        )
+        return method
+
+    return mark
+
+
+def operation_of(method: Any) -> Operation | None:
+    """The :class:`Operation` of a handler method, if it has one."""
+    found = getattr(method, "__mlops_operation__", None)
+    return found if isinstance(found, Operation) else None
+
+
+class MlopsHandler(APIHandler):
+    """Base handler: every route needs a logged-in user; APIHandler checks XSRF on POST."""
+
+    @property
+    def api(self) -> ApiContext:
+        context: ApiContext = self.settings[CONTEXT_KEY]
+        return context
+
+    async def call(self, fn: Callable[..., R], *args: Any, slow: bool = False, **kwargs: Any) -> R:
+        """Run ``fn(store, *args, **kwargs)`` in a worker thread, off the event loop."""
+        context = self.api
+
+        def work() -> R:
+            return fn(context.store(), *args, **kwargs)
+
+        pool = context.slow if slow else context.quick
+        return await tornado.ioloop.IOLoop.current().run_in_executor(pool, work)
+
+    def query_model(self, model: type[M]) -> M:
+        """Parse the query string into ``model`` (a repeated argument keeps its last value)."""
+        values = {
+            key: self.decode_argument(raw[-1], name=key)
+            for key, raw in self.request.query_arguments.items()
+        }
+        return model.model_validate(values)
+
+    def body_model(self, model: type[M]) -> M:
+        """Parse the JSON body into ``model``; an empty body is ``{}``."""
+        raw = self.request.body or b"{}"
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise MlopsUsageError("The request body must be JSON.") from None
+        return model.model_validate(data)
+
+    def reply(self, model: BaseModel, status: int = 200) -> None:
+        """Send ``model`` as JSON."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(model.model_dump_json())
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error as ``{"error": "one line"}`` with the status :func:`http_error` gives."""
+        exc_info = kwargs.get("exc_info")
+        exc = exc_info[1] if exc_info else None
+        if exc is not None:
+            status_code, body = http_error(exc)
+        else:
+            from jupyter_mlops.server.wire import ErrorBody
+
+            body = ErrorBody(error=self._reason or "Error")
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(body.model_dump_json(exclude_none=True))
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Log a user's mistake as one line; only real failures get a traceback."""
+        if value is not None:
+            status, body = http_error(value)
+            if status < 500:
+                self.log.info(
+                    "%s %s: %s %s", self.request.method, self.request.path, status, body.error
+                )
+                return
+        super().log_exception(typ, value, tb)

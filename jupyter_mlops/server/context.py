@@ -1,0 +1,47 @@
+"""What the handlers share: the server's root, its store (opened on first use), thread pools."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_mlops.config import load_config
+from jupyter_mlops.store import Store, open_store
+
+
+@dataclass
+class ApiContext:
+    """The API's state, one per server.
+
+    ``quick`` runs store reads and small writes off the event loop; ``slow`` runs what may take
+    minutes (pipelines, validation notebooks, schedules run now), so those never starve reads.
+    """
+
+    root: Path
+    quick: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="mlops-api")
+    )
+    slow: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="mlops-api-long")
+    )
+    scheduler_running: bool = False
+    _store: Store | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def store(self) -> Store:
+        """The store configured for the root (``config.py`` resolution), opened once."""
+        with self._lock:
+            if self._store is None:
+                self._store = open_store(config=load_config(self.root))
+            return self._store
+
+    def close(self) -> None:
+        """Stop the pools (waiting for what runs) and close the store."""
+        self.quick.shutdown(wait=True, cancel_futures=True)
+        self.slow.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None

@@ -1,0 +1,105 @@
+"""The jupyter_server extension: the API's URL patterns, its settings and the scheduler thread.
+
+This is the only module with URL patterns; :data:`ROUTES` also drives the OpenAPI document
+and the test that every route refuses unauthenticated requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float
+
+from jupyter_mlops.server import handlers as h
+from jupyter_mlops.server.base import CONTEXT_KEY, MlopsHandler
+from jupyter_mlops.server.context import ApiContext
+from jupyter_mlops.server.wire import API_BASE
+
+_NAME = r"(?P<name>[^/]+)"
+_RUN = r"(?P<run_id>[^/]+)"
+
+#: (pattern below the server's base URL, handler): the whole API.
+ROUTES: list[tuple[str, type[MlopsHandler]]] = [
+    (f"/{API_BASE}/status", h.StatusHandler),
+    (f"/{API_BASE}/openapi.json", h.OpenAPIHandler),
+    (f"/{API_BASE}/runs", h.RunsHandler),
+    (f"/{API_BASE}/runs/{_RUN}", h.RunHandler),
+    (f"/{API_BASE}/runs/{_RUN}/metrics/(?P<key>[^/]+)", h.MetricHandler),
+    (f"/{API_BASE}/artifacts/(?P<digest>[^/]+)", h.ArtifactHandler),
+    (f"/{API_BASE}/datasets", h.DatasetsHandler),
+    (f"/{API_BASE}/datasets/{_NAME}", h.DatasetHandler),
+    (f"/{API_BASE}/datasets/{_NAME}/(?P<version>[^/]+)", h.DatasetVersionHandler),
+    (f"/{API_BASE}/models", h.ModelsHandler),
+    (f"/{API_BASE}/models/{_NAME}", h.ModelHandler),
+    (f"/{API_BASE}/models/{_NAME}/versions/(?P<version>[^/]+)", h.ModelVersionHandler),
+    (f"/{API_BASE}/models/{_NAME}/stages", h.StagesHandler),
+    (f"/{API_BASE}/models/{_NAME}/promote", h.PromoteHandler),
+    (f"/{API_BASE}/models/{_NAME}/promotions", h.PromotionsHandler),
+    (f"/{API_BASE}/pipelines/runs", h.PipelineRunsHandler),
+    (f"/{API_BASE}/pipelines/runs/{_RUN}", h.PipelineRunHandler),
+    (f"/{API_BASE}/pipelines/runs/{_RUN}/rerun", h.PipelineRerunHandler),
+    (f"/{API_BASE}/schedules", h.SchedulesHandler),
+    (f"/{API_BASE}/schedules/{_NAME}", h.ScheduleHandler),
+    (f"/{API_BASE}/schedules/{_NAME}/pause", h.SchedulePauseHandler),
+    (f"/{API_BASE}/schedules/{_NAME}/resume", h.ScheduleResumeHandler),
+    (f"/{API_BASE}/schedules/{_NAME}/run", h.ScheduleRunNowHandler),
+    (f"/{API_BASE}/schedules/{_NAME}/history", h.ScheduleHistoryHandler),
+    (f"/{API_BASE}/monitors", h.MonitorsHandler),
+    (f"/{API_BASE}/monitors/{_NAME}/history", h.MonitorHistoryHandler),
+]
+
+
+class MlopsExtension(ExtensionApp):
+    """Serves the jupyter_mlops API under ``/mlops/api/v1/``; can run due schedules too."""
+
+    name = "jupyter_mlops"
+    load_other_extensions = True
+
+    run_scheduler = Bool(
+        False,
+        config=True,
+        help="Run due schedules in a thread of this server (as `jupyter-mlops scheduler` does).",
+    )
+    scheduler_poll = Float(
+        30.0, config=True, help="Seconds between the scheduler's passes at most."
+    )
+
+    def initialize_settings(self) -> None:
+        root = Path(self.serverapp.root_dir if self.serverapp else ".").expanduser().resolve()
+        self.api = ApiContext(root=root)
+        self.settings[CONTEXT_KEY] = self.api
+        self._stop = threading.Event()
+        self._scheduler: threading.Thread | None = None
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(ROUTES)
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if self.run_scheduler:
+            self._start_scheduler()
+
+    def _start_scheduler(self) -> None:
+        from jupyter_mlops.scheduler import Scheduler
+
+        def loop() -> None:
+            try:
+                Scheduler(self.api.store(), poll=self.scheduler_poll).run_forever(self._stop)
+            except Exception:  # the API keeps serving without its scheduler
+                self.log.exception("jupyter_mlops: the scheduler stopped")
+            finally:
+                self.api.scheduler_running = False
+
+        self.api.scheduler_running = True
+        self._scheduler = threading.Thread(target=loop, name="mlops-scheduler", daemon=True)
+        self._scheduler.start()
+        self.log.info("jupyter_mlops: running due schedules of %s", self.api.root)
+
+    async def stop_extension(self) -> None:
+        self._stop.set()
+        if self._scheduler is not None:
+            # A running schedule finishes its current job first; do not hang shutdown on it.
+            self._scheduler.join(timeout=30)
+        self.api.close()

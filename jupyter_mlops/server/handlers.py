@@ -1,0 +1,317 @@
+"""The API's handlers: parse into a wire model, call a service in a worker thread, reply.
+
+URL patterns live in :mod:`jupyter_mlops.server.extension` only.
+"""
+
+from __future__ import annotations
+
+import tornado.web
+
+from jupyter_mlops.server import wire
+from jupyter_mlops.server.base import MlopsHandler, operation
+from jupyter_mlops.services import artifacts, datasets, models, monitors, pipelines, runs
+from jupyter_mlops.services import schedules as sched
+from jupyter_mlops.services.status import status
+
+_GET = (401, 403)
+_POST = (400, 401, 403)
+
+
+class StatusHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Health of the API and its store", response=wire.Status, errors=_GET)
+    async def get(self) -> None:
+        running = self.api.scheduler_running
+        root = self.api.root
+        self.reply(await self.call(status, root=root, scheduler_running=running))
+
+
+class OpenAPIHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("This API's OpenAPI document", response=None, errors=_GET)
+    async def get(self) -> None:
+        from jupyter_mlops.server.openapi import openapi_document
+
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(openapi_document())
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+class RunsHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation(
+        "Search runs with the filter language, a page at a time",
+        query=wire.RunQuery,
+        response=wire.RunPage,
+        errors=(400, 401, 403, 404),
+    )
+    async def get(self) -> None:
+        query = self.query_model(wire.RunQuery)
+        self.reply(await self.call(runs.search_page, query))
+
+
+class RunHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("One run with everything stored about it", response=wire.RunDetail, errors=_GET)
+    async def get(self, run_id: str) -> None:
+        self.reply(await self.call(runs.run_detail, run_id, root=self.api.root))
+
+
+class MetricHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Every logged point of one metric of a run", response=wire.MetricHistory)
+    async def get(self, run_id: str, key: str) -> None:
+        self.reply(await self.call(runs.metric_points, run_id, key))
+
+
+class ArtifactHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation(
+        "Download an object of the artifact store by its digest",
+        response=None,
+        errors=(400, 401, 403, 404),
+        media_type="application/octet-stream",
+    )
+    async def get(self, digest: str) -> None:
+        filename = self.get_query_argument("filename", None)
+        found = await self.call(artifacts.prepare_download, digest, filename=filename)
+        # Nothing the store holds may act as a page on the Jupyter origin.
+        self.set_header("Content-Type", found.media_type)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
+        disposition = "inline" if found.inline else "attachment"
+        quoted = tornado.escape.url_escape(found.filename, plus=False)
+        self.set_header("Content-Disposition", f"{disposition}; filename*=UTF-8''{quoted}")
+        if found.size <= artifacts.WHOLE:
+            # Read and verify the whole object before the first byte goes out.
+            data = await self.call(artifacts.read_whole, found)
+            self.set_header("Content-Length", str(len(data)))
+            self.finish(data)
+            return
+        self.set_header("Content-Length", str(found.size))
+        stream = await self.call(found.open)
+        try:
+            while chunk := await self.call(lambda _s: stream.read(1024 * 1024)):
+                self.write(chunk)
+                await self.flush()
+        finally:
+            stream.close()
+        self.finish()
+
+
+# -- datasets -------------------------------------------------------------------------------
+
+
+class DatasetsHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Every dataset with its latest version", response=wire.DatasetList, errors=_GET)
+    async def get(self) -> None:
+        self.reply(await self.call(datasets.list_datasets))
+
+
+class DatasetHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("The versions of one dataset", response=wire.DatasetVersionList, errors=_GET)
+    async def get(self, name: str) -> None:
+        self.reply(await self.call(datasets.list_versions, name))
+
+
+class DatasetVersionHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("One version of a dataset", response=wire.DatasetVersionInfo, errors=_GET)
+    async def get(self, name: str, version: str) -> None:
+        self.reply(await self.call(datasets.get_version, name, _number(version)))
+
+
+def _number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        from jupyter_mlops.errors import MlopsUsageError
+
+        raise MlopsUsageError(f"A version is a whole number from 1, not {text!r}.")
+    return int(text)
+
+
+# -- models ---------------------------------------------------------------------------------
+
+
+class ModelsHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Every registered model and its stages", response=wire.ModelList, errors=_GET)
+    async def get(self) -> None:
+        self.reply(await self.call(models.list_models))
+
+
+class ModelHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("The versions of one model", response=wire.ModelVersionList, errors=_GET)
+    async def get(self, name: str) -> None:
+        self.reply(await self.call(models.list_versions, name))
+
+
+class ModelVersionHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("One version of a model", response=wire.ModelVersionInfo, errors=_GET)
+    async def get(self, name: str, version: str) -> None:
+        self.reply(await self.call(models.get_version, name, _number(version)))
+
+
+class StagesHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("The stages of a model and who holds them", response=wire.StageList, errors=_GET)
+    async def get(self, name: str) -> None:
+        self.reply(await self.call(models.stages, name))
+
+
+class PromoteHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation(
+        "Promote a version to a stage behind checks (dry_run: only evaluate them)",
+        body=wire.PromoteRequest,
+        response=wire.PromotionResult,
+        errors=(400, 401, 403, 404, 409, 422),
+    )
+    async def post(self, name: str) -> None:
+        request = self.body_model(wire.PromoteRequest)
+        slow = request.validate_notebook is not None
+        self.reply(await self.call(models.promote, name, request, root=self.api.root, slow=slow))
+
+
+class PromotionsHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("The promotion audit trail of a model", response=wire.PromotionHistory)
+    async def get(self, name: str) -> None:
+        self.reply(await self.call(models.promotions, name))
+
+
+# -- pipelines ------------------------------------------------------------------------------
+
+
+class PipelineRunsHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation(
+        "Pipeline runs, newest first",
+        query=wire.PipelineRunQuery,
+        response=wire.PipelineRunPage,
+        errors=(400, 401, 403),
+    )
+    async def get(self) -> None:
+        query = self.query_model(wire.PipelineRunQuery)
+        self.reply(await self.call(pipelines.list_runs, query))
+
+    @tornado.web.authenticated
+    @operation(
+        "Run a pipeline spec inside the server's root (202 when started, 200 when waited for)",
+        body=wire.PipelineRunRequest,
+        response=wire.PipelineRunDetail,
+        status=202,
+        errors=_POST,
+    )
+    async def post(self) -> None:
+        request = self.body_model(wire.PipelineRunRequest)
+        detail, ended = await self.call(pipelines.start_run, request, root=self.api.root, slow=True)
+        self.reply(detail, 200 if ended else 202)
+
+
+class PipelineRunHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("One pipeline run with its steps", response=wire.PipelineRunDetail, errors=_GET)
+    async def get(self, run_id: str) -> None:
+        self.reply(await self.call(pipelines.get_run, run_id, root=self.api.root))
+
+
+class PipelineRerunHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation(
+        "Run a pipeline run's spec again in its environment",
+        body=wire.PipelineRerunRequest,
+        response=wire.PipelineRunDetail,
+        status=202,
+        errors=(400, 401, 403, 404),
+    )
+    async def post(self, run_id: str) -> None:
+        request = self.body_model(wire.PipelineRerunRequest)
+        detail, ended = await self.call(
+            pipelines.rerun, run_id, request, root=self.api.root, slow=True
+        )
+        self.reply(detail, 200 if ended else 202)
+
+
+# -- schedules ------------------------------------------------------------------------------
+
+
+class SchedulesHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Every schedule", response=wire.ScheduleList, errors=_GET)
+    async def get(self) -> None:
+        self.reply(await self.call(sched.list_schedules))
+
+    @tornado.web.authenticated
+    @operation(
+        "Add a schedule of a notebook or pipeline inside the server's root",
+        body=wire.ScheduleCreate,
+        response=wire.ScheduleInfo,
+        status=201,
+        errors=_POST,
+    )
+    async def post(self) -> None:
+        request = self.body_model(wire.ScheduleCreate)
+        self.reply(await self.call(sched.create, request, root=self.api.root), 201)
+
+
+class ScheduleHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("One schedule", response=wire.ScheduleInfo, errors=_GET)
+    async def get(self, name: str) -> None:
+        self.reply(await self.call(sched.get_schedule, name))
+
+
+class SchedulePauseHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Pause a schedule", response=wire.ScheduleInfo, errors=(401, 403, 404))
+    async def post(self, name: str) -> None:
+        self.reply(await self.call(sched.pause, name))
+
+
+class ScheduleResumeHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Resume a paused schedule", response=wire.ScheduleInfo, errors=(401, 403, 404))
+    async def post(self, name: str) -> None:
+        self.reply(await self.call(sched.resume, name))
+
+
+class ScheduleRunNowHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation(
+        "Run a schedule once now; answers when it ends",
+        response=wire.ScheduleRunInfo,
+        errors=(401, 403, 404, 409),
+    )
+    async def post(self, name: str) -> None:
+        self.reply(await self.call(sched.run_now, name, root=self.api.root, slow=True))
+
+
+class ScheduleHistoryHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("The ticks of a schedule, newest first", response=wire.ScheduleRunList)
+    async def get(self, name: str) -> None:
+        limit = _number(self.get_query_argument("limit", "100"))
+        self.reply(await self.call(sched.history, name, limit=limit, root=self.api.root))
+
+
+# -- monitors -------------------------------------------------------------------------------
+
+
+class MonitorsHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("Every monitor with its latest drift verdict", response=wire.MonitorList)
+    async def get(self) -> None:
+        self.reply(await self.call(monitors.list_monitors))
+
+
+class MonitorHistoryHandler(MlopsHandler):
+    @tornado.web.authenticated
+    @operation("The drift trend of one monitor", response=wire.MonitorHistoryInfo)
+    async def get(self, name: str) -> None:
+        self.reply(await self.call(monitors.monitor_history, name))

@@ -1,0 +1,135 @@
+"""The OpenAPI 3.1 document of the API, built from the routes and the wire models."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Any
+
+from jupyter_mlops._version import __version__
+from jupyter_mlops.server.base import Operation, operation_of
+from jupyter_mlops.server.gen_ts import wire_schema
+
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+METHODS = ("get", "post", "put", "patch", "delete")
+_REASONS = {
+    400: "Invalid input: a bad filter, body, parameter or digest",
+    401: "Not authenticated",
+    403: "Not authenticated, or a state-changing request without the XSRF token",
+    404: "No such run, model, dataset, object, schedule or monitor",
+    409: "Conflict: the stage moved meanwhile, or the schedule is running already",
+    422: "Refused by its checks; `checks` holds every check's result",
+}
+
+
+def path_template(pattern: str) -> str:
+    """``/runs/(?P<run_id>[^/]+)`` as OpenAPI's ``/runs/{run_id}``."""
+    return _GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern)
+
+
+def operations() -> list[tuple[str, str, Operation]]:
+    """(path template, method, operation) for every handler method of every route."""
+    from jupyter_mlops.server.extension import ROUTES
+
+    found = []
+    for pattern, handler in ROUTES:
+        for method in METHODS:
+            fn = handler.__dict__.get(method)
+            if fn is None:
+                continue
+            op = operation_of(fn)
+            if op is None:
+                raise TypeError(f"{handler.__name__}.{method} has no @operation description")
+            found.append((path_template(pattern), method, op))
+    return found
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _query_parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    if op.query is None:
+        return []
+    schema = schemas[op.query.__name__]
+    required = set(schema.get("required", []))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": {k: v for k, v in prop.items() if k != "description"},
+            **({"description": prop["description"]} if "description" in prop else {}),
+        }
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _operation(path: str, method: str, op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    names = re.findall(r"\{(\w+)\}", path)
+    parameters = [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
+    ]
+    parameters += _query_parameters(op, schemas)
+    if op.response is not None:
+        content: dict[str, Any] = {op.media_type: {"schema": _ref(op.response.__name__)}}
+    elif op.media_type == "application/json":
+        content = {op.media_type: {"schema": {"type": "object"}}}
+    else:
+        content = {op.media_type: {"schema": {"type": "string", "format": "binary"}}}
+    responses: dict[str, Any] = {str(op.status): {"description": "OK", "content": content}}
+    if op.status != 200:
+        responses["200"] = {"description": "OK (waited for)", "content": content}
+    errors = set(op.errors) | {401, 403}
+    if names:
+        errors.add(404)
+    if op.query is not None or op.body is not None:
+        errors.add(400)
+    error_content = {"application/json": {"schema": _ref("ErrorBody")}}
+    for code in sorted(errors):
+        responses[str(code)] = {"description": _REASONS[code], "content": error_content}
+    doc: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": f"{method}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_')}",
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if op.body is not None:
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body.__name__)}},
+        }
+    return doc
+
+
+def build() -> dict[str, Any]:
+    """The OpenAPI document as a dict."""
+    schemas = wire_schema()
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, op in operations():
+        paths.setdefault(path, {})[method] = _operation(path, method, op, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "jupyter_mlops",
+            "version": __version__,
+            "description": "Runs, artifacts, datasets, models, pipelines, schedules and "
+            "monitors of the project's store. Jupyter authentication on every route; "
+            "the XSRF token on every POST.",
+        },
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "Authorization"}
+            },
+        },
+        "security": [{"token": []}],
+        "paths": paths,
+    }
+
+
+@functools.cache
+def openapi_document() -> str:
+    """The OpenAPI document as JSON text (built once)."""
+    return json.dumps(build(), indent=1, sort_keys=False)

@@ -1,0 +1,255 @@
+"""The model registry for the REST API: models, versions, stages, promotion and its audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.gates import GateRefused, GateResult, evaluate_all
+from jupyter_mlops.models import _db
+from jupyter_mlops.models import promotion as promo
+from jupyter_mlops.models.records import ModelVersion, PromotionEvent
+from jupyter_mlops.models.registry import get
+from jupyter_mlops.models.uri import check_name, check_stage
+from jupyter_mlops.models.validation import run_validation
+from jupyter_mlops.server import wire
+from jupyter_mlops.services.paths import inside_root
+from jupyter_mlops.services.runs import number
+from jupyter_mlops.store import Store
+from jupyter_mlops.store import tables as t
+
+
+def list_models(store: Store) -> wire.ModelList:
+    """Every registered model with its version count and the version holding each stage."""
+    rm, mv, ms = t.registered_models, t.model_versions, t.model_stages
+    with store.read() as conn:
+        models = conn.execute(
+            select(
+                rm.c.id,
+                rm.c.name,
+                rm.c.description,
+                rm.c.created_at,
+                func.count(mv.c.id).label("n"),
+                func.max(mv.c.version).label("latest"),
+                func.max(mv.c.created_at).label("updated"),
+            )
+            .join(mv, mv.c.model_id == rm.c.id, isouter=True)
+            .group_by(rm.c.id, rm.c.name, rm.c.description, rm.c.created_at)
+            .order_by(rm.c.name)
+        ).all()
+        stages: dict[int, dict[str, int]] = {}
+        for mid, stage, version in conn.execute(
+            select(ms.c.model_id, ms.c.stage, mv.c.version).join(mv, mv.c.id == ms.c.version_id)
+        ):
+            stages.setdefault(int(mid), {})[str(stage)] = int(version)
+    return wire.ModelList(
+        items=[
+            wire.ModelSummary(
+                name=r.name,
+                versions=int(r.n),
+                latest_version=None if r.latest is None else int(r.latest),
+                stages=dict(sorted(stages.get(int(r.id), {}).items())),
+                description=r.description,
+                created_at=float(r.created_at),
+                updated_at=float(r.updated if r.updated is not None else r.created_at),
+            )
+            for r in models
+        ]
+    )
+
+
+def version_info(v: ModelVersion) -> wire.ModelVersionInfo:
+    """The wire form of one model version."""
+    return wire.ModelVersionInfo(
+        name=v.name,
+        version=v.version,
+        uri=v.uri,
+        run_id=v.run_id,
+        digest=v.digest,
+        size=v.size,
+        flavor=v.flavor,
+        format=v.format,
+        class_name=v.class_name,
+        signature=v.signature,
+        description=v.description,
+        created_by=v.created_by,
+        created_at=v.created_at,
+        tags=v.tags,
+        stages=v.stages,
+        metrics={k: number(val) for k, val in v.metrics.items()},
+        params={k: str(val) for k, val in v.params.items()},
+        card=v.card,
+    )
+
+
+def list_versions(store: Store, name: str) -> wire.ModelVersionList:
+    """The versions of model ``name``, newest first, with their stages and card metrics.
+
+    Raises:
+        NotFoundError: no model has that name.
+    """
+    check_name(name)
+    mv = t.model_versions
+    with store.read() as conn:
+        mid = _db.model_id(conn, name)
+        rows = conn.execute(
+            select(mv).where(mv.c.model_id == mid).order_by(mv.c.version.desc())
+        ).all()
+        versions = [_db.to_model_version(conn, name, row) for row in rows]
+    return wire.ModelVersionList(name=name, items=[version_info(v) for v in versions])
+
+
+def get_version(store: Store, name: str, version: int) -> wire.ModelVersionInfo:
+    """Version ``version`` of model ``name``.
+
+    Raises:
+        NotFoundError: no such model or version.
+    """
+    return version_info(get(name, version, store=store))
+
+
+def stages(store: Store, name: str) -> wire.StageList:
+    """The stages model ``name`` may hold and the version holding each now."""
+    check_name(name)
+    with store.read() as conn:
+        held = _db.stage_holders(conn, _db.model_id(conn, name))
+    return wire.StageList(
+        name=name,
+        allowed=list(promo.check_stages(None)),
+        held={stage: version for stage, (_, version) in held.items()},
+    )
+
+
+def check_info(result: GateResult | dict[str, Any]) -> wire.GateCheck:
+    """The wire form of one check's result."""
+    data = result.to_dict() if isinstance(result, GateResult) else result
+    return wire.GateCheck.model_validate(data)
+
+
+def event_info(e: PromotionEvent) -> wire.PromotionEventInfo:
+    """The wire form of one audit event."""
+    return wire.PromotionEventInfo(
+        id=e.id,
+        model=e.model,
+        stage=e.stage,
+        action=e.action,
+        from_version=e.from_version,
+        to_version=e.to_version,
+        outcome=e.outcome,
+        checks=[check_info(c) for c in e.checks],
+        validation=e.validation,
+        detail=e.detail,
+        reason=e.reason,
+        user=e.user,
+        host=e.host,
+        created_at=e.created_at,
+    )
+
+
+def promotions(store: Store, name: str) -> wire.PromotionHistory:
+    """The audit trail of model ``name``, oldest first."""
+    return wire.PromotionHistory(
+        name=name, items=[event_info(e) for e in promo.events(name, store=store)]
+    )
+
+
+def promote(
+    store: Store, name: str, request: wire.PromoteRequest, *, root: Path
+) -> wire.PromotionResult:
+    """Promote (or, with ``dry_run``, only check) a version, as ``mlops.models.promote`` does.
+
+    Raises:
+        GateRefused: a check failed (not for a dry run); ``checks`` holds every result.
+        ConflictError: the stage moved meanwhile.
+        NotFoundError: no such model or version.
+        MlopsUsageError: an unknown stage, a bad check or a notebook outside the root.
+    """
+    notebook = (
+        inside_root(root, request.validate_notebook, what="validation notebook")
+        if request.validate_notebook
+        else None
+    )
+    if request.dry_run:
+        return _dry_run(store, name, request, notebook)
+    try:
+        event = promo.promote(
+            name,
+            request.version,
+            request.stage,
+            checks=request.checks,
+            reason=request.reason,
+            validate=notebook,
+            store=store,
+        )
+    except GateRefused as exc:
+        # The audit event holds every check (passed ones too); the error carries them all.
+        event_id = exc.fields.get("event_id")
+        recorded = promo.events(name, stage=request.stage, store=store, event_id=event_id)
+        checks = [c.to_dict() for c in recorded[0].checks] if recorded else exc.fields["failed"]
+        raise GateRefused(exc.message, **{**exc.fields, "checks": checks}) from exc
+    return wire.PromotionResult(
+        model=name,
+        version=request.version,
+        stage=request.stage,
+        from_version=event.from_version,
+        outcome="promoted",
+        dry_run=False,
+        checks=[check_info(c) for c in event.checks],
+        event=event_info(event),
+    )
+
+
+def _dry_run(
+    store: Store, name: str, request: wire.PromoteRequest, notebook: Path | None
+) -> wire.PromotionResult:
+    """Evaluate the checks as a promotion would; move nothing and record no event."""
+    check_name(name)
+    allowed = promo.check_stages(None)
+    check_stage(request.stage)
+    if request.stage not in allowed:
+        raise MlopsUsageError(
+            f"Unknown stage {request.stage!r}; the stages are {', '.join(allowed)}."
+        )
+    with store.read() as conn:
+        mid = _db.model_id(conn, name)
+        candidate = promo._read_version(conn, _db.version_row(conn, mid, name, request.version))
+        held = _db.stage_holders(conn, mid)
+        holders = {
+            stage: (
+                promo._read_version(conn, _db.version_row(conn, mid, name, held[stage][1]))
+                if stage in held
+                else None
+            )
+            for stage in dict.fromkeys([*allowed, *held])
+        }
+    holder = holders[request.stage]
+    if holder is not None and holder.id == candidate.id:
+        raise MlopsUsageError(
+            f"Version {request.version} of {name!r} already holds stage {request.stage!r}."
+        )
+    validation = None
+    if notebook is not None:
+        validation = run_validation(
+            notebook,
+            model_uri=f"models:/{name}/{request.version}",
+            stage=request.stage,
+            store=store,
+        )
+    context = promo.gate_context(name, candidate, holders, request.stage, validation)
+    results = evaluate_all(request.checks, context)
+    if validation is not None:
+        results.insert(0, validation.as_check())
+    passed = all(r.passed for r in results)
+    return wire.PromotionResult(
+        model=name,
+        version=request.version,
+        stage=request.stage,
+        from_version=holder.version if holder is not None else None,
+        outcome="would_promote" if passed else "would_refuse",
+        dry_run=True,
+        checks=[check_info(r) for r in results],
+        event=None,
+    )

@@ -1,0 +1,85 @@
+"""Monitors for the REST API: each monitor's latest drift verdict, and its trend."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import select
+
+from jupyter_mlops.monitor.history import MONITOR_TAG, history
+from jupyter_mlops.server import wire
+from jupyter_mlops.services.runs import number
+from jupyter_mlops.store import Store
+from jupyter_mlops.store import tables as t
+
+
+def monitor_names(store: Store) -> list[str]:
+    """Names of monitors: values of the ``mlops.monitor`` tag and schedules with a monitor."""
+    with store.read() as conn:
+        tagged = conn.execute(
+            select(t.tags.c.value).where(t.tags.c.key == MONITOR_TAG).distinct()
+        ).all()
+        scheduled = conn.execute(
+            select(t.schedules.c.name).where(t.schedules.c.monitor.is_not(None))
+        ).all()
+    return sorted({str(r[0]) for r in tagged} | {str(r[0]) for r in scheduled})
+
+
+def _points(frame: Any) -> list[wire.MonitorPoint]:
+    points = []
+    for row in frame.to_dict("records"):
+        verdict = row["dataset_drift"]
+        points.append(
+            wire.MonitorPoint(
+                run_id=row["run_id"],
+                time=row["time"].timestamp(),
+                status=row["status"],
+                drift_share=number(row["drift_share"]),
+                dataset_drift=None
+                if verdict is None or (isinstance(verdict, float) and math.isnan(verdict))
+                else bool(verdict),
+            )
+        )
+    return points
+
+
+def monitor_history(store: Store, name: str) -> wire.MonitorHistoryInfo:
+    """The runs of monitor ``name``, oldest first, with drift share and verdict.
+
+    Raises:
+        NotFoundError: no run and no schedule has that name.
+    """
+    found = history(name, store=store)
+    return wire.MonitorHistoryInfo(
+        name=name, threshold=found.threshold, points=_points(found.frame)
+    )
+
+
+def list_monitors(store: Store) -> wire.MonitorList:
+    """Every monitor with its latest drift verdict."""
+    scheduled = set()
+    with store.read() as conn:
+        scheduled = {
+            str(r[0])
+            for r in conn.execute(
+                select(t.schedules.c.name).where(t.schedules.c.monitor.is_not(None))
+            )
+        }
+    items = []
+    for name in monitor_names(store):
+        trend = monitor_history(store, name)
+        last = trend.points[-1] if trend.points else None
+        items.append(
+            wire.MonitorSummary(
+                name=name,
+                runs=len(trend.points),
+                schedule=name in scheduled,
+                threshold=trend.threshold,
+                latest_time=last.time if last else None,
+                latest_status=last.status if last else None,
+                latest_drift_share=last.drift_share if last else None,
+                latest_dataset_drift=last.dataset_drift if last else None,
+            )
+        )
+    return wire.MonitorList(items=items)

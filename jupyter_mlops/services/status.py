@@ -1,0 +1,23 @@
+"""Health of the API: the store it serves and its runs by status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_mlops._version import __version__
+from jupyter_mlops.server import wire
+from jupyter_mlops.store import Store
+from jupyter_mlops.store.runs import count_runs_by_status
+
+
+def status(store: Store, *, root: Path, scheduler_running: bool) -> wire.Status:
+    """What the API serves: version, root, store and artifact store, runs by status."""
+    return wire.Status(
+        ok=True,
+        version=__version__,
+        root=str(root),
+        store_uri=store.uri,
+        artifacts_uri=store.config.artifacts_uri if store.config else store.objects.root,
+        runs_by_status=count_runs_by_status(store),
+        scheduler_running=scheduler_running,
+    )
