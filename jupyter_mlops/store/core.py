@@ -106,7 +106,11 @@ def open_store(
     config = config or load_config()
     store_uri = uri or config.store_uri
     engine = make_engine(store_uri)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()  # close the pool: no connection outlives a store that did not open
+        raise
     objects_uri = artifacts_uri or config.artifacts_uri
     if "://" not in objects_uri:
         os.makedirs(objects_uri, exist_ok=True)

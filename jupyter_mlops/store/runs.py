@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.store import tables as t
@@ -31,11 +32,19 @@ HOST = socket.gethostname()
 
 def get_or_create_experiment(conn: Connection, name: str) -> int:
     """Return the id of experiment ``name``, creating it if needed."""
-    row = conn.execute(select(t.experiments.c.id).where(t.experiments.c.name == name)).first()
+    find = select(t.experiments.c.id).where(t.experiments.c.name == name)
+    row = conn.execute(find).first()
     if row is not None:
         return int(row[0])
-    result = conn.execute(insert(t.experiments).values(name=name, created_at=time.time()))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    # Another process may create the same experiment meanwhile (PostgreSQL writers do not
+    # serialise like SQLite's): insert if absent, then read whichever row won.
+    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        dialect_insert(t.experiments)
+        .values(name=name, created_at=time.time())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return int(conn.execute(find).scalar_one())
 
 
 def insert_run(conn: Connection, values: dict[str, Any]) -> None:

@@ -41,6 +41,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.store import tables as t
@@ -399,6 +400,17 @@ def _fetch(conn: Connection, table: Table, ids: list[str], dialect: str) -> list
             "key", "value"
         )
         stmt = select(listed.c.key, table.c.key, table.c.value).join_from(
+            listed, table, table.c.run_id == listed.c.value
+        )
+        return cast("list[Cell]", conn.execute(stmt).all())
+    if dialect == "postgresql":
+        # The same idea on PostgreSQL: one array parameter, unnested with its ordinality.
+        listed = (
+            func.unnest(bindparam("ids", ids, type_=ARRAY(String)))
+            .table_valued("value", with_ordinality="position")
+            .render_derived()
+        )
+        stmt = select(listed.c.position - 1, table.c.key, table.c.value).join_from(
             listed, table, table.c.run_id == listed.c.value
         )
         return cast("list[Cell]", conn.execute(stmt).all())

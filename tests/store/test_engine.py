@@ -44,8 +44,8 @@ def test_head_revision_constant_is_alembics_head() -> None:
     assert script().get_heads() == [HEAD_REVISION]
 
 
-def test_fresh_database_migrated_by_alembic_matches_the_tables_module(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path}/fresh.db")
+def test_fresh_database_migrated_by_alembic_matches_the_tables_module(make_store_uri) -> None:
+    engine = make_engine(make_store_uri("fresh", migrated=False))
     upgrade(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(
@@ -55,8 +55,8 @@ def test_fresh_database_migrated_by_alembic_matches_the_tables_module(tmp_path: 
     engine.dispose()
 
 
-def test_opening_an_up_to_date_store_again_changes_nothing(tmp_path: Path) -> None:
-    uri = f"sqlite:///{tmp_path}/m.db"
+def test_opening_an_up_to_date_store_again_changes_nothing(tmp_path: Path, store_uri: str) -> None:
+    uri = store_uri
     first = open_store(uri, str(tmp_path / "objects"))
     with first.write() as conn:
         experiment_id = q.get_or_create_experiment(conn, "kept")
@@ -72,8 +72,8 @@ def test_opening_an_up_to_date_store_again_changes_nothing(tmp_path: Path) -> No
     second.close()
 
 
-def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: Path) -> None:
-    uri = f"sqlite:///{tmp_path}/m.db"
+def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: Path, store_uri: str) -> None:
+    uri = store_uri
     open_store(uri, str(tmp_path / "objects")).close()
     code = (
         "import sys\n"
@@ -89,10 +89,11 @@ def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("revision", all_revisions())
 def test_store_created_at_an_older_revision_opens_with_this_code(
-    tmp_path: Path, revision: str
+    tmp_path: Path, make_store_uri, revision: str
 ) -> None:
     # An older release migrated the file up to `revision` and wrote data; this code opens it.
-    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    uri = make_store_uri("old", migrated=False)
+    engine = make_engine(uri)
     cfg = alembic_config()
     with engine.connect().execution_options(mlops_write=True) as conn:
         cfg.attributes["connection"] = conn
@@ -100,17 +101,19 @@ def test_store_created_at_an_older_revision_opens_with_this_code(
         conn.execute(insert(t.experiments).values(name="from-old", created_at=time.time()))
         conn.commit()
     engine.dispose()
-    assert current_revision(make_engine(f"sqlite:///{tmp_path}/old.db")) == revision
+    engine = make_engine(uri)
+    assert current_revision(engine) == revision
+    engine.dispose()
 
-    store = open_store(f"sqlite:///{tmp_path}/old.db", str(tmp_path / "objects"))
+    store = open_store(uri, str(tmp_path / "objects"))
     assert current_revision(store.engine) == HEAD_REVISION
     with store.read() as conn:
         assert conn.execute(select(t.experiments.c.name)).scalars().all() == ["from-old"]
     store.close()
 
 
-def test_downgraded_store_is_migrated_forward_again(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+def test_downgraded_store_is_migrated_forward_again(tmp_path: Path, store_uri: str) -> None:
+    store = open_store(store_uri, str(tmp_path / "objects"))
     first = all_revisions()[0]
     cfg = alembic_config()
     with store.engine.connect().execution_options(mlops_write=True) as conn:
@@ -120,7 +123,7 @@ def test_downgraded_store_is_migrated_forward_again(tmp_path: Path) -> None:
     assert current_revision(store.engine) == first
     store.close()
 
-    reopened = open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+    reopened = open_store(store_uri, str(tmp_path / "objects"))
     assert current_revision(reopened.engine) == HEAD_REVISION
     engine = reopened.engine
     with engine.connect() as conn:
@@ -129,15 +132,18 @@ def test_downgraded_store_is_migrated_forward_again(tmp_path: Path) -> None:
     reopened.close()
 
 
-def test_store_written_by_a_newer_release_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+def test_store_written_by_a_newer_release_is_refused_with_a_clear_error(
+    tmp_path: Path, store_uri: str
+) -> None:
+    store = open_store(store_uri, str(tmp_path / "objects"))
     with store.write() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     store.close()
     with pytest.raises(StoreError, match=r"revision '9999'.*newer jupyter-mlops"):
-        open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
+        open_store(store_uri, str(tmp_path / "objects"))
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_sqlite_store_uses_wal_and_a_busy_timeout(store: Store) -> None:
     with store.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -149,8 +149,8 @@ WRITER = textwrap.dedent(
     import jupyter_mlops as mlops
     from jupyter_mlops.store import open_store
 
-    db, gate, mode, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    store = open_store(f"sqlite:///{db}", os.path.join(os.path.dirname(db), "objects"))
+    uri, gate, mode, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    store = open_store(uri, os.path.join(os.path.dirname(gate), "objects"))
     print("ready", flush=True)
     while not os.path.exists(gate):
         time.sleep(0.005)
@@ -171,14 +171,13 @@ WRITER = textwrap.dedent(
 )
 
 
-def run_writers(tmp_path: Path, mode: str, n: int, processes: int = 4) -> Path:
-    db = tmp_path / "shared.db"
+def run_writers(tmp_path: Path, uri: str, mode: str, n: int, processes: int = 4) -> None:
     gate = tmp_path / "go"
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), str(db), str(gate), mode, str(n)],
+            [sys.executable, str(script), uri, str(gate), mode, str(n)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -201,16 +200,14 @@ def run_writers(tmp_path: Path, mode: str, n: int, processes: int = 4) -> Path:
         assert proc.returncode == 0, err
         assert "locked" not in err.lower(), err
         assert out.strip() == "done"
-    return db
 
 
 @pytest.mark.parametrize("mode", ["flush", "end"])
 def test_four_processes_logging_points_into_one_store_lose_nothing(
-    tmp_path: Path, make_store, mode: str
+    tmp_path: Path, make_store_uri, make_store, mode: str
 ) -> None:
-    db = run_writers(tmp_path, mode, 500)
+    run_writers(tmp_path, make_store_uri("shared"), mode, 500)
     store = make_store("shared")
-    assert db.exists()
     with store.read() as conn:
         per_run = conn.execute(
             select(
@@ -225,9 +222,11 @@ def test_four_processes_logging_points_into_one_store_lose_nothing(
     assert statuses == ["finished"] * 4
 
 
-def test_four_processes_creating_runs_in_a_new_store_at_once(tmp_path: Path, make_store) -> None:
+def test_four_processes_creating_runs_in_a_new_store_at_once(
+    tmp_path: Path, make_store_uri, make_store
+) -> None:
     # The store does not exist yet: the children also race to create and migrate it.
-    run_writers(tmp_path, "runs", 25)
+    run_writers(tmp_path, make_store_uri("shared", migrated=False), "runs", 25)
     store = make_store("shared")
     with store.read() as conn:
         statuses = conn.execute(select(t.runs.c.status)).scalars().all()

@@ -1,13 +1,12 @@
-"""Fixtures for tracking tests: a real SQLite store, a clean working folder, no leftover runs."""
+"""Fixtures for tracking tests: a clean working folder, no leftover runs; SQLite stores."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.store import Store, open_store
 from jupyter_mlops.tracking import fluent
 
 
@@ -28,20 +27,6 @@ def clean_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 @pytest.fixture
-def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
-    """Open a store on an SQLite file under ``tmp_path`` (the same file for the same name)."""
-    opened: list[Store] = []
-
-    def make(name: str = "m") -> Store:
-        store = open_store(f"sqlite:///{tmp_path}/{name}.db", str(tmp_path / f"{name}-objects"))
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
-
-
-@pytest.fixture
-def store(make_store: Callable[..., Store]) -> Store:
-    return make_store()
+def backend() -> str:
+    """Tracking tests run on SQLite; tests/team/test_postgres_tracking.py covers PostgreSQL."""
+    return "sqlite"
