@@ -73,6 +73,11 @@ def load_ipython_extension(ipython: object) -> None:
     _load(ipython)
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    # Where the built JupyterLab extension lives, for `jupyter labextension develop`.
+    return [{"src": "labextension", "dest": "jupyter-mlops-labextension"}]
+
+
 def unload_ipython_extension(ipython: object) -> None:
     """Stop tracking and remove the ``%mlops`` hooks."""
     from jupyter_mlops.magics import unload_ipython_extension as _unload
