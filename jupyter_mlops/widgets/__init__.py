@@ -8,6 +8,7 @@ converted by nbconvert shows the table or report rather than a widget placeholde
 
 from jupyter_mlops.widgets.compare import Comparison, compare
 from jupyter_mlops.widgets.drift import DriftPanel, drift
+from jupyter_mlops.widgets.models import ModelPanel, ModelRegistry, model, models
 from jupyter_mlops.widgets.monitor import MonitorTimeline, monitor
 from jupyter_mlops.widgets.run_detail import RunDetail, run
 from jupyter_mlops.widgets.runs import RunsPage, RunsTable, runs, runs_page
@@ -15,12 +16,16 @@ from jupyter_mlops.widgets.runs import RunsPage, RunsTable, runs, runs_page
 __all__ = [
     "Comparison",
     "DriftPanel",
+    "ModelPanel",
+    "ModelRegistry",
     "MonitorTimeline",
     "RunDetail",
     "RunsPage",
     "RunsTable",
     "compare",
     "drift",
+    "model",
+    "models",
     "monitor",
     "run",
     "runs",

@@ -28,13 +28,17 @@ class Panel:
         """The panel's content as static HTML (what a saved notebook shows)."""
         raise NotImplementedError
 
+    def to_text(self) -> str:
+        """The panel's content as plain text (terminals, logs)."""
+        return repr(self)
+
     def _repr_html_(self) -> str:
         return self.to_html()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         data["text/html"] = self.to_html()
-        data["text/plain"] = repr(self)
+        data["text/plain"] = self.to_text()
         return data
 
     def __repr__(self) -> str:
@@ -49,7 +53,7 @@ class Panel:
         self.widget.close()
 
 
-def button(label: str, on_click: Callable[[], None], *, icon: str = "", tip: str = "") -> Any:
+def button(label: str, on_click: Callable[[], object], *, icon: str = "", tip: str = "") -> Any:
     """A button calling ``on_click()`` (the widget argument is dropped)."""
     b = w.Button(description=label, icon=icon, tooltip=tip or label)
     b.on_click(lambda _b: on_click())
