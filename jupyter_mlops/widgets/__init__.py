@@ -7,6 +7,7 @@ converted by nbconvert shows the table or report rather than a widget placeholde
 """
 
 from jupyter_mlops.widgets.compare import Comparison, compare
+from jupyter_mlops.widgets.datasets import DatasetPanel, DatasetsPanel, dataset, datasets
 from jupyter_mlops.widgets.drift import DriftPanel, drift
 from jupyter_mlops.widgets.models import ModelPanel, ModelRegistry, model, models
 from jupyter_mlops.widgets.monitor import MonitorTimeline, monitor
@@ -15,6 +16,8 @@ from jupyter_mlops.widgets.runs import RunsPage, RunsTable, runs, runs_page
 
 __all__ = [
     "Comparison",
+    "DatasetPanel",
+    "DatasetsPanel",
     "DriftPanel",
     "ModelPanel",
     "ModelRegistry",
@@ -23,6 +26,8 @@ __all__ = [
     "RunsPage",
     "RunsTable",
     "compare",
+    "dataset",
+    "datasets",
     "drift",
     "model",
     "models",
