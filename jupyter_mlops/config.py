@@ -23,6 +23,8 @@ _MARKERS = (".mlops", "pyproject.toml", ".git")
 CONFIG_KEYS: dict[str, str] = {
     "store_uri": "SQLAlchemy URL of the store (default: sqlite:///<root>/.mlops/mlops.db)",
     "artifacts_uri": "fsspec URL of the artifact store (default: <root>/.mlops/objects)",
+    "s3_endpoint_url": "endpoint of an S3-compatible server for s3:// artifacts, e.g. "
+    "http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL, else AWS)",
     "autolog": "capture scikit-learn, pandas and matplotlib in tracked cells (default: true)",
     "stale_after": "seconds without a heartbeat before a running run is killed (default: 60)",
     "flush_interval": "seconds between background flushes of buffered metrics (default: 1.0)",
@@ -52,6 +54,7 @@ class Config:
     flush_interval: float = 1.0
     experiment: str = "Default"
     stages: tuple[str, ...] | None = None
+    s3_endpoint_url: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -141,6 +144,7 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
         flush_interval=_as_float("flush_interval", values.get("flush_interval", 1.0)),
         experiment=str(values.get("experiment", "Default")),
         stages=_as_names("stages", values.get("stages")),
+        s3_endpoint_url=str(values["s3_endpoint_url"]) if values.get("s3_endpoint_url") else None,
         sources=sources,
     )
 

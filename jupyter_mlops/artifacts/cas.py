@@ -3,6 +3,11 @@
 Objects live at ``<root>/ab/cdef…`` where ``abcdef…`` is the BLAKE3 digest of
 the content. Writes go to a temporary name and are renamed into place, so a
 reader never sees half an object; reads are verified against the digest.
+
+On S3 an object whose digest is known is streamed straight to its final key: a
+multipart upload becomes visible only when it completes, and it completes only
+after the bytes sent hashed to the digest (else it is aborted), so no object
+ever holds anything but its content. Memory use is one part (8 MiB).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -21,7 +27,14 @@ import blake3
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from jupyter_mlops.errors import ArtifactIntegrityError, MlopsUsageError, NotFoundError
+from jupyter_mlops.artifacts import remote
+from jupyter_mlops.config import Config
+from jupyter_mlops.errors import (
+    ArtifactIntegrityError,
+    MlopsError,
+    MlopsUsageError,
+    NotFoundError,
+)
 
 CHUNK = 4 * 1024 * 1024
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -93,21 +106,69 @@ class VerifyingReader(io.RawIOBase):
 
 
 class ObjectStore:
-    """Put, get, verify and iterate content-addressed objects under ``root`` on ``fs``."""
+    """Put, get, verify and iterate content-addressed objects under ``root`` on ``fs``.
 
-    def __init__(self, fs: fsspec.AbstractFileSystem, root: str) -> None:
+    Args:
+        fs: The filesystem.
+        root: The folder (or ``bucket/prefix``) holding the objects.
+        block_size: Bytes per request on object storage: the part size of uploads and the
+            size of ranged reads; what a transfer holds in memory.
+    """
+
+    def __init__(
+        self,
+        fs: fsspec.AbstractFileSystem,
+        root: str,
+        *,
+        block_size: int = remote.S3_BLOCK_SIZE,
+    ) -> None:
         self.fs = fs
         self.root = root.rstrip("/")
+        self.block_size = block_size
         self._local = isinstance(fs, LocalFileSystem)
+        protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+        # Object storage publishes an upload only when it completes: write in place.
+        self._direct = any(p in remote.S3_PROTOCOLS for p in protocols)
 
     @classmethod
-    def from_uri(cls, uri: str, **storage_options: Any) -> ObjectStore:
-        """Open the store at an fsspec URL or local path."""
-        fs, root = fsspec.core.url_to_fs(uri, **storage_options)
+    def from_uri(
+        cls, uri: str, *, config: Config | None = None, **storage_options: Any
+    ) -> ObjectStore:
+        """Open the store at an fsspec URL or local path.
+
+        For ``s3://`` the endpoint, timeouts and retries come from ``config`` (default: the
+        project's); ``storage_options`` override them.
+        """
+        options = {**remote.storage_options(uri, config), **storage_options}
+        fs, root = fsspec.core.url_to_fs(uri, **options)
         return cls(fs, str(root))
 
     def __repr__(self) -> str:
         return f"ObjectStore({self.fs.protocol!r}, {self.root!r})"
+
+    @property
+    def uri(self) -> str:
+        """The store's location as a URL (a plain path on the local disk)."""
+        return self.root if self._local else str(self.fs.unstrip_protocol(self.root))
+
+    @contextmanager
+    def _calling(self, doing: str, *, writing: bool = False) -> Iterator[None]:
+        """Turn a failed call to an object server into a one-line StoreError."""
+        if self._local:
+            yield
+            return
+        try:
+            yield
+        except MlopsError:
+            raise
+        except FileNotFoundError as exc:
+            if writing:  # nothing to find when writing: the bucket itself is missing
+                raise remote.unreachable(self.uri, doing, exc) from exc
+            raise
+        except Exception as exc:
+            if not remote.is_transport_error(exc):
+                raise
+            raise remote.unreachable(self.uri, doing, exc) from exc
 
     # -- paths ---------------------------------------------------------------
     def path_for(self, digest: str) -> str:
@@ -122,13 +183,24 @@ class ObjectStore:
         path = self.path_for(digest)
         if self._local:
             return os.path.exists(path)
-        return bool(self.fs.exists(path))
+        with self._calling(f"looking up {digest[:12]}"):
+            return bool(self.fs.exists(path))
 
     def size(self, digest: str) -> int:
-        return int(self.fs.size(self.path_for(digest)))
+        with self._calling(f"looking up {digest[:12]}"):
+            return int(self.fs.size(self.path_for(digest)))
 
     def iter_digests(self) -> Iterator[str]:
         """Yield every stored digest (in no particular order)."""
+        if self._direct:
+            # One paginated listing of the prefix, not one request per fan-out folder.
+            with self._calling("listing objects"):
+                paths = self.fs.find(self.root)
+            for path in paths:
+                fan, rest = str(path).rsplit("/", 2)[-2:]
+                if DIGEST_RE.match(fan + rest):
+                    yield fan + rest
+            return
         if not self.fs.exists(self.root):
             return
         for entry in self.fs.ls(self.root, detail=False):
@@ -155,7 +227,10 @@ class ObjectStore:
     def put_bytes(self, data: bytes) -> ObjectInfo:
         """Store ``data``; storing the same bytes twice keeps one copy."""
         digest = hash_bytes(data)
-        if not self.exists(digest):
+        if self._direct:
+            if not self.exists(digest):
+                self._upload(io.BytesIO(data), digest, size_hint=len(data))
+        elif not self.exists(digest):
             tmp = self._tmp_path()
             self.fs.makedirs(os.path.dirname(tmp), exist_ok=True)
             with self.fs.open(tmp, "wb") as out:
@@ -173,6 +248,10 @@ class ObjectStore:
         if self._local and not known:
             # We just hashed it ourselves; a digest handed in is re-checked while copying.
             return self._copy_local(path, digest, before)
+        if self._direct:
+            with open(path, "rb") as src:
+                size = self._upload(src, digest, source=os.fspath(path), size_hint=before.st_size)
+            return ObjectInfo(digest, size)
         with open(path, "rb") as src:
             info = self.put_stream(src)
         if info.digest != digest:
@@ -203,40 +282,103 @@ class ObjectStore:
             raise
         return ObjectInfo(digest, before.st_size)
 
+    def _upload(
+        self,
+        src: IO[bytes],
+        digest: str,
+        *,
+        source: str = "the data",
+        size_hint: int | None = None,
+    ) -> int:
+        """Stream ``src`` to the object's key; publish it only if it hashes to ``digest``."""
+
+        def check(h: Any) -> None:
+            if h.hexdigest() != digest:
+                raise ArtifactIntegrityError(
+                    f"{source} changed while it was being stored; try again.", digest=digest
+                )
+
+        with self._calling(f"storing {digest[:12]}", writing=True):
+            return remote.upload(
+                self.fs,
+                self.path_for(digest),
+                src,
+                check=check,
+                block_size=self.block_size,
+                size_hint=size_hint,
+            )
+
     def put_stream(self, src: IO[bytes]) -> ObjectInfo:
         """Store a stream, hashing while copying; memory use is one chunk."""
         tmp = self._tmp_path()
-        self.fs.makedirs(os.path.dirname(tmp), exist_ok=True)
-        h = _hasher()
-        size = 0
+        doing = "storing a stream"
         try:
-            with self.fs.open(tmp, "wb") as out:
-                while chunk := src.read(CHUNK):
-                    h.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-            digest = str(h.hexdigest())
-            if self.exists(digest):
-                self.fs.rm(tmp)
-            else:
-                self._install(tmp, digest)
+            with self._calling(doing, writing=True):
+                self.fs.makedirs(os.path.dirname(tmp), exist_ok=True)
+            out, digest, size = self._stream_to(tmp, src, doing)
+            with self._calling(doing, writing=True):
+                out.close()
+                if self.exists(digest):
+                    self.fs.rm(tmp)
+                else:
+                    self._install(tmp, digest)
         except BaseException:
-            if self.fs.exists(tmp):
-                self.fs.rm(tmp)
+            _remove_quietly(self.fs, tmp)
             raise
         return ObjectInfo(digest, size)
+
+    def _stream_to(self, path: str, src: IO[bytes], doing: str) -> tuple[Any, str, int]:
+        """Copy ``src`` into a new file at ``path``, hashing; the file is left open.
+
+        Errors reading ``src`` pass through as they are; errors of the store become
+        StoreError. On any error the file is dropped (unpublished where the store can).
+        """
+        h = _hasher()
+        size = 0
+        with self._calling(doing, writing=True):
+            out = self.fs.open(path, "wb", **self._block())
+        try:
+            while chunk := src.read(CHUNK):
+                h.update(chunk)
+                with self._calling(doing, writing=True):
+                    out.write(chunk)
+                size += len(chunk)
+        except BaseException:
+            self._drop(out)
+            raise
+        return out, str(h.hexdigest()), size
+
+    def _drop(self, out: Any) -> None:
+        if self._direct:
+            _abandon(out)
+            return
+        # A temporary file, removed by the caller; already failing, so keep the first error.
+        with suppress(Exception):
+            out.close()
+
+    def _block(self) -> dict[str, Any]:
+        return {} if self._local else {"block_size": self.block_size}
 
     # -- reads ---------------------------------------------------------------
     def open(self, digest: str) -> IO[bytes]:
         """Open an object for reading; reading to the end verifies it."""
         path = self.path_for(digest)
         try:
-            raw = self.fs.open(path, "rb")
+            with self._calling(f"reading {digest[:12]}"):
+                raw = self.fs.open(path, "rb", **self._read_options())
         except FileNotFoundError:
             raise NotFoundError(
                 f"Object {digest} is missing from the artifact store {self.root}.", digest=digest
             ) from None
+        if not self._local:
+            raw = _TransportErrors(raw, self, digest)
         return io.BufferedReader(VerifyingReader(raw, digest), buffer_size=CHUNK)
+
+    def _read_options(self) -> dict[str, Any]:
+        if not self._direct:
+            return {}
+        # Each read is one ranged GET of the size asked for (a chunk): no read-ahead copy.
+        return {"block_size": self.block_size, "cache_type": "none"}
 
     def read_bytes(self, digest: str) -> bytes:
         """Return the whole object, verified."""
@@ -255,10 +397,13 @@ class ObjectStore:
                 raise NotFoundError(f"Object {digest} is missing.", digest=digest)
             actual = hash_file(path)
         else:
-            if not self.fs.exists(path):
+            if not self.exists(digest):
                 raise NotFoundError(f"Object {digest} is missing.", digest=digest)
             h = _hasher()
-            with self.fs.open(path, "rb") as fh:
+            with (
+                self._calling(f"reading {digest[:12]}"),
+                self.fs.open(path, "rb", **self._read_options()) as fh,
+            ):
                 while chunk := fh.read(CHUNK):
                     h.update(chunk)
             actual = str(h.hexdigest())
@@ -275,5 +420,48 @@ class ObjectStore:
                 os.remove(path)
             except FileNotFoundError:
                 pass
-        elif self.fs.exists(path):
-            self.fs.rm(path)
+        else:
+            with self._calling(f"deleting {digest[:12]}"):
+                if self.fs.exists(path):
+                    self.fs.rm(path)
+
+
+class _TransportErrors(io.RawIOBase):
+    """A remote file whose connection errors become one-line StoreErrors."""
+
+    def __init__(self, raw: IO[bytes], objects: ObjectStore, digest: str) -> None:
+        self._raw = raw
+        self._objects = objects
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        with self._objects._calling(f"reading {self._digest[:12]}"):
+            return self._raw.read(size)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _abandon(out: Any) -> None:
+    """Drop a file being written without publishing it (aborts a multipart upload)."""
+    discard = getattr(out, "discard", None)
+    try:
+        if callable(discard):
+            discard()
+            # Nothing left to flush: closing now only releases the file.
+            out.forced = True
+            out.close()
+    except Exception:  # noqa: BLE001, S110 - the server is gone; the upload expires there
+        pass
+
+
+def _remove_quietly(fs: fsspec.AbstractFileSystem, path: str) -> None:
+    try:
+        if fs.exists(path):
+            fs.rm(path)
+    except Exception:  # noqa: BLE001, S110 - a leftover temporary file is not an object
+        pass
