@@ -1,0 +1,205 @@
+"""A real `jupyter server` (subprocess, random port and token) over a seeded project.
+
+One server per test session: starting Jupyter costs seconds, and the tests that change
+state (promotions, schedules) each work on names of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import requests
+from sklearn.linear_model import LogisticRegression
+
+import jupyter_mlops as mlops
+from jupyter_mlops.artifacts.cas import hash_bytes
+from jupyter_mlops.config import load_config
+from jupyter_mlops.store import Store, open_store
+
+API = "mlops/api/v1"
+SECRET = b"top secret: never served\n"
+
+
+@dataclass
+class Seeded:
+    """What the project holds before the server starts."""
+
+    runs: dict[str, str] = field(default_factory=dict)
+    artifact_digest: str = ""
+    artifact_bytes: bytes = b""
+    outside_digest: str = ""
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    root: Path
+    seeded: Seeded
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.get(f"{self.url}{API}/{path}", headers=self._auth(), timeout=60, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+        return requests.post(
+            f"{self.url}{API}/{path}", json=body, headers=self._auth(), timeout=300, **kwargs
+        )
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"}
+
+
+def notebook(path: Path, params: str, *cells: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]})
+    nb.cells = [first, *(nbformat.v4.new_code_cell(textwrap.dedent(c)) for c in cells)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def _seed(root: Path, store: Store) -> Seeded:
+    seeded = Seeded()
+    X = [[0.0, 1.0], [1.0, 0.0], [0.0, 0.5], [1.0, 0.2]] * 5
+    y = [0, 1, 0, 1] * 5
+    for i, auc in enumerate((0.7, 0.8, 0.9)):
+        with mlops.start_run(f"run-{i}", experiment="exp", store=store) as run:
+            run.log_param("C", str(i))
+            run.log_metric("auc", auc)
+            for step, loss in enumerate((3.0, 2.0, 1.5)):
+                run.log_metric("loss", loss * (i + 1), step=step)
+            if i == 0:
+                seeded.artifact_bytes = b"col\n1\n2\n"
+                (root / "report.csv").write_bytes(seeded.artifact_bytes)
+                info = run.log_artifact(root / "report.csv", "report.csv")
+                seeded.artifact_digest = info[0].digest
+        seeded.runs[f"run-{i}"] = run.id
+    with mlops.start_run("nan-run", experiment="other", store=store) as run:
+        run.log_metric("auc", float("nan"))
+        run.set_tag("owner", "ana")
+    seeded.runs["nan-run"] = run.id
+    # Models: one run per version.
+    for name, aucs in (("churn", (0.8, 0.9)), ("gated", (0.8, 0.95)), ("racy", (0.8,))):
+        for auc in aucs:
+            with mlops.start_run(experiment="models", store=store) as run:
+                run.log_model(LogisticRegression().fit(X, y), "model")
+                run.log_metric("roc_auc", auc)
+            mlops.models.register(run.id, name, store=store)
+    # A dataset.
+    (root / "data").mkdir()
+    (root / "data" / "churn.csv").write_text("a,b\n1,x\n2,y\n3,z\n")
+    mlops.data.add(str(root / "data" / "churn.csv"), "churn", store=store)
+    # A monitor: runs tagged with its name.
+    for share, drift in ((0.1, 0.0), (0.6, 1.0)):
+        with mlops.start_run(experiment="monitoring", store=store) as run:
+            run.set_tag("mlops.monitor", "drift-watch")
+            run.log_metric("drift.share", share)
+            run.log_metric("drift.dataset_drift", drift)
+    # Notebooks for a pipeline and a schedule.
+    (root / "pipe").mkdir()
+    notebook(
+        root / "pipe" / "train.ipynb",
+        "auc = 0.9",
+        "import jupyter_mlops as mlops\nmlops.log_metric('auc', auc)",
+    )
+    (root / "pipe" / "pipeline.yaml").write_text(
+        "name: tiny\nsteps:\n  train: {notebook: train.ipynb}\n"
+    )
+    notebook(root / "job.ipynb", "x = 1", "y = x + 1")
+    # A file of the same content outside the object store: its digest must not serve it.
+    outside = root.parent / "outside.txt"
+    outside.write_bytes(SECRET)
+    (root / "secret.txt").write_bytes(SECRET)
+    seeded.outside_digest = hash_bytes(SECRET)
+    return seeded
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(url: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter server exited:\n{log.read_text()[-3000:]}")
+        try:
+            answer = requests.get(
+                f"{url}{API}/status", headers={"Authorization": f"token {token}"}, timeout=5
+            )
+            if answer.status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"jupyter server did not answer:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("server")
+    root = base / "project"
+    (root / ".mlops").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    store = open_store(config=load_config(root, environ=env))
+    try:
+        seeded = _seed(root, store)
+    finally:
+        store.close()
+    token = secrets.token_hex(16)
+    port = _free_port()
+    log = base / "server.log"
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent))
+    assert jupyter, "jupyter is not installed next to the test interpreter"
+    env["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                jupyter,
+                "server",
+                f"--ServerApp.token={token}",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.root_dir={root}",
+                "--ServerApp.jpserver_extensions={'jupyter_mlops.server': True}",
+                "--no-browser",
+                "--allow-root",
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_ready(url, token, process, log)
+        yield Server(url, token, root, seeded, process, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
