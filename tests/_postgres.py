@@ -114,7 +114,15 @@ class PostgresServer:
 
     def restart(self) -> None:
         """Restart the server (fast shutdown: open connections are cut)."""
+        self.halt()
+        self.resume()
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data, as an outage would (fast shutdown)."""
         self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w")
+
+    def resume(self) -> None:
+        """Start the server again after :meth:`halt`."""
         self._pg_ctl("start")
 
     def stop(self) -> None:

@@ -1,8 +1,9 @@
 """Claiming ticks and reaping abandoned schedule runs.
 
 A tick is claimed by inserting the ``(schedule_id, tick)`` row into ``schedule_runs`` inside a
-write transaction (``BEGIN IMMEDIATE`` on SQLite). The unique constraint makes a second
-scheduler's insert fail, so each tick runs once however many schedulers share the store.
+write transaction (``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL the schedule's row is locked
+``FOR UPDATE`` first). The unique constraint makes a second scheduler's insert fail, so each
+tick runs once however many schedulers share the store.
 """
 
 from __future__ import annotations
@@ -60,7 +61,11 @@ def claim_due(store: Store, schedule_id: int, now: float) -> list[Claim]:
     claims: list[Claim] = []
     try:
         with store.write() as conn:
-            row = conn.execute(select(t.schedules).where(t.schedules.c.id == schedule_id)).first()
+            # FOR UPDATE: on PostgreSQL a second scheduler waits here for the first to commit,
+            # then reads the advanced next_due (SQLite's BEGIN IMMEDIATE already serialises).
+            row = conn.execute(
+                select(t.schedules).where(t.schedules.c.id == schedule_id).with_for_update()
+            ).first()
             if row is None or not row.enabled or row.next_due is None or row.next_due > now:
                 return []
             ticks = due_ticks(row.cron, row.timezone, row.next_due, now)
@@ -111,7 +116,9 @@ def claim_now(store: Store, schedule_id: int, now: float) -> Claim | None:
     """Claim a manual run at ``now`` (``run-now``); None when the schedule is running."""
     try:
         with store.write() as conn:
-            row = conn.execute(select(t.schedules).where(t.schedules.c.id == schedule_id)).one()
+            row = conn.execute(
+                select(t.schedules).where(t.schedules.c.id == schedule_id).with_for_update()
+            ).one()
             if _running_of(conn, schedule_id) is not None:
                 return None
             result = conn.execute(

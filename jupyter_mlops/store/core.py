@@ -19,6 +19,16 @@ from jupyter_mlops.errors import StoreError
 from jupyter_mlops.store.engine import make_engine, upgrade
 
 
+#: How long a transaction waits for an unreachable database server (restart, failover).
+RECONNECT_FOR_S = 30.0
+
+
+def one_line(error: object) -> str:
+    """The first line of a driver error (psycopg adds context lines)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class Store:
     """A store: ``engine`` for records, ``objects`` for content-addressed bytes."""
 
@@ -36,6 +46,8 @@ class Store:
         self.config = config
         self.dialect = engine.dialect.name
         self._reaped_at = 0.0
+        #: Seconds to keep retrying to connect to an unreachable PostgreSQL server.
+        self.reconnect_for = RECONNECT_FOR_S
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -47,29 +59,65 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction; on SQLite it takes the write lock up front."""
-        attempts = 0
-        while True:
-            try:
-                with (
-                    self.engine.connect().execution_options(mlops_write=True) as conn,
-                    conn.begin(),
-                ):
-                    yield conn
-                return
-            except OperationalError as exc:
-                # The busy timeout already waited; a lock error this late means
-                # heavy contention, so back off and retry a few times.
-                attempts += 1
-                if "locked" not in str(exc.orig).lower() or attempts > 5:
-                    raise StoreError(f"The store could not be written: {exc.orig}") from exc
-                time.sleep(0.05 * attempts)
+        """A write transaction; on SQLite it takes the write lock up front.
+
+        Opening the transaction is retried: on SQLite while another writer holds the lock,
+        on PostgreSQL while the server is unreachable (restarting) for up to
+        ``reconnect_for`` seconds. A failure once the work began rolls the transaction
+        back and raises :class:`StoreError`: nothing is half-written.
+        """
+        with self._transaction(write=True) as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction."""
-        with self.engine.connect() as conn, conn.begin():
+        """A read-only transaction (opening it is retried like :meth:`write`)."""
+        with self._transaction(write=False) as conn:
             yield conn
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+        attempts = 0
+        started = time.monotonic()
+        entered = False
+        while True:
+            try:
+                with (
+                    self.engine.connect().execution_options(mlops_write=write) as conn,
+                    conn.begin(),
+                ):
+                    entered = True
+                    yield conn
+                return
+            except OperationalError as exc:
+                if entered:
+                    if self.dialect == "postgresql":
+                        raise StoreError(
+                            f"The store's database failed during a transaction, which was "
+                            f"rolled back: {one_line(exc.orig)}"
+                        ) from exc
+                    if not write:
+                        raise
+                    raise StoreError(f"The store could not be written: {exc.orig}") from exc
+                attempts += 1
+                if self.dialect == "postgresql":
+                    # The server restarting or briefly unreachable: reconnect with backoff.
+                    waited = time.monotonic() - started
+                    if waited >= self.reconnect_for:
+                        raise StoreError(
+                            f"Cannot reach the store's database at {self.uri} "
+                            f"(retried for {waited:.0f} s): {one_line(exc.orig)}. "
+                            "Check that the server is up and MLOPS_STORE_URI is right."
+                        ) from exc
+                    time.sleep(min(0.1 * attempts, 1.0))
+                    continue
+                # The busy timeout already waited; a lock error this late means
+                # heavy contention, so back off and retry a few times.
+                if "locked" not in str(exc.orig).lower() or attempts > 5:
+                    if not write:
+                        raise
+                    raise StoreError(f"The store could not be written: {exc.orig}") from exc
+                time.sleep(0.05 * attempts)
 
     def insert_or_update(
         self,
