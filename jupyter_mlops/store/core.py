@@ -18,7 +18,6 @@ from jupyter_mlops.config import Config, load_config
 from jupyter_mlops.errors import StoreError
 from jupyter_mlops.store.engine import make_engine, upgrade
 
-
 #: How long a transaction waits for an unreachable database server (restart, failover).
 RECONNECT_FOR_S = 30.0
 

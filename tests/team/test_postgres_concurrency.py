@@ -36,7 +36,7 @@ def _child(
         barrier.wait(timeout=60)
         out.put(("ok", work(store, *args)))
         store.close()
-    except BaseException as exc:  # noqa: BLE001 - reported to the test, which fails on it
+    except BaseException as exc:
         out.put(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
