@@ -1,0 +1,100 @@
+"""The example notebooks run end to end in a real kernel, each in a copy with its own store.
+
+04_monitoring.ipynb is executed by tests/scheduler/test_example.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+EXAMPLES = Path(__file__).parents[2] / "example_notebooks"
+
+
+def execute(project: Path, name: str, **parameters: object) -> str:
+    """Run example ``name`` in a copy of the examples inside ``project``; its text outputs."""
+    folder = project / "example_notebooks"
+    if not folder.exists():
+        shutil.copytree(
+            EXAMPLES,
+            folder,
+            ignore=shutil.ignore_patterns("output", "data", "models", ".mlops-runs", ".ipynb_*"),
+        )
+    out = project / f"executed-{name}"
+    papermill.execute_notebook(
+        str(folder / name),
+        str(out),
+        parameters=parameters,
+        cwd=str(folder),
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+    )
+    # Stream outputs may arrive in pieces ("promoted", " production"): join them as printed.
+    return "".join(
+        str(o.get("text", ""))
+        + str(o.get("data", {}).get("text/plain", ""))
+        + str(o.get("data", {}).get("text/html", ""))
+        for cell in nbformat.read(out, as_version=4).cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
+
+
+@pytest.fixture
+def project(store_dir: Path) -> Path:
+    return store_dir
+
+
+def test_01_track_experiments(project: Path) -> None:
+    text = execute(project, "01_track_experiments.ipynb")
+    for name in ("baseline", "random-forest", "gradient-boosting"):
+        assert f"✓ run {name} (" in text
+    assert "metrics.roc_auc_score" in text
+    assert "<table" in text and "random-forest" in text  # the comparison panel's static HTML
+
+
+def test_02_version_data_and_models(project: Path) -> None:
+    text = execute(project, "02_version_data_and_models.ipynb")
+    assert "breast-cancer-data@1: 400 rows" in text and "breast-cancer-data@2: 569 rows" in text
+    assert "area ratio" in text  # the diff names the added column
+    assert "refused: Promotion of breast-cancer-nb v1 to production refused" in text
+    assert "promoted production -> version 1" in text
+    assert "accuracy on the held-out split" in text
+    assert "('dataset_version', 'dataset:breast-cancer-data@2" in text  # lineage reaches the data
+
+
+def test_03_pipeline(project: Path) -> None:
+    text = execute(project, "03_pipeline.ipynb")
+    assert "{'prepare': 'ok', 'train': 'ok', 'evaluate': 'ok', 'register': 'ok'}" in text
+    assert "'register': ('cached', 'up to date')" in text  # the rerun skipped every step
+    assert "nothing was promoted to 'production'" in text
+    assert "promoted production -> version" in text
+    assert "jupyter-mlops run example_notebooks/pipeline/pipeline.yaml" in text  # the CI file
+
+
+def test_05_team_setup_reads_without_servers(project: Path) -> None:
+    text = execute(project, "05_team_setup.ipynb")
+    assert "reading mode" in text
+    assert "promoted" not in text
+
+
+def test_05_team_setup_runs_against_another_store(project: Path) -> None:
+    # A second SQLite file and object folder stand in for PostgreSQL and S3: the team cells
+    # run for real against the store the parameters name, not the project's.
+    team_db = project / "team" / "mlops.db"
+    team_db.parent.mkdir()
+    text = execute(
+        project,
+        "05_team_setup.ipynb",
+        TEAM_STORE_URI=f"sqlite:///{team_db}",
+        TEAM_ARTIFACTS_URI=str(project / "team" / "objects"),
+    )
+    assert f"store           sqlite:///{team_db}" in text
+    assert "promoted staging 1" in text and "team-baseline" in text
+    assert team_db.is_file() and any((project / "team" / "objects").iterdir())
+    assert not list((project / ".mlops").glob("*.db"))  # nothing went to the project's store
