@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "schedule": "jupyter_mlops.cli.schedule",
     "scheduler": "jupyter_mlops.cli.scheduler",
     "show": "jupyter_mlops.cli.show",
+    "store": "jupyter_mlops.cli.store",
     "status": "jupyter_mlops.cli.status",
     "verify": "jupyter_mlops.cli.verify",
 }

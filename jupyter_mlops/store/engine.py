@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from jupyter_mlops.errors import MlopsUsageError, StoreError
@@ -20,14 +20,19 @@ _MIGRATION_LOCK = threading.Lock()
 BUSY_TIMEOUT_S = 60.0
 
 
-def make_engine(uri: str) -> Engine:
-    """Create an engine for ``uri``; SQLite gets WAL, a busy timeout and explicit locking."""
+def parse_uri(uri: str) -> URL:
+    """Parse a store URI; MlopsUsageError with an example when it is not one."""
     try:
-        url = make_url(uri)
+        return make_url(uri)
     except ArgumentError as exc:
         raise MlopsUsageError(
             f"Invalid store URI {uri!r}: {exc}. Use e.g. sqlite:///path/mlops.db."
         ) from exc
+
+
+def make_engine(uri: str) -> Engine:
+    """Create an engine for ``uri``; SQLite gets WAL, a busy timeout and explicit locking."""
+    url = parse_uri(uri)
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
     database = url.database or ""
@@ -101,6 +106,19 @@ def _cross_process_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+@contextmanager
+def _reachable(engine: Engine) -> Iterator[None]:
+    """Say which database could not be reached, in one line, instead of a driver trace."""
+    try:
+        yield
+    except OperationalError as exc:
+        first = (str(exc.orig).strip().splitlines() or ["unreachable"])[0]
+        raise StoreError(
+            f"Cannot open the store {engine.url.render_as_string(hide_password=True)}: {first}. "
+            "Check the URI and that the database server is up."
+        ) from exc
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it already is)."""
     if current_revision(engine) == HEAD_REVISION:
@@ -109,7 +127,7 @@ def upgrade(engine: Engine) -> None:
     from alembic.config import Config as AlembicConfig
     from alembic.util import CommandError
 
-    with _MIGRATION_LOCK, _cross_process_lock(engine):
+    with _MIGRATION_LOCK, _reachable(engine), _cross_process_lock(engine):
         # Another process may have migrated while we waited for the lock.
         if current_revision(engine) == HEAD_REVISION:
             return

@@ -1,0 +1,102 @@
+"""The store itself: where it is, its schema, and moving it to a team database.
+
+`store migrate` copies this project's store (runs, datasets, models, promotion history,
+pipelines, schedules and every object) into another store, usually a team PostgreSQL with
+shared object storage. Objects are verified on the target; running it again copies only
+what is missing; a target holding different records under the same ids is refused.
+
+examples:
+  jupyter-mlops store info
+  jupyter-mlops store upgrade
+  jupyter-mlops store migrate --to postgresql+psycopg://mlops@db.internal/mlops \\
+      --artifacts-to s3://team-bucket/mlops
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jupyter_mlops.cli._common import Parser, Subparsers, add_command, fmt_size, print_json
+
+
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    parser = add_command(subparsers, "store", __doc__)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    info = actions.add_parser("info", help="the store's database, schema revision and size")
+    info.add_argument("--json", action="store_true", help="print JSON for scripts")
+    actions.add_parser("upgrade", help="migrate the store's schema to this version's")
+    migrate = actions.add_parser("migrate", help="copy this store into another (a team store)")
+    migrate.add_argument(
+        "--to", required=True, metavar="URI", help="the target store's database URI"
+    )
+    migrate.add_argument(
+        "--artifacts-to",
+        metavar="URI",
+        help="the target's artifact store (path or fsspec URL, e.g. s3://bucket/prefix); "
+        "default: keep objects where they are",
+    )
+    migrate.add_argument("--json", action="store_true", help="print JSON for scripts")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from jupyter_mlops.store import current_store
+
+    action = args.action or "info"
+    store = current_store()
+    if action == "upgrade":
+        from jupyter_mlops.store.engine import current_revision
+
+        # Opening the store migrated it already; say to which revision.
+        print(f"{store.uri} is at schema revision {current_revision(store.engine)}.")
+        return 0
+    if action == "info":
+        return _info(store, getattr(args, "json", False))
+    from jupyter_mlops.store.migrate import migrate_store
+
+    quiet = args.json
+
+    def progress(line: str) -> None:
+        if not quiet:
+            print(f"  {line}", file=sys.stderr, flush=True)
+
+    report = migrate_store(store, args.to, artifacts_to=args.artifacts_to, progress=progress)
+    if args.json:
+        print_json(report.to_dict())
+        return 0
+    print(
+        f"Migrated {store.uri} to {report.target}: {report.rows_copied} rows copied, "
+        f"{report.objects_copied} objects ({fmt_size(report.bytes_copied)}) copied and "
+        f"{report.objects_copied + report.objects_present} verified in {report.artifacts}."
+    )
+    return 0
+
+
+def _info(store: object, as_json: bool) -> int:
+    from sqlalchemy import func, select
+
+    from jupyter_mlops.store import Store
+    from jupyter_mlops.store import tables as t
+    from jupyter_mlops.store.engine import current_revision
+
+    assert isinstance(store, Store)
+    with store.read() as conn:
+        counts = {
+            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in (t.runs, t.datasets, t.registered_models, t.pipeline_runs, t.schedules)
+        }
+    info = {
+        "uri": store.uri,
+        "dialect": store.dialect,
+        "revision": current_revision(store.engine),
+        "artifacts": store.objects.uri,
+        "counts": counts,
+    }
+    if as_json:
+        print_json(info)
+        return 0
+    print(f"store      {info['uri']} ({info['dialect']}, schema {info['revision']})")
+    print(f"artifacts  {info['artifacts']}")
+    print("records    " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    return 0
