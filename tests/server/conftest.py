@@ -184,6 +184,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.root_dir={root}",
                 "--ServerApp.jpserver_extensions={'jupyter_mlops.server': True}",
+                "--MlopsExtension.run_scheduler=True",
+                "--MlopsExtension.scheduler_poll=0.5",
                 "--no-browser",
                 "--allow-root",
             ],
@@ -199,7 +201,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+            raise AssertionError(f"jupyter server did not stop:\n{log.read_text()[-3000:]}")
+    # The scheduler thread and the worker pools stopped with the server, without errors.
+    text = log.read_text()
+    assert "Traceback" not in text, text[-5000:]
+    assert "jupyter_mlops: running due schedules" in text
