@@ -205,7 +205,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-            raise AssertionError(f"jupyter server did not stop:\n{log.read_text()[-3000:]}")
+            tail = log.read_text()[-3000:]
+            raise AssertionError(f"jupyter server did not stop:\n{tail}") from None
     # The scheduler thread and the worker pools stopped with the server, without errors.
     text = log.read_text()
     assert "Traceback" not in text, text[-5000:]

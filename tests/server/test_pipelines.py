@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from sqlalchemy import update
 
 from jupyter_mlops.config import load_config
