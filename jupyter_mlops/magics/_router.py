@@ -40,6 +40,10 @@ VERBS: dict[str, Verb] = {
         '%mlops runs --filter "metrics.auc > 0.9" --experiment churn --limit 10',
     ),
     "show": Verb("Show one run (default: the latest of this session).", "%mlops show a1b2c3d4"),
+    "compare": Verb(
+        "Compare runs: params side by side, metrics, curves, parallel coordinates.",
+        "%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
+    ),
     "data": Verb(
         "Add, list, show, diff, check out or tag dataset versions.",
         "%mlops data add data/churn.csv --name churn",

@@ -63,14 +63,18 @@ def main(session: Session, args: argparse.Namespace, cell: str | None) -> object
         version = data.add(source, name, description=args.description, link=args.link)
         print(f"mlops: {version}")
     elif action == "list":
-        frame = data.list(*words)
-        if frame.empty:
+        from jupyter_mlops.widgets.datasets import DatasetsPanel, dataset
+
+        if words:
+            show(dataset(words[0]))
+        elif data.list().empty:
             print("mlops: no datasets yet; add one with %mlops data add PATH.")
         else:
-            show(frame.set_index(frame.columns[0]))
+            show(DatasetsPanel())
     elif action == "show":
-        version = data.get(words[0])
-        show_text(version.describe(), version._repr_html_())
+        from jupyter_mlops.widgets.datasets import dataset
+
+        show(dataset(words[0]))
     elif action == "diff":
         diff = data.diff(words[0], words[1])
         show_text(str(diff), diff._repr_html_())

@@ -2,8 +2,8 @@
 
 %mlops model register churn                 # the active run's (else the last run's) model
 %mlops model register churn --from clf      # a fitted estimator in the namespace
-%mlops model list
-%mlops model show churn [3]                 # versions, or one version's card
+%mlops model list                           # the registry panel
+%mlops model show churn [3]                 # the model panel (promote), or one version's card
 %mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"
 %mlops model rollback churn --to production
 %mlops model history churn
@@ -69,7 +69,9 @@ def main(session: Session, args: argparse.Namespace, cell: str | None) -> object
     """Run one registry action and display its result."""
     action = args.action
     if action == "list":
-        show(models.list_models())
+        from jupyter_mlops.widgets.models import ModelRegistry
+
+        show(ModelRegistry())
     elif action == "register":
         session.refuse_in_tracked_cell("model register", "the run is not saved until the cell ends")
         name = _need_target(args)
@@ -90,7 +92,9 @@ def main(session: Session, args: argparse.Namespace, cell: str | None) -> object
     elif action == "show":
         target = _need_target(args)
         if args.version is None and not target.startswith("models:/"):
-            show(models.list_versions(target).set_index("version"))
+            from jupyter_mlops.widgets.models import ModelPanel
+
+            show(ModelPanel(target))
         else:
             version = models.get(target, args.version)
             show_text(str(version), version._repr_html_())

@@ -11,7 +11,6 @@ import argparse
 from jupyter_mlops.magics._args import VerbParser, number
 from jupyter_mlops.magics._display import show
 from jupyter_mlops.magics._session import Session
-from jupyter_mlops.monitor.history import history
 
 CELL = False
 
@@ -26,5 +25,7 @@ parser.add_argument("--threshold", type=number, metavar="X", help="the chart's a
 
 def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
     """Show the monitor's drift share (and metrics) across its runs, with the chart."""
-    show(history(args.name, metrics=args.metrics, threshold=args.threshold))
+    from jupyter_mlops.widgets.monitor import MonitorTimeline
+
+    show(MonitorTimeline(args.name, metrics=args.metrics, threshold=args.threshold))
     return None

@@ -48,11 +48,13 @@ def main(session: Session, args: argparse.Namespace, cell: str | None) -> object
         text = "\n".join(f"{n.ljust(width)}  {p.action:<7} {p.reason}" for n, p in plans.items())
         show_text(text)
         return None
-    from jupyter_mlops.pipelines.progress import HtmlProgress
+    from jupyter_mlops.pipelines.progress import notebook_progress
     from jupyter_mlops.pipelines.runner import run_pipeline
+    from jupyter_mlops.pipelines.spec import load
 
+    spec = load(args.spec)
     result = run_pipeline(
-        args.spec,
+        spec,
         env=args.env,
         params=args.params,
         jobs=args.jobs,
@@ -61,7 +63,7 @@ def main(session: Session, args: argparse.Namespace, cell: str | None) -> object
         only=args.only,
         from_step=args.from_step,
         resume=args.resume,
-        progress=HtmlProgress(),
+        progress=notebook_progress(spec, env=args.env),
         trigger="notebook",
     )
     for outcome in result.failed:

@@ -1,18 +1,15 @@
-"""``%mlops runs``: find runs and show them as a table."""
+"""``%mlops runs``: find runs and show them in the runs table panel."""
 
 from __future__ import annotations
 
 import argparse
 
+from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show
 from jupyter_mlops.magics._session import Session
-from jupyter_mlops.tracking.fluent import search_runs
 
 CELL = False
-
-# Columns a person scans first; the full frame comes from mlops.search_runs().
-_LEAD = ["short_id", "name", "experiment", "status", "start_time", "duration"]
 
 parser = VerbParser("runs")
 parser.add_argument(
@@ -21,16 +18,27 @@ parser.add_argument(
 parser.add_argument(
     "--experiment", "-e", action="append", metavar="E", help="only this experiment (repeatable)"
 )
-parser.add_argument("--limit", "-n", type=int, default=20, metavar="N", help="at most N runs")
+parser.add_argument("--limit", "-n", type=int, default=20, metavar="N", help="N runs per page")
+parser.add_argument(
+    "--sort", metavar="KEY", default="start_time desc", help="e.g. 'metrics.auc desc'"
+)
 
 
 def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
-    """Display the newest runs matching the filter."""
-    frame = search_runs(args.filter, experiments=args.experiment, limit=args.limit)
-    if frame.empty:
+    """Display the runs table (filter, sort, pages, select to compare), newest first."""
+    from jupyter_mlops.widgets.runs import RunsTable
+
+    if args.limit < 0:
+        raise MlopsUsageError(f"limit must be zero or more, got {args.limit}.")
+    table = RunsTable(
+        args.filter, experiments=args.experiment, order_by=args.sort, page_size=max(args.limit, 1)
+    )
+    if table.page.error:  # a mistake on the magic line is the cell's error
+        table.close()
+        raise MlopsUsageError(table.page.error)
+    if table.page.total == 0 or args.limit == 0:
+        table.close()
         print("mlops: no runs match.")
         return None
-    data = [c for c in frame.columns if "." in c]
-    table = frame[[c for c in _LEAD if c in frame.columns] + data].set_index("short_id")
     show(table)
     return None

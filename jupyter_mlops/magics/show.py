@@ -1,4 +1,4 @@
-"""``%mlops show``: one run, everything stored about it."""
+"""``%mlops show``: one run, everything stored about it, in the run detail panel."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import argparse
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser
-from jupyter_mlops.magics._display import show_text
+from jupyter_mlops.magics._display import show
 from jupyter_mlops.magics._session import Session
-from jupyter_mlops.tracking.fluent import active_run, get_run
+from jupyter_mlops.tracking.fluent import active_run
 
 CELL = False
 
@@ -22,13 +22,18 @@ parser.add_argument(
 
 
 def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
-    """Display the run ``RUN``."""
+    """Display the run ``RUN``: params, metrics and curves, data, models, artifacts, code."""
+    from jupyter_mlops.widgets.run_detail import RunDetail
+
     ref = args.run
     if ref is None:
         active = active_run()
         ref = active.id if active is not None else session.last_run_id
     if ref is None:
         raise MlopsUsageError("No run tracked in this session yet: give one, %mlops show RUN.")
-    record = get_run(ref)
-    show_text(str(record), record._repr_html_())
+    panel = RunDetail(ref)
+    if panel.data.run is None:
+        panel.close()
+        raise MlopsUsageError(panel.data.error or f"No run {ref!r}.")
+    show(panel)
     return None

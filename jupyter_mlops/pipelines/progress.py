@@ -1,17 +1,19 @@
-"""Live progress of a pipeline run: lines (or tqdm) in a terminal, an HTML table in a notebook.
+"""Live progress of a pipeline run: lines (or tqdm) in a terminal, a panel in a notebook.
 
-The notebook display is plain HTML updated through an IPython display handle, so it needs no
-ipywidgets and the saved notebook keeps the final table.
+The notebook panel (:mod:`jupyter_mlops.widgets.pipeline`) is imported only when asked for,
+so the CLI never loads ipywidgets.
 """
 
 from __future__ import annotations
 
-import html
 import importlib
 import sys
 import threading
 import time
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from jupyter_mlops.pipelines.spec import Pipeline
 
 SYMBOLS = {
     "queued": "·",
@@ -96,46 +98,13 @@ class LineProgress:
         print(f"pipeline {status} in {elapsed:.1f} s", file=self.stream, flush=True)
 
 
-class HtmlProgress:
-    """A table of steps in a notebook, updated in place through a display handle."""
+def notebook_progress(pipeline: Pipeline | None = None, *, env: str | None = None) -> Progress:
+    """Live progress in a notebook: the pipeline panel (DAG, step states, output notebooks).
 
-    def __init__(self) -> None:
-        self._states: dict[str, tuple[str, str]] = {}
-        self._name = ""
-        self._handle: Any = None
-        self._status = "running"
+    The panel is displayed when the run starts and its display is updated at each change, so a
+    saved notebook keeps the final states as static HTML.
+    """
+    from jupyter_mlops.widgets.pipeline import PipelinePanel
 
-    def render(self) -> str:
-        """The HTML table of the current states."""
-        rows = "".join(
-            f"<tr><td>{html.escape(step)}</td><td>{SYMBOLS.get(st, '')} {html.escape(st)}</td>"
-            f"<td>{html.escape(detail)}</td></tr>"
-            for step, (st, detail) in self._states.items()
-        )
-        return (
-            f"<div class='mlops-pipeline'><b>pipeline {html.escape(self._name)}</b> "
-            f"({html.escape(self._status)})<table><tr><th>step</th><th>status</th>"
-            f"<th>detail</th></tr>{rows}</table></div>"
-        )
-
-    def _show(self) -> None:
-        from IPython.display import HTML, display
-
-        content = HTML(self.render())  # type: ignore[no-untyped-call]
-        if self._handle is None:
-            self._handle = display(content, display_id=True)  # type: ignore[no-untyped-call]
-        else:
-            self._handle.update(content)
-
-    def start(self, name: str, steps: dict[str, str]) -> None:
-        self._name = name
-        self._states = {step: (status, "") for step, status in steps.items()}
-        self._show()
-
-    def update(self, step: str, status: str, detail: str = "") -> None:
-        self._states[step] = (status, detail)
-        self._show()
-
-    def close(self, status: str) -> None:
-        self._status = status
-        self._show()
+    needs = {name: step.needs for name, step in pipeline.steps.items()} if pipeline else {}
+    return PipelinePanel(needs=needs, env=env, show=True).progress

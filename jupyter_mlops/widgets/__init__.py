@@ -11,6 +11,7 @@ from jupyter_mlops.widgets.datasets import DatasetPanel, DatasetsPanel, dataset,
 from jupyter_mlops.widgets.drift import DriftPanel, drift
 from jupyter_mlops.widgets.models import ModelPanel, ModelRegistry, model, models
 from jupyter_mlops.widgets.monitor import MonitorTimeline, monitor
+from jupyter_mlops.widgets.pipeline import PipelinePanel, pipeline
 from jupyter_mlops.widgets.run_detail import RunDetail, run
 from jupyter_mlops.widgets.runs import RunsPage, RunsTable, runs, runs_page
 
@@ -22,6 +23,7 @@ __all__ = [
     "ModelPanel",
     "ModelRegistry",
     "MonitorTimeline",
+    "PipelinePanel",
     "RunDetail",
     "RunsPage",
     "RunsTable",
@@ -32,6 +34,7 @@ __all__ = [
     "model",
     "models",
     "monitor",
+    "pipeline",
     "run",
     "runs",
     "runs_page",

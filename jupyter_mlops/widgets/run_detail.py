@@ -288,6 +288,9 @@ class RunDetail(Panel):
         title = f"Run {run.label}" if run is not None else f"Run {self.ref}"
         return h.panel(title, detail_html(self.data), kind="run")
 
+    def to_text(self) -> str:
+        return str(self.data.run) if self.data.run is not None else str(self.data.error)
+
     def close(self) -> None:
         self.auto.stop()
         super().close()

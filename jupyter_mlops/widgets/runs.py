@@ -350,6 +350,15 @@ class RunsTable(Panel):
     def to_html(self) -> str:
         return h.panel("Runs", page_html(self.page, selected=self.selected), kind="runs")
 
+    def to_text(self) -> str:
+        page = self.page
+        if page.error:
+            return f"Filter error: {page.error}"
+        if page.total == 0:
+            return "No runs."
+        lead = [c for c in _LEAD if c in page.rows.columns]
+        return repr(page.rows[lead + page.columns].set_index("short_id"))
+
     def close(self) -> None:
         self.auto.stop()
         super().close()

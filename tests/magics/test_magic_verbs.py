@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+from IPython.core.error import UsageError
+
 import jupyter_mlops as mlops
 
 
@@ -15,6 +20,27 @@ def test_runs_shows_a_table_newest_first(ip) -> None:
     for column in ("name", "experiment", "status", "params.C", "metrics.auc"):
         assert column in html
     assert "run_id" not in html
+    assert "application/vnd.jupyter.widget-view+json" in table  # the live runs table
+
+
+def test_compare_shows_runs_side_by_side(ip) -> None:
+    ip.run("%%mlops track one --param C=1\n%mlops metric auc=0.8")
+    ip.run("%%mlops track two --param C=2\n%mlops metric auc=0.9")
+    [panel] = ip.run("%mlops compare one two").displays
+    assert '<tr class="diff"><td>C</td><td>1</td><td>2</td></tr>' in panel["text/html"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("%mlops compare one", "Give two runs or more: %mlops compare RUN RUN [RUN ...]."),
+        ("%mlops compare ghost one", "No run 'ghost': use a run id"),
+    ],
+)
+def test_compare_bad_usage(ip, line: str, message: str) -> None:
+    ip.run("%%mlops track one\nx = 1")
+    with pytest.raises(UsageError, match=re.escape(message)):
+        ip.run(line)
 
 
 def test_runs_filter_experiment_and_limit(ip) -> None:
@@ -35,7 +61,8 @@ def test_show_displays_the_run_text_and_html(ip) -> None:
     for ref in ("", "shown", run.short_id, run.id):
         [shown] = ip.run(f"%mlops show {ref}").displays
         assert shown["text/plain"] == str(run)
-        assert shown["text/html"] == run._repr_html_()
+        assert "shown" in shown["text/html"] and "<td>C</td><td>0.5</td>" in shown["text/html"]
+        assert "application/vnd.jupyter.widget-view+json" in shown  # the live panel
 
 
 def test_show_defaults_to_the_active_run(ip) -> None:
