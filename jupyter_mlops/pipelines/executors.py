@@ -7,17 +7,25 @@ to a Dask scheduler: a worker runs :func:`run_step_on_worker` (a fresh kernel pe
 returns the picklable :class:`~.execute.StepResult`. A worker lost during a step fails the
 step's future with the error Dask raises (``KilledWorker``), never a hang. Dask reruns a task
 whose worker died up to ``distributed.scheduler.allowed-failures`` times (default 3) before it
-gives up; set it to 0 on the scheduler to fail such a step at once.
+gives up; set it to 0 on the scheduler to fail such a step at once and leave the decision to
+the step's ``retries``.
+
+Workers may run on other machines, so a step carries this process's ``MLOPS_*`` settings
+(store, artifact store, S3 endpoint...) with it; credentials never travel: give the workers
+their own (``AWS_*`` variables, a profile or an instance role).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
+import os
 import threading
 import uuid
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from jupyter_mlops.config import CONFIG_KEYS
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.pipelines.execute import StepRequest, StepResult, execute_step
 from jupyter_mlops.pipelines.kernels import KernelPool, in_thread_loop
@@ -122,9 +130,13 @@ class DaskExecutor:
     Args:
         address: The scheduler, ``tcp://HOST:PORT``.
         client: An existing ``distributed.Client`` (a seam for tests); not closed here.
+        timeout: Seconds to wait for the scheduler to answer.
+
+    Raises:
+        MlopsUsageError: dask.distributed is missing, or no scheduler answers at ``address``.
     """
 
-    def __init__(self, address: str, *, client: Any = None) -> None:
+    def __init__(self, address: str, *, client: Any = None, timeout: float = 30) -> None:
         try:
             from distributed import Client
         except ImportError as exc:
@@ -132,7 +144,15 @@ class DaskExecutor:
                 "--executor dask://… needs dask.distributed: pip install 'dask[distributed]'."
             ) from exc
         self._owns = client is None
-        self.client = client if client is not None else Client(address, timeout=30)  # type: ignore[no-untyped-call]
+        if client is None:
+            try:
+                client = Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise MlopsUsageError(
+                    f"No Dask scheduler answers at {address} (waited {timeout:g} s): start one "
+                    f"with `dask scheduler`, or check the address."
+                ) from exc
+        self.client = client
 
     def prepare(self, n: int) -> None:
         """Nothing to prepare: each worker starts the kernel of its step."""
@@ -140,6 +160,7 @@ class DaskExecutor:
     def submit(self, request: StepRequest) -> concurrent.futures.Future[StepResult]:
         """Send ``request`` to the cluster; the future fails when its worker is lost."""
         future: concurrent.futures.Future[StepResult] = concurrent.futures.Future()
+        request = with_settings(request)
         key = f"mlops-step-{request.step}-{uuid.uuid4().hex}"
         task = self.client.submit(run_step_on_worker, request, pure=False, key=key)
 
@@ -155,6 +176,19 @@ class DaskExecutor:
     def close(self) -> None:
         if self._owns:
             self.client.close()
+
+
+def with_settings(request: StepRequest, environ: dict[str, str] | None = None) -> StepRequest:
+    """``request`` carrying this process's ``MLOPS_*`` settings (the step's own win)."""
+    env = os.environ if environ is None else environ
+    settings = {
+        name: env[name]
+        for name in (f"MLOPS_{key.upper()}" for key in CONFIG_KEYS)
+        if env.get(name) and name not in request.env
+    }
+    if not settings:
+        return request
+    return dataclasses.replace(request, env={**settings, **request.env})
 
 
 def make_executor(spec: str = "local", *, jobs: int = 1) -> Executor:

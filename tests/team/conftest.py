@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_mlops.store import Store, current_store
+from tests.team._dask import DaskCluster, dask_cluster
 from tests.team._s3 import MotoServer, moto_server, use_s3
 
 
@@ -35,3 +36,17 @@ def s3_store(s3_uri: str) -> Store:
     store = current_store()
     assert store.objects.uri == s3_uri
     return store
+
+
+@pytest.fixture(scope="session")
+def dask_session() -> Iterator[DaskCluster]:
+    """A Dask scheduler and one worker, as separate processes, for the whole session."""
+    with dask_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def dask(dask_session: DaskCluster) -> DaskCluster:
+    """The session's cluster, its worker up (a test may have killed it; its nanny restarts it)."""
+    dask_session.wait_for_workers(1)
+    return dask_session

@@ -1,0 +1,134 @@
+"""Pipelines on a real Dask cluster (scheduler and worker in their own processes), with S3."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from sqlalchemy import select
+
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.pipelines import run_pipeline
+from jupyter_mlops.pipelines.executors import DaskExecutor
+from jupyter_mlops.pipelines.progress import NullProgress
+from jupyter_mlops.store import Store
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.records import RunRecord
+from tests.team._dask import DaskCluster
+from tests.team._s3 import MotoServer, free_port
+
+
+def notebook(path: Path, *cells: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell("x = 1")
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def step_runs(store: Store, pipeline_run_id: str) -> dict[str, list[RunRecord]]:
+    """Each step's runs (one per attempt), oldest first."""
+    found: dict[str, list[RunRecord]] = {}
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.runs.c.id, t.runs.c.name)
+            .where(t.runs.c.parent_id.isnot(None))
+            .order_by(t.runs.c.start_time)
+        ).all()
+    for run_id, name in rows:
+        record = q.load_run(store, run_id)
+        if record.tags.get("pipeline_run") == pipeline_run_id:
+            found.setdefault(name, []).append(record)
+    return found
+
+
+def test_steps_run_on_the_cluster_and_land_in_the_store_and_on_s3(
+    dask: DaskCluster, s3: MotoServer, s3_store: Store, store_dir: Path
+) -> None:
+    notebook(
+        store_dir / "prepare.ipynb",
+        "import os\nimport jupyter_mlops as mlops\n"
+        "mlops.log_param('kernel_parent', os.getppid())\n"
+        "open('rows.txt', 'w').write('42')\n"
+        "mlops.log_artifact('rows.txt')\nmlops.log_metric('rows', 42)",
+    )
+    notebook(
+        store_dir / "train.ipynb",
+        "import jupyter_mlops as mlops\n"
+        "mlops.log_metric('auc', 0.5 + int(open('rows.txt').read()) / 100)",
+    )
+    (store_dir / "pipeline.yaml").write_text(
+        "name: team\nsteps:\n  prepare: {notebook: prepare.ipynb}\n"
+        "  train: {notebook: train.ipynb, needs: [prepare]}\n"
+    )
+
+    result = run_pipeline(
+        store_dir / "pipeline.yaml", executor=dask.executor, progress=NullProgress()
+    )
+
+    assert result.ok, [o.error_line() for o in result.failed]
+    runs = step_runs(s3_store, result.pipeline_run_id)
+    (prepare,), (train,) = runs["prepare"], runs["train"]
+    assert int(prepare.params["kernel_parent"]) != os.getpid(), "the kernel ran on a worker"
+    assert (prepare.metrics["rows"], train.metrics["auc"]) == (42, pytest.approx(0.92))
+    for step, record in (("prepare", prepare), ("train", train)):
+        assert record.status == "finished"
+        assert Path(result.steps[step].output_notebook or "").is_file()
+        artifacts = {a.path: a.digest for a in record.artifacts}
+        assert "report.ipynb" in artifacts
+        for digest in artifacts.values():  # stored by the worker's kernel or by the runner
+            assert s3.filesystem().exists(s3_store.objects.path_for(digest))
+    rows = {a.path: a.digest for a in prepare.artifacts}["rows.txt"]
+    assert s3_store.objects.read_bytes(rows) == b"42"
+
+
+def test_a_step_whose_worker_is_killed_is_retried_or_fails_clearly(
+    dask: DaskCluster, s3_store: Store, store_dir: Path
+) -> None:
+    kill = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"  # the kernel's worker
+    notebook(
+        store_dir / "flaky.ipynb",
+        "from pathlib import Path\nfirst = not Path('killed-once').exists()\n"
+        "Path('killed-once').touch()",
+        f"if first:\n    {kill.replace(chr(10), chr(10) + '    ')}",
+    )
+    notebook(store_dir / "doomed.ipynb", kill)
+    (store_dir / "pipeline.yaml").write_text(
+        "name: killers\nsteps:\n"
+        "  flaky: {notebook: flaky.ipynb, retries: 1}\n"
+        "  doomed: {notebook: doomed.ipynb, needs: [flaky]}\n"
+    )
+    started = time.monotonic()
+
+    result = run_pipeline(
+        store_dir / "pipeline.yaml", executor=dask.executor, progress=NullProgress()
+    )
+
+    assert time.monotonic() - started < 120
+    flaky, doomed = result.steps["flaky"], result.steps["doomed"]
+    assert (flaky.status, flaky.attempts) == ("ok", 2)
+    assert (doomed.status, doomed.attempts) == ("failed", 1)
+    assert "KilledWorker" in doomed.error_line()
+    runs = step_runs(s3_store, result.pipeline_run_id)
+    assert [r.status for r in runs["flaky"]] == ["failed", "finished"]
+    assert "KilledWorker" in (runs["flaky"][0].error or "")
+    assert [r.status for r in runs["doomed"]] == ["failed"]
+
+
+def test_no_scheduler_at_the_address_is_a_clear_error() -> None:
+    address = f"tcp://127.0.0.1:{free_port()}"
+    with pytest.raises(MlopsUsageError) as info:
+        DaskExecutor(address, timeout=1)
+    assert str(info.value) == (
+        f"No Dask scheduler answers at {address} (waited 1 s): start one with "
+        "`dask scheduler`, or check the address."
+    )
