@@ -1,14 +1,120 @@
+// jupyter_mlops in JupyterLab: the MLOps sidebar, run views, and "Track this notebook".
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette, MainAreaWidget, ToolbarButton } from '@jupyterlab/apputils';
+import { DocumentRegistry } from '@jupyterlab/docregistry';
+import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IDisposable } from '@lumino/disposable';
+
+import { RunDetailWidget } from './rundetail';
+import { MlopsSidebar, TABS, TabName, mlopsIcon } from './sidebar';
+import { currentNotebook, trackNotebook } from './track';
+
+const PLUGIN_ID = 'jupyter-mlops-labextension:plugin';
+
+export namespace CommandIDs {
+  export const track = 'jupyter-mlops:track-notebook';
+  export const openSidebar = 'jupyter-mlops:open-sidebar';
+  export const openRun = 'jupyter-mlops:open-run';
+}
+
+/** The toolbar button every notebook gets. */
+class TrackButtonExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
+  constructor(private readonly app: JupyterFrontEnd) {}
+
+  createNew(panel: NotebookPanel): IDisposable {
+    const button = new ToolbarButton({
+      className: 'jp-mlops-track-button',
+      icon: mlopsIcon,
+      label: 'Track',
+      tooltip: 'Track this notebook (inserts %load_ext jupyter_mlops and %mlops track at the top)',
+      onClick: () => {
+        void this.app.commands.execute(CommandIDs.track);
+      }
+    });
+    panel.toolbar.insertItem(10, 'mlopsTrack', button);
+    return button;
+  }
+}
 
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyter-mlops-labextension:plugin',
-  description: 'jupyter_mlops sidebar.',
+  id: PLUGIN_ID,
+  description: 'jupyter_mlops: runs, models, pipelines, schedules and monitors in a sidebar.',
   autoStart: true,
-  activate: (app: JupyterFrontEnd) => {
-    console.log('jupyter-mlops-labextension activated', app.name);
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null
+  ) => {
+    const openPath = (path: string) => {
+      void app.commands.execute('docmanager:open', { path });
+    };
+    const runViews = new Map<string, MainAreaWidget<RunDetailWidget>>();
+    const openRun = (runId: string) => {
+      const existing = runViews.get(runId);
+      if (existing && !existing.isDisposed) {
+        app.shell.activateById(existing.id);
+        return;
+      }
+      const content = new RunDetailWidget(runId, openPath);
+      const view = new MainAreaWidget({ content });
+      view.id = `jupyter-mlops-run-${runId}`;
+      view.title.label = `Run ${runId.slice(0, 8)}`;
+      view.title.icon = mlopsIcon;
+      view.title.closable = true;
+      runViews.set(runId, view);
+      view.disposed.connect(() => runViews.delete(runId));
+      app.shell.add(view, 'main');
+      app.shell.activateById(view.id);
+    };
+
+    const sidebar = new MlopsSidebar({ openRun, openPath });
+    app.shell.add(sidebar, 'left', { rank: 850 });
+    if (restorer) {
+      restorer.add(sidebar, sidebar.id);
+    }
+
+    app.commands.addCommand(CommandIDs.track, {
+      label: 'Track this notebook',
+      caption: 'Insert %load_ext jupyter_mlops and %mlops track at the top of the notebook',
+      icon: mlopsIcon,
+      isEnabled: () => notebooks.currentWidget !== null,
+      execute: () => {
+        const panel = currentNotebook(notebooks);
+        if (panel !== null) {
+          trackNotebook(panel);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.openSidebar, {
+      label: args => (args.tab ? `MLOps: show ${String(args.tab)}` : 'MLOps: show the sidebar'),
+      execute: args => {
+        const tab = String(args.tab ?? 'Runs') as TabName;
+        if ((TABS as readonly string[]).includes(tab)) {
+          sidebar.select(tab);
+        }
+        app.shell.activateById(sidebar.id);
+      }
+    });
+    app.commands.addCommand(CommandIDs.openRun, {
+      label: 'MLOps: open a run',
+      execute: args => {
+        if (typeof args.runId === 'string') {
+          openRun(args.runId);
+        }
+      }
+    });
+    if (palette) {
+      palette.addItem({ command: CommandIDs.track, category: 'MLOps' });
+      palette.addItem({ command: CommandIDs.openSidebar, category: 'MLOps' });
+    }
+    app.docRegistry.addWidgetExtension('Notebook', new TrackButtonExtension(app));
   }
 };
 

@@ -44,13 +44,16 @@ CHROMIUM_FLAGS = [
 SERVER_START_S = 90.0
 KERNEL_IDLE_MS = 90_000
 UI_MS = 30_000
+expect.set_options(timeout=UI_MS)
 
-# The news/update notification would cover the panels the tests click.
 _SETTINGS = {
+    # The news/update notification would cover the panels the tests click.
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
     },
+    # Render every cell at once: windowed notebooks show placeholders for cells set by code.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 
@@ -309,7 +312,6 @@ def run_cell(
     if source is not None:
         set_cell(page, index, source)
     cell = _notebook_cells(page).nth(index)
-    cell.click(position={"x": 5, "y": 5})
     prompt = cell.locator(".jp-InputArea-prompt").first
     before = prompt.inner_text()
     page.evaluate(
@@ -325,3 +327,25 @@ def cell_output(page: Page, index: int) -> str:
     """The visible text of cell ``index``'s outputs (empty if none)."""
     outputs = _notebook_cells(page).nth(index).locator(".jp-OutputArea-output")
     return "\n".join(outputs.all_inner_texts())
+
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def open_mlops(page: Page, tab: str = "Runs") -> Any:
+    """Open the MLOps sidebar on ``tab`` (clicking its icon and the tab) and return the panel."""
+    panel = page.locator("#jupyter-mlops-sidebar")
+    if not panel.is_visible():
+        page.locator('.jp-SideBar [data-id="jupyter-mlops-sidebar"]').click()
+    expect(panel).to_be_visible()
+    panel.get_by_role("tab", name=tab).click()
+    expect(panel.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    return panel
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    """Save the page as ``docs/screenshots/<name>.png`` (the README shows them)."""
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = DOCS_SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -1,0 +1,303 @@
+// The Models tab: versions with stage badges, promotion with a dry run first, the audit trail.
+import * as React from 'react';
+
+import { ApiError, get, post, seg } from './api';
+import { Badge, ErrorLine } from './common';
+import { ago, metric } from './format';
+import {
+  GateCheck,
+  ModelList,
+  ModelVersionInfo,
+  ModelVersionList,
+  PromoteRequest,
+  PromotionHistory,
+  PromotionResult,
+  StageList
+} from './wire';
+
+export function ModelsTab(props: { shown: boolean }): JSX.Element {
+  const [models, setModels] = React.useState<ModelList | null>(null);
+  const [error, setError] = React.useState<unknown>(null);
+  const [selected, setSelected] = React.useState<string | null>(null);
+
+  const reload = React.useCallback(async () => {
+    try {
+      setModels(await get<ModelList>('models'));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, []);
+  React.useEffect(() => {
+    if (props.shown) {
+      void reload();
+    }
+  }, [props.shown, reload]);
+
+  return (
+    <div className="jp-mlops-tab jp-mlops-models">
+      <div className="jp-mlops-toolbar">
+        <button className="jp-mlops-button" onClick={() => void reload()}>
+          Refresh
+        </button>
+      </div>
+      <ErrorLine error={error} />
+      {models && models.items.length === 0 ? (
+        <div className="jp-mlops-muted jp-mlops-empty">
+          No registered models yet: <code>mlops.models.register(...)</code> or{' '}
+          <code>%mlops model register</code>.
+        </div>
+      ) : null}
+      <div className="jp-mlops-scroll">
+        {models?.items.map(m => (
+          <div key={m.name} className="jp-mlops-card" data-model={m.name}>
+            <div
+              className="jp-mlops-card-head"
+              role="button"
+              tabIndex={0}
+              onClick={() => setSelected(selected === m.name ? null : m.name)}
+            >
+              <span className="jp-mlops-run-name">{m.name}</span>
+              <span className="jp-mlops-muted">
+                {m.versions} version{m.versions === 1 ? '' : 's'}
+              </span>
+              {Object.entries(m.stages).map(([stage, v]) => (
+                <Badge key={stage} value={`${stage}: v${v}`} kind={`stage-${stage}`} />
+              ))}
+            </div>
+            {selected === m.name ? <ModelDetail name={m.name} changed={reload} /> : null}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function ModelDetail(props: { name: string; changed: () => Promise<void> }): JSX.Element {
+  const [versions, setVersions] = React.useState<ModelVersionInfo[]>([]);
+  const [stages, setStages] = React.useState<StageList | null>(null);
+  const [history, setHistory] = React.useState<PromotionHistory | null>(null);
+  const [error, setError] = React.useState<unknown>(null);
+  const [promoting, setPromoting] = React.useState<number | null>(null);
+
+  const load = React.useCallback(async () => {
+    const base = `models/${seg(props.name)}`;
+    try {
+      const [v, s, h] = await Promise.all([
+        get<ModelVersionList>(base),
+        get<StageList>(`${base}/stages`),
+        get<PromotionHistory>(`${base}/promotions`)
+      ]);
+      setVersions(v.items);
+      setStages(s);
+      setHistory(h);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, [props.name]);
+  React.useEffect(() => void load(), [load]);
+
+  return (
+    <div className="jp-mlops-card-body">
+      <ErrorLine error={error} />
+      {versions.map(v => (
+        <div key={v.version} className="jp-mlops-version" data-version={v.version}>
+          <div className="jp-mlops-row-line">
+            <span className="jp-mlops-run-name">v{v.version}</span>
+            {v.stages.map(s => (
+              <Badge key={s} value={s} kind={`stage-${s}`} />
+            ))}
+            <span className="jp-mlops-muted">{v.class_name || v.flavor}</span>
+            <span className="jp-mlops-muted jp-mlops-right">{ago(v.created_at)}</span>
+          </div>
+          <div className="jp-mlops-row-line jp-mlops-muted">
+            {Object.entries(v.metrics)
+              .slice(0, 4)
+              .map(([k, val]) => (
+                <span key={k} className="jp-mlops-metric">
+                  {k} {metric(val)}
+                </span>
+              ))}
+            <button
+              className="jp-mlops-button jp-mlops-right"
+              onClick={() => setPromoting(promoting === v.version ? null : v.version)}
+            >
+              Promote…
+            </button>
+          </div>
+          {promoting === v.version && stages ? (
+            <PromoteForm
+              name={props.name}
+              version={v.version}
+              stages={stages}
+              done={async () => {
+                await load();
+                await props.changed();
+              }}
+            />
+          ) : null}
+        </div>
+      ))}
+      <h4>History</h4>
+      {history && history.items.length === 0 ? (
+        <div className="jp-mlops-muted">No promotions yet.</div>
+      ) : null}
+      <ul className="jp-mlops-history">
+        {history?.items
+          .slice()
+          .reverse()
+          .map(e => (
+            <li key={e.id} data-outcome={e.outcome}>
+              <Badge value={e.outcome} />{' '}
+              {e.stage}: {e.from_version === null ? '—' : `v${e.from_version}`} → v{e.to_version}{' '}
+              <span className="jp-mlops-muted">
+                {e.action} · {e.user ?? ''} · {ago(e.created_at)}
+                {e.reason ? ` · “${e.reason}”` : ''}
+              </span>
+              {e.checks
+                .filter(c => !c.passed)
+                .map((c, i) => (
+                  <div key={i} className="jp-mlops-muted">
+                    ✗ {c.expression}: {c.message || c.error}
+                  </div>
+                ))}
+            </li>
+          ))}
+      </ul>
+    </div>
+  );
+}
+
+function PromoteForm(props: {
+  name: string;
+  version: number;
+  stages: StageList;
+  done: () => Promise<void>;
+}): JSX.Element {
+  const allowed = props.stages.allowed;
+  const [stage, setStage] = React.useState(allowed.includes('staging') ? 'staging' : allowed[0]);
+  const [checks, setChecks] = React.useState('');
+  const [reason, setReason] = React.useState('');
+  const [result, setResult] = React.useState<PromotionResult | null>(null);
+  const [refused, setRefused] = React.useState<GateCheck[] | null>(null);
+  const [error, setError] = React.useState<unknown>(null);
+  const [busy, setBusy] = React.useState(false);
+
+  const request = (dryRun: boolean): PromoteRequest => ({
+    version: props.version,
+    stage,
+    checks: checks
+      .split('\n')
+      .map(s => s.trim())
+      .filter(Boolean),
+    reason: reason.trim() || null,
+    dry_run: dryRun
+  });
+  const run = async (dryRun: boolean) => {
+    setBusy(true);
+    setError(null);
+    setRefused(null);
+    try {
+      const answer = await post<PromotionResult>(`models/${seg(props.name)}/promote`, request(dryRun));
+      setResult(answer);
+      if (!dryRun) {
+        await props.done();
+      }
+    } catch (e) {
+      setResult(null);
+      if (e instanceof ApiError && e.checks) {
+        setRefused(e.checks);
+      }
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const shown = result?.checks ?? refused ?? [];
+  const willPromote = result?.outcome === 'would_promote';
+  return (
+    <div className="jp-mlops-promote">
+      <label>
+        Stage{' '}
+        <select
+          aria-label="Stage"
+          value={stage}
+          onChange={e => {
+            setStage(e.target.value);
+            setResult(null);
+          }}
+        >
+          {allowed.map(s => (
+            <option key={s} value={s}>
+              {s}
+              {props.stages.held[s] !== undefined ? ` (now v${props.stages.held[s]})` : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <textarea
+        className="jp-mlops-input"
+        aria-label="Checks"
+        rows={2}
+        placeholder={'checks, one per line, e.g. metrics.accuracy >= 0.9'}
+        value={checks}
+        onChange={e => {
+          setChecks(e.target.value);
+          setResult(null);
+        }}
+      />
+      <input
+        className="jp-mlops-input"
+        aria-label="Reason"
+        placeholder="reason (optional)"
+        value={reason}
+        onChange={e => setReason(e.target.value)}
+      />
+      <div className="jp-mlops-row-line">
+        <button className="jp-mlops-button" disabled={busy} onClick={() => void run(true)}>
+          Check
+        </button>
+        <button
+          className="jp-mlops-button jp-mod-accept"
+          disabled={busy || !willPromote}
+          title={willPromote ? '' : 'Run the checks first; every check must pass'}
+          onClick={() => void run(false)}
+        >
+          Promote to {stage}
+        </button>
+      </div>
+      {shown.length ? (
+        <ul className="jp-mlops-checks">
+          {shown.map((c, i) => (
+            <li key={i} className={`jp-mlops-check-${c.status}`} data-check-status={c.status}>
+              {c.passed ? '✓' : '✗'} <code>{c.expression}</code>
+              {c.message || c.error ? <span> — {c.message || c.error}</span> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {result ? (
+        <div className={`jp-mlops-outcome jp-mlops-outcome-${result.outcome}`} role="status">
+          {outcomeText(result)}
+        </div>
+      ) : null}
+      <ErrorLine error={error} />
+    </div>
+  );
+}
+
+function outcomeText(r: PromotionResult): string {
+  switch (r.outcome) {
+    case 'would_promote':
+      return `Every check passes: v${r.version} can move to ${r.stage}. Confirm to promote.`;
+    case 'would_refuse':
+      return `A check fails: ${r.stage} stays ${r.from_version === null ? 'empty' : `at v${r.from_version}`}. Nothing changed.`;
+    case 'promoted':
+      return `Promoted: ${r.stage} is now v${r.version}.`;
+    case 'refused':
+      return `Refused by its checks: nothing changed.`;
+    case 'conflict':
+      return `${r.stage} moved meanwhile: nothing changed; check again.`;
+  }
+}

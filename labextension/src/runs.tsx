@@ -1,0 +1,239 @@
+// The Runs tab: a windowed list over the paginated runs API, with the filter language.
+import * as React from 'react';
+
+import { ApiError, get } from './api';
+import { Badge, ErrorLine, anyActive } from './common';
+import { ago, metric } from './format';
+import { RunPage, RunSummary } from './wire';
+
+const PAGE = 100;
+const ROW = 44;
+const OVERSCAN = 8;
+const MAX_METRICS = 3;
+
+export interface IRunsTabProps {
+  openRun: (runId: string) => void;
+  /** whether the sidebar is on screen (no polling while hidden) */
+  shown: boolean;
+}
+
+interface IListState {
+  total: number | null;
+  pages: Map<number, RunSummary[]>;
+}
+
+/** Runs newest first; only the rows in view are rendered, pages load as they scroll in. */
+export function RunsTab(props: IRunsTabProps): JSX.Element {
+  const [draft, setDraft] = React.useState('');
+  const [filter, setFilter] = React.useState('');
+  const [error, setError] = React.useState<unknown>(null);
+  const [list, setList] = React.useState<IListState>({ total: null, pages: new Map() });
+  const [scrollTop, setScrollTop] = React.useState(0);
+  const [height, setHeight] = React.useState(600);
+  const viewport = React.useRef<HTMLDivElement>(null);
+  const inflight = React.useRef(new Set<number>());
+  const generation = React.useRef(0);
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
+  const last = Math.ceil((scrollTop + height) / ROW) + OVERSCAN;
+  const firstPage = Math.floor(first / PAGE);
+  const lastPage = Math.floor(last / PAGE);
+
+  const loadPage = React.useCallback(
+    async (index: number, gen: number): Promise<RunPage | null> => {
+      if (inflight.current.has(index)) {
+        return null;
+      }
+      inflight.current.add(index);
+      try {
+        const page = await get<RunPage>('runs', { filter, limit: PAGE, offset: index * PAGE });
+        if (gen !== generation.current) {
+          return null;
+        }
+        setError(null);
+        setList(prev => {
+          const pages = new Map(prev.pages);
+          pages.set(index, page.items);
+          return { total: page.total, pages };
+        });
+        return page;
+      } catch (e) {
+        if (gen === generation.current) {
+          setError(e);
+          if (e instanceof ApiError && e.status === 400) {
+            setList({ total: 0, pages: new Map() });
+          }
+        }
+        return null;
+      } finally {
+        inflight.current.delete(index);
+      }
+    },
+    [filter]
+  );
+
+  // A new filter starts over from the top.
+  React.useEffect(() => {
+    generation.current += 1;
+    inflight.current.clear();
+    setList({ total: null, pages: new Map() });
+    viewport.current?.scrollTo({ top: 0 });
+    setScrollTop(0);
+  }, [filter]);
+
+  // Load the pages in view that are missing.
+  React.useEffect(() => {
+    for (let p = firstPage; p <= lastPage; p++) {
+      const beyond = list.total !== null && p * PAGE >= list.total && p > 0;
+      if (!list.pages.has(p) && !beyond) {
+        void loadPage(p, generation.current);
+      }
+    }
+  }, [firstPage, lastPage, list, loadPage]);
+
+  // Refresh the pages in view: every 2 s while a run in view is running, else every 5 s.
+  const visibleRef = React.useRef<RunSummary[]>([]);
+  const listRef = React.useRef(list);
+  listRef.current = list;
+  React.useEffect(() => {
+    if (!props.shown) {
+      return;
+    }
+    let timer: number | undefined;
+    let stopped = false;
+    const tick = async () => {
+      const gen = generation.current;
+      for (let p = firstPage; p <= lastPage; p++) {
+        if (p === 0 || listRef.current.pages.has(p)) {
+          await loadPage(p, gen);
+        }
+      }
+      if (!stopped) {
+        const active = anyActive(visibleRef.current.map(r => r.status));
+        timer = window.setTimeout(tick, active ? 2000 : 5000);
+      }
+    };
+    timer = window.setTimeout(tick, 2000);
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+    // The loop reads the latest pages through loadPage; restart only when the view moves.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.shown, firstPage, lastPage, loadPage]);
+
+  React.useEffect(() => {
+    const el = viewport.current;
+    if (!el) {
+      return;
+    }
+    const observer = new ResizeObserver(() => setHeight(el.clientHeight || 600));
+    observer.observe(el);
+    setHeight(el.clientHeight || 600);
+    return () => observer.disconnect();
+  }, []);
+
+  const total = list.total ?? 0;
+  const rows: JSX.Element[] = [];
+  const visible: RunSummary[] = [];
+  for (let i = first; i < Math.min(last, total); i++) {
+    const run = list.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+    if (run) {
+      visible.push(run);
+    }
+    rows.push(
+      run ? (
+        <RunRow key={run.run_id} run={run} top={i * ROW} open={props.openRun} />
+      ) : (
+        <div key={`loading-${i}`} className="jp-mlops-row jp-mlops-muted" style={{ top: i * ROW }}>
+          …
+        </div>
+      )
+    );
+  }
+  visibleRef.current = visible;
+
+  return (
+    <div className="jp-mlops-tab jp-mlops-runs">
+      <form
+        className="jp-mlops-filter"
+        onSubmit={e => {
+          e.preventDefault();
+          setFilter(draft.trim());
+        }}
+      >
+        <input
+          className="jp-mlops-input"
+          aria-label="Filter runs"
+          placeholder="metrics.auc > 0.9 and status = 'finished'"
+          value={draft}
+          onChange={e => setDraft(e.target.value)}
+        />
+        <button type="submit" className="jp-mlops-button">
+          Filter
+        </button>
+        {filter ? (
+          <button
+            type="button"
+            className="jp-mlops-button"
+            title="Clear the filter"
+            onClick={() => {
+              setDraft('');
+              setFilter('');
+            }}
+          >
+            ×
+          </button>
+        ) : null}
+      </form>
+      <ErrorLine error={error} />
+      <div className="jp-mlops-count jp-mlops-muted">
+        {list.total === null ? 'Loading runs…' : `${list.total} run${list.total === 1 ? '' : 's'}`}
+      </div>
+      <div
+        className="jp-mlops-viewport"
+        ref={viewport}
+        onScroll={e => setScrollTop((e.target as HTMLDivElement).scrollTop)}
+      >
+        <div className="jp-mlops-canvas" style={{ height: total * ROW }}>
+          {rows}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function RunRow(props: { run: RunSummary; top: number; open: (id: string) => void }): JSX.Element {
+  const run = props.run;
+  const metrics = Object.entries(run.metrics).slice(0, MAX_METRICS);
+  return (
+    <div
+      className="jp-mlops-row jp-mlops-run"
+      style={{ top: props.top }}
+      data-run-id={run.run_id}
+      role="button"
+      tabIndex={0}
+      title={`${run.run_id} — open`}
+      onClick={() => props.open(run.run_id)}
+      onKeyDown={e => {
+        if (e.key === 'Enter') {
+          props.open(run.run_id);
+        }
+      }}
+    >
+      <div className="jp-mlops-row-line">
+        <Badge value={run.status} />
+        <span className="jp-mlops-run-name">{run.name || run.short_id}</span>
+        <span className="jp-mlops-muted jp-mlops-right">{ago(run.start_time)}</span>
+      </div>
+      <div className="jp-mlops-row-line jp-mlops-muted">
+        <span className="jp-mlops-experiment">{run.experiment}</span>
+        {metrics.map(([key, value]) => (
+          <span key={key} className="jp-mlops-metric" data-metric={key}>
+            {key} {metric(value)}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
