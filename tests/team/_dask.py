@@ -9,7 +9,9 @@ and no ``MLOPS_*`` settings: whatever a step needs must travel with it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -54,8 +56,15 @@ class DaskCluster:
         return self
 
     def _spawn(self, argv: list[str], env: dict[str, str]) -> None:
+        # Its own process group: the worker's nanny, the worker and any step kernels with it.
         self._procs.append(
-            subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                argv,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         )
 
     def wait_for_workers(self, n: int, timeout: float = 60.0) -> None:
@@ -73,15 +82,12 @@ class DaskCluster:
                 time.sleep(0.2)
 
     def stop(self) -> None:
+        """Kill the processes started here (a graceful shutdown takes seconds: no need)."""
         for proc in reversed(self._procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in reversed(self._procs):
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        for proc in self._procs:
+            proc.wait(timeout=10)
         self._procs.clear()
 
 

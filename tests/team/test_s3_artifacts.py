@@ -207,3 +207,15 @@ def test_the_endpoint_comes_from_the_project_settings(
     info = objects.put_stream(io.BytesIO(b"configured"))
 
     assert s3.filesystem().cat(objects.path_for(info.digest)) == b"configured"
+
+
+def test_empty_and_exactly_one_part_objects_round_trip(s3_store: Store) -> None:
+    one_part = bytes(range(256)) * (s3_store.objects.block_size // 256)
+
+    empty = s3_store.objects.put_bytes(b"")
+    full = s3_store.objects.put_bytes(one_part)
+
+    assert (empty.size, full.size) == (0, s3_store.objects.block_size)
+    assert s3_store.objects.read_bytes(empty.digest) == b""
+    assert s3_store.objects.read_bytes(full.digest) == one_part
+    s3_store.objects.verify(full.digest)
