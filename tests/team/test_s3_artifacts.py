@@ -103,6 +103,9 @@ def test_an_object_changed_behind_our_back_is_refused_on_read_and_by_verify(
     assert f"used by artifact 'a.txt' of run r ({run.id[:8]})" in out
     assert s3_uri in out
 
+    assert main(["verify", "--remove-corrupt"]) == 1
+    assert not s3.filesystem().exists(s3_store.objects.path_for(info.digest))
+
 
 def test_verify_on_s3_passes_for_a_sound_store(
     s3_store: Store, s3_uri: str, capsys: pytest.CaptureFixture[str]
@@ -219,3 +222,16 @@ def test_empty_and_exactly_one_part_objects_round_trip(s3_store: Store) -> None:
     assert s3_store.objects.read_bytes(empty.digest) == b""
     assert s3_store.objects.read_bytes(full.digest) == one_part
     s3_store.objects.verify(full.digest)
+
+
+def test_botocore_s_own_endpoint_variable_is_honoured(
+    s3: MotoServer, store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_s3(monkeypatch, s3)
+    monkeypatch.delenv("MLOPS_S3_ENDPOINT_URL")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint)
+
+    objects = ObjectStore.from_uri("s3://mlops-test/from-aws-env", skip_instance_cache=True)
+    info = objects.put_bytes(b"via AWS_ENDPOINT_URL")
+
+    assert s3.filesystem().cat(objects.path_for(info.digest)) == b"via AWS_ENDPOINT_URL"
