@@ -8,11 +8,39 @@ an earlier step published, from inside a step.
 
 from __future__ import annotations
 
-from jupyter_mlops.pipelines.keys import StepPlan, accept, plan, status
-from jupyter_mlops.pipelines.promotion import PipelineRefused, PromotionResult, promote_pipeline
-from jupyter_mlops.pipelines.runner import PipelineResult, StepOutcome, run_pipeline
-from jupyter_mlops.pipelines.spec import Pipeline, Step, load
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from jupyter_mlops.pipelines.keys import StepPlan, accept, plan, status
+    from jupyter_mlops.pipelines.promotion import (
+        PipelineRefused,
+        PromotionResult,
+        promote_pipeline,
+    )
+    from jupyter_mlops.pipelines.runner import PipelineResult, StepOutcome, run_pipeline
+    from jupyter_mlops.pipelines.spec import Pipeline, Step, load
+
+# Bound now: importing the submodule later would shadow the function with the module.
 from jupyter_mlops.pipelines.upstream import Upstream, upstream
+
+# The other names load their module on first use: a step's kernel imports
+# ``pipelines.attach`` and nothing of the runner (a pooled kernel starts faster).
+_LAZY = {
+    "StepPlan": "keys",
+    "accept": "keys",
+    "plan": "keys",
+    "status": "keys",
+    "PipelineRefused": "promotion",
+    "PromotionResult": "promotion",
+    "promote_pipeline": "promotion",
+    "PipelineResult": "runner",
+    "StepOutcome": "runner",
+    "run_pipeline": "runner",
+    "Pipeline": "spec",
+    "Step": "spec",
+    "load": "spec",
+}
 
 __all__ = [
     "Pipeline",
@@ -31,3 +59,12 @@ __all__ = [
     "status",
     "upstream",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jupyter_mlops.pipelines' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"jupyter_mlops.pipelines.{module}"), name)
+    globals()[name] = value
+    return value

@@ -123,7 +123,7 @@ def test_forked_kernels_interrupt_and_die_like_started_ones(tmp_path) -> None:  
     import nbformat
 
     from jupyter_mlops.pipelines.execute import StepRequest, execute_step
-    from jupyter_mlops.pipelines.kernels import ForkServer
+    from jupyter_mlops.pipelines.forkserver import ForkServer
 
     def step(name: str, cells: list[str], **kw: object) -> StepRequest:
         nb = nbformat.v4.new_notebook()

@@ -5,6 +5,8 @@ the values: an array's contiguous buffer; a frame's columns grouped by dtype, ea
 column-major (numeric groups hash the numpy buffer directly; other dtypes hash
 ``pandas.util.hash_pandas_object`` of the column). The index is not part of a frame's digest.
 For 10,000 x 20 float64 values this costs well under a millisecond and one copy at most.
+numpy is imported when a value needs it, not with this module (a kernel that never touches
+numpy does not pay for it).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import blake3
-import numpy as np
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_COLUMNS = 500  # column names kept in ``info``; wider frames keep a count
 _BUFFER_KINDS = frozenset("biufcmMUS")
@@ -45,11 +49,14 @@ def fingerprint(value: Any) -> Fingerprint | None:
             return _frame(pd, value)
         if isinstance(value, pd.Series):
             return _series(pd, value)
-    if isinstance(value, np.ndarray):
+    numpy = sys.modules.get("numpy")  # no numpy loaded: the value is no array
+    if numpy is not None and isinstance(value, numpy.ndarray):
         return _array(value)
     if hasattr(value, "tocsr") and hasattr(value, "nnz"):
         return _sparse(value)
     if isinstance(value, list | tuple):
+        import numpy as np
+
         # Texts stay Python objects: a fixed-width unicode copy of a corpus could be huge.
         textual = bool(value) and isinstance(value[0], str | bytes)
         try:
@@ -69,6 +76,7 @@ def _update_array(h: Any, array: np.ndarray[Any, Any]) -> int:
     """Hash an array's values; returns the bytes hashed."""
     if array.dtype.kind in _BUFFER_KINDS:
         return _update_bytes(h, array)
+    import numpy as np
     import pandas as pd
 
     values = np.asarray(array, dtype=object).ravel()
@@ -76,6 +84,8 @@ def _update_array(h: Any, array: np.ndarray[Any, Any]) -> int:
 
 
 def _update_bytes(h: Any, array: np.ndarray[Any, Any]) -> int:
+    import numpy as np
+
     # A uint8 view works for every fixed-size dtype (datetime64 has no buffer format).
     data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
     h.update(data)
@@ -93,6 +103,8 @@ def _array(array: np.ndarray[Any, Any]) -> Fingerprint:
 
 
 def _sparse(matrix: Any) -> Fingerprint:
+    import numpy as np
+
     csr = matrix if getattr(matrix, "format", None) == "csr" else matrix.tocsr()
     h = blake3.blake3()
     shape = [int(s) for s in csr.shape]
@@ -105,6 +117,8 @@ def _sparse(matrix: Any) -> Fingerprint:
 
 
 def _is_numpy_buffer(dtype: Any) -> bool:
+    import numpy as np
+
     return isinstance(dtype, np.dtype) and dtype.kind in _BUFFER_KINDS
 
 
