@@ -6,6 +6,9 @@ live widget in a notebook, and also carries static HTML, so a notebook executed 
 converted by nbconvert shows the table or report rather than a widget placeholder.
 """
 
+# Eager on purpose: ``runs``, ``compare``... name both a function and its module, and binding
+# the functions here, at package import, keeps ``mlops.widgets.runs`` the function however the
+# modules are imported later. The modules defer their heavy imports (scipy, the registry).
 from jupyter_mlops.widgets.compare import Comparison, compare
 from jupyter_mlops.widgets.datasets import DatasetPanel, DatasetsPanel, dataset, datasets
 from jupyter_mlops.widgets.drift import DriftPanel, drift

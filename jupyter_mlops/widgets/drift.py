@@ -4,14 +4,17 @@ verdict (drift in red) and a small histogram of reference against current."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.monitor import _html as mh
-from jupyter_mlops.monitor.report import ColumnResult, DriftReport
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import Panel
+
+if TYPE_CHECKING:
+    # jupyter_mlops.monitor loads scipy: imported where a report is drawn, not with the package.
+    from jupyter_mlops.monitor.report import ColumnResult, DriftReport
 
 ORDERS = ("as tested", "most drifted first", "column name")
 _HEAD = ["column", "type", "test", "statistic", "p-value", "threshold", "drift", "chart"]
@@ -44,6 +47,8 @@ def drift_rows(
 
 def drift_html(report: DriftReport, rows: list[ColumnResult] | None = None) -> str:
     """The verdict line and the per-column table (the drift report's own styles and charts)."""
+    from jupyter_mlops.monitor import _html as mh
+
     cells = []
     for r in report.results if rows is None else rows:
         if r.drifted is None:
@@ -104,6 +109,8 @@ def drift(report: DriftReport) -> DriftPanel:
     Raises:
         MlopsUsageError: ``report`` is not a drift report.
     """
+    from jupyter_mlops.monitor.report import DriftReport
+
     if not isinstance(report, DriftReport):
         raise MlopsUsageError(
             f"Give a drift report from mlops.monitor.drift(reference, current), "

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops.errors import NotFoundError
-from jupyter_mlops.monitor.history import MonitorHistory, history
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import Panel, button
 
+if TYPE_CHECKING:
+    from jupyter_mlops.monitor.history import MonitorHistory
+
 MAX_ROWS = 200
+
+
+def history(
+    name: str, *, metrics: Sequence[str], threshold: float | None, store: Store
+) -> MonitorHistory:
+    """:func:`jupyter_mlops.monitor.history`, imported on first use (it loads scipy)."""
+    from jupyter_mlops.monitor.history import history as read
+
+    return read(name, metrics=metrics, threshold=threshold, store=store)
 
 
 def timeline_html(hist: MonitorHistory) -> str:
