@@ -184,6 +184,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.root_dir={root}",
                 "--ServerApp.jpserver_extensions={'jupyter_mlops.server': True}",
+                # Jupyter refuses (and reports) any route lacking authentication.
+                "--ServerApp.allow_unauthenticated_access=False",
                 "--MlopsExtension.run_scheduler=True",
                 "--MlopsExtension.scheduler_poll=0.5",
                 "--no-browser",
@@ -211,3 +213,5 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     text = log.read_text()
     assert "Traceback" not in text, text[-5000:]
     assert "jupyter_mlops: running due schedules" in text
+    for block in text.split("endpoints without @allow_unauthenticated")[1:]:
+        assert "mlops" not in block.split("\n[")[0], block
