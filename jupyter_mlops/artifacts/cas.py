@@ -100,6 +100,13 @@ class VerifyingReader(io.RawIOBase):
                 )
         return n
 
+    def readall(self) -> bytes:
+        # io's default reads 8 KiB at a time: on object storage, one request each.
+        pieces = []
+        while data := self.read(CHUNK):
+            pieces.append(data)
+        return b"".join(pieces)
+
     def close(self) -> None:
         self._raw.close()
         super().close()

@@ -75,3 +75,25 @@ def test_read_full_fills_a_part_from_a_stream_that_returns_less() -> None:
     assert read_full(src, 8) == b"abcdefgh"  # type: ignore[arg-type]
     assert read_full(src, 8) == b"ij"  # type: ignore[arg-type]
     assert read_full(src, 8) == b""  # type: ignore[arg-type]
+
+
+class CountingRaw(io.BytesIO):
+    """An object's bytes that count reads, as requests to object storage would be counted."""
+
+    reads = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads += 1
+        return super().read(size)
+
+
+def test_reading_a_whole_object_takes_a_request_per_chunk_not_per_8_kib() -> None:
+    from jupyter_mlops.artifacts.cas import CHUNK, VerifyingReader, hash_bytes
+
+    data = b"x" * (2 * CHUNK + 1)
+    raw = CountingRaw(data)
+
+    with io.BufferedReader(VerifyingReader(raw, hash_bytes(data)), buffer_size=CHUNK) as fh:
+        assert fh.read() == data
+
+    assert raw.reads <= 4  # three chunks and the end, not 1,025 reads of 8 KiB
