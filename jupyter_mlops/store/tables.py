@@ -123,7 +123,8 @@ latest_metrics = Table(
     Column("is_nan", Boolean, nullable=False),
     Column("step", BigInteger, nullable=False),
     Column("timestamp", Double, nullable=False),
-    Index("ix_latest_metrics_key_value", "key", "value"),
+    # Covering: a metric filter is answered from the index alone (revision 0005).
+    Index("ix_latest_metrics_key_value_run", "key", "value", "run_id"),
 )
 
 artifacts = Table(
