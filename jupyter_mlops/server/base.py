@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
+import pydantic
 import tornado.ioloop
 from jupyter_server.base.handlers import APIHandler
 from pydantic import BaseModel
+from tornado.web import HTTPError
 
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import MlopsError, MlopsUsageError
 from jupyter_mlops.server.context import ApiContext
 from jupyter_mlops.server.errors import http_error
 
@@ -129,12 +131,10 @@ class MlopsHandler(APIHandler):
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Log a user's mistake as one line; only real failures get a traceback."""
-        if value is not None:
+        """Log our own errors as one line (they say what to do); others with a traceback."""
+        if isinstance(value, MlopsError | HTTPError | pydantic.ValidationError):
             status, body = http_error(value)
-            if status < 500:
-                self.log.info(
-                    "%s %s: %s %s", self.request.method, self.request.path, status, body.error
-                )
-                return
+            log = self.log.info if status < 500 else self.log.error
+            log("%s %s: %s %s", self.request.method, self.request.path, status, body.error)
+            return
         super().log_exception(typ, value, tb)

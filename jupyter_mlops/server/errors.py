@@ -8,8 +8,8 @@ import pydantic
 from tornado.web import HTTPError
 
 from jupyter_mlops.errors import (
-    ArtifactIntegrityError,
     ConflictError,
+    MlopsError,
     MlopsUsageError,
     NotFoundError,
 )
@@ -55,7 +55,7 @@ def http_error(exc: BaseException) -> tuple[int, ErrorBody]:
         return 409, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, pydantic.ValidationError):
         return 400, ErrorBody(error=one_line(_validation_message(exc)))
-    if isinstance(exc, ArtifactIntegrityError):
+    if isinstance(exc, MlopsError):  # corrupt object, store unreachable: say what happened
         return 500, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, HTTPError):
         message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message

@@ -42,6 +42,9 @@ class Seeded:
     artifact_digest: str = ""
     artifact_bytes: bytes = b""
     outside_digest: str = ""
+    large_digest: str = ""
+    large_bytes: bytes = b""
+    fragile_digest: str = ""
 
 
 @dataclass
@@ -92,6 +95,12 @@ def _seed(root: Path, store: Store) -> Seeded:
                 (root / "report.csv").write_bytes(seeded.artifact_bytes)
                 info = run.log_artifact(root / "report.csv", "report.csv")
                 seeded.artifact_digest = info[0].digest
+                # Larger than what the API verifies whole before sending: it streams.
+                seeded.large_bytes = os.urandom(17 * 1024 * 1024)
+                info = run.log_artifact(seeded.large_bytes, "weights.bin")
+                seeded.large_digest = info[0].digest
+                info = run.log_artifact(b"fragile content\n", "fragile.txt")
+                seeded.fragile_digest = info[0].digest
         seeded.runs[f"run-{i}"] = run.id
     with mlops.start_run("nan-run", experiment="other", store=store) as run:
         run.log_metric("auc", float("nan"))

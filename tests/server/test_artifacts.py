@@ -83,3 +83,23 @@ def test_the_run_detail_links_its_artifacts_for_download(server: Server) -> None
     answer = requests.get(server.url + artifact["url"], headers=server._auth(), timeout=30)
     assert answer.content == server.seeded.artifact_bytes
     assert "filename*=UTF-8''report.csv" in answer.headers["Content-Disposition"]
+
+
+def test_a_large_artifact_streams_byte_for_byte(server: Server) -> None:
+    answer = server.get(f"artifacts/{server.seeded.large_digest}", params={"filename": "w.bin"})
+    assert answer.status_code == 200
+    assert int(answer.headers["Content-Length"]) == len(server.seeded.large_bytes)
+    assert answer.content == server.seeded.large_bytes
+    assert answer.headers["Content-Type"] == "application/octet-stream"
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_a_corrupt_object_is_an_error_not_its_content(server: Server) -> None:
+    digest = server.seeded.fragile_digest
+    path = server.root / ".mlops" / "objects" / digest[:2] / digest[2:]
+    path.chmod(0o644)
+    path.write_bytes(b"tampered content\n")
+    answer = server.get(f"artifacts/{digest}")
+    assert answer.status_code == 500
+    assert b"tampered" not in answer.content
+    assert "corrupt" in answer.json()["error"]

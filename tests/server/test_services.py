@@ -54,7 +54,7 @@ CHECK = {
         (ArtifactIntegrityError("Object ab is corrupt.", digest="ab"), 500, "corrupt"),
         (HTTPError(403, "'_xsrf' argument missing from POST"), 403, "_xsrf"),
         (HTTPError(405), 405, "Method Not Allowed"),
-        (StoreError("database is locked"), 500, "Internal error (StoreError)"),
+        (StoreError("The store could not be written: locked"), 500, "could not be written"),
         (RuntimeError("secret detail"), 500, "Internal error (RuntimeError)"),
     ],
 )
