@@ -51,24 +51,20 @@ def step_runs(store: Store, pipeline_run_id: str) -> dict[str, list[RunRecord]]:
     return found
 
 
-def test_steps_run_on_the_cluster_and_land_in_the_store_and_on_s3(
+def test_a_step_runs_on_the_cluster_and_lands_in_the_store_and_on_s3(
     dask: DaskCluster, s3: MotoServer, s3_store: Store, store_dir: Path
 ) -> None:
-    notebook(
-        store_dir / "prepare.ipynb",
-        "import os\nimport jupyter_mlops as mlops\n"
-        "mlops.log_param('kernel_parent', os.getppid())\n"
-        "open('rows.txt', 'w').write('42')\n"
-        "mlops.log_artifact('rows.txt')\nmlops.log_metric('rows', 42)",
-    )
+    (store_dir / "rows.txt").write_text("42")  # the shared project folder
     notebook(
         store_dir / "train.ipynb",
-        "import jupyter_mlops as mlops\n"
-        "mlops.log_metric('auc', 0.5 + int(open('rows.txt').read()) / 100)",
+        "import os\nimport jupyter_mlops as mlops\n"
+        "mlops.log_param('kernel_parent', os.getppid())\n"
+        "rows = int(open('rows.txt').read())\n"
+        "open('model.txt', 'w').write(f'fitted on {rows} rows')\n"
+        "mlops.log_artifact('model.txt')\nmlops.log_metric('auc', 0.5 + rows / 100)",
     )
     (store_dir / "pipeline.yaml").write_text(
-        "name: team\nsteps:\n  prepare: {notebook: prepare.ipynb}\n"
-        "  train: {notebook: train.ipynb, needs: [prepare]}\n"
+        "name: team\nsteps:\n  train: {notebook: train.ipynb}\n"
     )
 
     result = run_pipeline(
@@ -76,19 +72,16 @@ def test_steps_run_on_the_cluster_and_land_in_the_store_and_on_s3(
     )
 
     assert result.ok, [o.error_line() for o in result.failed]
-    runs = step_runs(s3_store, result.pipeline_run_id)
-    (prepare,), (train,) = runs["prepare"], runs["train"]
-    assert int(prepare.params["kernel_parent"]) != os.getpid(), "the kernel ran on a worker"
-    assert (prepare.metrics["rows"], train.metrics["auc"]) == (42, pytest.approx(0.92))
-    for step, record in (("prepare", prepare), ("train", train)):
-        assert record.status == "finished"
-        assert Path(result.steps[step].output_notebook or "").is_file()
-        artifacts = {a.path: a.digest for a in record.artifacts}
-        assert "report.ipynb" in artifacts
-        for digest in artifacts.values():  # stored by the worker's kernel or by the runner
-            assert s3.filesystem().exists(s3_store.objects.path_for(digest))
-    rows = {a.path: a.digest for a in prepare.artifacts}["rows.txt"]
-    assert s3_store.objects.read_bytes(rows) == b"42"
+    (train,) = step_runs(s3_store, result.pipeline_run_id)["train"]
+    assert int(train.params["kernel_parent"]) != os.getpid(), "the kernel ran on a worker"
+    assert train.status == "finished"
+    assert train.metrics["auc"] == pytest.approx(0.92)
+    assert Path(result.steps["train"].output_notebook or "").is_file()
+    artifacts = {a.path: a.digest for a in train.artifacts}
+    assert sorted(artifacts) == ["model.txt", "report.ipynb"]
+    for digest in artifacts.values():  # stored by the worker's kernel, and by the runner
+        assert s3.filesystem().exists(s3_store.objects.path_for(digest))
+    assert s3_store.objects.read_bytes(artifacts["model.txt"]) == b"fitted on 42 rows"
 
 
 def test_a_step_whose_worker_is_killed_is_retried_or_fails_clearly(
