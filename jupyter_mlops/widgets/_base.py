@@ -13,6 +13,8 @@ from typing import Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
+from jupyter_mlops.widgets._html import STYLE
+
 
 class Panel:
     """Base class: subclasses build ``self.widget`` and implement :meth:`to_html`."""
@@ -22,6 +24,9 @@ class Panel:
     def __init__(self) -> None:
         self.message = w.HTML()
         self.widget: Any = w.VBox(layout=w.Layout(width="100%"))
+        self.widget.add_class("mlops-panel")
+        # The badges', highlights' and errors' styles, once per panel (HTML widgets share them).
+        self.style = w.HTML(STYLE, layout=w.Layout(display="none"))
         self._lock = threading.RLock()
 
     def to_html(self) -> str:
@@ -36,6 +41,8 @@ class Panel:
         return self.to_html()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        if self.style not in self.widget.children:
+            self.widget.children = (self.style, *self.widget.children)
         data: dict[str, Any] = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         data["text/html"] = self.to_html()
         data["text/plain"] = self.to_text()

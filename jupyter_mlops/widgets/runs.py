@@ -246,7 +246,6 @@ class RunsTable(Panel):
             w.HBox([self.picker, self.compare_button]),
             self.compare_box,
         ]
-        self.widget.add_class("mlops-panel")
         self.page = self._load()
         self._render()
 
