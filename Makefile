@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean install
+.PHONY: demo lab test lint format typecheck bench clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## Run the examples end to end on the embedded store, then print the runs.
+## Run the lifecycle headlessly on the embedded store (pipeline dev -> staging -> production,
+## model promotion, drift monitoring with a triggered retrain), then print a summary.
 demo: $(STAMP)
 	$(BIN)/python -m jupyter_mlops.demo
+
+## Open JupyterLab on the example notebooks (the MLOps sidebar is on the left).
+lab: $(STAMP)
+	$(BIN)/jupyter lab example_notebooks
 
 ## Lint, type-check and run the whole test suite.
 test: lint typecheck

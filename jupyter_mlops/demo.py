@@ -1,22 +1,51 @@
-"""`make demo` / `python -m jupyter_mlops.demo`: the lifecycle headlessly, then a summary.
+"""`make demo` / `python -m jupyter_mlops.demo`: the whole lifecycle headlessly, then a summary.
 
-Tracks experiments (01), runs the example pipeline in ``dev``, promotes that version to
-``staging`` and runs it there, then runs the monitoring example (04), which detects drift on a
-shifted batch, alerts a local webhook and triggers the retrain pipeline.
+1. tracks three models (``01_track_experiments.ipynb``);
+2. runs the example pipeline (``pipeline/pipeline.yaml``) in ``dev``, promotes that version to
+   ``staging`` and runs it there, promotes it to ``production`` and runs it there;
+3. moves the model the pipeline registered to the ``production`` stage, behind a gate;
+4. runs the monitoring example (``04_monitoring.ipynb``): a scheduled drift check on a shifted
+   batch, which alerts a local webhook and triggers the retrain pipeline.
+
+Everything lands in the project's store (``.mlops/``); running it again reuses what did not
+change (cached pipeline steps, deduplicated objects) and adds new runs.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jupyter_mlops.pipelines import PipelineResult
 
 NOTEBOOKS = ("01_track_experiments.ipynb", "04_monitoring.ipynb")
+ENVIRONMENTS = ("dev", "staging", "production")
+MODEL = "breast-cancer"
+SCHEDULE = "breast-cancer-drift"  # the schedule 04_monitoring.ipynb creates
+
+
+@dataclass
+class DemoResult:
+    """What the demo did, for the summary."""
+
+    folder: Path
+    pipelines: dict[str, PipelineResult] = field(default_factory=dict)
+    model_event: str = ""
+    seconds: float = 0.0
 
 
 def examples_dir() -> Path:
     """The example notebooks shipped beside the package in a source checkout."""
     return Path(__file__).resolve().parent.parent / "example_notebooks"
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
 
 
 def _notebook(folder: Path, name: str) -> None:
@@ -25,7 +54,7 @@ def _notebook(folder: Path, name: str) -> None:
     out = folder / "output"
     out.mkdir(exist_ok=True)
     started = time.perf_counter()
-    print(f"▶ {name}", flush=True)
+    _say(f"▶ {name}")
     pm.execute_notebook(
         str(folder / name),
         str(out / name),
@@ -33,52 +62,148 @@ def _notebook(folder: Path, name: str) -> None:
         kernel_name="python3",
         progress_bar=False,
     )
-    print(f"  ✓ {time.perf_counter() - started:.1f} s → {out / name}", flush=True)
+    _say(f"  ✓ {time.perf_counter() - started:.1f} s → {out / name}")
 
 
-def _pipeline(spec: Path) -> None:
+def _steps(result: PipelineResult) -> str:
+    return " ".join(f"{name}={step.status}" for name, step in result.steps.items())
+
+
+def _pipeline(spec: Path, demo: DemoResult) -> None:
     from jupyter_mlops.pipelines import promote_pipeline, run_pipeline
 
-    for env in ("dev", "staging"):
+    for before, env in zip((None, *ENVIRONMENTS), ENVIRONMENTS, strict=False):
+        if before is not None:
+            promote_pipeline(str(spec), from_env=before, to_env=env, reason="make demo")
+            _say(f"  promoted the version that passed in {before} to {env}")
         started = time.perf_counter()
-        print(f"▶ pipeline {spec.parent.name} in {env}", flush=True)
+        _say(f"▶ pipeline {spec.parent.name}/{spec.name} in {env}")
         result = run_pipeline(spec, env=env)
-        states = ", ".join(f"{name}={step.status}" for name, step in result.steps.items())
-        print(f"  {'✓' if result.ok else '✗'} {states} ({time.perf_counter() - started:.1f} s)")
+        demo.pipelines[env] = result
+        mark = "✓" if result.ok else "✗"
+        _say(f"  {mark} {_steps(result)} ({time.perf_counter() - started:.1f} s)")
         if not result.ok:
+            for outcome in result.failed:
+                _say(f"  {outcome.error_line()}")
             raise SystemExit(1)
-        if env == "dev":
-            promote_pipeline(str(spec), from_env="dev", to_env="staging", reason="demo")
-            print("  promoted the dev version to staging", flush=True)
+
+
+def _promote_model(demo: DemoResult) -> None:
+    """Move the version the pipeline put in staging to production, behind a gate."""
+    from jupyter_mlops import GateRefused, NotFoundError, models
+
+    candidate = models.get(f"models:/{MODEL}@staging")
+    if "production" in candidate.stages:
+        demo.model_event = f"{MODEL} v{candidate.version} already holds production"
+        _say(f"  {demo.model_event}")
+        return
+    checks = ["tags.roc_auc >= 0.9"]
+    try:
+        models.get(f"models:/{MODEL}@production")
+        checks.append("tags.roc_auc >= production.tags.roc_auc - 0.01")
+    except NotFoundError:
+        pass  # the first production version: nothing to compare with
+    try:
+        models.promote(MODEL, candidate.version, to="production", checks=checks, reason="demo")
+        demo.model_event = f"{MODEL} v{candidate.version} promoted to production"
+    except GateRefused as refused:
+        demo.model_event = f"{MODEL} v{candidate.version} refused: {refused}"
+    _say(f"  {demo.model_event} ({'; '.join(checks)})")
 
 
 def run_demo(folder: Path | None = None) -> int:
-    """Run the examples against the project's store and print what they left there."""
-    folder = folder or examples_dir()
-    total = time.perf_counter()
-    _notebook(folder, NOTEBOOKS[0])
-    _pipeline(folder / "pipeline" / "pipeline.yaml")
-    _notebook(folder, NOTEBOOKS[1])
-    _summary(folder, time.perf_counter() - total)
+    """Run the lifecycle against the project's store and print what it left there."""
+    demo = DemoResult(folder or examples_dir())
+    started = time.perf_counter()
+    _notebook(demo.folder, NOTEBOOKS[0])
+    _pipeline(demo.folder / "pipeline" / "pipeline.yaml", demo)
+    _say("▶ model stage")
+    _promote_model(demo)
+    _notebook(demo.folder, NOTEBOOKS[1])
+    demo.seconds = time.perf_counter() - started
+    summary(demo)
     return 0
 
 
-def _summary(folder: Path, seconds: float) -> None:
-    from jupyter_mlops import models, search_runs
+def _drift_lines() -> list[str]:
+    from jupyter_mlops import NotFoundError, get_run, scheduler
 
-    runs = search_runs(order_by=["start_time desc"], limit=12)
-    cols = [c for c in ("short_id", "name", "experiment", "status") if c in runs]
-    cols += [
-        c for c in ("metrics.roc_auc_score", "metrics.roc_auc", "metrics.drift.share") if c in runs
+    try:
+        ticks = scheduler.runs(SCHEDULE, limit=1)
+        threshold = (scheduler.get(SCHEDULE).monitor or {}).get("drift_threshold")
+    except NotFoundError:
+        ticks, threshold = [], None
+    run_id = ticks[0].run_id if ticks else None
+    if run_id is None:
+        return ["  no monitoring run found"]
+    tick = ticks[0]
+    run = get_run(run_id)
+    share = run.metrics.get("drift.share", float("nan"))
+    columns = json.loads(run.tags.get("drift.drifted_columns", "[]"))
+    acted = threshold is not None and share >= threshold
+    verdict = "DRIFT" if run.tags.get("mlops.monitor.drift") == "true" else "no drift"
+    rule = f" >= the monitor's threshold {threshold:.2f}" if acted else ""
+    lines = [
+        f"  {SCHEDULE}: {verdict}: {share:.0%} of the columns drifted{rule} "
+        f"({', '.join(columns) or '-'})",
+        *(f"  alert {value}" for key, value in sorted(run.tags.items()) if ".alert." in key),
+        f"  retrain pipeline: {run.tags.get('mlops.trigger.status', 'not triggered')}",
+        f"  monitor run {run.short_id} ({tick.status})",
     ]
-    print(f"\nDone in {seconds:.0f} s. Newest runs:")
-    print(runs[cols].to_string(index=False) if len(runs) else "(none)")
-    versions = models.list()
-    if len(versions):
-        print("\nRegistered models:")
-        print(versions.to_string(index=False))
-    print(f"\nReports: {folder / 'output'} and {folder / 'pipeline' / '.mlops-runs'}")
-    print("Explore: jupyter-mlops runs | jupyter-mlops models | jupyter-mlops schedule list")
+    if tick.output_notebook:
+        lines.append(f"  drift report: {tick.output_notebook}")
+    return lines
+
+
+def _runs_lines() -> list[str]:
+    from jupyter_mlops import search_runs
+
+    runs = search_runs(order_by=["start_time desc"], limit=None)
+    if not len(runs):
+        return ["  (none)"]
+    per_experiment: dict[str, list[str]] = {}
+    for experiment, status in zip(runs["experiment"], runs["status"], strict=True):
+        per_experiment.setdefault(str(experiment), []).append(str(status))
+    lines = [
+        f"  {exp:<20} " + ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses)))
+        for exp, statuses in per_experiment.items()
+    ]
+    if "tags.kind" in runs and "metrics.roc_auc_score" in runs:  # the runs 01 tracked
+        tracked = runs.dropna(subset=["tags.kind", "metrics.roc_auc_score"])
+        if len(tracked):
+            best = tracked.sort_values("metrics.roc_auc_score", ascending=False).iloc[0]
+            lines.append(
+                f"  best tracked model: {best['name']} ({best['short_id']}), "
+                f"roc_auc_score {best['metrics.roc_auc_score']:.4f}"
+            )
+    return lines
+
+
+def summary(demo: DemoResult) -> None:
+    """Print runs, model versions and stages, pipeline steps, the drift verdict, reports."""
+    from jupyter_mlops import models
+
+    _say(f"\nDone in {demo.seconds:.0f} s.\n\nRuns by experiment:")
+    for line in _runs_lines():
+        _say(line)
+    _say("\nModel versions and stages:")
+    for name in models.list()["name"]:
+        for _, row in models.list_versions(name).iterrows():
+            _say(f"  {name} v{row['version']}: {row.get('stages') or '-'}")
+    if demo.model_event:
+        _say(f"  ({demo.model_event})")
+    _say("\nPipeline steps:")
+    for env, result in demo.pipelines.items():
+        _say(f"  {env:<10} {result.status:<6} {_steps(result)}")
+    _say("\nMonitoring:")
+    for line in _drift_lines():
+        _say(line)
+    _say("\nReports:")
+    _say(f"  executed example notebooks   {demo.folder / 'output'}")
+    _say(f"  executed pipeline steps      {demo.folder / 'pipeline' / '.mlops-runs'}")
+    _say("\nNext: `make lab` opens JupyterLab on example_notebooks (MLOps sidebar on the left);")
+    _say(f"      jupyter-mlops runs | jupyter-mlops models show {MODEL}")
+    _say(f"      jupyter-mlops monitor history {SCHEDULE} | jupyter-mlops schedule list")
 
 
 if __name__ == "__main__":

@@ -11,26 +11,27 @@ from typing import Any
 from jupyter_mlops._docgen._markdown import cell, fence, first_paragraph
 
 _METHODS = ("get", "post", "put", "patch", "delete")
-_OPENAPI_NAMES = ("openapi", "openapi_document", "build_openapi", "OPENAPI")
-_ROUTE_NAMES = ("ROUTES", "routes", "HANDLERS", "handlers", "route_table")
-_MODULES = ("", ".openapi", ".schema", ".extension", ".routes", ".handlers", ".app")
+# Where the server extension keeps its OpenAPI builder and its route table.
+_OPENAPI = (("jupyter_mlops.server.openapi", "build"),)
+_ROUTES = (("jupyter_mlops.server.extension", "ROUTES"),)
 
 
-def _find(names: Iterable[str]) -> Any:
-    """The first attribute in ``names`` on ``jupyter_mlops.server`` or its usual submodules."""
-    for suffix in _MODULES:
+def _find(places: Iterable[tuple[str, str]]) -> Any:
+    """The first of the (module, attribute) ``places`` that exists."""
+    for module_name, name in places:
         try:
-            module = importlib.import_module(f"jupyter_mlops.server{suffix}")
-        except ModuleNotFoundError:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
             continue
-        for name in names:
-            if hasattr(module, name):
-                return getattr(module, name)
+        if hasattr(module, name):
+            return getattr(module, name)
     return None
 
 
 def _openapi() -> dict[str, Any] | None:
-    found = _find(_OPENAPI_NAMES)
+    found = _find(_OPENAPI)
     if callable(found):
         found = found()
     if isinstance(found, str):
@@ -148,7 +149,7 @@ def page() -> str:
         "",
         "Served by the Jupyter server extension under `/mlops/api/v1/` with Jupyter's",
         "authentication and XSRF checks. Bad input is HTTP 400, a missing thing 404 and a lost",
-        "race 409, each with a one-line JSON message.",
+        "race 409, a promotion its checks refused 422; each error is a one-line JSON message.",
         "",
     ]
     try:
@@ -160,7 +161,7 @@ def page() -> str:
     doc = _openapi()
     if doc is not None:
         return "\n".join([*head, *_from_openapi(doc)])
-    routes = _find(_ROUTE_NAMES)
+    routes = _find(_ROUTES)
     if routes is not None:
         return "\n".join([*head, *_from_routes(routes)])
     return "\n".join(
