@@ -125,3 +125,31 @@ def test_no_scheduler_at_the_address_is_a_clear_error() -> None:
         f"No Dask scheduler answers at {address} (waited 1 s): start one with "
         "`dask scheduler`, or check the address."
     )
+
+
+def test_a_step_carries_this_process_s_settings_but_its_own_win(tmp_path: Path) -> None:
+    from jupyter_mlops.pipelines.execute import StepRequest
+    from jupyter_mlops.pipelines.executors import with_settings
+
+    request = StepRequest(
+        "s",
+        tmp_path / "s.ipynb",
+        tmp_path / "o.ipynb",
+        {},
+        tmp_path,
+        env={"MLOPS_ARTIFACTS_URI": "s3://b/step", "MLOPS_RUN_ID": "r1"},
+    )
+    environ = {
+        "MLOPS_ARTIFACTS_URI": "s3://b/here",
+        "MLOPS_S3_ENDPOINT_URL": "http://10.0.0.5:9000",
+        "MLOPS_RUN_ID": "not-a-setting",
+        "AWS_SECRET_ACCESS_KEY": "never-sent",
+    }
+
+    sent = with_settings(request, environ)
+
+    assert sent.env == {
+        "MLOPS_ARTIFACTS_URI": "s3://b/step",
+        "MLOPS_RUN_ID": "r1",
+        "MLOPS_S3_ENDPOINT_URL": "http://10.0.0.5:9000",
+    }
