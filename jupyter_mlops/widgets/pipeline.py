@@ -171,12 +171,19 @@ class PipelinePanel(Panel):
         self.table = w.HTML()
         self.refresh_button = button("Refresh", self.refresh, icon="refresh")
         self.widget.children = [self.refresh_button, self.message, self.dag, self.table]
-        self.auto = AutoRefresh(self.refresh, lambda: self.state.running, interval=interval)
+        # Fed by the runner while it runs here; read from the store while it runs elsewhere.
+        self.auto = AutoRefresh(
+            self.refresh,
+            lambda: self.widget.comm is not None and self.state.running and not self._fed,
+            interval=interval,
+        )
+        self._fed = False
 
     # -- what the runner reports (through :attr:`progress`) ---------------------
     def start(self, name: str, steps: dict[str, str]) -> None:
         """The run begins: every step with its planned state."""
         with self._lock:
+            self._fed = True
             self.state = PipelineState(
                 name,
                 steps={

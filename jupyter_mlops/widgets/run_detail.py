@@ -32,6 +32,7 @@ SECTIONS = (
     "Artifacts",
     "Code",
     "Environment",
+    "Git",
     "Lineage",
 )
 
@@ -160,6 +161,8 @@ def section_html(data: RunDetailData, name: str) -> str:
         )
     if name == "Environment":
         return _environment_html(run)
+    if name == "Git":
+        return _git_html(run)
     if name == "Lineage":
         return data.lineage_html or h.note("No lineage recorded.")
     raise MlopsUsageError(f"Unknown section {name!r}; expected one of {', '.join(SECTIONS)}.")
@@ -207,19 +210,20 @@ def _image(path: str, content: bytes) -> str:
     return f'<img alt="{h.attr(path)}" style="max-width:600px" src="data:{mime};base64,{encoded}"/>'
 
 
+def _git_html(run: RunRecord) -> str:
+    if not run.git_commit:
+        return h.note("Not in a git repository (or git was not found).")
+    dirty = (
+        None if run.git_dirty is None else ("yes: uncommitted changes" if run.git_dirty else "no")
+    )
+    git = {"commit": run.git_commit, "branch": run.git_branch, "dirty": dirty}
+    return h.mapping_table({k: v for k, v in git.items() if v})
+
+
 def _environment_html(run: RunRecord) -> str:
     env = dict(run.environment)
     packages = env.pop("packages", None) or {}
     parts = []
-    git = {
-        "commit": run.git_commit,
-        "branch": run.git_branch,
-        "dirty": None if run.git_dirty is None else ("yes" if run.git_dirty else "no"),
-    }
-    if run.git_commit:
-        parts.append(h.section("Git", h.mapping_table({k: v for k, v in git.items() if v})))
-    else:
-        parts.append(h.section("Git", h.note("Not in a git repository (or git not found).")))
     simple = {k: v for k, v in env.items() if isinstance(v, str | int | float)}
     if simple:
         parts.append(h.section("System", h.mapping_table(simple)))
@@ -229,7 +233,7 @@ def _environment_html(run: RunRecord) -> str:
             + h.mapping_table(packages, head=("package", "version"))
             + "</details>"
         )
-    return "".join(parts)
+    return "".join(parts) or h.note("No environment recorded.")
 
 
 def detail_html(data: RunDetailData) -> str:
@@ -257,7 +261,9 @@ class RunDetail(Panel):
         self._render()
 
     def _running(self) -> bool:
-        return self.data.run is not None and self.data.run.status == "running"
+        # A closed panel (comm gone) stops refreshing.
+        run = self.data.run
+        return self.widget.comm is not None and run is not None and run.status == "running"
 
     def refresh(self) -> None:
         """Read the run again."""

@@ -229,7 +229,12 @@ class RunsTable(Panel):
         self.picker = w.SelectMultiple(options=[], rows=5, description="Select")
         self.compare_button = button("Compare selected", self.compare)
         self.compare_box = w.VBox()
-        self.auto = AutoRefresh(self.refresh, lambda: self.page.running, interval=interval)
+        # Refresh while a run on the page runs, and only while the panel is open.
+        self.auto = AutoRefresh(
+            self.refresh,
+            lambda: self.widget.comm is not None and self.page.running,
+            interval=interval,
+        )
 
         self.filter.observe(lambda _c: self._reload(first=True), names="value")
         self.sort.observe(lambda _c: self._reload(first=True), names="value")

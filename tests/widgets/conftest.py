@@ -20,8 +20,9 @@ def backend() -> str:
 
 
 @pytest.fixture
-def project(store_dir: Path) -> Iterator[Store]:
-    """The project's store, empty."""
+def project(store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The project's store, empty, in a folder outside any git repository."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(store_dir))
     yield current_store()
     while (run := fluent.active_run()) is not None:
         run.end("killed", error="left running by a test")

@@ -14,8 +14,7 @@ PROBE = textwrap.dedent(
     """
     import sys
     from jupyter_mlops.cli import main
-    for argv in (["runs"], ["models", "list"], ["data", "list"]):
-        main(argv)
+    main(["runs"])
     print("LOADED" if "ipywidgets" in sys.modules else "CLEAN")
     """
 )
