@@ -99,3 +99,14 @@ def test_running_runs_refresh_by_themselves(project: Store) -> None:
     finally:
         table.close()
     assert not table.auto._wanted()  # a closed panel never refreshes again
+
+
+def test_runs_without_metrics_and_an_unknown_selected_id(make_run: Callable[..., str]) -> None:
+    a = make_run("bare")
+    b = make_run("bare-too")
+    table = mlops.widgets.runs()
+    assert "bare-too" in table.table.value and table.page.columns == []
+    table.select([a, b, "0" * 32])
+    table.compare_button.click()
+    assert "No run '00000000000000000000000000000000'" in table.comparison.message.value
+    assert "None of these runs logged metrics." in table.comparison.metrics.value
