@@ -3,12 +3,11 @@
 The pipeline is a tracked run plus a ``pipeline_runs`` row; each step that runs is a tracked
 run (child of the pipeline's) that the executor attaches the step's kernel to, plus a
 ``step_runs`` row. Nothing imports papermill or starts a kernel unless a step will run.
+The steps themselves are scheduled and recorded by :mod:`jupyter_mlops.pipelines.steps`.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import importlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -17,37 +16,21 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.pipelines import records
-from jupyter_mlops.pipelines.keys import StepPlan, digests, manifest_version, plan
+from jupyter_mlops.pipelines.keys import manifest_version, plan
 from jupyter_mlops.pipelines.progress import LineProgress, Progress
 from jupyter_mlops.pipelines.promotion import check_promoted, manifest_of
-from jupyter_mlops.pipelines.spec import Pipeline, Step
+from jupyter_mlops.pipelines.spec import Pipeline
+from jupyter_mlops.pipelines.steps import (
+    OUTPUT_DIR,
+    StepOutcome,
+    StepRunner,
+    record_plans,
+    run_steps,
+    start_executor,
+)
 from jupyter_mlops.store import Store, current_store
 
-OUTPUT_DIR = ".mlops-runs"
-
-
-@dataclass
-class StepOutcome:
-    """How one step ended in a pipeline run."""
-
-    step: str
-    status: str
-    reason: str = ""
-    run_id: str | None = None
-    output_notebook: str | None = None
-    error: dict[str, Any] | None = None
-    duration: float = 0.0
-    attempts: int = 0
-
-    def error_line(self) -> str:
-        """One line: the failing cell, the error, and where the saved notebook is."""
-        if self.error is None:
-            return self.reason
-        err = self.error
-        cell = f" at cell {err['cell_index']}" if err.get("cell_index") is not None else ""
-        what = err.get("message") or f"{err.get('ename')}: {err.get('evalue')}"
-        where = f" (see {self.output_notebook})" if self.output_notebook else ""
-        return f"step {self.step!r} failed{cell}: {what}{where}"
+__all__ = ["OUTPUT_DIR", "PipelineResult", "StepOutcome", "run_pipeline"]
 
 
 @dataclass
@@ -69,179 +52,6 @@ class PipelineResult:
     @property
     def failed(self) -> list[StepOutcome]:
         return [s for s in self.steps.values() if s.status == "failed"]
-
-
-# -- running ------------------------------------------------------------------
-
-
-def _execute_module() -> Any:
-    return importlib.import_module("jupyter_mlops.pipelines.execute")
-
-
-def _make_executor(spec: str, jobs: int) -> Any:
-    module = importlib.import_module("jupyter_mlops.pipelines.executors")
-    return module.make_executor(spec, jobs=jobs)
-
-
-def _store_env(store: Store) -> dict[str, str]:
-    env = {"MLOPS_STORE_URI": store.engine.url.render_as_string(hide_password=False)}
-    artifacts = getattr(store.config, "artifacts_uri", None)
-    if artifacts:
-        env["MLOPS_ARTIFACTS_URI"] = str(artifacts)
-    return env
-
-
-def _error_dict(error: Any, message: str | None = None) -> dict[str, Any]:
-    if error is None:
-        return {
-            "cell_index": None,
-            "ename": "Error",
-            "evalue": message or "",
-            "traceback": "",
-            "message": message,
-        }
-    return {
-        "cell_index": error.cell_index,
-        "ename": error.ename,
-        "evalue": error.evalue,
-        "traceback": error.traceback,
-        "message": message,
-    }
-
-
-class _Runner:
-    """One pipeline run in progress (the state the scheduling loop shares)."""
-
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        *,
-        env: str | None,
-        resolved: dict[str, dict[str, Any]],
-        plans: dict[str, StepPlan],
-        store: Store,
-        progress: Progress,
-        prun_id: str,
-        run: Any,
-    ) -> None:
-        self.pipeline = pipeline
-        self.env = env
-        self.resolved = resolved
-        self.plans = plans
-        self.store = store
-        self.progress = progress
-        self.prun_id = prun_id
-        self.run = run
-        self.outcomes: dict[str, StepOutcome] = {}
-        self.step_rows: dict[str, int] = {}
-        self.active: dict[str, Any] = {}
-        self.out_dir = pipeline.root / OUTPUT_DIR / pipeline.name / prun_id[:8]
-
-    def request(self, step: Step, step_run: Any, attempt: int) -> Any:
-        execute = _execute_module()
-        suffix = f".attempt{attempt}" if attempt > 1 else ""
-        output = self.out_dir / f"{step.name}{suffix}.ipynb"
-        env = {
-            "MLOPS_RUN_ID": step_run.id,
-            "MLOPS_PIPELINE_RUN": self.prun_id,
-            "MLOPS_STEP": step.name,
-            "MLOPS_NOTEBOOK": str(step.notebook),
-            **_store_env(self.store),
-        }
-        return execute.StepRequest(
-            step=step.name,
-            notebook=step.notebook,
-            output=output,
-            params=dict(self.resolved[step.name]),
-            cwd=self.pipeline.root,
-            kernel=step.kernel,
-            timeout=step.timeout,
-            env=env,
-        )
-
-    def start_step(self, step: Step, attempt: int) -> Any:
-        from jupyter_mlops.tracking.fluent import start_run
-
-        tags = {"step": step.name, "pipeline": self.pipeline.name, "pipeline_run": self.prun_id}
-        if self.env is not None:
-            tags["env"] = self.env
-        step_run = start_run(
-            step.name,
-            experiment=self.pipeline.name,
-            parent=self.run.id,
-            tags=tags,
-            params=self.resolved[step.name],
-            notebook=str(step.notebook),
-            store=self.store,
-        )
-        records.update_step_run(
-            self.store,
-            self.step_rows[step.name],
-            status="running",
-            run_id=step_run.id,
-            attempt=attempt,
-            started=time.time(),
-        )
-        self.progress.update(step.name, "running", f"attempt {attempt}" if attempt > 1 else "")
-        return step_run
-
-    def finish_step(
-        self, step: Step, step_run: Any, result: Any, exc: BaseException | None, attempt: int
-    ) -> StepOutcome:
-        """Log the report, check the gate and outputs; return the outcome (failed or ok)."""
-        output = getattr(result, "output", None)
-        error: dict[str, Any] | None = None
-        if exc is not None:
-            error = _error_dict(None, f"{type(exc).__name__}: {exc}")
-        elif not result.ok:
-            error = _error_dict(result.error)
-        if output is not None and Path(output).is_file():
-            step_run.log_artifact(Path(output), "report.ipynb", kind="report")
-        if error is None:
-            found = digests(self.pipeline.root, step.outputs)
-            missing = [p for p, d in found.items() if d is None]
-            if missing:
-                error = _error_dict(None, f"declared output {missing[0]!r} was not written")
-        if error is None and step.gate:
-            gate = self.check_gate(step, step_run.id)
-            if gate is not None:
-                error = _error_dict(None, f"gate {gate}")
-        status = "ok" if error is None else "failed"
-        text = (
-            None
-            if error is None
-            else (error.get("message") or f"{error['ename']}: {error['evalue']}")
-        )
-        step_run.end("finished" if error is None else "failed", error=text)
-        duration = float(getattr(result, "duration", 0.0) or 0.0)
-        return StepOutcome(
-            step.name,
-            status,
-            run_id=step_run.id,
-            output_notebook=None if output is None else str(output),
-            error=error,
-            duration=duration,
-            attempts=attempt,
-        )
-
-    def check_gate(self, step: Step, run_id: str) -> str | None:
-        """The gate's message when it does not hold, else None."""
-        from jupyter_mlops.gates import evaluate
-        from jupyter_mlops.store import runs as q
-
-        step_run = None
-        for _ in range(2):
-            try:
-                step_run = q.load_run(self.store, run_id)
-                break
-            except Exception:  # noqa: BLE001 - a transient read error: try once more
-                time.sleep(0.05)
-        if step_run is None:
-            return "could not read the step's run"
-        assert step.gate is not None
-        context = {"metrics": step_run.metrics, "params": step_run.params, "tags": step_run.tags}
-        result = evaluate(step.gate, context)
-        return None if result.passed else result.message
 
 
 def _pipeline_run_values(pipeline: Pipeline, env: str | None) -> tuple[dict[str, str], str, str]:
@@ -314,244 +124,115 @@ def run_pipeline(
         resume=resume,
         store=store,
     )
-    tags = {"pipeline": pipeline.name, "kind": "pipeline"}
-    if env is not None:
-        tags["env"] = env
-    run = start_run(
-        f"{pipeline.name}" + (f"-{env}" if env else ""),
-        experiment=pipeline.name,
-        tags=tags,
-        notebook=str(pipeline.path),
-        store=store,
-    )
-    options = {
-        "jobs": jobs,
-        "executor": executor if isinstance(executor, str) else type(executor).__name__,
-        "force": force,
-        "only": only,
-        "from": from_step,
-        "resume": resume,
-        "manifest": manifest,
-        "parts": {n: p.parts.to_dict() for n, p in plans.items()},
-    }
-    prun_id = records.create_pipeline_run(
-        store,
-        name=pipeline.name,
-        spec_path=str(pipeline.path),
-        spec_digest=spec_digest,
-        pipeline_version=version,
-        env=env,
-        run_id=run.id,
-        params=resolved,
-        options=options,
-        trigger=trigger,
-        user=user_name(),
-    )
-    if trigger_run_id is not None:
-        from sqlalchemy import update
-
-        from jupyter_mlops.store import tables as t
-
-        with store.write() as conn:
-            conn.execute(
-                update(t.pipeline_runs)
-                .where(t.pipeline_runs.c.id == prun_id)
-                .values(trigger_run_id=trigger_run_id)
-            )
-    runner = _Runner(
-        pipeline,
-        env=env,
-        resolved=resolved,
-        plans=plans,
-        store=store,
-        progress=progress,
-        prun_id=prun_id,
-        run=run,
-    )
-    progress.start(
-        pipeline.name,
-        {
-            n: "queued" if p.action == "run" else ("cached" if p.action == "cached" else "skipped")
-            for n, p in plans.items()
-        },
-    )
-    error: str | None = None
+    steps = sum(1 for p in plans.values() if p.action == "run")
+    # Kernels start now, while the run is recorded (a bad executor fails before any record).
+    chosen = start_executor(executor, jobs, steps) if steps else None
     try:
-        _record_plans(runner)
-        _loop(runner, executor, jobs)
-    except BaseException as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        ended = "killed" if isinstance(exc, KeyboardInterrupt) else "failed"
-        for name, step_run in runner.active.items():  # steps cut short: failed, not running
-            step_run.end(ended, error=error)
-            records.update_step_run(
-                store,
-                runner.step_rows[name],
-                status="failed",
-                ended=time.time(),
-                error={
-                    "message": error,
-                    "cell_index": None,
-                    "ename": type(exc).__name__,
-                    "evalue": str(exc),
-                    "traceback": "",
-                },
-            )
-        records.end_pipeline_run(store, prun_id, "failed", error)
-        run.end(ended, error=error)
-        progress.close("failed")
-        raise
-    failed = [o for o in runner.outcomes.values() if o.status == "failed"]
-    status = "failed" if failed else "ok"
-    if failed:
-        error = "; ".join(o.error_line() for o in failed)
-    records.end_pipeline_run(store, prun_id, status, error)
-    run.end("finished" if status == "ok" else "failed", error=error)
-    progress.close(status)
-    return PipelineResult(
-        prun_id,
-        run.id,
-        pipeline.name,
-        env,
-        status,
-        runner.outcomes,
-        time.monotonic() - started,
-    )
+        tags = {"pipeline": pipeline.name, "kind": "pipeline"}
+        if env is not None:
+            tags["env"] = env
+        run = start_run(
+            f"{pipeline.name}" + (f"-{env}" if env else ""),
+            experiment=pipeline.name,
+            tags=tags,
+            notebook=str(pipeline.path),
+            store=store,
+        )
+        options = {
+            "jobs": jobs,
+            "executor": executor if isinstance(executor, str) else type(executor).__name__,
+            "force": force,
+            "only": only,
+            "from": from_step,
+            "resume": resume,
+            "manifest": manifest,
+            "parts": {n: p.parts.to_dict() for n, p in plans.items()},
+        }
+        prun_id = records.create_pipeline_run(
+            store,
+            name=pipeline.name,
+            spec_path=str(pipeline.path),
+            spec_digest=spec_digest,
+            pipeline_version=version,
+            env=env,
+            run_id=run.id,
+            params=resolved,
+            options=options,
+            trigger=trigger,
+            user=user_name(),
+        )
+        if trigger_run_id is not None:
+            from sqlalchemy import update
 
+            from jupyter_mlops.store import tables as t
 
-def _record_plans(runner: _Runner) -> None:
-    store, prun_id = runner.store, runner.prun_id
-    for name, step_plan in runner.plans.items():
-        if step_plan.action == "cached":
-            reuse = step_plan.reuse
-            assert reuse is not None
-            runner.step_rows[name] = records.add_step_run(
-                store,
-                prun_id,
-                name,
-                status="cached",
-                cache_key=step_plan.key,
-                run_id=reuse.run_id,
-                output_notebook=reuse.output_notebook,
-                outputs=reuse.outputs,
-                error={"note": step_plan.reason},
-                started=time.time(),
-                ended=time.time(),
-            )
-            runner.outcomes[name] = StepOutcome(
-                name, "cached", step_plan.reason, reuse.run_id, reuse.output_notebook
-            )
-        elif step_plan.action == "skip":
-            runner.step_rows[name] = records.add_step_run(
-                store,
-                prun_id,
-                name,
-                status="skipped",
-                cache_key=step_plan.key,
-                error={"note": step_plan.reason},
-            )
-            runner.outcomes[name] = StepOutcome(name, "skipped", step_plan.reason)
-        else:
-            runner.step_rows[name] = records.add_step_run(
-                store, prun_id, name, status="queued", cache_key=step_plan.key
-            )
-
-
-def _skip(runner: _Runner, name: str, reason: str) -> None:
-    runner.outcomes[name] = StepOutcome(name, "skipped", reason)
-    records.update_step_run(
-        runner.store, runner.step_rows[name], status="skipped", error={"note": reason}
-    )
-    runner.progress.update(name, "skipped", reason)
-
-
-def _skip_downstream(runner: _Runner, failed: str) -> None:
-    for name in runner.pipeline.downstream(failed):
-        if name not in runner.outcomes:
-            _skip(runner, name, f"upstream {failed!r} failed")
-
-
-def _loop(runner: _Runner, executor_spec: str | Any, jobs: int) -> None:
-    pipeline = runner.pipeline
-    to_run = [n for n, p in runner.plans.items() if p.action == "run"]
-    if not to_run:
-        return
-    own = isinstance(executor_spec, str)
-    executor: Any = _make_executor(executor_spec, jobs) if own else executor_spec
-    executor.prepare(len(to_run))
-    pending: dict[cf.Future[Any], tuple[str, Any, int]] = {}
-    submitted: set[str] = set()
-    try:
-        while True:
-            for name in to_run:
-                if name in submitted or name in runner.outcomes:
-                    continue
-                needs = pipeline.steps[name].needs
-                if any(runner.outcomes.get(n) is None for n in needs):
-                    continue
-                blocked = [n for n in needs if runner.outcomes[n].status not in ("ok", "cached")]
-                if blocked:
-                    _skip(
-                        runner,
-                        name,
-                        f"upstream {blocked[0]!r} {runner.outcomes[blocked[0]].status}",
-                    )
-                    continue
-                submitted.add(name)
-                pending[_submit(runner, executor, name, 1)] = (name, None, 1)
-            if not pending:
-                break
-            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                name, _unused, attempt = pending.pop(future)
-                step = pipeline.steps[name]
-                step_run = runner.active.pop(name)
-                exc = future.exception()
-                result = None if exc is not None else future.result()
-                outcome = runner.finish_step(step, step_run, result, exc, attempt)
-                if outcome.status == "failed" and attempt <= step.retries:
-                    runner.progress.update(
-                        name, "running", f"retry {attempt + 1}: {outcome.error_line()}"
-                    )
-                    pending[_submit(runner, executor, name, attempt + 1)] = (
-                        name,
-                        None,
-                        attempt + 1,
-                    )
-                    continue
-                _record_outcome(runner, step, outcome)
+            with store.write() as conn:
+                conn.execute(
+                    update(t.pipeline_runs)
+                    .where(t.pipeline_runs.c.id == prun_id)
+                    .values(trigger_run_id=trigger_run_id)
+                )
+        runner = StepRunner(
+            pipeline,
+            env=env,
+            resolved=resolved,
+            plans=plans,
+            store=store,
+            progress=progress,
+            prun_id=prun_id,
+            run=run,
+        )
+        progress.start(
+            pipeline.name,
+            {
+                n: "queued"
+                if p.action == "run"
+                else ("cached" if p.action == "cached" else "skipped")
+                for n, p in plans.items()
+            },
+        )
+        error: str | None = None
+        try:
+            record_plans(runner)
+            run_steps(runner, chosen)
+        except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            ended = "killed" if isinstance(exc, KeyboardInterrupt) else "failed"
+            for name, step_run in runner.active.items():  # steps cut short: failed, not running
+                step_run.end(ended, error=error)
+                records.update_step_run(
+                    store,
+                    runner.step_rows[name],
+                    status="failed",
+                    ended=time.time(),
+                    error={
+                        "message": error,
+                        "cell_index": None,
+                        "ename": type(exc).__name__,
+                        "evalue": str(exc),
+                        "traceback": "",
+                    },
+                )
+            records.end_pipeline_run(store, prun_id, "failed", error)
+            run.end(ended, error=error)
+            progress.close("failed")
+            raise
+        failed = [o for o in runner.outcomes.values() if o.status == "failed"]
+        status = "failed" if failed else "ok"
+        if failed:
+            error = "; ".join(o.error_line() for o in failed)
+        records.end_pipeline_run(store, prun_id, status, error)
+        run.end("finished" if status == "ok" else "failed", error=error)
+        progress.close(status)
+        return PipelineResult(
+            prun_id,
+            run.id,
+            pipeline.name,
+            env,
+            status,
+            runner.outcomes,
+            time.monotonic() - started,
+        )
     finally:
-        for future in pending:
-            future.cancel()
-        if own:
-            executor.close()
-
-
-def _submit(runner: _Runner, executor: Any, name: str, attempt: int) -> cf.Future[Any]:
-    step = runner.pipeline.steps[name]
-    step_run = runner.start_step(step, attempt)
-    runner.active[name] = step_run
-    runner.out_dir.mkdir(parents=True, exist_ok=True)
-    future: cf.Future[Any] = executor.submit(runner.request(step, step_run, attempt))
-    return future
-
-
-def _record_outcome(runner: _Runner, step: Step, outcome: StepOutcome) -> None:
-    runner.outcomes[step.name] = outcome
-    outputs = digests(runner.pipeline.root, step.outputs) if outcome.status == "ok" else {}
-    records.update_step_run(
-        runner.store,
-        runner.step_rows[step.name],
-        status=outcome.status,
-        run_id=outcome.run_id,
-        attempt=outcome.attempts,
-        ended=time.time(),
-        output_notebook=outcome.output_notebook,
-        outputs={k: v for k, v in outputs.items() if v is not None},
-        error=outcome.error,
-    )
-    if outcome.status == "ok":
-        runner.progress.update(step.name, "ok", f"{outcome.duration:.1f} s")
-    else:
-        runner.progress.update(step.name, "failed", outcome.error_line())
-        _skip_downstream(runner, step.name)
+        if chosen is not None and isinstance(executor, str):
+            chosen.close()

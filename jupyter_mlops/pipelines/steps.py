@@ -1,0 +1,360 @@
+"""A pipeline run's steps: the scheduling loop, and each step from its tracked run to its outcome.
+
+:func:`run_steps` submits a step once the steps it needs are done (``ok`` or ``cached``), skips
+it when one of them failed, retries a failed step as configured and records every outcome
+(``step_runs`` rows, the progress display). :class:`StepRunner` holds what the loop shares:
+each step's tracked run, the request the executor gets, and how a step's result becomes its
+outcome (report artifact, declared outputs, gate).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_mlops.pipelines import records
+from jupyter_mlops.pipelines.keys import StepPlan, digests
+from jupyter_mlops.pipelines.progress import Progress
+from jupyter_mlops.pipelines.spec import Pipeline, Step
+from jupyter_mlops.store import Store
+
+OUTPUT_DIR = ".mlops-runs"
+
+
+@dataclass
+class StepOutcome:
+    """How one step ended in a pipeline run."""
+
+    step: str
+    status: str
+    reason: str = ""
+    run_id: str | None = None
+    output_notebook: str | None = None
+    error: dict[str, Any] | None = None
+    duration: float = 0.0
+    attempts: int = 0
+
+    def error_line(self) -> str:
+        """One line: the failing cell, the error, and where the saved notebook is."""
+        if self.error is None:
+            return self.reason
+        err = self.error
+        cell = f" at cell {err['cell_index']}" if err.get("cell_index") is not None else ""
+        what = err.get("message") or f"{err.get('ename')}: {err.get('evalue')}"
+        where = f" (see {self.output_notebook})" if self.output_notebook else ""
+        return f"step {self.step!r} failed{cell}: {what}{where}"
+
+
+def _execute_module() -> Any:
+    return importlib.import_module("jupyter_mlops.pipelines.execute")
+
+
+def _make_executor(spec: str, jobs: int) -> Any:
+    module = importlib.import_module("jupyter_mlops.pipelines.executors")
+    return module.make_executor(spec, jobs=jobs)
+
+
+def _store_env(store: Store) -> dict[str, str]:
+    env = {"MLOPS_STORE_URI": store.engine.url.render_as_string(hide_password=False)}
+    artifacts = getattr(store.config, "artifacts_uri", None)
+    if artifacts:
+        env["MLOPS_ARTIFACTS_URI"] = str(artifacts)
+    return env
+
+
+def _error_dict(error: Any, message: str | None = None) -> dict[str, Any]:
+    if error is None:
+        return {
+            "cell_index": None,
+            "ename": "Error",
+            "evalue": message or "",
+            "traceback": "",
+            "message": message,
+        }
+    return {
+        "cell_index": error.cell_index,
+        "ename": error.ename,
+        "evalue": error.evalue,
+        "traceback": error.traceback,
+        "message": message,
+    }
+
+
+class StepRunner:
+    """One pipeline run in progress (the state the scheduling loop shares)."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        env: str | None,
+        resolved: dict[str, dict[str, Any]],
+        plans: dict[str, StepPlan],
+        store: Store,
+        progress: Progress,
+        prun_id: str,
+        run: Any,
+    ) -> None:
+        self.pipeline = pipeline
+        self.env = env
+        self.resolved = resolved
+        self.plans = plans
+        self.store = store
+        self.progress = progress
+        self.prun_id = prun_id
+        self.run = run
+        self.outcomes: dict[str, StepOutcome] = {}
+        self.step_rows: dict[str, int] = {}
+        self.active: dict[str, Any] = {}
+        self.out_dir = pipeline.root / OUTPUT_DIR / pipeline.name / prun_id[:8]
+
+    def request(self, step: Step, step_run: Any, attempt: int) -> Any:
+        execute = _execute_module()
+        suffix = f".attempt{attempt}" if attempt > 1 else ""
+        output = self.out_dir / f"{step.name}{suffix}.ipynb"
+        env = {
+            "MLOPS_RUN_ID": step_run.id,
+            "MLOPS_PIPELINE_RUN": self.prun_id,
+            "MLOPS_STEP": step.name,
+            "MLOPS_NOTEBOOK": str(step.notebook),
+            **_store_env(self.store),
+        }
+        return execute.StepRequest(
+            step=step.name,
+            notebook=step.notebook,
+            output=output,
+            params=dict(self.resolved[step.name]),
+            cwd=self.pipeline.root,
+            kernel=step.kernel,
+            timeout=step.timeout,
+            env=env,
+        )
+
+    def start_step(self, step: Step, attempt: int) -> Any:
+        from jupyter_mlops.tracking.fluent import start_run
+
+        tags = {"step": step.name, "pipeline": self.pipeline.name, "pipeline_run": self.prun_id}
+        if self.env is not None:
+            tags["env"] = self.env
+        step_run = start_run(
+            step.name,
+            experiment=self.pipeline.name,
+            parent=self.run.id,
+            tags=tags,
+            params=self.resolved[step.name],
+            notebook=str(step.notebook),
+            store=self.store,
+        )
+        records.update_step_run(
+            self.store,
+            self.step_rows[step.name],
+            status="running",
+            run_id=step_run.id,
+            attempt=attempt,
+            started=time.time(),
+        )
+        self.progress.update(step.name, "running", f"attempt {attempt}" if attempt > 1 else "")
+        return step_run
+
+    def finish_step(
+        self, step: Step, step_run: Any, result: Any, exc: BaseException | None, attempt: int
+    ) -> StepOutcome:
+        """Log the report, check the gate and outputs; return the outcome (failed or ok)."""
+        output = getattr(result, "output", None)
+        error: dict[str, Any] | None = None
+        if exc is not None:
+            error = _error_dict(None, f"{type(exc).__name__}: {exc}")
+        elif not result.ok:
+            error = _error_dict(result.error)
+        if output is not None and Path(output).is_file():
+            step_run.log_artifact(Path(output), "report.ipynb", kind="report")
+        if error is None:
+            found = digests(self.pipeline.root, step.outputs)
+            missing = [p for p, d in found.items() if d is None]
+            if missing:
+                error = _error_dict(None, f"declared output {missing[0]!r} was not written")
+        if error is None and step.gate:
+            gate = self.check_gate(step, step_run.id)
+            if gate is not None:
+                error = _error_dict(None, f"gate {gate}")
+        status = "ok" if error is None else "failed"
+        text = (
+            None
+            if error is None
+            else (error.get("message") or f"{error['ename']}: {error['evalue']}")
+        )
+        step_run.end("finished" if error is None else "failed", error=text)
+        duration = float(getattr(result, "duration", 0.0) or 0.0)
+        return StepOutcome(
+            step.name,
+            status,
+            run_id=step_run.id,
+            output_notebook=None if output is None else str(output),
+            error=error,
+            duration=duration,
+            attempts=attempt,
+        )
+
+    def check_gate(self, step: Step, run_id: str) -> str | None:
+        """The gate's message when it does not hold, else None."""
+        from jupyter_mlops.gates import evaluate
+        from jupyter_mlops.store import runs as q
+
+        step_run = None
+        for _ in range(2):
+            try:
+                step_run = q.load_run(self.store, run_id)
+                break
+            except Exception:  # noqa: BLE001 - a transient read error: try once more
+                time.sleep(0.05)
+        if step_run is None:
+            return "could not read the step's run"
+        assert step.gate is not None
+        context = {"metrics": step_run.metrics, "params": step_run.params, "tags": step_run.tags}
+        result = evaluate(step.gate, context)
+        return None if result.passed else result.message
+
+
+def record_plans(runner: StepRunner) -> None:
+    store, prun_id = runner.store, runner.prun_id
+    for name, step_plan in runner.plans.items():
+        if step_plan.action == "cached":
+            reuse = step_plan.reuse
+            assert reuse is not None
+            runner.step_rows[name] = records.add_step_run(
+                store,
+                prun_id,
+                name,
+                status="cached",
+                cache_key=step_plan.key,
+                run_id=reuse.run_id,
+                output_notebook=reuse.output_notebook,
+                outputs=reuse.outputs,
+                error={"note": step_plan.reason},
+                started=time.time(),
+                ended=time.time(),
+            )
+            runner.outcomes[name] = StepOutcome(
+                name, "cached", step_plan.reason, reuse.run_id, reuse.output_notebook
+            )
+        elif step_plan.action == "skip":
+            runner.step_rows[name] = records.add_step_run(
+                store,
+                prun_id,
+                name,
+                status="skipped",
+                cache_key=step_plan.key,
+                error={"note": step_plan.reason},
+            )
+            runner.outcomes[name] = StepOutcome(name, "skipped", step_plan.reason)
+        else:
+            runner.step_rows[name] = records.add_step_run(
+                store, prun_id, name, status="queued", cache_key=step_plan.key
+            )
+
+
+def _skip(runner: StepRunner, name: str, reason: str) -> None:
+    runner.outcomes[name] = StepOutcome(name, "skipped", reason)
+    records.update_step_run(
+        runner.store, runner.step_rows[name], status="skipped", error={"note": reason}
+    )
+    runner.progress.update(name, "skipped", reason)
+
+
+def _skip_downstream(runner: StepRunner, failed: str) -> None:
+    for name in runner.pipeline.downstream(failed):
+        if name not in runner.outcomes:
+            _skip(runner, name, f"upstream {failed!r} failed")
+
+
+def start_executor(executor: str | Any, jobs: int, steps: int) -> Any:
+    """The executor (made from its spec, or as given), told to start kernels for ``steps``."""
+    chosen = _make_executor(executor, jobs) if isinstance(executor, str) else executor
+    chosen.prepare(steps)
+    return chosen
+
+
+def run_steps(runner: StepRunner, executor: Any) -> None:
+    """Submit each step once its needs are done; record every outcome (see the module doc)."""
+    pipeline = runner.pipeline
+    to_run = [n for n, p in runner.plans.items() if p.action == "run"]
+    if not to_run:
+        return
+    pending: dict[cf.Future[Any], tuple[str, Any, int]] = {}
+    submitted: set[str] = set()
+    try:
+        while True:
+            for name in to_run:
+                if name in submitted or name in runner.outcomes:
+                    continue
+                needs = pipeline.steps[name].needs
+                if any(runner.outcomes.get(n) is None for n in needs):
+                    continue
+                blocked = [n for n in needs if runner.outcomes[n].status not in ("ok", "cached")]
+                if blocked:
+                    _skip(
+                        runner,
+                        name,
+                        f"upstream {blocked[0]!r} {runner.outcomes[blocked[0]].status}",
+                    )
+                    continue
+                submitted.add(name)
+                pending[_submit(runner, executor, name, 1)] = (name, None, 1)
+            if not pending:
+                break
+            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                name, _unused, attempt = pending.pop(future)
+                step = pipeline.steps[name]
+                step_run = runner.active.pop(name)
+                exc = future.exception()
+                result = None if exc is not None else future.result()
+                outcome = runner.finish_step(step, step_run, result, exc, attempt)
+                if outcome.status == "failed" and attempt <= step.retries:
+                    runner.progress.update(
+                        name, "running", f"retry {attempt + 1}: {outcome.error_line()}"
+                    )
+                    pending[_submit(runner, executor, name, attempt + 1)] = (
+                        name,
+                        None,
+                        attempt + 1,
+                    )
+                    continue
+                _record_outcome(runner, step, outcome)
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _submit(runner: StepRunner, executor: Any, name: str, attempt: int) -> cf.Future[Any]:
+    step = runner.pipeline.steps[name]
+    step_run = runner.start_step(step, attempt)
+    runner.active[name] = step_run
+    runner.out_dir.mkdir(parents=True, exist_ok=True)
+    future: cf.Future[Any] = executor.submit(runner.request(step, step_run, attempt))
+    return future
+
+
+def _record_outcome(runner: StepRunner, step: Step, outcome: StepOutcome) -> None:
+    runner.outcomes[step.name] = outcome
+    outputs = digests(runner.pipeline.root, step.outputs) if outcome.status == "ok" else {}
+    records.update_step_run(
+        runner.store,
+        runner.step_rows[step.name],
+        status=outcome.status,
+        run_id=outcome.run_id,
+        attempt=outcome.attempts,
+        ended=time.time(),
+        output_notebook=outcome.output_notebook,
+        outputs={k: v for k, v in outputs.items() if v is not None},
+        error=outcome.error,
+    )
+    if outcome.status == "ok":
+        runner.progress.update(step.name, "ok", f"{outcome.duration:.1f} s")
+    else:
+        runner.progress.update(step.name, "failed", outcome.error_line())
+        _skip_downstream(runner, step.name)
