@@ -134,6 +134,15 @@ def _seed(root: Path, store: Store) -> Seeded:
         "name: tiny\nsteps:\n  train: {notebook: train.ipynb}\n"
     )
     notebook(root / "job.ipynb", "x = 1", "y = x + 1")
+    notebook(
+        root / "validate.ipynb",
+        "model_uri = ''\nstage = ''\nvalidation_run_id = ''",
+        """
+        import jupyter_mlops as mlops
+        with mlops.start_run(parent=validation_run_id) as run:
+            run.log_metric("checked", 1.0)
+        """,
+    )
     # A file of the same content outside the object store: its digest must not serve it.
     outside = root.parent / "outside.txt"
     outside.write_bytes(SECRET)
@@ -171,11 +180,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = base / "project"
     (root / ".mlops").mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    # The store exists (migrated) before the server starts; it is seeded while Jupyter boots.
     store = open_store(config=load_config(root, environ=env))
-    try:
-        seeded = _seed(root, store)
-    finally:
-        store.close()
     token = secrets.token_hex(16)
     port = _free_port()
     log = base / "server.log"
@@ -205,6 +211,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    try:
+        seeded = _seed(root, store)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        store.close()
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_ready(url, token, process, log)

@@ -143,3 +143,20 @@ def test_monitors_list_their_latest_verdict_and_trend(server: Server) -> None:
     assert [p["drift_share"] for p in trend["points"]] == [0.1, 0.6]
     assert [p["dataset_drift"] for p in trend["points"]] == [False, True]
     assert server.get("monitors/nope/history").status_code == 404
+
+
+def test_a_dry_run_can_run_a_validation_notebook(server: Server) -> None:
+    body = {
+        "version": 1,
+        "stage": "staging",
+        "checks": ["validation.metrics.checked == 1"],
+        "validate_notebook": "validate.ipynb",
+        "dry_run": True,
+    }
+    answer = server.post("models/churn/promote", body)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["outcome"] == "would_promote"
+    assert [c["status"] for c in result["checks"]] == ["passed", "passed"]
+    assert result["checks"][0]["expression"].endswith("/validate.ipynb")
+    assert server.get("models/churn/stages").json()["held"] == {}
