@@ -95,7 +95,7 @@ class RunPage(Response):
 
 
 class ArtifactInfo(Response):
-    """A file a run logged; ``url`` downloads it from the store by digest."""
+    """A file a run logged; ``url`` (below the server's base URL) downloads it by digest."""
 
     path: str
     digest: str

@@ -116,7 +116,7 @@ export interface RunPage {
   offset: number;
 }
 
-/** A file a run logged; ``url`` downloads it from the store by digest. */
+/** A file a run logged; ``url`` (below the server's base URL) downloads it by digest. */
 export interface ArtifactInfo {
   path: string;
   digest: string;
