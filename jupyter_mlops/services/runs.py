@@ -12,7 +12,7 @@ from jupyter_mlops.server import wire
 from jupyter_mlops.services.paths import in_root
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.runs import load_run, metric_history, resolve_run_id
+from jupyter_mlops.store.runs import load_run, metric_history, reap_stale_runs, resolve_run_id
 from jupyter_mlops.store.search import count_runs, search_runs
 
 _GROUPS = ("params.", "metrics.", "tags.")
@@ -47,6 +47,8 @@ def search_page(store: Store, query: wire.RunQuery) -> wire.RunPage:
         FilterSyntaxError: a filter or order that does not parse.
         NotFoundError: an unknown experiment.
     """
+    # A run whose kernel died shows as killed, not running forever (as in mlops.search_runs).
+    reap_stale_runs(store)
     experiments = query.experiment or None
     frame = search_runs(
         store,

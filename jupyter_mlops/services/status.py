@@ -7,11 +7,12 @@ from pathlib import Path
 from jupyter_mlops._version import __version__
 from jupyter_mlops.server import wire
 from jupyter_mlops.store import Store
-from jupyter_mlops.store.runs import count_runs_by_status
+from jupyter_mlops.store.runs import count_runs_by_status, reap_stale_runs
 
 
 def status(store: Store, *, root: Path, scheduler_running: bool) -> wire.Status:
     """What the API serves: version, root, store and artifact store, runs by status."""
+    reap_stale_runs(store)
     return wire.Status(
         ok=True,
         version=__version__,

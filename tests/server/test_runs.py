@@ -94,3 +94,39 @@ def test_the_openapi_document_is_served(server: Server) -> None:
     from jupyter_mlops.server.openapi import build
 
     assert server.get("openapi.json").json() == build()
+
+
+def test_a_run_whose_process_died_is_listed_as_killed(server: Server) -> None:
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from jupyter_mlops.config import load_config
+    from jupyter_mlops.store import open_store
+    from jupyter_mlops.store import runs as q
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store = open_store(config=load_config(server.root, environ={}))
+    now = time.time()
+    try:
+        with store.write() as conn:
+            q.insert_run(
+                conn,
+                {
+                    "id": uuid.uuid4().hex,
+                    "name": "orphan",
+                    "experiment_id": q.get_or_create_experiment(conn, "orphans"),
+                    "status": "running",
+                    "start_time": now,
+                    "heartbeat": now,
+                    "host": q.HOST,
+                    "pid": dead.pid,
+                },
+            )
+    finally:
+        store.close()
+    time.sleep(2.1)  # the reaper runs at most every 2 s
+    (run,) = server.get("runs", params={"experiment": "orphans"}).json()["items"]
+    assert run["status"] == "killed"
