@@ -94,7 +94,7 @@ def test_05_team_setup_runs_against_another_store(project: Path) -> None:
         TEAM_STORE_URI=f"sqlite:///{team_db}",
         TEAM_ARTIFACTS_URI=str(project / "team" / "objects"),
     )
-    assert f"store           sqlite:///{team_db}" in text
+    assert f"store_uri        sqlite:///{team_db}  [env MLOPS_STORE_URI]" in text
     assert "promoted staging 1" in text and "team-baseline" in text
     assert team_db.is_file() and any((project / "team" / "objects").iterdir())
     assert not list((project / ".mlops").glob("*.db"))  # nothing went to the project's store
