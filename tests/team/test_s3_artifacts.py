@@ -235,3 +235,18 @@ def test_botocore_s_own_endpoint_variable_is_honoured(
     info = objects.put_bytes(b"via AWS_ENDPOINT_URL")
 
     assert s3.filesystem().cat(objects.path_for(info.digest)) == b"via AWS_ENDPOINT_URL"
+
+
+def test_a_missing_bucket_is_a_one_line_error_that_says_so(
+    s3: MotoServer, store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_s3(monkeypatch, s3)
+    monkeypatch.setenv("MLOPS_ARTIFACTS_URI", "s3://no-such-bucket/objects")
+    objects = ObjectStore.from_uri("s3://no-such-bucket/objects")
+
+    with pytest.raises(StoreError) as info:
+        objects.put_bytes(b"anything")
+
+    message = str(info.value)
+    assert message.startswith("The artifact store s3://no-such-bucket/objects failed while ")
+    assert "does the bucket exist?" in message and "\n" not in message
