@@ -5,8 +5,11 @@ URL patterns live in :mod:`jupyter_mlops.server.extension` only.
 
 from __future__ import annotations
 
+import re
+
 import tornado.web
 
+from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.server import wire
 from jupyter_mlops.server.base import MlopsHandler, operation
 from jupyter_mlops.services import artifacts, datasets, models, monitors, pipelines, runs
@@ -15,6 +18,14 @@ from jupyter_mlops.services.status import status
 
 _GET = (401, 403)
 _POST = (400, 401, 403)
+_WHOLE = re.compile(r"[0-9]{1,9}")
+
+
+def _number(text: str, what: str = "A version") -> int:
+    """A path or query value that must be a whole number from 1."""
+    if not _WHOLE.fullmatch(text) or int(text) < 1:
+        raise MlopsUsageError(f"{what} is a whole number from 1, not {text!r}.")
+    return int(text)
 
 
 class StatusHandler(MlopsHandler):
@@ -123,14 +134,6 @@ class DatasetVersionHandler(MlopsHandler):
     @operation("One version of a dataset", response=wire.DatasetVersionInfo, errors=_GET)
     async def get(self, name: str, version: str) -> None:
         self.reply(await self.call(datasets.get_version, name, _number(version)))
-
-
-def _number(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        from jupyter_mlops.errors import MlopsUsageError
-
-        raise MlopsUsageError(f"A version is a whole number from 1, not {text!r}.")
-    return int(text)
 
 
 # -- models ---------------------------------------------------------------------------------
@@ -296,7 +299,7 @@ class ScheduleHistoryHandler(MlopsHandler):
     @tornado.web.authenticated
     @operation("The ticks of a schedule, newest first", response=wire.ScheduleRunList)
     async def get(self, name: str) -> None:
-        limit = _number(self.get_query_argument("limit", "100"))
+        limit = _number(self.get_query_argument("limit", "100"), "limit")
         self.reply(await self.call(sched.history, name, limit=limit, root=self.api.root))
 
 

@@ -123,6 +123,10 @@ def test_unknown_schedules_are_404(server: Server) -> None:
         server.get("schedules/nope/history"),
     ):
         assert answer.status_code == 404
+    for limit in ("0", "x", "-1"):
+        answer = server.get("schedules/nope/history", params={"limit": limit})
+        assert answer.status_code == 400
+        assert "limit" in answer.json()["error"]
 
 
 def test_the_server_runs_due_schedules_in_its_scheduler_thread(server: Server) -> None:

@@ -21,6 +21,8 @@ def test_datasets_and_their_versions(server: Server) -> None:
     assert server.get("datasets/nope").status_code == 404
     assert server.get("datasets/churn/9").status_code == 404
     assert server.get("datasets/churn/x").status_code == 400
+    assert server.get("datasets/churn/²").status_code == 400
+    assert server.get("models/churn/versions/0").status_code == 400
 
 
 def test_models_versions_and_stages(server: Server) -> None:
