@@ -35,6 +35,7 @@ class DemoResult:
 
     folder: Path
     pipelines: dict[str, PipelineResult] = field(default_factory=dict)
+    step_order: list[str] = field(default_factory=list)
     model_event: str = ""
     seconds: float = 0.0
 
@@ -65,13 +66,16 @@ def _notebook(folder: Path, name: str) -> None:
     _say(f"  ✓ {time.perf_counter() - started:.1f} s → {out / name}")
 
 
-def _steps(result: PipelineResult) -> str:
-    return " ".join(f"{name}={step.status}" for name, step in result.steps.items())
+def _steps(result: PipelineResult, order: list[str]) -> str:
+    # Steps are recorded as they finish (cached ones first); show them in the spec's order.
+    names = [n for n in order if n in result.steps] + [n for n in result.steps if n not in order]
+    return " ".join(f"{name}={result.steps[name].status}" for name in names)
 
 
 def _pipeline(spec: Path, demo: DemoResult) -> None:
-    from jupyter_mlops.pipelines import promote_pipeline, run_pipeline
+    from jupyter_mlops.pipelines import load, promote_pipeline, run_pipeline
 
+    demo.step_order = list(load(spec).steps)
     for before, env in zip((None, *ENVIRONMENTS), ENVIRONMENTS, strict=False):
         if before is not None:
             promote_pipeline(str(spec), from_env=before, to_env=env, reason="make demo")
@@ -81,7 +85,7 @@ def _pipeline(spec: Path, demo: DemoResult) -> None:
         result = run_pipeline(spec, env=env)
         demo.pipelines[env] = result
         mark = "✓" if result.ok else "✗"
-        _say(f"  {mark} {_steps(result)} ({time.perf_counter() - started:.1f} s)")
+        _say(f"  {mark} {_steps(result, demo.step_order)} ({time.perf_counter() - started:.1f} s)")
         if not result.ok:
             for outcome in result.failed:
                 _say(f"  {outcome.error_line()}")
@@ -194,7 +198,7 @@ def summary(demo: DemoResult) -> None:
         _say(f"  ({demo.model_event})")
     _say("\nPipeline steps:")
     for env, result in demo.pipelines.items():
-        _say(f"  {env:<10} {result.status:<6} {_steps(result)}")
+        _say(f"  {env:<10} {result.status:<6} {_steps(result, demo.step_order)}")
     _say("\nMonitoring:")
     for line in _drift_lines():
         _say(line)

@@ -38,3 +38,16 @@ def test_guide_snippets_run_against_the_real_api(store_dir: Path) -> None:
     assert "✓ run tracked-cell (" in out  # the %%mlops track block captured the cell
     assert "[(0, 0.9), (1, 0.5), (2, 0.3)]" in out
     assert "{'prepare': 'run', 'train': 'run', 'evaluate': 'run', 'register': 'run'}" in out
+
+
+def test_guide_covers_the_common_mlflow_calls() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    calls = [
+        "set_tracking_uri", "set_experiment", "start_run", "log_param(", "log_params",
+        "log_metric(", "log_metrics", "set_tag", "log_artifact", "log_figure", "log_text",
+        "sklearn.autolog", "log_input", "search_runs", "register_model",
+        "transition_model_version_stage", "set_registered_model_alias", "load_model",
+        "MlflowClient", "get_metric_history", "search_model_versions", "mlflow ui", "mlflow run",
+    ]  # fmt: skip
+    missing = [call for call in calls if call not in text]
+    assert not missing, f"docs/from-mlflow.md lost the MLflow calls {missing}"
