@@ -34,12 +34,14 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    any_,
     bindparam,
     false,
     func,
     not_,
     or_,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -74,6 +76,8 @@ BASE_COLUMNS = (
 # SQLite allows 999 bound variables per statement before 3.32; json_each is built in from 3.38.
 CHUNK = 900
 _SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38)
+# Up to this many runs, PostgreSQL fetches their cells by index probes, beyond by one scan.
+_PROBE_LIMIT = 2000
 _RUN_ID_LENGTH = 32
 _DEFAULT_ORDER = (OrderKey("attribute", "start_time", True),)
 _VALUE_TABLES: dict[str, Table] = {
@@ -404,16 +408,7 @@ def _fetch(conn: Connection, table: Table, ids: list[str], dialect: str) -> list
         )
         return cast("list[Cell]", conn.execute(stmt).all())
     if dialect == "postgresql":
-        # The same idea on PostgreSQL: one array parameter, unnested with its ordinality.
-        listed = (
-            func.unnest(bindparam("ids", ids, type_=ARRAY(String)))
-            .table_valued("value", with_ordinality="position")
-            .render_derived()
-        )
-        stmt = select(listed.c.position - 1, table.c.key, table.c.value).join_from(
-            listed, table, table.c.run_id == listed.c.value
-        )
-        return cast("list[Cell]", conn.execute(stmt).all())
+        return _fetch_postgresql(conn, table, ids)
     position = {run_id: i for i, run_id in enumerate(ids)}
     out: list[Cell] = []
     for start in range(0, len(ids), CHUNK):
@@ -422,6 +417,36 @@ def _fetch(conn: Connection, table: Table, ids: list[str], dialect: str) -> list
         )
         out.extend((position[run_id], key, value) for run_id, key, value in conn.execute(stmt))
     return out
+
+
+def _fetch_postgresql(conn: Connection, table: Table, ids: list[str]) -> list[Cell]:
+    """One array parameter, like SQLite's json_each, with a plan chosen by page size.
+
+    A page of runs (the default 1,000) is fetched by one primary-key probe per run: the
+    LATERAL subquery, kept from being flattened by ``OFFSET 0``, stops the planner from
+    hashing the whole table. Thousands of runs are cheaper as one scan with a hashed
+    ``= ANY`` (PostgreSQL 14+).
+    """
+    array = bindparam("ids", ids, type_=ARRAY(String))
+    if len(ids) <= _PROBE_LIMIT:
+        listed = (
+            func.unnest(array).table_valued("value", with_ordinality="position").render_derived()
+        )
+        rows = (
+            select(table.c.key, table.c.value)
+            .where(table.c.run_id == listed.c.value)
+            .offset(0)
+            .lateral()
+        )
+        stmt = select(listed.c.position - 1, rows.c.key, rows.c.value).select_from(
+            listed.join(rows, true())
+        )
+        return cast("list[Cell]", conn.execute(stmt).all())
+    position = {run_id: i for i, run_id in enumerate(ids)}
+    found = conn.execute(
+        select(table.c.run_id, table.c.key, table.c.value).where(table.c.run_id == any_(array))
+    )
+    return [(position[run_id], key, value) for run_id, key, value in found]
 
 
 def _pivot(cells: list[Cell], size: int) -> dict[str, list[Any]]:
