@@ -28,6 +28,9 @@ report = mlops.monitor.drift(
     "table = mlops.widgets.runs()\ntable",
     "mlops.widgets.drift(report)",
     '%load_ext jupyter_mlops\n%mlops runs --filter "metrics.auc > 0.9"',
+    # Driven through its state in the kernel, as the filter box and the sort buttons would.
+    "table.filter.value = \"params.C = '0'\"\ntable.direction.value = 'asc'\ntable",
+    "result = %mlops pipeline run pipeline.yaml",
 ]
 
 
@@ -38,6 +41,14 @@ def _html_of(cell: dict) -> str:
 
 
 def test_saved_notebook_and_nbconvert_show_rows_and_verdicts(store_dir: Path) -> None:
+    step = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    step.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(step, store_dir / "step.ipynb")
+    (store_dir / "pipeline.yaml").write_text("name: nb\nsteps:\n  only: {notebook: step.ipynb}\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -60,6 +71,13 @@ def test_saved_notebook_and_nbconvert_show_rows_and_verdicts(store_dir: Path) ->
     assert "<td>age</td>" in drift and '<span class="yes">drift</span>' in drift
     filtered = _html_of(saved.cells[3])
     assert "kernel-run-1" in filtered and "kernel-run-0" not in filtered
+    driven = _html_of(saved.cells[4])
+    assert "kernel-run-0" in driven and "kernel-run-1" not in driven
+    assert "sorted by start_time asc" in driven
+    # The pipeline panel's display was updated in place: the saved notebook has the end state.
+    progress = _html_of(saved.cells[5])
+    assert "pipeline nb" in progress and progress.count("mlops-ok") >= 2
+    assert 'only.ipynb" target="_blank"' in progress
 
     # papermill saved the widget state: nbconvert embeds it for the widget HTML manager,
     # and the runs table is in it (the HTML widget's value).
