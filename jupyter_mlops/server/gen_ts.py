@@ -10,6 +10,7 @@ import json
 import sys
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from jupyter_mlops.server import wire
@@ -21,10 +22,23 @@ HEADER = """\
 """
 
 
+def wire_models() -> list[type[BaseModel]]:
+    """Every model defined in :mod:`~jupyter_mlops.server.wire`, in the order written there."""
+    return [
+        value
+        for value in vars(wire).values()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and value.__module__ == wire.__name__
+        and value not in (wire.Request, wire.Response)
+    ]
+
+
 def wire_schema() -> dict[str, Any]:
     """The JSON schema of every wire model: requests as accepted, responses as sent."""
-    pairs: list[tuple[type[Any], Any]] = [(m, "validation") for m in wire.REQUESTS]
-    pairs += [(m, "serialization") for m in wire.RESPONSES]
+    pairs: list[tuple[type[Any], Any]] = [
+        (m, "validation" if issubclass(m, wire.Request) else "serialization") for m in wire_models()
+    ]
     _, schema = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     defs: dict[str, Any] = schema.get("$defs", {})
     return defs
@@ -84,7 +98,7 @@ def _interface(name: str, schema: dict[str, Any]) -> list[str]:
 def generate() -> str:
     """The text of ``labextension/src/wire.ts``."""
     defs = wire_schema()
-    order = [m.__name__ for m in (*wire.REQUESTS, *wire.RESPONSES)]
+    order = [m.__name__ for m in wire_models()]
     names = [n for n in order if n in defs] + sorted(set(defs) - set(order))
     lines = [HEADER]
     lines.append(f"export const API_BASE = {json.dumps(wire.API_BASE)};")

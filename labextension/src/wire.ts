@@ -4,76 +4,6 @@
 
 export const API_BASE = "mlops/api/v1";
 
-/** Query of ``GET runs``: the filter language of ``mlops.search_runs``, paginated. */
-export interface RunQuery {
-  /** e.g. metrics.auc > 0.9 and status = 'finished' */
-  filter?: string;
-  /** comma-separated keys, e.g. 'metrics.auc desc, name' */
-  order?: string;
-  /** only runs of this experiment */
-  experiment?: string;
-  limit?: number;
-  offset?: number;
-}
-
-/** Move ``stage`` of a model to ``version`` if every check passes. */
-export interface PromoteRequest {
-  version: number;
-  stage: string;
-  /** gate expressions */
-  checks?: Array<string>;
-  reason?: string | null;
-  /** a validation notebook, relative to the server's root */
-  validate_notebook?: string | null;
-  /** evaluate the checks, move nothing, record nothing */
-  dry_run?: boolean;
-}
-
-/** Query of ``GET pipelines/runs``, newest first. */
-export interface PipelineRunQuery {
-  /** only runs of this pipeline */
-  name?: string;
-  limit?: number;
-  offset?: number;
-}
-
-/** Run (or rerun) a pipeline spec inside the server's root. */
-export interface PipelineRunRequest {
-  /** path of pipeline.yaml, relative to the server's root */
-  spec: string;
-  env?: string | null;
-  /** overrides: step.key=value */
-  params?: Array<string>;
-  force?: boolean;
-  resume?: boolean;
-  only?: string | null;
-  from_step?: string | null;
-  jobs?: number;
-  /** answer when the run ends instead of when it starts */
-  wait?: boolean;
-}
-
-/** Run a pipeline run's spec again, in its environment with its parameter overrides. */
-export interface PipelineRerunRequest {
-  force?: boolean;
-  /** reuse the steps that succeeded last time */
-  resume?: boolean;
-  /** answer when the run ends instead of when it starts */
-  wait?: boolean;
-}
-
-/** A new schedule of a notebook or a pipeline (exactly one), paths relative to the root. */
-export interface ScheduleCreate {
-  name: string;
-  cron: string;
-  notebook?: string | null;
-  pipeline?: string | null;
-  timezone?: string;
-  env?: string | null;
-  params?: { [key: string]: unknown };
-  coalesce?: boolean;
-}
-
 /** Every error: one line saying what went wrong and what to do; refused checks if any. */
 export interface ErrorBody {
   error: string;
@@ -89,6 +19,18 @@ export interface Status {
   artifacts_uri: string;
   runs_by_status: { [key: string]: number };
   scheduler_running: boolean;
+}
+
+/** Query of ``GET runs``: the filter language of ``mlops.search_runs``, paginated. */
+export interface RunQuery {
+  /** e.g. metrics.auc > 0.9 and status = 'finished' */
+  filter?: string;
+  /** comma-separated keys, e.g. 'metrics.auc desc, name' */
+  order?: string;
+  /** only runs of this experiment */
+  experiment?: string;
+  limit?: number;
+  offset?: number;
 }
 
 /** One row of the runs list. */
@@ -336,6 +278,19 @@ export interface PromotionHistory {
   items: Array<PromotionEventInfo>;
 }
 
+/** Move ``stage`` of a model to ``version`` if every check passes. */
+export interface PromoteRequest {
+  version: number;
+  stage: string;
+  /** gate expressions */
+  checks?: Array<string>;
+  reason?: string | null;
+  /** a validation notebook, relative to the server's root */
+  validate_notebook?: string | null;
+  /** evaluate the checks, move nothing, record nothing */
+  dry_run?: boolean;
+}
+
 /** What a promotion did (or, for a dry run, would do) and each check's result. */
 export interface PromotionResult {
   model: string;
@@ -346,6 +301,14 @@ export interface PromotionResult {
   dry_run: boolean;
   checks: Array<GateCheck>;
   event: PromotionEventInfo | null;
+}
+
+/** Query of ``GET pipelines/runs``, newest first. */
+export interface PipelineRunQuery {
+  /** only runs of this pipeline */
+  name?: string;
+  limit?: number;
+  offset?: number;
 }
 
 /** One step of one pipeline run. */
@@ -397,6 +360,31 @@ export interface PipelineRunDetail {
   step_runs: Array<StepRunInfo>;
 }
 
+/** Run (or rerun) a pipeline spec inside the server's root. */
+export interface PipelineRunRequest {
+  /** path of pipeline.yaml, relative to the server's root */
+  spec: string;
+  env?: string | null;
+  /** overrides: step.key=value */
+  params?: Array<string>;
+  force?: boolean;
+  resume?: boolean;
+  only?: string | null;
+  from_step?: string | null;
+  jobs?: number;
+  /** answer when the run ends instead of when it starts */
+  wait?: boolean;
+}
+
+/** Run a pipeline run's spec again, in its environment with its parameter overrides. */
+export interface PipelineRerunRequest {
+  force?: boolean;
+  /** reuse the steps that succeeded last time */
+  resume?: boolean;
+  /** answer when the run ends instead of when it starts */
+  wait?: boolean;
+}
+
 /** One schedule. */
 export interface ScheduleInfo {
   name: string;
@@ -416,6 +404,18 @@ export interface ScheduleInfo {
 /** Every schedule, by name. */
 export interface ScheduleList {
   items: Array<ScheduleInfo>;
+}
+
+/** A new schedule of a notebook or a pipeline (exactly one), paths relative to the root. */
+export interface ScheduleCreate {
+  name: string;
+  cron: string;
+  notebook?: string | null;
+  pipeline?: string | null;
+  timezone?: string;
+  env?: string | null;
+  params?: { [key: string]: unknown };
+  coalesce?: boolean;
 }
 
 /** One tick of a schedule. */
