@@ -28,6 +28,7 @@ def to_png(fig: Figure, *, dpi: int = 80) -> bytes:
 def curves(series: Mapping[str, Curve], *, title: str, ylabel: str = "") -> bytes:
     """Lines of value against step, one per label (a metric's history, or runs overlaid)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(5, 2.6))
     ax = fig.add_subplot()
@@ -35,6 +36,7 @@ def curves(series: Mapping[str, Curve], *, title: str, ylabel: str = "") -> byte
         ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=label)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
     if ylabel:
         ax.set_ylabel(ylabel)
     if 1 < len(series) <= 12:

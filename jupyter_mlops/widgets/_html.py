@@ -81,14 +81,15 @@ def table(
     row_classes: Sequence[str] | None = None,
     cls: str = "",
 ) -> str:
-    """A table whose cells are already HTML; ``head`` is escaped here."""
+    """A table whose cells are already HTML; ``head`` is escaped here (empty: no header)."""
     header = "".join(f"<th>{esc(h)}</th>" for h in head)
+    thead = f"<thead><tr>{header}</tr></thead>" if any(head) else ""
     body = []
     for i, row in enumerate(rows):
         extra = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
         body.append(f"<tr{extra}>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
     klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table{klass}>{thead}<tbody>{''.join(body)}</tbody></table>"
 
 
 def mapping_table(mapping: Mapping[str, Any], *, head: Sequence[str] = ("key", "value")) -> str:

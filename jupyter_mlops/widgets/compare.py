@@ -119,7 +119,9 @@ def metrics_html(data: ComparisonData) -> str:
             [h.esc(key)]
             + [f"<b>{h.fmt(v)}</b>" if v is not None and v == best else h.fmt(v) for v in values]
         )
-    return h.table(["metric", *data.labels], rows)
+    return h.note("Latest values; the highest of each row in bold.") + h.table(
+        ["metric", *data.labels], rows
+    )
 
 
 def curves_html(data: ComparisonData) -> str:
