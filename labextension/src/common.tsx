@@ -98,7 +98,7 @@ export function usePoll<T>(
 /** Whether any of ``statuses`` is still moving (so the view should refresh soon). */
 export function anyActive(statuses: Iterable<string>): boolean {
   for (const s of statuses) {
-    if (s === 'running' || s === 'pending' || s === 'queued' || s === 'scheduled') {
+    if (s === 'running' || s === 'pending' || s === 'queued') {
       return true;
     }
   }

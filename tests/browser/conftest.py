@@ -54,6 +54,10 @@ _SETTINGS = {
     },
     # Render every cell at once: windowed notebooks show placeholders for cells set by code.
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    # Saving an untitled notebook would otherwise wait on a rename dialog.
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {
+        "renameUntitledFileOnSave": False
+    },
 }
 
 
@@ -174,6 +178,9 @@ def start_lab(base: Path) -> LabServer:
         f"--LabApp.workspaces_dir={base / 'workspaces'}",
         # window.jupyterapp lets helpers set a cell's text without fighting editor auto-indent.
         "--LabApp.expose_app_in_browser=True",
+        # Pipeline and schedule output notebooks live in .mlops-runs/, a hidden folder that
+        # Jupyter refuses to open unless allowed (the README says so for users too).
+        "--ContentsManager.allow_hidden=True",
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -256,10 +263,15 @@ def open_lab(page: Page, server: LabServer, path: str = "lab") -> None:
 
 def command(page: Page, name: str, args: dict[str, Any] | None = None) -> Any:
     """Run a JupyterLab command (what a menu item or shortcut does) and return its result."""
+    # A command waiting on a dialog would hang the test: fail after UI_MS instead.
     return page.evaluate(
-        "async ([name, args]) => { const r = await window.jupyterapp.commands.execute(name, args);"
-        " return (r && r.id) ? r.id : null; }",
-        [name, args or {}],
+        """async ([name, args, ms]) => {
+            const late = new Promise((_, reject) => setTimeout(
+                () => reject(new Error(`command ${name} did not finish in ${ms} ms`)), ms));
+            const r = await Promise.race([window.jupyterapp.commands.execute(name, args), late]);
+            return (r && r.id) ? r.id : null;
+        }""",
+        [name, args or {}, UI_MS],
     )
 
 
@@ -338,6 +350,8 @@ def open_mlops(page: Page, tab: str = "Runs") -> Any:
     if not panel.is_visible():
         page.locator('.jp-SideBar [data-id="jupyter-mlops-sidebar"]').click()
     expect(panel).to_be_visible()
+    if panel.bounding_box()["width"] < 400:  # type: ignore[index]
+        widen_sidebar(page)
     panel.get_by_role("tab", name=tab).click()
     expect(panel.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
     return panel
@@ -349,3 +363,48 @@ def save_screenshot(page: Page, name: str) -> Path:
     path = DOCS_SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def widen_sidebar(page: Page, width: int = 420) -> None:
+    """Drag the left sidebar's edge to ``width`` px, as a person would for a wide table."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    assert box is not None, "the left sidebar's resize handle is not on screen"
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(width, y, steps=5)
+    page.mouse.up()
+
+
+def project_python(server: LabServer, code: str) -> str:
+    """Run ``code`` with this interpreter in the lab's project folder (its store); return stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    env["MPLBACKEND"] = "Agg"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=server.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def write_notebook(path: Path, *cells: str, parameters: str = "") -> None:
+    """A notebook of code cells (the first tagged ``parameters`` for papermill)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell(parameters)
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)

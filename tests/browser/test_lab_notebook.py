@@ -1,12 +1,25 @@
-"""The Runs tab: a run tracked in a notebook shows up with its metric; its detail draws charts."""
+"""From a notebook to the sidebar: a tracked cell's run in the Runs tab (metric, chart), and its
+model registered from a cell then promoted from the Models tab behind checks."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
-from playwright.sync_api import Page, expect
+import pytest
+from playwright.sync_api import Browser, Page, expect
 
-from .conftest import LabServer, new_notebook, open_lab, open_mlops, run_cell, save_screenshot
+from .conftest import (
+    UI_MS,
+    LabServer,
+    command,
+    new_notebook,
+    open_lab,
+    open_mlops,
+    run_cell,
+    save_screenshot,
+)
 
 TRACKED_CELL = """\
 %%mlops track --experiment churn
@@ -24,15 +37,31 @@ print(f"accuracy {acc:.3f}")
 """
 
 
+@pytest.fixture(scope="module")
+def trained(lab_server: LabServer, browser: Browser) -> Iterator[dict[str, Any]]:
+    """In a real notebook: track a cell that fits a model, register the model, save."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(UI_MS)
+    page = context.new_page()
+    try:
+        open_lab(page, lab_server)
+        new_notebook(page)
+        run_cell(page, 0, "%load_ext jupyter_mlops")
+        output = run_cell(page, 1, TRACKED_CELL)
+        assert "accuracy" in output, output
+        registered = run_cell(page, 2, "%mlops model register churn")
+        assert "registered" in registered, registered
+        command(page, "docmanager:save")
+    finally:
+        context.close()
+    runs = lab_server.api("GET", "mlops/api/v1/runs")
+    yield {"run": runs["items"][0], "output": output}
+
+
 def test_tracked_cell_appears_in_runs_tab_and_detail_draws_the_chart(
-    lab_server: LabServer, page: Page
+    lab_server: LabServer, page: Page, trained: dict[str, Any]
 ) -> None:
     open_lab(page, lab_server)
-    new_notebook(page)
-    run_cell(page, 0, "%load_ext jupyter_mlops")
-    output = run_cell(page, 1, TRACKED_CELL)
-    assert "accuracy" in output, output
-
     panel = open_mlops(page, "Runs")
     row = panel.locator(".jp-mlops-run").first
     expect(row).to_contain_text("finished")
@@ -51,20 +80,64 @@ def test_tracked_cell_appears_in_runs_tab_and_detail_draws_the_chart(
     expect(detail.locator('[data-chart="accuracy_score"]')).to_be_visible()
     save_screenshot(page, "run-detail")
 
+    # The run's notebook opens in JupyterLab from the detail view.
+    detail.get_by_role("button", name="Untitled.ipynb").click()
+    expect(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(1)).to_contain_text(
+        "%%mlops track"
+    )
+
 
 def test_bad_filter_shows_the_error_inline_and_a_good_one_filters(
-    lab_server: LabServer, page: Page
+    lab_server: LabServer, page: Page, trained: dict[str, Any]
 ) -> None:
     open_lab(page, lab_server)
     panel = open_mlops(page, "Runs")
-    expect(panel.locator(".jp-mlops-count")).to_have_text(re.compile(r"\d+ runs?"))
+    expect(panel.locator(".jp-mlops-count")).to_have_text("1 run")
 
     box = panel.get_by_label("Filter runs")
     box.fill("metrics.accuracy_score >>> 2")
     box.press("Enter")
     expect(panel.get_by_role("alert")).to_be_visible()
+    expect(panel.locator(".jp-mlops-run")).to_have_count(0)
 
     box.fill("metrics.accuracy_score > 2")
     box.press("Enter")
     expect(panel.get_by_role("alert")).to_have_count(0)
     expect(panel.locator(".jp-mlops-count")).to_have_text("0 runs")
+
+    box.fill("metrics.accuracy_score > 0.5 and experiment = 'churn'")
+    box.press("Enter")
+    expect(panel.locator(".jp-mlops-count")).to_have_text("1 run")
+
+
+def test_promote_from_models_tab_failing_check_changes_nothing_passing_one_moves_stage(
+    lab_server: LabServer, page: Page, trained: dict[str, Any]
+) -> None:
+    open_lab(page, lab_server)
+    panel = open_mlops(page, "Models")
+    card = panel.locator('[data-model="churn"]')
+    card.locator(".jp-mlops-card-head").click()
+    version = card.locator('[data-version="1"]')
+    version.get_by_role("button", name="Promote…").click()
+    form = version.locator(".jp-mlops-promote")
+    form.get_by_label("Stage").select_option("staging")
+
+    form.get_by_label("Checks").fill("metrics.accuracy_score >= 0.999")
+    form.get_by_role("button", name="Check").click()
+    failed = form.locator('[data-check-status="failed"]')
+    expect(failed).to_contain_text("metrics.accuracy_score >= 0.999")
+    expect(form.get_by_role("status")).to_contain_text("Nothing changed")
+    expect(form.get_by_role("button", name="Promote to staging")).to_be_disabled()
+    save_screenshot(page, "models-check-failed")
+    assert lab_server.api("GET", "mlops/api/v1/models/churn/stages")["held"] == {}
+
+    form.get_by_label("Checks").fill("metrics.accuracy_score >= 0.5")
+    form.get_by_role("button", name="Check").click()
+    expect(form.locator('[data-check-status="passed"]')).to_contain_text(">= 0.5")
+    form.get_by_role("button", name="Promote to staging").click()
+    expect(form.get_by_role("status")).to_contain_text("Promoted: staging is now v1")
+    expect(version.locator(".jp-mlops-badge-stage-staging")).to_have_text("staging")
+    expect(card.locator(".jp-mlops-card-head")).to_contain_text("staging: v1")
+    expect(card.locator('.jp-mlops-history [data-outcome="promoted"]')).to_contain_text("staging")
+    assert lab_server.api("GET", "mlops/api/v1/models/churn/stages")["held"] == {"staging": 1}
+    save_screenshot(page, "models")
