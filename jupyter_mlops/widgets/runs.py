@@ -219,7 +219,7 @@ class RunsTable(Panel):
         )
         self.sort = w.Dropdown(options=_sort_options([key]), value=key, description="Sort by")
         self.direction = w.ToggleButtons(options=["desc", "asc"], value=direction.lower())
-        self.direction.style.button_width = "50px"
+        self.direction.style.button_width = "64px"
         self.column_picker = w.SelectMultiple(options=[], rows=4, description="Columns")
         self.table = w.HTML()
         self.prev_button = button("◀ Prev", self.prev_page)
