@@ -71,7 +71,13 @@ def operation_of(method: Any) -> Operation | None:
 
 
 class MlopsHandler(APIHandler):
-    """Base handler: every route needs a logged-in user; APIHandler checks XSRF on POST."""
+    """Base handler: every route needs a logged-in user; APIHandler checks XSRF on POST.
+
+    ``@authorized`` asks the server's Authorizer for ``read`` (GET) or ``write`` (POST) on
+    resource ``mlops``, so a deployment with roles (JupyterHub) can limit who may promote.
+    """
+
+    auth_resource = "mlops"
 
     @property
     def api(self) -> ApiContext:

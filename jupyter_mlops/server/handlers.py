@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.server import wire
@@ -30,6 +31,7 @@ def _number(text: str, what: str = "A version") -> int:
 
 class StatusHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Health of the API and its store", response=wire.Status, errors=_GET)
     async def get(self) -> None:
         running = self.api.scheduler_running
@@ -39,6 +41,7 @@ class StatusHandler(MlopsHandler):
 
 class OpenAPIHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("This API's OpenAPI document", response=None, errors=_GET)
     async def get(self) -> None:
         from jupyter_mlops.server.openapi import openapi_document
@@ -52,6 +55,7 @@ class OpenAPIHandler(MlopsHandler):
 
 class RunsHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Search runs with the filter language, a page at a time",
         query=wire.RunQuery,
@@ -65,6 +69,7 @@ class RunsHandler(MlopsHandler):
 
 class RunHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("One run with everything stored about it", response=wire.RunDetail, errors=_GET)
     async def get(self, run_id: str) -> None:
         self.reply(await self.call(runs.run_detail, run_id, root=self.api.root))
@@ -72,6 +77,7 @@ class RunHandler(MlopsHandler):
 
 class MetricHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Every logged point of one metric of a run", response=wire.MetricHistory)
     async def get(self, run_id: str, key: str) -> None:
         self.reply(await self.call(runs.metric_points, run_id, key))
@@ -79,6 +85,7 @@ class MetricHandler(MlopsHandler):
 
 class ArtifactHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Download an object of the artifact store by its digest",
         response=None,
@@ -117,6 +124,7 @@ class ArtifactHandler(MlopsHandler):
 
 class DatasetsHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Every dataset with its latest version", response=wire.DatasetList, errors=_GET)
     async def get(self) -> None:
         self.reply(await self.call(datasets.list_datasets))
@@ -124,6 +132,7 @@ class DatasetsHandler(MlopsHandler):
 
 class DatasetHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("The versions of one dataset", response=wire.DatasetVersionList, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(datasets.list_versions, name))
@@ -131,6 +140,7 @@ class DatasetHandler(MlopsHandler):
 
 class DatasetVersionHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("One version of a dataset", response=wire.DatasetVersionInfo, errors=_GET)
     async def get(self, name: str, version: str) -> None:
         self.reply(await self.call(datasets.get_version, name, _number(version)))
@@ -141,6 +151,7 @@ class DatasetVersionHandler(MlopsHandler):
 
 class ModelsHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Every registered model and its stages", response=wire.ModelList, errors=_GET)
     async def get(self) -> None:
         self.reply(await self.call(models.list_models))
@@ -148,6 +159,7 @@ class ModelsHandler(MlopsHandler):
 
 class ModelHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("The versions of one model", response=wire.ModelVersionList, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(models.list_versions, name))
@@ -155,6 +167,7 @@ class ModelHandler(MlopsHandler):
 
 class ModelVersionHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("One version of a model", response=wire.ModelVersionInfo, errors=_GET)
     async def get(self, name: str, version: str) -> None:
         self.reply(await self.call(models.get_version, name, _number(version)))
@@ -162,6 +175,7 @@ class ModelVersionHandler(MlopsHandler):
 
 class StagesHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("The stages of a model and who holds them", response=wire.StageList, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(models.stages, name))
@@ -169,6 +183,7 @@ class StagesHandler(MlopsHandler):
 
 class PromoteHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Promote a version to a stage behind checks (dry_run: only evaluate them)",
         body=wire.PromoteRequest,
@@ -183,6 +198,7 @@ class PromoteHandler(MlopsHandler):
 
 class PromotionsHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("The promotion audit trail of a model", response=wire.PromotionHistory)
     async def get(self, name: str) -> None:
         self.reply(await self.call(models.promotions, name))
@@ -193,6 +209,7 @@ class PromotionsHandler(MlopsHandler):
 
 class PipelineRunsHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Pipeline runs, newest first",
         query=wire.PipelineRunQuery,
@@ -204,6 +221,7 @@ class PipelineRunsHandler(MlopsHandler):
         self.reply(await self.call(pipelines.list_runs, query))
 
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Run a pipeline spec inside the server's root (202 when started, 200 when waited for)",
         body=wire.PipelineRunRequest,
@@ -219,6 +237,7 @@ class PipelineRunsHandler(MlopsHandler):
 
 class PipelineRunHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("One pipeline run with its steps", response=wire.PipelineRunDetail, errors=_GET)
     async def get(self, run_id: str) -> None:
         self.reply(await self.call(pipelines.get_run, run_id, root=self.api.root))
@@ -226,6 +245,7 @@ class PipelineRunHandler(MlopsHandler):
 
 class PipelineRerunHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Run a pipeline run's spec again in its environment",
         body=wire.PipelineRerunRequest,
@@ -246,11 +266,13 @@ class PipelineRerunHandler(MlopsHandler):
 
 class SchedulesHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Every schedule", response=wire.ScheduleList, errors=_GET)
     async def get(self) -> None:
         self.reply(await self.call(sched.list_schedules))
 
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Add a schedule of a notebook or pipeline inside the server's root",
         body=wire.ScheduleCreate,
@@ -265,6 +287,7 @@ class SchedulesHandler(MlopsHandler):
 
 class ScheduleHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("One schedule", response=wire.ScheduleInfo, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(sched.get_schedule, name))
@@ -272,6 +295,7 @@ class ScheduleHandler(MlopsHandler):
 
 class SchedulePauseHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Pause a schedule", response=wire.ScheduleInfo, errors=(401, 403, 404))
     async def post(self, name: str) -> None:
         self.reply(await self.call(sched.pause, name))
@@ -279,6 +303,7 @@ class SchedulePauseHandler(MlopsHandler):
 
 class ScheduleResumeHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Resume a paused schedule", response=wire.ScheduleInfo, errors=(401, 403, 404))
     async def post(self, name: str) -> None:
         self.reply(await self.call(sched.resume, name))
@@ -286,6 +311,7 @@ class ScheduleResumeHandler(MlopsHandler):
 
 class ScheduleRunNowHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation(
         "Run a schedule once now; answers when it ends",
         response=wire.ScheduleRunInfo,
@@ -297,6 +323,7 @@ class ScheduleRunNowHandler(MlopsHandler):
 
 class ScheduleHistoryHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("The ticks of a schedule, newest first", response=wire.ScheduleRunList)
     async def get(self, name: str) -> None:
         limit = _number(self.get_query_argument("limit", "100"), "limit")
@@ -308,6 +335,7 @@ class ScheduleHistoryHandler(MlopsHandler):
 
 class MonitorsHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("Every monitor with its latest drift verdict", response=wire.MonitorList)
     async def get(self) -> None:
         self.reply(await self.call(monitors.list_monitors))
@@ -315,6 +343,7 @@ class MonitorsHandler(MlopsHandler):
 
 class MonitorHistoryHandler(MlopsHandler):
     @tornado.web.authenticated
+    @authorized
     @operation("The drift trend of one monitor", response=wire.MonitorHistoryInfo)
     async def get(self, name: str) -> None:
         self.reply(await self.call(monitors.monitor_history, name))

@@ -188,6 +188,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent))
     assert jupyter, "jupyter is not installed next to the test interpreter"
     env["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
+    repo = str(Path(__file__).parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -201,6 +203,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "--ServerApp.jpserver_extensions={'jupyter_mlops.server': True}",
                 # Jupyter refuses (and reports) any route lacking authentication.
                 "--ServerApp.allow_unauthenticated_access=False",
+                # Roles: @authorized asks this Authorizer (tests/server/authz.py).
+                "--ServerApp.authorizer_class=tests.server.authz.RefuseForbidden",
                 "--MlopsExtension.run_scheduler=True",
                 "--MlopsExtension.scheduler_poll=0.5",
                 "--no-browser",

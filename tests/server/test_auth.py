@@ -103,3 +103,15 @@ def test_a_cookie_session_with_the_xsrf_token_reaches_the_handler(server: Server
     )
     assert answer.status_code == 404
     assert "no-such-schedule" in answer.json()["error"]
+
+
+def test_routes_ask_the_servers_authorizer(server: Server) -> None:
+    # tests/server/authz.py refuses every action on a path naming "forbidden-".
+    for answer in (
+        server.get("schedules/forbidden-job"),
+        server.post("schedules/forbidden-job/pause"),
+        server.get("models/forbidden-model"),
+        server.post("models/forbidden-model/promote", {"version": 1, "stage": "staging"}),
+    ):
+        assert answer.status_code == 403, answer.text
+    assert server.get("schedules/allowed-job").status_code == 404
