@@ -141,3 +141,23 @@ def test_promote_from_models_tab_failing_check_changes_nothing_passing_one_moves
     expect(card.locator('.jp-mlops-history [data-outcome="promoted"]')).to_contain_text("staging")
     assert lab_server.api("GET", "mlops/api/v1/models/churn/stages")["held"] == {"staging": 1}
     save_screenshot(page, "models")
+
+
+def test_track_this_notebook_button_inserts_the_tracking_cell_once(
+    lab_server: LabServer, page: Page
+) -> None:
+    open_lab(page, lab_server)
+    new_notebook(page)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    button = notebook.locator(".jp-mlops-track-button")
+    button.click()
+    cells = notebook.locator(".jp-Cell")
+    expect(cells).to_have_count(2)
+    expect(cells.first.locator(".jp-InputArea-editor")).to_have_text(
+        "%load_ext jupyter_mlops%mlops track"  # two lines: CodeMirror renders them as blocks
+    )
+    button.click()
+    expect(cells).to_have_count(2)
+
+    output = run_cell(page, 0)
+    assert "Traceback" not in output and "Error" not in output, output
