@@ -202,6 +202,8 @@ def run_writers(tmp_path: Path, uri: str, mode: str, n: int, processes: int = 4)
         assert out.strip() == "done"
 
 
+# PostgreSQL's many writers: tests/team/test_postgres_concurrency.py (8 processes, forked).
+@pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize("mode", ["flush", "end"])
 def test_four_processes_logging_points_into_one_store_lose_nothing(
     tmp_path: Path, make_store_uri, make_store, mode: str
