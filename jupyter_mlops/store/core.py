@@ -28,6 +28,15 @@ def one_line(error: object) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+# Connection errors that waiting does not cure: fail at once instead of retrying.
+_PERMANENT = ("authentication", "does not exist", "no pg_hba.conf entry", "permission denied")
+
+
+def _permanent(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return any(marker in text for marker in _PERMANENT)
+
+
 class Store:
     """A store: ``engine`` for records, ``objects`` for content-addressed bytes."""
 
@@ -102,7 +111,7 @@ class Store:
                 if self.dialect == "postgresql":
                     # The server restarting or briefly unreachable: reconnect with backoff.
                     waited = time.monotonic() - started
-                    if waited >= self.reconnect_for:
+                    if waited >= self.reconnect_for or _permanent(exc):
                         raise StoreError(
                             f"Cannot reach the store's database at {self.uri} "
                             f"(retried for {waited:.0f} s): {one_line(exc.orig)}. "

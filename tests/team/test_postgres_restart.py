@@ -4,6 +4,7 @@ keeps what was not written for the next flush; nothing is half-written."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from _postgres import PostgresServer
@@ -82,3 +83,18 @@ def test_an_outage_longer_than_the_retry_window_fails_clearly_and_loses_nothing(
     record = q.load_run(store, run.id)
     assert (record.status, record.params) == ("finished", {"p": "kept"})
     assert steps(store, run.id) == [0, 1]
+
+
+def test_a_database_that_is_gone_fails_at_once_without_retrying(
+    store: Store, postgres: PostgresServer
+) -> None:
+    run = started(store, "orphan")
+    run.log_metric("loss", 1.0, step=0)
+    postgres.drop_database(store.uri)
+    began = time.monotonic()
+    with pytest.raises(StoreError, match="does not exist"):
+        run.flush()
+    assert time.monotonic() - began < store.reconnect_for / 2
+    with pytest.raises(StoreError, match="does not exist"):
+        run.end()
+    assert run.ended and mlops.active_run() is None
