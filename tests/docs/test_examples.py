@@ -66,6 +66,7 @@ def test_02_version_data_and_models(project: Path) -> None:
     assert "promoted production -> version 1" in text
     assert "accuracy on the held-out split" in text
     assert "('dataset_version', 'dataset:breast-cancer-data@2" in text  # lineage reaches the data
+    assert 'class="badge mlops-refused"' in text  # the registry panel shows the refused attempt
 
 
 def test_03_pipeline(project: Path) -> None:
@@ -73,6 +74,7 @@ def test_03_pipeline(project: Path) -> None:
     assert "{'prepare': 'ok', 'train': 'ok', 'evaluate': 'ok', 'register': 'ok'}" in text
     assert "'register': ('cached', 'up to date')" in text  # the rerun skipped every step
     assert "nothing was promoted to 'production'" in text
+    assert 'class="mlops-panel mlops-pipeline"' in text  # the pipeline panel's static HTML
     assert "promoted production -> version" in text
     assert "jupyter-mlops run example_notebooks/pipeline/pipeline.yaml" in text  # the CI file
 
