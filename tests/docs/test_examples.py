@@ -6,11 +6,16 @@
 from __future__ import annotations
 
 import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
+from _postgres import PostgresServer
+
+from tests.team._s3 import BUCKET, CREDENTIALS, MotoServer, moto_server
 
 EXAMPLES = Path(__file__).parents[2] / "example_notebooks"
 
@@ -50,6 +55,13 @@ def project(store_dir: Path) -> Path:
     return store_dir
 
 
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[MotoServer]:
+    """moto's S3 server, a separate process, with the test bucket."""
+    with moto_server() as server:
+        yield server
+
+
 def test_01_track_experiments(project: Path) -> None:
     text = execute(project, "01_track_experiments.ipynb")
     for name in ("baseline", "random-forest", "gradient-boosting"):
@@ -85,18 +97,32 @@ def test_05_team_setup_reads_without_servers(project: Path) -> None:
     assert "promoted" not in text
 
 
-def test_05_team_setup_runs_against_another_store(project: Path) -> None:
-    # A second SQLite file and object folder stand in for PostgreSQL and S3: the team cells
-    # run for real against the store the parameters name, not the project's.
-    team_db = project / "team" / "mlops.db"
-    team_db.parent.mkdir()
-    text = execute(
-        project,
-        "05_team_setup.ipynb",
-        TEAM_STORE_URI=f"sqlite:///{team_db}",
-        TEAM_ARTIFACTS_URI=str(project / "team" / "objects"),
-    )
-    assert f"store_uri        sqlite:///{team_db}  [env MLOPS_STORE_URI]" in text
+def test_05_team_setup_runs_on_postgresql_and_s3(
+    project: Path,
+    postgres: PostgresServer,
+    s3_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The reading example, run for real: a fresh PostgreSQL database (no schema yet) and a
+    # fresh prefix on an S3 server; the project's own store must stay untouched.
+    for key, value in CREDENTIALS.items():
+        monkeypatch.setenv(key, value)  # the kernel inherits them, as from the AWS chain
+    uri = postgres.new_database(migrated=False)
+    artifacts = f"s3://{BUCKET}/{uuid.uuid4().hex}"
+    try:
+        text = execute(
+            project,
+            "05_team_setup.ipynb",
+            TEAM_STORE_URI=uri,
+            TEAM_ARTIFACTS_URI=artifacts,
+            S3_ENDPOINT_URL=s3_server.endpoint,
+        )
+        with postgres.connect(uri.rsplit("/", 1)[1]) as conn:
+            names = [row[0] for row in conn.execute("SELECT name FROM runs").fetchall()]
+    finally:
+        postgres.drop_database(uri)
+    assert f"store_uri        {uri}  [env MLOPS_STORE_URI]" in text
     assert "promoted staging 1" in text and "team-baseline" in text
-    assert team_db.is_file() and any((project / "team" / "objects").iterdir())
-    assert not list((project / ".mlops").glob("*.db"))  # nothing went to the project's store
+    assert names == ["team-baseline"]
+    assert s3_server.filesystem().find(artifacts)  # the model and the data went to the bucket
+    assert not list((project / ".mlops").glob("*.db"))
