@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from jupyter_mlops._docgen._markdown import fence, portable, subcommands
+from jupyter_mlops._docgen._markdown import cell, fence, portable, subcommands
 
 
 def command_names() -> list[str]:
@@ -23,6 +23,27 @@ def command_names() -> list[str]:
     return names
 
 
+def _summaries(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each subcommand's one-line help, as ``--help`` lists it."""
+    found: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                found[choice.dest] = choice.help or ""
+    return found
+
+
+def _index(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
+    rows = []
+    helps = _summaries(parser)
+    for name, sub in subcommands(parser):
+        full = f"{prefix} {name}"
+        anchor = full.replace(" ", "-")
+        rows.append(f"| [`{full}`](#{anchor}) | {cell(helps.get(name, ''))} |")
+        rows += _index(sub, full)
+    return rows
+
+
 def page() -> str:
     """Markdown for the command line."""
     from jupyter_mlops.cli import build_parser
@@ -34,6 +55,10 @@ def page() -> str:
         "",
         "Also `jupyter mlops ...` and `python -m jupyter_mlops.cli ...`. Exit codes: 0 success,",
         "1 a failed run, gate or check, 2 bad usage (one line on stderr saying what to do).",
+        "",
+        "| command | what it does |",
+        "|---|---|",
+        *_index(root, PROG),
         "",
         fence(portable(root.format_help())),
     ]
