@@ -113,11 +113,10 @@ def page() -> str:
         "`import jupyter_mlops as mlops`. Every name below is public and stable; everything",
         "else is private. Namespaces (`mlops.data`, `mlops.models`, ...) load on first use.",
         "",
-        "Version: `mlops.__version__`. Namespaces: "
-        + ", ".join(f"[`mlops.{n}`](#mlops{n})" for n in NAMESPACES if n in jupyter_mlops.__all__),
+        "The version is `mlops.__version__`.",
         "",
     ]
-    out += _section("mlops", "mlops.", top, jupyter_mlops)
+    sections: list[tuple[str, list[str], Any]] = [("mlops", top, jupyter_mlops)]
     for ns in NAMESPACES:
         if ns not in jupyter_mlops.__all__:
             continue
@@ -126,5 +125,11 @@ def page() -> str:
         except ImportError:
             continue  # declared but not built yet; regenerating picks it up when it lands
         names = [n for n in getattr(module, "__all__", []) if not n.startswith("_")]
-        out += _section(f"mlops.{ns}", f"mlops.{ns}.", names, module)
+        sections.append((f"mlops.{ns}", names, module))
+    for title, names, _ in sections:  # an index: every name, linked to its entry
+        links = ", ".join(f"[{n}](#{(title + '.' + n).replace('.', '').lower()})" for n in names)
+        out += [f"- **{title}**: {links}"]
+    out.append("")
+    for title, names, source in sections:
+        out += _section(title, f"{title}.", names, source)
     return "\n".join(out)
