@@ -466,6 +466,8 @@ def test_many_runs_beyond_one_chunk(store: Store, monkeypatch: pytest.MonkeyPatc
             )
     # PostgreSQL probes the index for a page of runs and scans for more: both agree.
     monkeypatch.setattr(search_module, "_PROBE_LIMIT", 100)
+    again = search_runs(store, "metrics.m >= 100", limit=None, order_by=["metrics.m"])
+    pd.testing.assert_frame_equal(again, frame)
     with store.read() as conn:
         for table in (t.params, t.latest_metrics, t.tags):
             assert sorted(_fetch(conn, table, ids, "portable")) == sorted(
