@@ -108,7 +108,9 @@ function ModelDetail(props: { name: string; changed: () => Promise<void> }): JSX
             {v.stages.map(s => (
               <Badge key={s} value={s} kind={`stage-${s}`} />
             ))}
-            <span className="jp-mlops-muted">{v.class_name || v.flavor}</span>
+            <span className="jp-mlops-muted" title={v.class_name}>
+              {v.class_name ? v.class_name.split('.').pop() : v.flavor}
+            </span>
             <span className="jp-mlops-muted jp-mlops-right">{ago(v.created_at)}</span>
           </div>
           <div className="jp-mlops-row-line jp-mlops-muted">
@@ -272,7 +274,8 @@ function PromoteForm(props: {
           {shown.map((c, i) => (
             <li key={i} className={`jp-mlops-check-${c.status}`} data-check-status={c.status}>
               {c.passed ? '✓' : '✗'} <code>{c.expression}</code>
-              {c.message || c.error ? <span> — {c.message || c.error}</span> : null}
+              {c.error ? <div>{c.error}</div> : null}
+              {c.message && !c.error ? <div className="jp-mlops-muted">{c.message}</div> : null}
             </li>
           ))}
         </ul>

@@ -224,13 +224,15 @@ function RunRow(props: { run: RunSummary; top: number; open: (id: string) => voi
       <div className="jp-mlops-row-line">
         <Badge value={run.status} />
         <span className="jp-mlops-run-name">{run.name || run.short_id}</span>
+        <span className="jp-mlops-muted jp-mlops-experiment">{run.experiment}</span>
         <span className="jp-mlops-muted jp-mlops-right">{ago(run.start_time)}</span>
       </div>
       <div className="jp-mlops-row-line jp-mlops-muted">
-        <span className="jp-mlops-experiment">{run.experiment}</span>
+        {metrics.length === 0 ? <span>no metrics</span> : null}
         {metrics.map(([key, value]) => (
-          <span key={key} className="jp-mlops-metric" data-metric={key}>
-            {key} {metric(value)}
+          <span key={key} className="jp-mlops-metric" data-metric={key} title={key}>
+            <span className="jp-mlops-metric-key">{key}</span>{' '}
+            <b className="jp-mlops-metric-value">{metric(value)}</b>
           </span>
         ))}
       </div>

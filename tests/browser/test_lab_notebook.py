@@ -19,6 +19,7 @@ from .conftest import (
     open_mlops,
     run_cell,
     save_screenshot,
+    wait_kernel_idle,
 )
 
 TRACKED_CELL = """\
@@ -58,6 +59,19 @@ def trained(lab_server: LabServer, browser: Browser) -> Iterator[dict[str, Any]]
     yield {"run": runs["items"][0], "output": output}
 
 
+def test_new_notebook_runs_one_plus_one(lab_server: LabServer, page: Page) -> None:
+    # The fixtures themselves: JupyterLab loads, a kernel starts, a typed cell runs.
+    open_lab(page, lab_server)
+    new_notebook(page)
+    page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first.click()
+    page.keyboard.type("1+1")
+    page.keyboard.press("Shift+Enter")
+    first_cell = page.locator(".jp-NotebookPanel .jp-Cell").first
+    expect(first_cell.locator(".jp-InputArea-prompt")).to_have_text(re.compile(r"\[1\]"))
+    expect(first_cell.locator(".jp-OutputArea-output")).to_have_text("2")
+    wait_kernel_idle(page)
+
+
 def test_tracked_cell_appears_in_runs_tab_and_detail_draws_the_chart(
     lab_server: LabServer, page: Page, trained: dict[str, Any]
 ) -> None:
@@ -81,7 +95,10 @@ def test_tracked_cell_appears_in_runs_tab_and_detail_draws_the_chart(
     save_screenshot(page, "run-detail")
 
     # The run's notebook opens in JupyterLab from the detail view.
-    detail.get_by_role("button", name="Untitled.ipynb").click()
+    run_id = trained["run"]["run_id"]
+    notebook = lab_server.api("GET", f"mlops/api/v1/runs/{run_id}")["notebook_in_root"]
+    assert notebook and notebook.endswith(".ipynb"), notebook
+    detail.get_by_role("button", name=notebook, exact=True).click()
     expect(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(1)).to_contain_text(
         "%%mlops track"
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import LabServer, open_lab, project_python
+from .conftest import LabServer, open_lab, project_python, save_screenshot, widen_sidebar
 
 N_RUNS = 10_000
 
@@ -70,6 +70,8 @@ def test_ten_thousand_runs_first_rows_within_one_second_and_list_is_windowed(
     expect(panel.locator(".jp-mlops-count")).to_have_text(f"{N_RUNS} runs")
     rendered = panel.locator(".jp-mlops-row").count()
     assert rendered < 100, f"{rendered} rows in the page for {N_RUNS} runs: not windowed"
+    widen_sidebar(page)
+    save_screenshot(page, "runs-10000")
 
     # Scrolling to the end loads only the last page and shows the oldest run.
     panel.locator(".jp-mlops-viewport").evaluate("el => { el.scrollTop = el.scrollHeight; }")
