@@ -9,7 +9,9 @@ Pooled kernels start with a neutral environment (the step variables ``MLOPS_RUN_
 ``MLOPS_PIPELINE_RUN``, ``MLOPS_STEP`` and ``MLOPS_NOTEBOOK`` removed) in the pool's working
 folder; the step's own environment and folder are applied by a hidden bootstrap before the
 notebook runs (see :mod:`jupyter_mlops.pipelines.execute`). A pooled kernel also imports the
-attach code while it waits (``warmup``), so the bootstrap costs a few milliseconds.
+attach code while it waits (``warmup``), so the bootstrap costs a few milliseconds. Kernels of
+ipykernel kernelspecs naming this interpreter are forked from a fork server that imported their
+code once (see :mod:`jupyter_mlops.pipelines.forkserver`).
 """
 
 from __future__ import annotations

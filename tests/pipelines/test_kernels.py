@@ -119,7 +119,7 @@ def test_start_kernel_reports_an_unknown_kernelspec() -> None:
         start_kernel("no-such-kernel")
 
 
-def test_forked_kernels_interrupt_and_die_like_started_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_forked_kernels_interrupt_and_die_like_started_ones(tmp_path, capfd) -> None:  # type: ignore[no-untyped-def]
     import nbformat
 
     from jupyter_mlops.pipelines.execute import StepRequest, execute_step
@@ -136,9 +136,21 @@ def test_forked_kernels_interrupt_and_die_like_started_ones(tmp_path) -> None:  
 
     server = ForkServer()
     try:
+        plain = start_kernel("python3", fork_server=server)
         looping = start_kernel("python3", fork_server=server)
         dying = start_kernel("python3", fork_server=server)
         assert "-S" in looping.km.kernel_spec.argv  # launched through the relay
+        # Like a plainly started kernel: the debugger is there (preloaded by the server,
+        # quietly), and nothing of the pipeline runner or numpy was loaded for it.
+        check = (
+            "import sys, ipykernel.debugger\n"
+            "assert ipykernel.debugger._is_debugpy_available\n"
+            "unused = ('numpy', 'jupyter_mlops.pipelines.runner')\n"
+            "assert not [m for m in unused if m in sys.modules], sys.modules.keys() & unused"
+        )
+        result = execute_step(step("plain", [check]), kernel=plain)
+        assert result.ok, result.error
+        assert "Debugger warning" not in capfd.readouterr().err
         result = execute_step(step("loop", ["while True:\n    pass"], timeout=1.0), kernel=looping)
         assert result.error is not None
         assert (result.error.ename, result.error.cell_index) == ("TimeoutError", 0)
