@@ -178,3 +178,18 @@ def test_track_this_notebook_button_inserts_the_tracking_cell_once(
 
     output = run_cell(page, 0)
     assert "Traceback" not in output and "Error" not in output, output
+
+
+def test_runs_list_follows_a_running_run_until_it_ends(
+    lab_server: LabServer, page: Page, trained: dict[str, Any]
+) -> None:
+    open_lab(page, lab_server)
+    new_notebook(page)
+    run_cell(page, 0, "%load_ext jupyter_mlops\n%mlops track live-one")
+    panel = open_mlops(page, "Runs")
+    row = panel.locator(".jp-mlops-run", has_text="live-one")
+    expect(row.locator(".jp-mlops-badge")).to_have_text("running")
+
+    run_cell(page, 1, "%mlops stop")
+    # No reload: the list polls while a run in view is running.
+    expect(row.locator(".jp-mlops-badge")).to_have_text("finished", timeout=10_000)
