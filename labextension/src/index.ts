@@ -4,7 +4,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, ToolbarButton } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  ToolbarButton,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
@@ -52,7 +57,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
   ) => {
-    const openPath = (path: string) => {
+    const openPath = async (path: string) => {
+      // Output notebooks live in .mlops-runs/; Jupyter refuses hidden folders unless told.
+      if (path.split('/').some(part => part.startsWith('.'))) {
+        try {
+          await app.serviceManager.contents.get(path, { content: false });
+        } catch {
+          void showErrorMessage(
+            'Cannot open a notebook in a hidden folder',
+            `${path} is in a hidden folder, which this Jupyter server does not serve. ` +
+              'Start it with --ContentsManager.allow_hidden=True to open output notebooks.'
+          );
+          return;
+        }
+      }
       void app.commands.execute('docmanager:open', { path });
     };
     const runViews = new Map<string, MainAreaWidget<RunDetailWidget>>();
