@@ -84,11 +84,11 @@ def test_start_a_pipeline_and_watch_its_steps_change(project: LabServer, page: P
         if card.get_attribute("data-status") not in (None, "running"):
             break
         page.wait_for_timeout(250)
-    # The panel showed each step moving, not only where it ended.
-    assert seen["prepare"][-1] == "ok", seen
-    assert seen["train"][-1] == "ok", seen
+    # The panel showed the steps moving, not only where they ended.
     assert any(s in ("queued", "running") for s in seen["prepare"] + seen["train"]), seen
     expect(card).to_have_attribute("data-status", "ok")
+    for step in ("prepare", "train"):
+        expect(panel.locator(f'tr[data-step="{step}"]')).to_have_attribute("data-status", "ok")
     save_screenshot(page, "pipelines")
 
     # A step's output notebook opens in JupyterLab.
