@@ -60,9 +60,14 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
       } catch (e) {
         if (gen === generation.current) {
           setError(e);
-          if (e instanceof ApiError && e.status === 400) {
-            setList({ total: 0, pages: new Map() });
-          }
+          // Mark the page as loaded (empty for a bad filter) so the view does not ask again
+          // at once; the periodic refresh retries.
+          const bad = e instanceof ApiError && e.status === 400;
+          setList(prev => {
+            const pages = new Map(bad ? [] : prev.pages);
+            pages.set(index, bad ? [] : prev.pages.get(index) ?? []);
+            return { total: bad ? 0 : prev.total ?? 0, pages };
+          });
         }
         return null;
       } finally {

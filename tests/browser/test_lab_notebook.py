@@ -116,6 +116,11 @@ def test_bad_filter_shows_the_error_inline_and_a_good_one_filters(
     box.press("Enter")
     expect(panel.get_by_role("alert")).to_be_visible()
     expect(panel.locator(".jp-mlops-run")).to_have_count(0)
+    # A bad filter is reported once, not asked again and again.
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/mlops/api/v1/runs" in r.url else None)
+    page.wait_for_timeout(1500)
+    assert len(asked) <= 1, asked
 
     box.fill("metrics.accuracy_score > 2")
     box.press("Enter")
