@@ -235,7 +235,13 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(UI_MS)
     page = context.new_page()
+    # Uncaught exceptions from the extension's code fail the test (JupyterLab's own are listed).
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack or ''}"))
     yield page
+    ours = [e for e in errors if "mlops" in e]
+    if errors:
+        print("page errors:", *errors, sep="\n")
     failed = any(
         getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
         for when in ("setup", "call")
@@ -248,6 +254,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         except Exception as error:  # the page may be gone; the test's own error matters more
             print(f"no failure screenshot: {error}")
     context.close()
+    assert not ours, f"the MLOps extension raised in the page: {ours}"
 
 
 # ---- helpers -------------------------------------------------------------------------------
