@@ -4,14 +4,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo lab test lint format typecheck bench clean install
+.PHONY: demo lab labext test lint format typecheck bench clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Building the JupyterLab extension (labextension/) needs Node >= 20.19; `jupyter-builder
+# develop` links the built extension into the venv, so `make labext` + a page reload shows edits.
+$(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -25,6 +28,10 @@ demo: $(STAMP)
 ## Open JupyterLab on the example notebooks (the MLOps sidebar is on the left).
 lab: $(STAMP)
 	$(BIN)/jupyter lab example_notebooks
+
+## Rebuild the JupyterLab extension after editing labextension/src (then reload the page).
+labext: $(STAMP)
+	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm build
 
 ## Lint, type-check and run the whole test suite.
 test: lint typecheck

@@ -95,10 +95,15 @@ class MlopsHandler(APIHandler):
         return await tornado.ioloop.IOLoop.current().run_in_executor(pool, work)
 
     def query_model(self, model: type[M]) -> M:
-        """Parse the query string into ``model`` (a repeated argument keeps its last value)."""
+        """Parse the query string into ``model`` (a repeated argument keeps its last value).
+
+        A bare number (``?1732665600123``) is ignored: JupyterLab's ``ServerConnection`` adds
+        one to every GET to defeat caches, so any Jupyter client sends it.
+        """
         values = {
             key: self.decode_argument(raw[-1], name=key)
             for key, raw in self.request.query_arguments.items()
+            if not (key.isdigit() and raw == [b""])
         }
         return model.model_validate(values)
 

@@ -349,6 +349,9 @@ def cell_output(page: Page, index: int) -> str:
 
 
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Screenshots go to the README's folder only when asked (they show relative times, so every
+#: run would change them); otherwise next to the failure screenshots, which git ignores.
+SCREENSHOTS_TO_DOCS = os.environ.get("MLOPS_UPDATE_SCREENSHOTS") == "1"
 
 
 def open_mlops(page: Page, tab: str = "Runs") -> Any:
@@ -365,9 +368,11 @@ def open_mlops(page: Page, tab: str = "Runs") -> Any:
 
 
 def save_screenshot(page: Page, name: str) -> Path:
-    """Save the page as ``docs/screenshots/<name>.png`` (the README shows them)."""
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = DOCS_SCREENSHOTS / f"{name}.png"
+    """Save the page as ``<name>.png``: in ``docs/screenshots/`` (the README shows them) with
+    ``MLOPS_UPDATE_SCREENSHOTS=1``, else in ``tests/browser/screenshots/``."""
+    folder = DOCS_SCREENSHOTS if SCREENSHOTS_TO_DOCS else Path(__file__).parent / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path))
     return path
 

@@ -130,3 +130,10 @@ def test_a_run_whose_process_died_is_listed_as_killed(server: Server) -> None:
     time.sleep(2.1)  # the reaper runs at most every 2 s
     (run,) = server.get("runs", params={"experiment": "orphans"}).json()["items"]
     assert run["status"] == "killed"
+
+
+def test_jupyterlabs_cache_busting_number_is_ignored(server: Server) -> None:
+    # ServerConnection.makeRequest appends `?<milliseconds>` to every GET by default.
+    answer = server.get("runs?1732665600123", params={"experiment": "exp", "limit": 1})
+    assert answer.status_code == 200
+    assert answer.json()["total"] == 3
