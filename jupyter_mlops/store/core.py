@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from jupyter_mlops.artifacts import ObjectStore
 from jupyter_mlops.config import Config, load_config
-from jupyter_mlops.errors import StoreError
+from jupyter_mlops.errors import MlopsUsageError, StoreError
 from jupyter_mlops.store.engine import make_engine, upgrade
 
 #: How long a transaction waits for an unreachable database server (restart, failover).
@@ -97,6 +97,13 @@ class Store:
                     entered = True
                     yield conn
                 return
+            except DataError as exc:
+                # PostgreSQL checks lengths and types SQLite lets through (e.g. a run name
+                # longer than 255 characters): the input is at fault, and nothing was written.
+                raise MlopsUsageError(
+                    f"The store's database refused a value: {one_line(exc.orig)}. "
+                    "Shorten or correct it; nothing was written."
+                ) from exc
             except OperationalError as exc:
                 if entered:
                     if self.dialect == "postgresql":

@@ -15,6 +15,7 @@ from sklearn.dummy import DummyClassifier
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models, scheduler
+from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.monitor.act import act
 from jupyter_mlops.monitor.history import history
 from jupyter_mlops.pipelines import records as pipeline_records
@@ -105,3 +106,10 @@ def test_schedule_claims(team: str, store_dir: Path) -> None:
     assert claims.claim_now(store, sched.id, t0 + 3700) is None  # still running
     claims.record(store, claim.schedule_run_id, status="ok", ended=t0 + 3650)
     assert claims.claim_now(store, sched.id, t0 + 3700) is not None
+
+
+def test_a_value_too_long_for_postgresql_is_a_usage_error(team: str) -> None:
+    with pytest.raises(MlopsUsageError, match=r"refused a value: value too long.*nothing was"):
+        mlops.start_run("n" * 300)
+    assert mlops.active_run() is None
+    assert len(mlops.search_runs()) == 0
