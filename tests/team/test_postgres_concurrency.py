@@ -5,6 +5,7 @@ server; each waits at a barrier so they really collide."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -28,10 +29,24 @@ FORK = mp.get_context("fork")
 T0 = 1_800_000_000.0  # a fixed clock: 2027-01-15 08:00 UTC, on the hour
 
 
+def _fresh_locks() -> None:
+    """A forked child copies locks as they were: one a parent thread (the flusher) held at
+    that instant would stay held. Start the process-wide ones afresh."""
+    from jupyter_mlops.store import core
+    from jupyter_mlops.tracking import environment, fluent, flusher
+
+    flusher.FLUSHER.__init__()  # type: ignore[misc]
+    fluent._stack_lock = threading.Lock()
+    environment._scan_lock = threading.Lock()
+    environment._env_lock = threading.Lock()
+    core._current_lock = threading.Lock()
+
+
 def _child(
     work: Callable[..., Any], uri: str, objects: str, barrier: Any, out: Any, *args: Any
 ) -> None:
     try:
+        _fresh_locks()
         store = open_store(uri, objects)
         barrier.wait(timeout=60)
         out.put(("ok", work(store, *args)))
