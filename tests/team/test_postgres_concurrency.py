@@ -23,7 +23,11 @@ from jupyter_mlops.scheduler import claims
 from jupyter_mlops.store import Store, open_store
 from jupyter_mlops.store import tables as t
 
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
+# In an empty folder (store_dir): runs capture the git state of where they start.
+pytestmark = [
+    pytest.mark.parametrize("backend", ["postgresql"]),
+    pytest.mark.usefixtures("store_dir"),
+]
 
 FORK = mp.get_context("fork")
 T0 = 1_800_000_000.0  # a fixed clock: 2027-01-15 08:00 UTC, on the hour

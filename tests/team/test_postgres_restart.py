@@ -14,7 +14,11 @@ from jupyter_mlops.errors import StoreError
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
 
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
+# In an empty folder (store_dir): runs capture the git state of where they start.
+pytestmark = [
+    pytest.mark.parametrize("backend", ["postgresql"]),
+    pytest.mark.usefixtures("store_dir"),
+]
 
 
 def started(store: Store, name: str) -> mlops.Run:
