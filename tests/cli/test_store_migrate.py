@@ -93,6 +93,18 @@ def test_migrate_copies_everything_verified_and_a_rerun_copies_nothing(
     assert report["rows_copied"] == 0
     assert report["objects_copied"] == 0 and report["objects_present"] == len(digests)
 
+    # A copy interrupted after some batches is finished by running it again.
+    team = open_store(store_uri, str(team_objects))
+    with team.write() as conn:
+        conn.execute(t.metrics.delete().where(t.metrics.c.step > 0))
+    resumed = cli("store", "migrate", "--to", store_uri, "--artifacts-to", str(team_objects),
+                  "--json")  # fmt: skip
+    assert resumed.code == 0, resumed.err
+    copied = {item["table"]: item["copied"] for item in json.loads(resumed.out)["tables"]}
+    assert copied["metrics"] == 2 and sum(copied.values()) == 2
+    assert rows(team)["metrics"] == rows(store)["metrics"]
+    team.close()
+
 
 def test_a_target_with_other_records_under_the_same_ids_is_refused_untouched(
     project: Path, cli: Cli, store: Store, store_uri: str, tmp_path: Path
