@@ -16,8 +16,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/pip" install --quiet --upgrade pip
-if ! "$VENV/bin/pip" install --quiet "$MLFLOW_SPEC" -e ".[bench]"; then
+# psycopg: bench_team.py points MLflow at the same PostgreSQL server as our store.
+if ! "$VENV/bin/pip" install --quiet "$MLFLOW_SPEC" "psycopg[binary]>=3.2" -e ".[bench]"; then
     echo "MLflow and jupyter-mlops do not install together; installing MLflow alone." >&2
-    "$VENV/bin/pip" install --quiet "$MLFLOW_SPEC" scikit-learn
+    "$VENV/bin/pip" install --quiet "$MLFLOW_SPEC" "psycopg[binary]>=3.2" scikit-learn
 fi
 "$VENV/bin/python" -c "import mlflow, sklearn; print('anchor ready: mlflow', mlflow.__version__)"

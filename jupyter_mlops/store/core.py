@@ -178,7 +178,7 @@ def open_store(
     if "://" not in objects_uri:
         os.makedirs(objects_uri, exist_ok=True)
     try:
-        objects = ObjectStore.from_uri(objects_uri)
+        objects = ObjectStore.from_uri(objects_uri, config=config)
     except (ValueError, ImportError) as exc:
         raise StoreError(f"Cannot open the artifact store {objects_uri!r}: {exc}") from exc
     return Store(engine, objects, stale_after=config.stale_after, config=config)
