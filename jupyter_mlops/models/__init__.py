@@ -1,13 +1,22 @@
 """The model registry: versions with model cards, stages behind gates, audited promotions.
 
 ``import jupyter_mlops as mlops`` then ``mlops.models.register(run, "churn")``,
+``mlops.models.check_promotion("churn", 3, to="production", checks=[...])`` (a dry run),
 ``mlops.models.promote("churn", 3, to="production", checks=["metrics.roc_auc >= 0.85"])``,
 ``mlops.models.load("models:/churn@production")``.
 """
 
 from jupyter_mlops.gates import GateRefused, GateResult
 from jupyter_mlops.models.loading import affected_model_versions, load
-from jupyter_mlops.models.promotion import DEFAULT_STAGES, events, history, promote, rollback
+from jupyter_mlops.models.promotion import (
+    DEFAULT_STAGES,
+    PromotionCheck,
+    check_promotion,
+    events,
+    history,
+    promote,
+    rollback,
+)
 from jupyter_mlops.models.records import ModelVersion, PromotionEvent
 from jupyter_mlops.models.registry import (
     delete_tag,
@@ -29,9 +38,11 @@ __all__ = [
     "GateResult",
     "ModelURI",
     "ModelVersion",
+    "PromotionCheck",
     "PromotionEvent",
     "ValidationResult",
     "affected_model_versions",
+    "check_promotion",
     "delete_tag",
     "events",
     "get",

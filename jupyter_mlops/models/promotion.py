@@ -5,7 +5,8 @@ evaluates the checks, and then, in one write transaction, moves the stage only i
 is still the one it read (``UPDATE ... WHERE version_id = <holder read earlier>``, or an
 ``INSERT`` that the primary key refuses when another promotion inserted first). The loser of a
 race changes nothing, records a ``conflict`` event and gets a :class:`ConflictError`. Every
-attempt, passed or refused, is a ``promotion_events`` row.
+attempt, passed or refused, is a ``promotion_events`` row. :func:`check_promotion` is the
+same evaluation without the write (a dry run): it moves nothing and records nothing.
 """
 
 from __future__ import annotations
@@ -216,21 +217,128 @@ def promote(
     )
 
 
-def _promote(
+@dataclass(frozen=True)
+class PromotionCheck:
+    """What a promotion would do now: every check's result, nothing moved or recorded.
+
+    Attributes:
+        model: the registered model.
+        version: the candidate version.
+        stage: the stage it would move.
+        from_version: the version holding ``stage`` now (None: no version holds it).
+        checks: every result, in order; the validation notebook's first when one ran.
+        validation: the validation notebook's outcome, or None when none ran.
+    """
+
+    model: str
+    version: int
+    stage: str
+    from_version: int | None
+    checks: list[GateResult]
+    validation: ValidationResult | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when every check passed, so :func:`promote` would move the stage."""
+        return all(r.passed for r in self.checks)
+
+    @property
+    def failed(self) -> list[GateResult]:
+        """The checks that failed or could not be evaluated."""
+        return [r for r in self.checks if not r.passed]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "model": self.model,
+            "version": self.version,
+            "stage": self.stage,
+            "from_version": self.from_version,
+            "passed": self.passed,
+            "checks": [r.to_dict() for r in self.checks],
+            "validation": self.validation.to_dict() if self.validation else None,
+        }
+
+    def __str__(self) -> str:
+        verdict = "would promote" if self.passed else "would be refused"
+        return f"{self.model} v{self.version} -> {self.stage}: {verdict}"
+
+
+def check_promotion(
+    name: str,
+    version: int | str,
+    to: str = "production",
+    *,
+    checks: Iterable[str] | str = (),
+    validate: str | os.PathLike[str] | None = None,
+    stages: Iterable[str] | None = None,
+    kernel_name: str | None = None,
+    timeout: float | None = None,
+    store: Store | None = None,
+) -> PromotionCheck:
+    """Evaluate a promotion without doing it (a dry run): no stage moves, no event is written.
+
+    The checks, their context (including ``<stage>.*`` / ``current.*``, the versions holding
+    the stages now) and the validation notebook are exactly those of :func:`promote`, which
+    runs this same evaluation before it writes. A validation notebook runs only when
+    ``validate`` is given; it is a real run and its metrics are logged to it.
+
+    Args:
+        name: the registered model.
+        version: the candidate version.
+        to: the stage it would move.
+        checks: gate expressions, e.g. ``"metrics.roc_auc >= production.metrics.roc_auc"``.
+        validate: a validation notebook to execute against the candidate first.
+        stages: the allowed stages (default: config ``stages``, else staging, production).
+        kernel_name: the kernel for the validation notebook (default: the notebook's).
+        timeout: seconds each validation cell may run.
+        store: the store (default: the project's store).
+
+    Returns:
+        Every check's result; ``.passed`` says whether :func:`promote` would move the stage
+        now. A failing check is a result, not an exception.
+
+    Raises:
+        MlopsUsageError: an unknown stage, a bad version, a missing validation notebook, or
+            the version already holds the stage.
+        NotFoundError: an unknown model or version.
+    """
+    return _evaluate(
+        name,
+        version,
+        to,
+        checks=checks,
+        validate=validate,
+        stages=stages,
+        kernel_name=kernel_name,
+        timeout=timeout,
+        store=store or current_store(),
+    ).check
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    """A promotion's checks plus the row ids its compare-and-set write needs."""
+
+    check: PromotionCheck
+    mid: int
+    candidate_id: int
+    holder_id: int | None
+
+
+def _evaluate(
     name: str,
     version: int | str,
     to: str,
     *,
     checks: Iterable[str] | str,
-    reason: str | None,
     validate: str | os.PathLike[str] | None,
     stages: Iterable[str] | None,
-    user: str | None,
     kernel_name: str | None,
     timeout: float | None,
-    store: Store | None,
-    action: str,
-) -> PromotionEvent:
+    store: Store,
+) -> _Evaluated:
+    """Read the candidate and the stage holders, run the validation, evaluate the checks."""
     check_name(name)
     number = check_version(version)
     allowed = check_stages(stages)
@@ -244,8 +352,6 @@ def _promote(
         raise MlopsUsageError("checks must be gate expressions (strings).")
     if validate is not None:
         check_notebook(validate)
-    store = store or current_store()
-    who = user or user_name()
 
     with store.read() as conn:
         mid = _db.model_id(conn, name)
@@ -261,7 +367,6 @@ def _promote(
     holder = holders[to]
     if holder is not None and holder.id == candidate.id:
         raise MlopsUsageError(f"Version {number} of {name!r} already holds stage {to!r}.")
-    from_version = holder.version if holder is not None else None
 
     validation = None
     if validate is not None:
@@ -276,7 +381,44 @@ def _promote(
     results = evaluate_all(exprs, gate_context(name, candidate, holders, to, validation))
     if validation is not None:
         results.insert(0, validation.as_check())
-    failed = [r for r in results if not r.passed]
+    check = PromotionCheck(
+        name, number, to, holder.version if holder is not None else None, results, validation
+    )
+    return _Evaluated(check, mid, candidate.id, holder.id if holder is not None else None)
+
+
+def _promote(
+    name: str,
+    version: int | str,
+    to: str,
+    *,
+    checks: Iterable[str] | str,
+    reason: str | None,
+    validate: str | os.PathLike[str] | None,
+    stages: Iterable[str] | None,
+    user: str | None,
+    kernel_name: str | None,
+    timeout: float | None,
+    store: Store | None,
+    action: str,
+) -> PromotionEvent:
+    store = store or current_store()
+    who = user or user_name()
+    evaluated = _evaluate(
+        name,
+        version,
+        to,
+        checks=checks,
+        validate=validate,
+        stages=stages,
+        kernel_name=kernel_name,
+        timeout=timeout,
+        store=store,
+    )
+    plan = evaluated.check
+    mid, number = evaluated.mid, plan.version
+    results, validation, from_version = plan.checks, plan.validation, plan.from_version
+    failed = plan.failed
     attempt = _Attempt(
         mid, name, to, from_version, number, action, results, validation, reason, who
     )
@@ -296,10 +438,10 @@ def _promote(
     now = time.time()
     try:
         with store.write() as conn:
-            if holder is None:
+            if evaluated.holder_id is None:
                 conn.execute(
                     insert(t.model_stages).values(
-                        model_id=mid, stage=to, version_id=candidate.id, updated_at=now
+                        model_id=mid, stage=to, version_id=evaluated.candidate_id, updated_at=now
                     )
                 )
                 won = True
@@ -309,9 +451,9 @@ def _promote(
                     .where(
                         t.model_stages.c.model_id == mid,
                         t.model_stages.c.stage == to,
-                        t.model_stages.c.version_id == holder.id,
+                        t.model_stages.c.version_id == evaluated.holder_id,
                     )
-                    .values(version_id=candidate.id, updated_at=now)
+                    .values(version_id=evaluated.candidate_id, updated_at=now)
                 )
                 won = moved.rowcount == 1
             if won:

@@ -7,14 +7,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.gates import GateRefused, GateResult, evaluate_all
+from jupyter_mlops.gates import GateRefused, GateResult
 from jupyter_mlops.models import _db
 from jupyter_mlops.models import promotion as promo
 from jupyter_mlops.models.records import ModelVersion, PromotionEvent
 from jupyter_mlops.models.registry import get
-from jupyter_mlops.models.uri import check_name, check_stage
-from jupyter_mlops.models.validation import run_validation
+from jupyter_mlops.models.uri import check_name
 from jupyter_mlops.server import wire
 from jupyter_mlops.services.paths import inside_root
 from jupyter_mlops.services.runs import number
@@ -206,50 +204,21 @@ def _dry_run(
     store: Store, name: str, request: wire.PromoteRequest, notebook: Path | None
 ) -> wire.PromotionResult:
     """Evaluate the checks as a promotion would; move nothing and record no event."""
-    check_name(name)
-    allowed = promo.check_stages(None)
-    check_stage(request.stage)
-    if request.stage not in allowed:
-        raise MlopsUsageError(
-            f"Unknown stage {request.stage!r}; the stages are {', '.join(allowed)}."
-        )
-    with store.read() as conn:
-        mid = _db.model_id(conn, name)
-        candidate = promo._read_version(conn, _db.version_row(conn, mid, name, request.version))
-        held = _db.stage_holders(conn, mid)
-        holders = {
-            stage: (
-                promo._read_version(conn, _db.version_row(conn, mid, name, held[stage][1]))
-                if stage in held
-                else None
-            )
-            for stage in dict.fromkeys([*allowed, *held])
-        }
-    holder = holders[request.stage]
-    if holder is not None and holder.id == candidate.id:
-        raise MlopsUsageError(
-            f"Version {request.version} of {name!r} already holds stage {request.stage!r}."
-        )
-    validation = None
-    if notebook is not None:
-        validation = run_validation(
-            notebook,
-            model_uri=f"models:/{name}/{request.version}",
-            stage=request.stage,
-            store=store,
-        )
-    context = promo.gate_context(name, candidate, holders, request.stage, validation)
-    results = evaluate_all(request.checks, context)
-    if validation is not None:
-        results.insert(0, validation.as_check())
-    passed = all(r.passed for r in results)
+    plan = promo.check_promotion(
+        name,
+        request.version,
+        request.stage,
+        checks=request.checks,
+        validate=notebook,
+        store=store,
+    )
     return wire.PromotionResult(
         model=name,
-        version=request.version,
-        stage=request.stage,
-        from_version=holder.version if holder is not None else None,
-        outcome="would_promote" if passed else "would_refuse",
+        version=plan.version,
+        stage=plan.stage,
+        from_version=plan.from_version,
+        outcome="would_promote" if plan.passed else "would_refuse",
         dry_run=True,
-        checks=[check_info(r) for r in results],
+        checks=[check_info(r) for r in plan.checks],
         event=None,
     )

@@ -12,7 +12,7 @@ import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops import models as registry
 from jupyter_mlops.errors import ConflictError, MlopsUsageError
-from jupyter_mlops.gates import GateRefused, GateResult, evaluate_all
+from jupyter_mlops.gates import GateRefused, GateResult
 from jupyter_mlops.models.promotion import check_stages
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.widgets import _html as h
@@ -32,33 +32,15 @@ def preview_checks(
 ) -> list[GateResult]:
     """Evaluate promotion ``checks`` for ``name`` v``version`` -> ``to`` without promoting.
 
-    The context is the one :func:`jupyter_mlops.models.promote` uses, read now; a validation
-    notebook is not run (it runs on promote). Nothing is written.
+    This is :func:`jupyter_mlops.models.check_promotion` (the checks exactly as
+    :func:`~jupyter_mlops.models.promote` evaluates them, read now); the panel takes no
+    validation notebook, so none runs. Nothing is written.
 
     Raises:
         NotFoundError: an unknown model or version.
-        MlopsUsageError: an unknown stage.
+        MlopsUsageError: an unknown stage, or the version already holds it.
     """
-    from jupyter_mlops.models import _db
-    from jupyter_mlops.models.promotion import _read_version, gate_context
-
-    allowed = check_stages(None)
-    if to not in allowed:
-        raise MlopsUsageError(f"Unknown stage {to!r}; the stages are {', '.join(allowed)}.")
-    store = store or current_store()
-    with store.read() as conn:
-        mid = _db.model_id(conn, name)
-        candidate = _read_version(conn, _db.version_row(conn, mid, name, version))
-        held = _db.stage_holders(conn, mid)
-        holders = {
-            stage: (
-                _read_version(conn, _db.version_row(conn, mid, name, held[stage][1]))
-                if stage in held
-                else None
-            )
-            for stage in dict.fromkeys([*allowed, *held])
-        }
-    return evaluate_all(list(checks), gate_context(name, candidate, holders, to, None))
+    return registry.check_promotion(name, version, to, checks=checks, store=store).checks
 
 
 def checks_html(results: Sequence[GateResult], *, title: str) -> str:

@@ -79,3 +79,15 @@ def test_preview_bad_stage_and_unknown_model(churn: Store) -> None:
 
 def test_empty_registry(project: Store) -> None:
     assert "No model is registered yet" in mlops.widgets.models().table.value
+
+
+def test_the_panel_dry_run_is_check_promotion(churn: Store) -> None:
+    checks = ["metrics.auc >= production.metrics.auc", "metrics.auc >= 0.5"]
+    expected = mlops.models.check_promotion("churn", 2, to="production", checks=checks)
+    assert preview_checks("churn", 2, "production", checks) == expected.checks
+    panel = mlops.widgets.model("churn")
+    panel.version.value = 1
+    panel.stage.value = "production"
+    panel.check_button.click()  # v1 holds production: promote would refuse to start, so does this
+    assert "already holds stage" in panel.before.value and 'class="error"' in panel.before.value
+    assert len(mlops.models.events("churn", store=churn)) == 1  # only the fixture's promotion
