@@ -6,9 +6,15 @@ with the version holding a stage now: metrics.roc_auc >= production.metrics.roc_
 validation_run_id as parameters). Exits 1 when a check refuses or another promotion of
 the same stage won a race, 2 on bad usage.
 
+--dry-run evaluates the same checks (and runs --validate) without promoting: it prints each
+check's result, moves no stage and records no audit event, and exits 0 if the promotion
+would pass, 1 if any check would fail, 2 on bad usage.
+
 examples:
   jupyter-mlops promote churn 3 --to production --check "metrics.roc_auc >= 0.85" \\
       --check "tags.reviewed = 'yes'" --reason "quarterly retrain"
+  jupyter-mlops promote churn 4 --to production --dry-run \
+      --check "metrics.roc_auc >= production.metrics.roc_auc"
   jupyter-mlops promote churn --rollback --to production --reason "v3 misbehaves"
 
 A first argument ending in .yaml/.yml promotes a pipeline instead: the version (spec and
@@ -57,6 +63,11 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="give the stage back to VERSION, or by default to the version it replaced",
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only evaluate the checks and print them; exit 0 if all would pass, 1 if not",
+    )
     add_format(parser, "text", "json", help="text for people (default), json for scripts")
     return parser
 
@@ -66,10 +77,14 @@ def run(args: argparse.Namespace) -> int:
     from jupyter_mlops.gates import GateRefused
 
     if args.model.endswith((".yaml", ".yml")):
+        if args.dry_run:
+            raise MlopsUsageError("--dry-run checks a model promotion, not a pipeline's.")
         return _promote_pipeline(args)
     if args.version is None and not args.rollback:
         raise MlopsUsageError("give the VERSION to promote; see `jupyter-mlops promote --help`.")
     stages = args.stages.split(",") if args.stages else None
+    if args.dry_run:
+        return _dry_run(args, stages)
     ok, bad = marks()
     try:
         if args.rollback:
@@ -116,6 +131,42 @@ def run(args: argparse.Namespace) -> int:
     was = f"v{event.from_version}" if event.from_version is not None else "no version"
     print(f"{ok} {event.model} v{event.to_version} now holds {event.stage} (was {was}).")
     return 0
+
+
+def _dry_run(args: argparse.Namespace, stages: list[str] | None) -> int:
+    from jupyter_mlops import models
+
+    if args.rollback:
+        raise MlopsUsageError(
+            "--dry-run checks a promotion; give the VERSION and drop --rollback "
+            "(see `jupyter-mlops models history MODEL` for the earlier versions)."
+        )
+    plan = models.check_promotion(
+        args.model,
+        args.version,
+        to=args.to,
+        checks=args.checks,
+        validate=args.validate,
+        stages=stages,
+    )
+    if args.format == "json":
+        print_json({**plan.to_dict(), "dry_run": True})
+        return 0 if plan.passed else 1
+    ok, bad = marks()
+    for check in plan.checks:
+        print(f"{ok if check.passed else bad} {check.message}")
+    was = f"v{plan.from_version}" if plan.from_version is not None else "no version"
+    if plan.passed:
+        print(
+            f"{ok} dry run: {plan.model} v{plan.version} would take {plan.stage} "
+            f"(held by {was}); nothing changed."
+        )
+        return 0
+    print(
+        f"{bad} dry run: promoting {plan.model} v{plan.version} to {plan.stage} "
+        f"would be refused ({len(plan.failed)} of {len(plan.checks)} checks); nothing changed."
+    )
+    return 1
 
 
 def _promote_pipeline(args: argparse.Namespace) -> int:

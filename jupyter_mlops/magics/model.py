@@ -5,6 +5,7 @@
 %mlops model list                           # the registry panel
 %mlops model show churn [3]                 # the model panel (promote), or one version's card
 %mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"
+%mlops model promote churn 3 --to production --check "..." --dry-run   # check, change nothing
 %mlops model rollback churn --to production
 %mlops model history churn
 %mlops model load models:/churn@production --as model
@@ -54,6 +55,11 @@ parser.add_argument(
 )
 parser.add_argument("--reason", metavar="TEXT", help="promote/rollback: why")
 parser.add_argument("--validate", metavar="NOTEBOOK", help="promote: a validation notebook")
+parser.add_argument(
+    "--dry-run",
+    action="store_true",
+    help="promote: only print each check's result; the cell fails if any would fail",
+)
 parser.add_argument("--stage", metavar="STAGE", help="history: only this stage")
 parser.add_argument("--as", dest="var", metavar="VAR", help="load: bind the model to VAR")
 parser.add_argument("--trusted", action="store_true", help="load: allow pickle artifacts")
@@ -117,6 +123,9 @@ def _promote(args: argparse.Namespace) -> None:
     name = _need_target(args)
     if not args.to:
         raise MlopsUsageError(f"Give the stage: %mlops model {args.action} {name} ... --to STAGE.")
+    if args.dry_run:
+        _dry_run(args, name)
+        return
     try:
         if args.action == "rollback":
             event = models.rollback(
@@ -144,3 +153,29 @@ def _promote(args: argparse.Namespace) -> None:
         print(f"✓ {check.message}")
     was = f"v{event.from_version}" if event.from_version is not None else "no version"
     print(f"mlops: {event.model} v{event.to_version} now holds {event.stage} (was {was}).")
+
+
+def _dry_run(args: argparse.Namespace, name: str) -> None:
+    if args.action == "rollback":
+        raise MlopsUsageError(
+            f"--dry-run checks a promotion: %mlops model promote {name} VERSION --to STAGE "
+            "--dry-run."
+        )
+    if args.version is None:
+        raise MlopsUsageError(f"Give the version: %mlops model promote {name} VERSION.")
+    plan = models.check_promotion(
+        name, args.version, to=args.to, checks=args.check, validate=args.validate
+    )
+    for check in plan.checks:
+        print(f"{'✓' if check.passed else '✗'} {check.message}")
+    if not plan.passed:
+        # Like a refused promotion: one line and the cell fails, so a pipeline stops here.
+        raise MlopsUsageError(
+            f"Dry run: promoting {plan.model} v{plan.version} to {plan.stage} would be refused "
+            f"({len(plan.failed)} of {len(plan.checks)} checks failed); nothing changed."
+        )
+    was = f"v{plan.from_version}" if plan.from_version is not None else "no version"
+    print(
+        f"mlops: dry run: {plan.model} v{plan.version} would take {plan.stage} (held by {was}); "
+        "nothing changed."
+    )
