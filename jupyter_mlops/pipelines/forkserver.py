@@ -3,10 +3,11 @@
 A kernel start costs about a second of CPU, mostly imports (ipykernel, IPython, debugpy, and
 for tracked steps jupyter_mlops with SQLAlchemy). The fork server imports all that once and
 forks a kernel per request, so a pooled kernel is ready in about a tenth of that. Each kernel is
-still a fresh process that never ran a step. jupyter_client still launches and watches a
-process: a tiny relay (``python -S``, stdlib only) that asks the server for a kernel, forwards
-signals to it (SIGINT interrupts the kernel), and exits as the kernel does (killed by the same
-signal). Killing the relay kills the kernel; the server exits with the process that started it.
+still a fresh process that never ran a step; it has no debugger (see :data:`NO_DEBUGGER`).
+jupyter_client still launches and watches a process: a tiny relay (``python -S``, stdlib only)
+that asks the server for a kernel, forwards signals to it (SIGINT interrupts the kernel), and
+exits as the kernel does (killed by the same signal). Killing the relay kills the kernel; the
+server exits with the process that started it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 #: What a kernel imports while it starts (found with ``sys.modules`` before and after
 #: ``IPKernelApp.initialize``): imported in the server, so a forked kernel imports nothing.
-#: ``ipykernel.debugger`` pulls in debugpy, 0.1-0.3 s of every plainly started kernel.
 PRELOAD = (
     "ipykernel.ipkernel",
     "ipykernel.kernelapp",
@@ -41,6 +41,12 @@ PRELOAD = (
     "sqlite3",
     "tornado.queues",
 )
+
+#: Step kernels run without ipykernel's debugger: no frontend can attach one to a headless
+#: step, and debugpy is the biggest import of a kernel (0.1-0.2 s before the first step can
+#: start). The server blocks its import; a forked kernel unblocks it, so a step can still
+#: ``import debugpy`` itself.
+NO_DEBUGGER = "debugpy"
 
 _RELAY = """\
 import json, os, signal, socket, sys
@@ -76,6 +82,7 @@ def _serve(path: str) -> None:
     import json
     import socket
 
+    sys.modules[NO_DEBUGGER] = None  # type: ignore[assignment] # ipykernel sees no debugpy
     for module in PRELOAD:  # imported once, shared by every fork
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
@@ -165,6 +172,8 @@ def _kernel_child(request: dict[str, Any], kernelapp: Any) -> None:
     """In the forked child: become the kernel the relay asked for; never returns."""
     code = 1
     try:
+        if NO_DEBUGGER in sys.modules and sys.modules[NO_DEBUGGER] is None:
+            del sys.modules[NO_DEBUGGER]  # the step's own code may import it
         os.setsid()
         relay = int(request["relay"])
         threading.Thread(target=_exit_with, args=(relay,), daemon=True).start()
@@ -210,9 +219,7 @@ class ForkServer:
             proc = subprocess.Popen(
                 [sys.executable, "-c", code],
                 stdin=subprocess.DEVNULL,
-                # debugpy warns on stderr at import about frozen modules; a kernel started
-                # plainly sends that to its IOPub, the server would print it in the terminal.
-                env={**neutral_env(), "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+                env=neutral_env(),
                 cwd=self._dir,
                 start_new_session=True,
             )

@@ -140,13 +140,14 @@ def test_forked_kernels_interrupt_and_die_like_started_ones(tmp_path, capfd) -> 
         looping = start_kernel("python3", fork_server=server)
         dying = start_kernel("python3", fork_server=server)
         assert "-S" in looping.km.kernel_spec.argv  # launched through the relay
-        # Like a plainly started kernel: the debugger is there (preloaded by the server,
-        # quietly), and nothing of the pipeline runner or numpy was loaded for it.
+        # A step kernel has no debugger (debugpy is not loaded for it, and nothing of the
+        # pipeline runner or numpy either), yet the step's own code can import debugpy.
         check = (
             "import sys, ipykernel.debugger\n"
-            "assert ipykernel.debugger._is_debugpy_available\n"
-            "unused = ('numpy', 'jupyter_mlops.pipelines.runner')\n"
-            "assert not [m for m in unused if m in sys.modules], sys.modules.keys() & unused"
+            "assert not ipykernel.debugger._is_debugpy_available\n"
+            "unused = ('debugpy', 'numpy', 'jupyter_mlops.pipelines.runner')\n"
+            "assert not [m for m in unused if m in sys.modules], sys.modules.keys() & unused\n"
+            "import debugpy"
         )
         result = execute_step(step("plain", [check]), kernel=plain)
         assert result.ok, result.error
