@@ -13,7 +13,7 @@ would pass, 1 if any check would fail, 2 on bad usage.
 examples:
   jupyter-mlops promote churn 3 --to production --check "metrics.roc_auc >= 0.85" \\
       --check "tags.reviewed = 'yes'" --reason "quarterly retrain"
-  jupyter-mlops promote churn 4 --to production --dry-run \
+  jupyter-mlops promote churn 4 --to production --dry-run \\
       --check "metrics.roc_auc >= production.metrics.roc_auc"
   jupyter-mlops promote churn --rollback --to production --reason "v3 misbehaves"
 

@@ -239,7 +239,7 @@ class PromotionCheck:
 
     @property
     def passed(self) -> bool:
-        """True when every check passed, so :func:`promote` would move the stage."""
+        """True when every check passed, so ``promote`` would move the stage now."""
         return all(r.passed for r in self.checks)
 
     @property
