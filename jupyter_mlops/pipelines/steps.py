@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlops.errors import StoreError
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import StepPlan, digests
 from jupyter_mlops.pipelines.progress import Progress
@@ -171,7 +172,13 @@ class StepRunner:
         elif not result.ok:
             error = _error_dict(result.error)
         if output is not None and Path(output).is_file():
-            step_run.log_artifact(Path(output), "report.ipynb", kind="report")
+            try:
+                step_run.log_artifact(Path(output), "report.ipynb", kind="report")
+            except StoreError as store_exc:
+                # The object store is down (S3 unreachable): fail this step with the reason
+                # instead of aborting the pipeline and leaving the step run "running".
+                if error is None:
+                    error = _error_dict(None, f"report not stored: {store_exc.message}")
         if error is None:
             found = digests(self.pipeline.root, step.outputs)
             missing = [p for p, d in found.items() if d is None]

@@ -9,6 +9,7 @@ from typing import Any
 import nbformat
 import pytest
 
+from jupyter_mlops import get_run
 from jupyter_mlops.pipelines import accept, load, records, run_pipeline, status
 from jupyter_mlops.pipelines.progress import NullProgress
 from jupyter_mlops.store import current_store
@@ -216,3 +217,27 @@ def test_accept_records_current_outputs(project: Path) -> None:
     plans = status(pipe)
     assert plans["prepare"].action == "cached"
     assert plans["train"].action == "run"
+
+
+def test_a_report_that_cannot_be_stored_fails_the_step_not_the_run(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from jupyter_mlops.store import reset_current_store
+
+    with socket.socket() as sock:  # a port nothing listens on: the object store is down
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MLOPS_ARTIFACTS_URI", "s3://reports/objects")
+    monkeypatch.setenv("MLOPS_S3_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    reset_current_store()
+    notebook(store_dir / "only.ipynb", "x = 1", "y = x + 1")
+    (store_dir / "pipeline.yaml").write_text("name: down\nsteps:\n  only: {notebook: only.ipynb}\n")
+    result = run(store_dir)
+    outcome = result.steps["only"]
+    assert (outcome.status, result.status) == ("failed", "failed")
+    assert "report not stored" in outcome.error_line()
+    assert get_run(outcome.run_id).status == "failed"  # not left "running"
