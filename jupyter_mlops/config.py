@@ -151,3 +151,43 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
 
 def python_version() -> str:
     return sys.version.split()[0]
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One setting as resolved: its key, its value as text, and where the value came from."""
+
+    key: str
+    value: str
+    source: str
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value)
+
+
+def explain_config(
+    start: Path | None = None, environ: dict[str, str] | None = None
+) -> list[ConfigEntry]:
+    """Every key of :data:`CONFIG_KEYS` with its effective value and its source.
+
+    The source is ``env MLOPS_<KEY>``, ``<root>/pyproject.toml [tool.jupyter-mlops]``
+    or ``default``. A bad value raises :class:`MlopsUsageError`, as :func:`load_config` does.
+    """
+    config = load_config(start, environ)
+    if config.stages is None:
+        # The promotion rules fall back to these; show them rather than "not set".
+        stages: object = ("staging", "production")
+    else:
+        stages = config.stages
+    entries = []
+    for key in CONFIG_KEYS:
+        value = stages if key == "stages" else getattr(config, key)
+        entries.append(ConfigEntry(key, _show(value), config.sources.get(key, "default")))
+    return entries

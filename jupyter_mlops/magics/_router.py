@@ -69,6 +69,10 @@ VERBS: dict[str, Verb] = {
         "%mlops monitor history churn-drift --metric roc_auc",
     ),
     "status": Verb("Show the active run, the store and run counts.", "%mlops status"),
+    "config": Verb(
+        "Show every setting, its value and where it came from (env, pyproject.toml, default).",
+        "%mlops config",
+    ),
 }
 
 
