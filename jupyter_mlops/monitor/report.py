@@ -50,6 +50,32 @@ def _clean(value: Any) -> Any:
     return value
 
 
+#: The per-column table's header (the report and the notebook panel share it).
+COLUMNS = ["column", "type", "test", "statistic", "p-value", "threshold", "drift", "chart"]
+
+
+def column_cells(r: ColumnResult) -> list[str]:
+    """One column's row of the drift table, as HTML cells (verdict styled, chart inline)."""
+    if r.drifted is None:
+        verdict = f'<span class="na">not tested: {html.escape(r.reason or "")}</span>'
+    else:
+        cls = "yes" if r.drifted else "no"
+        verdict = f'<span class="{cls}">{"drift" if r.drifted else "no drift"}</span>'
+    chart = ""
+    if r.chart and r.test != "missing_share":
+        chart = _html.bars_svg(r.chart["labels"], r.chart["reference"], r.chart["current"])
+    return [
+        html.escape(str(r.column)),
+        _html.fmt(r.kind),
+        _html.fmt(r.test),
+        _html.fmt(r.statistic),
+        _html.fmt(r.p_value),
+        _html.fmt(r.threshold),
+        verdict,
+        chart,
+    ]
+
+
 @dataclass
 class DriftReport:
     """The result of :func:`jupyter_mlops.monitor.drift`.
@@ -154,30 +180,7 @@ class DriftReport:
         )
 
     def _body(self) -> str:
-        head = ["column", "type", "test", "statistic", "p-value", "threshold", "drift", "chart"]
-        rows = []
-        for r in self.results:
-            if r.drifted is None:
-                verdict = f'<span class="na">not tested: {html.escape(r.reason or "")}</span>'
-            else:
-                cls = "yes" if r.drifted else "no"
-                verdict = f'<span class="{cls}">{"drift" if r.drifted else "no drift"}</span>'
-            chart = ""
-            if r.chart and r.test != "missing_share":
-                chart = _html.bars_svg(r.chart["labels"], r.chart["reference"], r.chart["current"])
-            rows.append(
-                [
-                    html.escape(str(r.column)),
-                    _html.fmt(r.kind),
-                    _html.fmt(r.test),
-                    _html.fmt(r.statistic),
-                    _html.fmt(r.p_value),
-                    _html.fmt(r.threshold),
-                    verdict,
-                    chart,
-                ]
-            )
-        return _html.section(self._summary(), head, rows)
+        return _html.section(self._summary(), COLUMNS, [column_cells(r) for r in self.results])
 
     def to_html(self) -> str:
         """A self-contained HTML page (inline SVG charts; opens with no network)."""

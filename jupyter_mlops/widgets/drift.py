@@ -3,7 +3,6 @@ verdict (drift in red) and a small histogram of reference against current."""
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 import ipywidgets as w  # type: ignore[import-untyped]
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
     from jupyter_mlops.monitor.report import ColumnResult, DriftReport
 
 ORDERS = ("as tested", "most drifted first", "column name")
-_HEAD = ["column", "type", "test", "statistic", "p-value", "threshold", "drift", "chart"]
 
 
 def _strength(r: ColumnResult) -> float:
@@ -48,32 +46,12 @@ def drift_rows(
 def drift_html(report: DriftReport, rows: list[ColumnResult] | None = None) -> str:
     """The verdict line and the per-column table (the drift report's own styles and charts)."""
     from jupyter_mlops.monitor import _html as mh
+    from jupyter_mlops.monitor.report import COLUMNS, column_cells
 
-    cells = []
-    for r in report.results if rows is None else rows:
-        if r.drifted is None:
-            verdict = f'<span class="na">not tested: {html.escape(r.reason or "")}</span>'
-        else:
-            cls = "yes" if r.drifted else "no"
-            verdict = f'<span class="{cls}">{"drift" if r.drifted else "no drift"}</span>'
-        chart = ""
-        if r.chart and r.test != "missing_share":
-            chart = mh.bars_svg(r.chart["labels"], r.chart["reference"], r.chart["current"])
-        cells.append(
-            [
-                html.escape(str(r.column)),
-                mh.fmt(r.kind),
-                mh.fmt(r.test),
-                mh.fmt(r.statistic),
-                mh.fmt(r.p_value),
-                mh.fmt(r.threshold),
-                verdict,
-                chart,
-            ]
-        )
+    cells = [column_cells(r) for r in (report.results if rows is None else rows)]
     if not cells:
-        return mh.section(report._summary(), _HEAD, []) + h.note("No column to show.")
-    return mh.section(report._summary(), _HEAD, cells)
+        return mh.section(report._summary(), COLUMNS, []) + h.note("No column to show.")
+    return mh.section(report._summary(), COLUMNS, cells)
 
 
 class DriftPanel(Panel):
