@@ -45,6 +45,51 @@ def examples_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "example_notebooks"
 
 
+def packaged_examples() -> Path:
+    """Where a wheel carries the example notebooks (``jupyter_mlops/examples``)."""
+    return Path(__file__).resolve().parent / "examples"
+
+
+def find_examples() -> Path | None:
+    """The example notebooks: packaged in the wheel, else the source checkout's; None if absent."""
+    for folder in (packaged_examples(), examples_dir()):
+        if (folder / NOTEBOOKS[0]).is_file() and (folder / "pipeline" / "pipeline.yaml").is_file():
+            return folder
+    return None
+
+
+# What earlier runs leave beside the notebooks; a fresh demo folder starts without them.
+_LEFTOVERS = ("output", "work", ".mlops-runs", ".mlops", ".ipynb_checkpoints", "__pycache__")
+
+
+def prepare_folder(target: Path, *, force: bool = False, source: Path | None = None) -> Path:
+    """Copy the example notebooks into ``target`` and make it its own project (``.mlops/``).
+
+    Refuses a non-empty ``target`` unless ``force``; then the notebooks are copied over it.
+    """
+    import shutil
+
+    from jupyter_mlops.errors import MlopsUsageError
+
+    examples = source or find_examples()
+    if examples is None:
+        raise MlopsUsageError(
+            "the example notebooks are not installed with this package; run the demo from a "
+            "source checkout (`make demo`)."
+        )
+    if target.exists() and not target.is_dir():
+        raise MlopsUsageError(f"{target} is a file; give --dir a folder.")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise MlopsUsageError(
+            f"{target} is not empty; give another --dir, or --force to copy the demo into it."
+        )
+    shutil.copytree(
+        examples, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_LEFTOVERS)
+    )
+    (target / ".mlops").mkdir(exist_ok=True)
+    return target.resolve()
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "accept": "jupyter_mlops.cli.accept",
     "config": "jupyter_mlops.cli.config",
     "data": "jupyter_mlops.cli.data",
+    "demo": "jupyter_mlops.cli.demo",
     "doctor": "jupyter_mlops.cli.doctor",
     "models": "jupyter_mlops.cli.models",
     "monitor": "jupyter_mlops.cli.monitor",
