@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "data": "jupyter_mlops.cli.data",
     "demo": "jupyter_mlops.cli.demo",
     "doctor": "jupyter_mlops.cli.doctor",
+    "gc": "jupyter_mlops.cli.gc",
     "models": "jupyter_mlops.cli.models",
     "monitor": "jupyter_mlops.cli.monitor",
     "promote": "jupyter_mlops.cli.promote",
