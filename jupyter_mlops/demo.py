@@ -250,7 +250,15 @@ def summary(demo: DemoResult) -> None:
     _say("\nReports:")
     _say(f"  executed example notebooks   {demo.folder / 'output'}")
     _say(f"  executed pipeline steps      {demo.folder / 'pipeline' / '.mlops-runs'}")
-    _say("\nNext: `make lab` opens JupyterLab on example_notebooks (MLOps sidebar on the left);")
+    if demo.folder.resolve() == examples_dir().resolve():
+        _say(
+            "\nNext: `make lab` opens JupyterLab on example_notebooks (MLOps sidebar on the left);"
+        )
+    else:  # `jupyter-mlops demo --dir D`: there is no Makefile in that folder
+        _say(
+            f"\nNext: cd {demo.folder} && jupyter lab --ContentsManager.allow_hidden=True "
+            "(MLOps sidebar on the left);"
+        )
     _say(f"      jupyter-mlops runs | jupyter-mlops models show {MODEL}")
     _say(f"      jupyter-mlops monitor history {SCHEDULE} | jupyter-mlops schedule list")
 
