@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert, select
@@ -209,11 +210,21 @@ def get(name: str, version: int | str | None = None, *, store: Store | None = No
         return _db.to_model_version(conn, ref.name, row)
 
 
-def list_models(*, store: Store | None = None) -> pd.DataFrame:
-    """One row per registered model: versions, latest version, stages held, dates."""
-    import pandas as pd
+@dataclass(frozen=True)
+class ModelRow:
+    """One registered model as :func:`model_rows` reads it."""
 
-    store = store or current_store()
+    name: str
+    versions: int
+    latest_version: int | None
+    stages: dict[str, int]  # stage -> version number, sorted by stage
+    description: str | None
+    created_at: float
+    updated_at: float
+
+
+def model_rows(store: Store) -> list[ModelRow]:
+    """Every registered model with its version count and the version holding each stage."""
     rm, mv, ms = t.registered_models, t.model_versions, t.model_stages
     with store.read() as conn:
         models = conn.execute(
@@ -230,28 +241,41 @@ def list_models(*, store: Store | None = None) -> pd.DataFrame:
             .group_by(rm.c.id, rm.c.name, rm.c.description, rm.c.created_at)
             .order_by(rm.c.name)
         ).all()
-        stages: dict[int, list[str]] = {}
+        stages: dict[int, dict[str, int]] = {}
         for mid, stage, version in conn.execute(
             select(ms.c.model_id, ms.c.stage, mv.c.version)
             .join(mv, mv.c.id == ms.c.version_id)
             .order_by(ms.c.model_id, ms.c.stage)
         ):
-            stages.setdefault(int(mid), []).append(f"{stage}=v{version}")
+            stages.setdefault(int(mid), {})[str(stage)] = int(version)
+    return [
+        ModelRow(
+            name=r.name,
+            versions=int(r.n),
+            latest_version=None if r.latest is None else int(r.latest),
+            stages=stages.get(int(r.id), {}),
+            description=r.description,
+            created_at=float(r.created_at),
+            updated_at=float(r.updated if r.updated is not None else r.created_at),
+        )
+        for r in models
+    ]
+
+
+def list_models(*, store: Store | None = None) -> pd.DataFrame:
+    """One row per registered model: versions, latest version, stages held, dates."""
+    import pandas as pd
+
+    rows = model_rows(store or current_store())
     return pd.DataFrame(
         {
-            "name": [r.name for r in models],
-            "versions": [int(r.n) for r in models],
-            "latest_version": pd.array(
-                [None if r.latest is None else int(r.latest) for r in models], dtype="Int64"
-            ),
-            "stages": [", ".join(stages.get(int(r.id), [])) for r in models],
-            "description": [r.description for r in models],
-            "created_at": pd.to_datetime([r.created_at for r in models], unit="s", utc=True),
-            "updated_at": pd.to_datetime(
-                [r.updated if r.updated is not None else r.created_at for r in models],
-                unit="s",
-                utc=True,
-            ),
+            "name": [r.name for r in rows],
+            "versions": [r.versions for r in rows],
+            "latest_version": pd.array([r.latest_version for r in rows], dtype="Int64"),
+            "stages": [", ".join(f"{k}=v{v}" for k, v in r.stages.items()) for r in rows],
+            "description": [r.description for r in rows],
+            "created_at": pd.to_datetime([r.created_at for r in rows], unit="s", utc=True),
+            "updated_at": pd.to_datetime([r.updated_at for r in rows], unit="s", utc=True),
         }
     )
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jupyter_mlops.gates import GateRefused, GateResult
 from jupyter_mlops.models import _db
 from jupyter_mlops.models import promotion as promo
 from jupyter_mlops.models.records import ModelVersion, PromotionEvent
-from jupyter_mlops.models.registry import get
+from jupyter_mlops.models.registry import get, model_rows
 from jupyter_mlops.models.uri import check_name
 from jupyter_mlops.server import wire
 from jupyter_mlops.services.paths import inside_root
@@ -22,39 +22,18 @@ from jupyter_mlops.store import tables as t
 
 def list_models(store: Store) -> wire.ModelList:
     """Every registered model with its version count and the version holding each stage."""
-    rm, mv, ms = t.registered_models, t.model_versions, t.model_stages
-    with store.read() as conn:
-        models = conn.execute(
-            select(
-                rm.c.id,
-                rm.c.name,
-                rm.c.description,
-                rm.c.created_at,
-                func.count(mv.c.id).label("n"),
-                func.max(mv.c.version).label("latest"),
-                func.max(mv.c.created_at).label("updated"),
-            )
-            .join(mv, mv.c.model_id == rm.c.id, isouter=True)
-            .group_by(rm.c.id, rm.c.name, rm.c.description, rm.c.created_at)
-            .order_by(rm.c.name)
-        ).all()
-        stages: dict[int, dict[str, int]] = {}
-        for mid, stage, version in conn.execute(
-            select(ms.c.model_id, ms.c.stage, mv.c.version).join(mv, mv.c.id == ms.c.version_id)
-        ):
-            stages.setdefault(int(mid), {})[str(stage)] = int(version)
     return wire.ModelList(
         items=[
             wire.ModelSummary(
                 name=r.name,
-                versions=int(r.n),
-                latest_version=None if r.latest is None else int(r.latest),
-                stages=dict(sorted(stages.get(int(r.id), {}).items())),
+                versions=r.versions,
+                latest_version=r.latest_version,
+                stages=r.stages,
                 description=r.description,
-                created_at=float(r.created_at),
-                updated_at=float(r.updated if r.updated is not None else r.created_at),
+                created_at=r.created_at,
+                updated_at=r.updated_at,
             )
-            for r in models
+            for r in model_rows(store)
         ]
     )
 
