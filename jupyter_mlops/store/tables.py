@@ -424,3 +424,24 @@ schedule_runs = Table(
     Column("error", Text),
     UniqueConstraint("schedule_id", "tick"),
 )
+
+# -- store merges (revision 0006) ------------------------------------------------
+
+# Small facts about the store itself; ``store_id`` is its identity (a uuid made on first
+# need), which a target store records its merges under: a laptop's path may change.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Which row of a merged store became which row here: a re-run copies nothing twice.
+migrated_ids = Table(
+    "migrated_ids",
+    metadata,
+    Column("source_store", String(32), primary_key=True),
+    Column("table_name", String(64), primary_key=True),
+    Column("source_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("target_id", BigInteger, nullable=False),
+)
