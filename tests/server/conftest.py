@@ -1,7 +1,9 @@
 """A real `jupyter server` (subprocess, random port and token) over a seeded project.
 
-One server per test session: starting Jupyter costs seconds, and the tests that change
-state (promotions, schedules) each work on names of their own.
+One server per backend per test session (``[sqlite]``, then ``[postgresql]``: the store
+database is SQLite in the project's ``.mlops/`` or a fresh database on the session's
+PostgreSQL; artifacts stay in the project folder). Starting Jupyter costs seconds, and the
+tests that change state (promotions, schedules) each work on names of their own.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from typing import Any
 import nbformat
 import pytest
 import requests
+from _postgres import PostgresServer
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlops as mlops
 from jupyter_mlops.artifacts.cas import hash_bytes
 from jupyter_mlops.config import load_config
 from jupyter_mlops.store import Store, open_store
+from tests.conftest import BACKENDS
 
 API = "mlops/api/v1"
 SECRET = b"top secret: never served\n"
@@ -55,6 +59,13 @@ class Server:
     seeded: Seeded
     process: subprocess.Popen[bytes]
     log: Path
+    backend: str
+    #: The ``MLOPS_*`` settings the server runs with (none on SQLite: the defaults).
+    settings: dict[str, str]
+
+    def open_store(self) -> Store:
+        """The server's store, opened from this process (close it after use)."""
+        return open_store(config=load_config(self.root, environ=self.settings))
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(f"{self.url}{API}/{path}", headers=self._auth(), timeout=60, **kwargs)
@@ -174,12 +185,23 @@ def _wait_ready(url: str, token: str, process: subprocess.Popen[bytes], log: Pat
     raise RuntimeError(f"jupyter server did not answer:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("server")
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The server over a seeded store on each backend; tests are grouped by backend, so only
+    one server runs at a time."""
+    backend = str(request.param)
+    base = tmp_path_factory.mktemp(f"server-{backend}")
     root = base / "project"
     (root / ".mlops").mkdir(parents=True)
+    settings: dict[str, str] = {}
+    postgres: PostgresServer | None = None
+    if backend == "postgresql":
+        postgres = request.getfixturevalue("postgres")
+        settings["MLOPS_STORE_URI"] = postgres.new_database()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    env.update(settings)
     # The store exists (migrated) before the server starts; it is seeded while Jupyter boots.
     store = open_store(config=load_config(root, environ=env))
     token = secrets.token_hex(16)
@@ -226,7 +248,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_ready(url, token, process, log)
-        yield Server(url, token, root, seeded, process, log)
+        yield Server(url, token, root, seeded, process, log, backend, settings)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -236,6 +258,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait()
             tail = log.read_text()[-3000:]
             raise AssertionError(f"jupyter server did not stop:\n{tail}") from None
+    if postgres is not None:
+        postgres.drop_database(settings["MLOPS_STORE_URI"])
     # The scheduler thread and the worker pools stopped with the server, without errors.
     text = log.read_text()
     assert "Traceback" not in text, text[-5000:]

@@ -7,8 +7,6 @@ import time
 import pytest
 from sqlalchemy import update
 
-from jupyter_mlops.config import load_config
-from jupyter_mlops.store import open_store
 from jupyter_mlops.store import tables as t
 from tests.server.conftest import Server
 
@@ -134,7 +132,7 @@ def test_the_server_runs_due_schedules_in_its_scheduler_thread(server: Server) -
     body = {"name": "due-soon", "cron": "0 6 * * *", "notebook": "job.ipynb"}
     assert server.post("schedules", body).status_code == 201
     # Make its tick due now, as if 06:00 had come.
-    store = open_store(config=load_config(server.root, environ={}))
+    store = server.open_store()
     try:
         with store.write() as conn:
             conn.execute(
