@@ -1,9 +1,12 @@
 """The store itself: where it is, its schema, and moving it to a team database.
 
-`store migrate` copies this project's store (runs, datasets, models, promotion history,
+`store migrate` merges this project's store (runs, datasets, models, promotion history,
 pipelines, schedules and every object) into another store, usually a team PostgreSQL with
-shared object storage. Objects are verified on the target; running it again copies only
-what is missing; a target holding different records under the same ids is refused.
+shared object storage that other laptops were merged into already. Records get fresh ids on
+the target; an experiment, dataset, model or schedule of the same name is the same one; a
+model version that collides is appended under the next number and tagged
+mlops.migrated_from; the target's stages are kept. Objects are verified on the target;
+running it again copies nothing twice, and finishes an interrupted migration.
 
 examples:
   jupyter-mlops store info
@@ -26,7 +29,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     info = actions.add_parser("info", help="the store's database, schema revision and size")
     info.add_argument("--json", action="store_true", help="print JSON for scripts")
     actions.add_parser("upgrade", help="migrate the store's schema to this version's")
-    migrate = actions.add_parser("migrate", help="copy this store into another (a team store)")
+    migrate = actions.add_parser("migrate", help="merge this store into another (a team store)")
     migrate.add_argument(
         "--to", required=True, metavar="URI", help="the target store's database URI"
     )
@@ -67,9 +70,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Migrated {store.uri} to {report.target}: {report.rows_copied} rows copied, "
+        f"{report.rows_merged} merged onto existing records, "
         f"{report.objects_copied} objects ({fmt_size(report.bytes_copied)}) copied and "
         f"{report.objects_copied + report.objects_present} verified in {report.artifacts}."
     )
+    if report.renumbered:
+        print("Renumbered (the original number is in the tag mlops.migrated_from):")
+        for line in report.renumbered:
+            print(f"  {line}")
+    if report.skipped:
+        print("Kept the target's:")
+        for line in report.skipped:
+            print(f"  {line}")
     return 0
 
 

@@ -1,10 +1,13 @@
 """`jupyter-mlops store migrate`: a laptop store copied into a team store (SQLite or
-PostgreSQL), objects verified, idempotent, and refusing what would mix two stores."""
+PostgreSQL), objects verified, idempotent, merged into a store holding other records, and
+refusing to migrate a store into itself. Merging two laptops: test_store_merge.py."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
@@ -47,10 +50,16 @@ def fill(store: Store, project: Path) -> None:
     scheduler.add("nightly", notebook="nb.ipynb", cron="0 2 * * *", store=store)
 
 
+# The store's identity and the id map of merges: bookkeeping, not records to compare.
+OWN = {t.store_meta.name, t.migrated_ids.name}
+
+
 def rows(store: Store) -> dict[str, list[tuple]]:
     out = {}
     with store.read() as conn:
         for table in t.metadata.sorted_tables:
+            if table.name in OWN:
+                continue
             order = list(table.primary_key.columns)
             out[table.name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
     return out
@@ -102,11 +111,14 @@ def test_migrate_copies_everything_verified_and_a_rerun_copies_nothing(
     assert resumed.code == 0, resumed.err
     copied = {item["table"]: item["copied"] for item in json.loads(resumed.out)["tables"]}
     assert copied["metrics"] == 2 and sum(copied.values()) == 2
-    assert rows(team)["metrics"] == rows(store)["metrics"]
+    # The points come back under fresh ids (nothing refers to a metric's id).
+    assert sorted(r[1:] for r in rows(team)["metrics"]) == sorted(
+        r[1:] for r in rows(store)["metrics"]
+    )
     team.close()
 
 
-def test_a_target_with_other_records_under_the_same_ids_is_refused_untouched(
+def test_a_target_with_other_records_under_the_same_ids_gets_both(
     project: Path, cli: Cli, store: Store, store_uri: str, tmp_path: Path
 ) -> None:
     fill(store, project)
@@ -115,11 +127,36 @@ def test_a_target_with_other_records_under_the_same_ids_is_refused_untouched(
         pass
     before = rows(team)
     done = cli("store", "migrate", "--to", store_uri)
-    assert done.code == 2
-    assert "already holds different records under the same ids: experiments id=1" in done.err
-    assert "Nothing was copied" in done.err
-    assert rows(team) == before
+    assert done.code == 0, done.err
+    after = rows(team)
+    # The team's own records are untouched; the laptop's come in under fresh ids.
+    assert all(set(before[name]) <= set(after[name]) for name in before)
+    with team.read() as conn:
+        experiments = {
+            n: i for n, i in conn.execute(select(t.experiments.c.name, t.experiments.c.id))
+        }
+    assert (experiments["theirs"], experiments["churn"]) == (1, 2)
+    found = mlops.search_runs(store=team, experiments=["churn"])
+    assert list(found["name"]) == ["trained"] and list(found["params.C"]) == ["0.5"]
+    assert {"trained", "someone-else"} <= set(mlops.search_runs(store=team)["name"])
     team.close()
+
+
+def test_a_target_that_is_a_copy_of_the_store_is_refused(
+    project: Path, cli: Cli, store: Store, tmp_path: Path
+) -> None:
+    with mlops.start_run("trained", experiment="churn", store=store):
+        pass
+    assert cli("store", "migrate", "--to", f"sqlite:///{tmp_path}/team.db").code == 0
+    copy = tmp_path / "copy.db"
+    with (
+        closing(sqlite3.connect(project / ".mlops" / "mlops.db")) as db,
+        closing(sqlite3.connect(copy)) as out,
+    ):
+        db.backup(out)  # a copy of the file, as `cp` after a checkpoint would make
+    done = cli("store", "migrate", "--to", f"sqlite:///{copy}")
+    assert done.code == 2
+    assert "is a copy of the store being migrated" in done.err
 
 
 def test_migrating_a_store_into_itself_is_a_usage_error(project: Path, cli: Cli) -> None:

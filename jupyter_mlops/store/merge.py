@@ -1,0 +1,531 @@
+"""Merge one store's records into another that may already hold data (``store migrate``).
+
+Integer ids are given afresh on the target and every reference to them is rewritten; run and
+pipeline-run uuids are kept. Things with a name are merged by it: an experiment, a dataset, a
+registered model or a schedule of the same name is the same one. A dataset version with the
+same content, or a model version of the same artifact from the same run, is the existing
+version; any other version is appended (its own number when that is still the newest, else
+the next free one) and, for a model, tagged with where it came from. The target's stage
+assignments win. Which source row became which target row is kept in ``migrated_ids``, in the
+same transaction as the rows, so a re-run (or a run after an interruption) copies nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, func, select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.core import Store
+
+BATCH = 500
+#: Runs whose metric points are compared and copied in one transaction.
+RUN_CHUNK = 50
+STORE_ID_KEY = "store_id"
+MIGRATED_FROM_TAG = "mlops.migrated_from"
+_VALIDATION_FOR_TAG = "mlops.validation_for"  # models.validation.VALIDATION_FOR_TAG
+
+Row = dict[str, Any]
+
+
+@dataclass
+class TableCopy:
+    """Rows of one table: copied now, already there from an earlier run, merged onto a
+    record the target had (same name, content or artifact), renumbered (a subset of copied),
+    or skipped (the target's own wins)."""
+
+    table: str
+    copied: int = 0
+    present: int = 0
+    merged: int = 0
+    renumbered: int = 0
+    skipped: int = 0
+
+    def line(self) -> str:
+        text = f"{self.table}: {self.copied} copied, {self.present} already there"
+        for count, what in (
+            (self.merged, "merged onto existing"),
+            (self.renumbered, "renumbered"),
+            (self.skipped, "skipped"),
+        ):
+            if count:
+                text += f", {count} {what}"
+        return text
+
+
+@dataclass
+class MigrationReport:
+    """What :func:`~jupyter_mlops.store.migrate.migrate_store` did."""
+
+    source: str
+    target: str
+    artifacts: str
+    source_store_id: str = ""
+    tables: list[TableCopy] = field(default_factory=list)
+    renumbered: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    objects_copied: int = 0
+    objects_present: int = 0
+    bytes_copied: int = 0
+
+    @property
+    def rows_copied(self) -> int:
+        return sum(item.copied for item in self.tables)
+
+    @property
+    def rows_merged(self) -> int:
+        return sum(item.merged for item in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "rows_copied": self.rows_copied, "rows_merged": self.rows_merged}
+
+
+def store_identity(store: Store) -> str:
+    """The store's permanent id (made and saved the first time it is asked for)."""
+    meta = t.store_meta
+    with store.read() as conn:
+        found = conn.execute(select(meta.c.value).where(meta.c.key == STORE_ID_KEY)).scalar()
+    if found is not None:
+        return str(found)
+    try:
+        with store.write() as conn:
+            conn.execute(meta.insert().values(key=STORE_ID_KEY, value=uuid.uuid4().hex))
+    except IntegrityError:
+        pass  # another process made it first: use theirs
+    with store.read() as conn:
+        return str(conn.execute(select(meta.c.value).where(meta.c.key == STORE_ID_KEY)).scalar())
+
+
+def _batches(store: Store, table: Table, where: Any = None) -> Iterator[list[Row]]:
+    order = list(table.primary_key.columns)
+    last: tuple[Any, ...] | None = None
+    while True:
+        # Keyset pagination: each batch is its own short read, however big the table.
+        stmt = select(table).order_by(*order).limit(BATCH)
+        if where is not None:
+            stmt = stmt.where(where)
+        if last is not None:
+            stmt = stmt.where(tuple_(*order) > tuple_(*last))
+        with store.read() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(stmt)]
+        if not rows:
+            return
+        yield rows
+        last = tuple(rows[-1][c.name] for c in order)
+
+
+def _same(table: Table, row: Row) -> Any:
+    """Every column of ``row`` equal (NULL equal to NULL)."""
+    return and_(*[table.c[k].is_not_distinct_from(v) for k, v in row.items()])
+
+
+class Merger:
+    """One merge of ``source`` into ``target``; :meth:`run` does every table in order."""
+
+    def __init__(
+        self, source: Store, target: Store, report: MigrationReport, say: Callable[[str], None]
+    ) -> None:
+        self.source, self.target, self.report, self.say = source, target, report, say
+        self.source_id = store_identity(source)
+        report.source_store_id = self.source_id
+        #: table -> {source id: target id}, from earlier runs and this one.
+        self.ids: dict[str, dict[int, int]] = {}
+        with target.read() as conn:
+            m = t.migrated_ids
+            for name, old, new in conn.execute(
+                select(m.c.table_name, m.c.source_id, m.c.target_id).where(
+                    m.c.source_store == self.source_id
+                )
+            ):
+                self.ids.setdefault(str(name), {})[int(old)] = int(new)
+        #: (dataset or model name, source version number) -> target version number.
+        self.dataset_numbers: dict[tuple[str, int], int] = {}
+        self.model_numbers: dict[tuple[str, int], int] = {}
+        with source.read() as conn:
+            self.dataset_names = {
+                int(i): str(n) for i, n in conn.execute(select(t.datasets.c.id, t.datasets.c.name))
+            }
+            rm = t.registered_models
+            self.model_names = {int(i): str(n) for i, n in conn.execute(select(rm.c.id, rm.c.name))}
+
+    # -- the order of tables: parents before children, registry before the tags naming it
+    def run(self) -> None:
+        steps: list[tuple[Table, Callable[[Table], TableCopy]]] = [
+            (t.experiments, lambda tb: self.mapped(tb, match=self._by("name"))),
+            (t.runs, lambda tb: self.keyed(tb, {"experiment_id": "experiments"})),
+            (t.run_cells, self.keyed),
+            (t.params, self.keyed),
+            (t.latest_metrics, self.keyed),
+            (t.artifacts, self.keyed),
+            (t.metrics, self.metrics),
+            (t.logged_models, lambda tb: self.mapped(tb, match=self._by("run_id", "name"))),
+            (t.run_inputs, self.mapped),
+            (t.datasets, lambda tb: self.mapped(tb, match=self._by("name"))),
+            (t.dataset_versions, self.dataset_versions),
+            (t.dataset_version_tags, lambda tb: self.keyed(tb, {"version_id": "dataset_versions"})),
+            (t.run_dataset_links, lambda tb: self.keyed(tb, {"version_id": "dataset_versions"})),
+            (t.file_state, self.keyed),
+            (t.registered_models, lambda tb: self.mapped(tb, match=self._by("name"))),
+            (t.model_versions, self.model_versions),
+            (t.model_version_tags, lambda tb: self.keyed(tb, {"version_id": "model_versions"})),
+            (t.promotion_events, self.promotion_events),
+            (t.model_stages, self.model_stages),
+            (t.tags, lambda tb: self.keyed(tb, rewrite=self._validation_tag)),
+            (t.pipeline_runs, self.keyed),
+            (t.step_runs, self.mapped),
+            (t.pipeline_promotions, self.mapped),
+            (t.schedules, self.schedules),
+            (
+                t.schedule_runs,
+                lambda tb: self.mapped(
+                    tb, {"schedule_id": "schedules"}, match=self._by("schedule_id", "tick")
+                ),
+            ),
+        ]
+        own = {t.store_meta.name, t.migrated_ids.name}
+        missing = {tb.name for tb in t.metadata.sorted_tables} - own - {tb.name for tb, _ in steps}
+        assert not missing, f"store migrate does not know how to merge {sorted(missing)}"
+        for table, step in steps:
+            item = step(table)
+            self.report.tables.append(item)
+            self.say(item.line())
+
+    # -- helpers ----------------------------------------------------------------------
+    def _remap(self, row: Row, refs: dict[str, str]) -> Row | None:
+        """``row`` with its integer references rewritten; None when a parent was skipped."""
+        out = dict(row)
+        for column, parent in refs.items():
+            if out[column] is None:
+                continue
+            new = self.ids.get(parent, {}).get(int(out[column]))
+            if new is None:
+                return None
+            out[column] = new
+        return out
+
+    @staticmethod
+    def _by(*columns: str) -> Callable[[Connection, Table, Row], int | None]:
+        def match(conn: Connection, table: Table, row: Row) -> int | None:
+            found = conn.execute(
+                select(table.c.id).where(_same(table, {c: row[c] for c in columns})).limit(1)
+            ).scalar()
+            return None if found is None else int(found)
+
+        return match
+
+    @staticmethod
+    def _content(conn: Connection, table: Table, row: Row) -> int | None:
+        # An identical row: copied by an older release that kept ids and kept no map.
+        found = conn.execute(select(table.c.id).where(_same(table, row)).order_by(table.c.id))
+        first = found.scalar()
+        return None if first is None else int(first)
+
+    def _record(self, conn: Connection, table: Table, pairs: list[tuple[int, int]]) -> None:
+        if pairs:
+            conn.execute(
+                t.migrated_ids.insert(),
+                [
+                    {"source_store": self.source_id, "table_name": table.name,
+                     "source_id": old, "target_id": new}
+                    for old, new in pairs
+                ],
+            )  # fmt: skip
+
+    # -- tables keyed by uuids or natural keys: insert what the target lacks ----------
+    def keyed(
+        self,
+        table: Table,
+        refs: dict[str, str] | None = None,
+        rewrite: Callable[[Row], Row] | None = None,
+    ) -> TableCopy:
+        item = TableCopy(table.name)
+        keys = [c.name for c in table.primary_key.columns]
+        for batch in _batches(self.source, table):
+            rows: dict[tuple[Any, ...], Row] = {}
+            for row in batch:
+                new = self._remap(row, refs or {})
+                if new is None:
+                    item.skipped += 1
+                    continue
+                new = rewrite(new) if rewrite else new
+                key = tuple(new[k] for k in keys)
+                if key in rows:  # two source rows merged into one target row
+                    item.present += 1
+                else:
+                    rows[key] = new
+            with self.target.write() as conn:
+                found = set()
+                if rows:
+                    cols = [table.c[k] for k in keys]
+                    found = {
+                        tuple(r)
+                        for r in conn.execute(select(*cols).where(tuple_(*cols).in_(list(rows))))
+                    }
+                fresh = [r for k, r in rows.items() if k not in found]
+                if fresh:
+                    conn.execute(table.insert(), fresh)
+                self.write_hook(table)
+            item.copied += len(fresh)
+            item.present += len(rows) - len(fresh)
+        return item
+
+    # -- tables with integer ids: fresh ids, the map recorded with the rows ----------
+    def mapped(
+        self,
+        table: Table,
+        refs: dict[str, str] | None = None,
+        *,
+        match: Callable[[Connection, Table, Row], int | None] | None = None,
+        rewrite: Callable[[Row, Row], Row] | None = None,
+        prepare: Callable[[Connection, Row, Row, TableCopy], Row | None] | None = None,
+        inserted: Callable[[Connection, Row, Row, int], None] | None = None,
+        known: Callable[[Connection, Row, int], None] | None = None,
+    ) -> TableCopy:
+        """Copy ``table``: a row mapped before is already there; one ``match`` finds (after
+        ``rewrite``) is merged onto it; else ``prepare`` may change it (None: skip) and it is
+        inserted, then ``inserted`` is called in the same transaction."""
+        item = TableCopy(table.name)
+        done = self.ids.setdefault(table.name, {})
+        match = match or self._content
+        for batch in _batches(self.source, table):
+            pairs: list[tuple[int, int]] = []
+            with self.target.write() as conn:
+                for row in batch:
+                    old = int(row["id"])
+                    if old in done:
+                        item.present += 1
+                        if known:
+                            known(conn, row, done[old])
+                        continue
+                    new = self._remap({k: v for k, v in row.items() if k != "id"}, refs or {})
+                    if new is None:
+                        item.skipped += 1
+                        continue
+                    new = rewrite(row, new) if rewrite else new
+                    target_id = match(conn, table, new)
+                    if target_id is not None:
+                        item.merged += 1
+                        if known:
+                            known(conn, row, target_id)
+                    else:
+                        new = prepare(conn, row, new, item) if prepare else new
+                        if new is None:
+                            item.skipped += 1
+                            continue
+                        key = conn.execute(table.insert().values(**new)).inserted_primary_key
+                        assert key is not None
+                        target_id = int(key[0])
+                        item.copied += 1
+                        if inserted:
+                            inserted(conn, row, new, target_id)
+                    pairs.append((old, target_id))
+                self._record(conn, table, pairs)
+                self.write_hook(table)
+            done.update(pairs)
+        return item
+
+    def write_hook(self, table: Table) -> None:
+        """Called inside each batch's transaction, before it commits (tests interrupt here)."""
+
+    # -- metrics: a history without a key; copy the points the target lacks -----------
+    def metrics(self, table: Table) -> TableCopy:
+        item = TableCopy(table.name)
+        columns = [c for c in table.columns if c.name != "id"]
+        for runs in _batches(self.source, t.runs):
+            for start in range(0, len(runs), RUN_CHUNK):
+                chunk = [r["id"] for r in runs[start : start + RUN_CHUNK]]
+                stmt = select(*columns).where(table.c.run_id.in_(chunk)).order_by(table.c.id)
+                with self.source.read() as conn:
+                    points = [tuple(r) for r in conn.execute(stmt)]
+                if not points:
+                    continue
+                with self.target.write() as conn:
+                    there = Counter(tuple(r) for r in conn.execute(stmt))
+                    fresh = []
+                    for point in points:
+                        if there[point] > 0:
+                            there[point] -= 1
+                        else:
+                            fresh.append(dict(zip([c.name for c in columns], point, strict=True)))
+                    if fresh:
+                        conn.execute(table.insert(), fresh)
+                    self.write_hook(table)
+                item.copied += len(fresh)
+                item.present += len(points) - len(fresh)
+        return item
+
+    # -- versions: same content is the same version, else appended --------------------
+    @staticmethod
+    def _number(conn: Connection, table: Table, parent: str, parent_id: int, wanted: int) -> int:
+        top = conn.execute(
+            select(func.max(table.c.version)).where(table.c[parent] == parent_id)
+        ).scalar()
+        return wanted if top is None or wanted > int(top) else int(top) + 1
+
+    def _target_version(self, conn: Connection, table: Table, target_id: int) -> int:
+        return int(
+            conn.execute(select(table.c.version).where(table.c.id == target_id)).scalar_one()
+        )
+
+    def dataset_versions(self, table: Table) -> TableCopy:
+        def known(conn: Connection, row: Row, target_id: int) -> None:
+            name = self.dataset_names[row["dataset_id"]]
+            self.dataset_numbers[name, row["version"]] = self._target_version(
+                conn, table, target_id
+            )
+
+        def prepare(conn: Connection, row: Row, new: Row, item: TableCopy) -> Row:
+            name = self.dataset_names[row["dataset_id"]]
+            new["version"] = self._number(
+                conn, table, "dataset_id", new["dataset_id"], row["version"]
+            )
+            self.dataset_numbers[name, row["version"]] = new["version"]
+            if new["version"] != row["version"]:
+                item.renumbered += 1
+                self.report.renumbered.append(
+                    f"dataset {name} v{row['version']} → v{new['version']}"
+                )
+            return new
+
+        def match(conn: Connection, tb: Table, new: Row) -> int | None:
+            found = conn.execute(
+                select(tb.c.id)
+                .where(tb.c.dataset_id == new["dataset_id"], tb.c.digest == new["digest"])
+                .order_by(tb.c.version)
+            ).scalar()
+            return None if found is None else int(found)
+
+        return self.mapped(
+            table, {"dataset_id": "datasets"}, match=match, prepare=prepare, known=known
+        )
+
+    def model_versions(self, table: Table) -> TableCopy:
+        def known(conn: Connection, row: Row, target_id: int) -> None:
+            name = self.model_names[row["model_id"]]
+            self.model_numbers[name, row["version"]] = self._target_version(conn, table, target_id)
+
+        def prepare(conn: Connection, row: Row, new: Row, item: TableCopy) -> Row:
+            name = self.model_names[row["model_id"]]
+            old = row["version"]
+            new["version"] = self._number(conn, table, "model_id", new["model_id"], old)
+            self.model_numbers[name, old] = new["version"]
+            new["card"] = self._card(new["card"], new["version"])
+            if new["version"] != old:
+                item.renumbered += 1
+                self.report.renumbered.append(f"model {name} v{old} → v{new['version']}")
+            return new
+
+        def inserted(conn: Connection, row: Row, new: Row, target_id: int) -> None:
+            if new["version"] != row["version"]:
+                # Where a renumbered version came from, findable in models.get(...).tags.
+                conn.execute(
+                    t.model_version_tags.insert().values(
+                        version_id=target_id,
+                        key=MIGRATED_FROM_TAG,
+                        value=f"{self.source.uri} v{row['version']}",
+                    )
+                )
+
+        return self.mapped(
+            table,
+            {"model_id": "registered_models"},
+            match=self._by("model_id", "digest", "run_id"),
+            prepare=prepare,
+            inserted=inserted,
+            known=known,
+        )
+
+    def _card(self, text: str, version: int) -> str:
+        """The model card with the version numbers it names as they are on the target."""
+        try:
+            card = json.loads(text)
+        except ValueError:
+            return text
+        if not isinstance(card, dict):
+            return text
+        card["version"] = version
+        for entry in card.get("datasets") or []:
+            number = self.dataset_numbers.get((entry.get("dataset"), entry.get("version")))
+            if number is not None:
+                entry["version"] = number
+                entry["ref"] = f"dataset:{entry['dataset']}@{number}"
+        return json.dumps(card, default=str)
+
+    def promotion_events(self, table: Table) -> TableCopy:
+        def rewrite(row: Row, new: Row) -> Row:
+            # Events name version numbers: those of renumbered versions change with them.
+            name = self.model_names[row["model_id"]]
+            for column in ("from_version", "to_version"):
+                if new[column] is not None:
+                    new[column] = self.model_numbers.get((name, new[column]), new[column])
+            return new
+
+        return self.mapped(table, {"model_id": "registered_models"}, rewrite=rewrite)
+
+    def model_stages(self, table: Table) -> TableCopy:
+        item = TableCopy(table.name)
+        refs = {"model_id": "registered_models", "version_id": "model_versions"}
+        for batch in _batches(self.source, table):
+            with self.target.write() as conn:
+                for row in batch:
+                    new = self._remap(row, refs)
+                    if new is None:
+                        item.skipped += 1
+                        continue
+                    holder = conn.execute(
+                        select(table.c.version_id).where(
+                            table.c.model_id == new["model_id"], table.c.stage == new["stage"]
+                        )
+                    ).scalar()
+                    if holder is None:
+                        conn.execute(table.insert().values(**new))
+                        item.copied += 1
+                    elif holder == new["version_id"]:
+                        item.present += 1
+                    else:
+                        item.skipped += 1
+                        self.report.skipped.append(self._stage_skip(conn, row, new, int(holder)))
+        return item
+
+    def _stage_skip(self, conn: Connection, row: Row, new: Row, holder: int) -> str:
+        mv = t.model_versions
+        kept = conn.execute(select(mv.c.version).where(mv.c.id == holder)).scalar()
+        ours = conn.execute(select(mv.c.version).where(mv.c.id == new["version_id"])).scalar()
+        name = self.model_names[row["model_id"]]
+        return (
+            f"stage {name}@{row['stage']}: the target's v{kept} kept; the source's "
+            f"(now v{ours}) was not applied"
+        )
+
+    def _validation_tag(self, row: Row) -> Row:
+        # A validation run names the model version it checked: keep it pointing there.
+        if row["key"] == _VALIDATION_FOR_TAG and str(row["value"]).startswith("models:/"):
+            name, _, number = str(row["value"]).removeprefix("models:/").rpartition("/")
+            if number.isdigit() and (name, int(number)) in self.model_numbers:
+                row = {**row, "value": f"models:/{name}/{self.model_numbers[name, int(number)]}"}
+        return row
+
+    def schedules(self, table: Table) -> TableCopy:
+        defining = ("target_kind", "target", "cron", "timezone", "env", "params", "monitor")
+
+        def match(conn: Connection, tb: Table, new: Row) -> int | None:
+            # The same name and the same job: one schedule. Same name, another job: skipped.
+            return self._by("name", *defining)(conn, tb, new)
+
+        def prepare(conn: Connection, row: Row, new: Row, item: TableCopy) -> Row | None:
+            if self._by("name")(conn, table, new) is None:
+                return new
+            self.report.skipped.append(
+                f"schedule {row['name']}: the target's schedule of that name kept; the "
+                f"source's ({row['cron']} {row['target']}) was not copied, nor its runs"
+            )
+            return None
+
+        return self.mapped(table, match=match, prepare=prepare)
