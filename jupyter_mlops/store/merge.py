@@ -271,7 +271,7 @@ class Merger:
                 fresh = [r for k, r in rows.items() if k not in found]
                 if fresh:
                     conn.execute(table.insert(), fresh)
-                self.write_hook(table)
+                    self.write_hook(table)
             item.copied += len(fresh)
             item.present += len(rows) - len(fresh)
         return item
@@ -326,13 +326,15 @@ class Merger:
                         if inserted:
                             inserted(conn, row, new, target_id)
                     pairs.append((old, target_id))
-                self._record(conn, table, pairs)
-                self.write_hook(table)
+                if pairs:
+                    self._record(conn, table, pairs)
+                    self.write_hook(table)
             done.update(pairs)
         return item
 
     def write_hook(self, table: Table) -> None:
-        """Called inside each batch's transaction, before it commits (tests interrupt here)."""
+        """Called in each batch's transaction that wrote rows, before it commits (tests
+        interrupt the merge here)."""
 
     # -- metrics: a history without a key; copy the points the target lacks -----------
     def metrics(self, table: Table) -> TableCopy:
@@ -356,7 +358,7 @@ class Merger:
                             fresh.append(dict(zip([c.name for c in columns], point, strict=True)))
                     if fresh:
                         conn.execute(table.insert(), fresh)
-                    self.write_hook(table)
+                        self.write_hook(table)
                 item.copied += len(fresh)
                 item.present += len(points) - len(fresh)
         return item
