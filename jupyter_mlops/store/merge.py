@@ -122,8 +122,8 @@ def _batches(store: Store, table: Table, where: Any = None) -> Iterator[list[Row
 
 
 def _same(table: Table, row: Row) -> Any:
-    """Every column of ``row`` equal (NULL equal to NULL)."""
-    return and_(*[table.c[k].is_not_distinct_from(v) for k, v in row.items()])
+    """Every column of ``row`` equal, NULL matching NULL (``=`` where it can: indexable)."""
+    return and_(*[table.c[k].is_(None) if v is None else table.c[k] == v for k, v in row.items()])
 
 
 class Merger:
@@ -145,6 +145,7 @@ class Merger:
                 )
             ):
                 self.ids.setdefault(str(name), {})[int(old)] = int(new)
+        self._forget_deleted()
         #: (dataset or model name, source version number) -> target version number.
         self.dataset_numbers: dict[tuple[str, int], int] = {}
         self.model_numbers: dict[tuple[str, int], int] = {}
@@ -154,6 +155,22 @@ class Merger:
             }
             rm = t.registered_models
             self.model_names = {int(i): str(n) for i, n in conn.execute(select(rm.c.id, rm.c.name))}
+
+    def _forget_deleted(self) -> None:
+        """Drop map entries whose target row was deleted since: such rows are copied again."""
+        m = t.migrated_ids
+        with self.target.write() as conn:
+            for name, mapped in self.ids.items():
+                table = t.metadata.tables[name]
+                there = select(table.c.id)
+                gone = conn.execute(
+                    m.delete()
+                    .where(m.c.source_store == self.source_id, m.c.table_name == name)
+                    .where(m.c.target_id.not_in(there))
+                    .returning(m.c.source_id)
+                )
+                for (old,) in gone:
+                    del mapped[int(old)]
 
     # -- the order of tables: parents before children, registry before the tags naming it
     def run(self) -> None:

@@ -15,7 +15,7 @@ from sklearn.dummy import DummyClassifier
 from sqlalchemy import func, select
 
 import jupyter_mlops as mlops
-from jupyter_mlops import models
+from jupyter_mlops import models, scheduler
 from jupyter_mlops.store import Store, merge, open_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.migrate import migrate_store
@@ -45,6 +45,8 @@ def work(store: Store, who: str, constant: int, column: list[int]) -> Laptop:
         fitted = DummyClassifier(strategy="constant", constant=constant).fit([[0], [1]], [0, 1])
         models.register(fitted, "churn", store=store)
     models.promote("churn", 1, to="staging", reason=f"{who} likes it", store=store)
+    scheduler.add("weekly", notebook="nb.ipynb", cron="0 1 * * 0", store=store)  # the same
+    scheduler.add("nightly", notebook="nb.ipynb", cron=f"0 {constant} * * *", store=store)
     return Laptop(store, run.id, (v1.digest, v2.digest))
 
 
@@ -62,6 +64,13 @@ def counts(store: Store) -> dict[str, int]:
         }
 
 
+@pytest.fixture(autouse=True)
+def notebook(project: Path) -> None:
+    (project / "nb.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+
+
 def test_two_laptops_merge_into_one_team_store(
     project: Path, cli: Cli, store: Store, store_uri: str, tmp_path: Path
 ) -> None:
@@ -77,6 +86,8 @@ def test_two_laptops_merge_into_one_team_store(
     assert "experiments: 0 copied, 0 already there, 1 merged onto existing" in done.err
     assert "model churn v1 → v2" in done.out and "dataset customers v2 → v3" in done.out
     assert "stage churn@staging: the target's v1 kept; the source's (now v2)" in done.out
+    assert "schedules: 0 copied, 0 already there, 1 merged onto existing, 1 skipped" in done.err
+    assert "schedule nightly: the target's schedule of that name kept" in done.out
 
     team = open_store(store_uri, team_objects)
     try:
@@ -122,6 +133,9 @@ def test_two_laptops_merge_into_one_team_store(
         assert models.register(fitted, "churn", store=team).version == 3
         assert mlops.data.add(pd.DataFrame({"x": [9]}), "customers", store=team).version == 4
         assert len(mlops.get_metric_history(after.id, "loss", store=team)) == 1
+        assert {s.name: s.cron for s in scheduler.list_schedules(store=team)} == {
+            "weekly": "0 1 * * 0", "nightly": "0 0 * * *"
+        }  # fmt: skip
     finally:
         team.close()
 
@@ -131,9 +145,10 @@ def test_two_laptops_merge_into_one_team_store(
     report = json.loads(again.out)
     assert (report["rows_copied"], report["rows_merged"], report["objects_copied"]) == (0, 0, 0)
     assert report["renumbered"] == []
-    assert report["skipped"] == [
+    assert report["skipped"][0] == (
         "stage churn@staging: the target's v1 kept; the source's (now v2) was not applied"
-    ]
+    )
+    assert report["skipped"][1].startswith("schedule nightly: the target's schedule")
     runs = {item["table"]: item for item in report["tables"]}["runs"]
     assert (runs["copied"], runs["present"]) == (0, 1)
     a.store.close()

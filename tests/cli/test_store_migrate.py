@@ -19,6 +19,7 @@ import jupyter_mlops as mlops
 from jupyter_mlops import models, scheduler
 from jupyter_mlops.pipelines import records as pipeline_records
 from jupyter_mlops.store import Store, open_store
+from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
 
 from .conftest import Result
@@ -189,3 +190,28 @@ def test_info_and_upgrade(project: Path, cli: Cli, store: Store) -> None:
     assert data["dialect"] == "sqlite" and data["counts"]["runs"] == 1
     upgraded = cli("store", "upgrade")
     assert upgraded.code == 0 and "schema revision" in upgraded.out
+
+
+def test_what_the_team_deleted_since_is_copied_again_whole(
+    project: Path, cli: Cli, store: Store, store_uri: str, tmp_path: Path
+) -> None:
+    fill(store, project)
+    objects = str(tmp_path / "team-objects")
+    assert cli("store", "migrate", "--to", store_uri, "--artifacts-to", objects).code == 0
+    team = open_store(store_uri, objects)
+    (trained,) = mlops.search_runs(store=team, experiments=["churn"])["run_id"]
+    registered = models.get("churn", 1, store=team).run_id  # the run holding the model
+    assert registered is not None
+    for run_id in (trained, registered):
+        q.delete_run(team, run_id)
+    scheduler.remove("nightly", store=team)
+
+    again = cli("store", "migrate", "--to", store_uri, "--artifacts-to", objects, "--json")
+    assert again.code == 0, again.err
+    copied = {item["table"]: item["copied"] for item in json.loads(again.out)["tables"]}
+    assert (copied["runs"], copied["metrics"], copied["logged_models"]) == (2, 3, 1)
+    assert copied["schedules"] == 1 and copied["model_versions"] == 0
+    assert mlops.get_run(trained, store=team).params == {"C": "0.5"}
+    assert models.load("models:/churn@staging", store=team).predict([[0]]).shape == (1,)
+    assert scheduler.get("nightly", store=team).cron == "0 2 * * *"
+    team.close()
