@@ -16,7 +16,6 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, func, select, tuple_
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
+from jupyter_mlops.store.merge_report import MigrationReport, TableCopy
 
 BATCH = 500
 #: Runs whose metric points are compared and copied in one transaction.
@@ -33,58 +33,6 @@ MIGRATED_FROM_TAG = "mlops.migrated_from"
 _VALIDATION_FOR_TAG = "mlops.validation_for"  # models.validation.VALIDATION_FOR_TAG
 
 Row = dict[str, Any]
-
-
-@dataclass
-class TableCopy:
-    """Rows of one table: copied now, already there from an earlier run, merged onto a
-    record the target had (same name, content or artifact), renumbered (a subset of copied),
-    or skipped (the target's own wins)."""
-
-    table: str
-    copied: int = 0
-    present: int = 0
-    merged: int = 0
-    renumbered: int = 0
-    skipped: int = 0
-
-    def line(self) -> str:
-        text = f"{self.table}: {self.copied} copied, {self.present} already there"
-        for count, what in (
-            (self.merged, "merged onto existing"),
-            (self.renumbered, "renumbered"),
-            (self.skipped, "skipped"),
-        ):
-            if count:
-                text += f", {count} {what}"
-        return text
-
-
-@dataclass
-class MigrationReport:
-    """What :func:`~jupyter_mlops.store.migrate.migrate_store` did."""
-
-    source: str
-    target: str
-    artifacts: str
-    source_store_id: str = ""
-    tables: list[TableCopy] = field(default_factory=list)
-    renumbered: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    objects_copied: int = 0
-    objects_present: int = 0
-    bytes_copied: int = 0
-
-    @property
-    def rows_copied(self) -> int:
-        return sum(item.copied for item in self.tables)
-
-    @property
-    def rows_merged(self) -> int:
-        return sum(item.merged for item in self.tables)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "rows_copied": self.rows_copied, "rows_merged": self.rows_merged}
 
 
 def store_identity(store: Store) -> str:
@@ -421,9 +369,28 @@ class Merger:
             ).scalar()
             return None if found is None else int(found)
 
+        def inserted(conn: Connection, row: Row, new: Row, target_id: int) -> None:
+            self._origin(conn, t.dataset_version_tags, row, new, target_id)
+
         return self.mapped(
-            table, {"dataset_id": "datasets"}, match=match, prepare=prepare, known=known
+            table,
+            {"dataset_id": "datasets"},
+            match=match,
+            prepare=prepare,
+            inserted=inserted,
+            known=known,
         )
+
+    def _origin(self, conn: Connection, tags: Table, row: Row, new: Row, target_id: int) -> None:
+        """Tag a renumbered version with its store and number there, so it can be found."""
+        if new["version"] != row["version"]:
+            conn.execute(
+                tags.insert().values(
+                    version_id=target_id,
+                    key=MIGRATED_FROM_TAG,
+                    value=f"{self.source.uri} v{row['version']}",
+                )
+            )
 
     def model_versions(self, table: Table) -> TableCopy:
         def known(conn: Connection, row: Row, target_id: int) -> None:
@@ -442,15 +409,7 @@ class Merger:
             return new
 
         def inserted(conn: Connection, row: Row, new: Row, target_id: int) -> None:
-            if new["version"] != row["version"]:
-                # Where a renumbered version came from, findable in models.get(...).tags.
-                conn.execute(
-                    t.model_version_tags.insert().values(
-                        version_id=target_id,
-                        key=MIGRATED_FROM_TAG,
-                        value=f"{self.source.uri} v{row['version']}",
-                    )
-                )
+            self._origin(conn, t.model_version_tags, row, new, target_id)
 
         return self.mapped(
             table,

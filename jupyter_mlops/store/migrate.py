@@ -13,13 +13,15 @@ import os
 from collections.abc import Callable
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.artifacts import ObjectStore
-from jupyter_mlops.errors import MlopsUsageError, StoreError
+from jupyter_mlops.errors import ConflictError, MlopsUsageError, StoreError
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.core import Store, open_store
+from jupyter_mlops.store.core import Store, one_line, open_store
 from jupyter_mlops.store.engine import parse_uri
-from jupyter_mlops.store.merge import Merger, MigrationReport, TableCopy, store_identity
+from jupyter_mlops.store.merge import Merger, store_identity
+from jupyter_mlops.store.merge_report import MigrationReport, TableCopy
 
 __all__ = ["MigrationReport", "TableCopy", "migrate_store", "same_database", "store_identity"]
 
@@ -62,7 +64,8 @@ def migrate_store(
         renumbered versions and skipped stage assignments and schedules; objects copied.
 
     Raises:
-        MlopsUsageError: the target is the source.
+        MlopsUsageError: the target is the source (or a copy of it).
+        ConflictError: another writer took a name in the target meanwhile; run it again.
         StoreError: the target cannot be reached or opened.
         ArtifactIntegrityError: an object is corrupt in the source or was not copied intact.
     """
@@ -83,7 +86,14 @@ def migrate_store(
             _copy_objects(source.objects, target.objects, report)
             _say(progress, f"objects: {report.objects_copied} copied, "
                  f"{report.objects_present} already there (all verified)")  # fmt: skip
-        Merger(source, target, report, lambda line: _say(progress, line)).run()
+        try:
+            Merger(source, target, report, lambda line: _say(progress, line)).run()
+        except IntegrityError as exc:
+            # Someone wrote the same name meanwhile (another migration into this target?).
+            raise ConflictError(
+                f"The target store changed during the migration: {one_line(exc.orig)}. "
+                "Batches written so far are complete; run the migration again to finish."
+            ) from exc
         if target.dialect == "postgresql":
             _advance_sequences(target)
         return report

@@ -111,7 +111,9 @@ def test_two_laptops_merge_into_one_team_store(
             a.digests[0], a.digests[1], b.digests[1]
         ]  # fmt: skip
         assert a.digests[0] == b.digests[0]
-        assert list(mlops.data.get("customers@3", store=team).to_pandas()["x"]) == [6, 7, 8]
+        theirs_data = mlops.data.get("customers@3", store=team)
+        assert list(theirs_data.to_pandas()["x"]) == [6, 7, 8]
+        assert theirs_data.tags == {"mlops.migrated_from": f"{store.uri} v2"}
 
         # b's churn v1 is v2 on the team, tagged with where it came from.
         mine, theirs = models.get("churn", 1, store=team), models.get("churn", 2, store=team)
