@@ -4,8 +4,9 @@
 pipelines, schedules and every object) into another store, usually a team PostgreSQL with
 shared object storage that other laptops were merged into already. Records get fresh ids on
 the target; an experiment, dataset, model or schedule of the same name is the same one; a
-model version that collides is appended under the next number and tagged
-mlops.migrated_from; the target's stages are kept. Objects are verified on the target;
+dataset or model version the target has under another number is appended under the next
+one and tagged mlops.migrated_from; the target's stages and schedules are kept (the output
+lists what was renumbered and what was not applied). Objects are verified on the target;
 running it again copies nothing twice, and finishes an interrupted migration.
 
 examples:
