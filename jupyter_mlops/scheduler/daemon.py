@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from jupyter_mlops.errors import StoreError
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.scheduler.runner import Abandon, execute
 from jupyter_mlops.scheduler.service import ScheduleRun
@@ -110,6 +111,10 @@ class Scheduler:
                 self.tick()
             except Abandon:
                 return
+            except StoreError as exc:  # the database is down or busy: say so in one line
+                logger.error("scheduler pass failed: %s; retrying in %.0f s", exc, self.poll)
+                self.stop_event.wait(self.poll)
+                continue
             except Exception:  # a broken pass (database down) must not end the daemon
                 logger.exception("scheduler pass failed; retrying in %.0f s", self.poll)
                 self.stop_event.wait(self.poll)

@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
-import pydantic
 import tornado.ioloop
 from jupyter_server.base.handlers import APIHandler
 from pydantic import BaseModel
-from tornado.web import HTTPError
 
-from jupyter_mlops.errors import MlopsError, MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.server.context import ApiContext
-from jupyter_mlops.server.errors import http_error
+from jupyter_mlops.server.errors import explained, http_error
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -28,6 +26,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The settings key under which the extension puts its :class:`ApiContext`.
 CONTEXT_KEY = "jupyter_mlops_api"
+#: Seconds a client should wait before retrying after a 503 (store unreachable or busy).
+RETRY_AFTER_S = 5
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, BaseModel):
+        return _has_nul(value.model_dump())
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,8 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     media_type: str = "application/json"
+    #: Whether it uses the store (and so may answer 503 while the store is unreachable).
+    store: bool = True
 
 
 def operation(
@@ -52,12 +66,13 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     media_type: str = "application/json",
+    store: bool = True,
 ) -> Callable[[F], F]:
     """Attach the OpenAPI description of a handler method (``get``, ``post``)."""
 
     def mark(method: F) -> F:
         method.__mlops_operation__ = Operation(  # type: ignore[attr-defined]
-            summary, response, body, query, status, errors, media_type
+            summary, response, body, query, status, errors, media_type, store
         )
         return method
 
@@ -85,7 +100,16 @@ class MlopsHandler(APIHandler):
         return context
 
     async def call(self, fn: Callable[..., R], *args: Any, slow: bool = False, **kwargs: Any) -> R:
-        """Run ``fn(store, *args, **kwargs)`` in a worker thread, off the event loop."""
+        """Run ``fn(store, *args, **kwargs)`` in a worker thread, off the event loop.
+
+        Raises:
+            MlopsUsageError: text in the arguments holds a NUL character, which no name or
+                value may (PostgreSQL refuses it in text; SQLite would store it).
+        """
+        if _has_nul((args, kwargs)):
+            raise MlopsUsageError(
+                "Text in a request cannot contain NUL characters (\\x00); remove them."
+            )
         context = self.api
 
         def work() -> R:
@@ -134,6 +158,8 @@ class MlopsHandler(APIHandler):
             body = ErrorBody(error=self._reason or "Error")
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
+        if status_code == 503:  # the store is down or busy: a client may retry
+            self.set_header("Retry-After", str(RETRY_AFTER_S))
         self.finish(body.model_dump_json(exclude_none=True))
 
     def log_exception(
@@ -143,7 +169,7 @@ class MlopsHandler(APIHandler):
         tb: TracebackType | None,
     ) -> None:
         """Log our own errors as one line (they say what to do); others with a traceback."""
-        if isinstance(value, MlopsError | HTTPError | pydantic.ValidationError):
+        if value is not None and explained(value):
             status, body = http_error(value)
             log = self.log.info if status < 500 else self.log.error
             log("%s %s: %s %s", self.request.method, self.request.path, status, body.error)

@@ -17,9 +17,12 @@ class ApiContext:
 
     ``quick`` runs store reads and small writes off the event loop; ``slow`` runs what may take
     minutes (pipelines, validation notebooks, schedules run now), so those never starve reads.
+    ``store_wait`` is how long a request waits for an unreachable PostgreSQL server to come
+    back before it fails (HTTP 503): a client should not hang for the store's full window.
     """
 
     root: Path
+    store_wait: float = 5.0
     quick: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="mlops-api")
     )
@@ -35,6 +38,7 @@ class ApiContext:
         with self._lock:
             if self._store is None:
                 self._store = open_store(config=load_config(self.root))
+                self._store.reconnect_for = self.store_wait
             return self._store
 
     def close(self) -> None:

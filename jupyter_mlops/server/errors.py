@@ -5,6 +5,7 @@ from __future__ import annotations
 import http
 
 import pydantic
+from sqlalchemy.exc import IntegrityError
 from tornado.web import HTTPError
 
 from jupyter_mlops.errors import (
@@ -12,9 +13,11 @@ from jupyter_mlops.errors import (
     MlopsError,
     MlopsUsageError,
     NotFoundError,
+    StoreError,
 )
 from jupyter_mlops.gates import GateRefused
 from jupyter_mlops.server.wire import ErrorBody, GateCheck
+from jupyter_mlops.store.core import one_line as first_line
 
 
 def one_line(text: str) -> str:
@@ -37,11 +40,27 @@ def _phrase(code: int) -> str:
         return "Error"
 
 
+_INTERNAL = "Internal error ({}); the server log has the traceback."
+
+# Integrity errors that mean "another writer got there first": a unique key taken or a row
+# referred to removed meanwhile (PostgreSQL writers do not queue as SQLite's do).
+_RACE_SQLSTATES = ("23505", "23503")
+_RACE_SQLITE = ("UNIQUE constraint failed", "FOREIGN KEY constraint failed")
+
+
+def _lost_race(exc: IntegrityError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None:
+        return state in _RACE_SQLSTATES
+    return any(marker in str(exc.orig) for marker in _RACE_SQLITE)
+
+
 def http_error(exc: BaseException) -> tuple[int, ErrorBody]:
     """The HTTP status and body for ``exc``.
 
-    404 unknown thing, 400 invalid input, 409 conflict, 422 promotion refused by its checks
-    (with every check's result), the status of a tornado ``HTTPError``, else 500.
+    404 unknown thing, 400 invalid input, 409 conflict (also a write that lost a race with
+    another), 422 promotion refused by its checks (with every check's result), 503 store
+    unreachable or busy (try again), the status of a tornado ``HTTPError``, else 500.
     """
     if isinstance(exc, GateRefused):
         raw = exc.fields.get("checks") or exc.fields.get("failed") or []
@@ -55,13 +74,24 @@ def http_error(exc: BaseException) -> tuple[int, ErrorBody]:
         return 409, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, pydantic.ValidationError):
         return 400, ErrorBody(error=one_line(_validation_message(exc)))
-    if isinstance(exc, MlopsError):  # corrupt object, store unreachable: say what happened
+    if isinstance(exc, StoreError):  # database down, restarting or locked: it may pass
+        return 503, ErrorBody(error=one_line(exc.message))
+    if isinstance(exc, IntegrityError) and _lost_race(exc):
+        return 409, ErrorBody(
+            error=f"Another request changed the same thing at the same moment "
+            f"({first_line(exc.orig)}); nothing was written: reload and try again."
+        )
+    if isinstance(exc, MlopsError):  # a corrupt object and the like: say what happened
         return 500, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, HTTPError):
         message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
         return exc.status_code, ErrorBody(
             error=one_line(message or exc.reason or _phrase(exc.status_code))
         )
-    return 500, ErrorBody(
-        error=f"Internal error ({type(exc).__name__}); the server log has the traceback."
-    )
+    return 500, ErrorBody(error=_INTERNAL.format(type(exc).__name__))
+
+
+def explained(exc: BaseException) -> bool:
+    """Whether :func:`http_error` explains ``exc`` in its one line (no traceback needed)."""
+    _, body = http_error(exc)
+    return not body.error.startswith(_INTERNAL.split("(")[0])

@@ -19,7 +19,7 @@ from jupyter_mlops.services.status import status
 
 _GET = (401, 403)
 _POST = (400, 401, 403)
-_WHOLE = re.compile(r"[0-9]{1,9}")
+_WHOLE = re.compile(r"[0-9]{1,9}")  # at most wire.MAX_WHOLE
 
 
 def _number(text: str, what: str = "A version") -> int:
@@ -42,7 +42,7 @@ class StatusHandler(MlopsHandler):
 class OpenAPIHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("This API's OpenAPI document", response=None, errors=_GET)
+    @operation("This API's OpenAPI document", response=None, errors=_GET, store=False)
     async def get(self) -> None:
         from jupyter_mlops.server.openapi import openapi_document
 
@@ -278,7 +278,7 @@ class SchedulesHandler(MlopsHandler):
         body=wire.ScheduleCreate,
         response=wire.ScheduleInfo,
         status=201,
-        errors=_POST,
+        errors=(*_POST, 409),  # 409: created under the same name at the same moment
     )
     async def post(self) -> None:
         request = self.body_model(wire.ScheduleCreate)

@@ -18,8 +18,10 @@ _REASONS = {
     401: "Not authenticated",
     403: "Not authenticated, or a state-changing request without the XSRF token",
     404: "No such run, model, dataset, object, schedule or monitor",
-    409: "Conflict: the stage moved meanwhile, or the schedule is running already",
+    409: "Conflict: the stage moved meanwhile, the schedule is running already, or another "
+    "request wrote the same thing at the same moment",
     422: "Refused by its checks; `checks` holds every check's result",
+    503: "The store's database is unreachable or busy: retry after `Retry-After` seconds",
 }
 
 
@@ -84,8 +86,10 @@ def _operation(path: str, method: str, op: Operation, schemas: dict[str, Any]) -
     errors = set(op.errors) | {401, 403}
     if names:
         errors.add(404)
-    if op.query is not None or op.body is not None:
-        errors.add(400)
+    if names or op.query is not None or op.body is not None:
+        errors.add(400)  # path parameters too: text with a NUL character is refused
+    if op.store:
+        errors.add(503)
     error_content = {"application/json": {"schema": _ref("ErrorBody")}}
     for code in sorted(errors):
         responses[str(code)] = {"description": _REASONS[code], "content": error_content}

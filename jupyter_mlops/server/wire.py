@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 RunStatus = Literal["running", "finished", "failed", "killed"]
 #: Where the API lives, below the server's base URL.
 API_BASE = "mlops/api/v1"
+#: The largest version number or offset a request may give: nine digits fit the integer
+#: columns of every backend (PostgreSQL refuses larger ones where SQLite would not).
+MAX_WHOLE = 999_999_999
 
 CheckStatus = Literal["passed", "failed", "error"]
 PromotionOutcome = Literal["promoted", "refused", "conflict", "would_promote", "would_refuse"]
@@ -64,7 +67,7 @@ class RunQuery(Request):
     order: str = Field("", description="comma-separated keys, e.g. 'metrics.auc desc, name'")
     experiment: str = Field("", description="only runs of this experiment")
     limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_WHOLE)
 
 
 class RunSummary(Response):
@@ -342,7 +345,7 @@ class PromotionHistory(Response):
 class PromoteRequest(Request):
     """Move ``stage`` of a model to ``version`` if every check passes."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_WHOLE)
     stage: str
     checks: list[str] = Field(default_factory=list, description="gate expressions")
     reason: str | None = None
@@ -373,7 +376,7 @@ class PipelineRunQuery(Request):
 
     name: str = Field("", description="only runs of this pipeline")
     limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_WHOLE)
 
 
 class StepRunInfo(Response):

@@ -1,6 +1,6 @@
 """A real `jupyter server` (subprocess, random port and token) over a seeded project.
 
-One server per backend per test session (``[sqlite]``, then ``[postgresql]``: the store
+One server per backend for this folder (``[sqlite]``, then ``[postgresql]``: the store
 database is SQLite in the project's ``.mlops/`` or a fresh database on the session's
 PostgreSQL; artifacts stay in the project folder). Starting Jupyter costs seconds, and the
 tests that change state (promotions, schedules) each work on names of their own.
@@ -35,6 +35,7 @@ from jupyter_mlops.store import Store, open_store
 from tests.conftest import BACKENDS
 
 API = "mlops/api/v1"
+STORE_WAIT_S = 1.0
 SECRET = b"top secret: never served\n"
 
 
@@ -185,12 +186,15 @@ def _wait_ready(url: str, token: str, process: subprocess.Popen[bytes], log: Pat
     raise RuntimeError(f"jupyter server did not answer:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="package", params=BACKENDS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """The server over a seeded store on each backend; tests are grouped by backend, so only
-    one server runs at a time."""
+    """The server over a seeded store on each backend.
+
+    pytest groups the tests by backend, so one server runs at a time, and stops the last one
+    when the tests of this folder are done.
+    """
     backend = str(request.param)
     base = tmp_path_factory.mktemp(f"server-{backend}")
     root = base / "project"
@@ -229,6 +233,8 @@ def server(
                 "--ServerApp.authorizer_class=tests.server.authz.RefuseForbidden",
                 "--MlopsExtension.run_scheduler=True",
                 "--MlopsExtension.scheduler_poll=0.5",
+                # Requests give up on an unreachable database after this (test_postgres_outage).
+                f"--MlopsExtension.store_wait={STORE_WAIT_S}",
                 "--no-browser",
                 "--allow-root",
             ],

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import psycopg
 import pydantic
 import pytest
+from sqlalchemy.exc import IntegrityError
 from tornado.web import HTTPError
 
 from jupyter_mlops.errors import (
@@ -22,6 +25,10 @@ from jupyter_mlops.server.errors import http_error
 from jupyter_mlops.server.extension import ROUTES
 from jupyter_mlops.server.openapi import path_template
 from jupyter_mlops.services.paths import in_root, inside_root
+
+
+def _integrity(orig: Exception) -> IntegrityError:
+    return IntegrityError("INSERT INTO t VALUES (?)", {}, orig)
 
 
 def _validation_error() -> pydantic.ValidationError:
@@ -54,7 +61,17 @@ CHECK = {
         (ArtifactIntegrityError("Object ab is corrupt.", digest="ab"), 500, "corrupt"),
         (HTTPError(403, "'_xsrf' argument missing from POST"), 403, "_xsrf"),
         (HTTPError(405), 405, "Method Not Allowed"),
-        (StoreError("The store could not be written: locked"), 500, "could not be written"),
+        (StoreError("The store could not be written: locked"), 503, "could not be written"),
+        (
+            StoreError("Cannot reach the store's database at postgresql+psycopg://h/db"),
+            503,
+            "reach",
+        ),
+        (_integrity(psycopg.errors.UniqueViolation('duplicate key "uq"\nDETAIL: x')), 409, "same"),
+        (_integrity(psycopg.errors.ForeignKeyViolation("violates foreign key")), 409, "moment"),
+        (_integrity(sqlite3.IntegrityError("UNIQUE constraint failed: t.name")), 409, "again"),
+        (_integrity(psycopg.errors.NotNullViolation("null value")), 500, "(IntegrityError)"),
+        (_integrity(sqlite3.IntegrityError("NOT NULL constraint failed: t.a")), 500, "Internal"),
         (RuntimeError("secret detail"), 500, "Internal error (RuntimeError)"),
     ],
 )
