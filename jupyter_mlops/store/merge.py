@@ -5,8 +5,9 @@ pipeline-run uuids are kept. Things with a name are merged by it: an experiment,
 registered model or a schedule of the same name is the same one. A dataset version with the
 same content, or a model version of the same artifact from the same run, is the existing
 version; any other version is appended (its own number when that is still the newest, else
-the next free one) and, for a model, tagged with where it came from. The target's stage
-assignments win. Which source row became which target row is kept in ``migrated_ids``, in the
+the next free one, then tagged ``mlops.migrated_from`` with its store and number there). The
+target's stage assignments and schedules win; metric points are copied where the target lacks
+them. Which source row became which target row is kept in ``migrated_ids``, in the
 same transaction as the rows, so a re-run (or a run after an interruption) copies nothing twice.
 """
 
@@ -51,14 +52,12 @@ def store_identity(store: Store) -> str:
         return str(conn.execute(select(meta.c.value).where(meta.c.key == STORE_ID_KEY)).scalar())
 
 
-def _batches(store: Store, table: Table, where: Any = None) -> Iterator[list[Row]]:
+def _batches(store: Store, table: Table) -> Iterator[list[Row]]:
     order = list(table.primary_key.columns)
     last: tuple[Any, ...] | None = None
     while True:
         # Keyset pagination: each batch is its own short read, however big the table.
         stmt = select(table).order_by(*order).limit(BATCH)
-        if where is not None:
-            stmt = stmt.where(where)
         if last is not None:
             stmt = stmt.where(tuple_(*order) > tuple_(*last))
         with store.read() as conn:
@@ -156,7 +155,8 @@ class Merger:
         ]
         own = {t.store_meta.name, t.migrated_ids.name}
         missing = {tb.name for tb in t.metadata.sorted_tables} - own - {tb.name for tb, _ in steps}
-        assert not missing, f"store migrate does not know how to merge {sorted(missing)}"
+        if missing:  # a table added without saying how to merge it
+            raise RuntimeError(f"store migrate does not know how to merge {sorted(missing)}")
         for table, step in steps:
             item = step(table)
             self.report.tables.append(item)
