@@ -34,6 +34,8 @@ MIGRATED_FROM_TAG = "mlops.migrated_from"
 _VALIDATION_FOR_TAG = "mlops.validation_for"  # models.validation.VALIDATION_FOR_TAG
 
 Row = dict[str, Any]
+#: What changes in a run as it goes on; the rest is fixed when it starts.
+_RUN_PROGRESS = ["status", "end_time", "heartbeat", "error"]
 
 
 def store_identity(store: Store) -> str:
@@ -123,10 +125,27 @@ class Merger:
     def run(self) -> None:
         steps: list[tuple[Table, Callable[[Table], TableCopy]]] = [
             (t.experiments, lambda tb: self.mapped(tb, match=self._by("name"))),
-            (t.runs, lambda tb: self.keyed(tb, {"experiment_id": "experiments"})),
+            # A run still going on the laptop at an earlier migration: its end comes over.
+            (
+                t.runs,
+                lambda tb: self.keyed(
+                    tb,
+                    {"experiment_id": "experiments"},
+                    newer=(_RUN_PROGRESS, lambda a, b: a["heartbeat"] > b["heartbeat"]),
+                ),
+            ),
             (t.run_cells, self.keyed),
             (t.params, self.keyed),
-            (t.latest_metrics, self.keyed),
+            (
+                t.latest_metrics,
+                lambda tb: self.keyed(
+                    tb,
+                    newer=(
+                        ["value", "is_nan", "step", "timestamp"],
+                        lambda a, b: (a["step"], a["timestamp"]) > (b["step"], b["timestamp"]),
+                    ),
+                ),
+            ),
             (t.artifacts, self.keyed),
             (t.metrics, self.metrics),
             (t.logged_models, lambda tb: self.mapped(tb, match=self._by("run_id", "name"))),
@@ -209,7 +228,10 @@ class Merger:
         table: Table,
         refs: dict[str, str] | None = None,
         rewrite: Callable[[Row], Row] | None = None,
+        newer: tuple[list[str], Callable[[Row, Row], bool]] | None = None,
     ) -> TableCopy:
+        """Insert the rows the target lacks; with ``newer`` (columns, test), also update
+        those columns of a row the target has where the test says the source's is newer."""
         item = TableCopy(table.name)
         keys = [c.name for c in table.primary_key.columns]
         for batch in _batches(self.source, table):
@@ -226,18 +248,29 @@ class Merger:
                 else:
                     rows[key] = new
             with self.target.write() as conn:
-                found = set()
+                found: dict[tuple[Any, ...], Row] = {}
                 if rows:
                     cols = [table.c[k] for k in keys]
-                    found = {
-                        tuple(r)
-                        for r in conn.execute(select(*cols).where(tuple_(*cols).in_(list(rows))))
-                    }
+                    there = conn.execute(select(table).where(tuple_(*cols).in_(list(rows))))
+                    for have in there.mappings():
+                        found[tuple(have[k] for k in keys)] = dict(have)
                 fresh = [r for k, r in rows.items() if k not in found]
+                stale = [] if newer is None else [
+                    r for k, r in rows.items() if k in found and newer[1](r, found[k])
+                ]  # fmt: skip
                 if fresh:
                     conn.execute(table.insert(), fresh)
+                for row in stale:
+                    assert newer is not None
+                    conn.execute(
+                        table.update()
+                        .where(*[table.c[k] == row[k] for k in keys])
+                        .values({c: row[c] for c in newer[0]})
+                    )
+                if fresh or stale:
                     self.write_hook(table)
             item.copied += len(fresh)
+            item.updated += len(stale)
             item.present += len(rows) - len(fresh)
         return item
 

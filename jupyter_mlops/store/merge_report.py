@@ -10,7 +10,8 @@ from typing import Any
 class TableCopy:
     """Rows of one table: copied now, already there from an earlier run, merged onto a
     record the target had (same name, content or artifact), renumbered (a subset of copied),
-    or skipped (the target's own wins)."""
+    skipped (the target's own wins), or updated (a run, or its latest metric, that went on
+    in the source since the last migration; a subset of already there)."""
 
     table: str
     copied: int = 0
@@ -18,6 +19,7 @@ class TableCopy:
     merged: int = 0
     renumbered: int = 0
     skipped: int = 0
+    updated: int = 0
 
     def line(self) -> str:
         text = f"{self.table}: {self.copied} copied, {self.present} already there"
@@ -25,6 +27,7 @@ class TableCopy:
             (self.merged, "merged onto existing"),
             (self.renumbered, "renumbered"),
             (self.skipped, "skipped"),
+            (self.updated, "updated (newer in the source)"),
         ):
             if count:
                 text += f", {count} {what}"

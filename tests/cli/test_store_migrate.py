@@ -215,3 +215,26 @@ def test_what_the_team_deleted_since_is_copied_again_whole(
     assert models.load("models:/churn@staging", store=team).predict([[0]]).shape == (1,)
     assert scheduler.get("nightly", store=team).cron == "0 2 * * *"
     team.close()
+
+
+def test_a_run_still_going_at_a_migration_comes_over_finished_at_the_next(
+    project: Path, cli: Cli, store: Store, store_uri: str, tmp_path: Path
+) -> None:
+    run = mlops.start_run("long", experiment="churn", store=store)
+    run.log_metric("loss", 1.0, step=0)
+    run.flush()
+    objects = str(tmp_path / "team-objects")
+    assert cli("store", "migrate", "--to", store_uri, "--artifacts-to", objects).code == 0
+    run.log_metric("loss", 0.5, step=1)
+    run.end()
+
+    again = cli("store", "migrate", "--to", store_uri, "--artifacts-to", objects)
+    assert again.code == 0, again.err
+    assert "runs: 0 copied, 1 already there, 1 updated (newer in the source)" in again.err
+    assert "metrics: 1 copied, 1 already there" in again.err
+    team = open_store(store_uri, objects)
+    there = mlops.get_run(run.id, store=team)
+    assert (there.status, there.metrics) == ("finished", {"loss": 0.5})
+    history = mlops.get_metric_history(run.id, "loss", store=team)
+    assert [(p.step, p.value) for p in history] == [(0, 1.0), (1, 0.5)]
+    team.close()
