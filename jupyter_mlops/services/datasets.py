@@ -29,7 +29,8 @@ def list_datasets(store: Store) -> wire.DatasetList:
         )
         for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
     ]
-    return wire.DatasetList(items=items)
+    # By name in code-point order on every backend, not the PostgreSQL server's locale.
+    return wire.DatasetList(items=sorted(items, key=lambda d: d.name))
 
 
 def version_info(v: DatasetVersion) -> wire.DatasetVersionInfo:

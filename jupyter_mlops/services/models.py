@@ -33,7 +33,8 @@ def list_models(store: Store) -> wire.ModelList:
                 created_at=r.created_at,
                 updated_at=r.updated_at,
             )
-            for r in model_rows(store)
+            # By name in code-point order on every backend, not the PostgreSQL server's locale.
+            for r in sorted(model_rows(store), key=lambda r: r.name)
         ]
     )
 

@@ -292,20 +292,30 @@ def _runs_with_experiment() -> FromClause:
     return t.runs.join(t.experiments, t.experiments.c.id == t.runs.c.experiment_id)
 
 
-def _ordered(stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey]) -> Select[Any]:
-    """Join what ``keys`` sort on and order by them, missing values last, then by run id."""
+def _ordered(
+    stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey], dialect: str
+) -> Select[Any]:
+    """Join what ``keys`` sort on and order by them, missing values last, then by run id.
+
+    Text sorts by code point on every backend: PostgreSQL would otherwise follow the
+    server's locale (``en_US``: ``alpha`` before ``Beta``; SQLite: ``Beta`` first).
+    """
     order: list[ColumnElement[Any]] = []
     for i, key in enumerate(keys):
         nullable = True
         if key.kind == "attribute":
             value = _ATTRIBUTES[key.key]
             nullable = key.key in _NULLABLE
+            text = key.key not in _NUMERIC
         else:
             table = _VALUE_TABLES[key.kind].alias(f"order_{i}")
             source = source.outerjoin(
                 table, and_(table.c.run_id == t.runs.c.id, table.c.key == key.key)
             )
             value = table.c.value
+            text = key.kind != "metric"
+        if text and dialect == "postgresql":
+            value = value.collate("C")
         if nullable:
             # Portable NULLS LAST: false sorts before true on SQLite and PostgreSQL.
             order.append(value.is_(None))
@@ -366,8 +376,8 @@ def search_runs(
             t.runs.c.user_name,
             t.runs.c.parent_id,
         ).where(*conditions)
-        stmt = _ordered(stmt, _runs_with_experiment(), keys).limit(limit).offset(offset)
-        rows = conn.execute(stmt).all()
+        page = _ordered(stmt, _runs_with_experiment(), keys, store.dialect)
+        rows = conn.execute(page.limit(limit).offset(offset)).all()
         ids = [str(row[0]) for row in rows]
         if store.dialect == "postgresql":
             params, metrics, run_tags = _fetch_all_postgresql(conn, ids)
