@@ -113,7 +113,7 @@ class MlopsHandler(APIHandler):
         context = self.api
 
         def work() -> R:
-            return fn(context.store(), *args, **kwargs)
+            return fn(context.store(patient=slow), *args, **kwargs)
 
         pool = context.slow if slow else context.quick
         return await tornado.ioloop.IOLoop.current().run_in_executor(pool, work)

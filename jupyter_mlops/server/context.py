@@ -1,4 +1,4 @@
-"""What the handlers share: the server's root, its store (opened on first use), thread pools."""
+"""What the handlers share: the server's root, its stores (opened on first use), thread pools."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ class ApiContext:
 
     ``quick`` runs store reads and small writes off the event loop; ``slow`` runs what may take
     minutes (pipelines, validation notebooks, schedules run now), so those never starve reads.
-    ``store_wait`` is how long a request waits for an unreachable PostgreSQL server to come
+
+    A quick request waits ``store_wait`` seconds for an unreachable PostgreSQL server to come
     back before it fails (HTTP 503): a client should not hang for the store's full window.
+    Long work and the scheduler use a patient store of their own, which rides out a restart
+    for the store's full window, as the CLI does.
     """
 
     root: Path
@@ -30,22 +33,24 @@ class ApiContext:
         default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="mlops-api-long")
     )
     scheduler_running: bool = False
-    _store: Store | None = None
+    _stores: dict[bool, Store] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def store(self) -> Store:
+    def store(self, *, patient: bool = False) -> Store:
         """The store configured for the root (``config.py`` resolution), opened once."""
         with self._lock:
-            if self._store is None:
-                self._store = open_store(config=load_config(self.root))
-                self._store.reconnect_for = self.store_wait
-            return self._store
+            if patient not in self._stores:
+                store = open_store(config=load_config(self.root))
+                if not patient:
+                    store.reconnect_for = self.store_wait
+                self._stores[patient] = store
+            return self._stores[patient]
 
     def close(self) -> None:
         """Stop the pools (waiting for what runs) and close the store."""
         self.quick.shutdown(wait=True, cancel_futures=True)
         self.slow.shutdown(wait=False, cancel_futures=True)
         with self._lock:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
+            for store in self._stores.values():
+                store.close()
+            self._stores.clear()

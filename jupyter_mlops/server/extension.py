@@ -13,12 +13,10 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float
 
-from jupyter_mlops.config import load_config
 from jupyter_mlops.server import handlers as h
 from jupyter_mlops.server.base import CONTEXT_KEY, MlopsHandler
 from jupyter_mlops.server.context import ApiContext
 from jupyter_mlops.server.wire import API_BASE
-from jupyter_mlops.store import Store, open_store
 
 _NAME = r"(?P<name>[^/]+)"
 _RUN = r"(?P<run_id>[^/]+)"
@@ -72,7 +70,7 @@ class MlopsExtension(ExtensionApp):
         5.0,
         config=True,
         help="Seconds a request waits for an unreachable store database before answering 503 "
-        "(the scheduler thread waits as long as `jupyter-mlops scheduler` does).",
+        "(pipelines, validations and the scheduler wait as long as the CLI does).",
     )
 
     def initialize_settings(self) -> None:
@@ -93,18 +91,14 @@ class MlopsExtension(ExtensionApp):
         from jupyter_mlops.scheduler import Scheduler
 
         def loop() -> None:
-            store: Store | None = None
             try:
-                # A store of its own: a schedule's writes ride out a database restart for the
-                # store's full window, while requests give up after store_wait.
-                store = open_store(config=load_config(self.api.root))
+                # The patient store: a schedule's writes ride out a database restart.
+                store = self.api.store(patient=True)
                 Scheduler(store, poll=self.scheduler_poll).run_forever(self._stop)
             except Exception:  # the API keeps serving without its scheduler
                 self.log.exception("jupyter_mlops: the scheduler stopped")
             finally:
                 self.api.scheduler_running = False
-                if store is not None:
-                    store.close()
 
         self.api.scheduler_running = True
         self._scheduler = threading.Thread(target=loop, name="mlops-scheduler", daemon=True)
