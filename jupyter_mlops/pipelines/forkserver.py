@@ -8,10 +8,16 @@ jupyter_client still launches and watches a process: a tiny relay (``python -S``
 that asks the server for a kernel, forwards signals to it (SIGINT interrupts the kernel), and
 exits as the kernel does (killed by the same signal). Killing the relay kills the kernel; the
 server exits with the process that started it.
+
+One server serves every pipeline run of a process (:func:`shared`): the second run in a notebook,
+the Jupyter server or the scheduler forks kernels at once instead of paying the imports again.
+It is started ahead of need (:meth:`ForkServer.start`), exits after :data:`IDLE_EXIT` seconds
+without a kernel to serve, and is started again on the next request.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -37,6 +43,7 @@ PRELOAD = (
     "IPython.core.completerlib",
     "IPython.core.debugger",
     "IPython.extensions.storemagic",
+    "fsspec.implementations.local",
     "psutil",
     "sqlite3",
     "tornado.queues",
@@ -47,6 +54,9 @@ PRELOAD = (
 #: start). The server blocks its import; a forked kernel unblocks it, so a step can still
 #: ``import debugpy`` itself.
 NO_DEBUGGER = "debugpy"
+
+#: Seconds a server with no kernel alive and no request waits before it exits.
+IDLE_EXIT = 600.0
 
 _RELAY = """\
 import json, os, signal, socket, sys
@@ -75,7 +85,7 @@ sys.exit(code)
 """
 
 
-def _serve(path: str) -> None:
+def _serve(path: str, idle_exit: float = IDLE_EXIT) -> None:
     """The fork server's main: import the kernel's code once, fork a kernel per request."""
     import gc
     import importlib
@@ -131,8 +141,23 @@ def _serve(path: str) -> None:
     listener.bind(path + ".tmp")
     listener.listen(64)
     os.rename(path + ".tmp", path)  # the path appears once connections are accepted
+    listener.settimeout(idle_exit)
+    closing = False
     while True:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            if closing:
+                os._exit(0)  # the requests queued before the path went were served
+            with lock:
+                busy = bool(children)
+            if not busy:
+                # Idle: new relays can no longer connect; serve those already queued, then exit.
+                os.unlink(path)
+                closing = True
+                listener.settimeout(0.2)
+            continue
+        conn.settimeout(None)
         request = json.loads(conn.makefile("rb").readline())
         pid = os.fork()
         if pid == 0:
@@ -195,42 +220,73 @@ def _kernel_child(request: dict[str, Any], kernelapp: Any) -> None:
 class ForkServer:
     """A process that imported ipykernel and jupyter_mlops once and forks kernels on request.
 
-    Started lazily (by :meth:`ensure`), in the background of a :class:`KernelPool`.
+    :meth:`start` launches it without waiting; :meth:`ensure` (called by :meth:`adopt`) waits
+    until it accepts requests, starting it again if it exited (idle, or killed).
+
+    Args:
+        idle_exit: Seconds without a request or a live kernel after which the server exits.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, idle_exit: float = IDLE_EXIT) -> None:
+        self.idle_exit = idle_exit
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._dir: str | None = None
+        self._served = False  # its path appeared: it accepted requests
         self.path = ""
+        #: How many times a server process was launched (tests and benchmarks read it).
+        self.launches = 0
+
+    def start(self) -> None:
+        """Launch the server now, if it is not running, without waiting for it."""
+        with self._lock:
+            self._launch()
+
+    def _launch(self) -> None:
+        # Called with the lock held.
+        if self._proc is not None and self._proc.poll() is None:
+            if os.path.exists(self.path) or not self._served:
+                return  # serving, or still importing
+            # It unlinked its path: it is exiting (idle). Let it go; launch another.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=2.0)
+        self._cleanup()
+        self._dir = tempfile.mkdtemp(prefix="mlops-fork-")
+        self.path = os.path.join(self._dir, "server")
+        code = (
+            "from jupyter_mlops.pipelines.forkserver import _serve; "
+            f"_serve({self.path!r}, {float(self.idle_exit)!r})"
+        )
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.DEVNULL,
+            env=neutral_env(),
+            cwd=self._dir,
+            start_new_session=True,
+        )
+        self._served = False
+        self.launches += 1
 
     def ensure(self, timeout: float = 60.0) -> None:
-        """Start the server and wait until it is ready (once).
+        """Start the server if needed and wait until it accepts requests.
 
         Raises:
             KernelStartError: It did not start.
         """
         with self._lock:
-            if self._proc is not None and self._proc.poll() is None:
+            if self._proc is not None and self._proc.poll() is None and os.path.exists(self.path):
                 return
-            self._dir = tempfile.mkdtemp(prefix="mlops-fork-")
-            self.path = os.path.join(self._dir, "server")
-            code = f"from jupyter_mlops.pipelines.forkserver import _serve; _serve({self.path!r})"
-            proc = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.DEVNULL,
-                env=neutral_env(),
-                cwd=self._dir,
-                start_new_session=True,
-            )
+            self._launch()
+            proc = self._proc
+            assert proc is not None
             deadline = time.monotonic() + timeout
             while not os.path.exists(self.path):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     proc.kill()
                     proc.wait()
                     raise KernelStartError("The kernel fork server did not start.", kernel_name="")
-                time.sleep(0.01)
-            self._proc = proc
+                time.sleep(0.005)
+            self._served = True
 
     def adopt(self, km: KernelManager) -> bool:
         """Make ``km`` start its kernel through this server, when its kernelspec allows it."""
@@ -260,9 +316,37 @@ class ForkServer:
             if proc is not None:
                 proc.kill()
                 proc.wait()
-            if self._dir is not None:
-                shutil.rmtree(self._dir, ignore_errors=True)
-                self._dir = None
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+
+_shared: ForkServer | None = None
+_shared_pid = 0
+_shared_lock = threading.Lock()
+
+
+def shared() -> ForkServer:
+    """This process's fork server, used by every kernel pool (stopped when the process exits)."""
+    global _shared, _shared_pid
+    with _shared_lock:
+        if _shared is None or _shared_pid != os.getpid():  # a forked child gets its own
+            _shared, _shared_pid = ForkServer(), os.getpid()
+            atexit.register(_shared.close)
+        return _shared
+
+
+def close_shared() -> None:
+    """Stop this process's fork server; the next kernel pool starts a fresh one."""
+    global _shared
+    with _shared_lock:
+        server, _shared = _shared, None
+    if server is not None and _shared_pid == os.getpid():
+        server.close()
+        atexit.unregister(server.close)
 
 
 def _is_this_python(python: str) -> bool:

@@ -269,8 +269,9 @@ class KernelPool:
         size: Most kernels kept ready or starting at once (the local executor uses ``jobs + 3``).
         warmup: Code run in each kernel once it is up, before it is handed out.
         starter: Starts one kernel (a seam for tests); default :func:`start_kernel`.
-        fork: Fork kernels from a :class:`~.forkserver.ForkServer` (ipykernel kernelspecs of
-            this Python); each is still a fresh process that never ran a step.
+        fork: Fork kernels from this process's :func:`~.forkserver.shared` fork server
+            (ipykernel kernelspecs of this Python); each is still a fresh process that never
+            ran a step.
     """
 
     def __init__(
@@ -289,9 +290,10 @@ class KernelPool:
         self.size = size
         self.fork_server: ForkServer | None = None
         if fork and starter is None:
-            from jupyter_mlops.pipelines.forkserver import ForkServer
+            from jupyter_mlops.pipelines.forkserver import shared
 
-            self.fork_server = ForkServer()
+            self.fork_server = shared()
+            self.fork_server.start()  # its imports overlap whatever runs before the first step
         self._start: Starter = starter or (
             lambda name: start_kernel(
                 name, warmup=warmup, timeout=start_timeout, fork_server=self.fork_server
@@ -419,8 +421,7 @@ class KernelPool:
         with self._cond:
             while self._threads and time.monotonic() < deadline:
                 self._cond.wait(max(0.0, deadline - time.monotonic()))
-        if self.fork_server is not None:
-            self.fork_server.close()
+        # The fork server is the process's (forkserver.shared): it stays for the next run.
 
     def __enter__(self) -> KernelPool:
         return self

@@ -161,3 +161,61 @@ def test_forked_kernels_interrupt_and_die_like_started_ones(tmp_path, capfd) -> 
         assert (result.error.ename, result.exit_code) == ("DeadKernelError", -9)
     finally:
         server.close()
+
+
+def test_pools_of_one_process_share_its_fork_server_and_kernels_stay_fresh() -> None:
+    from jupyter_mlops.pipelines import forkserver
+
+    forkserver.close_shared()
+    server = forkserver.shared()
+    try:
+        pids = []
+        for _ in range(2):  # two pipeline runs, one after the other
+            with KernelPool("python3", size=1) as pool:
+                assert pool.fork_server is server
+                pool.prepare(1)
+                kernel = pool.acquire(timeout=60)
+                pids.append(kernel.pid)
+                client = kernel.km.blocking_client()
+                client.start_channels()
+                try:
+                    # Each kernel is a new process: nothing of the previous one is left.
+                    reply = client.execute_interactive(
+                        "assert 'leftover' not in globals(); leftover = 1", timeout=30
+                    )
+                    assert reply["content"]["status"] == "ok", reply["content"]
+                finally:
+                    client.stop_channels()
+                kernel.retire()
+        assert pids[0] != pids[1]
+        assert server.launches == 1  # the second run did not pay the imports again
+    finally:
+        forkserver.close_shared()
+
+
+def test_an_idle_fork_server_exits_and_is_started_again_on_the_next_request() -> None:
+    from jupyter_mlops.pipelines.forkserver import ForkServer
+
+    server = ForkServer(idle_exit=0.5)
+    try:
+        first = start_kernel("python3", fork_server=server)
+        shutdown_and_wait(first)
+        proc = server._proc
+        assert proc is not None
+        proc.wait(timeout=20)  # nothing to serve: it went away by itself
+        second = start_kernel("python3", fork_server=server)
+        assert second.is_alive() and server.launches == 2
+        assert "-S" in second.km.kernel_spec.argv  # forked again, not started plainly
+        shutdown_and_wait(second)
+    finally:
+        server.close()
+
+
+def shutdown_and_wait(kernel: PooledKernel) -> None:
+    from jupyter_mlops.pipelines.kernels import shutdown
+
+    shutdown(kernel)
+    deadline = time.monotonic() + 10
+    while kernel.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not kernel.is_alive()
