@@ -145,6 +145,16 @@ def _store_library_error(exc: Exception) -> bool:
     return sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError)
 
 
+def console_main() -> int:
+    """The ``jupyter-mlops`` command: :func:`main` in a process of its own."""
+    # jsonschema imports rfc3987_syntax when installed (JupyterLab's jsonschema extras pull it
+    # in), which compiles ~35 Earley parsers at import: 1-4 s added to every command that reads
+    # a notebook (python-jsonschema/jsonschema#1428). Without it jsonschema only lacks its
+    # "iri" format checks, which no notebook or spec schema uses.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    return main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     words = list(sys.argv[1:] if argv is None else argv)

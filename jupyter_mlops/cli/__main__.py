@@ -2,6 +2,6 @@
 
 import sys
 
-from jupyter_mlops.cli import main
+from jupyter_mlops.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

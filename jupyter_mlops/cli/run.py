@@ -80,6 +80,11 @@ def _notebook_pipeline(path: Path, params: list[str]) -> tuple[Pipeline, list[st
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.executor == "local":
+        from jupyter_mlops.pipelines.forkserver import shared
+
+        shared().start()  # the kernels' imports overlap ours and the spec's checks
+
     from jupyter_mlops.pipelines.junit import write_junit
     from jupyter_mlops.pipelines.progress import LineProgress
     from jupyter_mlops.pipelines.runner import run_pipeline
