@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from jupyter_mlops.data import listing
-from jupyter_mlops.data.diff import DataDiff
+from jupyter_mlops.data.compare import DataDiff
 from jupyter_mlops.data.ingest import LinkMode
 from jupyter_mlops.data.service import Datasets
 from jupyter_mlops.data.version import DatasetVersion

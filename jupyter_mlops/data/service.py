@@ -23,7 +23,7 @@ import pandas as pd
 
 from jupyter_mlops.artifacts import hash_bytes
 from jupyter_mlops.data import records
-from jupyter_mlops.data.diff import DataDiff, compare
+from jupyter_mlops.data.compare import DataDiff, compare
 from jupyter_mlops.data.formats import detect_format, write_parquet
 from jupyter_mlops.data.ingest import (
     LinkMode,

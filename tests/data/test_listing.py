@@ -59,7 +59,13 @@ def test_public_surface() -> None:
         "DataDiff", "DatasetVersion", "add", "checkout", "diff", "get", "link_file_read",
         "list", "log_dataset", "tag",
     ]  # fmt: skip
+    # Names load on first use (pandas is not imported before a dataset is read).
+    for name in data.__all__:
+        getattr(data, name)
     public = {n for n in vars(data) if not n.startswith("_")}
     modules = {n for n, v in vars(data).items() if type(v).__name__ == "module"}
     assert public - modules == set(data.__all__)
     assert data.list is data.api.list_datasets
+    assert callable(data.diff)  # the function, not a submodule of that name
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        data.nope  # noqa: B018
