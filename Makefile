@@ -13,6 +13,8 @@ $(BIN)/python:
 # Building the JupyterLab extension (labextension/) needs Node >= 20.19; `jupyter-builder
 # develop` links the built extension into the venv, so `make labext` + a page reload shows edits.
 $(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock | $(BIN)/python
+	# A local extension build leaves an install.json that the wheel maps from labextension/.
+	rm -f jupyter_mlops/labextension/install.json
 	$(BIN)/pip install --quiet -e ".[test]"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
