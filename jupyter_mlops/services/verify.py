@@ -181,14 +181,14 @@ def _refs_for(conn: Connection, digests: list[str]) -> dict[str, list[ObjectRef]
             select(a.c.digest, a.c.path, r.c.id, r.c.name)
             .join(r, r.c.id == a.c.run_id)
             .where(a.c.digest.in_(chunk))
-            .order_by(r.c.start_time, a.c.path)
+            .order_by(r.c.start_time, r.c.id, a.c.path)
         ):
             refs.setdefault(digest, []).append(ObjectRef("artifact", path, run_id, run_name))
         for digest, name, run_id, run_name in conn.execute(
             select(m.c.digest, m.c.name, r.c.id, r.c.name)
             .join(r, r.c.id == m.c.run_id)
             .where(m.c.digest.in_(chunk))
-            .order_by(r.c.start_time, m.c.name)
+            .order_by(r.c.start_time, r.c.id, m.c.name)
         ):
             refs.setdefault(digest, []).append(ObjectRef("model", name, run_id, run_name))
         for digest, name, version, run_id in conn.execute(
