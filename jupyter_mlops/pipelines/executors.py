@@ -120,8 +120,30 @@ def _run_pooled(pool: KernelPool, request: StepRequest) -> StepResult:
 
 
 def run_step_on_worker(request: StepRequest) -> StepResult:
-    """Execute one step on a Dask worker in a fresh kernel (picklable, module-level)."""
-    return in_thread_loop(lambda: execute_step(request))  # type: ignore[no-any-return]
+    """Execute one step on a Dask worker in a fresh kernel (picklable, module-level).
+
+    The kernel is forked from the worker's own fork server (:func:`~.forkserver.shared`): a
+    worker lives for many steps, so only its first step pays the imports.
+    """
+    return in_thread_loop(lambda: _run_forked(request))  # type: ignore[no-any-return]
+
+
+def _run_forked(request: StepRequest) -> StepResult:
+    import time
+
+    from jupyter_mlops.pipelines.execute import START_TIMEOUT, _failed
+    from jupyter_mlops.pipelines.forkserver import shared
+    from jupyter_mlops.pipelines.kernels import WARMUP, start_kernel
+
+    clock = time.perf_counter()
+    try:
+        kernel = start_kernel(
+            request.kernel, cwd=request.cwd, warmup=WARMUP, timeout=START_TIMEOUT,
+            fork_server=shared(),
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - a step that cannot start is a failed step
+        return _failed(request.output, clock, None, exc)
+    return execute_step(request, kernel=kernel)
 
 
 class DaskExecutor:

@@ -59,6 +59,7 @@ def test_a_step_runs_on_the_cluster_and_lands_in_the_store_and_on_s3(
         store_dir / "train.ipynb",
         "import os\nimport jupyter_mlops as mlops\n"
         "mlops.log_param('kernel_parent', os.getppid())\n"
+        "mlops.log_param('launched_by', os.environ['JPY_PARENT_PID'])\n"
         "rows = int(open('rows.txt').read())\n"
         "open('model.txt', 'w').write(f'fitted on {rows} rows')\n"
         "mlops.log_artifact('model.txt')\nmlops.log_metric('auc', 0.5 + rows / 100)",
@@ -73,7 +74,10 @@ def test_a_step_runs_on_the_cluster_and_lands_in_the_store_and_on_s3(
 
     assert result.ok, [o.error_line() for o in result.failed]
     (train,) = step_runs(s3_store, result.pipeline_run_id)["train"]
-    assert int(train.params["kernel_parent"]) != os.getpid(), "the kernel ran on a worker"
+    worker = int(train.params["launched_by"])
+    assert worker != os.getpid(), "the kernel ran on a worker"
+    # Forked from the worker's fork server, so the worker's next steps start at once.
+    assert int(train.params["kernel_parent"]) not in (worker, os.getpid())
     assert train.status == "finished"
     assert train.metrics["auc"] == pytest.approx(0.92)
     assert Path(result.steps["train"].output_notebook or "").is_file()
@@ -87,7 +91,8 @@ def test_a_step_runs_on_the_cluster_and_lands_in_the_store_and_on_s3(
 def test_a_step_whose_worker_is_killed_is_retried_or_fails_clearly(
     dask: DaskCluster, s3_store: Store, store_dir: Path
 ) -> None:
-    kill = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"  # the kernel's worker
+    # The worker that launched the kernel (its parent is the worker's fork server).
+    kill = "import os, signal\nos.kill(int(os.environ['JPY_PARENT_PID']), signal.SIGKILL)"
     notebook(
         store_dir / "flaky.ipynb",
         "from pathlib import Path\nfirst = not Path('killed-once').exists()\n"
