@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
-from sqlalchemy import select, union_all
+from sqlalchemy import literal, select, union_all
 
 from jupyter_mlops.artifacts.cas import check_digest
 from jupyter_mlops.errors import NotFoundError
@@ -37,21 +37,31 @@ class Download:
 
 
 def _known_name(store: Store, digest: str) -> tuple[str | None, str | None]:
-    """A (path, media type) a run recorded for ``digest``, if any."""
+    """A (path, media type) recorded for ``digest``, if any: the first recorded one.
+
+    Ordered, so every backend names a download alike (without ORDER BY, PostgreSQL and
+    SQLite may each return a different row when several runs logged the same bytes).
+    """
     a = t.artifacts
+    lm, dv = t.logged_models, t.dataset_versions
     with store.read() as conn:
         row = conn.execute(
-            select(a.c.path, a.c.media_type).where(a.c.digest == digest).limit(1)
+            select(a.c.path, a.c.media_type)
+            .where(a.c.digest == digest)
+            .order_by(a.c.created_at, a.c.run_id, a.c.path)
+            .limit(1)
         ).first()
         if row is not None:
             return str(row.path), str(row.media_type)
         named = union_all(
-            select(t.logged_models.c.name.label("name")).where(t.logged_models.c.digest == digest),
-            select(t.dataset_versions.c.source_path.label("name")).where(
-                t.dataset_versions.c.digest == digest
+            select(lm.c.name.label("name"), literal(0).label("kind"), lm.c.id.label("id")).where(
+                lm.c.digest == digest
             ),
+            select(dv.c.source_path, literal(1), dv.c.id).where(dv.c.digest == digest),
         ).subquery()
-        found = conn.execute(select(named.c.name).limit(1)).first()
+        found = conn.execute(
+            select(named.c.name).order_by(named.c.kind, named.c.id).limit(1)
+        ).first()
     return (str(found[0]) if found and found[0] else None), None
 
 

@@ -1,4 +1,5 @@
-"""Lists the API sorts by name come in one order on every backend, whatever the server's locale.
+"""Lists the API sorts by name come in one order on every backend, whatever the server's locale;
+a download's name does not depend on the backend's row order either.
 
 Production PostgreSQL servers usually collate text by a language (``en_US``: ``alpha``
 before ``Beta``), SQLite by code point (``Beta`` first); the API answers alike on both. The
@@ -14,12 +15,15 @@ from pathlib import Path
 import pytest
 from _postgres import PostgresServer
 from sklearn.linear_model import LogisticRegression
+from sqlalchemy import update
 
 import jupyter_mlops as mlops
 from jupyter_mlops import scheduler
 from jupyter_mlops.server import wire
-from jupyter_mlops.services import datasets, models, runs, schedules
+from jupyter_mlops.services import artifacts, datasets, models, runs, schedules
 from jupyter_mlops.store import Store, open_store
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.runs import load_run
 from tests.conftest import BACKENDS
 from tests.server.conftest import notebook
 
@@ -87,3 +91,18 @@ def test_models_datasets_and_schedules_are_listed_by_code_point(
     assert [m.name for m in models.list_models(store).items] == CODE_POINT_ORDER
     assert [d.name for d in datasets.list_datasets(store).items] == CODE_POINT_ORDER
     assert [s.name for s in schedules.list_schedules(store).items] == CODE_POINT_ORDER
+
+
+def test_bytes_logged_by_several_runs_download_under_the_first_name(store: Store) -> None:
+    content = b"same bytes\n"
+    for name in ("late", "early"):
+        with mlops.start_run(name, store=store) as run:
+            run.log_artifact(content, f"{name}.txt")
+    (info,) = [a for a in load_run(store, run.id).artifacts if a.path == "early.txt"]
+    # "early.txt" was written second but recorded as first: the name follows the record.
+    with store.write() as conn:
+        conn.execute(
+            update(t.artifacts).where(t.artifacts.c.path == "early.txt").values(created_at=0.0)
+        )
+    download = artifacts.prepare_download(store, info.digest)
+    assert download.filename == "early.txt"
