@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, OperationalError
 
 from jupyter_mlops.artifacts import ObjectStore
@@ -35,6 +35,16 @@ _PERMANENT = ("authentication", "does not exist", "no pg_hba.conf entry", "permi
 def _permanent(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return any(marker in text for marker in _PERMANENT)
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The INSERT with ON CONFLICT clauses of ``dialect`` (``postgresql`` or ``sqlite``)."""
+    if dialect == "postgresql":
+        # Imported here: 50 ms that a laptop store, and every step's kernel, never needs.
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    return sqlite.insert
 
 
 class Store:
@@ -146,8 +156,7 @@ class Store:
         """Upsert ``rows`` on the primary ``keys``, portable across SQLite and PostgreSQL."""
         if not rows:
             return
-        dialect_insert: Any = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(table)
+        stmt = dialect_insert(self.dialect)(table)
         stmt = stmt.on_conflict_do_update(
             index_elements=keys,
             set_={col: stmt.excluded[col] for col in update},

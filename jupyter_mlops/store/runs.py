@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.core import Store
+from jupyter_mlops.store.core import Store, dialect_insert
 from jupyter_mlops.store.records import (
     ArtifactRecord,
     CellRecord,
@@ -38,9 +37,8 @@ def get_or_create_experiment(conn: Connection, name: str) -> int:
         return int(row[0])
     # Another process may create the same experiment meanwhile (PostgreSQL writers do not
     # serialise like SQLite's): insert if absent, then read whichever row won.
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
-        dialect_insert(t.experiments)
+        dialect_insert(conn.dialect.name)(t.experiments)
         .values(name=name, created_at=time.time())
         .on_conflict_do_nothing(index_elements=["name"])
     )
