@@ -157,9 +157,11 @@ def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
         git_dirty=run.git_dirty,
         environment=run.environment,
         error=run.error,
-        params=run.params,
-        metrics={k: number(v) for k, v in run.metrics.items()},
-        tags=run.tags,
+        # Keys and paths in code-point order on every backend (JSON objects keep their order,
+        # and PostgreSQL returns rows unordered or by the server's locale).
+        params=dict(sorted(run.params.items())),
+        metrics={k: number(v) for k, v in sorted(run.metrics.items())},
+        tags=dict(sorted(run.tags.items())),
         artifacts=[
             wire.ArtifactInfo(
                 path=a.path,
@@ -169,7 +171,7 @@ def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
                 kind=a.kind,
                 url=artifact_url(a.digest, a.path),
             )
-            for a in run.artifacts
+            for a in sorted(run.artifacts, key=lambda a: a.path)
         ],
         models=[
             wire.LoggedModelInfo(

@@ -106,3 +106,17 @@ def test_bytes_logged_by_several_runs_download_under_the_first_name(store: Store
         )
     download = artifacts.prepare_download(store, info.digest)
     assert download.filename == "early.txt"
+
+
+def test_a_runs_keys_and_artifacts_come_in_code_point_order(store: Store) -> None:
+    keys = ["b", "B", "a", "A"]
+    with mlops.start_run("keys", store=store) as run:
+        for key in keys:
+            run.log_param(key, key)
+            run.set_tag(key, key)
+            run.log_metric(key, 1.0)
+            run.log_artifact(key.encode(), f"{key}.txt")
+    detail = runs.run_detail(store, run.id, root=Path.cwd())
+    assert list(detail.params) == list(detail.metrics) == ["A", "B", "a", "b"]
+    assert [k for k in detail.tags if len(k) == 1] == ["A", "B", "a", "b"]
+    assert [a.path for a in detail.artifacts] == ["A.txt", "B.txt", "a.txt", "b.txt"]
