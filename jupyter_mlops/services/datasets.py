@@ -46,7 +46,7 @@ def version_info(v: DatasetVersion) -> wire.DatasetVersionInfo:
         columns=v.schema,
         row_count=v.row_count,
         profile=v.profile,
-        tags=v.tags,
+        tags=dict(sorted(v.tags.items())),  # code-point order, not the server's locale
         created_at=v.created_at,
         created_by=v.created_by,
         run_id=v.run_id,

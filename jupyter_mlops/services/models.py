@@ -55,10 +55,11 @@ def version_info(v: ModelVersion) -> wire.ModelVersionInfo:
         description=v.description,
         created_by=v.created_by,
         created_at=v.created_at,
-        tags=v.tags,
-        stages=v.stages,
-        metrics={k: number(val) for k, val in v.metrics.items()},
-        params={k: str(val) for k, val in v.params.items()},
+        # Keys in code-point order on every backend, not the PostgreSQL server's locale.
+        tags=dict(sorted(v.tags.items())),
+        stages=sorted(v.stages),
+        metrics={k: number(val) for k, val in sorted(v.metrics.items())},
+        params={k: str(val) for k, val in sorted(v.params.items())},
         card=v.card,
     )
 

@@ -88,9 +88,13 @@ def test_models_datasets_and_schedules_are_listed_by_code_point(
         (store_dir / f"{name}.csv").write_text("a\n1\n")
         mlops.data.add(str(store_dir / f"{name}.csv"), name, store=store)
         scheduler.add(name, cron="0 6 * * *", notebook="job.ipynb", store=store)
+        mlops.models.set_tag(NAMES[0], 1, name, "x", store=store)
+        mlops.data.tag(NAMES[0], name, "x", store=store)
     assert [m.name for m in models.list_models(store).items] == CODE_POINT_ORDER
     assert [d.name for d in datasets.list_datasets(store).items] == CODE_POINT_ORDER
     assert [s.name for s in schedules.list_schedules(store).items] == CODE_POINT_ORDER
+    assert list(models.get_version(store, NAMES[0], 1).tags) == CODE_POINT_ORDER
+    assert list(datasets.get_version(store, NAMES[0], 1).tags) == CODE_POINT_ORDER
 
 
 def test_bytes_logged_by_several_runs_download_under_the_first_name(store: Store) -> None:
