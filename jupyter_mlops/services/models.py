@@ -28,7 +28,7 @@ def list_models(store: Store) -> wire.ModelList:
                 name=r.name,
                 versions=r.versions,
                 latest_version=r.latest_version,
-                stages=r.stages,
+                stages=dict(sorted(r.stages.items())),
                 description=r.description,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
@@ -98,7 +98,7 @@ def stages(store: Store, name: str) -> wire.StageList:
     return wire.StageList(
         name=name,
         allowed=list(promo.check_stages(None)),
-        held={stage: version for stage, (_, version) in held.items()},
+        held={stage: version for stage, (_, version) in sorted(held.items())},
     )
 
 
