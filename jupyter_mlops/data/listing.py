@@ -9,6 +9,7 @@ from jupyter_mlops.data import records
 from jupyter_mlops.data.names import check_name
 from jupyter_mlops.errors import NotFoundError
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.order import code_point
 
 DATASET_COLUMNS = [
     "name",
@@ -67,7 +68,7 @@ def datasets_frame(store: Store) -> pd.DataFrame:
         )
         .join(latest, latest.c.dataset_id == ds.c.id)
         .join(dv, and_(dv.c.dataset_id == ds.c.id, dv.c.version == latest.c.latest))
-        .order_by(ds.c.name)
+        .order_by(code_point(ds.c.name))
     )
     with store.read() as conn:
         rows = [dict(r) for r in conn.execute(stmt).mappings()]

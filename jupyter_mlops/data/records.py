@@ -15,6 +15,7 @@ from jupyter_mlops.data.version import DatasetVersion
 from jupyter_mlops.errors import ConflictError, NotFoundError
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.order import code_point
 
 ds = t.datasets
 dv = t.dataset_versions
@@ -59,7 +60,7 @@ def tags_of(conn: Connection, version_ids: Iterable[int]) -> dict[int, dict[str,
         rows = conn.execute(
             select(dvt.c.version_id, dvt.c.key, dvt.c.value)
             .where(dvt.c.version_id.in_(ids))
-            .order_by(dvt.c.key)
+            .order_by(code_point(dvt.c.key))
         )
         for version_id, key, value in rows:
             out[version_id][key] = value
@@ -68,7 +69,7 @@ def tags_of(conn: Connection, version_ids: Iterable[int]) -> dict[int, dict[str,
 
 def _versions(conn: Connection, *where: Any) -> list[RowMapping]:
     stmt = select(*_VERSION_COLUMNS).join(ds, ds.c.id == dv.c.dataset_id).where(*where)
-    return list(conn.execute(stmt.order_by(ds.c.name, dv.c.version)).mappings())
+    return list(conn.execute(stmt.order_by(code_point(ds.c.name), dv.c.version)).mappings())
 
 
 def load(store: Store, conn: Connection, rows: list[RowMapping]) -> list[DatasetVersion]:

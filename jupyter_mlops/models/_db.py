@@ -11,6 +11,7 @@ from jupyter_mlops.errors import NotFoundError
 from jupyter_mlops.models.records import ModelVersion
 from jupyter_mlops.models.uri import ModelURI
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.order import code_point
 
 
 def model_id(conn: Connection, name: str) -> int:
@@ -22,7 +23,9 @@ def model_id(conn: Connection, name: str) -> int:
         names = [
             str(r[0])
             for r in conn.execute(
-                select(t.registered_models.c.name).order_by(t.registered_models.c.name).limit(20)
+                select(t.registered_models.c.name)
+                .order_by(code_point(t.registered_models.c.name))
+                .limit(20)
             )
         ]
         known = f" Registered models: {', '.join(names)}." if names else " No model is registered."
@@ -53,7 +56,7 @@ def stage_holders(conn: Connection, mid: int) -> dict[str, tuple[int, int]]:
         select(t.model_stages.c.stage, t.model_stages.c.version_id, t.model_versions.c.version)
         .join(t.model_versions, t.model_versions.c.id == t.model_stages.c.version_id)
         .where(t.model_stages.c.model_id == mid)
-        .order_by(t.model_stages.c.stage)
+        .order_by(code_point(t.model_stages.c.stage))
     ).all()
     return {str(r.stage): (int(r.version_id), int(r.version)) for r in rows}
 
@@ -89,7 +92,7 @@ def tags_of(conn: Connection, version_id: int) -> dict[str, str]:
         for k, v in conn.execute(
             select(t.model_version_tags.c.key, t.model_version_tags.c.value)
             .where(t.model_version_tags.c.version_id == version_id)
-            .order_by(t.model_version_tags.c.key)
+            .order_by(code_point(t.model_version_tags.c.key))
         )
     }
 
@@ -100,7 +103,7 @@ def stages_of(conn: Connection, version_id: int) -> list[str]:
         for r in conn.execute(
             select(t.model_stages.c.stage)
             .where(t.model_stages.c.version_id == version_id)
-            .order_by(t.model_stages.c.stage)
+            .order_by(code_point(t.model_stages.c.stage))
         )
     ]
 

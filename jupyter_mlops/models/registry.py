@@ -18,6 +18,7 @@ from jupyter_mlops.models.uri import ModelURI, check_name, check_version, parse_
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.order import code_point
 from jupyter_mlops.store.records import ModelRecord, RunRecord
 from jupyter_mlops.tracking.environment import user_name
 from jupyter_mlops.tracking.run import Run, check_key
@@ -239,13 +240,13 @@ def model_rows(store: Store) -> list[ModelRow]:
             )
             .join(mv, mv.c.model_id == rm.c.id, isouter=True)
             .group_by(rm.c.id, rm.c.name, rm.c.description, rm.c.created_at)
-            .order_by(rm.c.name)
+            .order_by(code_point(rm.c.name))
         ).all()
         stages: dict[int, dict[str, int]] = {}
         for mid, stage, version in conn.execute(
             select(ms.c.model_id, ms.c.stage, mv.c.version)
             .join(mv, mv.c.id == ms.c.version_id)
-            .order_by(ms.c.model_id, ms.c.stage)
+            .order_by(ms.c.model_id, code_point(ms.c.stage))
         ):
             stages.setdefault(int(mid), {})[str(stage)] = int(version)
     return [

@@ -22,6 +22,7 @@ from jupyter_mlops.scheduler import claims
 from jupyter_mlops.scheduler.cron import check_cron, check_timezone, next_tick
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.order import code_point
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -258,7 +259,7 @@ def list_schedules(*, store: Store | None = None) -> list[Schedule]:
     """Every schedule, by name."""
     store = _store(store)
     with store.read() as conn:
-        rows = conn.execute(select(t.schedules).order_by(t.schedules.c.name)).all()
+        rows = conn.execute(select(t.schedules).order_by(code_point(t.schedules.c.name))).all()
     return [Schedule.from_row(r) for r in rows]
 
 

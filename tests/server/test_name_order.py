@@ -95,6 +95,11 @@ def test_models_datasets_and_schedules_are_listed_by_code_point(
     assert [s.name for s in schedules.list_schedules(store).items] == CODE_POINT_ORDER
     assert list(models.get_version(store, NAMES[0], 1).tags) == CODE_POINT_ORDER
     assert list(datasets.get_version(store, NAMES[0], 1).tags) == CODE_POINT_ORDER
+    # The Python API (and the CLI and magics over it) lists in the same order.
+    assert list(mlops.models.list_models(store=store)["name"]) == CODE_POINT_ORDER
+    assert list(mlops.data.list(store=store)["name"]) == CODE_POINT_ORDER
+    assert [s.name for s in scheduler.list_schedules(store=store)] == CODE_POINT_ORDER
+    assert list(mlops.data.get(f"{NAMES[0]}@1", store=store).tags) == CODE_POINT_ORDER
 
 
 def test_bytes_logged_by_several_runs_download_under_the_first_name(store: Store) -> None:
