@@ -149,7 +149,9 @@ def page() -> str:
         "",
         "Served by the Jupyter server extension under `/mlops/api/v1/` with Jupyter's",
         "authentication and XSRF checks. Bad input is HTTP 400, a missing thing 404 and a lost",
-        "race 409, a promotion its checks refused 422; each error is a one-line JSON message.",
+        "race 409, a promotion its checks refused 422, and a store that cannot be reached (the",
+        "database down or restarting) 503 with `Retry-After`; each error is a one-line JSON",
+        "message.",
         "",
     ]
     try:
