@@ -250,3 +250,22 @@ def test_a_missing_bucket_is_a_one_line_error_that_says_so(
     message = str(info.value)
     assert message.startswith("The artifact store s3://no-such-bucket/objects failed while ")
     assert "does the bucket exist?" in message and "\n" not in message
+
+
+def test_gc_on_s3_deletes_only_old_unreferenced_objects(
+    s3: MotoServer, s3_uri: str, s3_store: Store
+) -> None:
+    from jupyter_mlops.services.gc import collect_garbage
+
+    with mlops.start_run("kept", store=s3_store) as run:
+        run.log_artifact(b"referenced by a run", "kept.txt")
+    (kept,) = [a.digest for a in q.load_run(s3_store, run.id).artifacts]
+    orphan = s3_store.objects.put_bytes(b"nobody points at me").digest
+
+    # The object server's LastModified dates the orphan: just written, it is kept.
+    young = collect_garbage(s3_store, delete=True)
+    assert (young.young, list(young.orphans)) == (1, [])
+    old = collect_garbage(s3_store, delete=True, now=lambda: time.time() + 25 * 3600)
+    assert list(old.orphans) == [orphan] and old.deleted
+    assert object_keys(s3, s3_uri) == [s3_store.objects.path_for(kept).removeprefix("s3://")]
+    assert main(["verify"]) == 0  # every record still resolves
