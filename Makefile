@@ -27,10 +27,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m jupyter_mlops.demo
 
-## Open JupyterLab on the example notebooks (the MLOps sidebar is on the left). Hidden folders
-## are served so the sidebar can open output notebooks kept in .mlops-runs/ and .mlops/schedules/.
+## Open JupyterLab on the example notebooks (the MLOps sidebar is on the left).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ContentsManager.allow_hidden=True example_notebooks
+	$(BIN)/jupyter lab example_notebooks
 
 ## Rebuild the JupyterLab extension after editing labextension/src (then reload the page).
 labext: $(STAMP)

@@ -59,7 +59,15 @@ def find_examples() -> Path | None:
 
 
 # What earlier runs leave beside the notebooks; a fresh demo folder starts without them.
-_LEFTOVERS = ("output", "work", ".mlops-runs", ".mlops", ".ipynb_checkpoints", "__pycache__")
+_LEFTOVERS = (
+    "output",
+    "work",
+    "mlops-runs",
+    ".mlops-runs",
+    ".mlops",
+    ".ipynb_checkpoints",
+    "__pycache__",
+)
 
 
 def prepare_folder(target: Path, *, force: bool = False, source: Path | None = None) -> Path:
@@ -249,7 +257,7 @@ def summary(demo: DemoResult) -> None:
         _say(line)
     _say("\nReports:")
     _say(f"  executed example notebooks   {demo.folder / 'output'}")
-    _say(f"  executed pipeline steps      {demo.folder / 'pipeline' / '.mlops-runs'}")
+    _say(f"  executed pipeline steps      {demo.folder / 'pipeline' / 'mlops-runs'}")
     if demo.folder.resolve() == examples_dir().resolve():
         _say(
             "\nNext: `make lab` opens JupyterLab on example_notebooks (MLOps sidebar on the left);"

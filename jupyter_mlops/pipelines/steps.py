@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import StoreError
+from jupyter_mlops.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import StepPlan, digests
 from jupyter_mlops.pipelines.progress import Progress
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 from jupyter_mlops.store import Store
 
-OUTPUT_DIR = ".mlops-runs"
+#: Executed notebooks go under this folder of the pipeline's root (see jupyter_mlops.outputs).
+OUTPUT_DIR = RUNS_DIR
 
 
 @dataclass
@@ -111,7 +113,7 @@ class StepRunner:
         self.outcomes: dict[str, StepOutcome] = {}
         self.step_rows: dict[str, int] = {}
         self.active: dict[str, Any] = {}
-        self.out_dir = pipeline.root / OUTPUT_DIR / pipeline.name / prun_id[:8]
+        self.out_dir = pipeline_output_dir(pipeline.root, pipeline.name, prun_id)
 
     def request(self, step: Step, step_run: Any, attempt: int) -> Any:
         execute = _execute_module()
@@ -341,6 +343,7 @@ def _submit(runner: StepRunner, executor: Any, name: str, attempt: int) -> cf.Fu
     step = runner.pipeline.steps[name]
     step_run = runner.start_step(step, attempt)
     runner.active[name] = step_run
+    runs_folder(runner.pipeline.root)
     runner.out_dir.mkdir(parents=True, exist_ok=True)
     future: cf.Future[Any] = executor.submit(runner.request(step, step_run, attempt))
     return future

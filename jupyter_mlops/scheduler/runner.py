@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsError
+from jupyter_mlops.outputs import runs_folder, schedule_output
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.scheduler.cron import tick_label
 from jupyter_mlops.scheduler.notebook import run_notebook
@@ -35,7 +36,7 @@ class Abandon(BaseException):
 
 def output_path(root: Path, name: str, tick: float) -> Path:
     """Where the executed notebook of one tick is kept."""
-    return root / ".mlops" / "schedules" / name / f"{tick_label(tick)}.ipynb"
+    return schedule_output(root, name, tick_label(tick))
 
 
 def _drifted_columns(store: Store, run_id: str) -> list[str]:
@@ -104,6 +105,7 @@ def _run_notebook_target(
     claims.record(store, claim.schedule_run_id, run_id=run.id)
     status: str = "failed"
     error: str | None = "interrupted"
+    runs_folder(root)
     output = output_path(root, sched.name, claim.tick)
     try:
         result = run_notebook(

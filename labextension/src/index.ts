@@ -58,7 +58,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     const openPath = async (path: string) => {
-      // Output notebooks live in .mlops-runs/; Jupyter refuses hidden folders unless told.
+      // Outputs live in mlops-runs/ now; older runs kept them in the hidden .mlops-runs/, which
+      // Jupyter refuses to serve unless told.
       if (path.split('/').some(part => part.startsWith('.'))) {
         try {
           await app.serviceManager.contents.get(path, { content: false });

@@ -178,9 +178,6 @@ def start_lab(base: Path) -> LabServer:
         f"--LabApp.workspaces_dir={base / 'workspaces'}",
         # window.jupyterapp lets helpers set a cell's text without fighting editor auto-indent.
         "--LabApp.expose_app_in_browser=True",
-        # Pipeline and schedule output notebooks live in .mlops-runs/, a hidden folder that
-        # Jupyter refuses to open unless allowed (the README says so for users too).
-        "--ContentsManager.allow_hidden=True",
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(

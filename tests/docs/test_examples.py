@@ -27,7 +27,7 @@ def execute(project: Path, name: str, **parameters: object) -> str:
         shutil.copytree(
             EXAMPLES,
             folder,
-            ignore=shutil.ignore_patterns("output", "data", "models", ".mlops-runs", ".ipynb_*"),
+            ignore=shutil.ignore_patterns("output", "data", "models", "mlops-runs", ".ipynb_*"),
         )
     out = project / f"executed-{name}"
     papermill.execute_notebook(

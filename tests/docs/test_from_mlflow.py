@@ -22,7 +22,7 @@ def test_guide_snippets_run_against_the_real_api(store_dir: Path) -> None:
     shutil.copytree(
         ROOT / "example_notebooks" / "pipeline",
         store_dir / "pipeline",
-        ignore=shutil.ignore_patterns("data", "models", ".mlops-runs"),
+        ignore=shutil.ignore_patterns("data", "models", "mlops-runs"),
     )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(b) for b in blocks])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}

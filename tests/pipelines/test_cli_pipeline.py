@@ -110,7 +110,7 @@ def test_example_pipeline_end_to_end_in_dev(store_dir: Path, capsys) -> None:
     import jupyter_mlops as mlops
 
     folder = store_dir / "pipeline"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns(".mlops-runs", "data", "models"))
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("mlops-runs", "data", "models"))
     spec = str(folder / "pipeline.yaml")
     code, out, err = cli(capsys, "run", spec, "--env", "dev", "--jobs", "2", "--junit", "r.xml")
     assert code == 0, out + err

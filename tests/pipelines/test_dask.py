@@ -64,10 +64,10 @@ def test_steps_run_on_workers_and_results_come_back(cluster: str, tmp_path: Path
 
 
 def test_a_worker_killed_during_a_step_fails_the_future(cluster: str, tmp_path: Path) -> None:
-    # The kernel's parent is the worker process: the step kills its own worker.
-    source = build_notebook(
-        tmp_path / "k.ipynb", ["import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"]
-    )
+    # The step kills the worker that launched its kernel (the kernel's parent is the
+    # worker's fork server).
+    kill = "import os, signal\nos.kill(int(os.environ['JPY_PARENT_PID']), signal.SIGKILL)"
+    source = build_notebook(tmp_path / "k.ipynb", [kill])
     executor = make_executor(f"dask://{cluster.removeprefix('tcp://')}")
     try:
         future = executor.submit(StepRequest("k", source, tmp_path / "k.out.ipynb", {}, tmp_path))

@@ -31,7 +31,8 @@ def test_a_due_notebook_runs_and_is_recorded(store: Store, make_notebook, clock:
     assert done.output_notebook is not None
     out = Path(done.output_notebook)
     assert out.is_file()
-    assert out.parent == store_root(store) / ".mlops" / "schedules" / "daily"
+    assert out.parent == store_root(store) / "mlops-runs" / "schedules" / "daily"
+    assert (out.parents[2] / ".gitignore").read_text().endswith("*\n")  # kept out of git
     run = mlops.get_run(done.run_id, store=store)
     assert run.status == "finished"
     assert run.metrics["x_seen"] == 7.0

@@ -16,7 +16,7 @@ def test_monitoring_example(store_dir: Path) -> None:
     shutil.copytree(
         EXAMPLES / "pipeline",
         store_dir / "pipeline",
-        ignore=shutil.ignore_patterns("data", "models", ".mlops-runs"),
+        ignore=shutil.ignore_patterns("data", "models", "mlops-runs"),
     )
     out = store_dir / "out.ipynb"
     papermill.execute_notebook(

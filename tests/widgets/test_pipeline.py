@@ -58,7 +58,7 @@ def test_a_real_run_links_output_notebooks_then_reads_back(spec: Path) -> None:
     assert panel.state.status == "ok"
     html = panel.to_html()
     assert html.count("mlops-ok") >= 3  # the pipeline and both steps
-    assert 'href=".mlops-runs/two/' in html and 'prep.ipynb" target="_blank"' in html
+    assert 'href="mlops-runs/pipelines/two/' in html and 'prep.ipynb" target="_blank"' in html
     assert all(s.notebook for s in panel.state.steps.values())
     again = mlops.widgets.pipeline(spec)
     assert again.state.pipeline_run_id == panel.state.pipeline_run_id
