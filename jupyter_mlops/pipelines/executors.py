@@ -133,13 +133,13 @@ def _run_forked(request: StepRequest) -> StepResult:
 
     from jupyter_mlops.pipelines.execute import START_TIMEOUT, _failed
     from jupyter_mlops.pipelines.forkserver import shared
-    from jupyter_mlops.pipelines.kernels import WARMUP, start_kernel
+    from jupyter_mlops.pipelines.kernels import WARMUP, neutral_env, start_kernel
 
     clock = time.perf_counter()
     try:
         kernel = start_kernel(
-            request.kernel, cwd=request.cwd, warmup=WARMUP, timeout=START_TIMEOUT,
-            fork_server=shared(),
+            request.kernel, env={**neutral_env(), **request.env}, cwd=request.cwd,
+            warmup=WARMUP, timeout=START_TIMEOUT, fork_server=shared(),
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a step that cannot start is a failed step
         return _failed(request.output, clock, None, exc)
