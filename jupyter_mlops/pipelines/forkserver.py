@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
 
 #: What a kernel imports while it starts (found with ``sys.modules`` before and after
-#: ``IPKernelApp.initialize``): imported in the server, so a forked kernel imports nothing.
+#: ``IPKernelApp.initialize``) and what a tracked step's attach then loads (fsspec's local
+#: filesystems): imported in the server, so a forked kernel imports nothing.
 PRELOAD = (
     "ipykernel.ipkernel",
     "ipykernel.kernelapp",
@@ -43,6 +44,7 @@ PRELOAD = (
     "IPython.core.completerlib",
     "IPython.core.debugger",
     "IPython.extensions.storemagic",
+    "fsspec.implementations.chained",
     "fsspec.implementations.local",
     "psutil",
     "sqlite3",
