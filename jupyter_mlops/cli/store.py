@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Migrated {store.uri} to {report.target}: {report.rows_copied} rows copied, "
         f"{report.rows_merged} merged onto existing records, "
-        f"{report.objects_copied} objects ({fmt_size(report.bytes_copied)}) copied and "
+        f"{report.objects_copied} object{'' if report.objects_copied == 1 else 's'} "
+        f"({fmt_size(report.bytes_copied)}) copied and "
         f"{report.objects_copied + report.objects_present} verified in {report.artifacts}."
     )
     if report.renumbered:

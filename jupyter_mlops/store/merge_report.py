@@ -21,6 +21,11 @@ class TableCopy:
     skipped: int = 0
     updated: int = 0
 
+    @property
+    def touched(self) -> bool:
+        """Whether the source had rows in this table at all."""
+        return any((self.copied, self.present, self.merged, self.skipped))
+
     def line(self) -> str:
         text = f"{self.table}: {self.copied} copied, {self.present} already there"
         for count, what in (

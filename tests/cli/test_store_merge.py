@@ -83,6 +83,7 @@ def test_two_laptops_merge_into_one_team_store(
     done = cli("store", "migrate", "--to", store_uri, "--artifacts-to", team_objects)
     assert done.code == 0, done.err
     assert "runs: 1 copied, 0 already there" in done.err, done.err
+    assert "pipeline_promotions:" not in done.err  # empty in the source: no line
     assert "experiments: 0 copied, 0 already there, 1 merged onto existing" in done.err
     assert "model churn v1 → v2" in done.out and "dataset customers v2 → v3" in done.out
     assert "stage churn@staging: the target's v1 kept; the source's (now v2)" in done.out
