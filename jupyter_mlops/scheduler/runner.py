@@ -105,9 +105,9 @@ def _run_notebook_target(
     claims.record(store, claim.schedule_run_id, run_id=run.id)
     status: str = "failed"
     error: str | None = "interrupted"
-    runs_folder(root)
     output = output_path(root, sched.name, claim.tick)
     try:
+        runs_folder(root)  # in the try: a folder that cannot be made fails this run, recorded
         result = run_notebook(
             store,
             path,
