@@ -29,8 +29,7 @@ def list_datasets(store: Store) -> wire.DatasetList:
         )
         for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
     ]
-    # By name in code-point order on every backend, not the PostgreSQL server's locale.
-    return wire.DatasetList(items=sorted(items, key=lambda d: d.name))
+    return wire.DatasetList(items=items)  # by name, in code-point order (data.listing)
 
 
 def version_info(v: DatasetVersion) -> wire.DatasetVersionInfo:
@@ -46,7 +45,7 @@ def version_info(v: DatasetVersion) -> wire.DatasetVersionInfo:
         columns=v.schema,
         row_count=v.row_count,
         profile=v.profile,
-        tags=dict(sorted(v.tags.items())),  # code-point order, not the server's locale
+        tags=v.tags,  # in code-point order (data.records)
         created_at=v.created_at,
         created_by=v.created_by,
         run_id=v.run_id,

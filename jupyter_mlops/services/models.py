@@ -28,13 +28,12 @@ def list_models(store: Store) -> wire.ModelList:
                 name=r.name,
                 versions=r.versions,
                 latest_version=r.latest_version,
-                stages=dict(sorted(r.stages.items())),
+                stages=r.stages,
                 description=r.description,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
             )
-            # By name in code-point order on every backend, not the PostgreSQL server's locale.
-            for r in sorted(model_rows(store), key=lambda r: r.name)
+            for r in model_rows(store)  # by name, stages by key: code-point order
         ]
     )
 
@@ -55,9 +54,9 @@ def version_info(v: ModelVersion) -> wire.ModelVersionInfo:
         description=v.description,
         created_by=v.created_by,
         created_at=v.created_at,
-        # Keys in code-point order on every backend, not the PostgreSQL server's locale.
-        tags=dict(sorted(v.tags.items())),
-        stages=sorted(v.stages),
+        # Keys in code-point order on every backend (tags and stages come so from the store).
+        tags=v.tags,
+        stages=v.stages,
         metrics={k: number(val) for k, val in sorted(v.metrics.items())},
         params={k: str(val) for k, val in sorted(v.params.items())},
         card=v.card,

@@ -48,8 +48,9 @@ def run_info(r: ScheduleRun, *, root: Path) -> wire.ScheduleRunInfo:
 
 def list_schedules(store: Store) -> wire.ScheduleList:
     """Every schedule, by name (in code-point order on every backend)."""
-    found = sorted(scheduler.list_schedules(store=store), key=lambda s: s.name)
-    return wire.ScheduleList(items=[schedule_info(s) for s in found])
+    return wire.ScheduleList(
+        items=[schedule_info(s) for s in scheduler.list_schedules(store=store)]
+    )
 
 
 def get_schedule(store: Store, name: str) -> wire.ScheduleInfo:

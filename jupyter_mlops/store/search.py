@@ -66,6 +66,7 @@ from jupyter_mlops.store.filter import (
     parse_filter,
     parse_order_by,
 )
+from jupyter_mlops.store.order import code_point
 
 BASE_COLUMNS = (
     "run_id",
@@ -292,9 +293,7 @@ def _runs_with_experiment() -> FromClause:
     return t.runs.join(t.experiments, t.experiments.c.id == t.runs.c.experiment_id)
 
 
-def _ordered(
-    stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey], dialect: str
-) -> Select[Any]:
+def _ordered(stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey]) -> Select[Any]:
     """Join what ``keys`` sort on and order by them, missing values last, then by run id.
 
     Text sorts by code point on every backend: PostgreSQL would otherwise follow the
@@ -314,8 +313,8 @@ def _ordered(
             )
             value = table.c.value
             text = key.kind != "metric"
-        if text and dialect == "postgresql":
-            value = value.collate("C")
+        if text:
+            value = code_point(value)
         if nullable:
             # Portable NULLS LAST: false sorts before true on SQLite and PostgreSQL.
             order.append(value.is_(None))
@@ -376,7 +375,7 @@ def search_runs(
             t.runs.c.user_name,
             t.runs.c.parent_id,
         ).where(*conditions)
-        page = _ordered(stmt, _runs_with_experiment(), keys, store.dialect)
+        page = _ordered(stmt, _runs_with_experiment(), keys)
         rows = conn.execute(page.limit(limit).offset(offset)).all()
         ids = [str(row[0]) for row in rows]
         if store.dialect == "postgresql":
