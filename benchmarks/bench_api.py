@@ -161,8 +161,8 @@ def main() -> None:
         print(f"{args.runs} runs written in {time.perf_counter() - start:.1f} s (not timed)")
 
         from jupyter_mlops.config import load_config
-        from jupyter_mlops.server.wire import RunQuery
         from jupyter_mlops.services.runs import search_page
+        from jupyter_mlops.services.schema import RunQuery
         from jupyter_mlops.store import open_store
 
         store = open_store(config=load_config(root, environ={}))

@@ -153,7 +153,7 @@ class MlopsHandler(APIHandler):
         if exc is not None:
             status_code, body = http_error(exc)
         else:
-            from jupyter_mlops.server.wire import ErrorBody
+            from jupyter_mlops.services.schema import ErrorBody
 
             body = ErrorBody(error=self._reason or "Error")
         self.set_status(status_code)

@@ -16,7 +16,7 @@ from jupyter_mlops.errors import (
     StoreError,
 )
 from jupyter_mlops.gates import GateRefused
-from jupyter_mlops.server.wire import ErrorBody, GateCheck
+from jupyter_mlops.services.schema import ErrorBody, GateCheck
 from jupyter_mlops.store.core import one_line as first_line
 
 

@@ -16,7 +16,7 @@ from traitlets import Bool, Float
 from jupyter_mlops.server import handlers as h
 from jupyter_mlops.server.base import CONTEXT_KEY, MlopsHandler
 from jupyter_mlops.server.context import ApiContext
-from jupyter_mlops.server.wire import API_BASE
+from jupyter_mlops.services.schema import API_BASE
 
 _NAME = r"(?P<name>[^/]+)"
 _RUN = r"(?P<run_id>[^/]+)"

@@ -11,15 +11,14 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.server import wire
 from jupyter_mlops.server.base import MlopsHandler, operation
-from jupyter_mlops.services import artifacts, datasets, models, monitors, pipelines, runs
+from jupyter_mlops.services import artifacts, datasets, models, monitors, pipelines, runs, schema
 from jupyter_mlops.services import schedules as sched
 from jupyter_mlops.services.status import status
 
 _GET = (401, 403)
 _POST = (400, 401, 403)
-_WHOLE = re.compile(r"[0-9]{1,9}")  # at most wire.MAX_WHOLE
+_WHOLE = re.compile(r"[0-9]{1,9}")  # at most schema.MAX_WHOLE
 
 
 def _number(text: str, what: str = "A version") -> int:
@@ -32,7 +31,7 @@ def _number(text: str, what: str = "A version") -> int:
 class StatusHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Health of the API and its store", response=wire.Status, errors=_GET)
+    @operation("Health of the API and its store", response=schema.Status, errors=_GET)
     async def get(self) -> None:
         running = self.api.scheduler_running
         root = self.api.root
@@ -58,19 +57,19 @@ class RunsHandler(MlopsHandler):
     @authorized
     @operation(
         "Search runs with the filter language, a page at a time",
-        query=wire.RunQuery,
-        response=wire.RunPage,
+        query=schema.RunQuery,
+        response=schema.RunPage,
         errors=(400, 401, 403, 404),
     )
     async def get(self) -> None:
-        query = self.query_model(wire.RunQuery)
+        query = self.query_model(schema.RunQuery)
         self.reply(await self.call(runs.search_page, query))
 
 
 class RunHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("One run with everything stored about it", response=wire.RunDetail, errors=_GET)
+    @operation("One run with everything stored about it", response=schema.RunDetail, errors=_GET)
     async def get(self, run_id: str) -> None:
         self.reply(await self.call(runs.run_detail, run_id, root=self.api.root))
 
@@ -78,7 +77,7 @@ class RunHandler(MlopsHandler):
 class MetricHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Every logged point of one metric of a run", response=wire.MetricHistory)
+    @operation("Every logged point of one metric of a run", response=schema.MetricHistory)
     async def get(self, run_id: str, key: str) -> None:
         self.reply(await self.call(runs.metric_points, run_id, key))
 
@@ -125,7 +124,7 @@ class ArtifactHandler(MlopsHandler):
 class DatasetsHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Every dataset with its latest version", response=wire.DatasetList, errors=_GET)
+    @operation("Every dataset with its latest version", response=schema.DatasetList, errors=_GET)
     async def get(self) -> None:
         self.reply(await self.call(datasets.list_datasets))
 
@@ -133,7 +132,7 @@ class DatasetsHandler(MlopsHandler):
 class DatasetHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("The versions of one dataset", response=wire.DatasetVersionList, errors=_GET)
+    @operation("The versions of one dataset", response=schema.DatasetVersionList, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(datasets.list_versions, name))
 
@@ -141,7 +140,7 @@ class DatasetHandler(MlopsHandler):
 class DatasetVersionHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("One version of a dataset", response=wire.DatasetVersionInfo, errors=_GET)
+    @operation("One version of a dataset", response=schema.DatasetVersionInfo, errors=_GET)
     async def get(self, name: str, version: str) -> None:
         self.reply(await self.call(datasets.get_version, name, _number(version)))
 
@@ -152,7 +151,7 @@ class DatasetVersionHandler(MlopsHandler):
 class ModelsHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Every registered model and its stages", response=wire.ModelList, errors=_GET)
+    @operation("Every registered model and its stages", response=schema.ModelList, errors=_GET)
     async def get(self) -> None:
         self.reply(await self.call(models.list_models))
 
@@ -160,7 +159,7 @@ class ModelsHandler(MlopsHandler):
 class ModelHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("The versions of one model", response=wire.ModelVersionList, errors=_GET)
+    @operation("The versions of one model", response=schema.ModelVersionList, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(models.list_versions, name))
 
@@ -168,7 +167,7 @@ class ModelHandler(MlopsHandler):
 class ModelVersionHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("One version of a model", response=wire.ModelVersionInfo, errors=_GET)
+    @operation("One version of a model", response=schema.ModelVersionInfo, errors=_GET)
     async def get(self, name: str, version: str) -> None:
         self.reply(await self.call(models.get_version, name, _number(version)))
 
@@ -176,7 +175,7 @@ class ModelVersionHandler(MlopsHandler):
 class StagesHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("The stages of a model and who holds them", response=wire.StageList, errors=_GET)
+    @operation("The stages of a model and who holds them", response=schema.StageList, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(models.stages, name))
 
@@ -186,12 +185,12 @@ class PromoteHandler(MlopsHandler):
     @authorized
     @operation(
         "Promote a version to a stage behind checks (dry_run: only evaluate them)",
-        body=wire.PromoteRequest,
-        response=wire.PromotionResult,
+        body=schema.PromoteRequest,
+        response=schema.PromotionResult,
         errors=(400, 401, 403, 404, 409, 422),
     )
     async def post(self, name: str) -> None:
-        request = self.body_model(wire.PromoteRequest)
+        request = self.body_model(schema.PromoteRequest)
         slow = request.validate_notebook is not None
         self.reply(await self.call(models.promote, name, request, root=self.api.root, slow=slow))
 
@@ -199,7 +198,7 @@ class PromoteHandler(MlopsHandler):
 class PromotionsHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("The promotion audit trail of a model", response=wire.PromotionHistory)
+    @operation("The promotion audit trail of a model", response=schema.PromotionHistory)
     async def get(self, name: str) -> None:
         self.reply(await self.call(models.promotions, name))
 
@@ -212,25 +211,25 @@ class PipelineRunsHandler(MlopsHandler):
     @authorized
     @operation(
         "Pipeline runs, newest first",
-        query=wire.PipelineRunQuery,
-        response=wire.PipelineRunPage,
+        query=schema.PipelineRunQuery,
+        response=schema.PipelineRunPage,
         errors=(400, 401, 403),
     )
     async def get(self) -> None:
-        query = self.query_model(wire.PipelineRunQuery)
+        query = self.query_model(schema.PipelineRunQuery)
         self.reply(await self.call(pipelines.list_runs, query))
 
     @tornado.web.authenticated
     @authorized
     @operation(
         "Run a pipeline spec inside the server's root (202 when started, 200 when waited for)",
-        body=wire.PipelineRunRequest,
-        response=wire.PipelineRunDetail,
+        body=schema.PipelineRunRequest,
+        response=schema.PipelineRunDetail,
         status=202,
         errors=_POST,
     )
     async def post(self) -> None:
-        request = self.body_model(wire.PipelineRunRequest)
+        request = self.body_model(schema.PipelineRunRequest)
         detail, ended = await self.call(pipelines.start_run, request, root=self.api.root, slow=True)
         self.reply(detail, 200 if ended else 202)
 
@@ -238,7 +237,7 @@ class PipelineRunsHandler(MlopsHandler):
 class PipelineRunHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("One pipeline run with its steps", response=wire.PipelineRunDetail, errors=_GET)
+    @operation("One pipeline run with its steps", response=schema.PipelineRunDetail, errors=_GET)
     async def get(self, run_id: str) -> None:
         self.reply(await self.call(pipelines.get_run, run_id, root=self.api.root))
 
@@ -248,13 +247,13 @@ class PipelineRerunHandler(MlopsHandler):
     @authorized
     @operation(
         "Run a pipeline run's spec again in its environment",
-        body=wire.PipelineRerunRequest,
-        response=wire.PipelineRunDetail,
+        body=schema.PipelineRerunRequest,
+        response=schema.PipelineRunDetail,
         status=202,
         errors=(400, 401, 403, 404),
     )
     async def post(self, run_id: str) -> None:
-        request = self.body_model(wire.PipelineRerunRequest)
+        request = self.body_model(schema.PipelineRerunRequest)
         detail, ended = await self.call(
             pipelines.rerun, run_id, request, root=self.api.root, slow=True
         )
@@ -267,7 +266,7 @@ class PipelineRerunHandler(MlopsHandler):
 class SchedulesHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Every schedule", response=wire.ScheduleList, errors=_GET)
+    @operation("Every schedule", response=schema.ScheduleList, errors=_GET)
     async def get(self) -> None:
         self.reply(await self.call(sched.list_schedules))
 
@@ -275,20 +274,20 @@ class SchedulesHandler(MlopsHandler):
     @authorized
     @operation(
         "Add a schedule of a notebook or pipeline inside the server's root",
-        body=wire.ScheduleCreate,
-        response=wire.ScheduleInfo,
+        body=schema.ScheduleCreate,
+        response=schema.ScheduleInfo,
         status=201,
         errors=(*_POST, 409),  # 409: created under the same name at the same moment
     )
     async def post(self) -> None:
-        request = self.body_model(wire.ScheduleCreate)
+        request = self.body_model(schema.ScheduleCreate)
         self.reply(await self.call(sched.create, request, root=self.api.root), 201)
 
 
 class ScheduleHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("One schedule", response=wire.ScheduleInfo, errors=_GET)
+    @operation("One schedule", response=schema.ScheduleInfo, errors=_GET)
     async def get(self, name: str) -> None:
         self.reply(await self.call(sched.get_schedule, name))
 
@@ -296,7 +295,7 @@ class ScheduleHandler(MlopsHandler):
 class SchedulePauseHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Pause a schedule", response=wire.ScheduleInfo, errors=(401, 403, 404))
+    @operation("Pause a schedule", response=schema.ScheduleInfo, errors=(401, 403, 404))
     async def post(self, name: str) -> None:
         self.reply(await self.call(sched.pause, name))
 
@@ -304,7 +303,7 @@ class SchedulePauseHandler(MlopsHandler):
 class ScheduleResumeHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Resume a paused schedule", response=wire.ScheduleInfo, errors=(401, 403, 404))
+    @operation("Resume a paused schedule", response=schema.ScheduleInfo, errors=(401, 403, 404))
     async def post(self, name: str) -> None:
         self.reply(await self.call(sched.resume, name))
 
@@ -314,7 +313,7 @@ class ScheduleRunNowHandler(MlopsHandler):
     @authorized
     @operation(
         "Run a schedule once now; answers when it ends",
-        response=wire.ScheduleRunInfo,
+        response=schema.ScheduleRunInfo,
         errors=(401, 403, 404, 409),
     )
     async def post(self, name: str) -> None:
@@ -324,7 +323,7 @@ class ScheduleRunNowHandler(MlopsHandler):
 class ScheduleHistoryHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("The ticks of a schedule, newest first", response=wire.ScheduleRunList)
+    @operation("The ticks of a schedule, newest first", response=schema.ScheduleRunList)
     async def get(self, name: str) -> None:
         limit = _number(self.get_query_argument("limit", "100"), "limit")
         self.reply(await self.call(sched.history, name, limit=limit, root=self.api.root))
@@ -336,7 +335,7 @@ class ScheduleHistoryHandler(MlopsHandler):
 class MonitorsHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("Every monitor with its latest drift verdict", response=wire.MonitorList)
+    @operation("Every monitor with its latest drift verdict", response=schema.MonitorList)
     async def get(self) -> None:
         self.reply(await self.call(monitors.list_monitors))
 
@@ -344,6 +343,6 @@ class MonitorsHandler(MlopsHandler):
 class MonitorHistoryHandler(MlopsHandler):
     @tornado.web.authenticated
     @authorized
-    @operation("The drift trend of one monitor", response=wire.MonitorHistoryInfo)
+    @operation("The drift trend of one monitor", response=schema.MonitorHistoryInfo)
     async def get(self, name: str) -> None:
         self.reply(await self.call(monitors.monitor_history, name))

@@ -7,16 +7,16 @@ from jupyter_mlops.data.names import check_name
 from jupyter_mlops.data.service import Datasets
 from jupyter_mlops.data.version import DatasetVersion
 from jupyter_mlops.errors import NotFoundError
-from jupyter_mlops.server import wire
+from jupyter_mlops.services import schema
 from jupyter_mlops.services.runs import artifact_url
 from jupyter_mlops.store import Store
 
 
-def list_datasets(store: Store) -> wire.DatasetList:
+def list_datasets(store: Store) -> schema.DatasetList:
     """Every dataset with its latest version."""
     frame = listing.datasets_frame(store)
     items = [
-        wire.DatasetSummary(
+        schema.DatasetSummary(
             name=row["name"],
             latest=int(row["latest"]),
             versions=int(row["versions"]),
@@ -29,12 +29,12 @@ def list_datasets(store: Store) -> wire.DatasetList:
         )
         for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
     ]
-    return wire.DatasetList(items=items)  # by name, in code-point order (data.listing)
+    return schema.DatasetList(items=items)  # by name, in code-point order (data.listing)
 
 
-def version_info(v: DatasetVersion) -> wire.DatasetVersionInfo:
+def version_info(v: DatasetVersion) -> schema.DatasetVersionInfo:
     """The wire form of one dataset version."""
-    return wire.DatasetVersionInfo(
+    return schema.DatasetVersionInfo(
         name=v.name,
         version=v.version,
         ref=v.ref,
@@ -55,7 +55,7 @@ def version_info(v: DatasetVersion) -> wire.DatasetVersionInfo:
     )
 
 
-def list_versions(store: Store, name: str) -> wire.DatasetVersionList:
+def list_versions(store: Store, name: str) -> schema.DatasetVersionList:
     """The versions of dataset ``name``, oldest first.
 
     Raises:
@@ -64,10 +64,10 @@ def list_versions(store: Store, name: str) -> wire.DatasetVersionList:
     versions = records.all_versions(store, check_name(name))
     if not versions:
         raise NotFoundError(f"No dataset {name!r}.")
-    return wire.DatasetVersionList(name=name, items=[version_info(v) for v in versions])
+    return schema.DatasetVersionList(name=name, items=[version_info(v) for v in versions])
 
 
-def get_version(store: Store, name: str, version: int) -> wire.DatasetVersionInfo:
+def get_version(store: Store, name: str, version: int) -> schema.DatasetVersionInfo:
     """Version ``name@version``.
 
     Raises:

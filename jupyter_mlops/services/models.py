@@ -13,18 +13,18 @@ from jupyter_mlops.models import promotion as promo
 from jupyter_mlops.models.records import ModelVersion, PromotionEvent
 from jupyter_mlops.models.registry import get, model_rows
 from jupyter_mlops.models.uri import check_name
-from jupyter_mlops.server import wire
+from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import inside_root
 from jupyter_mlops.services.runs import number
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
 
 
-def list_models(store: Store) -> wire.ModelList:
+def list_models(store: Store) -> schema.ModelList:
     """Every registered model with its version count and the version holding each stage."""
-    return wire.ModelList(
+    return schema.ModelList(
         items=[
-            wire.ModelSummary(
+            schema.ModelSummary(
                 name=r.name,
                 versions=r.versions,
                 latest_version=r.latest_version,
@@ -38,9 +38,9 @@ def list_models(store: Store) -> wire.ModelList:
     )
 
 
-def version_info(v: ModelVersion) -> wire.ModelVersionInfo:
+def version_info(v: ModelVersion) -> schema.ModelVersionInfo:
     """The wire form of one model version."""
-    return wire.ModelVersionInfo(
+    return schema.ModelVersionInfo(
         name=v.name,
         version=v.version,
         uri=v.uri,
@@ -63,7 +63,7 @@ def version_info(v: ModelVersion) -> wire.ModelVersionInfo:
     )
 
 
-def list_versions(store: Store, name: str) -> wire.ModelVersionList:
+def list_versions(store: Store, name: str) -> schema.ModelVersionList:
     """The versions of model ``name``, newest first, with their stages and card metrics.
 
     Raises:
@@ -77,10 +77,10 @@ def list_versions(store: Store, name: str) -> wire.ModelVersionList:
             select(mv).where(mv.c.model_id == mid).order_by(mv.c.version.desc())
         ).all()
         versions = [_db.to_model_version(conn, name, row) for row in rows]
-    return wire.ModelVersionList(name=name, items=[version_info(v) for v in versions])
+    return schema.ModelVersionList(name=name, items=[version_info(v) for v in versions])
 
 
-def get_version(store: Store, name: str, version: int) -> wire.ModelVersionInfo:
+def get_version(store: Store, name: str, version: int) -> schema.ModelVersionInfo:
     """Version ``version`` of model ``name``.
 
     Raises:
@@ -89,27 +89,27 @@ def get_version(store: Store, name: str, version: int) -> wire.ModelVersionInfo:
     return version_info(get(name, version, store=store))
 
 
-def stages(store: Store, name: str) -> wire.StageList:
+def stages(store: Store, name: str) -> schema.StageList:
     """The stages model ``name`` may hold and the version holding each now."""
     check_name(name)
     with store.read() as conn:
         held = _db.stage_holders(conn, _db.model_id(conn, name))
-    return wire.StageList(
+    return schema.StageList(
         name=name,
         allowed=list(promo.check_stages(None)),
         held={stage: version for stage, (_, version) in sorted(held.items())},
     )
 
 
-def check_info(result: GateResult | dict[str, Any]) -> wire.GateCheck:
+def check_info(result: GateResult | dict[str, Any]) -> schema.GateCheck:
     """The wire form of one check's result."""
     data = result.to_dict() if isinstance(result, GateResult) else result
-    return wire.GateCheck.model_validate(data)
+    return schema.GateCheck.model_validate(data)
 
 
-def event_info(e: PromotionEvent) -> wire.PromotionEventInfo:
+def event_info(e: PromotionEvent) -> schema.PromotionEventInfo:
     """The wire form of one audit event."""
-    return wire.PromotionEventInfo(
+    return schema.PromotionEventInfo(
         id=e.id,
         model=e.model,
         stage=e.stage,
@@ -127,16 +127,16 @@ def event_info(e: PromotionEvent) -> wire.PromotionEventInfo:
     )
 
 
-def promotions(store: Store, name: str) -> wire.PromotionHistory:
+def promotions(store: Store, name: str) -> schema.PromotionHistory:
     """The audit trail of model ``name``, oldest first."""
-    return wire.PromotionHistory(
+    return schema.PromotionHistory(
         name=name, items=[event_info(e) for e in promo.events(name, store=store)]
     )
 
 
 def promote(
-    store: Store, name: str, request: wire.PromoteRequest, *, root: Path
-) -> wire.PromotionResult:
+    store: Store, name: str, request: schema.PromoteRequest, *, root: Path
+) -> schema.PromotionResult:
     """Promote (or, with ``dry_run``, only check) a version, as ``mlops.models.promote`` does.
 
     Raises:
@@ -168,7 +168,7 @@ def promote(
         recorded = promo.events(name, stage=request.stage, store=store, event_id=event_id)
         checks = [c.to_dict() for c in recorded[0].checks] if recorded else exc.fields["failed"]
         raise GateRefused(exc.message, **{**exc.fields, "checks": checks}) from exc
-    return wire.PromotionResult(
+    return schema.PromotionResult(
         model=name,
         version=request.version,
         stage=request.stage,
@@ -181,8 +181,8 @@ def promote(
 
 
 def _dry_run(
-    store: Store, name: str, request: wire.PromoteRequest, notebook: Path | None
-) -> wire.PromotionResult:
+    store: Store, name: str, request: schema.PromoteRequest, notebook: Path | None
+) -> schema.PromotionResult:
     """Evaluate the checks as a promotion would; move nothing and record no event."""
     plan = promo.check_promotion(
         name,
@@ -192,7 +192,7 @@ def _dry_run(
         validate=notebook,
         store=store,
     )
-    return wire.PromotionResult(
+    return schema.PromotionResult(
         model=name,
         version=plan.version,
         stage=plan.stage,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jupyter_mlops.monitor.history import MONITOR_TAG, history
-from jupyter_mlops.server import wire
+from jupyter_mlops.services import schema
 from jupyter_mlops.services.runs import number
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
@@ -26,12 +26,12 @@ def monitor_names(store: Store) -> list[str]:
     return sorted({str(r[0]) for r in tagged} | {str(r[0]) for r in scheduled})
 
 
-def _points(frame: Any) -> list[wire.MonitorPoint]:
+def _points(frame: Any) -> list[schema.MonitorPoint]:
     points = []
     for row in frame.to_dict("records"):
         verdict = row["dataset_drift"]
         points.append(
-            wire.MonitorPoint(
+            schema.MonitorPoint(
                 run_id=row["run_id"],
                 time=row["time"].timestamp(),
                 status=row["status"],
@@ -44,19 +44,19 @@ def _points(frame: Any) -> list[wire.MonitorPoint]:
     return points
 
 
-def monitor_history(store: Store, name: str) -> wire.MonitorHistoryInfo:
+def monitor_history(store: Store, name: str) -> schema.MonitorHistoryInfo:
     """The runs of monitor ``name``, oldest first, with drift share and verdict.
 
     Raises:
         NotFoundError: no run and no schedule has that name.
     """
     found = history(name, store=store)
-    return wire.MonitorHistoryInfo(
+    return schema.MonitorHistoryInfo(
         name=name, threshold=found.threshold, points=_points(found.frame)
     )
 
 
-def list_monitors(store: Store) -> wire.MonitorList:
+def list_monitors(store: Store) -> schema.MonitorList:
     """Every monitor with its latest drift verdict."""
     scheduled = set()
     with store.read() as conn:
@@ -71,7 +71,7 @@ def list_monitors(store: Store) -> wire.MonitorList:
         trend = monitor_history(store, name)
         last = trend.points[-1] if trend.points else None
         items.append(
-            wire.MonitorSummary(
+            schema.MonitorSummary(
                 name=name,
                 runs=len(trend.points),
                 schedule=name in scheduled,
@@ -82,4 +82,4 @@ def list_monitors(store: Store) -> wire.MonitorList:
                 latest_dataset_drift=last.dataset_drift if last else None,
             )
         )
-    return wire.MonitorList(items=items)
+    return schema.MonitorList(items=items)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.progress import NullProgress
-from jupyter_mlops.server import wire
+from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root, inside_root
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from jupyter_mlops.pipelines.runner import PipelineResult
 
 
-def _summary(r: records.PipelineRunRecord, counts: dict[str, int]) -> wire.PipelineRunSummary:
-    return wire.PipelineRunSummary(
+def _summary(r: records.PipelineRunRecord, counts: dict[str, int]) -> schema.PipelineRunSummary:
+    return schema.PipelineRunSummary(
         id=r.id,
         name=r.name,
         spec_path=r.spec_path,
@@ -52,7 +52,7 @@ def _step_counts(store: Store, ids: list[str]) -> dict[str, dict[str, int]]:
     return counts
 
 
-def list_runs(store: Store, query: wire.PipelineRunQuery) -> wire.PipelineRunPage:
+def list_runs(store: Store, query: schema.PipelineRunQuery) -> schema.PipelineRunPage:
     """A page of pipeline runs, newest first, and how many there are in all."""
     pr = t.pipeline_runs
     where = [pr.c.name == query.name] if query.name else []
@@ -74,10 +74,10 @@ def list_runs(store: Store, query: wire.PipelineRunQuery) -> wire.PipelineRunPag
         record = records.get_pipeline_run(store, prun_id)
         if record is not None:
             items.append(_summary(record, counts[prun_id]))
-    return wire.PipelineRunPage(items=items, total=total, limit=query.limit, offset=query.offset)
+    return schema.PipelineRunPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
-def get_run(store: Store, pipeline_run_id: str, *, root: Path) -> wire.PipelineRunDetail:
+def get_run(store: Store, pipeline_run_id: str, *, root: Path) -> schema.PipelineRunDetail:
     """One pipeline run with its step runs.
 
     Raises:
@@ -88,12 +88,12 @@ def get_run(store: Store, pipeline_run_id: str, *, root: Path) -> wire.PipelineR
         raise NotFoundError(f"No pipeline run {pipeline_run_id!r}.")
     steps = records.step_runs(store, pipeline_run_id)
     counts = _step_counts(store, [pipeline_run_id])[pipeline_run_id]
-    return wire.PipelineRunDetail(
+    return schema.PipelineRunDetail(
         run=_summary(record, counts),
         params=record.params,
         options={k: v for k, v in record.options.items() if k not in ("manifest", "parts")},
         step_runs=[
-            wire.StepRunInfo(
+            schema.StepRunInfo(
                 id=s.id,
                 step=s.step,
                 run_id=s.run_id,
@@ -123,8 +123,8 @@ class _Started(NullProgress):
 
 
 def start_run(
-    store: Store, request: wire.PipelineRunRequest, *, root: Path
-) -> tuple[wire.PipelineRunDetail, bool]:
+    store: Store, request: schema.PipelineRunRequest, *, root: Path
+) -> tuple[schema.PipelineRunDetail, bool]:
     """Run a pipeline spec inside ``root``; answer when it starts (or ends, with ``wait``).
 
     The run goes on in a thread of its own after a started answer. Call this from a worker
@@ -186,8 +186,8 @@ def start_run(
 
 
 def rerun(
-    store: Store, pipeline_run_id: str, request: wire.PipelineRerunRequest, *, root: Path
-) -> tuple[wire.PipelineRunDetail, bool]:
+    store: Store, pipeline_run_id: str, request: schema.PipelineRerunRequest, *, root: Path
+) -> tuple[schema.PipelineRunDetail, bool]:
     """Run the spec of an earlier pipeline run again, in the same environment.
 
     Raises:
@@ -205,7 +205,7 @@ def rerun(
         )
     return start_run(
         store,
-        wire.PipelineRunRequest(
+        schema.PipelineRunRequest(
             spec=relative,
             env=record.env,
             params=[],

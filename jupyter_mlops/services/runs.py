@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jupyter_mlops.server import wire
+from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
@@ -28,7 +28,7 @@ def number(value: float | None) -> float | None:
 
 def artifact_url(digest: str, filename: str | None = None) -> str:
     """The API path (below the server's base URL) that downloads object ``digest``."""
-    url = f"{wire.API_BASE}/artifacts/{digest}"
+    url = f"{schema.API_BASE}/artifacts/{digest}"
     if filename:
         from urllib.parse import quote
 
@@ -40,7 +40,7 @@ def _orders(order: str) -> list[str]:
     return [item.strip() for item in order.split(",") if item.strip()]
 
 
-def search_page(store: Store, query: wire.RunQuery) -> wire.RunPage:
+def search_page(store: Store, query: schema.RunQuery) -> schema.RunPage:
     """One page of the runs matching ``query.filter``, in ``query.order``, with the total.
 
     Raises:
@@ -61,10 +61,10 @@ def search_page(store: Store, query: wire.RunQuery) -> wire.RunPage:
     total = count_runs(store, query.filter or None, experiments=experiments)
     columns = list(frame.columns)
     grouped = {prefix: [c for c in columns if c.startswith(prefix)] for prefix in _GROUPS}
-    items: list[wire.RunSummary] = []
+    items: list[schema.RunSummary] = []
     for row in frame.to_dict("records"):
         items.append(
-            wire.RunSummary(
+            schema.RunSummary(
                 run_id=row["run_id"],
                 short_id=row["short_id"],
                 name=row["name"],
@@ -84,7 +84,7 @@ def search_page(store: Store, query: wire.RunQuery) -> wire.RunPage:
                 tags=_texts(row, grouped["tags."]),
             )
         )
-    return wire.RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
+    return schema.RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
 def _absent_metric(row: dict[Any, Any], column: str) -> bool:
@@ -120,7 +120,7 @@ def _texts(row: dict[Any, Any], columns: list[str]) -> dict[str, str]:
     return out
 
 
-def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
+def run_detail(store: Store, ref: str, *, root: Path) -> schema.RunDetail:
     """Everything about run ``ref`` (an id or a unique prefix).
 
     Raises:
@@ -136,7 +136,7 @@ def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
                 .order_by(t.runs.c.start_time, t.runs.c.id)
             )
         ]
-    return wire.RunDetail(
+    return schema.RunDetail(
         run_id=run.id,
         short_id=run.short_id,
         name=run.name,
@@ -163,7 +163,7 @@ def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
         metrics={k: number(v) for k, v in sorted(run.metrics.items())},
         tags=dict(sorted(run.tags.items())),
         artifacts=[
-            wire.ArtifactInfo(
+            schema.ArtifactInfo(
                 path=a.path,
                 digest=a.digest,
                 size=a.size,
@@ -174,7 +174,7 @@ def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
             for a in sorted(run.artifacts, key=lambda a: a.path)
         ],
         models=[
-            wire.LoggedModelInfo(
+            schema.LoggedModelInfo(
                 name=m.name,
                 digest=m.digest,
                 size=m.size,
@@ -186,13 +186,13 @@ def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
             for m in run.models
         ],
         inputs=[
-            wire.RunInputInfo(
+            schema.RunInputInfo(
                 role=i.role, kind=i.kind, source=i.source, digest=i.digest, size=i.size, info=i.info
             )
             for i in run.inputs
         ],
         cells=[
-            wire.CellInfo(
+            schema.CellInfo(
                 seq=c.seq,
                 execution_count=c.execution_count,
                 source=c.source,
@@ -207,7 +207,7 @@ def run_detail(store: Store, ref: str, *, root: Path) -> wire.RunDetail:
     )
 
 
-def metric_points(store: Store, ref: str, key: str) -> wire.MetricHistory:
+def metric_points(store: Store, ref: str, key: str) -> schema.MetricHistory:
     """Every logged point of metric ``key`` of run ``ref``, by step.
 
     Raises:
@@ -216,11 +216,11 @@ def metric_points(store: Store, ref: str, key: str) -> wire.MetricHistory:
     with store.read() as conn:
         run_id = resolve_run_id(conn, ref)
     points = metric_history(store, run_id, key)
-    return wire.MetricHistory(
+    return schema.MetricHistory(
         run_id=run_id,
         key=key,
         points=[
-            wire.MetricPointInfo(step=p.step, value=number(p.value), timestamp=p.timestamp)
+            schema.MetricPointInfo(step=p.step, value=number(p.value), timestamp=p.timestamp)
             for p in points
         ],
     )

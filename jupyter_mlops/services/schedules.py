@@ -6,14 +6,14 @@ from pathlib import Path
 
 from jupyter_mlops import scheduler
 from jupyter_mlops.scheduler.service import Schedule, ScheduleRun
-from jupyter_mlops.server import wire
+from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root, inside_root
 from jupyter_mlops.store import Store
 
 
-def schedule_info(s: Schedule) -> wire.ScheduleInfo:
+def schedule_info(s: Schedule) -> schema.ScheduleInfo:
     """The wire form of one schedule."""
-    return wire.ScheduleInfo(
+    return schema.ScheduleInfo(
         name=s.name,
         target_kind=s.target_kind,
         target=s.target,
@@ -29,9 +29,9 @@ def schedule_info(s: Schedule) -> wire.ScheduleInfo:
     )
 
 
-def run_info(r: ScheduleRun, *, root: Path) -> wire.ScheduleRunInfo:
+def run_info(r: ScheduleRun, *, root: Path) -> schema.ScheduleRunInfo:
     """The wire form of one tick of a schedule."""
-    return wire.ScheduleRunInfo(
+    return schema.ScheduleRunInfo(
         id=r.id,
         schedule=r.schedule,
         tick=r.tick,
@@ -46,14 +46,14 @@ def run_info(r: ScheduleRun, *, root: Path) -> wire.ScheduleRunInfo:
     )
 
 
-def list_schedules(store: Store) -> wire.ScheduleList:
+def list_schedules(store: Store) -> schema.ScheduleList:
     """Every schedule, by name (in code-point order on every backend)."""
-    return wire.ScheduleList(
+    return schema.ScheduleList(
         items=[schedule_info(s) for s in scheduler.list_schedules(store=store)]
     )
 
 
-def get_schedule(store: Store, name: str) -> wire.ScheduleInfo:
+def get_schedule(store: Store, name: str) -> schema.ScheduleInfo:
     """One schedule.
 
     Raises:
@@ -62,7 +62,7 @@ def get_schedule(store: Store, name: str) -> wire.ScheduleInfo:
     return schedule_info(scheduler.get(name, store=store))
 
 
-def create(store: Store, request: wire.ScheduleCreate, *, root: Path) -> wire.ScheduleInfo:
+def create(store: Store, request: schema.ScheduleCreate, *, root: Path) -> schema.ScheduleInfo:
     """Add a schedule of a notebook or pipeline inside ``root``.
 
     Raises:
@@ -89,17 +89,17 @@ def create(store: Store, request: wire.ScheduleCreate, *, root: Path) -> wire.Sc
     )
 
 
-def pause(store: Store, name: str) -> wire.ScheduleInfo:
+def pause(store: Store, name: str) -> schema.ScheduleInfo:
     """Stop a schedule until it is resumed."""
     return schedule_info(scheduler.pause(name, store=store))
 
 
-def resume(store: Store, name: str) -> wire.ScheduleInfo:
+def resume(store: Store, name: str) -> schema.ScheduleInfo:
     """Let a paused schedule run again from its next tick."""
     return schedule_info(scheduler.resume(name, store=store))
 
 
-def run_now(store: Store, name: str, *, root: Path) -> wire.ScheduleRunInfo:
+def run_now(store: Store, name: str, *, root: Path) -> schema.ScheduleRunInfo:
     """Run a schedule once now and wait for it (call from a worker thread).
 
     Raises:
@@ -108,9 +108,9 @@ def run_now(store: Store, name: str, *, root: Path) -> wire.ScheduleRunInfo:
     return run_info(scheduler.run_now(name, store=store), root=root)
 
 
-def history(store: Store, name: str, *, limit: int = 100, root: Path) -> wire.ScheduleRunList:
+def history(store: Store, name: str, *, limit: int = 100, root: Path) -> schema.ScheduleRunList:
     """The ticks of a schedule, newest first."""
-    return wire.ScheduleRunList(
+    return schema.ScheduleRunList(
         name=name,
         items=[run_info(r, root=root) for r in scheduler.runs(name, limit=limit, store=store)],
     )

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_mlops._version import __version__
-from jupyter_mlops.server import wire
+from jupyter_mlops.services import schema
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.runs import count_runs_by_status, reap_stale_runs
 
 
-def status(store: Store, *, root: Path, scheduler_running: bool) -> wire.Status:
+def status(store: Store, *, root: Path, scheduler_running: bool) -> schema.Status:
     """What the API serves: version, root, store and artifact store, runs by status."""
     reap_stale_runs(store)
-    return wire.Status(
+    return schema.Status(
         ok=True,
         version=__version__,
         root=str(root),

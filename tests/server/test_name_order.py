@@ -19,8 +19,7 @@ from sqlalchemy import update
 
 import jupyter_mlops as mlops
 from jupyter_mlops import scheduler
-from jupyter_mlops.server import wire
-from jupyter_mlops.services import artifacts, datasets, models, runs, schedules
+from jupyter_mlops.services import artifacts, datasets, models, runs, schedules, schema
 from jupyter_mlops.store import Store, open_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.runs import load_run
@@ -69,7 +68,7 @@ def test_runs_ordered_by_a_text_key_sort_by_code_point(store: Store) -> None:
             run.set_tag("t", name)
 
     def page(order: str) -> list[str]:
-        query = wire.RunQuery(experiment="names", order=order)
+        query = schema.RunQuery(experiment="names", order=order)
         return [r.name for r in runs.search_page(store, query).items]
 
     assert page("name") == page("params.p") == page("tags.t") == CODE_POINT_ORDER

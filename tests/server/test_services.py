@@ -20,10 +20,10 @@ from jupyter_mlops.errors import (
     StoreError,
 )
 from jupyter_mlops.gates import GateRefused
-from jupyter_mlops.server import wire
 from jupyter_mlops.server.errors import http_error
 from jupyter_mlops.server.extension import ROUTES
 from jupyter_mlops.server.openapi import path_template
+from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root, inside_root
 
 
@@ -33,7 +33,7 @@ def _integrity(orig: Exception) -> IntegrityError:
 
 def _validation_error() -> pydantic.ValidationError:
     try:
-        wire.PromoteRequest.model_validate({"stage": "production", "extra": 1})
+        schema.PromoteRequest.model_validate({"stage": "production", "extra": 1})
     except pydantic.ValidationError as exc:
         return exc
     raise AssertionError("expected a validation error")
@@ -126,7 +126,7 @@ def test_a_path_inside_the_root_resolves(tmp_path: Path) -> None:
 
 def test_the_route_list_for_people_names_every_route() -> None:
     text = (Path(__file__).parents[2] / "jupyter_mlops" / "server" / "routes.md").read_text()
-    prefix = f"/{wire.API_BASE}/"
+    prefix = f"/{schema.API_BASE}/"
     for pattern, handler in ROUTES:
         path = path_template(pattern).removeprefix(prefix)
         for method in ("get", "post"):

@@ -9,9 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from jupyter_mlops.server import gen_ts, wire
+from jupyter_mlops.server import gen_ts
 from jupyter_mlops.server.extension import ROUTES
 from jupyter_mlops.server.openapi import METHODS, build, path_template
+from jupyter_mlops.services import schema as wire
 
 WIRE_TS = Path(__file__).parents[2] / "labextension" / "src" / "wire.ts"
 

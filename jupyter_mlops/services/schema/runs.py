@@ -1,0 +1,143 @@
+"""Runs: a searched page, one run in full, a metric's history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from jupyter_mlops.services.schema.base import MAX_WHOLE, Request, Response
+
+
+class RunQuery(Request):
+    """Query of ``GET runs``: the filter language of ``mlops.search_runs``, paginated."""
+
+    filter: str = Field("", description="e.g. metrics.auc > 0.9 and status = 'finished'")
+    order: str = Field("", description="comma-separated keys, e.g. 'metrics.auc desc, name'")
+    experiment: str = Field("", description="only runs of this experiment")
+    limit: int = Field(50, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=MAX_WHOLE)
+
+
+class RunSummary(Response):
+    """One row of the runs list."""
+
+    run_id: str
+    short_id: str
+    name: str
+    experiment: str
+    status: str
+    start_time: float
+    end_time: float | None
+    duration: float | None
+    user: str | None
+    parent_id: str | None
+    params: dict[str, str]
+    metrics: dict[str, float | None]
+    tags: dict[str, str]
+
+
+class RunPage(Response):
+    """A page of runs and how many match in all."""
+
+    items: list[RunSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class ArtifactInfo(Response):
+    """A file a run logged; ``url`` (below the server's base URL) downloads it by digest."""
+
+    path: str
+    digest: str
+    size: int
+    media_type: str
+    kind: str
+    url: str
+
+
+class LoggedModelInfo(Response):
+    """A model a run logged."""
+
+    name: str
+    digest: str
+    size: int
+    flavor: str
+    format: str
+    class_name: str
+    signature: dict[str, Any] | None
+
+
+class RunInputInfo(Response):
+    """Data a run read or fitted on."""
+
+    role: str
+    kind: str
+    source: str
+    digest: str
+    size: int | None
+    info: dict[str, Any]
+
+
+class CellInfo(Response):
+    """One executed cell of a run."""
+
+    seq: int
+    execution_count: int | None
+    source: str
+    started: float
+    duration: float | None
+    status: str
+    error: str | None
+
+
+class RunDetail(Response):
+    """Everything stored about one run."""
+
+    run_id: str
+    short_id: str
+    name: str
+    experiment: str
+    status: str
+    start_time: float
+    end_time: float | None
+    duration: float | None
+    heartbeat: float
+    user: str | None
+    host: str | None
+    parent_id: str | None
+    notebook_path: str | None
+    notebook_in_root: str | None = Field(
+        description="the notebook's path relative to the server's root, to open it in JupyterLab"
+    )
+    notebook_digest: str | None
+    git_commit: str | None
+    git_branch: str | None
+    git_dirty: bool | None
+    environment: dict[str, Any]
+    error: str | None
+    params: dict[str, str]
+    metrics: dict[str, float | None]
+    tags: dict[str, str]
+    artifacts: list[ArtifactInfo]
+    models: list[LoggedModelInfo]
+    inputs: list[RunInputInfo]
+    cells: list[CellInfo]
+    children: list[str]
+
+
+class MetricPointInfo(Response):
+    """One logged value of a metric (null when NaN)."""
+
+    step: int
+    value: float | None
+    timestamp: float
+
+
+class MetricHistory(Response):
+    """Every logged point of one metric of one run, by step."""
+
+    run_id: str
+    key: str
+    points: list[MetricPointInfo]
