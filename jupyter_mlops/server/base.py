@@ -7,6 +7,7 @@ worker thread, send the model back. Errors become HTTP answers in :func:`http_er
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -55,6 +56,8 @@ class Operation:
     media_type: str = "application/json"
     #: Whether it uses the store (and so may answer 503 while the store is unreachable).
     store: bool = True
+    #: The operation's id (the TypeScript client's function name); default from the path.
+    name: str = ""
 
 
 def operation(
@@ -67,12 +70,13 @@ def operation(
     errors: tuple[int, ...] = (),
     media_type: str = "application/json",
     store: bool = True,
+    name: str = "",
 ) -> Callable[[F], F]:
     """Attach the OpenAPI description of a handler method (``get``, ``post``)."""
 
     def mark(method: F) -> F:
         method.__mlops_operation__ = Operation(  # type: ignore[attr-defined]
-            summary, response, body, query, status, errors, media_type, store
+            summary, response, body, query, status, errors, media_type, store, name
         )
         return method
 
@@ -119,16 +123,20 @@ class MlopsHandler(APIHandler):
         return await tornado.ioloop.IOLoop.current().run_in_executor(pool, work)
 
     def query_model(self, model: type[M]) -> M:
-        """Parse the query string into ``model`` (a repeated argument keeps its last value).
+        """Parse the query string into ``model``.
 
-        A bare number (``?1732665600123``) is ignored: JupyterLab's ``ServerConnection`` adds
-        one to every GET to defeat caches, so any Jupyter client sends it.
+        A list field takes every value of a repeated argument (``?experiment=a&experiment=b``),
+        any other field the last one. A bare number (``?1732665600123``) is ignored:
+        JupyterLab's ``ServerConnection`` adds one to every GET to defeat caches.
         """
-        values = {
-            key: self.decode_argument(raw[-1], name=key)
-            for key, raw in self.request.query_arguments.items()
-            if not (key.isdigit() and raw == [b""])
-        }
+        values: dict[str, Any] = {}
+        for key, raw in self.request.query_arguments.items():
+            if key.isdigit() and raw == [b""]:
+                continue
+            texts = [self.decode_argument(item, name=key) for item in raw]
+            field = model.model_fields.get(key)
+            many = field is not None and typing.get_origin(field.annotation) is list
+            values[key] = texts if many else texts[-1]
         return model.model_validate(values)
 
     def body_model(self, model: type[M]) -> M:

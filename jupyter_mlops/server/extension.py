@@ -1,7 +1,8 @@
 """The jupyter_server extension: the API's URL patterns, its settings and the scheduler thread.
 
-This is the only module with URL patterns; :data:`ROUTES` also drives the OpenAPI document
-and the test that every route refuses unauthenticated requests.
+:data:`ROUTES` is every URL pattern the API serves (from the route table of
+:mod:`jupyter_mlops.server.routes`); it also drives the OpenAPI document and the test that
+every route refuses unauthenticated requests.
 """
 
 from __future__ import annotations
@@ -18,37 +19,12 @@ from jupyter_mlops.server.base import CONTEXT_KEY, MlopsHandler
 from jupyter_mlops.server.context import ApiContext
 from jupyter_mlops.services.schema import API_BASE
 
-_NAME = r"(?P<name>[^/]+)"
-_RUN = r"(?P<run_id>[^/]+)"
-
-#: (pattern below the server's base URL, handler): the whole API.
+#: (pattern below the server's base URL, handler): the whole API. The route table
+#: (:mod:`jupyter_mlops.server.routes`) gives all but the download and the OpenAPI document.
 ROUTES: list[tuple[str, type[MlopsHandler]]] = [
-    (f"/{API_BASE}/status", h.StatusHandler),
     (f"/{API_BASE}/openapi.json", h.OpenAPIHandler),
-    (f"/{API_BASE}/runs", h.RunsHandler),
-    (f"/{API_BASE}/runs/{_RUN}", h.RunHandler),
-    (f"/{API_BASE}/runs/{_RUN}/metrics/(?P<key>[^/]+)", h.MetricHandler),
     (f"/{API_BASE}/artifacts/(?P<digest>[^/]+)", h.ArtifactHandler),
-    (f"/{API_BASE}/datasets", h.DatasetsHandler),
-    (f"/{API_BASE}/datasets/{_NAME}", h.DatasetHandler),
-    (f"/{API_BASE}/datasets/{_NAME}/(?P<version>[^/]+)", h.DatasetVersionHandler),
-    (f"/{API_BASE}/models", h.ModelsHandler),
-    (f"/{API_BASE}/models/{_NAME}", h.ModelHandler),
-    (f"/{API_BASE}/models/{_NAME}/versions/(?P<version>[^/]+)", h.ModelVersionHandler),
-    (f"/{API_BASE}/models/{_NAME}/stages", h.StagesHandler),
-    (f"/{API_BASE}/models/{_NAME}/promote", h.PromoteHandler),
-    (f"/{API_BASE}/models/{_NAME}/promotions", h.PromotionsHandler),
-    (f"/{API_BASE}/pipelines/runs", h.PipelineRunsHandler),
-    (f"/{API_BASE}/pipelines/runs/{_RUN}", h.PipelineRunHandler),
-    (f"/{API_BASE}/pipelines/runs/{_RUN}/rerun", h.PipelineRerunHandler),
-    (f"/{API_BASE}/schedules", h.SchedulesHandler),
-    (f"/{API_BASE}/schedules/{_NAME}", h.ScheduleHandler),
-    (f"/{API_BASE}/schedules/{_NAME}/pause", h.SchedulePauseHandler),
-    (f"/{API_BASE}/schedules/{_NAME}/resume", h.ScheduleResumeHandler),
-    (f"/{API_BASE}/schedules/{_NAME}/run", h.ScheduleRunNowHandler),
-    (f"/{API_BASE}/schedules/{_NAME}/history", h.ScheduleHistoryHandler),
-    (f"/{API_BASE}/monitors", h.MonitorsHandler),
-    (f"/{API_BASE}/monitors/{_NAME}/history", h.MonitorHistoryHandler),
+    *h.route_handlers(),
 ]
 
 

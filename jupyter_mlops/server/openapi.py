@@ -8,8 +8,10 @@ import re
 from typing import Any
 
 from jupyter_mlops._version import __version__
-from jupyter_mlops.server.base import Operation, operation_of
+from jupyter_mlops.server.base import MlopsHandler, Operation, operation_of
 from jupyter_mlops.server.gen_ts import wire_schema
+from jupyter_mlops.server.handlers import RouteHandler
+from jupyter_mlops.server.routes import Route
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -30,19 +32,41 @@ def path_template(pattern: str) -> str:
     return _GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern)
 
 
+def served_methods(handler: type[MlopsHandler]) -> list[str]:
+    """The HTTP methods (lower case) ``handler`` answers."""
+    if issubclass(handler, RouteHandler):
+        return [method.lower() for method in handler.routes]
+    return [method for method in METHODS if method in handler.__dict__]
+
+
+def _route_operation(route: Route) -> Operation:
+    query = route.request if route.method == "GET" else None
+    body = route.request if route.method != "GET" else None
+    return Operation(
+        route.summary,
+        route.response,
+        body=body,
+        query=query,
+        status=route.status,
+        errors=route.errors,
+        name=route.name,
+    )
+
+
 def operations() -> list[tuple[str, str, Operation]]:
     """(path template, method, operation) for every handler method of every route."""
     from jupyter_mlops.server.extension import ROUTES
 
     found = []
     for pattern, handler in ROUTES:
-        for method in METHODS:
-            fn = handler.__dict__.get(method)
-            if fn is None:
-                continue
-            op = operation_of(fn)
-            if op is None:
-                raise TypeError(f"{handler.__name__}.{method} has no @operation description")
+        for method in served_methods(handler):
+            if issubclass(handler, RouteHandler):
+                op = _route_operation(handler.routes[method.upper()])
+            else:
+                described = operation_of(handler.__dict__[method])
+                if described is None:
+                    raise TypeError(f"{handler.__name__}.{method} has no @operation description")
+                op = described
             found.append((path_template(pattern), method, op))
     return found
 
@@ -95,7 +119,7 @@ def _operation(path: str, method: str, op: Operation, schemas: dict[str, Any]) -
         responses[str(code)] = {"description": _REASONS[code], "content": error_content}
     doc: dict[str, Any] = {
         "summary": op.summary,
-        "operationId": f"{method}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_')}",
+        "operationId": op.name or f"{method}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_')}",
         "parameters": parameters,
         "responses": responses,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,6 @@ from jupyter_mlops.models.registry import get, model_rows
 from jupyter_mlops.models.uri import check_name
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import inside_root
-from jupyter_mlops.services.runs import number
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
 
@@ -57,7 +58,7 @@ def version_info(v: ModelVersion) -> schema.ModelVersionInfo:
         # Keys in code-point order on every backend (tags and stages come so from the store).
         tags=v.tags,
         stages=v.stages,
-        metrics={k: number(val) for k, val in sorted(v.metrics.items())},
+        metrics={k: math.nan if val is None else val for k, val in sorted(v.metrics.items())},
         params={k: str(val) for k, val in sorted(v.params.items())},
         card=v.card,
     )

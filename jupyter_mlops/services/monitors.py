@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from jupyter_mlops.monitor.history import MONITOR_TAG, history
 from jupyter_mlops.services import schema
-from jupyter_mlops.services.runs import number
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
 
@@ -35,7 +34,7 @@ def _points(frame: Any) -> list[schema.MonitorPoint]:
                 run_id=row["run_id"],
                 time=row["time"].timestamp(),
                 status=row["status"],
-                drift_share=number(row["drift_share"]),
+                drift_share=_share(row["drift_share"]),
                 dataset_drift=None
                 if verdict is None or (isinstance(verdict, float) and math.isnan(verdict))
                 else bool(verdict),
@@ -83,3 +82,8 @@ def list_monitors(store: Store) -> schema.MonitorList:
             )
         )
     return schema.MonitorList(items=items)
+
+
+def _share(value: float | None) -> float | None:
+    # A monitor run that measured no share (NaN or nothing logged) has none to show.
+    return None if value is None or not math.isfinite(value) else float(value)

@@ -1,147 +1,144 @@
-"""Runs for the REST API: a searched page with its total, one run's detail, a metric's history."""
+"""Runs: a searched page with its total, the keys runs have, one run in full, a metric's points.
+
+Every face asks these functions: the REST API sends their records, the CLI prints them
+(``--format json`` is the same JSON), the magics and panels render them.
+"""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
-from sqlalchemy import select
-
-from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root
+from jupyter_mlops.services.schema import (
+    API_BASE,
+    ArtifactInfo,
+    CellInfo,
+    LoggedModelInfo,
+    MetricHistory,
+    MetricPointInfo,
+    RunDetail,
+    RunInputInfo,
+    RunKeys,
+    RunKeysQuery,
+    RunPage,
+    RunQuery,
+    RunStatus,
+    RunSummary,
+)
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.runs import load_run, metric_history, reap_stale_runs, resolve_run_id
-from jupyter_mlops.store.search import count_runs, search_runs
+from jupyter_mlops.store.runs import child_run_ids, load_run, metric_history, resolve
+from jupyter_mlops.store.search import count_runs, find_runs, run_keys, search_runs
 
-_GROUPS = ("params.", "metrics.", "tags.")
-
-
-def number(value: float | None) -> float | None:
-    """A float for JSON: NaN and infinities become None."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def artifact_url(digest: str, filename: str | None = None) -> str:
     """The API path (below the server's base URL) that downloads object ``digest``."""
-    url = f"{schema.API_BASE}/artifacts/{digest}"
+    url = f"{API_BASE}/artifacts/{digest}"
     if filename:
-        from urllib.parse import quote
-
         url += f"?filename={quote(Path(filename).name)}"
     return url
 
 
-def _orders(order: str) -> list[str]:
-    return [item.strip() for item in order.split(",") if item.strip()]
+def order_keys(query: RunQuery) -> list[str]:
+    """The query's sort keys, each item split at commas (``"metrics.auc desc, name"``)."""
+    return [key.strip() for item in query.order_by for key in item.split(",") if key.strip()]
 
 
-def search_page(store: Store, query: schema.RunQuery) -> schema.RunPage:
-    """One page of the runs matching ``query.filter``, in ``query.order``, with the total.
+def _limit(query: RunQuery) -> int | None:
+    return query.limit or None
+
+
+def search(store: Store, query: RunQuery) -> RunPage:
+    """One page of the runs matching ``query.filter``, in ``query.order_by``, with the total.
 
     Raises:
-        FilterSyntaxError: a filter or order that does not parse.
+        FilterSyntaxError: a filter or sort key that does not parse.
         NotFoundError: an unknown experiment.
     """
-    # A run whose kernel died shows as killed, not running forever (as in mlops.search_runs).
-    reap_stale_runs(store)
     experiments = query.experiment or None
-    frame = search_runs(
+    found = find_runs(
         store,
         query.filter or None,
         experiments=experiments,
-        order_by=_orders(query.order),
-        limit=query.limit,
+        order_by=order_keys(query),
+        limit=_limit(query),
         offset=query.offset,
     )
-    total = count_runs(store, query.filter or None, experiments=experiments)
-    columns = list(frame.columns)
-    grouped = {prefix: [c for c in columns if c.startswith(prefix)] for prefix in _GROUPS}
-    items: list[schema.RunSummary] = []
-    for row in frame.to_dict("records"):
-        items.append(
-            schema.RunSummary(
-                run_id=row["run_id"],
-                short_id=row["short_id"],
-                name=row["name"],
-                experiment=row["experiment"],
-                status=row["status"],
-                start_time=row["start_time"].timestamp(),
-                end_time=_time(row["end_time"]),
-                duration=number(row["duration"]),
-                user=_text(row["user"]),
-                parent_id=_text(row["parent_id"]),
-                params=_texts(row, grouped["params."]),
-                metrics={
-                    c.removeprefix("metrics."): number(row[c])
-                    for c in grouped["metrics."]
-                    if not _absent_metric(row, c)
-                },
-                tags=_texts(row, grouped["tags."]),
-            )
-        )
-    return schema.RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
+    items = [_summary(row) for row in found.rows]
+    for cells, group in ((found.params, "params"), (found.tags, "tags")):
+        for i, key, value in cells:
+            getattr(items[i], group)[str(key)] = str(value)
+    for i, key, value in found.metrics:
+        # The latest value of a metric logged as NaN is stored as NULL.
+        items[i].metrics[str(key)] = float("nan") if value is None else float(value)
+    for item in items:
+        item.params = dict(sorted(item.params.items()))
+        item.metrics = dict(sorted(item.metrics.items()))
+        item.tags = dict(sorted(item.tags.items()))
+    total = len(items) + query.offset
+    if (query.limit and len(items) == query.limit) or (query.offset and not items):
+        total = count_runs(store, query.filter or None, experiments=experiments)
+    return RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
-def _absent_metric(row: dict[Any, Any], column: str) -> bool:
-    # The frame holds NaN both for "not logged" and for a logged NaN; both read as absent.
-    value = row[column]
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _summary(row: Any) -> RunSummary:
+    run_id, name, experiment, status, start, end, user, parent = row
+    return RunSummary(
+        run_id=run_id,
+        short_id=run_id[:8],
+        name=name,
+        experiment=experiment,
+        status=status,
+        start_time=start,
+        end_time=end,
+        duration=None if end is None else end - start,
+        user=user,
+        parent_id=parent,
+        params={},
+        metrics={},
+        tags={},
+    )
 
 
-def _time(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        if value != value:  # NaT
-            return None
-    except TypeError:
-        return None
-    return float(value.timestamp())
+def frame(store: Store, query: RunQuery) -> pd.DataFrame:
+    """The runs of ``query`` as ``mlops.search_runs`` gives them: one DataFrame row per run."""
+    return search_runs(
+        store,
+        query.filter or None,
+        experiments=query.experiment or None,
+        order_by=order_keys(query),
+        limit=_limit(query),
+        offset=query.offset,
+    )
 
 
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value)
-    return None if text in ("nan", "None", "<NA>") and not isinstance(value, str) else text
+def keys(store: Store, query: RunKeysQuery) -> RunKeys:
+    """The param, metric and tag keys runs (of ``query.experiment``) have, in code-point order.
+
+    Raises:
+        NotFoundError: an unknown experiment.
+    """
+    params, metrics, tags = run_keys(store, experiments=query.experiment or None)
+    return RunKeys(params=params, metrics=metrics, tags=tags)
 
 
-def _texts(row: dict[Any, Any], columns: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for column in columns:
-        value = _text(row[column])
-        if value is not None:
-            out[column.split(".", 1)[1]] = value
-    return out
-
-
-def run_detail(store: Store, ref: str, *, root: Path) -> schema.RunDetail:
+def detail(store: Store, ref: str, *, root: Path) -> RunDetail:
     """Everything about run ``ref`` (an id or a unique prefix).
 
     Raises:
         NotFoundError: no run has that id.
     """
     run = load_run(store, ref)
-    with store.read() as conn:
-        children = [
-            str(r[0])
-            for r in conn.execute(
-                select(t.runs.c.id)
-                .where(t.runs.c.parent_id == run.id)
-                .order_by(t.runs.c.start_time, t.runs.c.id)
-            )
-        ]
-    return schema.RunDetail(
+    return RunDetail(
         run_id=run.id,
         short_id=run.short_id,
         name=run.name,
         experiment=run.experiment,
-        status=run.status,
+        status=cast(RunStatus, run.status),
         start_time=run.start_time,
         end_time=run.end_time,
         duration=run.duration,
@@ -160,10 +157,10 @@ def run_detail(store: Store, ref: str, *, root: Path) -> schema.RunDetail:
         # Keys and paths in code-point order on every backend (JSON objects keep their order,
         # and PostgreSQL returns rows unordered or by the server's locale).
         params=dict(sorted(run.params.items())),
-        metrics={k: number(v) for k, v in sorted(run.metrics.items())},
+        metrics=dict(sorted(run.metrics.items())),
         tags=dict(sorted(run.tags.items())),
         artifacts=[
-            schema.ArtifactInfo(
+            ArtifactInfo(
                 path=a.path,
                 digest=a.digest,
                 size=a.size,
@@ -174,7 +171,7 @@ def run_detail(store: Store, ref: str, *, root: Path) -> schema.RunDetail:
             for a in sorted(run.artifacts, key=lambda a: a.path)
         ],
         models=[
-            schema.LoggedModelInfo(
+            LoggedModelInfo(
                 name=m.name,
                 digest=m.digest,
                 size=m.size,
@@ -186,13 +183,13 @@ def run_detail(store: Store, ref: str, *, root: Path) -> schema.RunDetail:
             for m in run.models
         ],
         inputs=[
-            schema.RunInputInfo(
+            RunInputInfo(
                 role=i.role, kind=i.kind, source=i.source, digest=i.digest, size=i.size, info=i.info
             )
             for i in run.inputs
         ],
         cells=[
-            schema.CellInfo(
+            CellInfo(
                 seq=c.seq,
                 execution_count=c.execution_count,
                 source=c.source,
@@ -203,24 +200,20 @@ def run_detail(store: Store, ref: str, *, root: Path) -> schema.RunDetail:
             )
             for c in run.cells
         ],
-        children=children,
+        children=child_run_ids(store, run.id),
     )
 
 
-def metric_points(store: Store, ref: str, key: str) -> schema.MetricHistory:
+def metric_points(store: Store, ref: str, key: str) -> MetricHistory:
     """Every logged point of metric ``key`` of run ``ref``, by step.
 
     Raises:
         NotFoundError: no run has that id.
     """
-    with store.read() as conn:
-        run_id = resolve_run_id(conn, ref)
+    run_id = resolve(store, ref)
     points = metric_history(store, run_id, key)
-    return schema.MetricHistory(
+    return MetricHistory(
         run_id=run_id,
         key=key,
-        points=[
-            schema.MetricPointInfo(step=p.step, value=number(p.value), timestamp=p.timestamp)
-            for p in points
-        ],
+        points=[MetricPointInfo(step=p.step, value=p.value, timestamp=p.timestamp) for p in points],
     )

@@ -108,9 +108,13 @@ def run_now(store: Store, name: str, *, root: Path) -> schema.ScheduleRunInfo:
     return run_info(scheduler.run_now(name, store=store), root=root)
 
 
-def history(store: Store, name: str, *, limit: int = 100, root: Path) -> schema.ScheduleRunList:
+def history(
+    store: Store, name: str, query: schema.ScheduleHistoryQuery, *, root: Path
+) -> schema.ScheduleRunList:
     """The ticks of a schedule, newest first."""
     return schema.ScheduleRunList(
         name=name,
-        items=[run_info(r, root=root) for r in scheduler.runs(name, limit=limit, store=store)],
+        items=[
+            run_info(r, root=root) for r in scheduler.runs(name, limit=query.limit, store=store)
+        ],
     )

@@ -306,6 +306,29 @@ def load_run(store: Store, ref: str) -> RunRecord:
     )
 
 
+def resolve(store: Store, ref: str) -> str:
+    """The id of run ``ref`` (an id or a unique prefix of one).
+
+    Raises:
+        NotFoundError: no run, or more than one, matches.
+    """
+    with store.read() as conn:
+        return resolve_run_id(conn, ref)
+
+
+def child_run_ids(store: Store, run_id: str) -> list[str]:
+    """The runs whose parent is ``run_id`` (pipeline steps, search candidates), oldest first."""
+    with store.read() as conn:
+        return [
+            str(r[0])
+            for r in conn.execute(
+                select(t.runs.c.id)
+                .where(t.runs.c.parent_id == run_id)
+                .order_by(t.runs.c.start_time, t.runs.c.id)
+            )
+        ]
+
+
 def metric_history(store: Store, ref: str, key: str) -> list[MetricPoint]:
     """Every logged point of one metric of one run, by step then time."""
     with store.read() as conn:
@@ -322,6 +345,8 @@ def metric_history(store: Store, ref: str, key: str) -> list[MetricPoint]:
 
 
 def count_runs_by_status(store: Store) -> dict[str, int]:
+    """How many runs have each status (dead runs marked killed first)."""
+    reap_stale_runs(store)
     with store.read() as conn:
         return {
             str(status): int(n)

@@ -21,6 +21,7 @@ import json
 import operator
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -67,6 +68,7 @@ from jupyter_mlops.store.filter import (
     parse_order_by,
 )
 from jupyter_mlops.store.order import code_point
+from jupyter_mlops.store.runs import reap_stale_runs
 
 BASE_COLUMNS = (
     "run_id",
@@ -323,6 +325,71 @@ def _ordered(stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey]) ->
     return stmt.select_from(source).order_by(*order)
 
 
+Cell = tuple[int, str, Any]
+
+
+@dataclass(frozen=True)
+class FoundRuns:
+    """One page of runs as the database gave it: run rows, then (position, key, value) cells.
+
+    Rows are ``(id, name, experiment, status, start_time, end_time, user, parent_id)``; a
+    cell's position is the row it belongs to. A metric cell holds the latest value, None for
+    a logged NaN. :func:`search_runs` makes a DataFrame of it, the run services records.
+    """
+
+    rows: Sequence[Sequence[Any]]
+    params: list[Cell]
+    metrics: list[Cell]
+    tags: list[Cell]
+
+
+def find_runs(
+    store: Store,
+    filter: str | None = None,
+    *,
+    experiments: str | Sequence[str] | None = None,
+    order_by: str | Sequence[str] | None = None,
+    limit: int | None = 1000,
+    offset: int = 0,
+    statuses: str | Sequence[str] | None = None,
+) -> FoundRuns:
+    """Find runs matching ``filter``: the arguments and errors of :func:`search_runs`.
+
+    Runs whose process died are marked killed first, so no face shows a ghost ``running``.
+    """
+    if limit is not None and limit < 0:
+        raise MlopsUsageError(f"limit must be zero or more, got {limit}.")
+    if offset < 0:
+        raise MlopsUsageError(f"offset must be zero or more, got {offset}.")
+    node = parse_filter(filter)
+    keys = [parse_order_by(item) for item in _as_list(order_by)] or list(_DEFAULT_ORDER)
+    reap_stale_runs(store)
+    with store.read() as conn:
+        conditions = _conditions(
+            conn, node, experiments=experiments, statuses=statuses, dialect=store.dialect
+        )
+        stmt = select(
+            t.runs.c.id,
+            t.runs.c.name,
+            t.experiments.c.name,
+            t.runs.c.status,
+            t.runs.c.start_time,
+            t.runs.c.end_time,
+            t.runs.c.user_name,
+            t.runs.c.parent_id,
+        ).where(*conditions)
+        page = _ordered(stmt, _runs_with_experiment(), keys)
+        rows = conn.execute(page.limit(limit).offset(offset)).all()
+        ids = [str(row[0]) for row in rows]
+        if store.dialect == "postgresql":
+            params, metrics, run_tags = _fetch_all_postgresql(conn, ids)
+        else:
+            params = _fetch(conn, t.params, ids, store.dialect)
+            metrics = _fetch(conn, t.latest_metrics, ids, store.dialect)
+            run_tags = _fetch(conn, t.tags, ids, store.dialect)
+    return FoundRuns(rows, params, metrics, run_tags)
+
+
 def search_runs(
     store: Store,
     filter: str | None = None,
@@ -355,36 +422,16 @@ def search_runs(
         NotFoundError: for an unknown experiment name.
         MlopsUsageError: for a negative limit or offset or an unknown status.
     """
-    if limit is not None and limit < 0:
-        raise MlopsUsageError(f"limit must be zero or more, got {limit}.")
-    if offset < 0:
-        raise MlopsUsageError(f"offset must be zero or more, got {offset}.")
-    node = parse_filter(filter)
-    keys = [parse_order_by(item) for item in _as_list(order_by)] or list(_DEFAULT_ORDER)
-    with store.read() as conn:
-        conditions = _conditions(
-            conn, node, experiments=experiments, statuses=statuses, dialect=store.dialect
-        )
-        stmt = select(
-            t.runs.c.id,
-            t.runs.c.name,
-            t.experiments.c.name,
-            t.runs.c.status,
-            t.runs.c.start_time,
-            t.runs.c.end_time,
-            t.runs.c.user_name,
-            t.runs.c.parent_id,
-        ).where(*conditions)
-        page = _ordered(stmt, _runs_with_experiment(), keys)
-        rows = conn.execute(page.limit(limit).offset(offset)).all()
-        ids = [str(row[0]) for row in rows]
-        if store.dialect == "postgresql":
-            params, metrics, run_tags = _fetch_all_postgresql(conn, ids)
-        else:
-            params = _fetch(conn, t.params, ids, store.dialect)
-            metrics = _fetch(conn, t.latest_metrics, ids, store.dialect)
-            run_tags = _fetch(conn, t.tags, ids, store.dialect)
-    return _frame(rows, params, metrics, run_tags)
+    found = find_runs(
+        store,
+        filter,
+        experiments=experiments,
+        order_by=order_by,
+        limit=limit,
+        offset=offset,
+        statuses=statuses,
+    )
+    return _frame(found.rows, found.params, found.metrics, found.tags)
 
 
 def count_runs(
@@ -401,6 +448,7 @@ def count_runs(
         NotFoundError: for an unknown experiment name.
     """
     node = parse_filter(filter)
+    reap_stale_runs(store)
     with store.read() as conn:
         conditions = _conditions(
             conn, node, experiments=experiments, statuses=statuses, dialect=store.dialect
@@ -408,8 +456,6 @@ def count_runs(
         stmt = select(func.count()).select_from(_runs_with_experiment()).where(*conditions)
         return int(conn.execute(stmt).scalar_one())
 
-
-Cell = tuple[int, str, Any]
 
 
 def _fetch(conn: Connection, table: Table, ids: list[str], dialect: str) -> list[Cell]:
@@ -551,3 +597,24 @@ def _frame(
                 else pd.array(values, dtype="str")
             )
     return pd.DataFrame(data)
+
+
+def run_keys(
+    store: Store, *, experiments: str | Sequence[str] | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """The param, metric and tag keys of the runs (of ``experiments``), each in code-point order.
+
+    Raises:
+        NotFoundError: for an unknown experiment name.
+    """
+    found: list[list[str]] = []
+    with store.read() as conn:
+        ids = None if experiments is None else get_experiment_ids(conn, _as_list(experiments))
+        for table in (t.params, t.latest_metrics, t.tags):
+            stmt = select(table.c.key).distinct()
+            if ids is not None:
+                stmt = stmt.join(t.runs, t.runs.c.id == table.c.run_id).where(
+                    t.runs.c.experiment_id.in_(ids) if ids else false()
+                )
+            found.append(sorted(str(key) for key in conn.scalars(stmt)))
+    return found[0], found[1], found[2]

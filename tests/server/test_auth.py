@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from jupyter_mlops.server.extension import ROUTES
-from jupyter_mlops.server.openapi import METHODS
+from jupyter_mlops.server.openapi import served_methods
 from tests.server.conftest import API, Server
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -31,8 +31,7 @@ def registered() -> list[tuple[str, str]]:
     found = [
         (concrete(pattern), method)
         for pattern, handler in ROUTES
-        for method in METHODS
-        if method in handler.__dict__
+        for method in served_methods(handler)
     ]
     assert len(found) >= 28, found
     return found

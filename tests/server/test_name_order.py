@@ -68,8 +68,8 @@ def test_runs_ordered_by_a_text_key_sort_by_code_point(store: Store) -> None:
             run.set_tag("t", name)
 
     def page(order: str) -> list[str]:
-        query = schema.RunQuery(experiment="names", order=order)
-        return [r.name for r in runs.search_page(store, query).items]
+        query = schema.RunQuery(experiment=["names"], order_by=[order])
+        return [r.name for r in runs.search(store, query).items]
 
     assert page("name") == page("params.p") == page("tags.t") == CODE_POINT_ORDER
     assert page("name desc") == page("params.p desc") == CODE_POINT_ORDER[::-1]
@@ -124,7 +124,7 @@ def test_a_runs_keys_and_artifacts_come_in_code_point_order(store: Store) -> Non
             run.set_tag(key, key)
             run.log_metric(key, 1.0)
             run.log_artifact(key.encode(), f"{key}.txt")
-    detail = runs.run_detail(store, run.id, root=Path.cwd())
+    detail = runs.detail(store, run.id, root=Path.cwd())
     assert list(detail.params) == list(detail.metrics) == ["A", "B", "a", "b"]
     assert [k for k in detail.tags if len(k) == 1] == ["A", "B", "a", "b"]
     assert [a.path for a in detail.artifacts] == ["A.txt", "B.txt", "a.txt", "b.txt"]

@@ -10,6 +10,7 @@ from jupyter_mlops.services.schema.base import (
     MAX_WHOLE,
     CheckStatus,
     PromotionOutcome,
+    Real,
     Request,
     Response,
 )
@@ -51,7 +52,7 @@ class ModelVersionInfo(Response):
     created_at: float
     tags: dict[str, str]
     stages: list[str]
-    metrics: dict[str, float | None]
+    metrics: dict[str, Real]
     params: dict[str, str]
     card: dict[str, Any]
 

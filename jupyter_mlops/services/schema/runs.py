@@ -6,17 +6,34 @@ from typing import Any
 
 from pydantic import Field
 
-from jupyter_mlops.services.schema.base import MAX_WHOLE, Request, Response
+from jupyter_mlops.services.schema.base import MAX_WHOLE, Real, Request, Response, RunStatus
 
 
 class RunQuery(Request):
-    """Query of ``GET runs``: the filter language of ``mlops.search_runs``, paginated."""
+    """Which runs, in which order, which page: the filter language of ``mlops.search_runs``."""
 
-    filter: str = Field("", description="e.g. metrics.auc > 0.9 and status = 'finished'")
-    order: str = Field("", description="comma-separated keys, e.g. 'metrics.auc desc, name'")
-    experiment: str = Field("", description="only runs of this experiment")
-    limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0, le=MAX_WHOLE)
+    filter: str = Field(
+        "",
+        description="only runs matching EXPR, e.g. \"metrics.auc > 0.9 and status = 'finished'\"",
+    )
+    experiment: list[str] = Field(
+        default_factory=list, description="only runs of these experiments"
+    )
+    order_by: list[str] = Field(
+        default_factory=list,
+        description="sort keys such as 'metrics.auc desc' or name, also comma-separated "
+        "(default: start_time desc)",
+    )
+    limit: int = Field(50, ge=0, le=MAX_WHOLE, description="at most N runs, 0 for all (default 50)")
+    offset: int = Field(0, ge=0, le=MAX_WHOLE, description="skip the first N runs")
+
+
+class RunKeysQuery(Request):
+    """Which runs' keys: all, or those of some experiments."""
+
+    experiment: list[str] = Field(
+        default_factory=list, description="only runs of these experiments"
+    )
 
 
 class RunSummary(Response):
@@ -26,14 +43,14 @@ class RunSummary(Response):
     short_id: str
     name: str
     experiment: str
-    status: str
+    status: RunStatus
     start_time: float
     end_time: float | None
     duration: float | None
     user: str | None
     parent_id: str | None
     params: dict[str, str]
-    metrics: dict[str, float | None]
+    metrics: dict[str, Real]
     tags: dict[str, str]
 
 
@@ -99,7 +116,7 @@ class RunDetail(Response):
     short_id: str
     name: str
     experiment: str
-    status: str
+    status: RunStatus
     start_time: float
     end_time: float | None
     duration: float | None
@@ -118,7 +135,7 @@ class RunDetail(Response):
     environment: dict[str, Any]
     error: str | None
     params: dict[str, str]
-    metrics: dict[str, float | None]
+    metrics: dict[str, Real]
     tags: dict[str, str]
     artifacts: list[ArtifactInfo]
     models: list[LoggedModelInfo]
@@ -128,10 +145,10 @@ class RunDetail(Response):
 
 
 class MetricPointInfo(Response):
-    """One logged value of a metric (null when NaN)."""
+    """One logged value of a metric."""
 
     step: int
-    value: float | None
+    value: Real
     timestamp: float
 
 
@@ -141,3 +158,11 @@ class MetricHistory(Response):
     run_id: str
     key: str
     points: list[MetricPointInfo]
+
+
+class RunKeys(Response):
+    """The param, metric and tag keys that runs have: columns to show, keys to complete."""
+
+    params: list[str]
+    metrics: list[str]
+    tags: list[str]

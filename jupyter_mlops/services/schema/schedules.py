@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from jupyter_mlops.services.schema.base import Request, Response
+from jupyter_mlops.services.schema.base import MAX_WHOLE, Request, Response
 
 
 class ScheduleInfo(Response):
@@ -68,3 +68,9 @@ class ScheduleRunList(Response):
 
     name: str
     items: list[ScheduleRunInfo]
+
+
+class ScheduleHistoryQuery(Request):
+    """How many of a schedule's ticks, newest first."""
+
+    limit: int = Field(100, ge=1, le=MAX_WHOLE, description="at most N ticks (default 100)")

@@ -1,0 +1,323 @@
+"""The REST API in one table: each route names the service function that answers it.
+
+A :class:`Route` is a method and a path below ``/mlops/api/v1/``, the service function, its
+request record (the query of a GET, the JSON body of a POST) and its response record. The
+handlers, the OpenAPI document and the TypeScript client are all built from :data:`ROUTES`,
+so none of them can forget a route or describe it differently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from jupyter_mlops.services import datasets, models, monitors, pipelines, runs, schedules, schema
+from jupyter_mlops.services import status as health
+
+Method = Literal["GET", "POST"]
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation of the API.
+
+    The service is called as ``call(store, *path values, request, **context)``: path values
+    in the order the path names them (those in ``numbers`` as whole numbers from 1), the
+    request record when the route has one, and the server's ``context`` attributes (such as
+    ``root``) by keyword. A route with ``accepted`` gets ``(record, ended)`` back and answers
+    200 when the work ended, ``status`` (202) while it goes on.
+    """
+
+    method: Method
+    path: str
+    name: str
+    summary: str
+    call: Callable[..., Any]
+    response: type[BaseModel] | None
+    request: type[schema.Request] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    slow: bool = False
+    context: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    accepted: bool = False
+
+    @property
+    def params(self) -> list[str]:
+        """The names of the path's values, in order."""
+        return _PARAM.findall(self.path)
+
+    @property
+    def pattern(self) -> str:
+        """The tornado URL pattern (below the server's base URL)."""
+        return f"/{schema.API_BASE}/" + _PARAM.sub(r"(?P<\1>[^/]+)", self.path)
+
+
+_ROOT = ("root",)
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET",
+        "status",
+        "getStatus",
+        "Health of the API and its store",
+        health.status,
+        schema.Status,
+        context=("root", "scheduler_running"),
+    ),
+    # -- runs
+    Route(
+        "GET",
+        "runs",
+        "searchRuns",
+        "Search runs with the filter language, a page at a time",
+        runs.search,
+        schema.RunPage,
+        request=schema.RunQuery,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/keys",
+        "runKeys",
+        "The param, metric and tag keys runs have (columns, completion)",
+        runs.keys,
+        schema.RunKeys,
+        request=schema.RunKeysQuery,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/{run_id}",
+        "getRun",
+        "One run with everything stored about it",
+        runs.detail,
+        schema.RunDetail,
+        context=_ROOT,
+    ),
+    Route(
+        "GET",
+        "runs/{run_id}/metrics/{key}",
+        "getMetricHistory",
+        "Every logged point of one metric of a run",
+        runs.metric_points,
+        schema.MetricHistory,
+    ),
+    # -- datasets
+    Route(
+        "GET",
+        "datasets",
+        "listDatasets",
+        "Every dataset with its latest version",
+        datasets.list_datasets,
+        schema.DatasetList,
+    ),
+    Route(
+        "GET",
+        "datasets/{name}",
+        "listDatasetVersions",
+        "The versions of one dataset",
+        datasets.list_versions,
+        schema.DatasetVersionList,
+    ),
+    Route(
+        "GET",
+        "datasets/{name}/{version}",
+        "getDatasetVersion",
+        "One version of a dataset",
+        datasets.get_version,
+        schema.DatasetVersionInfo,
+        numbers=("version",),
+    ),
+    # -- models
+    Route(
+        "GET",
+        "models",
+        "listModels",
+        "Every registered model and its stages",
+        models.list_models,
+        schema.ModelList,
+    ),
+    Route(
+        "GET",
+        "models/{name}",
+        "listModelVersions",
+        "The versions of one model",
+        models.list_versions,
+        schema.ModelVersionList,
+    ),
+    Route(
+        "GET",
+        "models/{name}/versions/{version}",
+        "getModelVersion",
+        "One version of a model",
+        models.get_version,
+        schema.ModelVersionInfo,
+        numbers=("version",),
+    ),
+    Route(
+        "GET",
+        "models/{name}/stages",
+        "getStages",
+        "The stages of a model and who holds them",
+        models.stages,
+        schema.StageList,
+    ),
+    Route(
+        "POST",
+        "models/{name}/promote",
+        "promoteModel",
+        "Promote a version to a stage behind checks (dry_run: only evaluate them)",
+        models.promote,
+        schema.PromotionResult,
+        request=schema.PromoteRequest,
+        errors=(400, 404, 409, 422),
+        slow=True,
+        context=_ROOT,
+    ),
+    Route(
+        "GET",
+        "models/{name}/promotions",
+        "getPromotionHistory",
+        "The promotion audit trail of a model",
+        models.promotions,
+        schema.PromotionHistory,
+    ),
+    # -- pipelines
+    Route(
+        "GET",
+        "pipelines/runs",
+        "listPipelineRuns",
+        "Pipeline runs, newest first",
+        pipelines.list_runs,
+        schema.PipelineRunPage,
+        request=schema.PipelineRunQuery,
+        errors=(400,),
+    ),
+    Route(
+        "POST",
+        "pipelines/runs",
+        "startPipelineRun",
+        "Run a pipeline spec inside the server's root (202 when started, 200 when waited for)",
+        pipelines.start_run,
+        schema.PipelineRunDetail,
+        request=schema.PipelineRunRequest,
+        status=202,
+        errors=(400,),
+        slow=True,
+        context=_ROOT,
+        accepted=True,
+    ),
+    Route(
+        "GET",
+        "pipelines/runs/{run_id}",
+        "getPipelineRun",
+        "One pipeline run with its steps",
+        pipelines.get_run,
+        schema.PipelineRunDetail,
+        context=_ROOT,
+    ),
+    Route(
+        "POST",
+        "pipelines/runs/{run_id}/rerun",
+        "rerunPipelineRun",
+        "Run a pipeline run's spec again in its environment",
+        pipelines.rerun,
+        schema.PipelineRunDetail,
+        request=schema.PipelineRerunRequest,
+        status=202,
+        errors=(400, 404),
+        slow=True,
+        context=_ROOT,
+        accepted=True,
+    ),
+    # -- schedules
+    Route(
+        "GET",
+        "schedules",
+        "listSchedules",
+        "Every schedule",
+        schedules.list_schedules,
+        schema.ScheduleList,
+    ),
+    Route(
+        "POST",
+        "schedules",
+        "createSchedule",
+        "Add a schedule of a notebook or pipeline inside the server's root",
+        schedules.create,
+        schema.ScheduleInfo,
+        request=schema.ScheduleCreate,
+        status=201,
+        errors=(400, 409),  # 409: created under the same name at the same moment
+        context=_ROOT,
+    ),
+    Route(
+        "GET",
+        "schedules/{name}",
+        "getSchedule",
+        "One schedule",
+        schedules.get_schedule,
+        schema.ScheduleInfo,
+    ),
+    Route(
+        "POST",
+        "schedules/{name}/pause",
+        "pauseSchedule",
+        "Pause a schedule",
+        schedules.pause,
+        schema.ScheduleInfo,
+    ),
+    Route(
+        "POST",
+        "schedules/{name}/resume",
+        "resumeSchedule",
+        "Resume a paused schedule",
+        schedules.resume,
+        schema.ScheduleInfo,
+    ),
+    Route(
+        "POST",
+        "schedules/{name}/run",
+        "runScheduleNow",
+        "Run a schedule once now; answers when it ends",
+        schedules.run_now,
+        schema.ScheduleRunInfo,
+        errors=(409,),
+        slow=True,
+        context=_ROOT,
+    ),
+    Route(
+        "GET",
+        "schedules/{name}/history",
+        "getScheduleHistory",
+        "The ticks of a schedule, newest first",
+        schedules.history,
+        schema.ScheduleRunList,
+        request=schema.ScheduleHistoryQuery,
+        errors=(400,),
+        context=_ROOT,
+    ),
+    # -- monitors
+    Route(
+        "GET",
+        "monitors",
+        "listMonitors",
+        "Every monitor with its latest drift verdict",
+        monitors.list_monitors,
+        schema.MonitorList,
+    ),
+    Route(
+        "GET",
+        "monitors/{name}/history",
+        "getMonitorHistory",
+        "The drift trend of one monitor",
+        monitors.monitor_history,
+        schema.MonitorHistoryInfo,
+    ),
+)
