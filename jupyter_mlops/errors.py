@@ -38,6 +38,16 @@ class MlopsUsageError(MlopsError, ValueError):
     """A user's mistake: bad arguments, bad names, bad expressions."""
 
 
+class OptionError(MlopsUsageError):
+    """A value given to an option of a verb that its request refuses; ``verb`` names the verb
+    as typed (``schedule add``), so a face can point to that verb's help."""
+
+    verb: str
+
+    def __init__(self, message: str, *, verb: str) -> None:
+        super().__init__(message, verb=verb)
+
+
 class NotFoundError(MlopsUsageError, LookupError):
     """A run, artifact, dataset or model that does not exist."""
 

@@ -17,7 +17,7 @@ from typing import Protocol, cast
 
 from jupyter_mlops._version import __version__
 from jupyter_mlops.cli._common import PROG, Parser, Subparsers, one_line
-from jupyter_mlops.errors import FilterSyntaxError, MlopsError, MlopsUsageError
+from jupyter_mlops.errors import FilterSyntaxError, MlopsError, MlopsUsageError, OptionError
 
 #: Command name -> the module implementing it. A test rebuilds this from the package.
 COMMANDS: dict[str, str] = {
@@ -168,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FilterSyntaxError as exc:
         where = " ".join(filter(None, (PROG, _first_command(words), "--help")))
         return _error(f"{exc}; see `{where}`.", EXIT_USAGE)
+    except OptionError as exc:
+        return _error(f"{exc}; see `{PROG} {exc.verb} --help`.", EXIT_USAGE)
     except MlopsUsageError as exc:
         return _error(exc, EXIT_USAGE)
     except MlopsError as exc:

@@ -7,9 +7,11 @@ import datetime as dt
 import json
 import math
 import sys
-from collections.abc import Callable
 from typing import IO, Any, NoReturn, TypeAlias
 
+from pydantic import BaseModel
+
+from jupyter_mlops.commands.grammar import Verb, build, one_of
 from jupyter_mlops.errors import MlopsUsageError
 
 PROG = "jupyter-mlops"
@@ -45,6 +47,28 @@ def add_command(subparsers: Subparsers, name: str, doc: str | None) -> argparse.
     )
 
 
+def add_verb(subparsers: Subparsers, verb: Verb) -> argparse.ArgumentParser:
+    """Add the parser of ``verb`` (a shared declaration) as command ``verb.name``."""
+    text = f"{verb.summary}\n\n{verb.description}".strip()
+    parser = add_command(subparsers, verb.name, text)
+
+    def action_parser(group: Any, action: Verb) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(
+            action.name,
+            help=action.summary.rstrip("."),
+            description=f"{action.summary}\n\n{action.description}".strip(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        return sub
+
+    return build(verb, parser, "cli", subparser=action_parser)
+
+
+def print_record(record: BaseModel) -> None:
+    """Print a service's record as the REST API sends it (indented)."""
+    sys.stdout.write(record.model_dump_json(indent=2) + "\n")
+
+
 def non_negative_int(text: str) -> int:
     """Parse an option value that must be an integer >= 0 (argparse ``type``)."""
     try:
@@ -65,18 +89,6 @@ def add_format(parser: argparse.ArgumentParser, *formats: str, help: str) -> Non
         metavar="{" + ",".join(formats) + "}",
         help=help,
     )
-
-
-def one_of(*choices: str) -> Callable[[str], str]:
-    """An argparse ``type`` accepting one of ``choices``, with a message of our own."""
-
-    def parse(text: str) -> str:
-        if text not in choices:
-            expected = ", ".join(choices[:-1]) + f" or {choices[-1]}"
-            raise argparse.ArgumentTypeError(f"expected {expected}, not {text!r}")
-        return text
-
-    return parse
 
 
 def can_encode(text: str, stream: IO[str] | None = None) -> bool:

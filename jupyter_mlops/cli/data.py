@@ -26,10 +26,10 @@ from jupyter_mlops.cli._common import (
     add_format,
     fmt_local_time,
     fmt_size,
-    one_of,
     print_json,
 )
 from jupyter_mlops.cli._table import Column, render
+from jupyter_mlops.commands.grammar import one_of
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -24,11 +24,11 @@ from jupyter_mlops.cli._common import (
     fmt_local_time,
     fmt_number,
     marks,
-    one_of,
     print_json,
     truncate,
 )
 from jupyter_mlops.cli._table import Column, render
+from jupyter_mlops.commands.grammar import one_of
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:

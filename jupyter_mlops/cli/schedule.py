@@ -27,10 +27,10 @@ from jupyter_mlops.cli._common import (
     Subparsers,
     add_command,
     fmt_local_time,
-    one_of,
     print_json,
 )
 from jupyter_mlops.cli._table import Column, render
+from jupyter_mlops.commands.grammar import one_of
 
 ACTIONS = ("add", "list", "pause", "resume", "remove", "run-now", "history", "export")
 

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeAlias
 import pydantic
 from pydantic.fields import FieldInfo
 
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.services.schema.base import Request, explain
 
 Face: TypeAlias = Literal["cli", "magic"]
@@ -49,6 +49,8 @@ class Opt:
     repeat: bool = False
     #: For a positional: "?" optional, "*"/"+" a list.
     nargs: str | None = None
+    #: Faces in which an optional positional (``nargs="?"``) must be given after all.
+    required_in: frozenset[Face] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Verb:
     example: str = ""
     request: type[Request] | None = None
     opts: tuple[Opt, ...] = ()
-    #: Actions (``add``, ``list``, ...), each a Verb of its own; ``default`` runs when none is given.
+    #: Actions (``add``, ``list``, ...), each a Verb; ``default`` runs when none is given.
     actions: tuple[Verb, ...] = ()
     default: str | None = None
     #: More text for ``--help`` (what the verb does in detail, examples).
@@ -119,7 +121,21 @@ def _help(opt: Opt, info: FieldInfo | None) -> str | None:
     return text
 
 
-def _add(parser: argparse.ArgumentParser, opt: Opt, model: type[Request] | None) -> None:
+def one_of(*choices: str) -> Callable[[str], str]:
+    """An argparse ``type`` accepting one of ``choices``, with a message of our own."""
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            expected = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+            raise argparse.ArgumentTypeError(f"expected {expected}, not {text!r}")
+        return text
+
+    return parse
+
+
+def _add(
+    parser: argparse.ArgumentParser, opt: Opt, model: type[Request] | None, face: Face
+) -> None:
     info = model.model_fields.get(opt.dest) if model is not None else None
     kwargs: dict[str, Any] = {"dest": opt.dest, "help": _help(opt, info)}
     if opt.metavar:
@@ -145,10 +161,10 @@ def _add(parser: argparse.ArgumentParser, opt: Opt, model: type[Request] | None)
     else:
         if opt.parse:
             kwargs["type"] = opt.parse
-        if not opt.flags and opt.nargs:
+        if not opt.flags and opt.nargs and face not in opt.required_in:
             kwargs["nargs"] = opt.nargs
     if opt.choices:
-        kwargs["choices"] = opt.choices
+        kwargs["type"] = one_of(*opt.choices)
         kwargs.setdefault("metavar", "{" + ",".join(opt.choices) + "}")
     if opt.flags:
         parser.add_argument(*opt.flags, **kwargs)
@@ -173,7 +189,7 @@ def build(
     """
     for opt in verb.opts:
         if face in opt.faces:
-            _add(parser, opt, verb.request)
+            _add(parser, opt, verb.request, face)
     actions = [a for a in verb.actions if face in a.faces]
     if actions:
         group = parser.add_subparsers(dest="action", metavar="ACTION", title="actions")
@@ -198,20 +214,23 @@ def selected(verb: Verb, args: argparse.Namespace) -> Verb:
 
 
 def option_names(verb: Verb) -> dict[str, str]:
-    """Request field -> how a user types it (``--limit``, ``NAME``), for error messages."""
-    names: dict[str, str] = {}
-    for opt in verb.opts:
-        long = [f for f in opt.flags if f.startswith("--")]
-        names[opt.dest] = (long or list(opt.flags) or [opt.metavar or opt.dest.upper()])[0]
-    return names
+    """Request field -> how argparse names its option (``argument -n/--limit``), for errors."""
+    return {
+        opt.dest: "argument " + ("/".join(opt.flags) or opt.metavar or opt.dest.upper())
+        for opt in verb.opts
+    }
 
 
 def request(verb: Verb, args: argparse.Namespace, **fixed: Any) -> Any:
-    """The request record of ``verb`` from the parsed ``args`` (plus ``fixed`` fields).
+    """The request record of the verb (or its chosen action) from ``args``, plus ``fixed``.
 
     Raises:
-        MlopsUsageError: a value the record refuses, named as the user typed it.
+        OptionError: a value the record refuses, named as the user typed it.
     """
+    name = verb.name
+    if verb.actions:
+        verb = selected(verb, args)
+        name = f"{name} {verb.name}"
     model = verb.request
     if model is None:
         raise TypeError(f"verb {verb.name!r} declares no request record")
@@ -229,4 +248,4 @@ def request(verb: Verb, args: argparse.Namespace, **fixed: Any) -> Any:
     try:
         return model.model_validate(values)
     except pydantic.ValidationError as exc:
-        raise MlopsUsageError(explain(exc, option_names(verb))) from None
+        raise OptionError(explain(exc, option_names(verb)).rstrip("."), verb=name) from None

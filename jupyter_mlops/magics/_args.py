@@ -10,25 +10,32 @@ from typing import Any, NoReturn
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
+from jupyter_mlops.commands.grammar import Verb, build
+
 
 class HelpShown(Exception):  # noqa: N818 - a signal, not an error
     """``--help`` was printed; the verb has nothing else to do."""
 
 
 class VerbParser(MagicArgumentParser):
-    """The parser of ``%mlops VERB``; its description and example come from the router table."""
+    """The parser of ``%mlops VERB``; its description and example come from the router table.
 
-    def __init__(self, verb: str) -> None:
-        from jupyter_mlops.magics._router import VERBS
+    Without ``verb`` it takes argparse's own arguments (the parsers of a verb's actions).
+    """
 
-        entry = VERBS[verb]
-        super().__init__(  # type: ignore[no-untyped-call]
-            prog=f"%mlops {verb}",
-            description=entry.summary,
-            epilog=f"Example:\n  {entry.example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-            add_help=True,
-        )
+    def __init__(self, verb: str | None = None, **kwargs: Any) -> None:
+        if verb is not None:
+            from jupyter_mlops.magics._router import VERBS
+
+            entry = VERBS[verb]
+            kwargs.update(
+                prog=f"%mlops {verb}",
+                description=f"{entry.summary}\n\n{entry.description}".strip(),
+                epilog=f"Example:\n  {entry.example}",
+            )
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("add_help", True)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}. See {self.prog} --help.")
@@ -111,3 +118,19 @@ def metric_pair(text: str) -> tuple[str, int | float]:
         raise argparse.ArgumentTypeError(
             f"the value of {key!r} must be a number, not {value!r}"
         ) from None
+
+
+def parser_for(verb: Verb) -> VerbParser:
+    """The ``%mlops VERB`` parser of a shared verb declaration."""
+    parser = VerbParser(verb.name)
+
+    def action_parser(group: Any, action: Verb) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(
+            action.name,
+            help=action.summary.rstrip("."),
+            description=f"{action.summary}\n\n{action.description}".strip(),
+        )
+        return sub
+
+    build(verb, parser, "magic", subparser=action_parser)
+    return parser

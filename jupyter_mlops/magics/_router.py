@@ -9,67 +9,68 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from IPython.core.error import UsageError
 
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.commands.grammar import Verb
+from jupyter_mlops.commands.runs import RUNS, SHOW
+from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.magics._args import HelpShown, VerbParser
 
 if TYPE_CHECKING:
     from jupyter_mlops.magics._session import Session
 
 
-class Verb(NamedTuple):
-    """What ``%mlops?`` says about a verb: a summary and one example line."""
-
-    summary: str
-    example: str
-
-
 VERBS: dict[str, Verb] = {
     "track": Verb(
+        "track",
         "Track one cell (%%mlops) or every following cell (%mlops) as one run.",
         "%%mlops track churn-baseline --experiment churn --tag owner=ana --param C=0.5",
     ),
-    "stop": Verb("End the run started by %mlops track.", "%mlops stop"),
-    "param": Verb("Log params into the active run.", "%mlops param C=0.5 penalty=l2"),
-    "metric": Verb("Log metrics into the active run.", "%mlops metric auc=0.93 --step 3"),
-    "runs": Verb(
-        "List runs as a table.",
-        '%mlops runs --filter "metrics.auc > 0.9" --experiment churn --limit 10',
-    ),
-    "show": Verb("Show one run (default: the latest of this session).", "%mlops show a1b2c3d4"),
+    "stop": Verb("stop", "End the run started by %mlops track.", "%mlops stop"),
+    "param": Verb("param", "Log params into the active run.", "%mlops param C=0.5 penalty=l2"),
+    "metric": Verb("metric", "Log metrics into the active run.", "%mlops metric auc=0.93 --step 3"),
+    "runs": RUNS,
+    "show": SHOW,
     "compare": Verb(
+        "compare",
         "Compare runs: params side by side, metrics, curves, parallel coordinates.",
         "%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
     ),
     "data": Verb(
+        "data",
         "Add, list, show, diff, check out or tag dataset versions.",
         "%mlops data add data/churn.csv --name churn",
     ),
     "model": Verb(
+        "model",
         "Register, list, show, promote, roll back, audit or load model versions.",
         '%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"',
     ),
     "pipeline": Verb(
+        "pipeline",
         "Run a pipeline.yaml with live step progress, or show what a run would do.",
         "%mlops pipeline run pipeline.yaml --env dev -p train.C=0.5",
     ),
     "lineage": Verb(
+        "lineage",
         "Show where a dataset version, run or model version came from and led to.",
         "%mlops lineage models:/churn@production",
     ),
     "schedule": Verb(
+        "schedule",
         "Run a notebook or pipeline on a cron schedule; list, pause, run now, history, export.",
         '%mlops schedule add churn-drift --notebook monitor.ipynb --cron "0 6 * * *"',
     ),
     "monitor": Verb(
+        "monitor",
         "Show a monitor's drift share and metrics across its runs, with a timeline chart.",
         "%mlops monitor history churn-drift --metric roc_auc",
     ),
-    "status": Verb("Show the active run, the store and run counts.", "%mlops status"),
+    "status": Verb("status", "Show the active run, the store and run counts.", "%mlops status"),
     "config": Verb(
+        "config",
         "Show every setting, its value and where it came from (env, pyproject.toml, default).",
         "%mlops config",
     ),
@@ -134,6 +135,8 @@ def dispatch(session: Session, line: str, cell: str | None) -> object:
         return None
     try:
         return module.main(session, args, cell)
+    except OptionError as exc:
+        raise UsageError(f"%mlops {exc.verb}: {exc}. See %mlops {exc.verb} --help.") from None
     except MlopsUsageError as exc:
         if exc is session.cell_exception:
             raise  # raised by the user's code in a tracked cell: theirs to see in full

@@ -4,39 +4,36 @@ from __future__ import annotations
 
 import argparse
 
+from jupyter_mlops.commands import grammar
+from jupyter_mlops.commands.runs import RUNS
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.magics._args import VerbParser
+from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show
 from jupyter_mlops.magics._session import Session
+from jupyter_mlops.services.schema import RunQuery
 
 CELL = False
 
-parser = VerbParser("runs")
-parser.add_argument(
-    "--filter", "-f", metavar="EXPR", help="e.g. \"metrics.auc > 0.9 and params.C = '0.5'\""
-)
-parser.add_argument(
-    "--experiment", "-e", action="append", metavar="E", help="only this experiment (repeatable)"
-)
-parser.add_argument("--limit", "-n", type=int, default=20, metavar="N", help="N runs per page")
-parser.add_argument(
-    "--sort", metavar="KEY", default="start_time desc", help="e.g. 'metrics.auc desc'"
-)
+parser = parser_for(RUNS)
 
 
 def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
     """Display the runs table (filter, sort, pages, select to compare), newest first."""
     from jupyter_mlops.widgets.runs import RunsTable
 
-    if args.limit < 0:
-        raise MlopsUsageError(f"limit must be zero or more, got {args.limit}.")
+    query: RunQuery = grammar.request(RUNS, args)
+    columns = [c.strip() for item in args.columns or () for c in item.split(",") if c.strip()]
     table = RunsTable(
-        args.filter, experiments=args.experiment, order_by=args.sort, page_size=max(args.limit, 1)
+        query.filter or None,
+        experiments=query.experiment or None,
+        columns=columns or None,
+        order_by=", ".join(query.order_by) or "start_time desc",
+        page_size=query.limit or 50,
     )
     if table.page.error:  # a mistake on the magic line is the cell's error
         table.close()
         raise MlopsUsageError(table.page.error)
-    if table.page.total == 0 or args.limit == 0:
+    if table.page.total == 0:
         table.close()
         print("mlops: no runs match.")
         return None

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from jupyter_mlops.commands.runs import SHOW
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.magics._args import VerbParser
+from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show
 from jupyter_mlops.magics._session import Session
 from jupyter_mlops.tracking.fluent import active_run
 
 CELL = False
 
-parser = VerbParser("show")
-parser.add_argument(
-    "run",
-    nargs="?",
-    metavar="RUN",
-    help="run id, short id or name (default: the active run, else the last one tracked here)",
-)
+parser = parser_for(SHOW)
 
 
 def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:

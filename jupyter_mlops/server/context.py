@@ -6,9 +6,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jupyter_mlops.config import load_config
-from jupyter_mlops.store import Store, open_store
+from jupyter_mlops.services import project
+
+if TYPE_CHECKING:
+    from jupyter_mlops.store import Store
 
 
 @dataclass
@@ -40,10 +43,8 @@ class ApiContext:
         """The store configured for the root (``config.py`` resolution), opened once."""
         with self._lock:
             if patient not in self._stores:
-                store = open_store(config=load_config(self.root))
-                if not patient:
-                    store.reconnect_for = self.store_wait
-                self._stores[patient] = store
+                wait = None if patient else self.store_wait
+                self._stores[patient] = project.open_at(self.root, wait=wait)
             return self._stores[patient]
 
     def close(self) -> None:

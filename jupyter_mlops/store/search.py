@@ -457,7 +457,6 @@ def count_runs(
         return int(conn.execute(stmt).scalar_one())
 
 
-
 def _fetch(conn: Connection, table: Table, ids: list[str], dialect: str) -> list[Cell]:
     """Return ``(position in ids, key, value)`` for the rows of ``table`` about runs ``ids``."""
     if dialect == "sqlite" and _SQLITE_HAS_JSON:

@@ -281,7 +281,7 @@ def test_the_installed_script_lists_runs(project, make_run) -> None:
     assert (table.returncode, table.stderr) == (0, "")
     assert table.stdout.splitlines()[1].split()[:4] == [run_id[:8], "scripted", "churn", "finished"]
     assert listing.returncode == 0
-    assert [(r["run_id"], r["metrics"]) for r in json.loads(listing.stdout)] == [
+    assert [(r["run_id"], r["metrics"]) for r in json.loads(listing.stdout)["items"]] == [
         (run_id, {"auc": 0.9})
     ]
 

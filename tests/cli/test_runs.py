@@ -161,13 +161,16 @@ def test_failed_and_running_runs(cli, make_run, store) -> None:
 def test_empty_results(cli, project) -> None:
     assert cli("runs").out == "No runs yet.\n"
     assert cli("runs", "--filter", "metrics.auc > 0").out == "No runs match.\n"
-    assert cli("runs", "--format", "json").out == "[]\n"
+    page = json.loads(cli("runs", "--format", "json").out)
+    assert (page["items"], page["total"]) == ([], 0)
 
 
-def test_json_is_one_object_per_run(cli, three_runs) -> None:
+def test_json_is_the_rest_apis_page_of_runs(cli, three_runs) -> None:
     result = cli("runs", "--format", "json", "--order-by", "name")
 
-    runs = json.loads(result.out)
+    page = json.loads(result.out)
+    assert (page["total"], page["limit"], page["offset"]) == (3, 50, 0)
+    runs = page["items"]
     assert result.code == 0
     assert [r["name"] for r in runs] == ["a", "b", "c"]
     first = runs[0]
@@ -184,19 +187,24 @@ def test_json_leaves_out_what_a_run_did_not_log(cli, make_run) -> None:
     make_run("with", metrics={"auc": 0.9}, params={"C": 1})
     make_run("without")
 
-    runs = {r["name"]: r for r in json.loads(cli("runs", "--format", "json").out)}
+    runs = {r["name"]: r for r in json.loads(cli("runs", "--format", "json").out)["items"]}
 
     assert (runs["without"]["metrics"], runs["without"]["params"]) == ({}, {})
     assert runs["with"]["metrics"] == {"auc": 0.9}
 
 
-def test_json_and_csv_are_not_limited_unless_asked(cli, make_run) -> None:
+def test_every_format_pages_alike_and_limit_zero_gives_all(cli, make_run) -> None:
     for i in range(55):
         make_run(f"r{i}")
 
-    assert len(json.loads(cli("runs", "--format", "json").out)) == 55
+    page = json.loads(cli("runs", "--format", "json").out)
+    assert (len(page["items"]), page["total"]) == (50, 55)
     assert len(table(cli("runs").out)[1]) == 50
-    assert len(json.loads(cli("runs", "--format", "json", "--limit", "5").out)) == 5
+    assert len(cli("runs", "--format", "csv").out.splitlines()) == 1 + 50
+    assert len(json.loads(cli("runs", "--format", "json", "--limit", "0").out)["items"]) == 55
+    assert len(cli("runs", "--format", "csv", "--limit", "0").out.splitlines()) == 1 + 55
+    page = json.loads(cli("runs", "--format", "json", "--limit", "5", "--offset", "50").out)
+    assert (len(page["items"]), page["offset"], page["total"]) == (5, 50, 55)
 
 
 def test_csv_is_the_search_frame(cli, three_runs) -> None:

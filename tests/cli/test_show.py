@@ -41,7 +41,11 @@ def test_show_json_is_the_whole_record(cli, run_id, store) -> None:
 
     record = json.loads(result.out)
     assert result.code == 0
-    assert (record["id"], record["short_id"], record["name"]) == (run_id, run_id[:8], "brisk-otter")
+    assert (record["run_id"], record["short_id"], record["name"]) == (
+        run_id,
+        run_id[:8],
+        "brisk-otter",
+    )
     assert (record["params"], record["metrics"]) == ({"C": "0.5"}, {"auc": 0.91})
     [artifact] = record["artifacts"]
     assert artifact["path"] == "report.txt"

@@ -48,11 +48,22 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _shown(given: object) -> str:
+    # A number typed as text (a command line, a query string) reads as the number it is.
+    if isinstance(given, str):
+        try:
+            float(given)
+        except ValueError:
+            return repr(given)
+        return given
+    return repr(given)
+
+
 def _phrase(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     given = error.get("input")
-    shown = f", not {given!r}" if isinstance(given, str | int | float) else ""
+    shown = f", not {_shown(given)}" if isinstance(given, str | int | float) else ""
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"expected a whole number{shown}"
     if kind in ("float_parsing", "float_type"):
@@ -60,7 +71,8 @@ def _phrase(error: Mapping[str, Any]) -> str:
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false{shown}"
     if kind == "greater_than_equal":
-        return f"expected {ctx.get('ge')} or more{shown}"
+        least = "zero" if ctx.get("ge") == 0 else ctx.get("ge")
+        return f"expected {least} or more{shown}"
     if kind == "greater_than":
         return f"expected more than {ctx.get('gt')}{shown}"
     if kind == "less_than_equal":

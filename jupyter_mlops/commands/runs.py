@@ -1,0 +1,79 @@
+"""``runs`` and ``show``: find runs with the filter language, show one run in full."""
+
+from __future__ import annotations
+
+from jupyter_mlops.commands.grammar import BOTH, CLI, Opt, Verb
+from jupyter_mlops.services.schema import RunQuery
+
+FORMATS = ("table", "json", "csv")
+
+RUNS = Verb(
+    "runs",
+    "List runs, newest first.",
+    example='%mlops runs --filter "metrics.auc > 0.9" --experiment churn --limit 10',
+    request=RunQuery,
+    opts=(
+        Opt("filter", ("-f", "--filter"), metavar="EXPR"),
+        Opt("experiment", ("-e", "--experiment"), metavar="E"),
+        Opt("order_by", ("--order-by", "--sort"), metavar="KEY"),
+        Opt("limit", ("-n", "--limit"), metavar="N"),
+        Opt("offset", ("--offset",), metavar="N"),
+        Opt(
+            "columns",
+            ("-c", "--columns"),
+            metavar="COLS",
+            repeat=True,
+            faces=BOTH,
+            help="columns to add, comma-separated: metrics.auc,params.C,tags.owner",
+        ),
+        Opt(
+            "format",
+            ("--format",),
+            choices=FORMATS,
+            default="table",
+            faces=CLI,
+            help="table for people (default); json (the REST API's page of runs: items, "
+            "total, limit, offset) or csv (the search_runs frame) for scripts",
+        ),
+    ),
+    description="""\
+The filter language is the one of mlops.search_runs, e.g.
+  metrics.auc > 0.9 and params.C = '0.5' and tags.owner = 'ana' and status = 'finished'
+
+The table fits the terminal: metrics and params named in --columns, --order-by or
+--filter come first, then other metrics, then params, while they fit.
+
+examples:
+  jupyter-mlops runs --experiment churn --order-by "metrics.auc desc" --limit 10
+  jupyter-mlops runs --filter "metrics.auc > 0.9" --format json | jq '.items[].run_id'
+""",
+)
+
+SHOW = Verb(
+    "show",
+    "Show one run: params, metrics, tags, models, inputs, artifacts, cells and its error.",
+    example="%mlops show a1b2c3d4",
+    opts=(
+        Opt(
+            "run",
+            metavar="RUN",
+            nargs="?",
+            required_in=CLI,
+            help="run id, short id (4+ characters) or run name (the newest run of that name); "
+            "in a notebook the default is the active run, else the last one tracked there",
+        ),
+        Opt(
+            "format",
+            ("--format",),
+            choices=("text", "json"),
+            default="text",
+            faces=CLI,
+            help="text for people (default); json (the REST API's RunDetail) for scripts",
+        ),
+    ),
+    description="""\
+examples:
+  jupyter-mlops show brisk-otter-42
+  jupyter-mlops show 45b9d702 --format json | jq .metrics
+""",
+)
