@@ -10,11 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 from _postgres import PostgresServer
+from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
 
+from jupyter_mlops.cli import main
 from jupyter_mlops.store import Store, open_store, reset_current_store
+from jupyter_mlops.tracking import fluent
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -111,3 +117,81 @@ def make_store(
 def store(make_store: Callable[..., Store]) -> Store:
     """A fresh store on the backend under test."""
     return make_store()
+
+
+# -- the faces: a real IPython shell and the command line, run in this process ---------------
+
+
+class Ran(NamedTuple):
+    """What a cell gave: its ``Out`` value, its printed text, its displays (mime bundles)."""
+
+    value: Any
+    stdout: str
+    displays: list[dict[str, Any]]
+
+    @property
+    def texts(self) -> list[str]:
+        return [d.get("text/plain", "") for d in self.displays]
+
+
+class RaisingShell(InteractiveShell):
+    """An InteractiveShell whose ``run_cell`` raises the cell's error, so failures are loud."""
+
+    def run_cell(self, raw_cell: str, store_history: bool = True, **kwargs: Any) -> ExecutionResult:
+        result = super().run_cell(raw_cell, store_history=store_history, **kwargs)
+        result.raise_error()
+        return result
+
+    def run(self, raw_cell: str) -> Ran:
+        """Run a cell and collect what it printed and displayed (raising its error)."""
+        with capture_output() as out:
+            result = self.run_cell(raw_cell)
+        return Ran(result.result, out.stdout, [o.data for o in out.outputs])
+
+
+@pytest.fixture
+def shell() -> Iterator[RaisingShell]:
+    """A fresh shell in the working directory with ``%load_ext jupyter_mlops`` done.
+
+    A run a failed test left active is ended (``killed``), and the test fails for it.
+    """
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    made = RaisingShell.instance(config=config)
+    made.run_cell("%load_ext jupyter_mlops")
+    try:
+        yield made
+    finally:
+        made.run_cell("%unload_ext jupyter_mlops")
+        RaisingShell.clear_instance()
+        leaked = fluent.active_run()
+        while fluent.active_run() is not None:
+            fluent.end_run("killed")
+    assert leaked is None, f"the test left {leaked} active"
+
+
+@pytest.fixture
+def ip(store_dir: Path, shell: RaisingShell) -> RaisingShell:
+    """:func:`shell` in a fresh project folder (``store_dir``)."""
+    return shell
+
+
+class Result(NamedTuple):
+    """What ``jupyter-mlops ARGS`` gave: exit code, stdout, stderr."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run ``jupyter-mlops ARGS`` in this process and return its exit code and output."""
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run

@@ -5,32 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
-from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 import jupyter_mlops.data as data
 from jupyter_mlops.cli import main
 from jupyter_mlops.store import reset_current_store
-
-
-class RaisingShell(InteractiveShell):
-    """An InteractiveShell whose ``run_cell`` raises the cell's error."""
-
-    def run_cell(self, raw_cell: str, store_history: bool = True, **kwargs: Any) -> ExecutionResult:
-        result = super().run_cell(raw_cell, store_history=store_history, **kwargs)
-        result.raise_error()
-        return result
-
-    def run(self, raw_cell: str) -> tuple[str, list[dict[str, Any]]]:
-        with capture_output() as out:
-            self.run_cell(raw_cell)
-        return out.stdout, [o.data for o in out.outputs]
+from tests.conftest import RaisingShell
 
 
 @pytest.fixture(autouse=True)
@@ -43,20 +26,13 @@ def fresh_store(project: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def ip() -> Iterator[RaisingShell]:
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    shell = RaisingShell.instance(config=config)
-    shell.run_cell("%load_ext jupyter_mlops")
-    try:
-        yield shell
-    finally:
-        shell.run_cell("%unload_ext jupyter_mlops")
-        RaisingShell.clear_instance()
+def ip(shell: RaisingShell) -> RaisingShell:
+    """The shared shell, in this folder's project (not ``store_dir``)."""
+    return shell
 
 
 def test_magic_add_show_list_tag_diff_checkout(ip: RaisingShell, project: Path) -> None:
-    out, _ = ip.run("%mlops data add churn.csv --description 'first cut'")
+    _, out, _ = ip.run("%mlops data add churn.csv --description 'first cut'")
     version = data.get("churn@1")
     assert out == f"mlops: {version}\n"
     assert version.description == "first cut"
@@ -64,24 +40,24 @@ def test_magic_add_show_list_tag_diff_checkout(ip: RaisingShell, project: Path) 
     (project / "churn.csv").write_text("id,plan\n1,basic\n2,pro\n3,plus\n")
     ip.run("%mlops data add churn.csv")
     ip.user_ns["features"] = pd.DataFrame({"x": [1.0, 2.0]})
-    out, _ = ip.run("%mlops data add features")
+    _, out, _ = ip.run("%mlops data add features")
     assert out.startswith("mlops: features@1 (parquet,")
 
-    _, shown = ip.run("%mlops data show churn@2")
+    _, _, shown = ip.run("%mlops data show churn@2")
     assert shown[0]["text/plain"] == data.get("churn@2").describe()
     assert "<strong>churn@2</strong>" in shown[0]["text/html"]
 
-    _, listed = ip.run("%mlops data list")
+    _, _, listed = ip.run("%mlops data list")
     assert "churn" in listed[0]["text/plain"] and "features" in listed[0]["text/plain"]
 
-    out, _ = ip.run("%mlops data tag churn@2 stage=clean owner=ana")
+    _, out, _ = ip.run("%mlops data tag churn@2 stage=clean owner=ana")
     assert out == "mlops: tagged churn@2 stage=clean owner=ana\n"
     assert data.get("churn").tags == {"owner": "ana", "stage": "clean"}
 
-    _, diffed = ip.run("%mlops data diff churn@1 churn@2")
+    _, _, diffed = ip.run("%mlops data diff churn@1 churn@2")
     assert diffed[0]["text/plain"] == str(data.diff("churn@1", "churn@2"))
 
-    out, _ = ip.run("%mlops data checkout churn@1 restored.csv")
+    _, out, _ = ip.run("%mlops data checkout churn@1 restored.csv")
     assert out == "mlops: checked out churn@1 to restored.csv\n"
     assert (project / "restored.csv").read_text() == "id,plan\n1,basic\n2,pro\n"
 

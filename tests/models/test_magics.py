@@ -1,46 +1,13 @@
 """``%mlops model`` and ``%mlops lineage`` in a real IPython shell whose cells re-raise."""
 
-from typing import Any
-
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from sklearn.linear_model import LogisticRegression
-from traitlets.config import Config
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.store import current_store
-from jupyter_mlops.tracking import fluent
-
-
-class RaisingShell(InteractiveShell):
-    def run_cell(self, raw_cell: str, store_history: bool = True, **kwargs: Any):
-        result = super().run_cell(raw_cell, store_history=store_history, **kwargs)
-        result.raise_error()
-        return result
-
-    def run(self, raw_cell: str):
-        with capture_output() as out:
-            result = self.run_cell(raw_cell)
-        return result.result, out.stdout, [o.data for o in out.outputs]
-
-
-@pytest.fixture
-def ip(store_dir):
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    shell = RaisingShell.instance(config=config)
-    shell.run_cell("%load_ext jupyter_mlops")
-    try:
-        yield shell
-    finally:
-        shell.run_cell("%unload_ext jupyter_mlops")
-        RaisingShell.clear_instance()
-        while (run := fluent.active_run()) is not None:
-            run.end("killed")
-            fluent._pop(run)
 
 
 @pytest.fixture

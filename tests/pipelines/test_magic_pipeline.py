@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
-from jupyter_mlops.tracking import fluent
-
-
-class RaisingShell(InteractiveShell):
-    def run_cell(self, raw_cell, store_history=True, **kwargs):
-        result = super().run_cell(raw_cell, store_history=store_history, **kwargs)
-        result.raise_error()
-        return result
-
-
-@pytest.fixture
-def ip(store_dir: Path) -> Iterator[RaisingShell]:
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    shell = RaisingShell.instance(config=config)
-    shell.run_cell("%load_ext jupyter_mlops")
-    try:
-        yield shell
-    finally:
-        shell.run_cell("%unload_ext jupyter_mlops")
-        RaisingShell.clear_instance()
-        while (run := fluent.active_run()) is not None:
-            run.end("killed")
-            fluent._pop(run)
+from tests.conftest import RaisingShell
 
 
 @pytest.fixture

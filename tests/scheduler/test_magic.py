@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 from jupyter_mlops import scheduler
-
-
-class RaisingShell(InteractiveShell):
-    def run_cell(self, raw_cell: str, store_history: bool = True, **kwargs: Any) -> Any:
-        result = super().run_cell(raw_cell, store_history=store_history, **kwargs)
-        result.raise_error()
-        return result
-
-
-@pytest.fixture
-def ip(store_dir: Path) -> Iterator[RaisingShell]:
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    shell = RaisingShell.instance(config=config)
-    shell.run_cell("%load_ext jupyter_mlops")
-    try:
-        yield shell
-    finally:
-        shell.run_cell("%unload_ext jupyter_mlops")
-        RaisingShell.clear_instance()
 
 
 def test_schedule_add_list_export_remove(ip, make_notebook) -> None:
