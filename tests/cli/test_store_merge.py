@@ -19,8 +19,7 @@ from jupyter_mlops import models, scheduler
 from jupyter_mlops.store import Store, merge, open_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.migrate import migrate_store
-
-from .conftest import Result
+from tests.conftest import Result
 
 Cli = Callable[..., Result]
 

@@ -21,8 +21,7 @@ from jupyter_mlops.pipelines import records as pipeline_records
 from jupyter_mlops.store import Store, open_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
-
-from .conftest import Result
+from tests.conftest import Result
 
 Cli = Callable[..., Result]
 
