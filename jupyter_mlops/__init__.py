@@ -16,6 +16,12 @@ from jupyter_mlops.errors import (
     NotFoundError,
     UntrustedArtifactError,
 )
+
+# Bound at package import so that ``mlops.lineage`` is the function in every import order.
+# Importing a subpackage sets the parent's attribute of that name to the subpackage, but
+# only when it is first loaded: that happens here, before this name is bound, and a later
+# ``import jupyter_mlops.lineage`` finds it loaded and leaves ``mlops.lineage`` alone.
+from jupyter_mlops.lineage import lineage
 from jupyter_mlops.tracking.fluent import (
     active_run,
     end_run,
@@ -36,7 +42,6 @@ from jupyter_mlops.tracking.run import MlopsWarning, Run
 if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, models, monitor, pipelines, scheduler, widgets
     from jupyter_mlops.gates import GateRefused
-    from jupyter_mlops.lineage import lineage
     from jupyter_mlops.pipelines.upstream import upstream
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
@@ -49,9 +54,6 @@ _LAZY = {
     "scheduler": ("jupyter_mlops.scheduler", None),
     "widgets": ("jupyter_mlops.widgets", None),
     "upstream": ("jupyter_mlops.pipelines.upstream", "upstream"),
-    # The module itself is callable (see jupyter_mlops/lineage.py), so importing the
-    # submodule, which rebinds this attribute, keeps `mlops.lineage(x)` working.
-    "lineage": ("jupyter_mlops.lineage", None),
     "GateRefused": ("jupyter_mlops.gates", "GateRefused"),
 }
 

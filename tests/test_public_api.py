@@ -32,7 +32,7 @@ def test_all_lists_exactly_the_public_names_defined() -> None:
 
 
 def test_lazy_namespaces_resolve_and_lineage_stays_callable() -> None:
-    import jupyter_mlops.lineage  # rebinds the package attribute to the submodule
+    import jupyter_mlops.lineage  # loaded with jupyter_mlops, so mlops.lineage stays the function
 
     assert callable(jupyter_mlops.lineage)
     assert callable(jupyter_mlops.data.add)

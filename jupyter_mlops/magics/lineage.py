@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from jupyter_mlops.lineage import lineage
+from jupyter_mlops.lineage.render import edge_frame, tree_html, tree_text
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show, show_text
 from jupyter_mlops.magics._session import Session
+from jupyter_mlops.services.lineage import lineage
 
 CELL = False
 
@@ -23,9 +24,10 @@ parser.add_argument("--edges", action="store_true", help="show the edges as a ta
 
 def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
     """Display the lineage of ``REF`` as a tree (or its edges as a table)."""
-    graph = lineage(args.ref, depth=args.depth)
+    graph = lineage(None, args.ref, depth=args.depth)
     if args.edges:
-        show(graph.to_frame())
+        show(edge_frame(graph.nodes, graph.edges))
     else:
-        show_text(str(graph), graph._repr_html_())
+        text = tree_text(graph.root, graph.nodes, graph.edges, truncated=graph.truncated)
+        show_text(text, tree_html(graph.root, graph.nodes, graph.edges))
     return None

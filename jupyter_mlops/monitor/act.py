@@ -4,7 +4,8 @@
 works in any notebook; a scheduled notebook with a ``monitor`` definition gets the same
 treatment from the scheduler after it runs. Outcomes are recorded as tags of the monitor run
 (``mlops.monitor``, ``mlops.alert.N``, ``mlops.trigger.*``) and a triggered pipeline run points
-back at the monitor run (``pipeline_runs.trigger_run_id``), which lineage follows.
+back at the monitor run (``pipeline_runs.trigger_run_id``), which lineage follows
+(:mod:`jupyter_mlops.lineage.monitors`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.lineage import Edge, Node, register_expander, run_node
 from jupyter_mlops.monitor.alerts import DEFAULT_TIMEOUT, AlertOutcome, logger, send
 from jupyter_mlops.scheduler._threads import off_event_loop
 from jupyter_mlops.store import Store, current_store
@@ -200,50 +198,3 @@ def act(
                 tags["mlops.trigger.error"] = result.trigger_error[:500]
     _tag(store, run, tags)
     return result
-
-
-# -- lineage: monitor run --triggered--> pipeline run ----------------------------
-
-
-def pipeline_run_node(row: Any) -> Node:
-    """The lineage node of a pipeline run."""
-    when = dt.datetime.fromtimestamp(row.started, dt.UTC).strftime("%Y-%m-%d %H:%M")
-    return Node(
-        f"pipeline_run:{row.id}",
-        "pipeline_run",
-        f"pipeline {row.name} {row.status} {when}",
-        {
-            "id": row.id,
-            "name": row.name,
-            "status": row.status,
-            "env": row.env,
-            "trigger": row.trigger,
-            "started": row.started,
-        },
-    )
-
-
-def _triggered_downstream(conn: Connection, node: Node) -> Iterator[tuple[Edge, Node]]:
-    run_id = node.id.removeprefix("run:")
-    rows = conn.execute(
-        select(t.pipeline_runs)
-        .where(t.pipeline_runs.c.trigger_run_id == run_id)
-        .order_by(t.pipeline_runs.c.started)
-    )
-    for row in rows:
-        target = pipeline_run_node(row)
-        yield Edge(node.id, target.id, "triggered"), target
-
-
-def _triggered_upstream(conn: Connection, node: Node) -> Iterator[tuple[Edge, Node]]:
-    pid = node.id.removeprefix("pipeline_run:")
-    row = conn.execute(
-        select(t.pipeline_runs.c.trigger_run_id).where(t.pipeline_runs.c.id == pid)
-    ).first()
-    if row is not None and row.trigger_run_id:
-        source = run_node(conn, row.trigger_run_id)
-        yield Edge(source.id, node.id, "triggered"), source
-
-
-register_expander("run", "downstream", _triggered_downstream)
-register_expander("pipeline_run", "upstream", _triggered_upstream)

@@ -11,6 +11,7 @@ from typing import Any
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops.errors import MlopsError, MlopsUsageError, NotFoundError
+from jupyter_mlops.lineage.render import tree_html
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.records import RunRecord
@@ -55,8 +56,9 @@ def run_detail_data(ref: str, *, store: Store | None = None) -> RunDetailData:
 
     An unknown ref comes back as ``error`` (the panel says so), never as an exception.
     """
-    from jupyter_mlops.lineage import lineage
+    # The registry and the service's records (pydantic) load once a run detail is read.
     from jupyter_mlops.models.card import dataset_links
+    from jupyter_mlops.services.lineage import lineage
 
     store = store or current_store()
     try:
@@ -76,7 +78,8 @@ def run_detail_data(ref: str, *, store: Store | None = None) -> RunDetailData:
             with contextlib.suppress(OSError, MlopsError):
                 data.images[art.path] = store.objects.read_bytes(art.digest)
     try:
-        data.lineage_html = lineage(run.id, depth=2, store=store)._repr_html_()
+        graph = lineage(store, run.id, depth=2)
+        data.lineage_html = tree_html(graph.root, graph.nodes, graph.edges)
     except MlopsError as exc:
         data.lineage_html = h.note(f"No lineage: {exc}")
     return data

@@ -472,3 +472,34 @@ export interface MonitorHistoryInfo {
   threshold: number | null;
   points: Array<MonitorPoint>;
 }
+
+/** One thing in a lineage graph. */
+export interface LineageNode {
+  /** the reference naming it: dataset:NAME@N, run:ID, models:/NAME/N, pipeline_run:ID, promotion:ID or data:DIGEST */
+  id: string;
+  kind: "dataset_version" | "data" | "run" | "model_version" | "promotion" | "pipeline_run";
+  /** one line saying what it is, as the tree shows it */
+  label: string;
+  /** the API path (below API_BASE) of its record, e.g. runs/ID; null for data outside the registries and deleted runs */
+  link: string | null;
+  /** its details: id, name, version, status, ... */
+  attrs: { [key: string]: unknown };
+}
+
+/** ``source`` fed ``target`` (edges point the way data flows). */
+export interface LineageEdge {
+  source: string;
+  target: string;
+  /** how: a role (training, evaluation), registered, ... */
+  relation: string;
+}
+
+/** The lineage around ``root``: its ancestors and descendants, in data-flow order. */
+export interface LineageGraph {
+  root: string;
+  /** the root first, then as they were reached */
+  nodes: Array<LineageNode>;
+  edges: Array<LineageEdge>;
+  /** the graph stopped growing at its node limit */
+  truncated: boolean;
+}

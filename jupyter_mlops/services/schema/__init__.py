@@ -23,6 +23,12 @@ from jupyter_mlops.services.schema.datasets import (
     DatasetVersionInfo,
     DatasetVersionList,
 )
+from jupyter_mlops.services.schema.lineage import (
+    LineageEdge,
+    LineageGraph,
+    LineageKind,
+    LineageNode,
+)
 from jupyter_mlops.services.schema.models import (
     GateCheck,
     ModelList,
@@ -86,6 +92,10 @@ __all__ = [
     "DatasetVersionList",
     "ErrorBody",
     "GateCheck",
+    "LineageEdge",
+    "LineageGraph",
+    "LineageKind",
+    "LineageNode",
     "LoggedModelInfo",
     "MetricHistory",
     "MetricPointInfo",

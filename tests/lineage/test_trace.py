@@ -1,92 +1,14 @@
-import importlib
-import shutil
-import time
+"""``mlops.lineage(x)``: tracing a graph up and down from a dataset version, run or model."""
 
 import pytest
-from sklearn.datasets import make_classification
-from sklearn.linear_model import LogisticRegression
-from sqlalchemy import insert
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.lineage import Edge, Lineage, Node, lineage, register_expander
-from jupyter_mlops.store import open_store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.lineage import EXPANDERS, Edge, Lineage, Node, lineage, walk
+from jupyter_mlops.lineage.refs import resolve
 
-# The module (``jupyter_mlops.lineage`` the attribute is the function once exported).
-_lineage_module = importlib.import_module("jupyter_mlops.lineage")
-
-RAW, TRAIN, TEST, FRAME = "aa" * 32, "bb" * 32, "cc" * 32, "dd" * 32
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("lineage-template")
-    open_store(f"sqlite:///{folder}/m.db", str(folder / "objects")).close()
-    return folder / "m.db"
-
-
-@pytest.fixture
-def store(tmp_path, migrated):
-    shutil.copyfile(migrated, tmp_path / "m.db")
-    store = open_store(f"sqlite:///{tmp_path}/m.db", str(tmp_path / "objects"))
-    yield store
-    store.close()
-
-
-def add_version(store, name, digest, run_id=None):
-    now = time.time()
-    with store.write() as conn:
-        did = conn.execute(insert(t.datasets).values(name=name, created_at=now))
-        result = conn.execute(
-            insert(t.dataset_versions).values(
-                dataset_id=did.inserted_primary_key[0],
-                version=1,
-                digest=digest,
-                size=1,
-                format="csv",
-                kind="file",
-                run_id=run_id,
-                created_at=now,
-            )
-        )
-        return result.inserted_primary_key[0]
-
-
-def link(store, run_id, version_id, role, direction):
-    with store.write() as conn:
-        conn.execute(
-            insert(t.run_dataset_links).values(
-                run_id=run_id,
-                version_id=version_id,
-                role=role,
-                direction=direction,
-                created_at=time.time(),
-            )
-        )
-
-
-@pytest.fixture
-def graph(store):
-    """raw -> prep run -> train, test -> train run -> models:/churn/1 -> staging, production."""
-    raw = add_version(store, "churn-raw", RAW)
-    with mlops.start_run("prep", store=store) as prep:
-        pass
-    link(store, prep.id, raw, "source", "input")
-    train = add_version(store, "churn-train", TRAIN, run_id=prep.id)
-    test = add_version(store, "churn-test", TEST)
-    link(store, prep.id, test, "product", "output")
-    X, y = make_classification(n_samples=50, n_features=4, random_state=0)
-    with mlops.start_run("train", store=store) as run:
-        run.log_model(LogisticRegression().fit(X, y))
-        run.log_input(role="evaluation", kind="file", source="data/test.csv", digest=TEST)
-        run.log_input(role="training", kind="frame", source="X_train", digest=FRAME)
-    link(store, run.id, train, "training", "input")
-    models.register(run.id, "churn", store=store)
-    models.promote("churn", 1, to="staging", user="ana", store=store)
-    models.promote("churn", 1, to="production", user="ana", store=store)
-    return {"prep": prep.id, "train": run.id}
+from .graphs import FRAME
 
 
 def edges(result):
@@ -202,15 +124,15 @@ def test_dataset_version_objects_and_bare_refs_are_accepted(store, graph):
     assert lineage("churn-raw@1", store=store).root == "dataset:churn-raw@1"
 
 
-def test_new_kinds_plug_in(store, graph, monkeypatch):
-    registry = {key: list(value) for key, value in _lineage_module._EXPANDERS.items()}
-    monkeypatch.setattr(_lineage_module, "_EXPANDERS", registry)
-
-    def monitors(conn, node):
+def test_new_kinds_plug_in(store, graph):
+    def monitors(reads, node):
         monitor = Node(f"monitor:{node.attrs['name']}", "monitor", "drift monitor")
         yield Edge(node.id, monitor.id, "monitored by"), monitor
 
-    register_expander("model_version", "downstream", monitors)
-    result = lineage("models:/churn/1", store=store)
+    key = ("model_version", "downstream")
+    table = {**EXPANDERS, key: (*EXPANDERS[key], monitors)}
+    result = walk(store, resolve(store, "models:/churn/1"), expanders=table)
     assert ("models:/churn/1", "monitor:churn", "monitored by") in edges(result)
     assert isinstance(result, Lineage)
+    # The table itself is left as it was.
+    assert "monitor:churn" not in lineage("models:/churn/1", store=store).nodes
