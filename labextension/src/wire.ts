@@ -21,16 +21,24 @@ export interface Status {
   scheduler_running: boolean;
 }
 
-/** Query of ``GET runs``: the filter language of ``mlops.search_runs``, paginated. */
+/** Which runs, in which order, which page: the filter language of ``mlops.search_runs``. */
 export interface RunQuery {
-  /** e.g. metrics.auc > 0.9 and status = 'finished' */
+  /** only runs matching EXPR, e.g. "metrics.auc > 0.9 and status = 'finished'" */
   filter?: string;
-  /** comma-separated keys, e.g. 'metrics.auc desc, name' */
-  order?: string;
-  /** only runs of this experiment */
-  experiment?: string;
+  /** only runs of these experiments */
+  experiment?: Array<string>;
+  /** sort keys such as 'metrics.auc desc' or name, also comma-separated (default: start_time desc) */
+  order_by?: Array<string>;
+  /** at most N runs, 0 for all (default 50) */
   limit?: number;
+  /** skip the first N runs */
   offset?: number;
+}
+
+/** Which runs' keys: all, or those of some experiments. */
+export interface RunKeysQuery {
+  /** only runs of these experiments */
+  experiment?: Array<string>;
 }
 
 /** One row of the runs list. */
@@ -39,14 +47,14 @@ export interface RunSummary {
   short_id: string;
   name: string;
   experiment: string;
-  status: string;
+  status: "running" | "finished" | "failed" | "killed";
   start_time: number;
   end_time: number | null;
   duration: number | null;
   user: string | null;
   parent_id: string | null;
   params: { [key: string]: string };
-  metrics: { [key: string]: number | null };
+  metrics: { [key: string]: number | "NaN" | "Infinity" | "-Infinity" };
   tags: { [key: string]: string };
 }
 
@@ -106,7 +114,7 @@ export interface RunDetail {
   short_id: string;
   name: string;
   experiment: string;
-  status: string;
+  status: "running" | "finished" | "failed" | "killed";
   start_time: number;
   end_time: number | null;
   duration: number | null;
@@ -124,7 +132,7 @@ export interface RunDetail {
   environment: { [key: string]: unknown };
   error: string | null;
   params: { [key: string]: string };
-  metrics: { [key: string]: number | null };
+  metrics: { [key: string]: number | "NaN" | "Infinity" | "-Infinity" };
   tags: { [key: string]: string };
   artifacts: Array<ArtifactInfo>;
   models: Array<LoggedModelInfo>;
@@ -133,10 +141,10 @@ export interface RunDetail {
   children: Array<string>;
 }
 
-/** One logged value of a metric (null when NaN). */
+/** One logged value of a metric. */
 export interface MetricPointInfo {
   step: number;
-  value: number | null;
+  value: number | "NaN" | "Infinity" | "-Infinity";
   timestamp: number;
 }
 
@@ -145,6 +153,13 @@ export interface MetricHistory {
   run_id: string;
   key: string;
   points: Array<MetricPointInfo>;
+}
+
+/** The param, metric and tag keys that runs have: columns to show, keys to complete. */
+export interface RunKeys {
+  params: Array<string>;
+  metrics: Array<string>;
+  tags: Array<string>;
 }
 
 /** A dataset with its latest version. */
@@ -226,7 +241,7 @@ export interface ModelVersionInfo {
   created_at: number;
   tags: { [key: string]: string };
   stages: Array<string>;
-  metrics: { [key: string]: number | null };
+  metrics: { [key: string]: number | "NaN" | "Infinity" | "-Infinity" };
   params: { [key: string]: string };
   card: { [key: string]: unknown };
 }
@@ -438,6 +453,12 @@ export interface ScheduleRunInfo {
 export interface ScheduleRunList {
   name: string;
   items: Array<ScheduleRunInfo>;
+}
+
+/** How many of a schedule's ticks, newest first. */
+export interface ScheduleHistoryQuery {
+  /** at most N ticks (default 100) */
+  limit?: number;
 }
 
 /** A monitor with its latest drift verdict. */
