@@ -9,14 +9,8 @@ tests that change state (promotions, schedules) each work on names of their own.
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
-import signal
-import socket
 import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +26,9 @@ import jupyter_mlops as mlops
 from jupyter_mlops.artifacts.cas import hash_bytes
 from jupyter_mlops.config import load_config
 from jupyter_mlops.store import Store, open_store
+from tests._jupyter import API, start_jupyter
 from tests.conftest import BACKENDS
 
-API = "mlops/api/v1"
 STORE_WAIT_S = 1.0
 SECRET = b"top secret: never served\n"
 
@@ -163,29 +157,6 @@ def _seed(root: Path, store: Store) -> Seeded:
     return seeded
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyter server exited:\n{log.read_text()[-3000:]}")
-        try:
-            answer = requests.get(
-                f"{url}{API}/status", headers={"Authorization": f"token {token}"}, timeout=5
-            )
-            if answer.status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"jupyter server did not answer:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="package", params=BACKENDS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -208,41 +179,18 @@ def server(
     env.update(settings)
     # The store exists (migrated) before the server starts; it is seeded while Jupyter boots.
     store = open_store(config=load_config(root, environ=env))
-    token = secrets.token_hex(16)
-    port = _free_port()
-    log = base / "server.log"
-    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent))
-    assert jupyter, "jupyter is not installed next to the test interpreter"
-    env["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
-    repo = str(Path(__file__).parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                jupyter,
-                "server",
-                f"--ServerApp.token={token}",
-                f"--ServerApp.port={port}",
-                "--ServerApp.port_retries=0",
-                "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.root_dir={root}",
-                "--ServerApp.jpserver_extensions={'jupyter_mlops.server': True}",
-                # Jupyter refuses (and reports) any route lacking authentication.
-                "--ServerApp.allow_unauthenticated_access=False",
-                # Roles: @authorized asks this Authorizer (tests/server/authz.py).
-                "--ServerApp.authorizer_class=tests.server.authz.RefuseForbidden",
-                "--MlopsExtension.run_scheduler=True",
-                "--MlopsExtension.scheduler_poll=0.5",
-                # Requests give up on an unreachable database after this (test_postgres_outage).
-                f"--MlopsExtension.store_wait={STORE_WAIT_S}",
-                "--no-browser",
-                "--allow-root",
-            ],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    jupyter = start_jupyter(
+        root,
+        base,
+        settings,
+        # Roles: @authorized asks this Authorizer (tests/server/authz.py).
+        "--ServerApp.authorizer_class=tests.server.authz.RefuseForbidden",
+        "--MlopsExtension.run_scheduler=True",
+        "--MlopsExtension.scheduler_poll=0.5",
+        # Requests give up on an unreachable database after this (test_postgres_outage).
+        f"--MlopsExtension.store_wait={STORE_WAIT_S}",
+    )
+    process, log = jupyter.process, jupyter.log
     try:
         seeded = _seed(root, store)
     except BaseException:
@@ -251,23 +199,14 @@ def server(
         raise
     finally:
         store.close()
-    url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_ready(url, token, process, log)
-        yield Server(url, token, root, seeded, process, log, backend, settings)
+        jupyter.wait_ready()
+        yield Server(jupyter.url, jupyter.token, root, seeded, process, log, backend, settings)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            tail = log.read_text()[-3000:]
-            raise AssertionError(f"jupyter server did not stop:\n{tail}") from None
+        text = jupyter.stop()
     if postgres is not None:
         postgres.drop_database(settings["MLOPS_STORE_URI"])
     # The scheduler thread and the worker pools stopped with the server, without errors.
-    text = log.read_text()
     assert "Traceback" not in text, text[-5000:]
     assert "jupyter_mlops: running due schedules" in text
     for block in text.split("endpoints without @allow_unauthenticated")[1:]:
