@@ -70,6 +70,14 @@ class ArtifactIntegrityError(MlopsError):
         super().__init__(message, digest=digest)
 
 
+class ForeignEntryError(MlopsError):
+    """Something at an object's place that the store did not write (a link, a device): it is
+    reported and left alone, never read through or changed."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message, path=path)
+
+
 class UntrustedArtifactError(MlopsUsageError):
     """A model artifact that can run arbitrary code on load and was not trusted."""
 

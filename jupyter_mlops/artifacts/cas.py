@@ -16,12 +16,14 @@ import io
 import os
 import re
 import shutil
+import stat
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import blake3
 import fsspec
@@ -31,6 +33,7 @@ from jupyter_mlops.artifacts import remote
 from jupyter_mlops.config import Config
 from jupyter_mlops.errors import (
     ArtifactIntegrityError,
+    ForeignEntryError,
     MlopsError,
     MlopsUsageError,
     NotFoundError,
@@ -38,6 +41,8 @@ from jupyter_mlops.errors import (
 
 CHUNK = 4 * 1024 * 1024
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+#: Opening an object never follows a link planted at its name (where the platform can).
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,17 @@ class ObjectInfo:
 
     digest: str
     size: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Something in the store's folder that is not an object: a link, a device, a folder
+    where an object should be (``kind``), or a temporary file a writer left (``temporary``),
+    with its age in seconds."""
+
+    path: str
+    kind: str
+    age: float
 
 
 def _hasher() -> Any:
@@ -189,7 +205,7 @@ class ObjectStore:
     def exists(self, digest: str) -> bool:
         path = self.path_for(digest)
         if self._local:
-            return os.path.exists(path)
+            return _regular(path) is None
         with self._calling(f"looking up {digest[:12]}"):
             return bool(self.fs.exists(path))
 
@@ -208,6 +224,15 @@ class ObjectStore:
                 if DIGEST_RE.match(fan + rest):
                     yield fan + rest
             return
+        if self._local:
+            # Never through a link: a linked fan-out folder or object is foreign (see
+            # :meth:`foreign`), and its target is never read, changed or deleted.
+            for fan, entry in _fan_outs(self.root):
+                with os.scandir(entry) as objects:
+                    for obj in objects:
+                        if obj.is_file(follow_symlinks=False) and DIGEST_RE.match(fan + obj.name):
+                            yield fan + obj.name
+            return
         if not self.fs.exists(self.root):
             return
         for entry in self.fs.ls(self.root, detail=False):
@@ -220,11 +245,49 @@ class ObjectStore:
                 if DIGEST_RE.match(digest):
                     yield digest
 
+    def foreign(self) -> Iterator[Entry]:
+        """What is in the store's folder that this store did not write as an object.
+
+        Links (to anything), devices, pipes and folders where objects belong, and temporary
+        files a writer left behind (``kind="temporary"``; a killed process's partial write).
+        Only the local disk can hold these; object storage has no links.
+        """
+        if not self._local or not os.path.isdir(self.root):
+            return
+        now = time.time()
+        with os.scandir(self.root) as top:
+            for entry in top:
+                if entry.name == "tmp":
+                    yield from _temporaries(entry, now)
+                elif len(entry.name) == 2 and not entry.is_dir(follow_symlinks=False):
+                    yield Entry(entry.path, _kind(entry), _age(entry, now))
+        for _, fan in _fan_outs(self.root):
+            with os.scandir(fan) as objects:
+                for obj in objects:
+                    if not obj.is_file(follow_symlinks=False):
+                        yield Entry(obj.path, _kind(obj), _age(obj, now))
+
+    def remove_temporary(self, path: str) -> None:
+        """Delete a temporary file a writer left in ``tmp/`` (never anything else)."""
+        tmp = os.path.join(self.root, "tmp")
+        if os.path.dirname(path) != tmp or os.path.islink(tmp):
+            raise MlopsUsageError(f"{path} is not a temporary file of this store.")
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.remove(path)
+
     # -- writes --------------------------------------------------------------
     def _install(self, tmp: str, digest: str) -> None:
         final = self.path_for(digest)
         if self._local:
-            os.makedirs(os.path.dirname(final), exist_ok=True)
+            folder = os.path.dirname(final)
+            os.makedirs(folder, exist_ok=True)
+            if os.path.islink(folder):
+                os.remove(tmp)
+                raise ForeignEntryError(
+                    f"The store's folder {folder} is a link: nothing is written through it "
+                    "(remove it by hand if you did not put it there).",
+                    path=folder,
+                )
             os.replace(tmp, final)
             # Objects are immutable: read-only guards against edits through a checkout.
             os.chmod(final, 0o444)
@@ -368,17 +431,25 @@ class ObjectStore:
 
     # -- reads ---------------------------------------------------------------
     def open(self, digest: str) -> IO[bytes]:
-        """Open an object for reading; reading to the end verifies it."""
+        """Open an object for reading; reading to the end verifies it.
+
+        Raises:
+            NotFoundError: no such object.
+            ForeignEntryError: a link or other non-file sits at the object's name.
+        """
         path = self.path_for(digest)
+        if self._local:
+            return io.BufferedReader(
+                VerifyingReader(_open_regular(path, digest), digest), buffer_size=CHUNK
+            )
         try:
             with self._calling(f"reading {digest[:12]}"):
-                raw = self.fs.open(path, "rb", **self._read_options())
+                remote_file = self.fs.open(path, "rb", **self._read_options())
         except FileNotFoundError:
             raise NotFoundError(
                 f"Object {digest} is missing from the artifact store {self.root}.", digest=digest
             ) from None
-        if not self._local:
-            raw = _TransportErrors(raw, self, digest)
+        raw = cast(IO[bytes], _TransportErrors(remote_file, self, digest))
         return io.BufferedReader(VerifyingReader(raw, digest), buffer_size=CHUNK)
 
     def _read_options(self) -> dict[str, Any]:
@@ -400,9 +471,11 @@ class ObjectStore:
         """Re-hash one object; raise ArtifactIntegrityError if it does not match."""
         path = self.path_for(digest)
         if self._local:
-            if not os.path.exists(path):
-                raise NotFoundError(f"Object {digest} is missing.", digest=digest)
-            actual = hash_file(path)
+            with _open_regular(path, digest) as fh:
+                h = _hasher()
+                while chunk := fh.read(CHUNK):
+                    h.update(chunk)
+            actual = str(h.hexdigest())
         else:
             if not self.exists(digest):
                 raise NotFoundError(f"Object {digest} is missing.", digest=digest)
@@ -422,11 +495,18 @@ class ObjectStore:
     def delete(self, digest: str) -> None:
         path = self.path_for(digest)
         if self._local:
-            try:
-                os.chmod(path, 0o644)
-                os.remove(path)
-            except FileNotFoundError:
-                pass
+            problem = _regular(path)
+            if problem == "missing":
+                return
+            if problem is not None:
+                raise ForeignEntryError(
+                    f"{path} is {problem}, not an object this store wrote: left alone "
+                    "(remove it by hand if you did not put it there).",
+                    path=path,
+                )
+            # Objects are read-only; the write bit goes on the file itself, never a target.
+            os.chmod(path, 0o644, follow_symlinks=False)
+            os.remove(path)
         else:
             with self._calling(f"deleting {digest[:12]}"):
                 if self.fs.exists(path):
@@ -472,3 +552,76 @@ def _remove_quietly(fs: fsspec.AbstractFileSystem, path: str) -> None:
             fs.rm(path)
     except Exception:  # noqa: BLE001, S110 - a leftover temporary file is not an object
         pass
+
+
+def _fan_outs(root: str) -> Iterator[tuple[str, str]]:
+    """(name, path) of the two-character fan-out folders that are real folders, not links."""
+    if not os.path.isdir(root) or os.path.islink(root):
+        return
+    with os.scandir(root) as top:
+        for entry in top:
+            if len(entry.name) == 2 and entry.is_dir(follow_symlinks=False):
+                yield entry.name, entry.path
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    if entry.is_symlink():
+        return "a link"
+    if entry.is_dir(follow_symlinks=False):
+        return "a folder"
+    return "not a regular file"
+
+
+def _age(entry: os.DirEntry[str], now: float) -> float:
+    try:
+        return max(0.0, now - entry.stat(follow_symlinks=False).st_mtime)
+    except OSError:
+        return 0.0
+
+
+def _temporaries(tmp: os.DirEntry[str], now: float) -> Iterator[Entry]:
+    if not tmp.is_dir(follow_symlinks=False):
+        yield Entry(tmp.path, _kind(tmp), _age(tmp, now))
+        return
+    with os.scandir(tmp.path) as found:
+        for entry in found:
+            kind = "temporary" if entry.is_file(follow_symlinks=False) else _kind(entry)
+            yield Entry(entry.path, kind, _age(entry, now))
+
+
+def _regular(path: str) -> str | None:
+    """None when ``path`` is a regular file in a real fan-out folder; else what it is."""
+    try:
+        folder = os.lstat(os.path.dirname(path))
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return "missing"
+    if not stat.S_ISDIR(folder.st_mode):
+        return "inside a linked folder"
+    if stat.S_ISLNK(found.st_mode):
+        return "a link"
+    if not stat.S_ISREG(found.st_mode):
+        return "not a regular file"
+    return None
+
+
+def _open_regular(path: str, digest: str) -> IO[bytes]:
+    """Open an object file, refusing links (O_NOFOLLOW) and linked fan-out folders."""
+    problem = _regular(path)
+    if problem == "missing":
+        raise NotFoundError(f"Object {digest} is missing from the artifact store.", digest=digest)
+    if problem is not None:
+        raise ForeignEntryError(
+            f"Object {digest} is {problem}, not a file this store wrote: refusing to read "
+            "through it (remove it by hand if you did not put it there).",
+            path=path,
+        )
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except FileNotFoundError:
+        raise NotFoundError(f"Object {digest} is missing.", digest=digest) from None
+    except OSError as exc:  # ELOOP: swapped for a link after the check
+        raise ForeignEntryError(
+            f"Object {digest} became a link while being opened: {exc.strerror}.", path=path
+        ) from exc
+    return os.fdopen(fd, "rb")
