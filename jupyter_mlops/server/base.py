@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import tornado.ioloop
+import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from pydantic import BaseModel
 
@@ -29,6 +30,37 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_KEY = "jupyter_mlops_api"
 #: Seconds a client should wait before retrying after a 503 (store unreachable or busy).
 RETRY_AFTER_S = 5
+#: The largest JSON body a request may send (every request body here is a few hundred bytes).
+MAX_BODY = 1024 * 1024
+#: The deepest nesting of a JSON body (the deepest request record nests four levels).
+MAX_DEPTH = 32
+
+
+def too_deep(raw: bytes, limit: int) -> bool:
+    """Whether the JSON text ``raw`` nests arrays/objects deeper than ``limit``.
+
+    A scan without recursion, before parsing: json.loads would raise RecursionError on a
+    100,000-deep body.
+    """
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
 
 
 def _has_nul(value: Any) -> bool:
@@ -140,8 +172,21 @@ class MlopsHandler(APIHandler):
         return model.model_validate(values)
 
     def body_model(self, model: type[M]) -> M:
-        """Parse the JSON body into ``model``; an empty body is ``{}``."""
+        """Parse the JSON body into ``model``; an empty body is ``{}``.
+
+        Raises:
+            HTTPError: 413 for a body over :data:`MAX_BODY` bytes.
+            MlopsUsageError: not JSON, or nested deeper than :data:`MAX_DEPTH`.
+        """
         raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY:
+            raise tornado.web.HTTPError(
+                413, reason=f"The request body is over {MAX_BODY // 1024} KiB; send less."
+            )
+        if too_deep(raw, MAX_DEPTH):
+            raise MlopsUsageError(
+                f"The request body nests deeper than {MAX_DEPTH} levels; no request needs that."
+            )
         try:
             data = json.loads(raw)
         except ValueError:

@@ -17,20 +17,13 @@ from jupyter_mlops.errors import (
 )
 from jupyter_mlops.gates import GateRefused
 from jupyter_mlops.services.schema import ErrorBody, GateCheck
+from jupyter_mlops.services.schema.base import explain
 from jupyter_mlops.store.core import one_line as first_line
 
 
 def one_line(text: str) -> str:
     """Join a message's lines: an error body is always one line."""
     return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
-
-
-def _validation_message(exc: pydantic.ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in error.get("loc", ())) or "body"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "Invalid request: " + "; ".join(parts) + "."
 
 
 def _phrase(code: int) -> str:
@@ -73,7 +66,7 @@ def http_error(exc: BaseException) -> tuple[int, ErrorBody]:
     if isinstance(exc, ConflictError):
         return 409, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, pydantic.ValidationError):
-        return 400, ErrorBody(error=one_line(_validation_message(exc)))
+        return 400, ErrorBody(error=one_line(explain(exc)))
     if isinstance(exc, StoreError):  # database down, restarting or locked: it may pass
         return 503, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, IntegrityError) and _lost_race(exc):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+import requests
 from requests import Response
 
-from tests.server.conftest import Server
+from tests.server.conftest import API, Server
 
 NUL = "\x00"
 
@@ -61,7 +62,7 @@ def test_numbers_too_large_for_a_database_column_are_refused(
     # SQLite overflowed (500) and PostgreSQL refused (bigint out of range): now both say 400.
     answer = send(server, method, path, payload)
     assert answer.status_code == 400, answer.text
-    assert answer.json()["error"].startswith(f"Invalid request: {field}: Input should be less")
+    assert answer.json()["error"].startswith(f"{field}: expected at most 999999999")
 
 
 def test_schedules_created_at_once_under_one_name_give_one_schedule(server: Server) -> None:
@@ -91,3 +92,32 @@ def test_schedules_created_at_once_under_one_name_give_one_schedule(server: Serv
             assert code == 201
     names = [s["name"] for s in server.get("schedules").json()["items"]]
     assert names.count("twin") == 1
+
+
+def test_a_deeply_nested_body_is_a_400_and_changes_nothing(server: Server) -> None:
+    events = len(server.get("models/churn/promotions").json()["items"])
+    deep = b'{"version": 1, "stage": "staging", "checks": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    answer = requests.post(
+        f"{server.url}{API}/models/churn/promote",
+        data=deep,
+        headers={**server._auth(), "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == (
+        "The request body nests deeper than 32 levels; no request needs that."
+    )
+    # A bracket inside a string is text, not nesting.
+    fine = server.post(
+        "models/churn/promote",
+        {"version": 1, "stage": "staging", "checks": ["[" * 100], "dry_run": True},
+    )
+    assert fine.status_code != 500, fine.text
+    assert len(server.get("models/churn/promotions").json()["items"]) == events
+
+
+def test_a_body_over_a_mebibyte_is_refused_with_413(server: Server) -> None:
+    answer = server.post("schedules", {"name": "big", "cron": "0 6 * * *", "pad": "x" * 2**21})
+    assert answer.status_code == 413, answer.text
+    assert "over 1024 KiB" in answer.json()["error"]
+    assert server.get("schedules/big").status_code == 404
