@@ -162,14 +162,27 @@ def resolve_run_id(conn: Connection, ref: str) -> str:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with ``pid`` exists on this host."""
+    """Whether a process with ``pid`` runs on this host (a zombie does not: it has exited)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    # os.kill(pid, 0) succeeds on a process that exited but was not reaped by its parent
+    # (a zombie); /proc says so where there is one (Linux), the third field being "Z".
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            text = stat_file.read()
+    except OSError:
+        return False
+    # The command name is in parentheses and may itself hold spaces or parentheses.
+    fields = text[text.rfind(b")") + 2 :].split()
+    return bool(fields) and fields[0] in (b"Z", b"X")
 
 
 def reap_stale_runs(store: Store, *, force: bool = False) -> list[str]:
