@@ -19,6 +19,7 @@ Paths (notebooks, inputs, outputs) are relative to the spec's folder, the pipeli
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,6 +291,31 @@ def parse(data: Any, path: Path) -> Pipeline:
     )
 
 
+@functools.cache
+def _unique_keys_loader() -> Any:
+    """A safe YAML loader (libyaml when present) that refuses a key given twice in a mapping.
+
+    YAML's own rule (the last one wins) would silently drop a step or a param.
+    """
+    import yaml  # loaded on the first spec read: no command pays for it at start-up
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeys(base):  # type: ignore[valid-type,misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {key!r} is given twice", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeys
+
+
 def load(path: str | Path) -> Pipeline:
     """Load and validate a pipeline spec.
 
@@ -310,8 +336,7 @@ def load(path: str | Path) -> Pipeline:
     except OSError as exc:
         raise MlopsUsageError(f"{spec}: cannot read the pipeline spec ({exc.strerror}).") from None
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"

@@ -123,6 +123,16 @@ environments:
         ),
         ("name: p\nsteps: [a]\n", "key 'steps': expected a mapping, got list"),
         ("name: [p\n", "line 2: invalid YAML"),
+        # A key given twice is refused, not "the last one wins" (a step or param silently lost).
+        (
+            "name: p\nsteps:\n  a: {notebook: a.ipynb}\n  a: {notebook: b.ipynb}\n",
+            "line 4: invalid YAML: the key 'a' is given twice",
+        ),
+        (
+            "name: p\nsteps:\n  a: {notebook: a.ipynb, params: {C: 1, C: 2}}\n",
+            "line 3: invalid YAML: the key 'C' is given twice",
+        ),
+        ("name: p\nname: q\nsteps: {a: {notebook: a.ipynb}}\n", "line 2: invalid YAML"),
     ],
 )
 def test_spec_errors_name_file_step_and_key(folder: Path, text: str, message: str) -> None:
