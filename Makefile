@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo lab labext test lint format typecheck bench clean install
+.PHONY: demo lab labext test lint format typecheck bench clean install system
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,12 @@ lab: $(STAMP)
 labext: $(STAMP)
 	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm build
 
-## Lint, type-check and run the whole test suite.
-test: lint typecheck
+## The Debian packages the tests start (Chromium, PostgreSQL), installed when missing.
+system:
+	bash .ci/system-packages
+
+## Lint, type-check and run the whole test suite (installing what it needs first).
+test: system lint typecheck
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
