@@ -7,7 +7,7 @@
 """
 
 from jupyter_mlops.gates import GateRefused, GateResult
-from jupyter_mlops.models.loading import affected_model_versions, load
+from jupyter_mlops.models.loading import Predictor, affected_model_versions, load, load_predictor
 from jupyter_mlops.models.promotion import (
     DEFAULT_STAGES,
     PromotionCheck,
@@ -38,6 +38,7 @@ __all__ = [
     "GateResult",
     "ModelURI",
     "ModelVersion",
+    "Predictor",
     "PromotionCheck",
     "PromotionEvent",
     "ValidationResult",
@@ -51,6 +52,7 @@ __all__ = [
     "list_models",
     "list_versions",
     "load",
+    "load_predictor",
     "parse_model_uri",
     "promote",
     "register",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +14,48 @@ from jupyter_mlops.models import _db
 from jupyter_mlops.models.uri import parse_model_uri
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.tracking.models_io import deserialize_model
+from jupyter_mlops.tracking import flavors
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """A registered model version ready to serve: ``predict(frame)`` for every flavor alike.
+
+    ``model`` is the native model (what :func:`load` returns); ``signature`` the input
+    columns and dtypes it was fitted on, when recorded.
+    """
+
+    name: str
+    version: int
+    digest: str
+    flavor: str
+    format: str
+    signature: dict[str, Any] | None
+    model: Any
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+    def predict(self, frame: Any) -> Any:
+        """The model's predictions for the rows of ``frame`` (a DataFrame), one per row."""
+        return flavors.flavor_named(self.flavor).predict(self.model, frame)
+
+
+def load_predictor(uri: str, *, trusted: bool = False, store: Store | None = None) -> Predictor:
+    """Load the model a URI names, wrapped to predict the same way whatever its framework.
+
+    Args and Raises: as :func:`load`.
+    """
+    ref = parse_model_uri(uri)
+    store = store or current_store()
+    with store.read() as conn:
+        row = _db.resolve(conn, ref)
+    model = _load_row(store, ref.name, row, trusted=trusted)
+    signature = json.loads(row.signature) if row.signature else None
+    return Predictor(
+        ref.name, int(row.version), row.digest, row.flavor, row.format, signature, model
+    )
 
 
 def load(uri: str, *, trusted: bool = False, store: Store | None = None) -> Any:
@@ -36,7 +79,11 @@ def load(uri: str, *, trusted: bool = False, store: Store | None = None) -> Any:
     store = store or current_store()
     with store.read() as conn:
         row = _db.resolve(conn, ref)
-    label = f"models:/{ref.name}/{row.version}"
+    return _load_row(store, ref.name, row, trusted=trusted)
+
+
+def _load_row(store: Store, name: str, row: Any, *, trusted: bool) -> Any:
+    label = f"models:/{name}/{row.version}"
     try:
         data = store.objects.read_bytes(row.digest)
     except ArtifactIntegrityError as exc:
@@ -50,10 +97,10 @@ def load(uri: str, *, trusted: bool = False, store: Store | None = None) -> Any:
             f"Cannot load {label}: its artifact {row.digest} is missing from the artifact "
             "store. Run `jupyter-mlops verify` to list what is affected.",
             digest=row.digest,
-            model=ref.name,
+            model=name,
             version=int(row.version),
         ) from exc
-    return deserialize_model(data, row.format, trusted=trusted)
+    return flavors.load(data, flavor=row.flavor, format=row.format, trusted=trusted)
 
 
 def affected_model_versions(store: Store, digests: Iterable[str]) -> list[str]:

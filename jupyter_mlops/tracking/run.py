@@ -26,13 +26,14 @@ from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.tracking import flavors
 from jupyter_mlops.tracking.environment import (
     Environment,
     cached_environment,
     capture_environment,
 )
+from jupyter_mlops.tracking.flavors import infer_signature
 from jupyter_mlops.tracking.flusher import FLUSHER
-from jupyter_mlops.tracking.models_io import infer_signature, serialize_model
 
 MAX_KEY = 250
 
@@ -418,10 +419,10 @@ class Run:
         input_example: Any = None,
         signature: dict[str, Any] | None = None,
     ) -> ObjectInfo:
-        """Store a fitted model (skops for scikit-learn; pickle otherwise) with its signature."""
+        """Store a fitted model in its framework's own format (see ``tracking.flavors``)."""
         self._check_open()
         name = check_artifact_name(name)
-        serialized = serialize_model(model)
+        serialized = flavors.save(model)
         if signature is None and input_example is not None:
             signature = infer_signature(input_example)
         info = self.store.objects.put_bytes(serialized.data)

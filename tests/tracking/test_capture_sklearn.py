@@ -13,8 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 import jupyter_mlops as mlops
+from jupyter_mlops.tracking import flavors
 from jupyter_mlops.tracking.capture import capturing
-from jupyter_mlops.tracking.models_io import deserialize_model
 
 
 @pytest.fixture
@@ -41,7 +41,8 @@ def finished(run, store):
 
 
 def load_model(store, record):
-    return deserialize_model(store.objects.read_bytes(record.digest), record.format)
+    data = store.objects.read_bytes(record.digest)
+    return flavors.load(data, flavor=record.flavor, format=record.format)
 
 
 def test_fit_records_params_model_signature_and_training_data(run, store, ns) -> None:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.capture import patching
 from jupyter_mlops.tracking.capture.values import param_text
-from jupyter_mlops.tracking.models_io import infer_signature
+from jupyter_mlops.tracking.flavors import infer_signature
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Hook, Session

@@ -1,0 +1,57 @@
+"""scikit-learn estimators, saved with skops (which loads without running code)."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+from jupyter_mlops.errors import UntrustedArtifactError
+from jupyter_mlops.tracking.flavors.base import Saved, class_name, instance_of
+
+SKOPS_MEDIA_TYPE = "application/x-skops"
+_SAFE_MODULES = frozenset({"sklearn", "numpy", "scipy", "builtins", "collections"})
+
+
+def is_sklearn_estimator(obj: Any) -> bool:
+    """Whether ``obj`` is a scikit-learn estimator (never imports scikit-learn)."""
+    return instance_of(obj, "sklearn.base", "BaseEstimator")
+
+
+class SklearnFlavor:
+    """scikit-learn estimators and pipelines; skops, or pickle when skops cannot write one."""
+
+    name = "sklearn"
+
+    def handles(self, model: Any) -> bool:
+        return is_sklearn_estimator(model)
+
+    def save(self, model: Any) -> Saved:
+        import skops.io as sio  # loaded on the first model saved, not by the capture
+
+        try:
+            data = sio.dumps(model)
+        except Exception:  # noqa: BLE001 - skops cannot write some custom objects: use pickle
+            from jupyter_mlops.tracking.flavors.python import PICKLE_MEDIA_TYPE
+
+            data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+            return Saved(data, "pickle", self.name, class_name(model), PICKLE_MEDIA_TYPE)
+        return Saved(data, "skops", self.name, class_name(model), SKOPS_MEDIA_TYPE)
+
+    def load(self, data: bytes, format: str, *, trusted: bool) -> Any:
+        if format != "skops":
+            from jupyter_mlops.tracking.flavors.python import load_pickle
+
+            return load_pickle(data, trusted=trusted)
+        import skops.io as sio  # loaded when a model is loaded
+
+        untrusted = sio.get_untrusted_types(data=data)
+        unsafe = [name for name in untrusted if name.split(".", 1)[0] not in _SAFE_MODULES]
+        if unsafe and not trusted:
+            raise UntrustedArtifactError(
+                "This model contains types outside scikit-learn/numpy/scipy "
+                f"({', '.join(unsafe)}); load it with trusted=True only if you trust its author."
+            )
+        return sio.loads(data, trusted=untrusted)
+
+    def predict(self, model: Any, frame: Any) -> Any:
+        return model.predict(frame)
