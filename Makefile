@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo lab labext test lint format typecheck bench clean install system
+.PHONY: demo lab labext ts-client test lint lint-ts format typecheck bench clean install system
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lab: $(STAMP)
 labext: $(STAMP)
 	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm build
 
+## Regenerate the TypeScript wire types and client from the records and the route table.
+ts-client: $(STAMP)
+	$(BIN)/python -m jupyter_mlops.server.gen_client labextension/src
+
 ## The Debian packages the tests start (Chromium, PostgreSQL), installed when missing.
 system:
 	bash .ci/system-packages
@@ -43,13 +47,26 @@ system:
 test: system lint typecheck
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: lint-ts $(STAMP)
 	$(BIN)/ruff check jupyter_mlops tests benchmarks
 	$(BIN)/ruff format --check jupyter_mlops tests benchmarks
+
+# The extension's devDependencies (eslint, prettier): `make install` builds with them, and a
+# tree whose build is up to date gets them here after package.json or yarn.lock change.
+NODE_MODULES := labextension/node_modules/.yarn-state.yml
+$(NODE_MODULES): labextension/package.json labextension/yarn.lock | $(STAMP)
+	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm install >/dev/null
+	touch $@
+
+## The extension's TypeScript: prettier's layout, eslint (type-aware) and the compiler.
+lint-ts: $(STAMP) $(NODE_MODULES)
+	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm lint:check
+	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm typecheck
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix jupyter_mlops tests benchmarks
 	$(BIN)/ruff format jupyter_mlops tests benchmarks
+	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm lint
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -11,10 +11,15 @@ from jupyter_mlops._version import __version__
 from jupyter_mlops.server.base import MlopsHandler, Operation, operation_of
 from jupyter_mlops.server.gen_ts import wire_schema
 from jupyter_mlops.server.handlers import RouteHandler
-from jupyter_mlops.server.routes import Route
+from jupyter_mlops.server.routes import ROUTES, Route
+from jupyter_mlops.services.schema import MAX_WHOLE
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 METHODS = ("get", "post", "put", "patch", "delete")
+#: The path values that are whole numbers from 1 (model and dataset versions), by operation.
+_NUMBERS = {route.name: route.numbers for route in ROUTES}
+_WHOLE = {"type": "integer", "minimum": 1, "maximum": MAX_WHOLE}
+_TEXT = {"type": "string"}
 _REASONS = {
     400: "Invalid input: a bad filter, body, parameter or digest",
     401: "Not authenticated",
@@ -94,8 +99,10 @@ def _query_parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, 
 
 def _operation(path: str, method: str, op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     names = re.findall(r"\{(\w+)\}", path)
+    whole = _NUMBERS.get(op.name, ())
     parameters = [
-        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
+        {"name": n, "in": "path", "required": True, "schema": _WHOLE if n in whole else _TEXT}
+        for n in names
     ]
     parameters += _query_parameters(op, schemas)
     if op.response is not None:

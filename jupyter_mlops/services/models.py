@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -113,10 +113,10 @@ def event_info(e: PromotionEvent) -> schema.PromotionEventInfo:
         id=e.id,
         model=e.model,
         stage=e.stage,
-        action=e.action,
+        action=cast(schema.PromotionAction, e.action),
         from_version=e.from_version,
         to_version=e.to_version,
-        outcome=e.outcome,
+        outcome=cast(schema.EventOutcome, e.outcome),
         checks=[check_info(c) for c in e.checks],
         validation=e.validation,
         detail=e.detail,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, select
 
@@ -26,7 +26,7 @@ def _summary(r: records.PipelineRunRecord, counts: dict[str, int]) -> schema.Pip
         name=r.name,
         spec_path=r.spec_path,
         env=r.env,
-        status=r.status,
+        status=cast(schema.PipelineRunStatus, r.status),
         run_id=r.run_id,
         trigger=r.trigger,
         started=r.started,
@@ -98,7 +98,7 @@ def get_run(store: Store, pipeline_run_id: str, *, root: Path) -> schema.Pipelin
                 step=s.step,
                 run_id=s.run_id,
                 cache_key=s.cache_key,
-                status=s.status,
+                status=cast(schema.StepStatus, s.status),
                 attempt=s.attempt,
                 started=s.started,
                 ended=s.ended,

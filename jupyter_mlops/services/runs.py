@@ -15,6 +15,7 @@ from jupyter_mlops.services.schema import (
     API_BASE,
     ArtifactInfo,
     CellInfo,
+    CellStatus,
     LoggedModelInfo,
     MetricHistory,
     MetricPointInfo,
@@ -195,7 +196,7 @@ def detail(store: Store, ref: str, *, root: Path) -> RunDetail:
                 source=c.source,
                 started=c.started,
                 duration=c.duration,
-                status=c.status,
+                status=cast(CellStatus, c.status),
                 error=c.error,
             )
             for c in run.cells

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from jupyter_mlops import scheduler
 from jupyter_mlops.scheduler.service import Schedule, ScheduleRun
@@ -15,7 +16,7 @@ def schedule_info(s: Schedule) -> schema.ScheduleInfo:
     """The wire form of one schedule."""
     return schema.ScheduleInfo(
         name=s.name,
-        target_kind=s.target_kind,
+        target_kind=cast(schema.TargetKind, s.target_kind),
         target=s.target,
         cron=s.cron,
         timezone=s.timezone,
@@ -35,7 +36,7 @@ def run_info(r: ScheduleRun, *, root: Path) -> schema.ScheduleRunInfo:
         id=r.id,
         schedule=r.schedule,
         tick=r.tick,
-        status=r.status,
+        status=cast(schema.ScheduleRunStatus, r.status),
         started=r.started,
         ended=r.ended,
         run_id=r.run_id,

@@ -19,7 +19,7 @@ export interface ILineChartProps {
 }
 
 /** A line chart with its min/max and last value; NaN points break the line. */
-export function LineChart(props: ILineChartProps): JSX.Element {
+export function LineChart(props: ILineChartProps): React.JSX.Element {
   const width = props.width ?? 320;
   const height = props.height ?? 140;
   const pad = { left: 44, right: 8, top: 8, bottom: 20 };
@@ -50,7 +50,8 @@ export function LineChart(props: ILineChartProps): JSX.Element {
     yMin -= d;
     yMax += d;
   }
-  const sx = (x: number) => pad.left + ((x - xMin) / (xMax - xMin)) * (width - pad.left - pad.right);
+  const sx = (x: number) =>
+    pad.left + ((x - xMin) / (xMax - xMin)) * (width - pad.left - pad.right);
   const sy = (y: number) =>
     pad.top + (1 - (y - yMin) / (yMax - yMin)) * (height - pad.top - pad.bottom);
 

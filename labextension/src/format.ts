@@ -1,4 +1,5 @@
-// Small display helpers shared by the tabs.
+// How the tabs show times, durations, sizes, counts and metric values: one place for each.
+import type { Real } from './wire';
 
 /** "3 s ago", "5 min ago", "2 h ago", or a date for older times (epoch seconds in). */
 export function ago(epoch: number | null | undefined): string {
@@ -57,19 +58,48 @@ export function duration(seconds: number | null | undefined): string {
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
 
-/** A metric value with 4 significant digits; NaN (null) as "NaN". */
-export function metric(value: number | null | undefined): string {
+/** The time between ``start`` and ``end``, or "" while either is unknown. */
+export function span(start: number | null, end: number | null): string {
+  return start !== null && end !== null ? duration(end - start) : '';
+}
+
+/** A metric value as a JavaScript number: "NaN", "Infinity" and "-Infinity" as themselves. */
+export function realNumber(value: Real): number {
+  switch (value) {
+    case 'NaN':
+      return NaN;
+    case 'Infinity':
+      return Infinity;
+    case '-Infinity':
+      return -Infinity;
+    default:
+      return value;
+  }
+}
+
+/**
+ * A metric value with 4 significant digits (exponent form when tiny or huge); NaN as "NaN",
+ * the infinities as "∞" and "-∞", a value that is not there (null) as "—".
+ */
+export function metric(value: Real | null | undefined): string {
   if (value === null || value === undefined) {
+    return '—';
+  }
+  const n = realNumber(value);
+  if (Number.isNaN(n)) {
     return 'NaN';
   }
-  if (Number.isInteger(value)) {
-    return String(value);
+  if (!Number.isFinite(n)) {
+    return n > 0 ? '∞' : '-∞';
   }
-  const abs = Math.abs(value);
+  if (Number.isInteger(n)) {
+    return String(n);
+  }
+  const abs = Math.abs(n);
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) {
-    return value.toExponential(3);
+    return n.toExponential(3);
   }
-  return String(Number(value.toPrecision(4)));
+  return String(Number(n.toPrecision(4)));
 }
 
 /** Bytes as "512 B", "1.2 KB", "3.4 MB". */
@@ -87,7 +117,7 @@ export function bytes(size: number | null | undefined): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** Seconds until the next poll: fast while something runs, slow otherwise. */
-export function pollDelay(active: boolean): number {
-  return active ? 2000 : 10000;
+/** "1 run", "3 runs": a count and its noun. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -1,8 +1,8 @@
 // jupyter_mlops in JupyterLab: the MLOps sidebar, run views, and "Track this notebook".
 import {
   ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
+  type JupyterFrontEnd,
+  type JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
   ICommandPalette,
@@ -10,24 +10,27 @@ import {
   ToolbarButton,
   showErrorMessage
 } from '@jupyterlab/apputils';
-import { DocumentRegistry } from '@jupyterlab/docregistry';
-import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { IDisposable } from '@lumino/disposable';
+import type { DocumentRegistry } from '@jupyterlab/docregistry';
+import { type INotebookModel, INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
+import type { IDisposable } from '@lumino/disposable';
 
 import { RunDetailWidget } from './rundetail';
-import { MlopsSidebar, TABS, TabName, mlopsIcon } from './sidebar';
+import { MlopsSidebar, isTab, mlopsIcon } from './sidebar';
 import { currentNotebook, trackNotebook } from './track';
 
 const PLUGIN_ID = 'jupyter-mlops-labextension:plugin';
 
-export namespace CommandIDs {
-  export const track = 'jupyter-mlops:track-notebook';
-  export const openSidebar = 'jupyter-mlops:open-sidebar';
-  export const openRun = 'jupyter-mlops:open-run';
-}
+export const CommandIDs = {
+  track: 'jupyter-mlops:track-notebook',
+  openSidebar: 'jupyter-mlops:open-sidebar',
+  openRun: 'jupyter-mlops:open-run'
+} as const;
 
 /** The toolbar button every notebook gets. */
-class TrackButtonExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
+class TrackButtonExtension implements DocumentRegistry.IWidgetExtension<
+  NotebookPanel,
+  INotebookModel
+> {
   constructor(private readonly app: JupyterFrontEnd) {}
 
   createNew(panel: NotebookPanel): IDisposable {
@@ -57,7 +60,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
   ) => {
-    const openPath = async (path: string) => {
+    const openNotebook = async (path: string) => {
       // Outputs live in mlops-runs/ now; older runs kept them in the hidden .mlops-runs/, which
       // Jupyter refuses to serve unless told.
       if (path.split('/').some(part => part.startsWith('.'))) {
@@ -72,8 +75,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return;
         }
       }
-      void app.commands.execute('docmanager:open', { path });
+      await app.commands.execute('docmanager:open', { path });
     };
+    const openPath = (path: string) => void openNotebook(path);
     const runViews = new Map<string, MainAreaWidget<RunDetailWidget>>();
     const openRun = (runId: string) => {
       const existing = runViews.get(runId);
@@ -112,10 +116,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     app.commands.addCommand(CommandIDs.openSidebar, {
-      label: args => (args.tab ? `MLOps: show ${String(args.tab)}` : 'MLOps: show the sidebar'),
+      label: args =>
+        typeof args.tab === 'string' ? `MLOps: show ${args.tab}` : 'MLOps: show the sidebar',
       execute: args => {
-        const tab = String(args.tab ?? 'Runs') as TabName;
-        if ((TABS as readonly string[]).includes(tab)) {
+        const tab = typeof args.tab === 'string' ? args.tab : 'Runs';
+        if (isTab(tab)) {
           sidebar.select(tab);
         }
         app.shell.activateById(sidebar.id);

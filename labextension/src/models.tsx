@@ -1,112 +1,100 @@
 // The Models tab: versions with stage badges, promotion with a dry run first, the audit trail.
 import * as React from 'react';
 
-import { ApiError, get, post, seg } from './api';
-import { Badge, ErrorLine } from './common';
-import { ago, metric } from './format';
+import { Badge, outcomeTone } from './badges';
 import {
-  GateCheck,
-  ModelList,
-  ModelVersionInfo,
-  ModelVersionList,
-  PromoteRequest,
-  PromotionHistory,
-  PromotionResult,
-  StageList
-} from './wire';
+  getPromotionHistory,
+  getStages,
+  listModels,
+  listModelVersions,
+  promoteModel
+} from './client';
+import { Card, EmptyState, ErrorLine, useApi } from './common';
+import { ago, metric, plural } from './format';
+import { ApiError } from './transport';
+import type { GateCheck, ModelSummary, PromoteRequest, PromotionResult, StageList } from './wire';
 
-export function ModelsTab(props: { shown: boolean }): JSX.Element {
-  const [models, setModels] = React.useState<ModelList | null>(null);
-  const [error, setError] = React.useState<unknown>(null);
+export function ModelsTab(props: { shown: boolean }): React.JSX.Element {
+  const models = useApi(signal => listModels({ signal }), [], { enabled: props.shown });
   const [selected, setSelected] = React.useState<string | null>(null);
-
-  const reload = React.useCallback(async () => {
-    try {
-      setModels(await get<ModelList>('models'));
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  React.useEffect(() => {
-    if (props.shown) {
-      void reload();
-    }
-  }, [props.shown, reload]);
 
   return (
     <div className="jp-mlops-tab jp-mlops-models">
       <div className="jp-mlops-toolbar">
-        <button className="jp-mlops-button" onClick={() => void reload()}>
+        <button className="jp-mlops-button" onClick={models.reload}>
           Refresh
         </button>
       </div>
-      <ErrorLine error={error} />
-      {models && models.items.length === 0 ? (
-        <div className="jp-mlops-muted jp-mlops-empty">
+      <ErrorLine error={models.error} />
+      {models.data?.items.length === 0 ? (
+        <EmptyState>
           No registered models yet: <code>mlops.models.register(...)</code> or{' '}
           <code>%mlops model register</code>.
-        </div>
+        </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
-        {models?.items.map(m => (
-          <div key={m.name} className="jp-mlops-card" data-model={m.name}>
-            <div
-              className="jp-mlops-card-head"
-              role="button"
-              tabIndex={0}
-              onClick={() => setSelected(selected === m.name ? null : m.name)}
-            >
-              <span className="jp-mlops-run-name">{m.name}</span>
-              <span className="jp-mlops-muted">
-                {m.versions} version{m.versions === 1 ? '' : 's'}
-              </span>
-              {Object.entries(m.stages).map(([stage, v]) => (
-                <Badge key={stage} value={`${stage}: v${v}`} kind={`stage-${stage}`} />
-              ))}
-            </div>
-            {selected === m.name ? <ModelDetail name={m.name} changed={reload} /> : null}
-          </div>
+        {models.data?.items.map(m => (
+          <Card
+            key={m.name}
+            data={{ 'data-model': m.name }}
+            head={<ModelHead model={m} />}
+            open={selected === m.name}
+            toggle={() => {
+              setSelected(selected === m.name ? null : m.name);
+            }}
+            details={<ModelDetail name={m.name} changed={models.reload} />}
+          />
         ))}
       </div>
     </div>
   );
 }
 
-function ModelDetail(props: { name: string; changed: () => Promise<void> }): JSX.Element {
-  const [versions, setVersions] = React.useState<ModelVersionInfo[]>([]);
-  const [stages, setStages] = React.useState<StageList | null>(null);
-  const [history, setHistory] = React.useState<PromotionHistory | null>(null);
-  const [error, setError] = React.useState<unknown>(null);
-  const [promoting, setPromoting] = React.useState<number | null>(null);
+function ModelHead(props: { model: ModelSummary }): React.JSX.Element {
+  const m = props.model;
+  return (
+    <>
+      <span className="jp-mlops-run-name">{m.name}</span>
+      <span className="jp-mlops-muted">{plural(m.versions, 'version')}</span>
+      {Object.entries(m.stages).map(([stage, v]) => (
+        <Badge key={stage} text={`${stage}: v${v}`} tone="neutral" kind={`stage-${stage}`} />
+      ))}
+    </>
+  );
+}
 
-  const load = React.useCallback(async () => {
-    const base = `models/${seg(props.name)}`;
-    try {
-      const [v, s, h] = await Promise.all([
-        get<ModelVersionList>(base),
-        get<StageList>(`${base}/stages`),
-        get<PromotionHistory>(`${base}/promotions`)
+function ModelDetail(props: { name: string; changed: () => void }): React.JSX.Element {
+  const { name, changed } = props;
+  const detail = useApi(
+    async signal => {
+      const [versions, stages, history] = await Promise.all([
+        listModelVersions(name, { signal }),
+        getStages(name, { signal }),
+        getPromotionHistory(name, { signal })
       ]);
-      setVersions(v.items);
-      setStages(s);
-      setHistory(h);
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, [props.name]);
-  React.useEffect(() => void load(), [load]);
+      return { versions: versions.items, stages, history };
+    },
+    [name]
+  );
+  const [promoting, setPromoting] = React.useState<number | null>(null);
+  const reload = detail.reload;
+  const done = React.useCallback(() => {
+    reload();
+    changed();
+  }, [reload, changed]);
+  const versions = detail.data?.versions ?? [];
+  const stages = detail.data?.stages ?? null;
+  const history = detail.data?.history ?? null;
 
   return (
-    <div className="jp-mlops-card-body">
-      <ErrorLine error={error} />
+    <>
+      <ErrorLine error={detail.error} />
       {versions.map(v => (
         <div key={v.version} className="jp-mlops-version" data-version={v.version}>
           <div className="jp-mlops-row-line">
             <span className="jp-mlops-run-name">v{v.version}</span>
             {v.stages.map(s => (
-              <Badge key={s} value={s} kind={`stage-${s}`} />
+              <Badge key={s} text={s} tone="neutral" kind={`stage-${s}`} />
             ))}
             <span className="jp-mlops-muted" title={v.class_name}>
               {v.class_name ? v.class_name.split('.').pop() : v.flavor}
@@ -123,26 +111,20 @@ function ModelDetail(props: { name: string; changed: () => Promise<void> }): JSX
               ))}
             <button
               className="jp-mlops-button jp-mlops-right"
-              onClick={() => setPromoting(promoting === v.version ? null : v.version)}
+              onClick={() => {
+                setPromoting(promoting === v.version ? null : v.version);
+              }}
             >
               Promote…
             </button>
           </div>
           {promoting === v.version && stages ? (
-            <PromoteForm
-              name={props.name}
-              version={v.version}
-              stages={stages}
-              done={async () => {
-                await load();
-                await props.changed();
-              }}
-            />
+            <PromoteForm name={props.name} version={v.version} stages={stages} done={done} />
           ) : null}
         </div>
       ))}
       <h4>History</h4>
-      {history && history.items.length === 0 ? (
+      {history?.items.length === 0 ? (
         <div className="jp-mlops-muted">No promotions yet.</div>
       ) : null}
       <ul className="jp-mlops-history">
@@ -151,8 +133,8 @@ function ModelDetail(props: { name: string; changed: () => Promise<void> }): JSX
           .reverse()
           .map(e => (
             <li key={e.id} data-outcome={e.outcome}>
-              <Badge value={e.outcome} />{' '}
-              {e.stage}: {e.from_version === null ? '—' : `v${e.from_version}`} → v{e.to_version}{' '}
+              <Badge text={e.outcome} tone={outcomeTone(e.outcome)} /> {e.stage}:{' '}
+              {e.from_version === null ? '—' : `v${e.from_version}`} → v{e.to_version}{' '}
               <span className="jp-mlops-muted">
                 {e.action} · {e.user ?? ''} · {ago(e.created_at)}
                 {e.reason ? ` · “${e.reason}”` : ''}
@@ -167,7 +149,7 @@ function ModelDetail(props: { name: string; changed: () => Promise<void> }): JSX
             </li>
           ))}
       </ul>
-    </div>
+    </>
   );
 }
 
@@ -175,8 +157,8 @@ function PromoteForm(props: {
   name: string;
   version: number;
   stages: StageList;
-  done: () => Promise<void>;
-}): JSX.Element {
+  done: () => void;
+}): React.JSX.Element {
   const allowed = props.stages.allowed;
   const [stage, setStage] = React.useState(allowed.includes('staging') ? 'staging' : allowed[0]);
   const [checks, setChecks] = React.useState('');
@@ -201,10 +183,10 @@ function PromoteForm(props: {
     setError(null);
     setRefused(null);
     try {
-      const answer = await post<PromotionResult>(`models/${seg(props.name)}/promote`, request(dryRun));
+      const answer = await promoteModel(props.name, request(dryRun));
       setResult(answer);
       if (!dryRun) {
-        await props.done();
+        props.done();
       }
     } catch (e) {
       setResult(null);
@@ -233,7 +215,7 @@ function PromoteForm(props: {
           {allowed.map(s => (
             <option key={s} value={s}>
               {s}
-              {props.stages.held[s] !== undefined ? ` (now v${props.stages.held[s]})` : ''}
+              {s in props.stages.held ? ` (now v${props.stages.held[s]})` : ''}
             </option>
           ))}
         </select>

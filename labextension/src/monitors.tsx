@@ -1,94 +1,91 @@
 // The Monitors tab: each monitor's latest drift verdict and its trend.
 import * as React from 'react';
 
-import { get, seg } from './api';
-import { Badge, ErrorLine } from './common';
+import { Badge, runTone, type Tone } from './badges';
 import { LineChart } from './chart';
-import { ago, metric } from './format';
-import { MonitorHistoryInfo, MonitorList, MonitorSummary } from './wire';
+import { getMonitorHistory, listMonitors } from './client';
+import { Card, EmptyState, ErrorLine, useApi } from './common';
+import { ago, metric, plural } from './format';
+import type { MonitorHistoryInfo, MonitorSummary } from './wire';
 
-export function MonitorsTab(props: { shown: boolean }): JSX.Element {
-  const [list, setList] = React.useState<MonitorList | null>(null);
-  const [histories, setHistories] = React.useState<Record<string, MonitorHistoryInfo>>({});
-  const [error, setError] = React.useState<unknown>(null);
+const EVERY_MS = 30000;
 
-  React.useEffect(() => {
-    if (!props.shown) {
-      return;
-    }
-    let stopped = false;
-    const load = async () => {
-      try {
-        const answer = await get<MonitorList>('monitors');
-        const loaded = await Promise.all(
-          answer.items.map(m => get<MonitorHistoryInfo>(`monitors/${seg(m.name)}/history`))
-        );
-        if (stopped) {
-          return;
-        }
-        const byName: Record<string, MonitorHistoryInfo> = {};
-        loaded.forEach(h => (byName[h.name] = h));
-        setList(answer);
-        setHistories(byName);
-        setError(null);
-      } catch (e) {
-        if (!stopped) {
-          setError(e);
-        }
-      }
-    };
-    void load();
-    const timer = window.setInterval(() => void load(), 30000);
-    return () => {
-      stopped = true;
-      window.clearInterval(timer);
-    };
-  }, [props.shown]);
+export function MonitorsTab(props: { shown: boolean }): React.JSX.Element {
+  const monitors = useApi(
+    async signal => {
+      const list = await listMonitors({ signal });
+      const histories = await Promise.all(
+        list.items.map(m => getMonitorHistory(m.name, { signal }))
+      );
+      return { list, histories: new Map(histories.map(h => [h.name, h])) };
+    },
+    [],
+    { enabled: props.shown, poll: () => EVERY_MS }
+  );
+  const list = monitors.data?.list;
 
   return (
     <div className="jp-mlops-tab jp-mlops-monitors">
-      <ErrorLine error={error} />
-      {list && list.items.length === 0 ? (
-        <div className="jp-mlops-muted jp-mlops-empty">
+      <ErrorLine error={monitors.error} />
+      {list?.items.length === 0 ? (
+        <EmptyState>
           No monitors yet: <code>mlops.monitor.check(...)</code> tags its runs with a monitor name.
-        </div>
+        </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
         {list?.items.map(m => (
-          <MonitorCard key={m.name} monitor={m} history={histories[m.name] ?? null} />
+          <MonitorCard
+            key={m.name}
+            monitor={m}
+            history={monitors.data?.histories.get(m.name) ?? null}
+          />
         ))}
       </div>
     </div>
   );
 }
 
-function verdict(m: MonitorSummary): { text: string; kind: string } {
-  if (m.latest_dataset_drift === true) {
-    return { text: 'drift', kind: 'drift' };
-  }
-  if (m.latest_dataset_drift === false) {
-    return { text: 'no drift', kind: 'nodrift' };
-  }
-  return { text: m.latest_status ?? 'no runs', kind: m.latest_status ?? 'none' };
+interface IVerdict {
+  text: string;
+  kind: string;
+  tone: Tone;
 }
 
-function MonitorCard(props: { monitor: MonitorSummary; history: MonitorHistoryInfo | null }): JSX.Element {
+function verdict(m: MonitorSummary): IVerdict {
+  if (m.latest_dataset_drift === true) {
+    return { text: 'drift', kind: 'drift', tone: 'bad' };
+  }
+  if (m.latest_dataset_drift === false) {
+    return { text: 'no drift', kind: 'nodrift', tone: 'good' };
+  }
+  if (m.latest_status === null) {
+    return { text: 'no runs', kind: 'none', tone: 'neutral' };
+  }
+  return { text: m.latest_status, kind: m.latest_status, tone: runTone(m.latest_status) };
+}
+
+function MonitorCard(props: {
+  monitor: MonitorSummary;
+  history: MonitorHistoryInfo | null;
+}): React.JSX.Element {
   const m = props.monitor;
   const v = verdict(m);
   const points = props.history?.points ?? [];
   return (
-    <div className="jp-mlops-card" data-monitor={m.name} data-verdict={v.kind}>
-      <div className="jp-mlops-card-head">
-        <span className="jp-mlops-run-name">{m.name}</span>
-        <Badge value={v.text} kind={v.kind} />
-        <span className="jp-mlops-muted jp-mlops-right">{ago(m.latest_time)}</span>
-      </div>
+    <Card
+      data={{ 'data-monitor': m.name, 'data-verdict': v.kind }}
+      head={
+        <>
+          <span className="jp-mlops-run-name">{m.name}</span>
+          <Badge text={v.text} kind={v.kind} tone={v.tone} />
+          <span className="jp-mlops-muted jp-mlops-right">{ago(m.latest_time)}</span>
+        </>
+      }
+    >
       <div className="jp-mlops-row-line jp-mlops-muted">
         <span>drift share {metric(m.latest_drift_share)}</span>
         {m.threshold !== null ? <span>threshold {metric(m.threshold)}</span> : null}
-        <span>
-          {m.runs} run{m.runs === 1 ? '' : 's'}
-        </span>
+        <span>{plural(m.runs, 'run')}</span>
         {m.schedule ? <span>scheduled</span> : null}
       </div>
       {points.length > 1 ? (
@@ -101,6 +98,6 @@ function MonitorCard(props: { monitor: MonitorSummary; history: MonitorHistoryIn
           xLabel="run"
         />
       ) : null}
-    </div>
+    </Card>
   );
 }

@@ -2,11 +2,12 @@
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { get, seg, serverUrl } from './api';
-import { Badge, ErrorLine, OpenLink, usePoll } from './common';
+import { Badge, runTone } from './badges';
 import { LineChart } from './chart';
-import { ago, bytes, duration, metric } from './format';
-import { MetricHistory, RunDetail } from './wire';
+import { getMetricHistory, getRun } from './client';
+import { ErrorLine, OpenLink, useApi } from './common';
+import { ago, bytes, duration, metric, realNumber } from './format';
+import { serverUrl } from './transport';
 
 /** The main-area view of one run (refreshes while the run is running). */
 export class RunDetailWidget extends ReactWidget {
@@ -18,40 +19,30 @@ export class RunDetailWidget extends ReactWidget {
     this.addClass('jp-mlops-detail');
   }
 
-  protected render(): JSX.Element {
+  protected render(): React.JSX.Element {
     return <RunDetailView runId={this.runId} open={this.open} />;
   }
 }
 
-function RunDetailView(props: { runId: string; open: (path: string) => void }): JSX.Element {
-  const [run, setRun] = React.useState<RunDetail | null>(null);
-  const [histories, setHistories] = React.useState<Record<string, MetricHistory>>({});
-  const [error, setError] = React.useState<unknown>(null);
+const RUNNING_MS = 2000;
 
-  usePoll(
-    async () => {
-      try {
-        const detail = await get<RunDetail>(`runs/${seg(props.runId)}`);
-        const keys = Object.keys(detail.metrics);
-        const loaded = await Promise.all(
-          keys.map(k => get<MetricHistory>(`runs/${seg(detail.run_id)}/metrics/${seg(k)}`))
-        );
-        const byKey: Record<string, MetricHistory> = {};
-        loaded.forEach(h => (byKey[h.key] = h));
-        setRun(detail);
-        setHistories(byKey);
-        setError(null);
-        return detail;
-      } catch (e) {
-        setError(e);
-        throw e;
-      }
+function RunDetailView(props: { runId: string; open: (path: string) => void }): React.JSX.Element {
+  const { runId } = props;
+  // While the run runs, its metrics and their charts follow it.
+  const answer = useApi(
+    async signal => {
+      const run = await getRun(runId, { signal });
+      const loaded = await Promise.all(
+        Object.keys(run.metrics).map(k => getMetricHistory(run.run_id, k, { signal }))
+      );
+      return { run, histories: new Map(loaded.map(h => [h.key, h])) };
     },
-    detail => (detail === null ? null : detail.status === 'running' ? 2000 : null),
-    [props.runId]
+    [runId],
+    { poll: a => (a?.run.status === 'running' ? RUNNING_MS : null) }
   );
+  const error = answer.error;
 
-  if (run === null) {
+  if (answer.data === null) {
     return (
       <div className="jp-mlops-page">
         <ErrorLine error={error} />
@@ -59,26 +50,29 @@ function RunDetailView(props: { runId: string; open: (path: string) => void }): 
       </div>
     );
   }
+  const { run, histories } = answer.data;
   const params = Object.entries(run.params);
   const metricKeys = Object.keys(run.metrics);
   return (
     <div className="jp-mlops-page" data-run-id={run.run_id}>
       <header className="jp-mlops-page-header">
         <h2>
-          {run.name || run.short_id} <Badge value={run.status} />
+          {run.name || run.short_id} <Badge text={run.status} tone={runTone(run.status)} />
         </h2>
         <div className="jp-mlops-muted">
-          {run.experiment} · {run.short_id} · started {ago(run.start_time)} · {duration(run.duration)}
+          {run.experiment} · {run.short_id} · started {ago(run.start_time)} ·{' '}
+          {duration(run.duration)}
           {run.user ? ` · ${run.user}` : ''}
           {run.git_commit ? ` · git ${run.git_commit.slice(0, 8)}${run.git_dirty ? '*' : ''}` : ''}
         </div>
         {run.notebook_in_root ? (
           <div>
-            Notebook:{' '}
-            <OpenLink path={run.notebook_in_root} open={props.open} />
+            Notebook: <OpenLink path={run.notebook_in_root} open={props.open} />
           </div>
         ) : run.notebook_path ? (
-          <div className="jp-mlops-muted">Notebook: {run.notebook_path} (outside the server root)</div>
+          <div className="jp-mlops-muted">
+            Notebook: {run.notebook_path} (outside the server root)
+          </div>
         ) : null}
         <ErrorLine error={run.error} />
         <ErrorLine error={error} />
@@ -89,12 +83,12 @@ function RunDetailView(props: { runId: string; open: (path: string) => void }): 
         {metricKeys.length === 0 ? <div className="jp-mlops-muted">No metrics.</div> : null}
         <div className="jp-mlops-charts">
           {metricKeys.map(key => {
-            const points = histories[key]?.points ?? [];
+            const points = histories.get(key)?.points ?? [];
             return points.length > 1 ? (
               <LineChart
                 key={key}
                 title={key}
-                points={points.map(p => ({ x: p.step, y: p.value }))}
+                points={points.map(p => ({ x: p.step, y: realNumber(p.value) }))}
                 xLabel="step"
               />
             ) : (
@@ -131,7 +125,12 @@ function RunDetailView(props: { runId: string; open: (path: string) => void }): 
         <ul className="jp-mlops-artifacts">
           {run.artifacts.map(a => (
             <li key={a.path + a.digest}>
-              <a href={serverUrl(a.url)} download={a.path.split('/').pop()} target="_blank" rel="noreferrer">
+              <a
+                href={serverUrl(a.url)}
+                download={a.path.split('/').pop()}
+                target="_blank"
+                rel="noreferrer"
+              >
                 {a.path}
               </a>{' '}
               <span className="jp-mlops-muted">
@@ -146,7 +145,10 @@ function RunDetailView(props: { runId: string; open: (path: string) => void }): 
             <ul>
               {run.models.map(m => (
                 <li key={m.name + m.digest}>
-                  {m.name} <span className="jp-mlops-muted">{m.class_name || m.flavor} · {bytes(m.size)}</span>
+                  {m.name}{' '}
+                  <span className="jp-mlops-muted">
+                    {m.class_name || m.flavor} · {bytes(m.size)}
+                  </span>
                 </li>
               ))}
             </ul>

@@ -1,10 +1,12 @@
 // The Runs tab: a windowed list over the paginated runs API, with the filter language.
 import * as React from 'react';
 
-import { ApiError, get } from './api';
-import { Badge, ErrorLine, anyActive } from './common';
-import { ago, metric } from './format';
-import { RunPage, RunSummary } from './wire';
+import { Badge, moving, runTone } from './badges';
+import { searchRuns } from './client';
+import { FilterForm } from './common';
+import { ago, metric, plural } from './format';
+import { ApiError } from './transport';
+import type { RunPage, RunSummary } from './wire';
 
 const PAGE = 100;
 const ROW = 44;
@@ -23,8 +25,7 @@ interface IListState {
 }
 
 /** Runs newest first; only the rows in view are rendered, pages load as they scroll in. */
-export function RunsTab(props: IRunsTabProps): JSX.Element {
-  const [draft, setDraft] = React.useState('');
+export function RunsTab(props: IRunsTabProps): React.JSX.Element {
   const [filter, setFilter] = React.useState('');
   const [error, setError] = React.useState<unknown>(null);
   const [list, setList] = React.useState<IListState>({ total: null, pages: new Map() });
@@ -46,7 +47,7 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
       }
       inflight.current.add(index);
       try {
-        const page = await get<RunPage>('runs', { filter, limit: PAGE, offset: index * PAGE });
+        const page = await searchRuns({ filter, limit: PAGE, offset: index * PAGE });
         if (gen !== generation.current) {
           return null;
         }
@@ -65,8 +66,8 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
           const bad = e instanceof ApiError && e.status === 400;
           setList(prev => {
             const pages = new Map(bad ? [] : prev.pages);
-            pages.set(index, bad ? [] : prev.pages.get(index) ?? []);
-            return { total: bad ? 0 : prev.total ?? 0, pages };
+            pages.set(index, bad ? [] : (prev.pages.get(index) ?? []));
+            return { total: bad ? 0 : (prev.total ?? 0), pages };
           });
         }
         return null;
@@ -114,17 +115,16 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
         }
       }
       if (!stopped) {
-        const active = anyActive(visibleRef.current.map(r => r.status));
-        timer = window.setTimeout(tick, active ? 2000 : 5000);
+        const active = visibleRef.current.some(r => moving(r.status));
+        timer = window.setTimeout(() => void tick(), active ? 2000 : 5000);
       }
     };
-    timer = window.setTimeout(tick, 2000);
+    timer = window.setTimeout(() => void tick(), 2000);
     return () => {
       stopped = true;
       window.clearTimeout(timer);
     };
-    // The loop reads the latest pages through loadPage; restart only when the view moves.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The loop reads the latest pages through loadPage; it restarts when the view moves.
   }, [props.shown, firstPage, lastPage, loadPage]);
 
   React.useEffect(() => {
@@ -132,14 +132,18 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
     if (!el) {
       return;
     }
-    const observer = new ResizeObserver(() => setHeight(el.clientHeight || 600));
+    const observer = new ResizeObserver(() => {
+      setHeight(el.clientHeight || 600);
+    });
     observer.observe(el);
     setHeight(el.clientHeight || 600);
-    return () => observer.disconnect();
+    return () => {
+      observer.disconnect();
+    };
   }, []);
 
   const total = list.total ?? 0;
-  const rows: JSX.Element[] = [];
+  const rows: React.JSX.Element[] = [];
   const visible: RunSummary[] = [];
   for (let i = first; i < Math.min(last, total); i++) {
     const run = list.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
@@ -160,45 +164,22 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
 
   return (
     <div className="jp-mlops-tab jp-mlops-runs">
-      <form
-        className="jp-mlops-filter"
-        onSubmit={e => {
-          e.preventDefault();
-          setFilter(draft.trim());
-        }}
-      >
-        <input
-          className="jp-mlops-input"
-          aria-label="Filter runs"
-          placeholder="metrics.auc > 0.9 and status = 'finished'"
-          value={draft}
-          onChange={e => setDraft(e.target.value)}
-        />
-        <button type="submit" className="jp-mlops-button">
-          Filter
-        </button>
-        {filter ? (
-          <button
-            type="button"
-            className="jp-mlops-button"
-            title="Clear the filter"
-            onClick={() => {
-              setDraft('');
-              setFilter('');
-            }}
-          >
-            ×
-          </button>
-        ) : null}
-      </form>
-      <ErrorLine error={error} />
+      <FilterForm
+        label="Filter runs"
+        placeholder="metrics.auc > 0.9 and status = 'finished'"
+        value={filter}
+        apply={setFilter}
+        error={error}
+      />
       <div className="jp-mlops-count jp-mlops-muted">
-        {list.total === null ? 'Loading runs…' : `${list.total} run${list.total === 1 ? '' : 's'}`}
+        {list.total === null ? 'Loading runs…' : plural(list.total, 'run')}
       </div>
       <div
         className="jp-mlops-viewport"
         ref={viewport}
-        onScroll={e => setScrollTop((e.target as HTMLDivElement).scrollTop)}
+        onScroll={e => {
+          setScrollTop(e.currentTarget.scrollTop);
+        }}
       >
         <div className="jp-mlops-canvas" style={{ height: total * ROW }}>
           {rows}
@@ -208,7 +189,11 @@ export function RunsTab(props: IRunsTabProps): JSX.Element {
   );
 }
 
-function RunRow(props: { run: RunSummary; top: number; open: (id: string) => void }): JSX.Element {
+function RunRow(props: {
+  run: RunSummary;
+  top: number;
+  open: (id: string) => void;
+}): React.JSX.Element {
   const run = props.run;
   const metrics = Object.entries(run.metrics).slice(0, MAX_METRICS);
   return (
@@ -219,7 +204,9 @@ function RunRow(props: { run: RunSummary; top: number; open: (id: string) => voi
       role="button"
       tabIndex={0}
       title={`${run.run_id} — open`}
-      onClick={() => props.open(run.run_id)}
+      onClick={() => {
+        props.open(run.run_id);
+      }}
       onKeyDown={e => {
         if (e.key === 'Enter') {
           props.open(run.run_id);
@@ -227,7 +214,7 @@ function RunRow(props: { run: RunSummary; top: number; open: (id: string) => voi
       }}
     >
       <div className="jp-mlops-row-line">
-        <Badge value={run.status} />
+        <Badge text={run.status} tone={runTone(run.status)} />
         <span className="jp-mlops-run-name">{run.name || run.short_id}</span>
         <span className="jp-mlops-muted jp-mlops-experiment">{run.experiment}</span>
         <span className="jp-mlops-muted jp-mlops-right">{ago(run.start_time)}</span>

@@ -1,76 +1,99 @@
 // The Schedules tab: next run, pause/resume, run now, the runs of each schedule.
 import * as React from 'react';
 
-import { get, post, seg } from './api';
-import { Badge, ErrorLine, OpenLink } from './common';
-import { ago, duration, inFuture } from './format';
-import { ScheduleInfo, ScheduleList, ScheduleRunList } from './wire';
+import { Badge, scheduleRunTone } from './badges';
+import {
+  getScheduleHistory,
+  listSchedules,
+  pauseSchedule,
+  resumeSchedule,
+  runScheduleNow
+} from './client';
+import { Card, EmptyState, ErrorLine, OpenLink, useApi } from './common';
+import { ago, inFuture, span } from './format';
+import type { ScheduleInfo } from './wire';
 
-export function SchedulesTab(props: { shown: boolean; open: (path: string) => void }): JSX.Element {
-  const [list, setList] = React.useState<ScheduleList | null>(null);
-  const [error, setError] = React.useState<unknown>(null);
+const EVERY_MS = 15000;
+const HISTORY = 20;
+
+type Verb = 'pause' | 'resume' | 'run';
+
+function perform(verb: Verb, name: string): Promise<unknown> {
+  switch (verb) {
+    case 'pause':
+      return pauseSchedule(name);
+    case 'resume':
+      return resumeSchedule(name);
+    case 'run':
+      return runScheduleNow(name);
+  }
+}
+
+export function SchedulesTab(props: {
+  shown: boolean;
+  open: (path: string) => void;
+}): React.JSX.Element {
+  const schedules = useApi(signal => listSchedules({ signal }), [], {
+    enabled: props.shown,
+    poll: () => EVERY_MS
+  });
+  const [actionError, setActionError] = React.useState<unknown>(null);
   const [expanded, setExpanded] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState<string | null>(null);
+  // Bumped by "Run now": the history of that schedule loads again (its newest tick is new).
   const [historyKick, setHistoryKick] = React.useState(0);
 
-  const reload = React.useCallback(async () => {
-    try {
-      setList(await get<ScheduleList>('schedules'));
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  React.useEffect(() => {
-    if (!props.shown) {
-      return;
-    }
-    void reload();
-    const timer = window.setInterval(() => void reload(), 15000);
-    return () => window.clearInterval(timer);
-  }, [props.shown, reload]);
-
-  const act = async (s: ScheduleInfo, verb: 'pause' | 'resume' | 'run') => {
+  const act = async (s: ScheduleInfo, verb: Verb) => {
     setBusy(`${s.name}:${verb}`);
     try {
-      await post(`schedules/${seg(s.name)}/${verb}`);
-      setError(null);
+      await perform(verb, s.name);
+      setActionError(null);
       if (verb === 'run') {
         setExpanded(s.name);
         setHistoryKick(k => k + 1);
       }
     } catch (e) {
-      setError(e);
+      setActionError(e);
     } finally {
       setBusy(null);
-      await reload();
+      schedules.reload();
     }
   };
 
+  const list = schedules.data;
   return (
     <div className="jp-mlops-tab jp-mlops-schedules">
-      <ErrorLine error={error} />
-      {list && list.items.length === 0 ? (
-        <div className="jp-mlops-muted jp-mlops-empty">
+      <ErrorLine error={actionError ?? schedules.error} />
+      {list?.items.length === 0 ? (
+        <EmptyState>
           No schedules yet: <code>jupyter-mlops schedule add</code> or{' '}
           <code>mlops.scheduler.add(...)</code>.
-        </div>
+        </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
         {list?.items.map(s => (
-          <div key={s.name} className="jp-mlops-card" data-schedule={s.name}>
-            <div
-              className="jp-mlops-card-head"
-              role="button"
-              tabIndex={0}
-              onClick={() => setExpanded(expanded === s.name ? null : s.name)}
-            >
-              <span className="jp-mlops-run-name">{s.name}</span>
-              <Badge value={s.enabled ? 'active' : 'paused'} />
-              <span className="jp-mlops-muted jp-mlops-right" title="next run">
-                {s.enabled ? `next ${inFuture(s.next_due)}` : 'paused'}
-              </span>
-            </div>
+          <Card
+            key={s.name}
+            data={{ 'data-schedule': s.name }}
+            head={
+              <>
+                <span className="jp-mlops-run-name">{s.name}</span>
+                {s.enabled ? (
+                  <Badge text="active" tone="active" />
+                ) : (
+                  <Badge text="paused" tone="warn" />
+                )}
+                <span className="jp-mlops-muted jp-mlops-right" title="next run">
+                  {s.enabled ? `next ${inFuture(s.next_due)}` : 'paused'}
+                </span>
+              </>
+            }
+            open={expanded === s.name}
+            toggle={() => {
+              setExpanded(expanded === s.name ? null : s.name);
+            }}
+            details={<ScheduleHistory key={historyKick} name={s.name} open={props.open} />}
+          >
             <div className="jp-mlops-row-line jp-mlops-muted">
               <code>{s.cron}</code>
               <span>{s.timezone}</span>
@@ -79,55 +102,44 @@ export function SchedulesTab(props: { shown: boolean; open: (path: string) => vo
               </span>
             </div>
             <div className="jp-mlops-row-line">
-              {s.enabled ? (
-                <button className="jp-mlops-button" disabled={busy !== null} onClick={() => void act(s, 'pause')}>
-                  Pause
-                </button>
-              ) : (
-                <button className="jp-mlops-button" disabled={busy !== null} onClick={() => void act(s, 'resume')}>
-                  Resume
-                </button>
-              )}
-              <button className="jp-mlops-button" disabled={busy !== null} onClick={() => void act(s, 'run')}>
+              <button
+                className="jp-mlops-button"
+                disabled={busy !== null}
+                onClick={() => void act(s, s.enabled ? 'pause' : 'resume')}
+              >
+                {s.enabled ? 'Pause' : 'Resume'}
+              </button>
+              <button
+                className="jp-mlops-button"
+                disabled={busy !== null}
+                onClick={() => void act(s, 'run')}
+              >
                 {busy === `${s.name}:run` ? 'Running…' : 'Run now'}
               </button>
             </div>
-            {expanded === s.name ? (
-              <ScheduleHistory name={s.name} open={props.open} kick={historyKick} />
-            ) : null}
-          </div>
+          </Card>
         ))}
       </div>
     </div>
   );
 }
 
-function ScheduleHistory(props: { name: string; open: (path: string) => void; kick: number }): JSX.Element {
-  const [runs, setRuns] = React.useState<ScheduleRunList | null>(null);
-  const [error, setError] = React.useState<unknown>(null);
-  React.useEffect(() => {
-    get<ScheduleRunList>(`schedules/${seg(props.name)}/history`, { limit: 20 })
-      .then(r => {
-        setRuns(r);
-        setError(null);
-      })
-      .catch(setError);
-  }, [props.name, props.kick]);
+function ScheduleHistory(props: { name: string; open: (path: string) => void }): React.JSX.Element {
+  const { name } = props;
+  const runs = useApi(signal => getScheduleHistory(name, { limit: HISTORY }, { signal }), [name]);
   return (
-    <div className="jp-mlops-card-body">
-      <ErrorLine error={error} />
-      {runs && runs.items.length === 0 ? <div className="jp-mlops-muted">Not run yet.</div> : null}
+    <>
+      <ErrorLine error={runs.error} />
+      {runs.data?.items.length === 0 ? <div className="jp-mlops-muted">Not run yet.</div> : null}
       <table className="jp-mlops-table jp-mlops-schedule-runs">
         <tbody>
-          {runs?.items.map(r => (
+          {runs.data?.items.map(r => (
             <tr key={r.id} data-status={r.status}>
               <td>
-                <Badge value={r.status} />
+                <Badge text={r.status} tone={scheduleRunTone(r.status)} />
               </td>
               <td className="jp-mlops-muted">{ago(r.started ?? r.tick)}</td>
-              <td className="jp-mlops-muted">
-                {r.started && r.ended ? duration(r.ended - r.started) : ''}
-              </td>
+              <td className="jp-mlops-muted">{span(r.started, r.ended)}</td>
               <td>
                 <OpenLink path={r.output_notebook_in_root} open={props.open} label="notebook" />
                 {r.error ? <span className="jp-mlops-error-inline">{r.error}</span> : null}
@@ -136,6 +148,6 @@ function ScheduleHistory(props: { name: string; open: (path: string) => void; ki
           ))}
         </tbody>
       </table>
-    </div>
+    </>
   );
 }

@@ -1,6 +1,6 @@
 // The left sidebar: one panel, five tabs.
 import { LabIcon, ReactWidget } from '@jupyterlab/ui-components';
-import { Message } from '@lumino/messaging';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { ModelsTab } from './models';
@@ -19,6 +19,11 @@ export const mlopsIcon = new LabIcon({
 
 export const TABS = ['Runs', 'Models', 'Pipelines', 'Schedules', 'Monitors'] as const;
 export type TabName = (typeof TABS)[number];
+
+/** Whether ``name`` is one of the sidebar's tabs. */
+export function isTab(name: string): name is TabName {
+  return (TABS as readonly string[]).includes(name);
+}
 
 export interface ISidebarActions {
   openRun: (runId: string) => void;
@@ -56,10 +61,10 @@ export class MlopsSidebar extends ReactWidget {
     this.update();
   }
 
-  protected render(): JSX.Element {
+  protected render(): React.JSX.Element {
     const shown = this.shown;
     const { openRun, openPath } = this.actions;
-    let body: JSX.Element;
+    let body: React.JSX.Element;
     switch (this.tab) {
       case 'Runs':
         body = <RunsTab shown={shown} openRun={openRun} />;

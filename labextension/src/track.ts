@@ -1,5 +1,5 @@
 // "Track this notebook": put the two lines that start tracking at the top of a notebook.
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 export const TRACK_SOURCE = '%load_ext jupyter_mlops\n%mlops track';
 

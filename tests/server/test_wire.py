@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import re
+import typing
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from jupyter_mlops.server import gen_ts
+from jupyter_mlops.pipelines.records import STEP_STATUSES
+from jupyter_mlops.server import gen_client, gen_ts, routes
 from jupyter_mlops.server.extension import ROUTES
 from jupyter_mlops.server.openapi import build, path_template, served_methods
 from jupyter_mlops.services import schema as wire
+from jupyter_mlops.store.filter import RUN_STATUSES
 
-WIRE_TS = Path(__file__).parents[2] / "labextension" / "src" / "wire.ts"
+SRC = Path(__file__).parents[2] / "labextension" / "src"
 
 
-def test_the_committed_typescript_types_match_the_models() -> None:
-    expected = gen_ts.generate()
-    assert WIRE_TS.read_text(encoding="utf-8") == expected, (
-        "labextension/src/wire.ts is out of date: run "
-        "`python -m jupyter_mlops.server.gen_ts > labextension/src/wire.ts`"
+@pytest.mark.parametrize(
+    ("name", "generate"), [("wire.ts", gen_ts.generate), ("client.ts", gen_client.generate)]
+)
+def test_the_committed_typescript_files_match_the_generator(name: str, generate: Any) -> None:
+    assert (SRC / name).read_text(encoding="utf-8") == generate(), (
+        f"labextension/src/{name} is out of date: run `{gen_client.COMMAND}`"
     )
 
 
@@ -34,7 +39,43 @@ def test_the_typescript_types_cover_every_wire_model() -> None:
     # Responses always carry every field; request fields with defaults are optional.
     assert "  total: number;" in text
     assert "  dry_run?: boolean;" in text
-    assert "  metrics: { [key: string]: number | null };" in text
+    assert "  experiment?: string[];" in text
+    # NaN and the infinities travel as strings; statuses as named unions.
+    assert 'export type Real = number | "NaN" | "Infinity" | "-Infinity";' in text
+    assert "  metrics: Record<string, Real>;" in text
+    assert 'export type RunStatus = "running" | "finished" | "failed" | "killed";' in text
+    assert "  status: RunStatus;" in text
+    assert "  status: StepStatus;" in text
+
+
+def test_the_status_unions_are_the_values_the_domain_writes() -> None:
+    assert sorted(typing.get_args(wire.RunStatus)) == sorted(RUN_STATUSES)
+    assert typing.get_args(wire.StepStatus) == STEP_STATUSES
+
+
+def _client_functions() -> Counter[str]:
+    text = (SRC / "client.ts").read_text(encoding="utf-8")
+    return Counter(re.findall(r"^export async function (\w+)\(", text, re.MULTILINE))
+
+
+def test_every_operation_has_exactly_one_client_function(document: dict[str, Any]) -> None:
+    functions = _client_functions()
+    assert all(n == 1 for n in functions.values()), functions
+    table = {route.name for route in routes.ROUTES}
+    assert len(table) == len(routes.ROUTES)
+    assert table <= set(functions)
+    ids = {op["operationId"] for item in document["paths"].values() for op in item.values()}
+    assert set(functions) == ids
+
+
+def test_client_functions_take_path_values_then_the_request() -> None:
+    text = gen_client.generate()
+    assert "export async function searchRuns(\n  query: RunQuery = {}," in text
+    assert "  return (await request('GET', 'runs', { ...options, query })) as RunPage;" in text
+    assert "export async function getModelVersion(\n  name: string,\n  version: number,\n" in text
+    assert "`models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`" in text
+    assert "export async function promoteModel(\n  name: string,\n  body: PromoteRequest,\n" in text
+    assert "export async function getRun(\n  runId: string,\n" in text
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,10 @@ from jupyter_mlops.services.schema.base import (
     Request,
     Response,
 )
+
+#: What an audited promotion event did: ``conflict`` when the stage moved meanwhile.
+EventOutcome = Literal["promoted", "refused", "conflict"]
+PromotionAction = Literal["promote", "rollback"]
 
 
 class ModelSummary(Response):
@@ -89,10 +93,10 @@ class PromotionEventInfo(Response):
     id: int
     model: str
     stage: str
-    action: str
+    action: PromotionAction
     from_version: int | None
     to_version: int
-    outcome: str
+    outcome: EventOutcome
     checks: list[GateCheck]
     validation: dict[str, Any] | None
     detail: str | None

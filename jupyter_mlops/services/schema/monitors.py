@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jupyter_mlops.services.schema.base import Response
+from jupyter_mlops.services.schema.base import Response, RunStatus
 
 
 class MonitorSummary(Response):
@@ -13,7 +13,7 @@ class MonitorSummary(Response):
     schedule: bool
     threshold: float | None
     latest_time: float | None
-    latest_status: str | None
+    latest_status: RunStatus | None
     latest_drift_share: float | None
     latest_dataset_drift: bool | None
 
@@ -29,7 +29,7 @@ class MonitorPoint(Response):
 
     run_id: str
     time: float
-    status: str
+    status: RunStatus
     drift_share: float | None
     dataset_drift: bool | None
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from jupyter_mlops.services.schema.base import MAX_WHOLE, Request, Response
+
+#: A step of a pipeline run: ``ok`` ran and succeeded, ``cached`` reused an earlier result.
+StepStatus = Literal["queued", "running", "cached", "ok", "failed", "skipped"]
+PipelineRunStatus = Literal["running", "ok", "failed"]
 
 
 class PipelineRunQuery(Request):
@@ -24,7 +28,7 @@ class StepRunInfo(Response):
     step: str
     run_id: str | None
     cache_key: str | None
-    status: str
+    status: StepStatus
     attempt: int
     started: float | None
     ended: float | None
@@ -43,7 +47,7 @@ class PipelineRunSummary(Response):
     name: str
     spec_path: str
     env: str | None
-    status: str
+    status: PipelineRunStatus
     run_id: str | None
     trigger: str | None
     started: float

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from jupyter_mlops.services.schema.base import MAX_WHOLE, Real, Request, Response, RunStatus
+
+#: How an executed cell ended (``killed``: interrupted).
+CellStatus = Literal["ok", "failed", "killed"]
 
 
 class RunQuery(Request):
@@ -105,7 +108,7 @@ class CellInfo(Response):
     source: str
     started: float
     duration: float | None
-    status: str
+    status: CellStatus
     error: str | None
 
 

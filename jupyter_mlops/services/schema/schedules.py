@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from jupyter_mlops.services.schema.base import MAX_WHOLE, Request, Response
+
+#: A tick of a schedule: ``skipped`` when the previous tick's run was still running.
+ScheduleRunStatus = Literal["running", "finished", "failed", "killed", "skipped"]
+TargetKind = Literal["notebook", "pipeline"]
 
 
 class ScheduleInfo(Response):
     """One schedule."""
 
     name: str
-    target_kind: str
+    target_kind: TargetKind
     target: str
     cron: str
     timezone: str
@@ -51,7 +55,7 @@ class ScheduleRunInfo(Response):
     id: int
     schedule: str
     tick: float
-    status: str
+    status: ScheduleRunStatus
     started: float | None
     ended: float | None
     run_id: str | None
