@@ -11,6 +11,7 @@ from jupyter_mlops.errors import (
     ArtifactIntegrityError,
     ConflictError,
     FilterSyntaxError,
+    GateRefused,
     MlopsError,
     MlopsUsageError,
     NotFoundError,
@@ -35,7 +36,6 @@ from jupyter_mlops.tracking.run import MlopsWarning, Run
 
 if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, models, monitor, pipelines, scheduler, widgets
-    from jupyter_mlops.gates import GateRefused
     from jupyter_mlops.lineage import lineage
     from jupyter_mlops.pipelines.upstream import upstream
 
@@ -52,7 +52,6 @@ _LAZY = {
     # The module itself is callable (see jupyter_mlops/lineage.py), so importing the
     # submodule, which rebinds this attribute, keeps `mlops.lineage(x)` working.
     "lineage": ("jupyter_mlops.lineage", None),
-    "GateRefused": ("jupyter_mlops.gates", "GateRefused"),
 }
 
 

@@ -6,7 +6,8 @@
 ``mlops.models.load("models:/churn@production")``.
 """
 
-from jupyter_mlops.gates import GateRefused, GateResult
+from jupyter_mlops.errors import GateRefused
+from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.models.loading import affected_model_versions, load
 from jupyter_mlops.models.promotion import (
     DEFAULT_STAGES,
