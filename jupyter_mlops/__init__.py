@@ -11,6 +11,7 @@ from jupyter_mlops.errors import (
     ArtifactIntegrityError,
     ConflictError,
     FilterSyntaxError,
+    GateRefused,
     MlopsError,
     MlopsUsageError,
     NotFoundError,
@@ -41,7 +42,6 @@ from jupyter_mlops.tracking.run import MlopsWarning, Run
 
 if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, models, monitor, pipelines, scheduler, widgets
-    from jupyter_mlops.gates import GateRefused
     from jupyter_mlops.pipelines.upstream import upstream
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
@@ -54,7 +54,6 @@ _LAZY = {
     "scheduler": ("jupyter_mlops.scheduler", None),
     "widgets": ("jupyter_mlops.widgets", None),
     "upstream": ("jupyter_mlops.pipelines.upstream", "upstream"),
-    "GateRefused": ("jupyter_mlops.gates", "GateRefused"),
 }
 
 

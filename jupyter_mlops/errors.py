@@ -63,6 +63,10 @@ class FilterSyntaxError(MlopsUsageError):
         super().__init__(message, expression=expression, position=position)
 
 
+class GateRefused(MlopsError):  # noqa: N818 - the public name the product documents
+    """A gate refused: ``failed`` lists the failing checks as dicts (expression, values, ...)."""
+
+
 class ArtifactIntegrityError(MlopsError):
     """A stored object whose content no longer matches its digest."""
 

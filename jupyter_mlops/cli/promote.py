@@ -4,7 +4,8 @@ A check is a gate expression over the candidate's metrics, params and tags, and 
 with the version holding a stage now: metrics.roc_auc >= production.metrics.roc_auc - 0.01.
 --validate runs a notebook against the candidate first (it gets model_uri, stage and
 validation_run_id as parameters). Exits 1 when a check refuses or another promotion of
-the same stage won a race, 2 on bad usage.
+the same stage won a race, 2 on bad usage (a check that does not parse is bad usage:
+nothing runs and nothing is recorded).
 
 --dry-run evaluates the same checks (and runs --validate) without promoting: it prints each
 check's result, moves no stage and records no audit event, and exits 0 if the promotion
@@ -27,7 +28,7 @@ from __future__ import annotations
 import argparse
 
 from jupyter_mlops.cli._common import Subparsers, add_command, add_format, marks, print_json
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import GateRefused, MlopsUsageError
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -74,7 +75,6 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from jupyter_mlops import models
-    from jupyter_mlops.gates import GateRefused
 
     if args.model.endswith((".yaml", ".yml")):
         if args.dry_run:

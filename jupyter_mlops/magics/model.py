@@ -16,8 +16,7 @@ from __future__ import annotations
 import argparse
 
 from jupyter_mlops import models
-from jupyter_mlops.errors import ConflictError, MlopsUsageError
-from jupyter_mlops.gates import GateRefused
+from jupyter_mlops.errors import ConflictError, GateRefused, MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser, key_value
 from jupyter_mlops.magics._display import show, show_text
 from jupyter_mlops.magics._session import Session

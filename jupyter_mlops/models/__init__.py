@@ -6,7 +6,8 @@
 ``mlops.models.load("models:/churn@production")``.
 """
 
-from jupyter_mlops.gates import GateRefused, GateResult
+from jupyter_mlops.errors import GateRefused
+from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.models.loading import Predictor, affected_model_versions, load, load_predictor
 from jupyter_mlops.models.promotion import (
     DEFAULT_STAGES,

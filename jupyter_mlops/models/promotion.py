@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from jupyter_mlops.errors import ConflictError, MlopsUsageError
-from jupyter_mlops.gates import GateRefused, GateResult, Missing, evaluate_all
+from jupyter_mlops.errors import ConflictError, GateRefused, MlopsUsageError
+from jupyter_mlops.expressions import Gate, GateResult, Missing, evaluate_all, parse_gate
 from jupyter_mlops.models import _db
 from jupyter_mlops.models.records import PromotionEvent, decode_checks, encode_checks
 from jupyter_mlops.models.uri import check_name, check_stage, check_version
@@ -170,7 +170,7 @@ def promote(
 ) -> PromotionEvent:
     """Move stage ``to`` of model ``name`` to ``version`` if every check passes.
 
-    Checks are gate expressions (:mod:`jupyter_mlops.gates`) over this context:
+    Checks are gate expressions (:mod:`jupyter_mlops.expressions`) over this context:
     ``metrics.X`` / ``params.X`` / ``tags.X`` / ``version`` are the candidate's (metrics as
     registered, overridden by what the validation notebook logged; tags set with
     ``models.set_tag``), also reachable as ``candidate.*``; ``<stage>.metrics.X`` etc. are
@@ -198,6 +198,7 @@ def promote(
     Raises:
         GateRefused: a check or the validation failed; the event is recorded as ``refused``.
         ConflictError: another promotion moved the stage meanwhile; recorded as ``conflict``.
+        FilterSyntaxError: a check that does not parse; nothing runs and nothing is recorded.
         MlopsUsageError: an unknown stage, a bad version or a missing validation notebook.
         NotFoundError: an unknown model or version.
     """
@@ -337,6 +338,7 @@ def _evaluate(
     kernel_name: str | None,
     timeout: float | None,
     store: Store,
+    parse_first: bool = False,
 ) -> _Evaluated:
     """Read the candidate and the stage holders, run the validation, evaluate the checks."""
     check_name(name)
@@ -350,6 +352,9 @@ def _evaluate(
     exprs = [checks] if isinstance(checks, str) else list(checks)
     if not all(isinstance(e, str) for e in exprs):
         raise MlopsUsageError("checks must be gate expressions (strings).")
+    # A promotion refuses a check that does not parse as bad usage, before anything runs or
+    # is recorded; a dry run reports it as that check's error, beside the other results.
+    gates: list[str | Gate] = [parse_gate(e) for e in exprs] if parse_first else list(exprs)
     if validate is not None:
         check_notebook(validate)
 
@@ -378,7 +383,7 @@ def _evaluate(
             kernel_name=kernel_name,
             timeout=timeout,
         )
-    results = evaluate_all(exprs, gate_context(name, candidate, holders, to, validation))
+    results = evaluate_all(gates, gate_context(name, candidate, holders, to, validation))
     if validation is not None:
         results.insert(0, validation.as_check())
     check = PromotionCheck(
@@ -414,6 +419,7 @@ def _promote(
         kernel_name=kernel_name,
         timeout=timeout,
         store=store,
+        parse_first=True,
     )
     plan = evaluated.check
     mid, number = evaluated.mid, plan.version

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_mlops.gates import GateResult
+from jupyter_mlops.expressions import GateResult
 
 
 def _when(ts: float) -> str:

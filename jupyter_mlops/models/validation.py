@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.gates import GateResult
+from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking.environment import user_name

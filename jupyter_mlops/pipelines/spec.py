@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.expressions import parse_gate
 
 if TYPE_CHECKING:
     from jupyter_mlops.pipelines.runner import PipelineResult
@@ -174,8 +175,6 @@ def _step(path: Path, name: str, data: Any) -> Step:
             _relative(path, f"{where}: key {key!r}", item)
     gate = data.get("gate")
     if gate is not None:
-        from jupyter_mlops.gates import parse_gate
-
         if not isinstance(gate, str):
             raise _err(path, f"{where}: key 'gate'", f"expected a string, got {_type_name(gate)}")
         try:

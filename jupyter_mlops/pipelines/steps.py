@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import StoreError
+from jupyter_mlops.expressions import evaluate
 from jupyter_mlops.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import StepPlan, digests
@@ -210,7 +211,6 @@ class StepRunner:
 
     def check_gate(self, step: Step, run_id: str) -> str | None:
         """The gate's message when it does not hold, else None."""
-        from jupyter_mlops.gates import evaluate
         from jupyter_mlops.store import runs as q
 
         step_run = None

@@ -10,12 +10,12 @@ from tornado.web import HTTPError
 
 from jupyter_mlops.errors import (
     ConflictError,
+    GateRefused,
     MlopsError,
     MlopsUsageError,
     NotFoundError,
     StoreError,
 )
-from jupyter_mlops.gates import GateRefused
 from jupyter_mlops.services.schema import ErrorBody, GateCheck
 from jupyter_mlops.services.schema.base import explain
 from jupyter_mlops.store.core import one_line as first_line

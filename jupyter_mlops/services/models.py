@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
-from jupyter_mlops.gates import GateRefused, GateResult
+from jupyter_mlops.errors import GateRefused
+from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.models import _db
 from jupyter_mlops.models import promotion as promo
 from jupyter_mlops.models.records import ModelVersion, PromotionEvent

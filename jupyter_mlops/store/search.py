@@ -1,4 +1,7 @@
-r"""Run search: compile a filter AST to SQLAlchemy Core and return runs as a DataFrame.
+r"""Run search: compile a filter to SQLAlchemy Core and return runs as a DataFrame.
+
+The filter language (grammar, names, quoting, limits) is :mod:`jupyter_mlops.expressions`;
+this module is its SQL evaluator.
 
 Semantics, chosen to match what the resulting DataFrame shows:
 
@@ -53,9 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.core import Store
-from jupyter_mlops.store.filter import (
+from jupyter_mlops.expressions import (
     RUN_STATUSES,
     And,
     Comparison,
@@ -67,6 +68,8 @@ from jupyter_mlops.store.filter import (
     parse_filter,
     parse_order_by,
 )
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.core import Store
 from jupyter_mlops.store.order import code_point
 from jupyter_mlops.store.runs import reap_stale_runs
 
@@ -131,11 +134,14 @@ def compile_filter(node: Node, *, dialect: str = "sqlite") -> ColumnElement[bool
     """Compile a parsed filter to a boolean expression over ``runs`` joined to ``experiments``.
 
     Args:
-        node: the AST from :func:`~jupyter_mlops.store.filter.parse_filter`.
+        node: the tree from :func:`~jupyter_mlops.expressions.parse_filter`.
         dialect: the store's dialect name; it picks how LIKE keeps case-sensitivity.
 
     Returns:
-        A two-valued (never NULL) SQLAlchemy condition with bound parameters only.
+        A two-valued (never NULL) SQLAlchemy condition with bound parameters only. The
+        operands of ``and``/``or`` stay one flat list (``a OR b OR c``), so the SQL nests no
+        deeper than the filter's parentheses: within SQLite's expression depth limit for
+        every filter the parser accepts.
     """
     if isinstance(node, And):
         return and_(*(compile_filter(item, dialect=dialect) for item in node.operands))

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops import models as registry
-from jupyter_mlops.errors import ConflictError, MlopsUsageError
-from jupyter_mlops.gates import GateRefused, GateResult
+from jupyter_mlops.errors import ConflictError, GateRefused, MlopsUsageError
+from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.models.promotion import check_stages
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.widgets import _html as h

@@ -55,6 +55,27 @@ def test_runs_filter_experiment_and_limit(ip) -> None:
     assert ip.run("%mlops runs --filter \"status = 'failed'\"").stdout == "mlops: no runs match.\n"
 
 
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        (
+            "(" * 2000 + "metrics.auc > 1" + ")" * 2000,
+            "Invalid filter at position 20: more than 20 nested parentheses, 'not's and signs; "
+            "write the filter with fewer levels",
+        ),
+        (
+            " or ".join(["metrics.auc > 1"] * 2000),
+            "Invalid filter at position 10000: the filter is 37,996 characters long, over the "
+            "limit of 10,000; write a shorter filter",
+        ),
+    ],
+)
+def test_a_hostile_filter_is_a_usage_error(ip, expr: str, message: str) -> None:
+    with pytest.raises(UsageError) as info:
+        ip.run(f'%mlops runs --filter "{expr}"')
+    assert str(info.value) == message
+
+
 def test_show_displays_the_run_text_and_html(ip) -> None:
     ip.run("%%mlops track shown --param C=0.5\n%mlops metric auc=0.75")
     run = mlops.get_run("shown")

@@ -13,8 +13,7 @@ from traitlets.config import Config
 import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.cli import main
-from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.gates import GateRefused
+from jupyter_mlops.errors import GateRefused, MlopsUsageError, NotFoundError
 from jupyter_mlops.store import current_store
 
 E = "jupyter-mlops: error: "

@@ -82,7 +82,12 @@ def test_a_refused_gate_exits_1(cli, churn):
         (["promote", "churn", "x", "--to", "production"], 2, "positive integer, not 'x'"),
         (["promote", "nope", "1", "--to", "production"], 2, "No registered model 'nope'"),
         (["promote", "churn", "1"], 2, "the following arguments are required: --to"),
-        (["promote", "churn", "1", "--to", "production", "--check", "metrics.x >"], 1, "refused"),
+        # A check that does not parse is bad usage (exit 2, nothing recorded), not a refusal.
+        (
+            ["promote", "churn", "1", "--to", "production", "--check", "metrics.x >"],
+            2,
+            "Invalid gate at position 11: expected a number",
+        ),
         (["models", "show", "churn", "9"], 2, "Model 'churn' has no version 9"),
         (["models", "show", "models:/churn@production"], 2, "holds stage 'production'"),
         (["models", "show", "models:churn"], 2, "Invalid model name 'models:churn'"),
@@ -95,6 +100,21 @@ def test_bad_usage_and_refusals_are_one_line(cli, churn, argv, code, message):
     assert err.startswith(E)
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_check_that_does_not_parse_is_exit_2_and_records_nothing(cli, churn):
+    models.promote("churn", 1, to="production", store=churn)
+    before = models.events("churn", store=churn)
+    code, out, err = cli(
+        "promote", "churn", "2", "--to", "production",
+        "--check", "metrics.roc_auc > 0.5", "--check", "metrics.roc_auc >= (0.5",
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{E}Invalid gate at position 23: expected ')' to close the '(' at position 19, found "
+        "the end of the gate; see `jupyter-mlops promote --help`.\n"
+    )
+    assert models.events("churn", store=churn) == before
 
 
 def test_rollback(cli, churn):

@@ -3,8 +3,13 @@ import json
 import pytest
 
 from jupyter_mlops import models
-from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
-from jupyter_mlops.gates import GateRefused
+from jupyter_mlops.errors import (
+    ConflictError,
+    FilterSyntaxError,
+    GateRefused,
+    MlopsUsageError,
+    NotFoundError,
+)
 
 
 @pytest.fixture
@@ -74,7 +79,6 @@ def test_compare_with_the_stage_holder(churn):
     ("check", "reason"),
     [
         ("metrics.auc >= 0.8", "unknown metric 'auc' in 'metrics.auc' (known: roc_auc)"),
-        ("metrics.roc_auc >=", "Invalid gate at position 18: expected a number"),
         ("tags.reviewed = 'yes'", "unknown tag 'reviewed' in 'tags.reviewed' (no tags recorded)"),
         (
             "metrics.roc_auc >= production.metrics.roc_auc",
@@ -94,6 +98,26 @@ def test_bad_checks_are_refused_never_passed(churn, check, reason):
     assert event.outcome == "refused"
     assert event.checks[0].status == "error"
     assert reason in event.checks[0].error
+
+
+@pytest.mark.parametrize("action", ["promote", "rollback"])
+def test_a_check_that_does_not_parse_is_bad_usage_and_writes_nothing(churn, action):
+    models.promote("churn", 1, to="production", store=churn)
+    before = models.events("churn", store=churn)
+    checks = ["metrics.roc_auc >= 0.5", "metrics.roc_auc >="]
+    with pytest.raises(FilterSyntaxError) as info:
+        if action == "rollback":
+            models.rollback("churn", stage="production", version=2, checks=checks, store=churn)
+        else:
+            models.promote("churn", 2, to="production", checks=checks, store=churn)
+    assert str(info.value).startswith("Invalid gate at position 18: expected a number")
+    assert isinstance(info.value, MlopsUsageError)
+    assert models.events("churn", store=churn) == before
+    assert holder(churn).version == 1
+    # A dry run writes nothing anyway: it reports the check as an error beside the others.
+    plan = models.check_promotion("churn", 2, to="production", checks=checks, store=churn)
+    assert [c.status for c in plan.checks] == ["passed", "error"]
+    assert plan.checks[1].error.startswith("Invalid gate at position 18: expected a number")
 
 
 def test_tags_gate(churn):

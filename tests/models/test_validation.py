@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from jupyter_mlops import models
-from jupyter_mlops.gates import GateRefused
+from jupyter_mlops.errors import GateRefused
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
 

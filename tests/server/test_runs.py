@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.server.conftest import Server
 
 
@@ -54,6 +56,31 @@ def test_an_invalid_filter_is_a_400_with_one_line(server: Server) -> None:
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert "filter" in error.lower() and "\n" not in error
+
+
+@pytest.mark.parametrize(
+    ("filter", "error"),
+    [
+        (
+            "(" * 2000 + "metrics.auc > 1" + ")" * 2000,
+            "Invalid filter at position 20: more than 20 nested parentheses, 'not's and signs; "
+            "write the filter with fewer levels",
+        ),
+        (
+            " or ".join(["metrics.auc > 1"] * 2000),
+            "Invalid filter at position 10000: the filter is 37,996 characters long, over the "
+            "limit of 10,000; write a shorter filter",
+        ),
+        (
+            " or ".join(["metrics.auc > 1"] * 300),
+            "Invalid filter at position 4750: more than 500 names and values; "
+            "write a shorter filter",
+        ),
+    ],
+)
+def test_a_hostile_filter_is_a_400_with_one_line(server: Server, filter: str, error: str) -> None:
+    answer = server.get("runs", params={"filter": filter})
+    assert (answer.status_code, answer.json()["error"]) == (400, error)
 
 
 def test_bad_paging_and_unknown_query_fields_are_400(server: Server) -> None:

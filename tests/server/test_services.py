@@ -15,11 +15,11 @@ from jupyter_mlops.errors import (
     ArtifactIntegrityError,
     ConflictError,
     FilterSyntaxError,
+    GateRefused,
     MlopsUsageError,
     NotFoundError,
     StoreError,
 )
-from jupyter_mlops.gates import GateRefused
 from jupyter_mlops.server.errors import http_error
 from jupyter_mlops.server.extension import ROUTES
 from jupyter_mlops.server.openapi import path_template, served_methods

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Connection, func, insert, select
 
 from jupyter_mlops.errors import FilterSyntaxError, MlopsUsageError, NotFoundError
+from jupyter_mlops.expressions import MAX_DEPTH, MAX_LENGTH, MAX_TERMS, evaluate, parse_filter
 from jupyter_mlops.store import Store, open_store
 from jupyter_mlops.store import search as search_module
 from jupyter_mlops.store import tables as t
@@ -284,6 +285,46 @@ def test_like_is_literal_for_glob_characters(store: Store) -> None:
     assert set(names(search_runs(store, "name like 'a_b'"))) == {"a*b", "aXb"}
 
 
+TAGGED = ["lbfgs", "LBFGS", "100% sure", "a\\b", "a_b", "aXb", "a\\", ""]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "tags.x like 'lb%'",
+        "tags.x like 'LB%'",
+        "tags.x ilike 'LB%'",
+        "tags.x not like 'lb%'",
+        "tags.x not ilike 'lb%'",
+        r"tags.x like '%\%%'",
+        "tags.x like 'a_b'",
+        r"tags.x like 'a\_b'",
+        r"tags.x like 'a\\\\b'",
+        r"tags.x like 'a\\'",
+        "tags.x like '%'",
+        "tags.x like ''",
+        "tags.x in ('lbfgs', 'a_b')",
+        "tags.x not in ('lbfgs', '')",
+        "tags.x is null",
+        "tags.x is not null",
+    ],
+)
+def test_gates_read_like_in_and_is_null_as_search_does(store: Store, condition: str) -> None:
+    contexts = {f"run{i}": {"tags": {"x": value}} for i, value in enumerate(TAGGED)}
+    contexts["untagged"] = {"tags": {}}
+    with store.write() as conn:
+        for i, (name, context) in enumerate(contexts.items()):
+            add_run(conn, f"{i:032x}", name, tags=context["tags"])
+    found = set(names(search_runs(store, condition)))
+    for name, context in contexts.items():
+        result = evaluate(condition, context)
+        if name == "untagged" and "null" not in condition:
+            # A gate refuses a tag it does not have; a search just does not match it.
+            assert result.status == "error" and name not in found
+        else:
+            assert result.passed is (name in found), (name, result.message)
+
+
 @pytest.mark.parametrize(
     ("order_by", "expected"),
     [
@@ -423,6 +464,56 @@ def test_injection_text_is_compared_literally(store: Store) -> None:
 def test_usage_errors(runs: Store, kwargs: dict[str, Any], error: type[Exception]) -> None:
     with pytest.raises(error):
         search_runs(runs, **kwargs)
+
+
+def nest(levels: int, leaf: str, core: str, *, negate: bool = False) -> str:
+    """``leaf or (leaf and (leaf or ... core))``, optionally ``not (...)`` at every level."""
+    for i in range(levels):
+        core = f"{leaf} {'and' if i % 2 else 'or'} {core}"
+        core = f"not ({core})" if negate else f"({core})"
+    return core
+
+
+DEEPEST = [
+    # Alternating and/or nests the SQL one parenthesis per level, 'not' one more.
+    nest(MAX_DEPTH, "metrics.auc not in (1, 2)", "user is null"),
+    nest(MAX_DEPTH // 2, "tags.owner not like 'a%'", "params.C != '0.5'", negate=True),
+    "not " * MAX_DEPTH + "run_id in ('aaaa', 'bbbb')",
+    nest(MAX_DEPTH // 2, "tags.t is null", " or ".join(["user is null"] * 480), negate=True),
+]
+WIDEST = [
+    " or ".join(["user is null"] * MAX_TERMS),
+    " and ".join(["tags.t is null"] * MAX_TERMS),
+    " or ".join(f"metrics.auc > {i}" for i in range(MAX_TERMS // 2)),
+    "metrics.auc not in (" + ", ".join(str(i) for i in range(MAX_TERMS - 1)) + ")",
+    "run_id in (" + ", ".join(f"'{i:04x}'" for i in range(MAX_TERMS - 1)) + ")",
+]
+
+
+@pytest.mark.parametrize("filter", DEEPEST + WIDEST)
+def test_the_biggest_filters_the_parser_accepts_run_on_every_backend(
+    runs: Store, filter: str
+) -> None:
+    assert len(filter) <= MAX_LENGTH and parse_filter(filter) is not None
+    frame = search_runs(runs, filter)
+    assert count_runs(runs, filter) == len(frame)
+
+
+@pytest.mark.parametrize(
+    ("filter", "expected"),
+    [
+        (nest(MAX_DEPTH, "user is null", "user is null"), {"gamma"}),
+        # not (T or P) is false, not (T and false) true, ...: the outermost level is true.
+        (DEEPEST[3], {"alpha", "beta", "gamma", "delta", "epsilon-run_1"}),
+        (WIDEST[0], {"gamma"}),
+        (WIDEST[1], {"alpha", "beta", "gamma", "delta", "epsilon-run_1"}),
+        (WIDEST[3], {"alpha", "beta", "delta", "epsilon-run_1"}),
+    ],
+)
+def test_the_biggest_filters_find_what_they_say(
+    runs: Store, filter: str, expected: set[str]
+) -> None:
+    assert set(names(search_runs(runs, filter))) == expected
 
 
 def test_many_runs_beyond_one_chunk(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,18 +1,11 @@
+"""The run filter: the shared grammar read as comparisons of run keys."""
+
 from __future__ import annotations
 
 import pytest
 
 from jupyter_mlops.errors import FilterSyntaxError, MlopsUsageError
-from jupyter_mlops.store.filter import (
-    And,
-    Comparison,
-    Not,
-    Or,
-    OrderKey,
-    parse_filter,
-    parse_order_by,
-    tokenize,
-)
+from jupyter_mlops.expressions import And, Comparison, Not, Or, parse_filter
 
 
 def metric(key: str, op: str, value: object) -> Comparison:
@@ -291,95 +284,3 @@ def test_filter_error_fields() -> None:
     assert err.position == 12  # type: ignore[attr-defined]
     assert err.expression == "metrics.auc auc2 > 1"  # type: ignore[attr-defined]
     assert isinstance(err, MlopsUsageError)
-
-
-def test_tokenize_gate_expression() -> None:
-    tokens = tokenize("metrics.roc_auc >= production.metrics.`roc-auc` - 0.01")
-    assert [(tok.kind, tok.value) for tok in tokens] == [
-        ("NAME", ("metrics", "roc_auc")),
-        ("OP", ">="),
-        ("NAME", ("production", "metrics", "roc-auc")),
-        ("ARITH", "-"),
-        ("NUMBER", 0.01),
-        ("EOF", ""),
-    ]
-    spans = [(tok.start, tok.end) for tok in tokens]
-    assert spans == [(0, 15), (16, 18), (19, 47), (48, 49), (50, 54), (54, 54)]
-
-
-def test_tokenize_keywords_and_punctuation() -> None:
-    tokens = tokenize("not (a.b IN (1,2)) Or x is Null * /")
-    assert [tok.kind for tok in tokens] == [
-        "KEYWORD",
-        "LPAREN",
-        "NAME",
-        "KEYWORD",
-        "LPAREN",
-        "NUMBER",
-        "COMMA",
-        "NUMBER",
-        "RPAREN",
-        "RPAREN",
-        "KEYWORD",
-        "NAME",
-        "KEYWORD",
-        "KEYWORD",
-        "ARITH",
-        "ARITH",
-        "EOF",
-    ]
-    assert [tok.value for tok in tokens if tok.kind == "KEYWORD"] == [
-        "NOT",
-        "IN",
-        "OR",
-        "IS",
-        "NULL",
-    ]
-
-
-def test_tokenize_error_names_the_caller() -> None:
-    with pytest.raises(FilterSyntaxError, match=r"^Invalid gate at position 2: unexpected"):
-        tokenize("a $ b", what="gate")
-
-
-@pytest.mark.parametrize(
-    ("item", "expected"),
-    [
-        ("metrics.roc_auc desc", OrderKey("metric", "roc_auc", True)),
-        ("metrics.`val-loss` ASC", OrderKey("metric", "val-loss", False)),
-        ("params.C", OrderKey("param", "C", False)),
-        ("tags.owner desc", OrderKey("tag", "owner", True)),
-        ("start_time asc", OrderKey("attribute", "start_time", False)),
-        ("name", OrderKey("attribute", "name", False)),
-        ("attributes.duration DESC", OrderKey("attribute", "duration", True)),
-    ],
-)
-def test_parse_order_by(item: str, expected: OrderKey) -> None:
-    assert parse_order_by(item) == expected
-
-
-@pytest.mark.parametrize(
-    ("item", "message"),
-    [
-        (
-            "metrics.auc descending",
-            "Invalid order_by at position 12: expected ASC, DESC or the end of the order_by "
-            "item, found 'descending'",
-        ),
-        (
-            "auc desc",
-            "Invalid order_by at position 0: unknown attribute 'auc'; expected one of duration, "
-            "end_time, experiment, name, parent_id, run_id, start_time, status, user "
-            "or metrics.KEY, params.KEY, tags.KEY",
-        ),
-        (
-            "",
-            "Invalid order_by at position 0: expected a metric, param, tag or attribute name, "
-            "found the end of the order_by",
-        ),
-    ],
-)
-def test_order_by_errors(item: str, message: str) -> None:
-    with pytest.raises(FilterSyntaxError) as info:
-        parse_order_by(item)
-    assert str(info.value) == message

@@ -1,10 +1,12 @@
+"""The value evaluator: gates against a context of values."""
+
 import math
 import pickle
 
 import pytest
 
-from jupyter_mlops.errors import FilterSyntaxError
-from jupyter_mlops.gates import GateRefused, GateResult, Missing, evaluate, parse_gate
+from jupyter_mlops.errors import FilterSyntaxError, GateRefused
+from jupyter_mlops.expressions import GateResult, Missing, evaluate, parse_gate
 
 CONTEXT = {
     "metrics": {"roc_auc": 0.9, "loss": 0.25, "val.auc": 0.8, "val-loss": 0.3, "nan": math.nan},
@@ -87,7 +89,11 @@ def test_evaluate(expression, passed, values):
             "params, production, staging, tags, version); write metrics.roc_auc, params.roc_auc "
             "or tags.roc_auc, or quote a string",
         ),
-        ("metrics.roc_auc > 0.8)", "Invalid gate at position 21: expected an operator"),
+        # The filter's wording (an operator after a complete condition would chain it).
+        (
+            "metrics.roc_auc > 0.8)",
+            "Invalid gate at position 21: expected 'and', 'or' or the end of the gate, found ')'",
+        ),
         ("(metrics.roc_auc > 0.8", "expected ')' to close the '(' at position 0"),
         ("metrics.roc_auc ~ 1", "Invalid gate at position 16: unexpected character '~'"),
         ("tags.x = 'open", "Invalid gate at position 9: unterminated string"),
@@ -157,3 +163,100 @@ def test_non_string_gate_is_refused():
     result = evaluate(3, CONTEXT)  # type: ignore[arg-type]
     assert not result.passed
     assert "A gate must be a string expression, not int." in result.error
+
+
+# LIKE, IN and IS NULL: in gates too, with the semantics of a run search.
+MORE = {
+    "metrics": {"roc_auc": 0.9, "nan": math.nan},
+    "params": {"C": "0.5", "solver": "lbfgs", "note": "100% sure", "path": "a\\b"},
+    "tags": {"reviewed": "yes", "empty": None},
+    "version": 3,
+    "production": {"metrics": {"roc_auc": 0.88}, "tags": {}, "version": 2},
+    "staging": Missing("no version of 'churn' holds stage 'staging' yet"),
+}
+
+
+@pytest.mark.parametrize(
+    ("expression", "passed"),
+    [
+        ("params.solver like 'lb%'", True),
+        ("params.solver LIKE 'LB%'", False),
+        ("params.solver ilike 'LB%'", True),
+        ("params.solver not like 'lb%'", False),
+        ("params.solver not ilike 'x%'", True),
+        ("params.solver like 'lbfg_'", True),
+        ("params.solver like 'lbf_'", False),
+        (r"params.note like '100\%%'", True),
+        (r"params.note like '100\% s%'", True),
+        (r"params.note like '100\_%'", False),
+        # The string 'a\\\\b' is the pattern a\\b: an escaped backslash.
+        (r"params.path like 'a\\\\b'", True),
+        (r"params.path like 'a\\b'", False),
+        ("params.path like 'a_b'", True),
+        ("params.solver like params.solver", True),
+        ("params.solver in ('saga', 'lbfgs')", True),
+        ("params.solver not in ('saga', 'lbfgs')", False),
+        ("params.C in (0.5, 1)", True),
+        ("params.C in ('0.50')", False),
+        ("version in (1, 2, 3)", True),
+        ("version not in (production.version, 4)", True),
+        ("tags.reviewed is not null", True),
+        ("tags.owner is null", True),
+        ("tags.empty IS NULL", True),
+        ("production.tags.reviewed is null", True),
+        ("production.metrics.roc_auc is null", False),
+        ("metrics.nan is not null", True),
+        ("not tags.owner is not null and metrics.roc_auc > 0.5", True),
+    ],
+)
+def test_like_in_and_is_null(expression, passed):
+    result = evaluate(expression, MORE)
+    assert result.error is None, result.message
+    assert result.passed is passed
+
+
+def test_is_null_shows_an_absent_value_as_null():
+    result = evaluate("tags.owner is null and tags.reviewed = 'yes'", MORE)
+    assert result.values == {"tags.owner": None, "tags.reviewed": "yes"}
+    assert result.message == (
+        "passed: tags.owner is null and tags.reviewed = 'yes' "
+        "(tags.owner = null, tags.reviewed = 'yes')"
+    )
+    assert result.to_dict()["values"] == {"tags.owner": None, "tags.reviewed": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "error"),
+    [
+        (
+            "metrics.roc_auc like '0.9%'",
+            "'metrics.roc_auc like '0.9%'' matches a string with a pattern; "
+            "'metrics.roc_auc' is 0.9, not a string",
+        ),
+        (
+            "params.solver like 1",
+            "'params.solver like 1' matches a string with a pattern; '1' is 1, not a string",
+        ),
+        (
+            "params.solver in ('lbfgs', 1)",
+            "'params.solver in ('lbfgs', 1)' compares a string with a number ('lbfgs' = 1)",
+        ),
+        # IS NULL asks whether a key is recorded, not whether its group or owner exists.
+        (
+            "prod.tags.x is null",
+            "unknown reference 'prod.tags.x': no 'prod' in this gate's context",
+        ),
+        ("owner is null", "unknown reference 'owner': no 'owner' in this gate's context"),
+        ("production.tagz.x is null", "unknown reference 'production.tagz.x': no 'tagz'"),
+        ("version.x is null", "'version.x': 'version' has no fields"),
+        ("staging.tags.x is null", "no version of 'churn' holds stage 'staging' yet"),
+        ("production.tags is null", "'production.tags' names a group, not a value"),
+        # Outside IS NULL the same reference must be there.
+        ("tags.owner is null or tags.owner = 'ana'", "unknown tag 'owner' in 'tags.owner'"),
+        ("tags.empty is null or tags.empty = 'x'", "'tags.empty' has no value (NaN or null)"),
+    ],
+)
+def test_like_in_and_is_null_refuse_with_the_reason(expression, error):
+    result = evaluate(expression, MORE)
+    assert result.status == "error"
+    assert error in result.error
