@@ -57,7 +57,7 @@ CHECK = {
         (FilterSyntaxError("Invalid filter at 3", expression="a >", position=3), 400, "Invalid"),
         (ConflictError("Stage moved."), 409, "Stage moved."),
         (GateRefused("Promotion refused: auc", failed=[CHECK]), 422, "Promotion refused"),
-        (_validation_error(), 400, "version: Field required; extra: Extra inputs"),
+        (_validation_error(), 400, "version: is required; extra: is not an option of this request"),
         (ArtifactIntegrityError("Object ab is corrupt.", digest="ab"), 500, "corrupt"),
         (HTTPError(403, "'_xsrf' argument missing from POST"), 403, "_xsrf"),
         (HTTPError(405), 405, "Method Not Allowed"),

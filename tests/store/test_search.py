@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -57,7 +58,8 @@ def add_run(
             status=status,
             start_time=start,
             end_time=end,
-            heartbeat=start,
+            # A running run beats now: searches mark runs whose heartbeat stopped as killed.
+            heartbeat=time.time() if status == "running" else start,
             user_name=user,
             parent_id=parent,
         )
