@@ -13,6 +13,7 @@ from jupyter_mlops.errors import (
     FilterSyntaxError,
     MlopsError,
     MlopsUsageError,
+    MlopsWarning,
     NotFoundError,
     UntrustedArtifactError,
 )
@@ -31,7 +32,7 @@ from jupyter_mlops.tracking.fluent import (
     set_tag,
     start_run,
 )
-from jupyter_mlops.tracking.run import MlopsWarning, Run
+from jupyter_mlops.tracking.run import Run
 
 if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, models, monitor, pipelines, scheduler, widgets

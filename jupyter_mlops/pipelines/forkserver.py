@@ -29,7 +29,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from jupyter_mlops.pipelines.kernels import WARMUP, KernelStartError, neutral_env
+from jupyter_mlops.errors import KernelStartError
+from jupyter_mlops.pipelines.kernels import WARMUP, neutral_env
 
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager

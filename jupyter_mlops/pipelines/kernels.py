@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_client.manager import KernelManager
 from jupyter_core.utils import ensure_event_loop
 
-from jupyter_mlops.errors import MlopsError
+from jupyter_mlops.errors import KernelStartError
 
 if TYPE_CHECKING:
     from jupyter_mlops.pipelines.forkserver import ForkServer
@@ -44,10 +44,6 @@ WARMUP = (
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: As nbclient does: a kernel's input history stays in memory (no shared SQLite file).
 HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
-
-
-class KernelStartError(MlopsError):
-    """A kernel did not start (bad kernel name, crash at start-up, time-out)."""
 
 
 def in_thread_loop(func: Callable[[], Any]) -> Any:

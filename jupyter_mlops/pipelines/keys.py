@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.params import _cell_source, parse_overrides, read_notebook, resolve
 from jupyter_mlops.pipelines.spec import Pipeline, Step
@@ -376,7 +377,6 @@ def accept(
     """
     from jupyter_mlops.pipelines.promotion import manifest_of
     from jupyter_mlops.pipelines.spec import load
-    from jupyter_mlops.tracking.environment import user_name
 
     if not isinstance(pipeline, Pipeline):
         pipeline = load(Path(pipeline))

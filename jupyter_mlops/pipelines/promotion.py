@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jupyter_mlops.errors import MlopsError, MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError, PipelineRefused
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import manifest_version, pipeline_manifest
 from jupyter_mlops.pipelines.spec import Pipeline
 from jupyter_mlops.store import Store, current_store
-
-
-class PipelineRefused(MlopsError):  # noqa: N818 - like GateRefused
-    """A run or a promotion that the promotion rules do not allow (exit code 1)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +101,6 @@ def promote_pipeline(
         PipelineRefused: No successful run in ``from_env``, or the files changed since it.
     """
     from jupyter_mlops.pipelines.spec import load
-    from jupyter_mlops.tracking.environment import user_name
 
     if not isinstance(pipeline, Pipeline):
         pipeline = load(pipeline)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import manifest_version, plan
 from jupyter_mlops.pipelines.progress import LineProgress, Progress
@@ -102,7 +103,6 @@ def run_pipeline(
         PipelineRefused: A promotion target asked to run an unpromoted version.
     """
     from jupyter_mlops.pipelines.spec import load
-    from jupyter_mlops.tracking.environment import user_name
     from jupyter_mlops.tracking.fluent import start_run
 
     started = time.monotonic()

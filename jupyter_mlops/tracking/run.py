@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from jupyter_mlops.artifacts import ObjectInfo
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.tracking import datasets
 from jupyter_mlops.tracking.environment import (
     Environment,
     cached_environment,
@@ -35,10 +36,6 @@ from jupyter_mlops.tracking.flusher import FLUSHER
 from jupyter_mlops.tracking.models_io import infer_signature, serialize_model
 
 MAX_KEY = 250
-
-
-class MlopsWarning(UserWarning):
-    """Something was recorded differently from how it was given."""
 
 
 @dataclass
@@ -503,9 +500,7 @@ class Run:
         Returns:
             The :class:`~jupyter_mlops.data.DatasetVersion` linked.
         """
-        from jupyter_mlops.data.links import log_dataset
-
-        return log_dataset(self, source, name, role=role, description=description)
+        return datasets.log_dataset(self, source, name, role=role, description=description)
 
     def log_cell(
         self,

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from jupyter_mlops.errors import KernelStartError
 from jupyter_mlops.pipelines.kernels import (
     STEP_ENV_KEYS,
     KernelPool,
-    KernelStartError,
     PooledKernel,
     neutral_env,
     start_kernel,

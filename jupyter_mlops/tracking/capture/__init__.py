@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
 from jupyter_mlops.tracking.capture.papermill import injected_params, log_injected_params
 from jupyter_mlops.tracking.capture.session import Patcher, Session
-from jupyter_mlops.tracking.run import MlopsWarning, Run
+from jupyter_mlops.tracking.run import Run
 
 __all__ = [
     "Patcher",
