@@ -11,7 +11,7 @@ import sys
 
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show_text
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 ACTIONS = ("run", "status")
@@ -31,7 +31,7 @@ parser.add_argument("--from", dest="from_step", metavar="STEP", help="this step 
 parser.add_argument("--resume", action="store_true", help="run: rerun what failed or never ran")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Run the pipeline (returning its result) or show what a run would do."""
     if args.action == "status":
         from jupyter_mlops.pipelines.keys import status

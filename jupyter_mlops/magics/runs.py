@@ -7,7 +7,7 @@ import argparse
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
@@ -24,7 +24,7 @@ parser.add_argument(
 )
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the runs table (filter, sort, pages, select to compare), newest first."""
     from jupyter_mlops.widgets.runs import RunsTable
 

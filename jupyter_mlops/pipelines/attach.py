@@ -10,16 +10,18 @@ runs of the step run. The hidden teardown calls :func:`detach`, which writes wha
 from __future__ import annotations
 
 import os
-from typing import Any
 
+from IPython import get_ipython
+from IPython.core.interactiveshell import InteractiveShell
 from sqlalchemy import select
 
 from jupyter_mlops.config import load_config
-from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import MlopsError, MlopsUsageError, NotFoundError
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking import fluent
 from jupyter_mlops.tracking.flusher import FLUSHER
+from jupyter_mlops.tracking.notebook import NotebookSession
 from jupyter_mlops.tracking.run import Run, join_environment_threads
 
 RUN_ID_VAR = "MLOPS_RUN_ID"
@@ -63,17 +65,21 @@ def open_run(store: Store, run_id: str) -> Run:
     return run
 
 
-def _session(shell: Any) -> Any:
-    from jupyter_mlops.magics._magics import MlopsMagics
+def _session(shell: InteractiveShell) -> NotebookSession:
+    """The shell's tracking session; ``%load_ext jupyter_mlops`` first when it has none.
 
-    magics = shell.magics_manager.registry.get(MlopsMagics.__name__)
-    if not isinstance(magics, MlopsMagics):
+    The extension also gives the step's notebook the ``%mlops`` magics.
+    """
+    session = NotebookSession.of(shell)
+    if session is None and shell.extension_manager is not None:
         shell.extension_manager.load_extension("jupyter_mlops")
-        magics = shell.magics_manager.registry[MlopsMagics.__name__]
-    return magics.session
+        session = NotebookSession.of(shell)
+    if session is None:
+        raise MlopsError("Loading the jupyter_mlops extension registered no tracking session.")
+    return session
 
 
-def attach(run_id: str | None = None, *, shell: Any = None) -> Run:
+def attach(run_id: str | None = None, *, shell: InteractiveShell | None = None) -> Run:
     """Track every following cell of this kernel into the existing run ``run_id``.
 
     Args:
@@ -90,8 +96,6 @@ def attach(run_id: str | None = None, *, shell: Any = None) -> Run:
     if not run_id:
         raise MlopsUsageError(f"attach() needs a run id or ${RUN_ID_VAR}.")
     if shell is None:
-        from IPython import get_ipython
-
         shell = get_ipython()
     if shell is None:
         raise MlopsUsageError("attach() runs inside an IPython kernel.")
@@ -102,15 +106,13 @@ def attach(run_id: str | None = None, *, shell: Any = None) -> Run:
     return run
 
 
-def detach(*, shell: Any = None) -> Run | None:
+def detach(*, shell: InteractiveShell | None = None) -> Run | None:
     """Stop tracking into the attached run and write what is buffered; the run stays open."""
     if shell is None:
-        from IPython import get_ipython
-
         shell = get_ipython()
     if shell is None:
         return None
-    run: Run | None = _session(shell).detach_line_run()
+    run = _session(shell).detach_line_run()
     if run is not None:
         FLUSHER.discard(run)
         fluent._pop(run)

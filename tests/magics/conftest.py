@@ -13,6 +13,7 @@ from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
 from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 
 @dataclass
@@ -65,4 +66,4 @@ def ip(store_dir: Path) -> Iterator[RaisingShell]:
 @pytest.fixture
 def session(ip: RaisingShell) -> Any:
     """The extension's per-shell tracking state."""
-    return ip.magics_manager.registry["MlopsMagics"].session
+    return NotebookSession.of(ip)
