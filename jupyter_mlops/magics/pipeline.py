@@ -48,9 +48,9 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
         text = "\n".join(f"{n.ljust(width)}  {p.action:<7} {p.reason}" for n, p in plans.items())
         show_text(text)
         return None
-    from jupyter_mlops.pipelines.progress import notebook_progress
     from jupyter_mlops.pipelines.runner import run_pipeline
     from jupyter_mlops.pipelines.spec import load
+    from jupyter_mlops.widgets.pipeline import PipelinePanel
 
     spec = load(args.spec)
     result = run_pipeline(
@@ -63,7 +63,7 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
         only=args.only,
         from_step=args.from_step,
         resume=args.resume,
-        progress=notebook_progress(spec, env=args.env),
+        progress=PipelinePanel(show=True).progress,
         trigger="notebook",
     )
     for outcome in result.failed:

@@ -17,8 +17,8 @@ from typing import Any
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
 from jupyter_mlops.pipelines import records
-from jupyter_mlops.pipelines.keys import manifest_version, plan
-from jupyter_mlops.pipelines.progress import LineProgress, Progress
+from jupyter_mlops.pipelines.keys import StepPlan, manifest_version, plan
+from jupyter_mlops.pipelines.progress import LineProgress, PipelineStart, Progress, StepEvent
 from jupyter_mlops.pipelines.promotion import check_promoted, manifest_of
 from jupyter_mlops.pipelines.spec import Pipeline
 from jupyter_mlops.pipelines.steps import (
@@ -60,6 +60,22 @@ def _pipeline_run_values(pipeline: Pipeline, env: str | None) -> tuple[dict[str,
 
     manifest = manifest_of(pipeline)
     return manifest, file_digest(pipeline.path), manifest_version(manifest)
+
+
+def _start_event(
+    pipeline: Pipeline, env: str | None, prun_id: str, plans: dict[str, StepPlan]
+) -> PipelineStart:
+    """Every step in its planned state (a cached step with the notebook it reuses)."""
+    steps = []
+    for name, step_plan in plans.items():
+        if step_plan.action == "cached":
+            reuse = step_plan.reuse
+            notebook = None if reuse is None else reuse.output_notebook
+            steps.append(StepEvent(name, "cached", notebook=notebook))
+        else:
+            steps.append(StepEvent(name, "queued" if step_plan.action == "run" else "skipped"))
+    needs = {name: step.needs for name, step in pipeline.steps.items()}
+    return PipelineStart(pipeline.name, env, prun_id, tuple(steps), needs)
 
 
 def run_pipeline(
@@ -182,15 +198,7 @@ def run_pipeline(
             prun_id=prun_id,
             run=run,
         )
-        progress.start(
-            pipeline.name,
-            {
-                n: "queued"
-                if p.action == "run"
-                else ("cached" if p.action == "cached" else "skipped")
-                for n, p in plans.items()
-            },
-        )
+        progress.start(_start_event(pipeline, env, prun_id, plans))
         error: str | None = None
         try:
             record_plans(runner)

@@ -20,7 +20,7 @@ from jupyter_mlops.errors import StoreError
 from jupyter_mlops.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
 from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import StepPlan, digests
-from jupyter_mlops.pipelines.progress import Progress
+from jupyter_mlops.pipelines.progress import Progress, StepEvent
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 from jupyter_mlops.store import Store
 
@@ -160,7 +160,8 @@ class StepRunner:
             attempt=attempt,
             started=time.time(),
         )
-        self.progress.update(step.name, "running", f"attempt {attempt}" if attempt > 1 else "")
+        detail = f"attempt {attempt}" if attempt > 1 else ""
+        self.progress.update(StepEvent(step.name, "running", detail))
         return step_run
 
     def finish_step(
@@ -271,7 +272,7 @@ def _skip(runner: StepRunner, name: str, reason: str) -> None:
     records.update_step_run(
         runner.store, runner.step_rows[name], status="skipped", error={"note": reason}
     )
-    runner.progress.update(name, "skipped", reason)
+    runner.progress.update(StepEvent(name, "skipped", reason))
 
 
 def _skip_downstream(runner: StepRunner, failed: str) -> None:
@@ -324,9 +325,8 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
                 result = None if exc is not None else future.result()
                 outcome = runner.finish_step(step, step_run, result, exc, attempt)
                 if outcome.status == "failed" and attempt <= step.retries:
-                    runner.progress.update(
-                        name, "running", f"retry {attempt + 1}: {outcome.error_line()}"
-                    )
+                    retry = f"retry {attempt + 1}: {outcome.error_line()}"
+                    runner.progress.update(StepEvent(name, "running", retry))
                     pending[_submit(runner, executor, name, attempt + 1)] = (
                         name,
                         None,
@@ -363,8 +363,9 @@ def _record_outcome(runner: StepRunner, step: Step, outcome: StepOutcome) -> Non
         outputs={k: v for k, v in outputs.items() if v is not None},
         error=outcome.error,
     )
+    notebook = outcome.output_notebook
     if outcome.status == "ok":
-        runner.progress.update(step.name, "ok", f"{outcome.duration:.1f} s")
+        runner.progress.update(StepEvent(step.name, "ok", f"{outcome.duration:.1f} s", notebook))
     else:
-        runner.progress.update(step.name, "failed", outcome.error_line())
+        runner.progress.update(StepEvent(step.name, "failed", outcome.error_line(), notebook))
         _skip_downstream(runner, step.name)

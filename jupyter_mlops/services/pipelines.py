@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.pipelines import records
-from jupyter_mlops.pipelines.progress import NullProgress
+from jupyter_mlops.pipelines.progress import NullProgress, PipelineStart
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root, inside_root
 from jupyter_mlops.store import Store
@@ -118,7 +118,7 @@ class _Started(NullProgress):
     def __init__(self) -> None:
         self.event = threading.Event()
 
-    def start(self, name: str, steps: dict[str, str]) -> None:
+    def start(self, run: PipelineStart) -> None:
         self.event.set()
 
 
