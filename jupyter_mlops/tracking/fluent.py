@@ -11,11 +11,11 @@ from jupyter_mlops.artifacts.cas import hash_file
 from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
-from jupyter_mlops.names import readable_name
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.records import MetricPoint, RunRecord
 from jupyter_mlops.tracking.environment import notebook_path
+from jupyter_mlops.tracking.names import readable_name
 from jupyter_mlops.tracking.run import Run
 
 if TYPE_CHECKING:
