@@ -13,12 +13,11 @@ import os
 
 from IPython import get_ipython
 from IPython.core.interactiveshell import InteractiveShell
-from sqlalchemy import select
 
 from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsError, MlopsUsageError, NotFoundError
 from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store import runs as q
 from jupyter_mlops.tracking import fluent
 from jupyter_mlops.tracking.flusher import FLUSHER
 from jupyter_mlops.tracking.notebook import NotebookSession
@@ -34,32 +33,21 @@ def open_run(store: Store, run_id: str) -> Run:
         NotFoundError: No such run.
         MlopsUsageError: The run has ended.
     """
-    with store.read() as conn:
-        row = conn.execute(
-            select(
-                t.runs.c.name,
-                t.runs.c.status,
-                t.runs.c.start_time,
-                t.runs.c.parent_id,
-                t.experiments.c.name.label("experiment"),
-            )
-            .join(t.experiments, t.experiments.c.id == t.runs.c.experiment_id)
-            .where(t.runs.c.id == run_id)
-        ).first()
-    if row is None:
+    head = q.run_head(store, run_id)
+    if head is None:
         raise NotFoundError(f"No run {run_id!r} to attach to (MLOPS_RUN_ID).", ref=run_id)
-    if row.status != "running":
-        raise MlopsUsageError(f"Run {run_id!r} has ended ({row.status}); cannot attach to it.")
+    if head.status != "running":
+        raise MlopsUsageError(f"Run {run_id!r} has ended ({head.status}); cannot attach to it.")
     config = load_config()
     run = Run(
         store,
         run_id=run_id,
-        name=str(row.name),
-        experiment=str(row.experiment),
-        start_time=float(row.start_time),
+        name=head.name,
+        experiment=head.experiment,
+        start_time=head.start_time,
         root=config.root,
         flush_interval=config.flush_interval,
-        parent_id=row.parent_id,
+        parent_id=head.parent_id,
     )
     FLUSHER.add(run)
     return run

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
-from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.params import _cell_source, parse_overrides, read_notebook, resolve
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import pipelines as records
 
 if TYPE_CHECKING:
     from jupyter_mlops.data.state import StateCache

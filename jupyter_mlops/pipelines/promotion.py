@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from jupyter_mlops.errors import MlopsUsageError, PipelineRefused
 from jupyter_mlops.identity import user_name
-from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import manifest_version, pipeline_manifest
 from jupyter_mlops.pipelines.spec import Pipeline
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import pipelines as records
 
 
 @dataclass(frozen=True)

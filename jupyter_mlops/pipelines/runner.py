@@ -16,7 +16,6 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
-from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import StepPlan, manifest_version, plan
 from jupyter_mlops.pipelines.progress import LineProgress, PipelineStart, Progress, StepEvent
 from jupyter_mlops.pipelines.promotion import check_promoted, manifest_of
@@ -30,6 +29,7 @@ from jupyter_mlops.pipelines.steps import (
     start_executor,
 )
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import pipelines as records
 
 __all__ = ["OUTPUT_DIR", "PipelineResult", "StepOutcome", "run_pipeline"]
 
@@ -175,19 +175,9 @@ def run_pipeline(
             params=resolved,
             options=options,
             trigger=trigger,
+            trigger_run_id=trigger_run_id,
             user=user_name(),
         )
-        if trigger_run_id is not None:
-            from sqlalchemy import update
-
-            from jupyter_mlops.store import tables as t
-
-            with store.write() as conn:
-                conn.execute(
-                    update(t.pipeline_runs)
-                    .where(t.pipeline_runs.c.id == prun_id)
-                    .values(trigger_run_id=trigger_run_id)
-                )
         runner = StepRunner(
             pipeline,
             env=env,

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import StoreError
-from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import StepPlan, digests
 from jupyter_mlops.pipelines.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
 from jupyter_mlops.pipelines.progress import Progress, StepEvent
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 from jupyter_mlops.store import Store
+from jupyter_mlops.store import pipelines as records
 
 #: Executed notebooks go under this folder of the pipeline's root (see pipelines.outputs).
 OUTPUT_DIR = RUNS_DIR

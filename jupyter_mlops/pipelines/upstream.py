@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass, field
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.pipelines import records
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import pipelines as records
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,10 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert, update
-
 from jupyter_mlops.artifacts import ObjectInfo
 from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
-from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking import datasets
 from jupyter_mlops.tracking.environment import (
     Environment,
@@ -261,7 +258,7 @@ class Run:
                 },
             )
             if diff_row is not None:
-                conn.execute(insert(t.artifacts), [diff_row])
+                q.upsert_artifacts(store, conn, [diff_row])
         run = cls(
             store,
             run_id=run_id,
@@ -389,17 +386,8 @@ class Run:
     ) -> None:
         row = _artifact_row(self.id, path, info, kind, media_type)
         with self.store.write() as conn:
-            self._upsert_artifact(conn, row)
+            q.upsert_artifacts(self.store, conn, [row])
         self._count_artifact(kind)
-
-    def _upsert_artifact(self, conn: Any, row: dict[str, Any]) -> None:
-        self.store.insert_or_update(
-            conn,
-            t.artifacts,
-            [row],
-            ["run_id", "path"],
-            ["digest", "size", "media_type", "kind", "created_at"],
-        )
 
     def _count_artifact(self, kind: str) -> None:
         if kind == "figure":
@@ -423,28 +411,23 @@ class Run:
             signature = infer_signature(input_example)
         info = self.store.objects.put_bytes(serialized.data)
         path = f"models/{name}.{serialized.format}"
+        artifact = _artifact_row(self.id, path, info, "model", serialized.media_type)
         with self.store.write() as conn:
-            self._upsert_artifact(
-                conn, _artifact_row(self.id, path, info, "model", serialized.media_type)
-            )
-            self.store.insert_or_update(
+            q.upsert_artifacts(self.store, conn, [artifact])
+            q.upsert_logged_model(
+                self.store,
                 conn,
-                t.logged_models,
-                [
-                    {
-                        "run_id": self.id,
-                        "name": name,
-                        "digest": info.digest,
-                        "size": info.size,
-                        "flavor": serialized.flavor,
-                        "format": serialized.format,
-                        "class_name": serialized.class_name,
-                        "signature": json.dumps(signature) if signature else None,
-                        "created_at": time.time(),
-                    }
-                ],
-                ["run_id", "name"],
-                ["digest", "size", "flavor", "format", "class_name", "signature", "created_at"],
+                {
+                    "run_id": self.id,
+                    "name": name,
+                    "digest": info.digest,
+                    "size": info.size,
+                    "flavor": serialized.flavor,
+                    "format": serialized.format,
+                    "class_name": serialized.class_name,
+                    "signature": json.dumps(signature) if signature else None,
+                    "created_at": time.time(),
+                },
             )
         if name not in self.captured.models:
             self.captured.models.append(name)
@@ -552,12 +535,15 @@ class Run:
             try:
                 with self.store.write() as conn:
                     q.write_batch(
-                        self.store, conn, self.id, params=params, tags=tags, metrics=points
+                        self.store,
+                        conn,
+                        self.id,
+                        params=params,
+                        tags=tags,
+                        metrics=points,
+                        cells=cells,
+                        inputs=inputs,
                     )
-                    if cells:
-                        conn.execute(insert(t.run_cells), cells)
-                    if inputs:
-                        conn.execute(insert(t.run_inputs), inputs)
                     if final is not None:
                         q.set_status(conn, self.id, final[0], end_time=time.time(), error=final[1])
                     else:
@@ -586,9 +572,7 @@ class Run:
             info = self.store.objects.put_bytes(env.git.diff)
             self._record_artifact("git.diff", info, "git", "text/x-diff")
         with self.store.write() as conn:
-            conn.execute(
-                update(t.runs).where(t.runs.c.id == self.id).values(**_environment_values(env))
-            )
+            q.set_environment(conn, self.id, _environment_values(env))
 
     def wait_for_environment(self, timeout: float = 10.0) -> None:
         """Block until the environment snapshot is stored (it is written in the background)."""

@@ -127,7 +127,7 @@ def state_from_store(
     Raises:
         NotFoundError: the pipeline never ran here.
     """
-    from jupyter_mlops.pipelines import records
+    from jupyter_mlops.store import pipelines as records
 
     prun = records.latest_pipeline_run(store, name, env=env)
     if prun is None:
