@@ -21,7 +21,8 @@ from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.order import code_point
 from jupyter_mlops.store.records import ModelRecord, RunRecord
-from jupyter_mlops.tracking.run import Run, check_key
+from jupyter_mlops.tracking.checks import check_key
+from jupyter_mlops.tracking.run import Run
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -18,10 +18,11 @@ from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsError, MlopsUsageError, NotFoundError
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import runs as q
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import active
 from jupyter_mlops.tracking.flusher import FLUSHER
 from jupyter_mlops.tracking.notebook import NotebookSession
-from jupyter_mlops.tracking.run import Run, join_environment_threads
+from jupyter_mlops.tracking.run import Run
+from jupyter_mlops.tracking.snapshot import join_environment_threads
 
 RUN_ID_VAR = "MLOPS_RUN_ID"
 
@@ -90,7 +91,7 @@ def attach(run_id: str | None = None, *, shell: InteractiveShell | None = None) 
     run = open_run(current_store(), run_id)
     session = _session(shell)
     session.attach_line_run(run, autolog=load_config().autolog)
-    fluent._push(run)
+    active.push(run)
     return run
 
 
@@ -103,7 +104,7 @@ def detach(*, shell: InteractiveShell | None = None) -> Run | None:
     run = _session(shell).detach_line_run()
     if run is not None:
         FLUSHER.discard(run)
-        fluent._pop(run)
+        active.pop(run)
         run.flush()
     # The step's kernel is shut down right after this: let environment snapshots of runs
     # started in it (``%%mlops track`` cells) reach the store first.

@@ -27,7 +27,7 @@ from typing import Any
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import active
 from jupyter_mlops.tracking.run import Run
 
 #: Frames of our own code (the magics, capture) are left out of a recorded traceback.
@@ -220,7 +220,7 @@ class NotebookSession:
             return None
         if self.line_run is not None:
             return self.stop_line_run()
-        run = fluent.active_run()
+        run = active.active_run()
         if run is not None:
             finish(run, "finished")
         return run
@@ -253,7 +253,7 @@ def finish(run: Run, status: str, *, error: str | None = None) -> None:
     try:
         run.end(status, error=error)
     finally:
-        fluent._pop(run)
+        active.pop(run)
 
 
 def cell_status(error: BaseException | None) -> str:

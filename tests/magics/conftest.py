@@ -12,7 +12,7 @@ from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import active, fluent
 from jupyter_mlops.tracking.notebook import NotebookSession
 
 
@@ -59,7 +59,7 @@ def ip(store_dir: Path) -> Iterator[RaisingShell]:
         leaked = fluent.active_run()
         while (run := fluent.active_run()) is not None:
             run.end("killed", error="left running by a test")
-            fluent._pop(run)
+            active.pop(run)
     assert leaked is None, f"the test left {leaked} active"
 
 

@@ -12,7 +12,7 @@ from traitlets.config import Config
 import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.store import current_store
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import active, fluent
 
 
 class RaisingShell(InteractiveShell):
@@ -40,7 +40,7 @@ def ip(store_dir):
         RaisingShell.clear_instance()
         while (run := fluent.active_run()) is not None:
             run.end("killed")
-            fluent._pop(run)
+            active.pop(run)
 
 
 @pytest.fixture

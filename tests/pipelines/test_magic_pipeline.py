@@ -12,7 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import active, fluent
 
 
 class RaisingShell(InteractiveShell):
@@ -35,7 +35,7 @@ def ip(store_dir: Path) -> Iterator[RaisingShell]:
         RaisingShell.clear_instance()
         while (run := fluent.active_run()) is not None:
             run.end("killed")
-            fluent._pop(run)
+            active.pop(run)
 
 
 @pytest.fixture
