@@ -109,13 +109,13 @@ def _preload() -> None:
 def _run_pooled(pool: KernelPool, request: StepRequest) -> StepResult:
     import time
 
-    from jupyter_mlops.pipelines.execute import _failed
+    from jupyter_mlops.pipelines.execute import failed_result
 
     clock = time.perf_counter()
     try:
         kernel = pool.acquire()
     except Exception as exc:  # noqa: BLE001 - no kernel: the step fails, the runner goes on
-        return _failed(request.output, clock, None, exc)
+        return failed_result(request.output, clock, None, exc)
     return execute_step(request, kernel=kernel)
 
 
@@ -131,7 +131,7 @@ def run_step_on_worker(request: StepRequest) -> StepResult:
 def _run_forked(request: StepRequest) -> StepResult:
     import time
 
-    from jupyter_mlops.pipelines.execute import START_TIMEOUT, _failed
+    from jupyter_mlops.pipelines.execute import START_TIMEOUT, failed_result
     from jupyter_mlops.pipelines.forkserver import shared
     from jupyter_mlops.pipelines.kernels import WARMUP, neutral_env, start_kernel
 
@@ -142,7 +142,7 @@ def _run_forked(request: StepRequest) -> StepResult:
             warmup=WARMUP, timeout=START_TIMEOUT, fork_server=shared(),
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a step that cannot start is a failed step
-        return _failed(request.output, clock, None, exc)
+        return failed_result(request.output, clock, None, exc)
     return execute_step(request, kernel=kernel)
 
 
