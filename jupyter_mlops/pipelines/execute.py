@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jupyter_mlops.pipelines.kernels import PooledKernel, neutral_env, start_kernel
+from jupyter_mlops.pipelines.kernel_env import neutral_env
+from jupyter_mlops.pipelines.kernels import PooledKernel, start_kernel
 
 if TYPE_CHECKING:
     from jupyter_mlops.pipelines.engine import StepState
@@ -146,6 +147,7 @@ def _exit_code(ename: str, evalue: str) -> int | None:
 
 
 def _read_output(path: Path) -> Any:
+    # nbformat (with its JSON schema) is a slow import; papermill has loaded it by now.
     import nbformat
 
     try:

@@ -16,10 +16,10 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
-from jupyter_mlops.pipelines.keys import StepPlan, manifest_version, plan
+from jupyter_mlops.pipelines.keys import StepPlan, file_digest, manifest_of, manifest_version, plan
 from jupyter_mlops.pipelines.progress import LineProgress, PipelineStart, Progress, StepEvent
-from jupyter_mlops.pipelines.promotion import check_promoted, manifest_of
-from jupyter_mlops.pipelines.spec import Pipeline
+from jupyter_mlops.pipelines.promotion import check_promoted
+from jupyter_mlops.pipelines.spec import Pipeline, load
 from jupyter_mlops.pipelines.steps import (
     OUTPUT_DIR,
     StepOutcome,
@@ -30,6 +30,7 @@ from jupyter_mlops.pipelines.steps import (
 )
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import pipelines as records
+from jupyter_mlops.tracking.fluent import start_run
 
 __all__ = ["OUTPUT_DIR", "PipelineResult", "StepOutcome", "run_pipeline"]
 
@@ -56,8 +57,6 @@ class PipelineResult:
 
 
 def _pipeline_run_values(pipeline: Pipeline, env: str | None) -> tuple[dict[str, str], str, str]:
-    from jupyter_mlops.pipelines.keys import file_digest
-
     manifest = manifest_of(pipeline)
     return manifest, file_digest(pipeline.path), manifest_version(manifest)
 
@@ -118,9 +117,6 @@ def run_pipeline(
         MlopsUsageError: A bad spec, environment, parameter or option.
         PipelineRefused: A promotion target asked to run an unpromoted version.
     """
-    from jupyter_mlops.pipelines.spec import load
-    from jupyter_mlops.tracking.fluent import start_run
-
     started = time.monotonic()
     if not isinstance(pipeline, Pipeline):
         pipeline = load(Path(pipeline))

@@ -23,6 +23,8 @@ from jupyter_mlops.pipelines.progress import Progress, StepEvent
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import pipelines as records
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.tracking.fluent import start_run
 
 #: Executed notebooks go under this folder of the pipeline's root (see pipelines.outputs).
 OUTPUT_DIR = RUNS_DIR
@@ -52,6 +54,8 @@ class StepOutcome:
         return f"step {self.step!r} failed{cell}: {what}{where}"
 
 
+# Executing steps imports jupyter_client and the kernel pool: only when a step will run
+# (a pipeline whose steps are all cached starts no kernel and imports none of it).
 def _execute_module() -> Any:
     return importlib.import_module("jupyter_mlops.pipelines.execute")
 
@@ -138,8 +142,6 @@ class StepRunner:
         )
 
     def start_step(self, step: Step, attempt: int) -> Any:
-        from jupyter_mlops.tracking.fluent import start_run
-
         tags = {"step": step.name, "pipeline": self.pipeline.name, "pipeline_run": self.prun_id}
         if self.env is not None:
             tags["env"] = self.env
@@ -211,8 +213,8 @@ class StepRunner:
 
     def check_gate(self, step: Step, run_id: str) -> str | None:
         """The gate's message when it does not hold, else None."""
+        # The expression language is a slow import: only for a step with a gate.
         from jupyter_mlops.gates import evaluate
-        from jupyter_mlops.store import runs as q
 
         step_run = None
         for _ in range(2):

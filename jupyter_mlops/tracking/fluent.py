@@ -159,6 +159,7 @@ def search_runs(
     Returns:
         One row per run with ``params.*``, ``metrics.*`` (latest value) and ``tags.*`` columns.
     """
+    # search pulls in pandas: import jupyter_mlops stays cheap.
     from jupyter_mlops.store import search
 
     store = store or current_store()

@@ -42,6 +42,7 @@ def is_sklearn_estimator(obj: Any) -> bool:
 def serialize_model(model: Any) -> SerializedModel:
     """Serialize ``model``: skops when it can, else pickle (which loads only when trusted)."""
     if is_sklearn_estimator(model):
+        # skops is slow to import: only when a scikit-learn model is saved or loaded.
         import skops.io as sio
 
         try:
@@ -61,6 +62,7 @@ def _trusted_prefix(type_name: str) -> bool:
 def deserialize_model(data: bytes, fmt: str, *, trusted: bool = False) -> Any:
     """Load a model from bytes; pickle, and skops types from outside scikit-learn, need trust."""
     if fmt == "skops":
+        # skops is slow to import: only when a scikit-learn model is saved or loaded.
         import skops.io as sio
 
         untrusted = sio.get_untrusted_types(data=data)

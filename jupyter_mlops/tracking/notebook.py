@@ -234,6 +234,7 @@ def capture_for(run: Run, user_ns: dict[str, Any], *, autolog: bool) -> Abstract
     """The context that captures into ``run`` (nothing when ``autolog`` is off)."""
     if not autolog:
         return nullcontext()
+    # capture is loaded by the first tracked cell, not by %load_ext.
     from jupyter_mlops.tracking.capture import capturing
 
     return capturing(run, user_ns=user_ns)

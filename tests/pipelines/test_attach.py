@@ -15,7 +15,8 @@ from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.pipelines.attach import attach, detach, open_run
 from jupyter_mlops.pipelines.execute import StepRequest, execute_step
-from jupyter_mlops.pipelines.kernels import WARMUP, start_kernel
+from jupyter_mlops.pipelines.kernel_env import WARMUP
+from jupyter_mlops.pipelines.kernels import start_kernel
 from jupyter_mlops.store import current_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking import fluent
