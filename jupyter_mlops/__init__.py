@@ -14,6 +14,7 @@ from jupyter_mlops.errors import (
     GateRefused,
     MlopsError,
     MlopsUsageError,
+    MlopsWarning,
     NotFoundError,
     UntrustedArtifactError,
 )
@@ -38,7 +39,7 @@ from jupyter_mlops.tracking.fluent import (
     set_tag,
     start_run,
 )
-from jupyter_mlops.tracking.run import MlopsWarning, Run
+from jupyter_mlops.tracking.run import Run
 
 if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, models, monitor, pipelines, scheduler, widgets

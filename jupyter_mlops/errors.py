@@ -1,9 +1,10 @@
-"""Errors raised by jupyter_mlops.
+"""Errors and warnings raised by jupyter_mlops.
 
 Two channels: :class:`MlopsUsageError` is a user's mistake (one line, no
 traceback: ``UsageError`` in a magic, exit code 2 on the command line, HTTP
 400); everything else derives from :class:`MlopsError`. Every error keeps its
 structured fields through pickling because errors cross process boundaries.
+:class:`MlopsWarning` says something was recorded differently from how it was given.
 """
 
 from __future__ import annotations
@@ -88,3 +89,15 @@ class UntrustedArtifactError(MlopsUsageError):
 
 class StoreError(MlopsError):
     """The store could not be opened or written."""
+
+
+class KernelStartError(MlopsError):
+    """A kernel did not start (bad kernel name, crash at start-up, time-out)."""
+
+
+class PipelineRefused(MlopsError):  # noqa: N818 - like GateRefused
+    """A run or a promotion that the promotion rules do not allow (exit code 1)."""
+
+
+class MlopsWarning(UserWarning):
+    """Something was recorded differently from how it was given."""

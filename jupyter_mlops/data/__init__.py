@@ -11,7 +11,6 @@ if _typing.TYPE_CHECKING:
     from jupyter_mlops.data.api import add, checkout, diff, get, tag
     from jupyter_mlops.data.api import list_datasets as list
     from jupyter_mlops.data.compare import DataDiff
-    from jupyter_mlops.data.links import link_file_read, log_dataset
     from jupyter_mlops.data.version import DatasetVersion
 
 # Loaded on first use: the command line and a step's kernel import submodules such as
@@ -24,8 +23,6 @@ _LAZY = {
     "tag": ("api", "tag"),
     "list": ("api", "list_datasets"),
     "DataDiff": ("compare", "DataDiff"),
-    "link_file_read": ("links", "link_file_read"),
-    "log_dataset": ("links", "log_dataset"),
     "DatasetVersion": ("version", "DatasetVersion"),
 }
 
@@ -36,9 +33,7 @@ __all__ = [
     "checkout",
     "diff",
     "get",
-    "link_file_read",
     "list",
-    "log_dataset",
     "tag",
 ]
 

@@ -1,4 +1,8 @@
-"""Linking runs to dataset versions: explicit ``log_dataset`` and files read in a run."""
+"""Linking runs to dataset versions, by run id: a version logged for a run, files a run read.
+
+The run side (refusing an ended run, counting what a run captured) is
+:mod:`jupyter_mlops.tracking.datasets`.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,8 @@ from jupyter_mlops.data.names import ROLES, check_role
 from jupyter_mlops.data.service import Datasets, scan_folder
 from jupyter_mlops.data.state import StateCache
 from jupyter_mlops.data.version import DatasetVersion
-from jupyter_mlops.errors import ArtifactIntegrityError, MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import ArtifactIntegrityError, NotFoundError
 from jupyter_mlops.store import Store
-from jupyter_mlops.tracking.run import Run
 
 # Manifests are content-addressed, so their file digests can be cached by manifest digest
 # for the life of the process, whatever store they came from.
@@ -26,13 +29,15 @@ _MANIFEST_LIMIT = 4096
 _manifest_lock = threading.Lock()
 
 
-def _check_open(run: Run) -> None:
-    if run.ended:
-        raise MlopsUsageError(f"Run {run.label} has ended; start a new run to log datasets.")
+def link_run(store: Store, run_id: str, version_id: int, role: str) -> None:
+    """Record that run ``run_id`` used (or, as ``product``, produced) a version in ``role``."""
+    role = check_role(role)
+    records.link_run(store, run_id, version_id, role, ROLES[role])
 
 
-def log_dataset(
-    run: Run,
+def add_for_run(
+    store: Store,
+    run_id: str,
     source: Any,
     name: str | None = None,
     *,
@@ -40,7 +45,7 @@ def log_dataset(
     description: str | None = None,
     link: LinkMode = "auto",
 ) -> DatasetVersion:
-    """Version ``source`` (file, folder or DataFrame) and link it to ``run`` in ``role``.
+    """Version ``source`` (file, folder or DataFrame) and link it to run ``run_id`` in ``role``.
 
     Roles ``training``, ``evaluation``, ``input``, ``reference`` and ``current`` are inputs of
     the run; ``product`` is an output. A version created here records the run as the one it
@@ -50,19 +55,15 @@ def log_dataset(
         The version (an existing one when the content equals the latest version of ``name``).
     """
     role = check_role(role)
-    _check_open(run)
-    version = Datasets(run.store).add(
-        source, name, description=description, link=link, run_id=run.id
-    )
-    records.link_run(run.store, run.id, version.id, role, ROLES[role])
-    run.captured.datasets += 1
+    version = Datasets(store).add(source, name, description=description, link=link, run_id=run_id)
+    records.link_run(store, run_id, version.id, role, ROLES[role])
     return version
 
 
 def link_file_read(
-    run: Run, path: str | os.PathLike[str], digest: str, role: str = "input"
+    store: Store, run_id: str, path: str | os.PathLike[str], digest: str, role: str = "input"
 ) -> list[DatasetVersion]:
-    """Link ``run`` to the dataset versions holding a file it read.
+    """Link run ``run_id`` to the dataset versions holding a file it read.
 
     A version matches when its digest is ``digest`` (a file, a DataFrame stored as Parquet,
     or the folder manifest of ``path`` when ``path`` is a folder) or when it is a folder
@@ -73,12 +74,10 @@ def link_file_read(
         The versions linked.
     """
     role = check_role(role)
-    _check_open(run)
-    store = run.store
     matches = records.with_digest(store, digest)
     folder = Path(path)
     if not matches and folder.is_dir():
-        matches = _folder_versions(run, folder)
+        matches = _folder_versions(store, folder)
     for version in records.of_kind(store, "folder"):
         if version.digest != digest and digest in _files_of(store, version):
             matches.append(version)
@@ -87,15 +86,15 @@ def link_file_read(
         if version.name not in newest or version.version > newest[version.name].version:
             newest[version.name] = version
     for version in newest.values():
-        records.link_run(store, run.id, version.id, role, ROLES[role])
+        records.link_run(store, run_id, version.id, role, ROLES[role])
     return sorted(newest.values(), key=lambda v: v.name)
 
 
-def _folder_versions(run: Run, folder: Path) -> list[DatasetVersion]:
-    scanned = scan_folder(StateCache(run.store), folder)
+def _folder_versions(store: Store, folder: Path) -> list[DatasetVersion]:
+    scanned = scan_folder(StateCache(store), folder)
     if scanned is None:
         return []
-    return records.with_digest(run.store, hash_bytes(scanned[0].to_bytes()))
+    return records.with_digest(store, hash_bytes(scanned[0].to_bytes()))
 
 
 def _files_of(store: Store, version: DatasetVersion) -> frozenset[str]:

@@ -44,10 +44,9 @@ from jupyter_mlops.data.profile import (
 )
 from jupyter_mlops.data.state import FileState, StateCache
 from jupyter_mlops.data.version import TABULAR, DatasetVersion
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.store import Store
-from jupyter_mlops.tracking.environment import user_name
-from jupyter_mlops.tracking.run import MlopsWarning
 
 _UNREADABLE = (ValueError, UnicodeDecodeError, OSError, pd.errors.ParserError)
 

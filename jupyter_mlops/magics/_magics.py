@@ -6,7 +6,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from jupyter_mlops.magics._router import dispatch, manual
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 
 @magics_class
@@ -15,7 +15,7 @@ class MlopsMagics(Magics):
 
     def __init__(self, shell: InteractiveShell) -> None:
         super().__init__(shell)
-        self.session = Session(shell)
+        self.session = NotebookSession(shell)
 
     @line_cell_magic
     def mlops(self, line: str, cell: str | None = None) -> object:

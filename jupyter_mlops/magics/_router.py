@@ -19,7 +19,7 @@ from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.magics._args import HelpShown, VerbParser
 
 if TYPE_CHECKING:
-    from jupyter_mlops.magics._session import Session
+    from jupyter_mlops.tracking.notebook import NotebookSession
 
 
 VERBS: dict[str, Verb] = {
@@ -83,7 +83,7 @@ class VerbModule(Protocol):
     parser: VerbParser
     CELL: bool
 
-    def main(self, session: Session, args: argparse.Namespace, cell: str | None) -> object:
+    def main(self, session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
         """Run the verb; the return value is shown as the cell's ``Out``."""
 
 
@@ -110,7 +110,7 @@ def verb_module(verb: str) -> VerbModule:
     return cast("VerbModule", importlib.import_module(f"jupyter_mlops.magics.{verb}"))
 
 
-def dispatch(session: Session, line: str, cell: str | None) -> object:
+def dispatch(session: NotebookSession, line: str, cell: str | None) -> object:
     """Route ``%mlops VERB ARGS`` (or ``%%mlops VERB ARGS`` with ``cell``) to its verb module.
 
     Raises:

@@ -11,7 +11,7 @@ import argparse
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
@@ -20,7 +20,7 @@ parser.add_argument("runs", nargs="*", metavar="RUN", help="run ids, short ids o
 parser.add_argument("--metric", metavar="KEY", help="the metric of the parallel coordinates")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display params (differences highlighted), metrics, curves and parallel coordinates."""
     from jupyter_mlops.widgets.compare import Comparison
 

@@ -8,14 +8,14 @@ import html
 from jupyter_mlops.config import explain_config, find_root
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show_text
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
 parser = VerbParser("config")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the effective configuration: MLOPS_* env over pyproject.toml over defaults."""
     entries = explain_config()
     key_width = max(len(e.key) for e in entries)

@@ -20,7 +20,7 @@ from jupyter_mlops.data.ingest import LINK_MODES
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser, key_value
 from jupyter_mlops.magics._display import show, show_text
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 #: action -> (fewest, most) positional arguments after it, and its usage line
@@ -46,7 +46,7 @@ parser.add_argument(
 parser.add_argument("--force", action="store_true", help="checkout: overwrite what is there")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Run one dataset action and display its result."""
     if args.action is None:
         raise MlopsUsageError(f"Give an action: %mlops data {'|'.join(USAGE)} ...")

@@ -7,8 +7,8 @@ import argparse
 from jupyter_mlops.lineage.render import edge_frame, tree_html, tree_text
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show, show_text
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.services.lineage import lineage
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
@@ -22,7 +22,7 @@ parser.add_argument("--depth", type=int, metavar="N", help="follow at most N hop
 parser.add_argument("--edges", action="store_true", help="show the edges as a table")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the lineage of ``REF`` as a tree (or its edges as a table)."""
     graph = lineage(None, args.ref, depth=args.depth)
     if args.edges:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from jupyter_mlops.magics._args import VerbParser, metric_pair
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.tracking.fluent import log_metrics
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
@@ -17,7 +17,7 @@ parser.add_argument(
 )
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Log each ``K=V`` as a metric point of the active run."""
     log_metrics(dict(args.pairs), step=args.step)
     return None

@@ -19,8 +19,8 @@ from jupyter_mlops import models
 from jupyter_mlops.errors import ConflictError, GateRefused, MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser, key_value
 from jupyter_mlops.magics._display import show, show_text
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.tracking.fluent import active_run
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 _HISTORY_COLUMNS = (
@@ -70,7 +70,7 @@ def _need_target(args: argparse.Namespace) -> str:
     return str(args.target)
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Run one registry action and display its result."""
     action = args.action
     if action == "list":

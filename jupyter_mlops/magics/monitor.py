@@ -10,7 +10,7 @@ import argparse
 
 from jupyter_mlops.magics._args import VerbParser, number
 from jupyter_mlops.magics._display import show
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
@@ -23,7 +23,7 @@ parser.add_argument(
 parser.add_argument("--threshold", type=number, metavar="X", help="the chart's alert line")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Show the monitor's drift share (and metrics) across its runs, with the chart."""
     from jupyter_mlops.widgets.monitor import MonitorTimeline
 

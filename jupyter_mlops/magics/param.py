@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from jupyter_mlops.magics._args import VerbParser, param_pair
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.tracking.fluent import log_params
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
@@ -20,7 +20,7 @@ parser.add_argument(
 )
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Log each ``K=V`` as a param of the active run."""
     log_params(dict(args.pairs))
     return None

@@ -11,7 +11,7 @@ import sys
 
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show_text
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 ACTIONS = ("run", "status")
@@ -31,7 +31,7 @@ parser.add_argument("--from", dest="from_step", metavar="STEP", help="this step 
 parser.add_argument("--resume", action="store_true", help="run: rerun what failed or never ran")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Run the pipeline (returning its result) or show what a run would do."""
     if args.action == "status":
         from jupyter_mlops.pipelines.keys import status
@@ -48,9 +48,9 @@ def main(session: Session, args: argparse.Namespace, cell: str | None) -> object
         text = "\n".join(f"{n.ljust(width)}  {p.action:<7} {p.reason}" for n, p in plans.items())
         show_text(text)
         return None
-    from jupyter_mlops.pipelines.progress import notebook_progress
     from jupyter_mlops.pipelines.runner import run_pipeline
     from jupyter_mlops.pipelines.spec import load
+    from jupyter_mlops.widgets.pipeline import PipelinePanel
 
     spec = load(args.spec)
     result = run_pipeline(
@@ -63,7 +63,7 @@ def main(session: Session, args: argparse.Namespace, cell: str | None) -> object
         only=args.only,
         from_step=args.from_step,
         resume=args.resume,
-        progress=notebook_progress(spec, env=args.env),
+        progress=PipelinePanel(show=True).progress,
         trigger="notebook",
     )
     for outcome in result.failed:

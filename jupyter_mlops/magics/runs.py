@@ -9,15 +9,15 @@ from jupyter_mlops.commands.runs import RUNS
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.services.schema import RunQuery
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
 parser = parser_for(RUNS)
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the runs table (filter, sort, pages, select to compare), newest first."""
     from jupyter_mlops.widgets.runs import RunsTable
 

@@ -16,8 +16,8 @@ from jupyter_mlops import scheduler
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import VerbParser, number, param_pair
 from jupyter_mlops.magics._display import show, show_text
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.scheduler.export import FORMATS
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 ACTIONS = ("add", "list", "pause", "resume", "remove", "run-now", "history", "export")
@@ -41,7 +41,7 @@ parser.add_argument("--drift-threshold", type=number, metavar="X", help="add: ac
 parser.add_argument("--format", choices=FORMATS, default="crontab", help="export: the format")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Run one schedule action through :mod:`jupyter_mlops.scheduler` and show the result."""
     action = args.action or "list"
     if action == "list":

@@ -8,15 +8,15 @@ from jupyter_mlops.commands.runs import SHOW
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.tracking.fluent import active_run
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
 parser = parser_for(SHOW)
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the run ``RUN``: params, metrics and curves, data, models, artifacts, code."""
     from jupyter_mlops.widgets.run_detail import RunDetail
 

@@ -8,17 +8,17 @@ import html
 from jupyter_mlops.config import load_config
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show_text
-from jupyter_mlops.magics._session import Session
 from jupyter_mlops.store import current_store
 from jupyter_mlops.store.runs import count_runs_by_status, reap_stale_runs
 from jupyter_mlops.tracking.fluent import active_run
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
 parser = VerbParser("status")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the tracking status of this session and store."""
     config = load_config()
     store = current_store()

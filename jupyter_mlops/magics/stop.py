@@ -7,7 +7,7 @@ import time
 
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show
-from jupyter_mlops.magics._session import Session
+from jupyter_mlops.tracking.notebook import NotebookSession
 from jupyter_mlops.tracking.summary import RunSummary
 
 CELL = False
@@ -15,7 +15,7 @@ CELL = False
 parser = VerbParser("stop")
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """End the line-form run (or the active run) as ``finished`` and summarize it."""
     session.refuse_in_tracked_cell("stop", "its run ends with the cell")
     line_form = session.line_run is not None

@@ -9,17 +9,17 @@ from jupyter_mlops.config import load_config
 from jupyter_mlops.magics._args import VerbParser, key_value, nonempty, param_pair
 from jupyter_mlops.magics._cell import compile_cell
 from jupyter_mlops.magics._display import show
-from jupyter_mlops.magics._session import (
-    Session,
+from jupyter_mlops.tracking.capture.papermill import log_injected_params
+from jupyter_mlops.tracking.environment import notebook_path
+from jupyter_mlops.tracking.fluent import start_run
+from jupyter_mlops.tracking.notebook import (
+    NotebookSession,
     capture_for,
     cell_status,
     finish,
     format_error,
     run_status,
 )
-from jupyter_mlops.tracking.capture.papermill import log_injected_params
-from jupyter_mlops.tracking.environment import notebook_path
-from jupyter_mlops.tracking.fluent import start_run
 from jupyter_mlops.tracking.run import Run
 from jupyter_mlops.tracking.summary import RunSummary
 
@@ -43,7 +43,7 @@ parser.add_argument(
 )
 
 
-def main(session: Session, args: argparse.Namespace, cell: str | None) -> object:
+def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Track ``cell`` as one run, or (line form) every cell from now on."""
     __tracebackhide__ = True
     if cell is None and session.line_attached and session.line_run is not None:
@@ -64,7 +64,7 @@ def _autolog(args: argparse.Namespace) -> bool:
     return not args.no_autolog and load_config().autolog
 
 
-def _start(session: Session, args: argparse.Namespace) -> Run:
+def _start(session: NotebookSession, args: argparse.Namespace) -> Run:
     session.refuse_in_tracked_cell("track", "the cell is one run already")
     previous = session.end_active()
     run = start_run(
@@ -81,7 +81,7 @@ def _start(session: Session, args: argparse.Namespace) -> Run:
     return run
 
 
-def _track_cell(session: Session, args: argparse.Namespace, body: str) -> object:
+def _track_cell(session: NotebookSession, args: argparse.Namespace, body: str) -> object:
     __tracebackhide__ = True
     info = session.cell
     header = info.source.partition("\n")[0] if info else "%%mlops track"

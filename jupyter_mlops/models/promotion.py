@@ -24,13 +24,13 @@ from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.errors import ConflictError, GateRefused, MlopsUsageError
 from jupyter_mlops.expressions import Gate, GateResult, Missing, evaluate_all, parse_gate
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.models import _db
 from jupyter_mlops.models.records import PromotionEvent, decode_checks, encode_checks
 from jupyter_mlops.models.uri import check_name, check_stage, check_version
 from jupyter_mlops.models.validation import ValidationResult, check_notebook, run_validation
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.tracking.environment import user_name
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.models import _db
 from jupyter_mlops.models.card import build_card
 from jupyter_mlops.models.records import ModelVersion
@@ -20,8 +21,8 @@ from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.order import code_point
 from jupyter_mlops.store.records import ModelRecord, RunRecord
-from jupyter_mlops.tracking.environment import user_name
-from jupyter_mlops.tracking.run import Run, check_key
+from jupyter_mlops.tracking.checks import check_key
+from jupyter_mlops.tracking.run import Run
 
 if TYPE_CHECKING:
     import pandas as pd

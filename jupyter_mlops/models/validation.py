@@ -37,9 +37,9 @@ from sqlalchemy import select
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.expressions import GateResult
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.tracking.environment import user_name
 from jupyter_mlops.tracking.run import Run
 
 VALIDATION_EXPERIMENT = "validation"

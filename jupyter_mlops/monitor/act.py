@@ -19,7 +19,7 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.monitor.alerts import DEFAULT_TIMEOUT, AlertOutcome, logger, send
-from jupyter_mlops.scheduler._threads import off_event_loop
+from jupyter_mlops.pipelines.loops import off_event_loop
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.tracking.fluent import active_run

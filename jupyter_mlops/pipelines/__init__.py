@@ -13,13 +13,11 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from jupyter_mlops.pipelines.keys import StepPlan, accept, plan, status
-    from jupyter_mlops.pipelines.promotion import (
-        PipelineRefused,
-        PromotionResult,
-        promote_pipeline,
-    )
+    from jupyter_mlops.pipelines.promotion import PromotionResult, promote_pipeline
     from jupyter_mlops.pipelines.runner import PipelineResult, StepOutcome, run_pipeline
     from jupyter_mlops.pipelines.spec import Pipeline, Step, load
+
+from jupyter_mlops.errors import PipelineRefused
 
 # Bound now: importing the submodule later would shadow the function with the module.
 from jupyter_mlops.pipelines.upstream import Upstream, upstream
@@ -31,7 +29,6 @@ _LAZY = {
     "accept": "keys",
     "plan": "keys",
     "status": "keys",
-    "PipelineRefused": "promotion",
     "PromotionResult": "promotion",
     "promote_pipeline": "promotion",
     "PipelineResult": "runner",

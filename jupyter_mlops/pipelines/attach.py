@@ -10,17 +10,19 @@ runs of the step run. The hidden teardown calls :func:`detach`, which writes wha
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from sqlalchemy import select
+from IPython import get_ipython
+from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_mlops.config import load_config
-from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import MlopsError, MlopsUsageError, NotFoundError
 from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store import tables as t
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.tracking import active
 from jupyter_mlops.tracking.flusher import FLUSHER
-from jupyter_mlops.tracking.run import Run, join_environment_threads
+from jupyter_mlops.tracking.notebook import NotebookSession
+from jupyter_mlops.tracking.run import Run
+from jupyter_mlops.tracking.snapshot import join_environment_threads
 
 RUN_ID_VAR = "MLOPS_RUN_ID"
 
@@ -32,48 +34,41 @@ def open_run(store: Store, run_id: str) -> Run:
         NotFoundError: No such run.
         MlopsUsageError: The run has ended.
     """
-    with store.read() as conn:
-        row = conn.execute(
-            select(
-                t.runs.c.name,
-                t.runs.c.status,
-                t.runs.c.start_time,
-                t.runs.c.parent_id,
-                t.experiments.c.name.label("experiment"),
-            )
-            .join(t.experiments, t.experiments.c.id == t.runs.c.experiment_id)
-            .where(t.runs.c.id == run_id)
-        ).first()
-    if row is None:
+    head = q.run_head(store, run_id)
+    if head is None:
         raise NotFoundError(f"No run {run_id!r} to attach to (MLOPS_RUN_ID).", ref=run_id)
-    if row.status != "running":
-        raise MlopsUsageError(f"Run {run_id!r} has ended ({row.status}); cannot attach to it.")
+    if head.status != "running":
+        raise MlopsUsageError(f"Run {run_id!r} has ended ({head.status}); cannot attach to it.")
     config = load_config()
     run = Run(
         store,
         run_id=run_id,
-        name=str(row.name),
-        experiment=str(row.experiment),
-        start_time=float(row.start_time),
+        name=head.name,
+        experiment=head.experiment,
+        start_time=head.start_time,
         root=config.root,
         flush_interval=config.flush_interval,
-        parent_id=row.parent_id,
+        parent_id=head.parent_id,
     )
     FLUSHER.add(run)
     return run
 
 
-def _session(shell: Any) -> Any:
-    from jupyter_mlops.magics._magics import MlopsMagics
+def _session(shell: InteractiveShell) -> NotebookSession:
+    """The shell's tracking session; ``%load_ext jupyter_mlops`` first when it has none.
 
-    magics = shell.magics_manager.registry.get(MlopsMagics.__name__)
-    if not isinstance(magics, MlopsMagics):
+    The extension also gives the step's notebook the ``%mlops`` magics.
+    """
+    session = NotebookSession.of(shell)
+    if session is None and shell.extension_manager is not None:
         shell.extension_manager.load_extension("jupyter_mlops")
-        magics = shell.magics_manager.registry[MlopsMagics.__name__]
-    return magics.session
+        session = NotebookSession.of(shell)
+    if session is None:
+        raise MlopsError("Loading the jupyter_mlops extension registered no tracking session.")
+    return session
 
 
-def attach(run_id: str | None = None, *, shell: Any = None) -> Run:
+def attach(run_id: str | None = None, *, shell: InteractiveShell | None = None) -> Run:
     """Track every following cell of this kernel into the existing run ``run_id``.
 
     Args:
@@ -90,30 +85,26 @@ def attach(run_id: str | None = None, *, shell: Any = None) -> Run:
     if not run_id:
         raise MlopsUsageError(f"attach() needs a run id or ${RUN_ID_VAR}.")
     if shell is None:
-        from IPython import get_ipython
-
         shell = get_ipython()
     if shell is None:
         raise MlopsUsageError("attach() runs inside an IPython kernel.")
     run = open_run(current_store(), run_id)
     session = _session(shell)
     session.attach_line_run(run, autolog=load_config().autolog)
-    fluent._push(run)
+    active.push(run)
     return run
 
 
-def detach(*, shell: Any = None) -> Run | None:
+def detach(*, shell: InteractiveShell | None = None) -> Run | None:
     """Stop tracking into the attached run and write what is buffered; the run stays open."""
     if shell is None:
-        from IPython import get_ipython
-
         shell = get_ipython()
     if shell is None:
         return None
-    run: Run | None = _session(shell).detach_line_run()
+    run = _session(shell).detach_line_run()
     if run is not None:
         FLUSHER.discard(run)
-        fluent._pop(run)
+        active.pop(run)
         run.flush()
     # The step's kernel is shut down right after this: let environment snapshots of runs
     # started in it (``%%mlops track`` cells) reach the store first.

@@ -4,8 +4,8 @@ papermill does what it always does: it injects the params as an ``injected-param
 after the ``parameters`` cell, records cell timings and status, saves the executed notebook
 after every cell (so it is there on failure too: it is the step's report) and marks the
 failing cell. The kernel comes from outside (a :class:`~.kernels.KernelPool` started it ahead
-of need) through a small papermill engine, ``jupyter_mlops``, which also runs two hidden
-snippets that are never saved into the notebook:
+of need) through a small papermill engine, ``jupyter_mlops`` (:mod:`~.engine`), which also
+runs two hidden snippets that are never saved into the notebook:
 
 * a bootstrap before the first cell: the step's environment (``MLOPS_RUN_ID`` …), its working
   folder, and, when ``MLOPS_RUN_ID`` is set, :func:`jupyter_mlops.pipelines.attach.attach`;
@@ -28,22 +28,21 @@ the bootstrap failed).
 from __future__ import annotations
 
 import re
-import threading
 import time
 import traceback as tb
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jupyter_mlops.pipelines.kernels import PooledKernel, neutral_env, start_kernel
+from jupyter_mlops.pipelines.kernel_env import neutral_env
+from jupyter_mlops.pipelines.kernels import PooledKernel, start_kernel
 
-ENGINE = "jupyter_mlops"
+if TYPE_CHECKING:
+    from jupyter_mlops.pipelines.engine import StepState
+
 #: Seconds between the interrupt of a step past its timeout and the kill of its kernel.
 GRACE = 5.0
-#: Seconds the hidden bootstrap and teardown may take.
-HIDDEN_TIMEOUT = 60
-#: Seconds between saves of the output notebook while it runs (always saved at the end).
-SAVE_EVERY = 1.0
+#: Seconds a kernel started for one step may take to answer.
 START_TIMEOUT = 60.0
 
 
@@ -86,228 +85,6 @@ class StepResult:
     duration: float
     error: StepError | None
     exit_code: int | None
-
-
-class _HiddenCodeError(Exception):
-    def __init__(self, what: str, content: dict[str, Any]) -> None:
-        super().__init__(f"{what}: {content.get('ename')}: {content.get('evalue')}")
-        self.content = content
-
-
-@dataclass
-class _StepState:
-    """Shared between execute_step, the papermill engine and the time-out watchdog."""
-
-    kernel: PooledKernel
-    bootstrap: str | None
-    teardown: str | None
-    timeout: float | None
-    grace: float
-    cell_index: int | None = None  # index into nb.cells of the cell running now
-    reply: dict[str, Any] | None = None  # error reply of the failing cell
-    timed_out: str | None = None  # "interrupted" or "killed"
-    done: threading.Event = field(default_factory=threading.Event)
-
-
-def _engine() -> Any:
-    """The papermill engine class, built and registered on first use (nothing at import)."""
-    global _ENGINE_CLASS
-    if _ENGINE_CLASS is not None:
-        return _ENGINE_CLASS
-    from jupyter_core.utils import ensure_async, run_sync
-    from nbclient.util import run_hook
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
-    from papermill.log import logger
-
-    class StepManager(NotebookExecutionManager):  # type: ignore[misc]
-        """papermill's notebook state, saved at most every SAVE_EVERY s until the end.
-
-        papermill saves after every cell; for steps of many tiny cells the writes cost more
-        than the cells. The final save (papermill's ``notebook_complete``) always happens.
-        """
-
-        final = False
-
-        def save(self, **kwargs: Any) -> None:
-            elapsed = (self.now() - self.last_save_time).total_seconds()
-            if self.final or elapsed >= SAVE_EVERY:
-                super().save(**kwargs)
-
-        def notebook_complete(self, **kwargs: Any) -> None:
-            self.final = True
-            super().notebook_complete(**kwargs)
-
-    class StepClient(PapermillNotebookClient):  # type: ignore[misc]
-        """papermill's client with a given kernel and hidden bootstrap/teardown code."""
-
-        def __init__(self, nb_man: Any, *, state: _StepState, **kw: Any) -> None:
-            super().__init__(nb_man, km=state.kernel.km, **kw)
-            self.state = state
-            self.on_cell_error = self._note_error
-
-        async def async_start_new_kernel_client(self) -> Any:
-            # The kernel is known to be up: skip jupyter_client's fixed 0.2 s IOPub flush.
-            self.kc = self.km.client()
-            await ensure_async(self.kc.start_channels())
-            await _ready(self.kc, float(self.startup_timeout))
-            self.kc.allow_stdin = False
-            await run_hook(self.on_notebook_start, notebook=self.nb)
-            return self.kc
-
-        start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
-        def _note_error(self, cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
-            self.state.reply = dict(execute_reply.get("content", {}))
-
-        async def async_execute_cell(
-            self, cell: Any, cell_index: int, execution_count: int | None = None, **kw: Any
-        ) -> Any:
-            self.state.cell_index = cell_index
-            return await super().async_execute_cell(cell, cell_index, execution_count, **kw)
-
-        execute_cell = run_sync(async_execute_cell)
-
-        def _hidden(self, code: str, what: str) -> None:
-            msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-            limit: int | None = HIDDEN_TIMEOUT
-            self.timeout = limit
-            try:
-                reply = self.wait_for_reply(msg_id)
-            finally:
-                self.timeout = None
-            content = dict((reply or {}).get("content", {}))
-            if content.get("status") != "ok":
-                raise _HiddenCodeError(what, content or {"ename": "TimeoutError"})
-
-        def papermill_execute_cells(self) -> None:
-            state = self.state
-            if state.bootstrap:
-                self._hidden(state.bootstrap, "step bootstrap")
-            watchdog = None
-            if state.timeout is not None:
-                watchdog = threading.Thread(
-                    target=_watch, args=(state,), name="mlops-step-timeout", daemon=True
-                )
-                watchdog.start()
-            try:
-                super().papermill_execute_cells()
-            finally:
-                state.done.set()
-                if watchdog is not None:
-                    watchdog.join()
-            if state.teardown and state.timed_out is None:
-                self._hidden(state.teardown, "step teardown")
-
-    class StepEngine(NBClientEngine):  # type: ignore[misc]
-        """Runs a papermill notebook in the kernel of ``state`` (never starts one)."""
-
-        @classmethod
-        def execute_notebook(
-            cls,
-            nb: Any,
-            kernel_name: str,
-            output_path: str | None = None,
-            progress_bar: bool = False,
-            log_output: bool = False,
-            autosave_cell_every: int = 30,
-            **kwargs: Any,
-        ) -> Any:
-            # papermill's Engine.execute_notebook with the throttled StepManager.
-            nb_man = StepManager(
-                nb,
-                output_path=output_path,
-                progress_bar=progress_bar,
-                log_output=log_output,
-                autosave_cell_every=autosave_cell_every,
-            )
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-            return nb_man.nb
-
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: Any,
-            kernel_name: str,
-            log_output: bool = False,
-            stdout_file: Any = None,
-            stderr_file: Any = None,
-            start_timeout: int = 60,
-            execution_timeout: Any = None,
-            *,
-            state: _StepState,
-            **kwargs: Any,
-        ) -> Any:
-            client = StepClient(
-                nb_man,
-                state=state,
-                kernel_name=kernel_name,
-                log=logger,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-                startup_timeout=start_timeout,
-            )
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-
-    papermill_engines.register(ENGINE, StepEngine)
-    _ENGINE_CLASS = StepEngine
-    return StepEngine
-
-
-_ENGINE_CLASS: Any = None
-
-
-async def _ready(kc: Any, timeout: float) -> None:
-    """Wait until the kernel answers on shell and its IOPub messages reach us."""
-    from queue import Empty
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        msg_id = kc.kernel_info()
-        answered = time.monotonic() + 1.0
-        replied = False
-        while not replied and time.monotonic() < answered:
-            try:
-                reply = await kc.shell_channel.get_msg(timeout=answered - time.monotonic())
-            except Empty:
-                break
-            replied = reply.get("parent_header", {}).get("msg_id") == msg_id  # else stale
-        if not replied:
-            if not await kc.is_alive():
-                raise RuntimeError("The kernel died before it answered.")
-            continue
-        try:
-            await kc.iopub_channel.get_msg(timeout=0.2)  # its busy/idle: IOPub is connected
-        except Empty:
-            continue
-        return
-    raise RuntimeError(f"The kernel did not answer within {timeout:g} s.")
-
-
-_engine_lock = threading.Lock()
-
-
-def _watch(state: _StepState) -> None:
-    """Interrupt the kernel when the step runs out of time; kill it after the grace period."""
-    assert state.timeout is not None
-    if state.done.wait(state.timeout):
-        return
-    state.timed_out = "interrupted"
-    state.kernel.interrupt()
-    if state.done.wait(state.grace):
-        return
-    state.timed_out = "killed"
-    state.kernel.kill()
 
 
 def bootstrap_code(request: StepRequest) -> str:
@@ -370,6 +147,7 @@ def _exit_code(ename: str, evalue: str) -> int | None:
 
 
 def _read_output(path: Path) -> Any:
+    # nbformat (with its JSON schema) is a slow import; papermill has loaded it by now.
     import nbformat
 
     try:
@@ -412,8 +190,11 @@ def execute_step(
         else:
             boot = bootstrap_code(request)
     except Exception as exc:  # noqa: BLE001 - a step that cannot start is a failed step
-        return _failed(output, clock, None, exc)
-    state = _StepState(
+        return failed_result(output, clock, None, exc)
+    # papermill and nbclient are slow to import: paid when a step runs, not before.
+    from jupyter_mlops.pipelines import engine
+
+    state = engine.StepState(
         kernel=kernel,
         bootstrap=boot,
         teardown=teardown_code(request) if boot else None,
@@ -426,25 +207,19 @@ def execute_step(
         kernel.retire()
 
 
-def _run(request: StepRequest, state: _StepState, output: Path, clock: float) -> StepResult:
-    import papermill
+def _run(request: StepRequest, state: StepState, output: Path, clock: float) -> StepResult:
+    # Imported by execute_step already (papermill and nbclient are slow to import).
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    with _engine_lock:
-        _engine()
+    from jupyter_mlops.pipelines import engine
+
     output.parent.mkdir(parents=True, exist_ok=True)
     error: StepError | None = None
     exit_code: int | None = None
     try:
-        nb = papermill.execute_notebook(
-            str(request.notebook),
-            str(output),
-            parameters=dict(request.params),
-            engine_name=ENGINE,
-            kernel_name=request.kernel,
-            progress_bar=False,
-            state=state,
+        nb = engine.execute_notebook(
+            request.notebook, output, request.params, kernel_name=request.kernel, state=state
         )
         exit_code = _sys_exit_code(nb)
     except PapermillExecutionError as exc:
@@ -463,7 +238,7 @@ def _run(request: StepRequest, state: _StepState, output: Path, clock: float) ->
             index = _running_cell(saved)
         exit_code = _wait_exit(state.kernel)
         error = StepError(index, "DeadKernelError", f"The kernel died ({exc}).", "")
-    except _HiddenCodeError as exc:
+    except engine.HiddenCodeError as exc:
         content = exc.content
         error = StepError(
             None,
@@ -472,7 +247,7 @@ def _run(request: StepRequest, state: _StepState, output: Path, clock: float) ->
             _text(content.get("traceback")),
         )
     except Exception as exc:  # noqa: BLE001 - a step that fails to run is a failed step
-        return _failed(output, clock, None, exc)
+        return failed_result(output, clock, None, exc)
     if state.timed_out is not None and error is not None:
         what = (
             "interrupted the kernel"
@@ -520,7 +295,9 @@ def _wait_exit(kernel: PooledKernel, timeout: float = 2.0) -> int | None:
     return None
 
 
-def _failed(output: Path, clock: float, index: int | None, exc: BaseException) -> StepResult:
+def failed_result(output: Path, clock: float, index: int | None, exc: BaseException) -> StepResult:
+    """The result of a step that failed with ``exc`` outside its notebook (no kernel...);
+    ``clock`` is the ``time.perf_counter()`` of its start."""
     error = StepError(
         index,
         type(exc).__name__,

@@ -19,16 +19,26 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import importlib
 import os
 import threading
+import time
 import uuid
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from jupyter_mlops.config import CONFIG_KEYS
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.pipelines.execute import StepRequest, StepResult, execute_step
-from jupyter_mlops.pipelines.kernels import KernelPool, in_thread_loop
+from jupyter_mlops.pipelines.execute import (
+    START_TIMEOUT,
+    StepRequest,
+    StepResult,
+    execute_step,
+    failed_result,
+)
+from jupyter_mlops.pipelines.forkserver import shared
+from jupyter_mlops.pipelines.kernel_env import WARMUP, neutral_env
+from jupyter_mlops.pipelines.kernels import KernelPool, in_thread_loop, start_kernel
 
 
 class Executor(Protocol):
@@ -102,20 +112,15 @@ class LocalExecutor:
 
 def _preload() -> None:
     """Import papermill and nbclient now, not on the first step's critical path."""
-    import papermill  # noqa: F401
-    from papermill import engines  # noqa: F401
+    importlib.import_module("jupyter_mlops.pipelines.engine")
 
 
 def _run_pooled(pool: KernelPool, request: StepRequest) -> StepResult:
-    import time
-
-    from jupyter_mlops.pipelines.execute import _failed
-
     clock = time.perf_counter()
     try:
         kernel = pool.acquire()
     except Exception as exc:  # noqa: BLE001 - no kernel: the step fails, the runner goes on
-        return _failed(request.output, clock, None, exc)
+        return failed_result(request.output, clock, None, exc)
     return execute_step(request, kernel=kernel)
 
 
@@ -129,12 +134,6 @@ def run_step_on_worker(request: StepRequest) -> StepResult:
 
 
 def _run_forked(request: StepRequest) -> StepResult:
-    import time
-
-    from jupyter_mlops.pipelines.execute import START_TIMEOUT, _failed
-    from jupyter_mlops.pipelines.forkserver import shared
-    from jupyter_mlops.pipelines.kernels import WARMUP, neutral_env, start_kernel
-
     clock = time.perf_counter()
     try:
         kernel = start_kernel(
@@ -142,7 +141,7 @@ def _run_forked(request: StepRequest) -> StepResult:
             warmup=WARMUP, timeout=START_TIMEOUT, fork_server=shared(),
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a step that cannot start is a failed step
-        return _failed(request.output, clock, None, exc)
+        return failed_result(request.output, clock, None, exc)
     return execute_step(request, kernel=kernel)
 
 
@@ -160,6 +159,7 @@ class DaskExecutor:
 
     def __init__(self, address: str, *, client: Any = None, timeout: float = 30) -> None:
         try:
+            # An optional dependency, and a slow import: only for a Dask executor.
             from distributed import Client
         except ImportError as exc:
             raise MlopsUsageError(

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
+import importlib
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +33,10 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from jupyter_mlops.pipelines.kernels import WARMUP, KernelStartError, neutral_env
+from jupyter_client.kernelspec import KernelSpec
+
+from jupyter_mlops.errors import KernelStartError
+from jupyter_mlops.pipelines.kernel_env import WARMUP, neutral_env
 
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
@@ -89,11 +96,6 @@ sys.exit(code)
 
 def _serve(path: str, idle_exit: float = IDLE_EXIT) -> None:
     """The fork server's main: import the kernel's code once, fork a kernel per request."""
-    import gc
-    import importlib
-    import json
-    import socket
-
     sys.modules[NO_DEBUGGER] = None  # type: ignore[assignment] # ipykernel sees no debugpy
     for module in PRELOAD:  # imported once, shared by every fork
         with contextlib.suppress(ImportError):
@@ -292,8 +294,6 @@ class ForkServer:
 
     def adopt(self, km: KernelManager) -> bool:
         """Make ``km`` start its kernel through this server, when its kernelspec allows it."""
-        from jupyter_client.kernelspec import KernelSpec
-
         spec = km.kernel_spec
         if spec is None or "ipykernel_launcher" not in spec.argv:
             return False

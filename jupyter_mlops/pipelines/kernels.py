@@ -24,30 +24,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from queue import Empty
+from typing import Any
 
 from jupyter_client.manager import KernelManager
 from jupyter_core.utils import ensure_event_loop
 
-from jupyter_mlops.errors import MlopsError
+from jupyter_mlops.errors import KernelStartError
+from jupyter_mlops.pipelines.forkserver import ForkServer, shared
+from jupyter_mlops.pipelines.kernel_env import WARMUP, neutral_env
 
-if TYPE_CHECKING:
-    from jupyter_mlops.pipelines.forkserver import ForkServer
-
-#: Variables that differ per step: never inherited by a pooled kernel.
-STEP_ENV_KEYS = ("MLOPS_RUN_ID", "MLOPS_PIPELINE_RUN", "MLOPS_STEP", "MLOPS_NOTEBOOK")
-#: Run in a pooled kernel once it is up: imports only, so the step's bootstrap is cheap.
-WARMUP = (
-    "import jupyter_mlops.pipelines.attach, jupyter_mlops.magics._magics\n"
-    "__import__('jupyter_mlops.tracking.capture', fromlist=['_']).names()"
-)
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: As nbclient does: a kernel's input history stays in memory (no shared SQLite file).
 HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
-
-
-class KernelStartError(MlopsError):
-    """A kernel did not start (bad kernel name, crash at start-up, time-out)."""
 
 
 def in_thread_loop(func: Callable[[], Any]) -> Any:
@@ -60,14 +49,6 @@ def in_thread_loop(func: Callable[[], Any]) -> Any:
         return func()
     finally:
         ensure_event_loop().close()
-
-
-def neutral_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a pooled kernel: this process's, without the step variables."""
-    env = dict(os.environ if environ is None else environ)
-    for key in STEP_ENV_KEYS:
-        env.pop(key, None)
-    return env
 
 
 class PooledKernel:
@@ -229,8 +210,6 @@ def _wait_ready(km: KernelManager, client: Any, timeout: float) -> None:
 
     jupyter_client's ``wait_for_ready`` does the same, then drains IOPub for a fixed 0.2 s.
     """
-    from queue import Empty
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         msg_id = client.kernel_info()
@@ -290,8 +269,6 @@ class KernelPool:
         self.size = size
         self.fork_server: ForkServer | None = None
         if fork and starter is None:
-            from jupyter_mlops.pipelines.forkserver import shared
-
             self.fork_server = shared()
             self.fork_server.start()  # its imports overlap whatever runs before the first step
         self._start: Starter = starter or (

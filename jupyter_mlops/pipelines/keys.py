@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlops.artifacts.cas import hash_file
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.pipelines import records
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.pipelines.params import _cell_source, parse_overrides, read_notebook, resolve
-from jupyter_mlops.pipelines.spec import Pipeline, Step
+from jupyter_mlops.pipelines.spec import Pipeline, Step, load
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import pipelines as records
 
 if TYPE_CHECKING:
     from jupyter_mlops.data.state import StateCache
@@ -55,8 +57,6 @@ def code_digest(path: Path) -> str:
 
 def file_digest(path: Path) -> str:
     """The BLAKE3 digest of a file, cached by (path, size, mtime_ns, inode) in this process."""
-    from jupyter_mlops.artifacts.cas import hash_file
-
     st = os.stat(path)
     key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
     found = _file_cache.get(key)
@@ -184,6 +184,11 @@ def pipeline_manifest(spec: Path, notebooks: list[Path]) -> dict[str, str]:
     root = spec.parent
     files = [spec, *sorted(set(notebooks))]
     return {p.relative_to(root).as_posix(): file_digest(p) for p in files}
+
+
+def manifest_of(pipeline: Pipeline) -> dict[str, str]:
+    """Path -> digest of the spec and the step notebooks (paths relative to the spec folder)."""
+    return pipeline_manifest(pipeline.path, [s.notebook for s in pipeline.steps.values()])
 
 
 def manifest_version(manifest: dict[str, str]) -> str:
@@ -342,8 +347,6 @@ def status(
     store: Store | None = None,
 ) -> dict[str, StepPlan]:
     """What ``run`` would do with each step, and why (nothing runs)."""
-    from jupyter_mlops.pipelines.spec import load
-
     if not isinstance(pipeline, Pipeline):
         pipeline = load(Path(pipeline))
     _resolved, plans = plan(
@@ -374,10 +377,6 @@ def accept(
     Raises:
         MlopsUsageError: No such step, or a declared output is missing.
     """
-    from jupyter_mlops.pipelines.promotion import manifest_of
-    from jupyter_mlops.pipelines.spec import load
-    from jupyter_mlops.tracking.environment import user_name
-
     if not isinstance(pipeline, Pipeline):
         pipeline = load(Path(pipeline))
     if step not in pipeline.steps:

@@ -121,6 +121,7 @@ def parse_text(text: str, default: Any) -> Any:
         if lowered in ("false", "no", "0"):
             return False
         raise ValueError(text)
+    # PyYAML is a slow import: only for a value the simple rules above did not read.
     import yaml
 
     value = yaml.safe_load(text)

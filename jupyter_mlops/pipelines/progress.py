@@ -1,7 +1,10 @@
-"""Live progress of a pipeline run: lines (or tqdm) in a terminal, a panel in a notebook.
+"""Live progress of a pipeline run: what the runner tells a renderer, and the terminal renderer.
 
-The notebook panel (:mod:`jupyter_mlops.widgets.pipeline`) is imported only when asked for,
-so the CLI never loads ipywidgets.
+The runner reports to a :class:`Progress` renderer: the run starting (every step in its planned
+state, the DAG), each step changing state, and the run ending. :class:`LineProgress` prints one
+line per change (with a tqdm bar on an interactive terminal); the notebook panel
+(:class:`jupyter_mlops.widgets.pipeline.PipelinePanel`) is another renderer, which the notebook
+face passes in. Without one the runner prints lines.
 """
 
 from __future__ import annotations
@@ -10,10 +13,8 @@ import importlib
 import sys
 import threading
 import time
-from typing import IO, TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from jupyter_mlops.pipelines.spec import Pipeline
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
 
 SYMBOLS = {
     "queued": "·",
@@ -25,23 +26,54 @@ SYMBOLS = {
 }
 
 
+@dataclass(frozen=True)
+class StepEvent:
+    """A step in a new state: ``queued``, ``running``, ``cached``, ``ok``, ``failed`` or
+    ``skipped``.
+
+    ``detail`` says why in a few words (the attempt, the duration, the error line, the upstream
+    step that failed); ``notebook`` is the step's executed notebook once it ran (a cached step's:
+    the one it reuses).
+    """
+
+    step: str
+    status: str
+    detail: str = ""
+    notebook: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineStart:
+    """A pipeline run that starts: its steps in run order, each in its planned state."""
+
+    name: str
+    env: str | None
+    pipeline_run_id: str
+    steps: tuple[StepEvent, ...]
+    #: step -> the steps it needs (the DAG)
+    needs: dict[str, tuple[str, ...]]
+
+
 class Progress(Protocol):
-    """Receives step state changes from the runner (called from one thread at a time)."""
+    """A renderer of a pipeline run's progress (the runner calls it from one thread at a time)."""
 
-    def start(self, name: str, steps: dict[str, str]) -> None: ...
+    def start(self, run: PipelineStart) -> None:
+        """The run starts."""
 
-    def update(self, step: str, status: str, detail: str = "") -> None: ...
+    def update(self, event: StepEvent) -> None:
+        """A step changed state."""
 
-    def close(self, status: str) -> None: ...
+    def close(self, status: str) -> None:
+        """The run ended ``ok`` or ``failed``."""
 
 
 class NullProgress:
     """Shows nothing."""
 
-    def start(self, name: str, steps: dict[str, str]) -> None:
+    def start(self, run: PipelineStart) -> None:
         pass
 
-    def update(self, step: str, status: str, detail: str = "") -> None:
+    def update(self, event: StepEvent) -> None:
         pass
 
     def close(self, status: str) -> None:
@@ -65,7 +97,7 @@ class LineProgress:
         else:
             print(text, file=self.stream, flush=True)
 
-    def start(self, name: str, steps: dict[str, str]) -> None:
+    def start(self, run: PipelineStart) -> None:
         want = self._want_bar
         if want is None:
             want = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -75,10 +107,12 @@ class LineProgress:
             except ImportError:
                 tqdm = None
             if tqdm is not None:
-                self._bar = tqdm(total=len(steps), desc=name, unit="step", file=self.stream)
-        self._print(f"pipeline {name}: {len(steps)} step(s)")
+                total = len(run.steps)
+                self._bar = tqdm(total=total, desc=run.name, unit="step", file=self.stream)
+        self._print(f"pipeline {run.name}: {len(run.steps)} step(s)")
 
-    def update(self, step: str, status: str, detail: str = "") -> None:
+    def update(self, event: StepEvent) -> None:
+        step, status, detail = event.step, event.status, event.detail
         with self._lock:
             mark = SYMBOLS.get(status, "?")
             try:
@@ -96,15 +130,3 @@ class LineProgress:
             self._bar = None
         elapsed = time.monotonic() - self._started
         print(f"pipeline {status} in {elapsed:.1f} s", file=self.stream, flush=True)
-
-
-def notebook_progress(pipeline: Pipeline | None = None, *, env: str | None = None) -> Progress:
-    """Live progress in a notebook: the pipeline panel (DAG, step states, output notebooks).
-
-    The panel is displayed when the run starts and its display is updated at each change, so a
-    saved notebook keeps the final states as static HTML.
-    """
-    from jupyter_mlops.widgets.pipeline import PipelinePanel
-
-    needs = {name: step.needs for name, step in pipeline.steps.items()} if pipeline else {}
-    return PipelinePanel(needs=needs, env=env, show=True).progress

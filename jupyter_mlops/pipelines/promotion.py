@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jupyter_mlops.errors import MlopsError, MlopsUsageError
-from jupyter_mlops.pipelines import records
-from jupyter_mlops.pipelines.keys import manifest_version, pipeline_manifest
-from jupyter_mlops.pipelines.spec import Pipeline
+from jupyter_mlops.errors import MlopsUsageError, PipelineRefused
+from jupyter_mlops.identity import user_name
+from jupyter_mlops.pipelines.keys import manifest_of, manifest_version
+from jupyter_mlops.pipelines.spec import Pipeline, load
 from jupyter_mlops.store import Store, current_store
-
-
-class PipelineRefused(MlopsError):  # noqa: N818 - like GateRefused
-    """A run or a promotion that the promotion rules do not allow (exit code 1)."""
+from jupyter_mlops.store import pipelines as records
 
 
 @dataclass(frozen=True)
@@ -34,11 +31,6 @@ class PromotionResult:
     pipeline_version: str
     pipeline_run_id: str
     manifest: dict[str, str]
-
-
-def manifest_of(pipeline: Pipeline) -> dict[str, str]:
-    """Path -> digest of the spec and the step notebooks (paths relative to the spec folder)."""
-    return pipeline_manifest(pipeline.path, [s.notebook for s in pipeline.steps.values()])
 
 
 def is_target(pipeline: Pipeline, env: str | None) -> bool:
@@ -103,9 +95,6 @@ def promote_pipeline(
         MlopsUsageError: The environments are not consecutive in ``promotion``.
         PipelineRefused: No successful run in ``from_env``, or the files changed since it.
     """
-    from jupyter_mlops.pipelines.spec import load
-    from jupyter_mlops.tracking.environment import user_name
-
     if not isinstance(pipeline, Pipeline):
         pipeline = load(pipeline)
     store = store or current_store()

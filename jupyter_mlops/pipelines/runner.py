@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.pipelines import records
-from jupyter_mlops.pipelines.keys import manifest_version, plan
-from jupyter_mlops.pipelines.progress import LineProgress, Progress
-from jupyter_mlops.pipelines.promotion import check_promoted, manifest_of
-from jupyter_mlops.pipelines.spec import Pipeline
+from jupyter_mlops.identity import user_name
+from jupyter_mlops.pipelines.keys import StepPlan, file_digest, manifest_of, manifest_version, plan
+from jupyter_mlops.pipelines.progress import LineProgress, PipelineStart, Progress, StepEvent
+from jupyter_mlops.pipelines.promotion import check_promoted
+from jupyter_mlops.pipelines.spec import Pipeline, load
 from jupyter_mlops.pipelines.steps import (
     OUTPUT_DIR,
     StepOutcome,
@@ -29,6 +29,8 @@ from jupyter_mlops.pipelines.steps import (
     start_executor,
 )
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import pipelines as records
+from jupyter_mlops.tracking.fluent import start_run
 
 __all__ = ["OUTPUT_DIR", "PipelineResult", "StepOutcome", "run_pipeline"]
 
@@ -55,10 +57,24 @@ class PipelineResult:
 
 
 def _pipeline_run_values(pipeline: Pipeline, env: str | None) -> tuple[dict[str, str], str, str]:
-    from jupyter_mlops.pipelines.keys import file_digest
-
     manifest = manifest_of(pipeline)
     return manifest, file_digest(pipeline.path), manifest_version(manifest)
+
+
+def _start_event(
+    pipeline: Pipeline, env: str | None, prun_id: str, plans: dict[str, StepPlan]
+) -> PipelineStart:
+    """Every step in its planned state (a cached step with the notebook it reuses)."""
+    steps = []
+    for name, step_plan in plans.items():
+        if step_plan.action == "cached":
+            reuse = step_plan.reuse
+            notebook = None if reuse is None else reuse.output_notebook
+            steps.append(StepEvent(name, "cached", notebook=notebook))
+        else:
+            steps.append(StepEvent(name, "queued" if step_plan.action == "run" else "skipped"))
+    needs = {name: step.needs for name, step in pipeline.steps.items()}
+    return PipelineStart(pipeline.name, env, prun_id, tuple(steps), needs)
 
 
 def run_pipeline(
@@ -101,10 +117,6 @@ def run_pipeline(
         MlopsUsageError: A bad spec, environment, parameter or option.
         PipelineRefused: A promotion target asked to run an unpromoted version.
     """
-    from jupyter_mlops.pipelines.spec import load
-    from jupyter_mlops.tracking.environment import user_name
-    from jupyter_mlops.tracking.fluent import start_run
-
     started = time.monotonic()
     if not isinstance(pipeline, Pipeline):
         pipeline = load(Path(pipeline))
@@ -159,19 +171,9 @@ def run_pipeline(
             params=resolved,
             options=options,
             trigger=trigger,
+            trigger_run_id=trigger_run_id,
             user=user_name(),
         )
-        if trigger_run_id is not None:
-            from sqlalchemy import update
-
-            from jupyter_mlops.store import tables as t
-
-            with store.write() as conn:
-                conn.execute(
-                    update(t.pipeline_runs)
-                    .where(t.pipeline_runs.c.id == prun_id)
-                    .values(trigger_run_id=trigger_run_id)
-                )
         runner = StepRunner(
             pipeline,
             env=env,
@@ -182,15 +184,7 @@ def run_pipeline(
             prun_id=prun_id,
             run=run,
         )
-        progress.start(
-            pipeline.name,
-            {
-                n: "queued"
-                if p.action == "run"
-                else ("cached" if p.action == "cached" else "skipped")
-                for n, p in plans.items()
-            },
-        )
+        progress.start(_start_event(pipeline, env, prun_id, plans))
         error: str | None = None
         try:
             record_plans(runner)

@@ -111,6 +111,7 @@ class Pipeline:
 
     def run(self, *, env: str | None = None, **options: Any) -> PipelineResult:
         """Run the pipeline; see :func:`jupyter_mlops.pipelines.run_pipeline` for options."""
+        # The runner (store, tracking, steps) loads when a run starts, not when a spec is read.
         from jupyter_mlops.pipelines.runner import run_pipeline
 
         return run_pipeline(self, env=env, **options)
@@ -327,6 +328,7 @@ def load(path: str | Path) -> Pipeline:
     Raises:
         MlopsUsageError: One line naming the file, the step and the key.
     """
+    # PyYAML is a slow import: only when a spec is read, not when this module is imported.
     import yaml
 
     spec = Path(path).absolute()

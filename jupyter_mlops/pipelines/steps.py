@@ -18,14 +18,16 @@ from typing import Any
 
 from jupyter_mlops.errors import StoreError
 from jupyter_mlops.expressions import evaluate
-from jupyter_mlops.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
-from jupyter_mlops.pipelines import records
 from jupyter_mlops.pipelines.keys import StepPlan, digests
-from jupyter_mlops.pipelines.progress import Progress
+from jupyter_mlops.pipelines.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
+from jupyter_mlops.pipelines.progress import Progress, StepEvent
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 from jupyter_mlops.store import Store
+from jupyter_mlops.store import pipelines as records
+from jupyter_mlops.store import runs as q
+from jupyter_mlops.tracking.fluent import start_run
 
-#: Executed notebooks go under this folder of the pipeline's root (see jupyter_mlops.outputs).
+#: Executed notebooks go under this folder of the pipeline's root (see pipelines.outputs).
 OUTPUT_DIR = RUNS_DIR
 
 
@@ -53,6 +55,8 @@ class StepOutcome:
         return f"step {self.step!r} failed{cell}: {what}{where}"
 
 
+# Executing steps imports jupyter_client and the kernel pool: only when a step will run
+# (a pipeline whose steps are all cached starts no kernel and imports none of it).
 def _execute_module() -> Any:
     return importlib.import_module("jupyter_mlops.pipelines.execute")
 
@@ -139,8 +143,6 @@ class StepRunner:
         )
 
     def start_step(self, step: Step, attempt: int) -> Any:
-        from jupyter_mlops.tracking.fluent import start_run
-
         tags = {"step": step.name, "pipeline": self.pipeline.name, "pipeline_run": self.prun_id}
         if self.env is not None:
             tags["env"] = self.env
@@ -161,7 +163,8 @@ class StepRunner:
             attempt=attempt,
             started=time.time(),
         )
-        self.progress.update(step.name, "running", f"attempt {attempt}" if attempt > 1 else "")
+        detail = f"attempt {attempt}" if attempt > 1 else ""
+        self.progress.update(StepEvent(step.name, "running", detail))
         return step_run
 
     def finish_step(
@@ -211,7 +214,6 @@ class StepRunner:
 
     def check_gate(self, step: Step, run_id: str) -> str | None:
         """The gate's message when it does not hold, else None."""
-        from jupyter_mlops.store import runs as q
 
         step_run = None
         for _ in range(2):
@@ -271,7 +273,7 @@ def _skip(runner: StepRunner, name: str, reason: str) -> None:
     records.update_step_run(
         runner.store, runner.step_rows[name], status="skipped", error={"note": reason}
     )
-    runner.progress.update(name, "skipped", reason)
+    runner.progress.update(StepEvent(name, "skipped", reason))
 
 
 def _skip_downstream(runner: StepRunner, failed: str) -> None:
@@ -324,9 +326,8 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
                 result = None if exc is not None else future.result()
                 outcome = runner.finish_step(step, step_run, result, exc, attempt)
                 if outcome.status == "failed" and attempt <= step.retries:
-                    runner.progress.update(
-                        name, "running", f"retry {attempt + 1}: {outcome.error_line()}"
-                    )
+                    retry = f"retry {attempt + 1}: {outcome.error_line()}"
+                    runner.progress.update(StepEvent(name, "running", retry))
                     pending[_submit(runner, executor, name, attempt + 1)] = (
                         name,
                         None,
@@ -363,8 +364,9 @@ def _record_outcome(runner: StepRunner, step: Step, outcome: StepOutcome) -> Non
         outputs={k: v for k, v in outputs.items() if v is not None},
         error=outcome.error,
     )
+    notebook = outcome.output_notebook
     if outcome.status == "ok":
-        runner.progress.update(step.name, "ok", f"{outcome.duration:.1f} s")
+        runner.progress.update(StepEvent(step.name, "ok", f"{outcome.duration:.1f} s", notebook))
     else:
-        runner.progress.update(step.name, "failed", outcome.error_line())
+        runner.progress.update(StepEvent(step.name, "failed", outcome.error_line(), notebook))
         _skip_downstream(runner, step.name)

@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass, field
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.pipelines import records
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import pipelines as records
+from jupyter_mlops.store import runs as q
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,6 @@ def upstream(step: str, *, pipeline_run: str | None = None, store: Store | None 
         raise NotFoundError(f"step {step!r} has no run in pipeline run {pipeline_run[:8]}.")
     if rec.status not in records.DONE:
         raise MlopsUsageError(f"step {step!r} is {rec.status}, not done; it published nothing.")
-    from jupyter_mlops.store import runs as q
-
     run = q.load_run(store, rec.run_id)
     return Upstream(
         step=step,

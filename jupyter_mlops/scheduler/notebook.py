@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlops.scheduler._threads import off_event_loop
+from jupyter_mlops.pipelines.loops import off_event_loop
 from jupyter_mlops.store import Store
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsError
-from jupyter_mlops.outputs import runs_folder, schedule_output
+from jupyter_mlops.pipelines.outputs import runs_folder, schedule_output
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.scheduler.cron import tick_label
 from jupyter_mlops.scheduler.notebook import run_notebook

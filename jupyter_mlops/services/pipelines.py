@@ -6,15 +6,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select
-
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.pipelines import records
-from jupyter_mlops.pipelines.progress import NullProgress
+from jupyter_mlops.pipelines.progress import NullProgress, PipelineStart
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root, inside_root
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store import pipelines as records
 
 if TYPE_CHECKING:
     from jupyter_mlops.pipelines.runner import PipelineResult
@@ -37,38 +34,12 @@ def _summary(r: records.PipelineRunRecord, counts: dict[str, int]) -> schema.Pip
     )
 
 
-def _step_counts(store: Store, ids: list[str]) -> dict[str, dict[str, int]]:
-    sr = t.step_runs
-    counts: dict[str, dict[str, int]] = {i: {} for i in ids}
-    if not ids:
-        return counts
-    with store.read() as conn:
-        for prun, status, n in conn.execute(
-            select(sr.c.pipeline_run_id, sr.c.status, func.count())
-            .where(sr.c.pipeline_run_id.in_(ids))
-            .group_by(sr.c.pipeline_run_id, sr.c.status)
-        ):
-            counts[str(prun)][str(status)] = int(n)
-    return counts
-
-
 def list_runs(store: Store, query: schema.PipelineRunQuery) -> schema.PipelineRunPage:
     """A page of pipeline runs, newest first, and how many there are in all."""
-    pr = t.pipeline_runs
-    where = [pr.c.name == query.name] if query.name else []
-    with store.read() as conn:
-        total = int(conn.execute(select(func.count()).select_from(pr).where(*where)).scalar_one())
-        ids = [
-            str(r[0])
-            for r in conn.execute(
-                select(pr.c.id)
-                .where(*where)
-                .order_by(pr.c.started.desc(), pr.c.id)
-                .limit(query.limit)
-                .offset(query.offset)
-            )
-        ]
-    counts = _step_counts(store, ids)
+    total, ids = records.page_of_pipeline_runs(
+        store, name=query.name, limit=query.limit, offset=query.offset
+    )
+    counts = records.step_counts(store, ids)
     items = []
     for prun_id in ids:
         record = records.get_pipeline_run(store, prun_id)
@@ -87,7 +58,7 @@ def get_run(store: Store, pipeline_run_id: str, *, root: Path) -> schema.Pipelin
     if record is None:
         raise NotFoundError(f"No pipeline run {pipeline_run_id!r}.")
     steps = records.step_runs(store, pipeline_run_id)
-    counts = _step_counts(store, [pipeline_run_id])[pipeline_run_id]
+    counts = records.step_counts(store, [pipeline_run_id])[pipeline_run_id]
     return schema.PipelineRunDetail(
         run=_summary(record, counts),
         params=record.params,
@@ -118,7 +89,7 @@ class _Started(NullProgress):
     def __init__(self) -> None:
         self.event = threading.Event()
 
-    def start(self, name: str, steps: dict[str, str]) -> None:
+    def start(self, run: PipelineStart) -> None:
         self.event.set()
 
 

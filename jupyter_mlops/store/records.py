@@ -69,6 +69,18 @@ class MetricPoint:
 
 
 @dataclass(frozen=True)
+class RunHead:
+    """Who a run is, without what hangs off it: enough to write into it again."""
+
+    id: str
+    name: str
+    experiment: str
+    status: str
+    start_time: float
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """Everything stored about one run."""
 

@@ -21,6 +21,7 @@ from jupyter_mlops.store.records import (
     InputRecord,
     MetricPoint,
     ModelRecord,
+    RunHead,
     RunRecord,
     loads_json,
 )
@@ -59,6 +60,33 @@ def set_status(
     )
 
 
+def set_environment(conn: Connection, run_id: str, values: dict[str, Any]) -> None:
+    """Store a run's environment snapshot (the ``environment`` and ``git_*`` columns)."""
+    conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
+
+
+def upsert_artifacts(store: Store, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert artifact rows, replacing a run's artifact of the same path."""
+    store.insert_or_update(
+        conn,
+        t.artifacts,
+        rows,
+        ["run_id", "path"],
+        ["digest", "size", "media_type", "kind", "created_at"],
+    )
+
+
+def upsert_logged_model(store: Store, conn: Connection, row: dict[str, Any]) -> None:
+    """Insert a logged model row, replacing a run's model of the same name."""
+    store.insert_or_update(
+        conn,
+        t.logged_models,
+        [row],
+        ["run_id", "name"],
+        ["digest", "size", "flavor", "format", "class_name", "signature", "created_at"],
+    )
+
+
 def write_batch(
     store: Store,
     conn: Connection,
@@ -67,8 +95,15 @@ def write_batch(
     params: dict[str, str],
     tags: dict[str, str],
     metrics: list[tuple[str, int, float, float]],
+    cells: list[dict[str, Any]] | None = None,
+    inputs: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write buffered params, tags and metric points of one run in one transaction."""
+    """Write buffered params, tags, metric points, cells and inputs of one run in one
+    transaction (``cells`` and ``inputs`` as ``run_cells`` and ``run_inputs`` rows)."""
+    if cells:
+        conn.execute(insert(t.run_cells), cells)
+    if inputs:
+        conn.execute(insert(t.run_inputs), inputs)
     store.insert_or_update(
         conn,
         t.params,
@@ -218,6 +253,33 @@ def reap_stale_runs(store: Store, *, force: bool = False) -> list[str]:
                 )
             )
     return [run_id for run_id, _ in dead]
+
+
+def run_head(store: Store, run_id: str) -> RunHead | None:
+    """The run ``run_id`` (a full id) without what hangs off it, or None."""
+    with store.read() as conn:
+        row = conn.execute(
+            select(
+                t.runs.c.id,
+                t.runs.c.name,
+                t.experiments.c.name.label("experiment"),
+                t.runs.c.status,
+                t.runs.c.start_time,
+                t.runs.c.parent_id,
+            )
+            .join(t.experiments, t.experiments.c.id == t.runs.c.experiment_id)
+            .where(t.runs.c.id == run_id)
+        ).first()
+    if row is None:
+        return None
+    return RunHead(
+        str(row.id),
+        str(row.name),
+        str(row.experiment),
+        str(row.status),
+        float(row.start_time),
+        row.parent_id,
+    )
 
 
 def load_run(store: Store, ref: str) -> RunRecord:

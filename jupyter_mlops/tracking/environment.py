@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import importlib.machinery
 import importlib.metadata as md
 import os
@@ -194,13 +193,6 @@ def notebook_path(user_ns: dict[str, Any] | None = None) -> str | None:
     if session and session.endswith(".ipynb"):
         return session
     return None
-
-
-def user_name() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
 
 
 # Back-to-back runs (a tracked cell re-run, a sweep in a loop) reuse the last snapshot

@@ -3,42 +3,24 @@
 from __future__ import annotations
 
 import socket
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.artifacts.cas import hash_file
 from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.names import readable_name
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.records import MetricPoint, RunRecord
-from jupyter_mlops.tracking.environment import notebook_path, user_name
+from jupyter_mlops.tracking.active import active_run as active_run  # part of this API
+from jupyter_mlops.tracking.active import pop, push
+from jupyter_mlops.tracking.environment import notebook_path
+from jupyter_mlops.tracking.names import readable_name
 from jupyter_mlops.tracking.run import Run
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_stack: list[Run] = []
-_stack_lock = threading.Lock()
-
-
-def _push(run: Run) -> None:
-    with _stack_lock:
-        _stack.append(run)
-
-
-def _pop(run: Run) -> None:
-    with _stack_lock:
-        if run in _stack:
-            _stack.remove(run)
-
-
-def active_run() -> Run | None:
-    """The innermost run in progress in this process, or None."""
-    with _stack_lock:
-        return _stack[-1] if _stack else None
 
 
 def start_run(
@@ -97,7 +79,7 @@ def start_run(
         run.set_tags(tags)
     if params:
         run.log_params(params)
-    _push(run)
+    push(run)
     return run
 
 
@@ -106,7 +88,7 @@ def end_run(status: str = "finished") -> None:
     run = active_run()
     if run is not None:
         run.end(status)
-        _pop(run)
+        pop(run)
 
 
 def _require_run() -> Run:
@@ -177,6 +159,7 @@ def search_runs(
     Returns:
         One row per run with ``params.*``, ``metrics.*`` (latest value) and ``tags.*`` columns.
     """
+    # search pulls in pandas: import jupyter_mlops stays cheap.
     from jupyter_mlops.store import search
 
     store = store or current_store()

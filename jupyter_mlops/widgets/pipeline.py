@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops.errors import NotFoundError
-from jupyter_mlops.pipelines.progress import SYMBOLS
+from jupyter_mlops.pipelines.progress import SYMBOLS, PipelineStart, StepEvent
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import AutoRefresh, Panel, button
@@ -127,7 +127,7 @@ def state_from_store(
     Raises:
         NotFoundError: the pipeline never ran here.
     """
-    from jupyter_mlops.pipelines import records
+    from jupyter_mlops.store import pipelines as records
 
     prun = records.latest_pipeline_run(store, name, env=env)
     if prun is None:
@@ -147,7 +147,7 @@ def state_from_store(
 
 
 class PipelinePanel(Panel):
-    """Live progress of a pipeline run; also the runner's ``progress`` (start/update/close)."""
+    """Live progress of a pipeline run; :attr:`progress` is the runner's renderer for it."""
 
     kind = "pipeline"
 
@@ -178,51 +178,51 @@ class PipelinePanel(Panel):
             interval=interval,
         )
         self._fed = False
+        self._notebooks: dict[str, str] = {}
 
     # -- what the runner reports (through :attr:`progress`) ---------------------
-    def start(self, name: str, steps: dict[str, str]) -> None:
-        """The run begins: every step with its planned state."""
+    def start(self, run: PipelineStart) -> None:
+        """The run begins: the DAG, every step with its planned state."""
         with self._lock:
             self._fed = True
+            self.needs = {**self.needs, **run.needs}
+            self.env = run.env
             self.state = PipelineState(
-                name,
+                run.name,
                 steps={
-                    s: StepState(s, self.needs.get(s, ()), status) for s, status in steps.items()
+                    e.step: StepState(e.step, self.needs.get(e.step, ()), e.status, e.detail)
+                    for e in run.steps
                 },
+                pipeline_run_id=run.pipeline_run_id,
             )
+            # Output notebooks show once the run has ended (a cached step's: the one it reuses).
+            self._notebooks = {e.step: e.notebook for e in run.steps if e.notebook}
         self._changed()
 
-    def update(self, step: str, status: str, detail: str = "") -> None:
+    def update(self, event: StepEvent) -> None:
         """A step changed state."""
+        step, status = event.step, event.status
         with self._lock:
             state = self.state.steps.setdefault(step, StepState(step, self.needs.get(step, ())))
             if status == "running" and state.status != "running":
                 state.started = time.time()
             elif status in ("ok", "failed") and state.started is not None:
                 state.duration = time.time() - state.started
-            state.status, state.detail = status, detail
+            state.status, state.detail = status, event.detail
+            if event.notebook:
+                self._notebooks[step] = event.notebook
         self._changed()
 
     def finish(self, status: str) -> None:
         """The run ended: the final state, with links to the output notebooks."""
         with self._lock:
             self.state.status = status
-            self._attach_notebooks()
+            for name, notebook in self._notebooks.items():
+                if name in self.state.steps:
+                    self.state.steps[name].notebook = notebook
         self._changed()
 
     # -- store -----------------------------------------------------------------
-    def _attach_notebooks(self) -> None:
-        try:
-            recorded = state_from_store(
-                self.store or current_store(), self.state.name, env=self.env, needs=self.needs
-            )
-        except NotFoundError:
-            return
-        self.state.pipeline_run_id = recorded.pipeline_run_id
-        for name, step in recorded.steps.items():
-            if name in self.state.steps and step.notebook:
-                self.state.steps[name].notebook = step.notebook
-
     def refresh(self) -> None:
         """Read the pipeline's newest run from the store again."""
         if not self.state.name:
@@ -280,11 +280,11 @@ class PanelProgress:
     def __init__(self, panel: PipelinePanel) -> None:
         self.panel = panel
 
-    def start(self, name: str, steps: dict[str, str]) -> None:
-        self.panel.start(name, steps)
+    def start(self, run: PipelineStart) -> None:
+        self.panel.start(run)
 
-    def update(self, step: str, status: str, detail: str = "") -> None:
-        self.panel.update(step, status, detail)
+    def update(self, event: StepEvent) -> None:
+        self.panel.update(event)
 
     def close(self, status: str) -> None:
         self.panel.finish(status)

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models, scheduler
-from jupyter_mlops.pipelines import records as pipeline_records
 from jupyter_mlops.store import Store, open_store
+from jupyter_mlops.store import pipelines as pipeline_records
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
 from tests.conftest import Result

@@ -56,8 +56,7 @@ def test_list_unknown_dataset(store: Store) -> None:
 def test_public_surface() -> None:
     assert sorted(data.__all__) == data.__all__
     assert data.__all__ == [
-        "DataDiff", "DatasetVersion", "add", "checkout", "diff", "get", "link_file_read",
-        "list", "log_dataset", "tag",
+        "DataDiff", "DatasetVersion", "add", "checkout", "diff", "get", "list", "tag",
     ]  # fmt: skip
     # Names load on first use (pandas is not imported before a dataset is read).
     for name in data.__all__:

@@ -16,10 +16,9 @@ from sqlalchemy.exc import IntegrityError
 import jupyter_mlops.data as data
 from jupyter_mlops.data import records
 from jupyter_mlops.data.service import Datasets
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.tracking.run import MlopsWarning
 
 
 def count(store: Store, table: t.Table) -> int:

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from jupyter_mlops.tracking.notebook import NotebookSession
 from tests.conftest import RaisingShell
 
 
 @pytest.fixture
 def session(ip: RaisingShell) -> Any:
     """The extension's per-shell tracking state."""
-    return ip.magics_manager.registry["MlopsMagics"].session
+    return NotebookSession.of(ip)

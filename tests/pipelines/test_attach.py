@@ -6,16 +6,21 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 from sqlalchemy import select
+from traitlets.config import Config
 
 import jupyter_mlops as mlops
 from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.pipelines.attach import open_run
+from jupyter_mlops.pipelines.attach import attach, detach, open_run
 from jupyter_mlops.pipelines.execute import StepRequest, execute_step
-from jupyter_mlops.pipelines.kernels import WARMUP, start_kernel
+from jupyter_mlops.pipelines.kernel_env import WARMUP
+from jupyter_mlops.pipelines.kernels import start_kernel
 from jupyter_mlops.store import current_store
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking.notebook import NotebookSession
 
 
 def build_notebook(path: Path, cells: list[str]) -> Path:
@@ -51,6 +56,30 @@ def test_open_run_refuses_missing_and_ended_runs(store_dir: Path) -> None:
         assert mlops.get_run(reopened.id).metrics == {"m": 1.0}
     finally:
         reopened.end()
+
+
+def test_attach_loads_the_extension_and_detach_leaves_the_run_open(store_dir: Path) -> None:
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
+    step_run = mlops.start_run("step", experiment="pipe")
+    try:
+        assert NotebookSession.of(shell) is None
+        attached = attach(step_run.id, shell=shell)
+        assert NotebookSession.of(shell) is not None
+        assert "mlops" in shell.magics_manager.magics["line"]  # the step can use %mlops
+        assert fluent.active_run() is attached
+        shell.run_cell("x = 1")
+        assert detach(shell=shell) is attached
+        assert fluent.active_run() is step_run
+        assert detach(shell=shell) is None  # nothing attached any more
+        record = mlops.get_run(step_run.id)
+        assert record.status == "running"
+        assert [c.source for c in record.cells] == ["x = 1"]
+    finally:
+        step_run.end()
+        shell.run_cell("%unload_ext jupyter_mlops")
+        InteractiveShell.clear_instance()
 
 
 def test_cells_are_tracked_into_the_given_run_which_stays_open(store_dir: Path) -> None:

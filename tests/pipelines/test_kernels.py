@@ -7,14 +7,9 @@ import time
 
 import pytest
 
-from jupyter_mlops.pipelines.kernels import (
-    STEP_ENV_KEYS,
-    KernelPool,
-    KernelStartError,
-    PooledKernel,
-    neutral_env,
-    start_kernel,
-)
+from jupyter_mlops.errors import KernelStartError
+from jupyter_mlops.pipelines.kernel_env import STEP_ENV_KEYS, neutral_env
+from jupyter_mlops.pipelines.kernels import KernelPool, PooledKernel, start_kernel
 
 
 class FakeKM:

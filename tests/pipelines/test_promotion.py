@@ -8,10 +8,11 @@ import nbformat
 import pytest
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.pipelines import PipelineRefused, load, promote_pipeline, records
-from jupyter_mlops.pipelines.keys import manifest_version
-from jupyter_mlops.pipelines.promotion import check_promoted, is_target, manifest_of
+from jupyter_mlops.pipelines import PipelineRefused, load, promote_pipeline
+from jupyter_mlops.pipelines.keys import manifest_of, manifest_version
+from jupyter_mlops.pipelines.promotion import check_promoted, is_target
 from jupyter_mlops.store import current_store
+from jupyter_mlops.store import pipelines as records
 
 
 def notebook(path: Path, body: str = "x = 1") -> None:

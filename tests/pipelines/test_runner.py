@@ -10,9 +10,10 @@ import nbformat
 import pytest
 
 from jupyter_mlops import get_run
-from jupyter_mlops.pipelines import accept, load, records, run_pipeline, status
+from jupyter_mlops.pipelines import accept, load, run_pipeline, status
 from jupyter_mlops.pipelines.progress import NullProgress
 from jupyter_mlops.store import current_store
+from jupyter_mlops.store import pipelines as records
 
 
 class CountingExecutor:

@@ -237,3 +237,13 @@ def test_four_processes_creating_runs_in_a_new_store_at_once(
     assert statuses == ["finished"] * 100
     assert experiments == ["many"]
     assert points == 100
+
+
+def test_run_head_reads_who_a_run_is(store: Store) -> None:
+    assert q.run_head(store, "0" * 32) is None
+    parent = insert_run(store)
+    run_id = insert_run(store, name="child", parent_id=parent, start_time=12.5)
+    head = q.run_head(store, run_id)
+    assert head is not None
+    assert (head.id, head.name, head.experiment, head.status) == (run_id, "child", "e", "running")
+    assert (head.start_time, head.parent_id) == (12.5, parent)

@@ -37,10 +37,10 @@ def _fresh_locks() -> None:
     """A forked child copies locks as they were: one a parent thread (the flusher) held at
     that instant would stay held. Start the process-wide ones afresh."""
     from jupyter_mlops.store import core
-    from jupyter_mlops.tracking import environment, fluent, flusher
+    from jupyter_mlops.tracking import active, environment, flusher
 
     flusher.FLUSHER.__init__()  # type: ignore[misc]
-    fluent._stack_lock = threading.Lock()
+    active._stack_lock = threading.Lock()
     environment._scan_lock = threading.Lock()
     environment._env_lock = threading.Lock()
     core._current_lock = threading.Lock()

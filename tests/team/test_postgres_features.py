@@ -18,9 +18,9 @@ from jupyter_mlops import models, scheduler
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.monitor.act import act
 from jupyter_mlops.monitor.history import history
-from jupyter_mlops.pipelines import records as pipeline_records
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.store import current_store, reset_current_store
+from jupyter_mlops.store import pipelines as pipeline_records
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
 

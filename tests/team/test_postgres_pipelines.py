@@ -12,8 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jupyter_mlops.pipelines import records, status
+from jupyter_mlops.pipelines import status
 from jupyter_mlops.store import open_store
+from jupyter_mlops.store import pipelines as records
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
 

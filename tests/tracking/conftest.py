@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import active, fluent
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def clean_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # A test that failed half-way must not leave its run active for the next one.
     while (run := fluent.active_run()) is not None:
         run.end("killed", error="left running by a test")
-        fluent._pop(run)
+        active.pop(run)
 
 
 @pytest.fixture

@@ -28,12 +28,18 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
+from importlib.metadata import entry_points
 from typing import Any
 
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
+from jupyter_mlops.tracking.capture.figures import FiguresPatcher
+from jupyter_mlops.tracking.capture.imports import ImportWatcher
+from jupyter_mlops.tracking.capture.metrics import MetricsPatcher
+from jupyter_mlops.tracking.capture.pandas_io import PandasReadersPatcher
 from jupyter_mlops.tracking.capture.papermill import injected_params, log_injected_params
 from jupyter_mlops.tracking.capture.session import Patcher, Session
-from jupyter_mlops.tracking.run import MlopsWarning, Run
+from jupyter_mlops.tracking.capture.sklearn import SklearnPatcher
+from jupyter_mlops.tracking.run import Run
 
 __all__ = [
     "Patcher",
@@ -55,12 +61,6 @@ _lock = threading.Lock()
 
 
 def _builtins() -> dict[str, PatcherFactory]:
-    from jupyter_mlops.tracking.capture.figures import FiguresPatcher
-    from jupyter_mlops.tracking.capture.imports import ImportWatcher
-    from jupyter_mlops.tracking.capture.metrics import MetricsPatcher
-    from jupyter_mlops.tracking.capture.pandas_io import PandasReadersPatcher
-    from jupyter_mlops.tracking.capture.sklearn import SklearnPatcher
-
     return {
         "imports": ImportWatcher,
         "sklearn": SklearnPatcher,
@@ -79,8 +79,6 @@ def _load() -> None:
             _registry.setdefault(name, factory)
         _loaded = True
     try:
-        from importlib.metadata import entry_points
-
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if ep.name not in _registry:
                 register(ep.name, ep.load())

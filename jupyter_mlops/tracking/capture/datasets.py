@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlops.tracking.datasets import link_file_read
+
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
     from jupyter_mlops.tracking.run import Run
@@ -29,8 +31,6 @@ class ReadFrame:
 
 def link_read(session: Session, path: str, digest: str, result: Any) -> None:
     """Link the run to dataset versions holding ``path``; remember the frame it produced."""
-    from jupyter_mlops.data.links import link_file_read
-
     versions = link_file_read(session.run, path, digest, "input")
     columns = getattr(result, "columns", None)
     index = getattr(result, "index", None)
@@ -67,8 +67,8 @@ def note_use(session: Session, role: str, value: Any) -> None:
 
 
 def _link(run: Run, version_ids: list[int], role: str) -> None:
-    from jupyter_mlops.data import records
-    from jupyter_mlops.data.names import ROLES
+    # data pulls in pandas; a cell that reads a dataset file has it loaded already.
+    from jupyter_mlops.data import links
 
     for version_id in version_ids:
-        records.link_run(run.store, run.id, version_id, role, ROLES[role])
+        links.link_run(run.store, run.id, version_id, role)

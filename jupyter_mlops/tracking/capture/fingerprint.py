@@ -55,6 +55,7 @@ def fingerprint(value: Any) -> Fingerprint | None:
     if hasattr(value, "tocsr") and hasattr(value, "nnz"):
         return _sparse(value)
     if isinstance(value, list | tuple):
+        # numpy is never imported by us: it came with the user's data.
         import numpy as np
 
         # Texts stay Python objects: a fixed-width unicode copy of a corpus could be huge.
@@ -76,6 +77,7 @@ def _update_array(h: Any, array: np.ndarray[Any, Any]) -> int:
     """Hash an array's values; returns the bytes hashed."""
     if array.dtype.kind in _BUFFER_KINDS:
         return _update_bytes(h, array)
+    # numpy came with the user's data; pandas (slow) only to hash an object array.
     import numpy as np
     import pandas as pd
 
@@ -84,6 +86,7 @@ def _update_array(h: Any, array: np.ndarray[Any, Any]) -> int:
 
 
 def _update_bytes(h: Any, array: np.ndarray[Any, Any]) -> int:
+    # numpy is never imported by us: it came with the user's data.
     import numpy as np
 
     # A uint8 view works for every fixed-size dtype (datetime64 has no buffer format).
@@ -103,6 +106,7 @@ def _array(array: np.ndarray[Any, Any]) -> Fingerprint:
 
 
 def _sparse(matrix: Any) -> Fingerprint:
+    # numpy is never imported by us: it came with the user's data.
     import numpy as np
 
     csr = matrix if getattr(matrix, "format", None) == "csr" else matrix.tocsr()
@@ -117,6 +121,7 @@ def _sparse(matrix: Any) -> Fingerprint:
 
 
 def _is_numpy_buffer(dtype: Any) -> bool:
+    # numpy is never imported by us: it came with the user's data.
     import numpy as np
 
     return isinstance(dtype, np.dtype) and dtype.kind in _BUFFER_KINDS

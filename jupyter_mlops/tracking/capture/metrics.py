@@ -65,6 +65,7 @@ def record_cv(
     session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
 ) -> None:
     """Record ``cross_val_score`` / ``cross_validate`` summaries and their data."""
+    # numpy: scikit-learn's cross-validation has loaded it already.
     import numpy as np
 
     if isinstance(result, dict):

@@ -15,10 +15,11 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from jupyter_mlops.errors import MlopsWarning
 from jupyter_mlops.tracking.capture import patching
 from jupyter_mlops.tracking.capture.datasets import ReadFrame, note_use
 from jupyter_mlops.tracking.capture.fingerprint import fingerprint
-from jupyter_mlops.tracking.run import MlopsWarning, Run
+from jupyter_mlops.tracking.run import Run
 
 #: ``hook(session, owner, args, kwargs, result)``: records one outermost call that returned.
 #: ``owner`` is the instance for methods (``args`` then excludes it), None for functions.

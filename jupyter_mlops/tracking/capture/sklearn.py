@@ -165,6 +165,7 @@ def _record_search(session: Session, search: Any, prefix: str) -> None:
     score = getattr(search, "best_score_", None)
     if score is not None:
         session.log_metric(f"{prefix}best_cv_score", score)
+    # pandas (slow to import) only for a search's results table.
     import pandas as pd
 
     table = pd.DataFrame(search.cv_results_).to_csv(index=False).encode()

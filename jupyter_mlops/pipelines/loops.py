@@ -1,4 +1,8 @@
-"""Run blocking notebook execution from code that may itself be inside an event loop."""
+"""Run blocking notebook execution from code that may itself be inside an event loop.
+
+Used to execute a notebook or a pipeline from a scheduler tick or a monitor's action, which may
+be called from a notebook cell or a Jupyter server extension.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ def off_event_loop(fn: Callable[[], T]) -> T:
     nbclient drives kernels with ``asyncio.run``-style helpers that refuse to run inside a
     running loop, which is where a notebook (``Scheduler.tick()`` in a cell) or a Jupyter
     server extension calls from.
+
+    Returns:
+        What ``fn`` returned; what it raised is raised here.
     """
     try:
         asyncio.get_running_loop()

@@ -1,16 +1,23 @@
-"""Tracking state of one IPython shell: the line-form run and the cell being executed.
+"""Tracking in a notebook: one session per IPython shell, with its line-form run and the cell
+being executed.
 
 Line form (``%mlops track``): ``pre_run_cell`` switches capture on for the run, ``post_run_cell``
 switches it off and records the cell. A failing cell is recorded as ``failed`` and the run goes
 on; ``%mlops stop`` (or kernel shutdown) ends the run ``finished``. Capture is always switched
-off in ``post_run_cell``, whatever the cell did.
+off in ``post_run_cell``, whatever the cell did. A pipeline step's kernel attaches its step run
+the same way (:mod:`jupyter_mlops.pipelines.attach`), without ever ending it.
+
+The ``%mlops`` magics create the session and :meth:`NotebookSession.register` it on the shell
+(``%load_ext jupyter_mlops``); :meth:`NotebookSession.of` finds it again from the shell.
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import time
 import traceback
+import weakref
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +27,11 @@ from typing import Any
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import active
 from jupyter_mlops.tracking.run import Run
 
-_HERE = str(Path(__file__).parent)
+#: Frames of our own code (the magics, capture) are left out of a recorded traceback.
+_PACKAGE = str(Path(__file__).parents[1]) + os.sep
 
 
 @dataclass
@@ -36,8 +44,14 @@ class CellInfo:
     clock: float
 
 
-class Session:
-    """What ``%mlops`` keeps between cells for one shell."""
+#: The session of each shell (a shell that goes away takes its entry with it).
+_SESSIONS: weakref.WeakKeyDictionary[InteractiveShell, NotebookSession] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class NotebookSession:
+    """What tracking keeps between cells for one shell."""
 
     def __init__(self, shell: InteractiveShell) -> None:
         self.shell = shell
@@ -70,11 +84,19 @@ class Session:
             raise MlopsUsageError(f"%mlops {verb} cannot run inside a %%mlops track cell: {why}.")
 
     # -- IPython events ------------------------------------------------------
+    @classmethod
+    def of(cls, shell: InteractiveShell) -> NotebookSession | None:
+        """The session registered on ``shell``, if any."""
+        return _SESSIONS.get(shell)
+
     def register(self) -> None:
+        """Hook the cell events of the shell; the shell's session is this one from now on."""
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
         self.shell.events.register("post_run_cell", self.post_run_cell)
+        _SESSIONS[self.shell] = self
 
     def unregister(self) -> None:
+        """End line-form tracking and unhook the cell events."""
         self.close()
         for event, callback in (
             ("pre_run_cell", self.pre_run_cell),
@@ -82,6 +104,8 @@ class Session:
         ):
             if callback in self.shell.events.callbacks[event]:
                 self.shell.events.unregister(event, callback)
+        if _SESSIONS.get(self.shell) is self:
+            del _SESSIONS[self.shell]
 
     def pre_run_cell(self, info: ExecutionInfo) -> None:
         count = self.shell.execution_count
@@ -196,7 +220,7 @@ class Session:
             return None
         if self.line_run is not None:
             return self.stop_line_run()
-        run = fluent.active_run()
+        run = active.active_run()
         if run is not None:
             finish(run, "finished")
         return run
@@ -210,6 +234,7 @@ def capture_for(run: Run, user_ns: dict[str, Any], *, autolog: bool) -> Abstract
     """The context that captures into ``run`` (nothing when ``autolog`` is off)."""
     if not autolog:
         return nullcontext()
+    # capture is loaded by the first tracked cell, not by %load_ext.
     from jupyter_mlops.tracking.capture import capturing
 
     return capturing(run, user_ns=user_ns)
@@ -229,7 +254,7 @@ def finish(run: Run, status: str, *, error: str | None = None) -> None:
     try:
         run.end(status, error=error)
     finally:
-        fluent._pop(run)
+        active.pop(run)
 
 
 def cell_status(error: BaseException | None) -> str:
@@ -249,6 +274,7 @@ def format_error(error: BaseException | None) -> str | None:
     if error is None:
         return None
     tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HERE):
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE):
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(error), error, tb))
+    # An error raised in our own code, not the user's: its whole traceback says where.
+    return "".join(traceback.format_exception(type(error), error, tb or error.__traceback__))

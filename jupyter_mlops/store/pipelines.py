@@ -1,4 +1,4 @@
-"""Store reads and writes of pipeline runs, step runs and pipeline promotions."""
+"""Pipeline runs, their step runs and pipeline promotions in the store."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 
-from jupyter_mlops.store import Store
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.core import Store
 
 #: step_runs statuses that count as done and reusable
 DONE = ("ok", "cached")
@@ -110,6 +110,7 @@ def create_pipeline_run(
     params: dict[str, Any],
     options: dict[str, Any],
     trigger: str = "manual",
+    trigger_run_id: str | None = None,
     user: str | None = None,
 ) -> str:
     """Insert a ``running`` pipeline run and return its id."""
@@ -128,6 +129,7 @@ def create_pipeline_run(
                 params=json.dumps(params, default=repr),
                 options=json.dumps(options, default=repr),
                 trigger=trigger,
+                trigger_run_id=trigger_run_id,
                 user_name=user,
                 host=socket.gethostname(),
                 started=time.time(),
@@ -180,6 +182,43 @@ def step_runs(store: Store, pipeline_run_id: str) -> list[StepRunRecord]:
             select(sr).where(sr.c.pipeline_run_id == pipeline_run_id).order_by(sr.c.id)
         ).all()
     return [_step(r) for r in rows]
+
+
+def step_counts(store: Store, pipeline_run_ids: list[str]) -> dict[str, dict[str, int]]:
+    """For each pipeline run, how many of its step runs are in each status."""
+    sr = t.step_runs
+    counts: dict[str, dict[str, int]] = {i: {} for i in pipeline_run_ids}
+    if not pipeline_run_ids:
+        return counts
+    with store.read() as conn:
+        for prun, status, n in conn.execute(
+            select(sr.c.pipeline_run_id, sr.c.status, func.count())
+            .where(sr.c.pipeline_run_id.in_(pipeline_run_ids))
+            .group_by(sr.c.pipeline_run_id, sr.c.status)
+        ):
+            counts[str(prun)][str(status)] = int(n)
+    return counts
+
+
+def page_of_pipeline_runs(
+    store: Store, *, name: str | None, limit: int, offset: int
+) -> tuple[int, list[str]]:
+    """How many pipeline runs there are (of ``name``), and the ids of one page, newest first."""
+    pr = t.pipeline_runs
+    where = [pr.c.name == name] if name else []
+    with store.read() as conn:
+        total = int(conn.execute(select(func.count()).select_from(pr).where(*where)).scalar_one())
+        ids = [
+            str(r[0])
+            for r in conn.execute(
+                select(pr.c.id)
+                .where(*where)
+                .order_by(pr.c.started.desc(), pr.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        ]
+    return total, ids
 
 
 def get_pipeline_run(store: Store, pipeline_run_id: str) -> PipelineRunRecord | None:
