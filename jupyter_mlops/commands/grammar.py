@@ -151,6 +151,8 @@ def _add(
             kwargs["default"] = None
     elif shape == "pairs":
         kwargs.update(action="append", type=_pair)
+        if not opt.flags:  # KEY=VALUE words as positionals: one or more
+            kwargs.update(action="extend", nargs=opt.nargs or "+")
     elif shape == "list" or opt.repeat:
         if opt.flags:
             kwargs["action"] = "append"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,46 +76,68 @@ class DataDiff:
 
     def lines(self) -> list[str]:
         """The diff as lines of text (what ``str()`` prints)."""
-        a, b = self.digests
-        if self.same_content:
-            return [f"{self.a} → {self.b}: same content ({a[:12]})"]
-        out = [f"{self.a} → {self.b}: content changed ({a[:12]} → {b[:12]})"]
-        if self.formats[0] != self.formats[1]:
-            out.append(f"  format: {self.formats[0]} → {self.formats[1]}")
-        out.append(f"  size: {human_size(self.sizes[0])} → {human_size(self.sizes[1])}")
-        if self.rows != (None, None):
-            change = "" if self.row_change is None else f" ({self.row_change:+,})"
-            change = " (unchanged)" if self.row_change == 0 else change
-            out.append(f"  rows: {_count(self.rows[0])} → {_count(self.rows[1])}{change}")
-        if self.added:
-            out.append("  columns added: " + ", ".join(f"{n} ({t})" for n, t in self.added))
-        if self.removed:
-            out.append("  columns removed: " + ", ".join(f"{n} ({t})" for n, t in self.removed))
-        if self.retyped:
-            out.append(
-                "  columns retyped: " + ", ".join(f"{n} {o} → {w}" for n, o, w in self.retyped)
-            )
-        if self.profile:
-            out.append("  profile changes:")
-            for col, stats in self.profile.items():
-                changes = ", ".join(
-                    f"{stat} {_stat(stat, old)} → {_stat(stat, new)}"
-                    for stat, (old, new) in stats.items()
-                )
-                out.append(f"    {col}: {changes}")
-        for what, paths in (self.files or {}).items():
-            if paths:
-                out.append(f"  files {what}: " + ", ".join(paths))
-        return out
+        return lines(self.to_dict())
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
     def _repr_html_(self) -> str:
-        lines = self.lines()
-        head = f"<strong>{html.escape(lines[0])}</strong>"
-        items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines[1:])
-        return f"<div>{head}<ul>{items}</ul></div>" if items else f"<div>{head}</div>"
+        return to_html(self.to_dict())
+
+
+def lines(diff: Mapping[str, Any]) -> list[str]:
+    """A diff as lines of text.
+
+    ``diff`` is :meth:`DataDiff.to_dict` or the services' record of a diff (dumped): both
+    faces and the Python API print diffs this one way.
+    """
+    a, b = diff["digests"]
+    head = f"{diff['a']} → {diff['b']}"
+    if diff["same_content"]:
+        return [f"{head}: same content ({a[:12]})"]
+    out = [f"{head}: content changed ({a[:12]} → {b[:12]})"]
+    formats, sizes, rows = diff["formats"], diff["sizes"], diff["rows"]
+    if formats[0] != formats[1]:
+        out.append(f"  format: {formats[0]} → {formats[1]}")
+    out.append(f"  size: {human_size(sizes[0])} → {human_size(sizes[1])}")
+    if list(rows) != [None, None]:
+        change = diff["row_change"]
+        note = "" if change is None else f" ({change:+,})"
+        note = " (unchanged)" if change == 0 else note
+        out.append(f"  rows: {_count(rows[0])} → {_count(rows[1])}{note}")
+    if diff["added"]:
+        out.append(
+            "  columns added: " + ", ".join(f"{c['name']} ({c['type']})" for c in diff["added"])
+        )
+    if diff["removed"]:
+        out.append(
+            "  columns removed: " + ", ".join(f"{c['name']} ({c['type']})" for c in diff["removed"])
+        )
+    if diff["retyped"]:
+        out.append(
+            "  columns retyped: "
+            + ", ".join(f"{c['name']} {c['old']} → {c['new']}" for c in diff["retyped"])
+        )
+    if diff["profile"]:
+        out.append("  profile changes:")
+        for col, stats in diff["profile"].items():
+            changes = ", ".join(
+                f"{stat} {_stat(stat, old)} → {_stat(stat, new)}"
+                for stat, (old, new) in stats.items()
+            )
+            out.append(f"    {col}: {changes}")
+    for what, paths in (diff["files"] or {}).items():
+        if paths:
+            out.append(f"  files {what}: " + ", ".join(paths))
+    return out
+
+
+def to_html(diff: Mapping[str, Any]) -> str:
+    """A diff (as :func:`lines` takes it) as HTML."""
+    text = lines(diff)
+    head = f"<strong>{html.escape(text[0])}</strong>"
+    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in text[1:])
+    return f"<div>{head}<ul>{items}</ul></div>" if items else f"<div>{head}</div>"
 
 
 def _count(value: int | None) -> str:

@@ -1,15 +1,18 @@
-"""Tables of datasets and of one dataset's versions."""
+"""Datasets with their latest version, and one dataset's versions: as rows and as tables."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pandas as pd
-from sqlalchemy import and_, func, select
 
 from jupyter_mlops.data import records
 from jupyter_mlops.data.names import check_name
+from jupyter_mlops.data.version import DatasetVersion
 from jupyter_mlops.errors import NotFoundError
 from jupyter_mlops.store import Store
-from jupyter_mlops.store.order import code_point
+from jupyter_mlops.store import datasets as store_datasets
+from jupyter_mlops.store.datasets import DatasetRow
 
 DATASET_COLUMNS = [
     "name",
@@ -42,36 +45,27 @@ def _times(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def datasets(store: Store) -> list[DatasetRow]:
+    """Every dataset with a version, described by its latest version, by name (code point)."""
+    return store_datasets.datasets(store)
+
+
+def versions(store: Store, name: str) -> list[DatasetVersion]:
+    """The versions of dataset ``name``, oldest first.
+
+    Raises:
+        MlopsUsageError: ``name`` is not a valid dataset name.
+        NotFoundError: no dataset has that name.
+    """
+    found = records.all_versions(store, check_name(name))
+    if not found:
+        raise NotFoundError(f"No dataset {name!r} — `mlops.data.list()` shows the datasets.")
+    return found
+
+
 def datasets_frame(store: Store) -> pd.DataFrame:
     """One row per dataset, describing its latest version."""
-    ds, dv = records.ds, records.dv
-    latest = (
-        select(
-            dv.c.dataset_id,
-            func.max(dv.c.version).label("latest"),
-            func.count().label("versions"),
-        )
-        .group_by(dv.c.dataset_id)
-        .subquery()
-    )
-    stmt = (
-        select(
-            ds.c.name,
-            latest.c.latest,
-            latest.c.versions,
-            dv.c.format,
-            dv.c.size,
-            dv.c.row_count.label("rows"),
-            dv.c.digest,
-            dv.c.created_at,
-            ds.c.description,
-        )
-        .join(latest, latest.c.dataset_id == ds.c.id)
-        .join(dv, and_(dv.c.dataset_id == ds.c.id, dv.c.version == latest.c.latest))
-        .order_by(code_point(ds.c.name))
-    )
-    with store.read() as conn:
-        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    rows = [asdict(row) for row in datasets(store)]
     frame = pd.DataFrame(rows, columns=DATASET_COLUMNS)
     frame["rows"] = frame["rows"].astype("Int64")
     return _times(frame)
@@ -79,9 +73,6 @@ def datasets_frame(store: Store) -> pd.DataFrame:
 
 def versions_frame(store: Store, name: str) -> pd.DataFrame:
     """One row per version of dataset ``name``, oldest first."""
-    versions = records.all_versions(store, check_name(name))
-    if not versions:
-        raise NotFoundError(f"No dataset {name!r} — `mlops.data.list()` shows the datasets.")
     rows = [
         {
             "ref": v.ref,
@@ -96,7 +87,7 @@ def versions_frame(store: Store, name: str) -> pd.DataFrame:
             "description": v.description,
             "tags": ", ".join(f"{k}={val}" for k, val in sorted(v.tags.items())),
         }
-        for v in versions
+        for v in versions(store, name)
     ]
     frame = pd.DataFrame(rows, columns=VERSION_COLUMNS)
     frame["rows"] = frame["rows"].astype("Int64")

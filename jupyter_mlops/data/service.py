@@ -12,10 +12,10 @@ never a version pointing at missing content.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -209,9 +209,9 @@ class Datasets:
             "format": fmt,
             "kind": kind,
             "source_path": source,
-            "schema": None if table is None else json.dumps(table.schema),
+            "schema": None if table is None else table.schema,
             "row_count": None if table is None else table.row_count,
-            "profile": None if table is None else json.dumps(table.profile),
+            "profile": None if table is None else table.profile,
         }
 
     def _known_table(self, digest: str, fmt: str) -> TableInfo | None:
@@ -246,14 +246,23 @@ class Datasets:
     # -- read ----------------------------------------------------------------
     def get(self, ref: str | Ref) -> DatasetVersion:
         """The version ``"name@N"``, or the latest for ``"name"``."""
-        parsed = parse_ref(ref)
-        with self.store.read() as conn:
-            return records.resolve(self.store, conn, parsed)
+        return records.resolve(self.store, parse_ref(ref))
 
     def tag(self, ref: str, key: str, value: Any) -> DatasetVersion:
         """Set tag ``key`` to ``value`` on a version and return the tagged version."""
+        return self.set_tags(ref, {key: value})
+
+    def set_tags(self, ref: str, tags: Mapping[str, Any]) -> DatasetVersion:
+        """Set several tags on a version at once and return the tagged version.
+
+        Raises:
+            MlopsUsageError: no tags, or a key that cannot name a tag.
+        """
+        if not tags:
+            raise MlopsUsageError("Give at least one tag to set: KEY=VALUE.")
+        checked = {check_tag_key(key): str(value) for key, value in tags.items()}
         version = self.get(ref)
-        records.set_tags(self.store, version.id, {check_tag_key(key): str(value)})
+        records.set_tags(self.store, version.id, checked)
         return self.get(Ref(version.name, version.version))
 
     def diff(self, a: str, b: str) -> DataDiff:

@@ -19,14 +19,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import blake3
-from sqlalchemy import select
 
 from jupyter_mlops.errors import ArtifactIntegrityError
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.datasets import FileStateRow, file_states, save_file_states
 
 #: bytes read per call; a reused buffer keeps memory flat whatever the file size
 CHUNK = 4 * 1024 * 1024
@@ -35,7 +33,6 @@ MAX_PATH = 1024
 _INODE_MASK = (1 << 63) - 1  # BigInteger is signed; some filesystems use all 64 bits
 _FINE_TICK = 0.05  # seconds; local filesystems stamp mtimes within a few milliseconds
 _COARSE_TICK = 2.0  # FAT and some network filesystems stamp whole (even) seconds
-_QUERY_BATCH = 500
 
 Hasher = Callable[[Path], str]
 Clock = Callable[[], float]
@@ -118,14 +115,15 @@ class StateCache:
             ArtifactIntegrityError: A file changed while it was being hashed.
         """
         resolved = [Path(p).resolve() for p in paths]
-        known = self._lookup([str(p) for p in resolved])
+        cached = [str(p) for p in resolved if len(str(p)) <= MAX_PATH]
+        known = file_states(self.store, self.host, cached) if cached else {}
         out: list[FileState] = []
-        fresh: list[dict[str, Any]] = []
+        fresh: list[FileStateRow] = []
         for path in resolved:
             st = os.stat(path)
             row = known.get(str(path))
             if row is not None and self._trusted(row, st):
-                out.append(self._state(path, st, row["digest"]))
+                out.append(self._state(path, st, row.digest))
                 continue
             checked_at = self.clock()
             before = os.stat(path)
@@ -140,25 +138,11 @@ class StateCache:
             out.append(state)
             if len(str(path)) <= MAX_PATH:
                 fresh.append(
-                    {
-                        "host": self.host,
-                        "path": str(path),
-                        "size": state.size,
-                        "mtime_ns": state.mtime_ns,
-                        "inode": state.inode,
-                        "digest": digest,
-                        "checked_at": checked_at,
-                    }
+                    FileStateRow(
+                        str(path), state.size, state.mtime_ns, state.inode, digest, checked_at
+                    )
                 )
-        if fresh:
-            with self.store.write() as conn:
-                self.store.insert_or_update(
-                    conn,
-                    t.file_state,
-                    fresh,
-                    ["host", "path"],
-                    ["size", "mtime_ns", "inode", "digest", "checked_at"],
-                )
+        save_file_states(self.store, self.host, fresh)
         return out
 
     @staticmethod
@@ -166,8 +150,8 @@ class StateCache:
         return FileState(path, st.st_size, st.st_mtime_ns, st.st_ino & _INODE_MASK, digest)
 
     @staticmethod
-    def _trusted(row: dict[str, Any], st: os.stat_result) -> bool:
-        if (row["size"], row["mtime_ns"], row["inode"]) != (
+    def _trusted(row: FileStateRow, st: os.stat_result) -> bool:
+        if (row.size, row.mtime_ns, row.inode) != (
             st.st_size,
             st.st_mtime_ns,
             st.st_ino & _INODE_MASK,
@@ -175,20 +159,4 @@ class StateCache:
             return False
         # Recorded within a timestamp tick of the last write: a later write in the same
         # tick would not have moved the mtime, so the entry proves nothing.
-        mtime_ns = int(row["mtime_ns"])
-        return float(row["checked_at"]) - mtime_ns / 1e9 > _tick(mtime_ns)
-
-    def _lookup(self, paths: list[str]) -> dict[str, dict[str, Any]]:
-        wanted = [p for p in paths if len(p) <= MAX_PATH]
-        found: dict[str, dict[str, Any]] = {}
-        if not wanted:
-            return found
-        fs = t.file_state
-        with self.store.read() as conn:
-            for start in range(0, len(wanted), _QUERY_BATCH):
-                batch = wanted[start : start + _QUERY_BATCH]
-                rows = conn.execute(
-                    select(fs).where(fs.c.host == self.host, fs.c.path.in_(batch))
-                ).mappings()
-                found.update((row["path"], dict(row)) for row in rows)
-        return found
+        return row.checked_at - row.mtime_ns / 1e9 > _tick(row.mtime_ns)

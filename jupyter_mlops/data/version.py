@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,63 +118,90 @@ class DatasetVersion:
 
     def describe(self) -> str:
         """Everything about this version as text: one line, then details and columns."""
-        created = dt.datetime.fromtimestamp(self.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
-        lines = [str(self), f"  digest: {self.digest}"]
-        if self.source_path:
-            lines.append(f"  source: {self.source_path}")
-        lines.append(f"  created: {created} UTC by {self.created_by or '?'}")
-        if self.run_id:
-            lines.append(f"  run: {self.run_id}")
-        if self.description:
-            lines.append(f"  description: {self.description}")
-        if self.tags:
-            lines.append("  tags: " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items())))
-        if self.profile:
-            width = max(len(col) for col in self.profile)
-            types = max(len(str(p.get("type"))) for p in self.profile.values())
-            lines.append("  columns:")
-            for col, p in self.profile.items():
-                lines.append(
-                    f"    {col:<{width}}  {p.get('type')!s:<{types}}  "
-                    f"missing {_share(p.get('missing')):>6}  {_summary(p)}".rstrip()
-                )
-        return "\n".join(lines)
+        return describe(self.info())
 
     def __str__(self) -> str:
-        rows = "" if self.row_count is None else f", {self.row_count:,} rows"
-        return f"{self.ref} ({self.format}, {human_size(self.size)}{rows}, {self.digest[:12]})"
+        return summary(self.info())
 
     def _repr_html_(self) -> str:
-        created = dt.datetime.fromtimestamp(self.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
-        head = [
-            ("digest", self.digest[:12]),
-            ("format", self.format),
-            ("size", human_size(self.size)),
-            ("rows", "" if self.row_count is None else f"{self.row_count:,}"),
-            ("created", f"{created} UTC"),
-            ("source", self.source_path or ""),
-            ("description", self.description or ""),
-            ("tags", ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))),
-        ]
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in head
-            if v
+        return to_html(self.info())
+
+
+def summary(info: Mapping[str, Any]) -> str:
+    """One line about a version: ``churn@2 (csv, 16 B, 2 rows, 1a2b3c4d5e6f)``.
+
+    ``info`` is :meth:`DatasetVersion.info` or the services' record of a version (dumped):
+    both faces and the Python API print versions this one way.
+    """
+    rows = "" if info["row_count"] is None else f", {info['row_count']:,} rows"
+    return (
+        f"{info['ref']} ({info['format']}, {human_size(info['size'])}{rows}, {info['digest'][:12]})"
+    )
+
+
+def _created(info: Mapping[str, Any]) -> str:
+    return dt.datetime.fromtimestamp(info["created_at"], dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def describe(info: Mapping[str, Any]) -> str:
+    """Everything about a version (as :func:`summary` takes it) as text: one line, then details
+    and columns."""
+    lines = [summary(info), f"  digest: {info['digest']}"]
+    if info["source_path"]:
+        lines.append(f"  source: {info['source_path']}")
+    lines.append(f"  created: {_created(info)} UTC by {info['created_by'] or '?'}")
+    if info["run_id"]:
+        lines.append(f"  run: {info['run_id']}")
+    if info["description"]:
+        lines.append(f"  description: {info['description']}")
+    tags = info["tags"]
+    if tags:
+        lines.append("  tags: " + ", ".join(f"{k}={v}" for k, v in sorted(tags.items())))
+    profile = info["profile"]
+    if profile:
+        width = max(len(col) for col in profile)
+        types = max(len(str(p.get("type"))) for p in profile.values())
+        lines.append("  columns:")
+        for col, p in profile.items():
+            lines.append(
+                f"    {col:<{width}}  {p.get('type')!s:<{types}}  "
+                f"missing {_share(p.get('missing')):>6}  {_summary(p)}".rstrip()
+            )
+    return "\n".join(lines)
+
+
+def to_html(info: Mapping[str, Any]) -> str:
+    """A version (as :func:`summary` takes it) as HTML: its facts and the column profile."""
+    head = [
+        ("digest", info["digest"][:12]),
+        ("format", info["format"]),
+        ("size", human_size(info["size"])),
+        ("rows", "" if info["row_count"] is None else f"{info['row_count']:,}"),
+        ("created", f"{_created(info)} UTC"),
+        ("source", info["source_path"] or ""),
+        ("description", info["description"] or ""),
+        ("tags", ", ".join(f"{k}={v}" for k, v in sorted(info["tags"].items()))),
+    ]
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+        for k, v in head
+        if v
+    )
+    columns = ""
+    profile = info["profile"]
+    if profile:
+        cells = "".join(
+            "<tr>"
+            f"<td>{html.escape(col)}</td><td>{html.escape(str(p.get('type')))}</td>"
+            f"<td>{_share(p.get('missing'))}</td><td>{html.escape(_summary(p))}</td>"
+            "</tr>"
+            for col, p in profile.items()
         )
-        columns = ""
-        if self.profile:
-            cells = "".join(
-                "<tr>"
-                f"<td>{html.escape(col)}</td><td>{html.escape(str(p.get('type')))}</td>"
-                f"<td>{_share(p.get('missing'))}</td><td>{html.escape(_summary(p))}</td>"
-                "</tr>"
-                for col, p in self.profile.items()
-            )
-            columns = (
-                "<table><tr><th>column</th><th>type</th><th>missing</th><th>profile</th></tr>"
-                f"{cells}</table>"
-            )
-        return f"<div><strong>{html.escape(self.ref)}</strong><table>{rows}</table>{columns}</div>"
+        columns = (
+            "<table><tr><th>column</th><th>type</th><th>missing</th><th>profile</th></tr>"
+            f"{cells}</table>"
+        )
+    return f"<div><strong>{html.escape(info['ref'])}</strong><table>{rows}</table>{columns}</div>"
 
 
 def _folder_frame(version: DatasetVersion, read_options: dict[str, Any]) -> pd.DataFrame:

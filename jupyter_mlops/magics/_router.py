@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from IPython.core.error import UsageError
 
+from jupyter_mlops.commands.data import DATA
 from jupyter_mlops.commands.grammar import Verb
 from jupyter_mlops.commands.runs import RUNS, SHOW
 from jupyter_mlops.errors import MlopsUsageError, OptionError
@@ -38,11 +39,7 @@ VERBS: dict[str, Verb] = {
         "Compare runs: params side by side, metrics, curves, parallel coordinates.",
         "%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
     ),
-    "data": Verb(
-        "data",
-        "Add, list, show, diff, check out or tag dataset versions.",
-        "%mlops data add data/churn.csv --name churn",
-    ),
+    "data": DATA,
     "model": Verb(
         "model",
         "Register, list, show, promote, roll back, audit or load model versions.",

@@ -15,82 +15,61 @@ import argparse
 
 import pandas as pd
 
-from jupyter_mlops import data
-from jupyter_mlops.data.ingest import LINK_MODES
-from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.magics._args import VerbParser, key_value
+from jupyter_mlops.commands import grammar
+from jupyter_mlops.commands.data import DATA
+from jupyter_mlops.data.compare import lines, to_html
+from jupyter_mlops.data.version import summary
+from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show, show_text
+from jupyter_mlops.services import datasets, project
+from jupyter_mlops.services.schema import DatasetAddRequest, DatasetTagRequest
 from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
-#: action -> (fewest, most) positional arguments after it, and its usage line
-USAGE: dict[str, tuple[int, int, str]] = {
-    "add": (1, 1, "%mlops data add PATH|DATAFRAME [--name NAME]"),
-    "list": (0, 1, "%mlops data list [NAME]"),
-    "show": (1, 1, "%mlops data show NAME[@N]"),
-    "diff": (2, 2, "%mlops data diff NAME@N NAME@M"),
-    "checkout": (2, 2, "%mlops data checkout NAME[@N] DEST [--force]"),
-    "tag": (2, 99, "%mlops data tag NAME[@N] KEY=VALUE [KEY=VALUE ...]"),
-}
 
-parser = VerbParser("data")
-parser.add_argument(
-    "action", nargs="?", choices=list(USAGE), metavar="ACTION", help=", ".join(USAGE)
-)
-parser.add_argument("args", nargs="*", metavar="ARG", help="what the action works on")
-parser.add_argument("--name", "-n", metavar="NAME", help="add: the dataset name")
-parser.add_argument("--description", "-d", metavar="TEXT", help="add: a note for the version")
-parser.add_argument(
-    "--link", choices=LINK_MODES, default="auto", help="add: how files enter the store"
-)
-parser.add_argument("--force", action="store_true", help="checkout: overwrite what is there")
+parser = parser_for(DATA)
 
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
-    """Run one dataset action and display its result."""
-    if args.action is None:
-        raise MlopsUsageError(f"Give an action: %mlops data {'|'.join(USAGE)} ...")
-    fewest, most, usage = USAGE[args.action]
-    if not fewest <= len(args.args) <= most:
-        raise MlopsUsageError(f"Usage: {usage}.")
-    action, words = args.action, args.args
+    """Run one dataset action and display its result (the datasets panel by default)."""
+    action = grammar.selected(DATA, args).name
+    if action in ("list", "show"):
+        _show_panel(getattr(args, "ref", None) or getattr(args, "name", None))
+        return None
+    store = project.store()
     if action == "add":
-        source: object = words[0]
-        name = args.name
-        value = session.shell.user_ns.get(words[0])
+        request: DatasetAddRequest = grammar.request(DATA, args)
+        value = session.shell.user_ns.get(request.path)
         if isinstance(value, pd.DataFrame):
-            source, name = value, name or words[0]
-        version = data.add(source, name, description=args.description, link=args.link)
-        print(f"mlops: {version}")
-    elif action == "list":
-        from jupyter_mlops.widgets.datasets import DatasetsPanel, dataset
-
-        if words:
-            show(dataset(words[0]))
-        elif data.list().empty:
-            print("mlops: no datasets yet; add one with %mlops data add PATH.")
+            added = datasets.add_frame(store, value, request)
         else:
-            show(DatasetsPanel())
-    elif action == "show":
-        from jupyter_mlops.widgets.datasets import dataset
-
-        show(dataset(words[0]))
+            added = datasets.add(store, request)
+        print(f"mlops: {summary(added.model_dump())}")
     elif action == "diff":
-        diff = data.diff(words[0], words[1])
-        show_text(str(diff), diff._repr_html_())
+        diff = datasets.diff(store, args.a, args.b).model_dump()
+        show_text("\n".join(lines(diff)), to_html(diff))
     elif action == "checkout":
-        path = data.checkout(words[0], words[1], force=args.force)
-        print(f"mlops: checked out {data.get(words[0]).ref} to {path}")
+        done = datasets.checkout(store, args.ref, grammar.request(DATA, args))
+        print(f"mlops: checked out {done.version.ref} to {done.path}")
     else:
-        pairs = [_pair(word) for word in words[1:]]
-        for key, value in pairs:
-            version = data.tag(words[0], key, value)
-        print(f"mlops: tagged {version.ref} " + " ".join(f"{k}={v}" for k, v in pairs))
+        tags: DatasetTagRequest = grammar.request(DATA, args)
+        tagged = datasets.tag(store, args.ref, tags)
+        pairs = " ".join(f"{k}={v}" for k, v in tags.tags.items())
+        print(f"mlops: tagged {tagged.ref} {pairs}")
     return None
 
 
-def _pair(word: str) -> tuple[str, str]:
-    try:
-        return key_value(word)
-    except argparse.ArgumentTypeError as exc:
-        raise MlopsUsageError(f"%mlops data tag: {exc}.") from None
+def _show_panel(ref: str | None) -> None:
+    """Show the panel of dataset version ``ref``, or of every dataset."""
+    # Imported here: the panels load ipywidgets, which only listing and showing need.
+    from jupyter_mlops.widgets.datasets import DatasetsPanel, dataset
+
+    if ref:
+        show(dataset(ref))
+        return
+    panel = DatasetsPanel()
+    if not panel.listing.items:
+        panel.close()
+        print("mlops: no datasets yet; add one with %mlops data add PATH.")
+    else:
+        show(panel)

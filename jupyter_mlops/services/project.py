@@ -11,6 +11,9 @@ from pathlib import Path
 from jupyter_mlops.config import load_config
 from jupyter_mlops.store import Store, current_store, open_store
 
+# Store is named here for faces, which hold a store to hand to services but import no store.
+__all__ = ["Store", "open_at", "root", "store"]
+
 
 def store() -> Store:
     """The store of the working directory's project, opened once per process."""

@@ -1,63 +1,78 @@
 """Datasets: every dataset, a dataset's versions, a version's column profile, and the diff
-between two versions."""
+between two versions — read through the datasets service's records."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
-from jupyter_mlops import data as datasets_api
-from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.data import compare
+from jupyter_mlops.data import version as text
+from jupyter_mlops.data.version import human_size
+from jupyter_mlops.services import datasets as service
+from jupyter_mlops.services import project
+from jupyter_mlops.services.project import Store
+from jupyter_mlops.services.schema import (
+    DatasetDiffQuery,
+    DatasetList,
+    DatasetVersionInfo,
+    DatasetVersionList,
+)
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import Panel, button
 
-if TYPE_CHECKING:
-    import pandas as pd
 
-    from jupyter_mlops.data.version import DatasetVersion
-
-
-def _size(n: object) -> str:
-    from jupyter_mlops.data.version import human_size
-
-    return human_size(int(n)) if isinstance(n, int | float) and n == n else ""  # NaN-safe
+def _when(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def datasets_html(frame: pd.DataFrame) -> str:
+def datasets_html(listing: DatasetList) -> str:
     """Every dataset with its latest version."""
-    if frame.empty:
+    if not listing.items:
         return h.note("No datasets yet: add one with %mlops data add PATH or mlops.data.add().")
     rows = [
         [
-            h.esc(str(r["name"])),
-            f"@{r['latest']}",
-            h.fmt(r["versions"]),
-            h.esc(str(r["format"])),
-            _size(r["size"]),
-            h.fmt(r["rows"]),
-            h.esc(r["created_at"].strftime("%Y-%m-%d %H:%M")),
+            h.esc(d.name),
+            f"@{d.latest}",
+            h.fmt(d.versions),
+            h.esc(d.format),
+            human_size(d.size),
+            h.fmt(d.rows),
+            h.esc(_when(d.created_at)),
         ]
-        for r in frame.to_dict("records")
+        for d in listing.items
     ]
     return h.table(["dataset", "latest", "versions", "format", "size", "rows", "updated"], rows)
 
 
-def versions_html(frame: pd.DataFrame) -> str:
+def datasets_text(listing: DatasetList) -> str:
+    """Every dataset with its latest version, a line each."""
+    if not listing.items:
+        return "No datasets yet."
+    return "\n".join(
+        f"{d.name}@{d.latest}  {d.format}  {human_size(d.size)}"
+        + ("" if d.rows is None else f"  {d.rows:,} rows")
+        + f"  ({d.versions} version{'s' if d.versions != 1 else ''})"
+        for d in listing.items
+    )
+
+
+def versions_html(listing: DatasetVersionList) -> str:
     """The versions of one dataset, newest first."""
     rows = [
         [
-            h.esc(str(r["ref"])),
-            h.esc(str(r["format"])),
-            _size(r["size"]),
-            h.fmt(r["rows"]),
-            f"<code>{h.esc(str(r['digest'])[:12])}</code>",
-            h.esc(r["created_at"].strftime("%Y-%m-%d %H:%M")),
-            f"<code>{h.esc(str(r['run_id'] or '')[:8])}</code>",
-            h.esc(str(r["tags"] or "")),
-            h.esc(str(r["description"] or "")),
+            h.esc(v.ref),
+            h.esc(v.format),
+            human_size(v.size),
+            h.fmt(v.row_count),
+            f"<code>{h.esc(v.digest[:12])}</code>",
+            h.esc(_when(v.created_at)),
+            f"<code>{h.esc((v.run_id or '')[:8])}</code>",
+            h.esc(", ".join(f"{k}={val}" for k, val in sorted(v.tags.items()))),
+            h.esc(v.description or ""),
         ]
-        for r in reversed(frame.to_dict("records"))
+        for v in reversed(listing.items)
     ]
     return h.table(
         ["version", "format", "size", "rows", "digest", "created", "run", "tags", "description"],
@@ -65,10 +80,10 @@ def versions_html(frame: pd.DataFrame) -> str:
     )
 
 
-def version_html(version: DatasetVersion) -> str:
+def version_html(version: DatasetVersionInfo) -> str:
     """One version: its facts and the per-column profile."""
     profile = "" if version.profile else h.note("No column profile (not a table).")
-    return version._repr_html_() + profile
+    return text.to_html(version.model_dump()) + profile
 
 
 class DatasetPanel(Panel):
@@ -80,10 +95,10 @@ class DatasetPanel(Panel):
         self, name: str, *, version: int | None = None, store: Store | None = None
     ) -> None:
         super().__init__()
-        self.store = store or current_store()
+        self.store = store or project.store()
         self.name = name
-        self.versions = datasets_api.list(name, store=self.store)
-        numbers = [int(v) for v in self.versions["version"]]
+        self.versions = service.list_versions(self.store, name)
+        numbers = self._numbers()
         self.version = w.Dropdown(
             options=numbers, value=version or numbers[-1], description="Version"
         )
@@ -113,26 +128,31 @@ class DatasetPanel(Panel):
         ]
         self._render()
 
+    def _numbers(self) -> list[int]:
+        return [v.version for v in self.versions.items]
+
     @property
-    def current(self) -> DatasetVersion:
+    def current(self) -> DatasetVersionInfo:
         """The version shown."""
-        return datasets_api.get(f"{self.name}@{self.version.value}", store=self.store)
+        return next(v for v in self.versions.items if v.version == self.version.value)
 
     def diff(self) -> None:
         """Show what changed between the two chosen versions."""
         if self.old.value == self.new.value:
             self.diff_view.value = h.note("Choose two different versions.")
             return
-        result = datasets_api.diff(
-            f"{self.name}@{self.old.value}", f"{self.name}@{self.new.value}", store=self.store
-        )
-        self.diff_view.value = result._repr_html_() if result else h.note("No difference.")
+        query = DatasetDiffQuery.model_validate({"from": self.old.value, "to": self.new.value})
+        result = service.diff_versions(self.store, self.name, query)
+        if result.same_content:
+            self.diff_view.value = h.note("No difference.")
+        else:
+            self.diff_view.value = compare.to_html(result.model_dump())
 
     def refresh(self) -> None:
         """Read the versions again (a new version appears in the lists)."""
         with self._lock:
-            self.versions = datasets_api.list(self.name, store=self.store)
-            numbers = [int(v) for v in self.versions["version"]]
+            self.versions = service.list_versions(self.store, self.name)
+            numbers = self._numbers()
             for dropdown in (self.version, self.old, self.new):
                 dropdown.options = numbers
             self._render()
@@ -150,7 +170,7 @@ class DatasetPanel(Panel):
         return h.panel(f"Dataset {self.name}", body, kind="dataset")
 
     def to_text(self) -> str:
-        return self.current.describe()
+        return text.describe(self.current.model_dump())
 
 
 class DatasetsPanel(Panel):
@@ -160,8 +180,8 @@ class DatasetsPanel(Panel):
 
     def __init__(self, *, store: Store | None = None) -> None:
         super().__init__()
-        self.store = store or current_store()
-        self.frame = datasets_api.list(store=self.store)
+        self.store = store or project.store()
+        self.listing = service.list_datasets(self.store)
         self.table = w.HTML()
         self.pick = w.Dropdown(options=[], description="Open")
         self.detail = w.VBox()
@@ -179,12 +199,12 @@ class DatasetsPanel(Panel):
     def refresh(self) -> None:
         """Read the datasets again."""
         with self._lock:
-            self.frame = datasets_api.list(store=self.store)
+            self.listing = service.list_datasets(self.store)
             self._render()
 
     def _render(self) -> None:
-        self.table.value = datasets_html(self.frame)
-        self.pick.options = [None, *self.frame["name"]]
+        self.table.value = datasets_html(self.listing)
+        self.pick.options = [None, *(d.name for d in self.listing.items)]
 
     def _open(self) -> None:
         name = self.pick.value
@@ -192,12 +212,10 @@ class DatasetsPanel(Panel):
         self.detail.children = [self.dataset.widget] if self.dataset else []
 
     def to_html(self) -> str:
-        return h.panel("Datasets", datasets_html(self.frame), kind="datasets")
+        return h.panel("Datasets", datasets_html(self.listing), kind="datasets")
 
     def to_text(self) -> str:
-        if self.frame.empty:
-            return "No datasets yet."
-        return repr(self.frame.set_index(self.frame.columns[0]))
+        return datasets_text(self.listing)
 
 
 def datasets(*, store: Store | None = None) -> DatasetsPanel:
@@ -212,5 +230,5 @@ def dataset(ref: str, *, store: Store | None = None) -> DatasetPanel:
         NotFoundError: no such dataset or version.
         MlopsUsageError: a malformed reference.
     """
-    version = datasets_api.get(ref, store=store)  # validates the ref, names what is missing
-    return DatasetPanel(version.name, version=version.version, store=store)
+    shown = service.show(store or project.store(), ref)  # validates the ref, names what is missing
+    return DatasetPanel(shown.name, version=shown.version, store=store)

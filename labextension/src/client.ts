@@ -3,7 +3,10 @@
 
 import { type IRequestOptions, request, requestBlob } from './transport';
 import type {
+  DatasetDiff,
+  DatasetDiffQuery,
   DatasetList,
+  DatasetTagRequest,
   DatasetVersionInfo,
   DatasetVersionList,
   MetricHistory,
@@ -105,6 +108,15 @@ export async function listDatasetVersions(
   return (await request('GET', `datasets/${encodeURIComponent(name)}`, options)) as DatasetVersionList;
 }
 
+/** What changed between two versions of a dataset: content, rows, schema, profile (`GET datasets/{name}/diff`). */
+export async function diffDatasetVersions(
+  name: string,
+  query: DatasetDiffQuery,
+  options: IRequestOptions = {}
+): Promise<DatasetDiff> {
+  return (await request('GET', `datasets/${encodeURIComponent(name)}/diff`, { ...options, query })) as DatasetDiff;
+}
+
 /** One version of a dataset (`GET datasets/{name}/{version}`). */
 export async function getDatasetVersion(
   name: string,
@@ -112,6 +124,16 @@ export async function getDatasetVersion(
   options: IRequestOptions = {}
 ): Promise<DatasetVersionInfo> {
   return (await request('GET', `datasets/${encodeURIComponent(name)}/${encodeURIComponent(version)}`, options)) as DatasetVersionInfo;
+}
+
+/** Set tags on a version of a dataset (`POST datasets/{name}/{version}/tags`). */
+export async function tagDatasetVersion(
+  name: string,
+  version: number,
+  body: DatasetTagRequest,
+  options: IRequestOptions = {}
+): Promise<DatasetVersionInfo> {
+  return (await request('POST', `datasets/${encodeURIComponent(name)}/${encodeURIComponent(version)}/tags`, { ...options, body })) as DatasetVersionInfo;
 }
 
 /** Every registered model and its stages (`GET models`). */

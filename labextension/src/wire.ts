@@ -15,6 +15,8 @@ export type EventOutcome = "promoted" | "refused" | "conflict";
 
 export type LineageKind = "dataset_version" | "data" | "run" | "model_version" | "promotion" | "pipeline_run";
 
+export type LinkMode = "auto" | "copy" | "reflink" | "hardlink";
+
 export type PipelineRunStatus = "running" | "ok" | "failed";
 
 export type PromotionAction = "promote" | "rollback";
@@ -231,6 +233,83 @@ export interface DatasetVersionInfo {
 export interface DatasetVersionList {
   name: string;
   items: DatasetVersionInfo[];
+}
+
+/** Version a file or a folder as the next version of a dataset. */
+export interface DatasetAddRequest {
+  /** a file or a folder (in a notebook, also the name of a DataFrame variable) */
+  path: string;
+  /** the dataset (default: PATH's name without its extension) */
+  name?: string | null;
+  /** a note stored with the version */
+  description?: string | null;
+  /** how files enter the store: auto (a reflink where possible, else a copy), copy, reflink, or hardlink (no copy, but the source becomes read-only) */
+  link?: LinkMode;
+}
+
+/** Tags to set on a version; a key it already has gets the new value. */
+export interface DatasetTagRequest {
+  /** the tags to set, KEY=VALUE */
+  tags: Record<string, string>;
+}
+
+/** Where to write a writable copy of a version (every file verified against its digest). */
+export interface DatasetCheckoutRequest {
+  /** a file path, or a folder to write into */
+  dest: string;
+  /** overwrite a file, or write into a non-empty folder */
+  force?: boolean;
+}
+
+/** A version written out as a writable copy. */
+export interface DatasetCheckout {
+  /** the file or folder written */
+  path: string;
+  version: DatasetVersionInfo;
+}
+
+/** Two versions of one dataset to compare. */
+export interface DatasetDiffQuery {
+  /** the older version, N */
+  from: number;
+  /** the newer version, N */
+  to: number;
+}
+
+/** A column of a table version and its type. */
+export interface DatasetColumn {
+  name: string;
+  type: string;
+}
+
+/** A column whose type changed between two versions. */
+export interface DatasetRetyped {
+  name: string;
+  old: string;
+  new: string;
+}
+
+/**
+ * What changed from version ``a`` to version ``b``.
+ *
+ * ``digests``, ``sizes``, ``formats`` and ``rows`` are ``[a's, b's]``; ``profile`` maps a
+ * column both versions have to ``{statistic: [a's, b's]}`` for each statistic that changed;
+ * ``files`` (folders only) lists the paths ``added``, ``removed`` and ``changed``.
+ */
+export interface DatasetDiff {
+  a: string;
+  b: string;
+  same_content: boolean;
+  digests: string[];
+  sizes: number[];
+  formats: string[];
+  rows: (number | null)[];
+  row_change: number | null;
+  added: DatasetColumn[];
+  removed: DatasetColumn[];
+  retyped: DatasetRetyped[];
+  profile: Record<string, Record<string, unknown[]>>;
+  files: Record<string, string[]> | null;
 }
 
 /** A registered model: how many versions, the latest, which version holds each stage. */

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +11,10 @@ import pytest
 from IPython.core.error import UsageError
 
 import jupyter_mlops.data as data
-from jupyter_mlops.cli import main
 from jupyter_mlops.store import reset_current_store
-from tests.conftest import RaisingShell
+from tests.conftest import RaisingShell, Result
+
+Cli = Callable[..., Result]
 
 
 @pytest.fixture(autouse=True)
@@ -62,17 +63,32 @@ def test_magic_add_show_list_tag_diff_checkout(ip: RaisingShell, project: Path) 
     assert (project / "restored.csv").read_text() == "id,plan\n1,basic\n2,pro\n"
 
 
+def test_magic_without_an_action_lists_like_the_cli(ip: RaisingShell) -> None:
+    assert ip.run("%mlops data").stdout == (
+        "mlops: no datasets yet; add one with %mlops data add PATH.\n"
+    )
+    ip.run("%mlops data add churn.csv")
+    _, _, listed = ip.run("%mlops data")
+    assert "<td>churn</td>" in listed[0]["text/html"]
+    _, _, versions = ip.run("%mlops data list churn")
+    assert versions[0]["text/plain"] == data.get("churn@1").describe()
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("%mlops data", "Give an action: %mlops data add|list|show|diff|checkout|tag ..."),
-        ("%mlops data add", "Usage: %mlops data add PATH|DATAFRAME [--name NAME]."),
-        ("%mlops data diff a@1", "Usage: %mlops data diff NAME@N NAME@M."),
+        ("%mlops data add", "%mlops data add: the following arguments are required: PATH. "
+         "See %mlops data add --help."),
+        ("%mlops data diff a@1", "%mlops data diff: the following arguments are required: "
+         "NAME@M. See %mlops data diff --help."),
         ("%mlops data add nowhere.csv", "No file or folder 'nowhere.csv' to add; check the path."),
         ("%mlops data show nope", "No dataset 'nope' — `mlops.data.list()` shows the datasets."),
         ("%mlops data show churn@x", "Invalid dataset reference 'churn@x': use 'name' for the "
          "latest version or 'name@N' for version N (1, 2, …)."),
-        ("%mlops data tag churn stage", "%mlops data tag: expected KEY=VALUE, got 'stage'."),
+        ("%mlops data tag churn stage", "%mlops data tag: argument KEY=VALUE: expected "
+         "KEY=VALUE, not 'stage'. See %mlops data tag --help."),
+        ("%mlops data add x.csv --link soft", "%mlops data add: argument --link: expected auto, "
+         "copy, reflink or hardlink, not 'soft'. See %mlops data add --help."),
     ],
 )  # fmt: skip
 def test_magic_bad_usage(ip: RaisingShell, line: str, message: str) -> None:
@@ -81,43 +97,47 @@ def test_magic_bad_usage(ip: RaisingShell, line: str, message: str) -> None:
     assert str(info.value) == message
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_cli_add_list_show_diff_tag_checkout(
-    capsys: pytest.CaptureFixture[str], project: Path
-) -> None:
-    code, out, _ = cli(capsys, "data", "add", "churn.csv", "--name", "churn")
+def test_cli_add_list_show_diff_tag_checkout(cli: Cli, project: Path) -> None:
+    code, out, _ = cli("data", "add", "churn.csv", "--name", "churn")
     assert code == 0 and out == f"{data.get('churn@1')}\n"
     (project / "churn.csv").write_text("id,plan\n1,basic\n")
-    assert cli(capsys, "data", "add", "churn.csv")[0] == 0
+    assert cli("data", "add", "churn.csv").code == 0
 
-    code, out, _ = cli(capsys, "data")
+    code, out, _ = cli("data")
     assert code == 0
     assert out.splitlines()[0].split() == [
         "name", "latest", "format", "size", "rows", "digest", "created", "description"
     ]  # fmt: skip
     assert out.splitlines()[1].split()[:5] == ["churn", "2", "csv", "16", "B"]
 
-    code, out, _ = cli(capsys, "data", "list", "churn", "--format", "json")
-    assert [row["ref"] for row in json.loads(out)] == ["churn@1", "churn@2"]
+    code, out, _ = cli("data", "list", "churn")  # crashed with KeyError: 'name' (issue 15)
+    assert code == 0
+    assert out.splitlines()[0].split() == [
+        "version", "format", "size", "rows", "digest", "created", "description"
+    ]  # fmt: skip
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["churn@1", "churn@2"]
 
-    code, out, _ = cli(capsys, "data", "show", "churn@1", "--format", "json")
+    code, out, _ = cli("data", "list", "churn", "--format", "json")
+    assert [row["ref"] for row in json.loads(out)["items"]] == ["churn@1", "churn@2"]
+
+    code, out, _ = cli("data", "show", "churn@1", "--format", "json")
     assert json.loads(out)["row_count"] == 2
 
-    code, out, _ = cli(capsys, "data", "diff", "churn@1", "churn@2")
+    code, out, _ = cli("data", "diff", "churn@1", "churn@2")
     assert out == str(data.diff("churn@1", "churn@2")) + "\n"
+    code, out, _ = cli("data", "diff", "churn@1", "churn@2", "--format", "json")
+    assert json.loads(out) == data.diff("churn@1", "churn@2").to_dict()
 
-    code, out, _ = cli(capsys, "data", "tag", "churn@1", "stage=raw")
-    assert code == 0 and data.get("churn@1").tags == {"stage": "raw"}
+    code, out, _ = cli("data", "tag", "churn@1", "stage=raw", "owner=ana")
+    assert (code, out) == (0, f"{data.get('churn@1')}\n")
+    assert data.get("churn@1").tags == {"owner": "ana", "stage": "raw"}
 
-    code, out, _ = cli(capsys, "data", "checkout", "churn@1", "copy.csv")
+    code, out, _ = cli("data", "checkout", "churn@1", "copy.csv")
     assert (code, out) == (0, "checked out churn@1 to copy.csv\n")
-    code, _, err = cli(capsys, "data", "checkout", "churn@1", "copy.csv")
+    code, out, _ = cli("data", "checkout", "churn@1", "copy.csv", "--force", "--format", "json")
+    assert json.loads(out)["path"] == "copy.csv"
+    assert json.loads(out)["version"]["ref"] == "churn@1"
+    code, _, err = cli("data", "checkout", "churn@1", "copy.csv")
     assert code == 2
     assert err == (
         "jupyter-mlops: error: 'copy.csv' already exists; pass force=True (--force) to "
@@ -135,10 +155,12 @@ def test_cli_add_list_show_diff_tag_checkout(
          "reflink or hardlink, not 'soft'; see `jupyter-mlops data add --help`."),
         (["data", "tag", "churn", "oops"], "argument KEY=VALUE: expected KEY=VALUE, not 'oops'; "
          "see `jupyter-mlops data tag --help`."),
+        (["data", "tag", "churn"], "the following arguments are required: KEY=VALUE; "
+         "see `jupyter-mlops data tag --help`."),
+        (["data", "list", "no such"], "Invalid dataset name 'no such': use 1-128 letters, "
+         "digits, '.', '_' or '-', starting with a letter or digit."),
     ],
 )  # fmt: skip
-def test_cli_bad_usage_exits_2(
-    capsys: pytest.CaptureFixture[str], args: list[str], message: str
-) -> None:
-    code, _, err = cli(capsys, *args)
+def test_cli_bad_usage_exits_2(cli: Cli, args: list[str], message: str) -> None:
+    code, _, err = cli(*args)
     assert (code, err) == (2, f"jupyter-mlops: error: {message}\n")

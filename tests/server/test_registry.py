@@ -1,4 +1,4 @@
-"""Datasets, models, stages and promotion over HTTP, and monitors' history."""
+"""Models, stages and promotion over HTTP, and monitors' history."""
 
 from __future__ import annotations
 
@@ -7,21 +7,7 @@ import threading
 from tests.server.conftest import Server
 
 
-def test_datasets_and_their_versions(server: Server) -> None:
-    (item,) = server.get("datasets").json()["items"]
-    assert (item["name"], item["latest"], item["versions"], item["rows"]) == ("churn", 1, 1, 3)
-    versions = server.get("datasets/churn").json()
-    (version,) = versions["items"]
-    assert version["ref"] == "churn@1"
-    assert [c["name"] for c in version["columns"]] == ["a", "b"]
-    one = server.get("datasets/churn/1").json()
-    assert one["digest"] == version["digest"]
-    content = server.get(one["url"].split("/v1/", 1)[1])
-    assert content.content == (server.root / "data" / "churn.csv").read_bytes()
-    assert server.get("datasets/nope").status_code == 404
-    assert server.get("datasets/churn/9").status_code == 404
-    assert server.get("datasets/churn/x").status_code == 400
-    assert server.get("datasets/churn/²").status_code == 400
+def test_a_model_version_number_is_a_whole_number_from_1(server: Server) -> None:
     assert server.get("models/churn/versions/0").status_code == 400
 
 
