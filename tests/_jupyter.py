@@ -51,6 +51,10 @@ class Jupyter:
             f"{self.url}{API}/{path}", json=body, headers=self.headers(), timeout=300, **kwargs
         )
 
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 60)
+        return requests.delete(f"{self.url}{API}/{path}", headers=self.headers(), **kwargs)
+
     def wait_ready(self) -> None:
         """Wait until the API answers (the server exited or 90 s passed: fail with its log)."""
         deadline = time.monotonic() + 90

@@ -18,7 +18,6 @@ examples:
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -60,25 +59,6 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _notebook_pipeline(path: Path, params: list[str]) -> tuple[Pipeline, list[str]]:
-    from jupyter_mlops.pipelines.spec import Pipeline, Step
-
-    if not path.is_file():
-        raise MlopsUsageError(f"no notebook {str(path)!r}.")
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem) or "notebook"
-    if not re.match(r"^[A-Za-z_]", name):
-        name = f"nb_{name}"
-    path = path.absolute()
-    step = Step(name=name, notebook=path)
-    pipeline = Pipeline(name=name, path=path, steps={name: step})
-    overrides = []
-    for pair in params:
-        if "=" not in pair:
-            raise MlopsUsageError(f"-p {pair!r}: expected KEY=VALUE (e.g. C=0.5).")
-        overrides.append(f"{name}.{pair}")
-    return pipeline, overrides
-
-
 def run(args: argparse.Namespace) -> int:
     if args.executor == "local":
         from jupyter_mlops.pipelines.forkserver import shared
@@ -86,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         shared().start()  # the kernels' imports overlap ours and the spec's checks
 
     from jupyter_mlops.pipelines.junit import write_junit
+    from jupyter_mlops.pipelines.notebook import notebook_pipeline, step_overrides
     from jupyter_mlops.pipelines.progress import LineProgress
     from jupyter_mlops.pipelines.runner import run_pipeline
     from jupyter_mlops.pipelines.spec import load
@@ -94,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     pipeline: Pipeline
     notebook = target.suffix == ".ipynb"
     if notebook:
-        pipeline, params = _notebook_pipeline(target, args.params)
-        force = True
+        pipeline = notebook_pipeline(target)
+        params, force = step_overrides(pipeline, args.params), True
     elif target.suffix in (".yaml", ".yml"):
         pipeline, params, force = load(target), args.params, args.force
     else:

@@ -15,7 +15,9 @@ from IPython.core.error import UsageError
 
 from jupyter_mlops.commands.data import DATA
 from jupyter_mlops.commands.grammar import Verb
+from jupyter_mlops.commands.monitor import MONITOR
 from jupyter_mlops.commands.runs import RUNS, SHOW
+from jupyter_mlops.commands.schedule import SCHEDULE
 from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.magics._args import HelpShown, VerbParser
 
@@ -55,16 +57,8 @@ VERBS: dict[str, Verb] = {
         "Show where a dataset version, run or model version came from and led to.",
         "%mlops lineage models:/churn@production",
     ),
-    "schedule": Verb(
-        "schedule",
-        "Run a notebook or pipeline on a cron schedule; list, pause, run now, history, export.",
-        '%mlops schedule add churn-drift --notebook monitor.ipynb --cron "0 6 * * *"',
-    ),
-    "monitor": Verb(
-        "monitor",
-        "Show a monitor's drift share and metrics across its runs, with a timeline chart.",
-        "%mlops monitor history churn-drift --metric roc_auc",
-    ),
+    "schedule": SCHEDULE,
+    "monitor": MONITOR,
     "status": Verb("status", "Show the active run, the store and run counts.", "%mlops status"),
     "config": Verb(
         "config",

@@ -11,76 +11,72 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jupyter_mlops import scheduler
-from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.magics._args import VerbParser, number, param_pair
+from pydantic import BaseModel
+
+from jupyter_mlops.commands import grammar
+from jupyter_mlops.commands.schedule import SCHEDULE
+from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show, show_text
-from jupyter_mlops.scheduler.export import FORMATS
 from jupyter_mlops.tracking.notebook import NotebookSession
 
-CELL = False
-ACTIONS = ("add", "list", "pause", "resume", "remove", "run-now", "history", "export")
+if TYPE_CHECKING:
+    import pandas as pd
 
-parser = VerbParser("schedule")
-parser.add_argument("action", nargs="?", choices=ACTIONS, metavar="ACTION", help=", ".join(ACTIONS))
-parser.add_argument("name", nargs="?", metavar="NAME", help="the schedule")
-parser.add_argument("--notebook", metavar="NOTEBOOK", help="add: the notebook to run")
-parser.add_argument("--pipeline", metavar="SPEC", help="add: the pipeline spec to run")
-parser.add_argument("--cron", metavar="EXPR", help='add: e.g. "0 6 * * *"')
-parser.add_argument("--timezone", metavar="TZ", default="UTC", help="add: IANA zone")
-parser.add_argument("--env", metavar="ENV", help="add: the pipeline environment")
-parser.add_argument(
-    "-p", dest="params", action="append", type=param_pair, default=[], metavar="K=V"
-)
-parser.add_argument("--no-coalesce", action="store_true", help="add: run each missed tick")
-parser.add_argument("--monitor-webhook", action="append", metavar="URL", help="add: alert URL")
-parser.add_argument("--trigger-pipeline", metavar="SPEC", help="add: retrain on drift")
-parser.add_argument("--trigger-env", metavar="ENV", help="add: the retrain's environment")
-parser.add_argument("--drift-threshold", type=number, metavar="X", help="add: act at share X")
-parser.add_argument("--format", choices=FORMATS, default="crontab", help="export: the format")
+CELL = False
+
+parser = parser_for(SCHEDULE)
+
+_NONE = "No schedules yet: %mlops schedule add NAME --notebook NB --cron EXPR"
+_NEVER = "This schedule has not run yet."
+
+
+def frame(records: Sequence[BaseModel], *, times: Sequence[str] = ()) -> pd.DataFrame:
+    """Records as a table, their epoch-second ``times`` as dates."""
+    import pandas as pd  # Imported here: a table only for the actions that show one.
+
+    table = pd.DataFrame([r.model_dump(mode="json") for r in records])
+    for column in times:
+        if column in table:
+            table[column] = pd.to_datetime(table[column], unit="s", utc=True)
+    return table
 
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
-    """Run one schedule action through :mod:`jupyter_mlops.scheduler` and show the result."""
-    action = args.action or "list"
-    if action == "list":
-        import pandas as pd
+    """Run one schedule action through the schedules service and show its answer."""
+    # Imported here: the store and the scheduler load on first use, not for --help.
+    from jupyter_mlops.services import project, schedules
 
-        found = [vars(s) for s in scheduler.list_schedules()]
-        show(pd.DataFrame(found) if found else "No schedules yet: %mlops schedule add NAME ...")
-        return None
-    if not args.name:
-        raise MlopsUsageError(f"Give a schedule name: %mlops schedule {action} NAME.")
-    name = args.name
-    if action == "add":
-        if not args.cron:
-            raise MlopsUsageError('Give --cron "MIN HOUR DOM MON DOW", like --cron "0 6 * * *".')
-        show(
-            scheduler.add(
-                name,
-                notebook=args.notebook,
-                pipeline=args.pipeline,
-                cron=args.cron,
-                timezone=args.timezone,
-                env=args.env,
-                params=dict(args.params),
-                coalesce=not args.no_coalesce,
-                monitor_webhook=args.monitor_webhook,
-                trigger_pipeline=args.trigger_pipeline,
-                trigger_env=args.trigger_env,
-                drift_threshold=args.drift_threshold,
-            )
-        )
-    elif action == "run-now":
-        show(scheduler.run_now(name))
+    action = grammar.selected(SCHEDULE, args).name
+    store, root = project.store(), project.root()
+    if action == "list":
+        found = schedules.list_schedules(store).items
+        show(frame(found, times=("next_due", "last_tick")) if found else _NONE)
     elif action == "history":
-        show(scheduler.history(name))
+        query = grammar.request(SCHEDULE, args)
+        ticks = schedules.history(store, args.name, query, root=root).items
+        show(frame(ticks, times=("tick", "started", "ended")) if ticks else _NEVER)
     elif action == "export":
-        show_text(scheduler.export(name, format=args.format))
+        show_text(schedules.export(store, args.name, grammar.request(SCHEDULE, args)).text)
     elif action == "remove":
-        scheduler.remove(name)
-        print(f"mlops: removed schedule {name}.")
+        schedules.remove(store, args.name)
+        print(f"mlops: removed schedule {args.name}.")
+    elif action == "run-now":
+        done = schedules.run_now(store, args.name, root=root)
+        lines = [f"{done.schedule}: {done.status} (run {done.run_id or done.pipeline_run_id})"]
+        if done.output_notebook:
+            lines.append(f"  notebook: {done.output_notebook}")
+        if done.error:
+            lines.append(f"  error: {done.error}")
+        show_text("\n".join(lines))
     else:
-        show(scheduler.pause(name) if action == "pause" else scheduler.resume(name))
+        if action == "add":
+            request = grammar.request(SCHEDULE, args)
+            sched = schedules.add(store, request, root=root, cwd=Path.cwd())
+        else:
+            sched = (schedules.pause if action == "pause" else schedules.resume)(store, args.name)
+        show(frame([sched], times=("next_due", "last_tick")))
     return None

@@ -3,8 +3,9 @@
 ``mlops.monitor.act(report, name="churn-drift", alert=["log", URL], trigger="pipeline.yaml")``
 works in any notebook; a scheduled notebook with a ``monitor`` definition gets the same
 treatment from the scheduler after it runs. Outcomes are recorded as tags of the monitor run
-(``mlops.monitor``, ``mlops.alert.N``, ``mlops.trigger.*``) and a triggered pipeline run points
-back at the monitor run (``pipeline_runs.trigger_run_id``), which lineage follows
+(``mlops.monitor``, the decision ``mlops.monitor.drift`` and the threshold it was made by,
+``mlops.alert.N``, ``mlops.trigger.*``) and a triggered pipeline run points back at the
+monitor run (``pipeline_runs.trigger_run_id``), which lineage follows
 (:mod:`jupyter_mlops.lineage.monitors`).
 """
 
@@ -19,13 +20,14 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.monitor.alerts import DEFAULT_TIMEOUT, AlertOutcome, logger, send
+from jupyter_mlops.monitor.decision import DECISION_TAG, MONITOR_TAG, THRESHOLD_TAG, decide
 from jupyter_mlops.pipelines.loops import off_event_loop
 from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.monitors import set_tags
 from jupyter_mlops.tracking.fluent import active_run
 from jupyter_mlops.tracking.run import Run
 
-MONITOR_TAG = "mlops.monitor"
+__all__ = ["MONITOR_TAG", "ActResult", "act", "summarize"]
 
 
 @dataclass
@@ -101,16 +103,8 @@ def _tag(store: Store, run: Run | str | None, tags: dict[str, str]) -> None:
         run.set_tags(tags)
         return
     run_id = run.id if isinstance(run, Run) else run
-    if run_id is None:
-        return
-    with store.write() as conn:
-        store.insert_or_update(
-            conn,
-            t.tags,
-            [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
-            ["run_id", "key"],
-            ["value"],
-        )
+    if run_id is not None:
+        set_tags(store, run_id, tags)
 
 
 def _trigger(spec: str, env: str | None, run_id: str | None, result: ActResult) -> None:
@@ -171,13 +165,11 @@ def act(
     run_id = run.id if isinstance(run, Run) else run
     store = store or (run.store if isinstance(run, Run) else current_store())
     summary = summarize(report, name=name, run_id=run_id)
-    share = summary["share"]
-    if threshold is not None:
-        drift = share is not None and share >= threshold
-    else:
-        drift = summary["dataset_drift"]
+    drift = decide(summary["dataset_drift"], summary["share"], threshold)
     result = ActResult(monitor=name, drift=bool(drift), summary=summary)
-    tags = {MONITOR_TAG: name, "mlops.monitor.drift": str(result.drift).lower()}
+    tags = {MONITOR_TAG: name, DECISION_TAG: str(result.drift).lower()}
+    if threshold is not None:
+        tags[THRESHOLD_TAG] = repr(float(threshold))
     if result.drift:
         for target in alert:
             result.alerts.append(send(target, summary, timeout=timeout))

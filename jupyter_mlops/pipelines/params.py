@@ -3,8 +3,8 @@
 A notebook declares its parameters in the cell tagged ``parameters`` (papermill's convention)
 as simple assignments with literal defaults (``C = 1.0``). Values from the spec, the
 environment and ``-p step.key=value`` must name a declared parameter; the default's type
-guides parsing a command-line string: ``0.5`` becomes a float for a float default, ``[a, b]``
-a list (YAML flow syntax), ``true``/``false`` a bool; an int stays an int, a str stays a str.
+types a command-line string by the rule of :mod:`jupyter_mlops.keyvalue`: ``0.5`` becomes a
+float for a float default, ``[a, b]`` a list, ``true``/``false`` a bool; a str stays a str.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 import ast
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.keyvalue import fits, kind, typed
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 
 _cache: dict[tuple[str, int, int], dict[str, Any]] = {}
@@ -72,64 +74,13 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
     return dict(found)
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "any"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, dict):
-        return "dict"
-    return type(value).__name__
-
-
-def _fits(value: Any, default: Any) -> bool:
-    kind = _kind(default)
-    if kind == "any":
-        return True
-    if kind == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "list":
-        return isinstance(value, list | tuple)
-    return _kind(value) == kind
-
-
-def parse_text(text: str, default: Any) -> Any:
-    """Parse a command-line value as the type of ``default``.
+def parse_text(text: Any, default: Any) -> Any:
+    """Read a ``-p`` value as the type of ``default`` (:func:`jupyter_mlops.keyvalue.typed`).
 
     Raises:
         ValueError: ``text`` cannot be read as that type.
     """
-    kind = _kind(default)
-    if kind == "str":
-        return text
-    if kind == "int":
-        return int(text)
-    if kind == "float":
-        return float(text)
-    if kind == "bool":
-        lowered = text.strip().lower()
-        if lowered in ("true", "yes", "1"):
-            return True
-        if lowered in ("false", "no", "0"):
-            return False
-        raise ValueError(text)
-    # PyYAML is a slow import: only for a value the simple rules above did not read.
-    import yaml
-
-    value = yaml.safe_load(text)
-    if kind == "any":
-        return value
-    if not _fits(value, default):
-        raise ValueError(text)
-    return list(value) if kind == "list" else value
+    return typed(text, default)
 
 
 def _check(pipeline: Pipeline, step: Step, known: dict[str, Any], key: str, origin: str) -> None:
@@ -141,29 +92,41 @@ def _check(pipeline: Pipeline, step: Step, known: dict[str, Any], key: str, orig
         )
 
 
-def parse_overrides(pairs: list[str]) -> dict[str, dict[str, str]]:
-    """``["train.C=0.5"]`` as ``{"train": {"C": "0.5"}}``."""
-    out: dict[str, dict[str, str]] = {}
-    for pair in pairs:
-        dotted, sep, value = pair.partition("=")
+def parse_overrides(pairs: list[str] | Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``["train.C=0.5"]`` (or ``{"train.C": 0.5}``) as ``{"train": {"C": "0.5"}}``."""
+    items = list(pairs.items()) if isinstance(pairs, Mapping) else [_pair(p) for p in pairs]
+    out: dict[str, dict[str, Any]] = {}
+    for dotted, value in items:
         step, dot, key = dotted.strip().partition(".")
-        if not sep or not dot or not step or not key:
-            raise MlopsUsageError(f"-p {pair!r}: expected STEP.KEY=VALUE (e.g. train.C=0.5).")
+        if not dot or not step or not key:
+            raise _not_dotted(f"{dotted}={value}")
         out.setdefault(step, {})[key] = value
     return out
+
+
+def _pair(pair: str) -> tuple[str, str]:
+    dotted, sep, value = pair.partition("=")
+    if not sep:
+        raise _not_dotted(pair)
+    return dotted, value
+
+
+def _not_dotted(pair: str) -> MlopsUsageError:
+    return MlopsUsageError(f"-p {pair!r}: expected STEP.KEY=VALUE (e.g. train.C=0.5).")
 
 
 def resolve(
     pipeline: Pipeline,
     env: str | None = None,
-    overrides: dict[str, dict[str, str]] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each step's parameters: notebook defaults < spec < environment < command line.
 
     Args:
         pipeline: The pipeline.
         env: The environment whose overlay applies.
-        overrides: Command-line values (strings, parsed by the default's type).
+        overrides: Command-line values: text typed by the default's type, or values that
+            must already have it (:func:`jupyter_mlops.keyvalue.typed`).
 
     Returns:
         ``{step: {key: value}}`` with every declared parameter.
@@ -185,10 +148,10 @@ def resolve(
         for origin, layer in layers:
             for key, value in layer.items():
                 _check(pipeline, step, known, key, origin)
-                if not _fits(value, known[key]):
+                if not fits(value, known[key]):
                     raise MlopsUsageError(
                         f"{pipeline.path}: step {name!r}: parameter {key!r} ({origin}): "
-                        f"expected {_kind(known[key])}, got {_kind(value)} {value!r}"
+                        f"expected {kind(known[key])}, got {kind(value)} {value!r}"
                     )
                 values[key] = value
         for key, text in (overrides or {}).get(name, {}).items():
@@ -198,9 +161,9 @@ def resolve(
             except (ValueError, TypeError, ArithmeticError):
                 raise MlopsUsageError(
                     f"{pipeline.path}: step {name!r}: parameter {key!r} (-p): "
-                    f"{text!r} is not a {_kind(known[key])}"
+                    f"{text!r} is not a {kind(known[key])}"
                 ) from None
-            except Exception as exc:  # noqa: BLE001 - yaml errors: one line for the user
+            except Exception as exc:  # noqa: BLE001 - a parser's own error: one line for the user
                 raise MlopsUsageError(
                     f"{pipeline.path}: step {name!r}: parameter {key!r} (-p): "
                     f"{text!r} does not parse ({type(exc).__name__})"

@@ -1,24 +1,22 @@
 """Claiming ticks and reaping abandoned schedule runs.
 
-A tick is claimed by inserting the ``(schedule_id, tick)`` row into ``schedule_runs`` inside a
-write transaction (``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL the schedule's row is locked
-``FOR UPDATE`` first). The unique constraint makes a second scheduler's insert fail, so each
-tick runs once however many schedulers share the store.
+The store claims a tick once (:func:`jupyter_mlops.store.schedules.claim_due`); this module
+says which ticks are due (the cron expression, coalescing) and when a running schedule run
+was abandoned by its scheduler.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
-
+from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.scheduler.cron import due_ticks, next_tick
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store import schedules as s
+from jupyter_mlops.store.schedules import Claim
+
+__all__ = ["CLAIM_STALE_AFTER", "HOST", "Claim", "claim_due", "claim_now", "owner", "reap"]
 
 HOST = q.HOST
 
@@ -32,125 +30,42 @@ def owner() -> str:
     return f"{HOST}:{os.getpid()}"
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A tick this process won: run it, then :func:`finish` it."""
+def plan(schedule: s.Schedule, now: float) -> tuple[list[float], float]:
+    """The ticks of ``schedule`` due at ``now`` and the next tick after them.
 
-    schedule_run_id: int
-    schedule_id: int
-    schedule_name: str
-    tick: float
-
-
-def _running_of(conn: Connection, schedule_id: int) -> Any:
-    return conn.execute(
-        select(t.schedule_runs.c.id, t.schedule_runs.c.tick).where(
-            t.schedule_runs.c.schedule_id == schedule_id,
-            t.schedule_runs.c.status == "running",
-        )
-    ).first()
+    Missed ticks are coalesced into the newest one unless the schedule says otherwise (then
+    each runs, the newest :data:`~jupyter_mlops.scheduler.cron.MAX_CATCHUP` of them).
+    """
+    assert schedule.next_due is not None
+    try:
+        ticks = due_ticks(schedule.cron, schedule.timezone, schedule.next_due, now)
+        if schedule.coalesce:
+            ticks = ticks[-1:]
+        return ticks, next_tick(schedule.cron, schedule.timezone, max(ticks[-1], now))
+    except ValueError as exc:  # a cron expression stored by an older version that never fires
+        raise MlopsUsageError(f"Schedule {schedule.name!r}: {exc}") from None
 
 
 def claim_due(store: Store, schedule_id: int, now: float) -> list[Claim]:
     """Claim what is due of one schedule at ``now``; ticks another scheduler took are skipped.
 
-    Missed ticks are coalesced into the newest one unless the schedule says otherwise (then
-    each runs, the newest :data:`~jupyter_mlops.scheduler.cron.MAX_CATCHUP` of them). A tick
-    that comes while the schedule's previous run is still running is recorded ``skipped``.
+    A tick that comes while the schedule's previous run is still running is recorded
+    ``skipped``.
     """
-    claims: list[Claim] = []
-    try:
-        with store.write() as conn:
-            # FOR UPDATE: on PostgreSQL a second scheduler waits here for the first to commit,
-            # then reads the advanced next_due (SQLite's BEGIN IMMEDIATE already serialises).
-            row = conn.execute(
-                select(t.schedules).where(t.schedules.c.id == schedule_id).with_for_update()
-            ).first()
-            if row is None or not row.enabled or row.next_due is None or row.next_due > now:
-                return []
-            ticks = due_ticks(row.cron, row.timezone, row.next_due, now)
-            if row.coalesce:
-                ticks = ticks[-1:]
-            busy = _running_of(conn, schedule_id)
-            for tick in ticks:
-                if busy is not None:
-                    conn.execute(
-                        insert(t.schedule_runs).values(
-                            schedule_id=schedule_id,
-                            tick=tick,
-                            status="skipped",
-                            claimed_by=owner(),
-                            started=now,
-                            ended=now,
-                            error=f"skipped: the run of the previous tick ({busy.tick:.0f}) "
-                            "was still running",
-                        )
-                    )
-                    continue
-                result = conn.execute(
-                    insert(t.schedule_runs).values(
-                        schedule_id=schedule_id,
-                        tick=tick,
-                        status="running",
-                        claimed_by=owner(),
-                        started=now,
-                    )
-                )
-                key = result.inserted_primary_key
-                assert key is not None
-                claims.append(Claim(int(key[0]), schedule_id, row.name, tick))
-            conn.execute(
-                update(t.schedules)
-                .where(t.schedules.c.id == schedule_id)
-                .values(
-                    next_due=next_tick(row.cron, row.timezone, max(ticks[-1], now)),
-                    last_tick=ticks[-1],
-                )
-            )
-    except IntegrityError:
-        return []  # another scheduler claimed this tick first
-    return claims
+    return s.claim_due(store, schedule_id, now, plan=plan, owner=owner())
 
 
 def claim_now(store: Store, schedule_id: int, now: float) -> Claim | None:
     """Claim a manual run at ``now`` (``run-now``); None when the schedule is running."""
-    try:
-        with store.write() as conn:
-            row = conn.execute(
-                select(t.schedules).where(t.schedules.c.id == schedule_id).with_for_update()
-            ).one()
-            if _running_of(conn, schedule_id) is not None:
-                return None
-            result = conn.execute(
-                insert(t.schedule_runs).values(
-                    schedule_id=schedule_id,
-                    tick=now,
-                    status="running",
-                    claimed_by=owner(),
-                    started=now,
-                )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return Claim(int(key[0]), schedule_id, row.name, now)
-    except IntegrityError:
-        return None
+    return s.claim_now(store, schedule_id, now, owner=owner())
 
 
-def record(store: Store, schedule_run_id: int, **values: Any) -> None:
-    """Update fields of one schedule run (``run_id``, ``status``, ``output_notebook``...)."""
-    with store.write() as conn:
-        conn.execute(
-            update(t.schedule_runs).where(t.schedule_runs.c.id == schedule_run_id).values(**values)
-        )
-
-
-def _abandoned(row: Any, run_status: str | None, now: float) -> str | None:
+def _abandoned(row: s.Running, now: float) -> str | None:
     host, _, pid = (row.claimed_by or "").rpartition(":")
     if host == HOST and pid.isdigit() and not q.pid_alive(int(pid)):
         return f"abandoned: the scheduler process {row.claimed_by} died"
-    if run_status is not None and run_status != "running":
-        return f"abandoned: its run ended {run_status} without the scheduler recording it"
+    if row.run_status is not None and row.run_status != "running":
+        return f"abandoned: its run ended {row.run_status} without the scheduler recording it"
     if row.run_id is None and row.pipeline_run_id is None and row.started < now - CLAIM_STALE_AFTER:
         return f"abandoned: no run started within {CLAIM_STALE_AFTER:.0f} s of the claim"
     return None
@@ -164,20 +79,7 @@ def reap(store: Store, now: float) -> list[int]:
     when nothing was started long after the claim.
     """
     q.reap_stale_runs(store)
-    with store.read() as conn:
-        rows = conn.execute(
-            select(t.schedule_runs, t.runs.c.status.label("run_status"))
-            .select_from(t.schedule_runs.outerjoin(t.runs, t.runs.c.id == t.schedule_runs.c.run_id))
-            .where(t.schedule_runs.c.status == "running")
-        ).all()
-    dead = [(row.id, why) for row in rows if (why := _abandoned(row, row.run_status, now))]
-    if not dead:
-        return []
-    with store.write() as conn:
-        for run_id, why in dead:
-            conn.execute(
-                update(t.schedule_runs)
-                .where(t.schedule_runs.c.id == run_id, t.schedule_runs.c.status == "running")
-                .values(status="killed", ended=now, error=why)
-            )
+    dead = [(row.id, why) for row in s.running(store) if (why := _abandoned(row, now))]
+    if dead:
+        s.kill(store, dead, now)
     return [run_id for run_id, _ in dead]

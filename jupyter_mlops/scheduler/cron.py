@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from jupyter_mlops.errors import MlopsUsageError
 
@@ -22,7 +22,8 @@ def check_cron(expr: str) -> str:
     """Return ``expr`` normalized (single spaces), or raise a one-line usage error.
 
     Raises:
-        MlopsUsageError: when ``expr`` is not a five-field cron expression.
+        MlopsUsageError: when ``expr`` is not a five-field cron expression, or one that
+            never fires (``0 0 31 2 *``: no February has a 31st).
     """
     text = " ".join(str(expr).split())
     fields = text.split(" ") if text else []
@@ -36,6 +37,13 @@ def check_cron(expr: str) -> str:
             f"Invalid cron expression {expr!r}: a field is out of range or malformed; "
             "use 5 fields like '0 6 * * *'."
         )
+    try:
+        croniter(text, dt.datetime.now(dt.UTC)).get_next(dt.datetime)
+    except CroniterBadDateError:
+        raise MlopsUsageError(
+            f"Invalid cron expression {expr!r}: it never fires (no date has that day of the "
+            "month in that month); check the day and month fields."
+        ) from None
     return text
 
 

@@ -12,14 +12,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import select
-
 from jupyter_mlops.errors import StoreError
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.scheduler.runner import Abandon, execute
-from jupyter_mlops.scheduler.service import ScheduleRun
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store import schedules as q
+from jupyter_mlops.store.schedules import ScheduleRun
 
 logger = logging.getLogger("jupyter_mlops.scheduler")
 
@@ -51,15 +49,7 @@ class Scheduler:
 
     def due(self) -> list[int]:
         """Ids of the enabled schedules due now."""
-        with self.store.read() as conn:
-            return [
-                int(r[0])
-                for r in conn.execute(
-                    select(t.schedules.c.id)
-                    .where(t.schedules.c.enabled.is_(True), t.schedules.c.next_due <= self.now())
-                    .order_by(t.schedules.c.next_due, t.schedules.c.id)
-                )
-            ]
+        return q.due_schedule_ids(self.store, self.now())
 
     def tick(self) -> list[ScheduleRun]:
         """One pass: reap abandoned runs, then claim and run every due tick."""
@@ -85,22 +75,15 @@ class Scheduler:
 
     def _give_up(self, pending: list[claims.Claim], why: str) -> None:
         for claim in pending:
-            claims.record(
-                self.store, claim.schedule_run_id, status="killed", ended=self.now(), error=why
-            )
+            ended = self.now()
+            q.record(self.store, claim.schedule_run_id, status="killed", ended=ended, error=why)
 
     def seconds_to_next(self) -> float:
         """How long to sleep: until the soonest due tick, at most ``poll`` seconds."""
-        with self.store.read() as conn:
-            soonest = conn.execute(
-                select(t.schedules.c.next_due)
-                .where(t.schedules.c.enabled.is_(True), t.schedules.c.next_due.is_not(None))
-                .order_by(t.schedules.c.next_due)
-                .limit(1)
-            ).scalar()
+        soonest = q.soonest_due(self.store)
         if soonest is None:
             return self.poll
-        return max(0.0, min(self.poll, float(soonest) - self.now()))
+        return max(0.0, min(self.poll, soonest - self.now()))
 
     def run_forever(self, stop_event: threading.Event | None = None) -> None:
         """Loop until ``stop_event`` is set; the running job is finished first."""

@@ -15,19 +15,25 @@ import yaml
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.scheduler.cron import utc_cron
-from jupyter_mlops.scheduler.service import Schedule, get
-from jupyter_mlops.store import Store
+from jupyter_mlops.scheduler.service import get
+from jupyter_mlops.scheduler.targets import defaults, param_texts, project_root, target_path
+from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store.schedules import Schedule
 
 FORMATS = ("crontab", "kubernetes", "github-actions")
 
 
-def command(sched: Schedule) -> list[str]:
-    """The ``jupyter-mlops run`` command line of a schedule, as words."""
+def command(sched: Schedule, like: dict[str, Any] | None = None) -> list[str]:
+    """The ``jupyter-mlops run`` command line of a schedule, as words.
+
+    ``like`` holds the parameters' defaults, so each ``-p`` text reads back as the stored
+    value (:func:`jupyter_mlops.keyvalue.text`).
+    """
     words = ["jupyter-mlops", "run", sched.target]
     if sched.env:
         words += ["--env", sched.env]
-    for key, value in sorted(sched.params.items()):
-        words += ["-p", f"{key}={value}"]
+    for key, text in sorted(param_texts(sched.params, like or {}).items()):
+        words += ["-p", f"{key}={text}"]
     return words
 
 
@@ -36,9 +42,9 @@ def _k8s_name(name: str) -> str:
     return (slug or "schedule")[:52].rstrip("-")
 
 
-def to_crontab(sched: Schedule) -> str:
+def to_crontab(sched: Schedule, like: dict[str, Any] | None = None) -> str:
     """A crontab snippet; ``CRON_TZ`` sets the zone (cronie, systemd-cron)."""
-    line = " ".join(shlex.quote(w) for w in command(sched))
+    line = " ".join(shlex.quote(w) for w in command(sched, like))
     return (
         f"# jupyter-mlops schedule {sched.name}\n"
         f"CRON_TZ={sched.timezone}\n"
@@ -46,7 +52,9 @@ def to_crontab(sched: Schedule) -> str:
     )
 
 
-def to_kubernetes(sched: Schedule, *, image: str = "IMAGE") -> str:
+def to_kubernetes(
+    sched: Schedule, like: dict[str, Any] | None = None, *, image: str = "IMAGE"
+) -> str:
     """A ``batch/v1`` CronJob with ``timeZone``; replace IMAGE with the project's image."""
     doc: dict[str, Any] = {
         "apiVersion": "batch/v1",
@@ -66,7 +74,7 @@ def to_kubernetes(sched: Schedule, *, image: str = "IMAGE") -> str:
                         "spec": {
                             "restartPolicy": "Never",
                             "containers": [
-                                {"name": "run", "image": image, "command": command(sched)}
+                                {"name": "run", "image": image, "command": command(sched, like)}
                             ],
                         }
                     },
@@ -80,7 +88,7 @@ def to_kubernetes(sched: Schedule, *, image: str = "IMAGE") -> str:
     return head + yaml.safe_dump(doc, sort_keys=False)
 
 
-def to_github_actions(sched: Schedule) -> str:
+def to_github_actions(sched: Schedule, like: dict[str, Any] | None = None) -> str:
     """A workflow with ``on.schedule`` in UTC that runs the schedule on a runner."""
     cron, exact = utc_cron(sched.cron, sched.timezone)
     if sched.timezone == "UTC" or exact:
@@ -101,7 +109,7 @@ def to_github_actions(sched: Schedule) -> str:
                     {"uses": "actions/checkout@v4"},
                     {"uses": "actions/setup-python@v5", "with": {"python-version": "3.11"}},
                     {"run": "pip install jupyter-mlops[notebook,sklearn]"},
-                    {"run": " ".join(shlex.quote(w) for w in command(sched))},
+                    {"run": " ".join(shlex.quote(w) for w in command(sched, like))},
                 ],
             }
         },
@@ -117,9 +125,11 @@ def export(name: str, *, format: str = "crontab", store: Store | None = None) ->
     """
     if format not in FORMATS:
         raise MlopsUsageError(f"Unknown export format {format!r}; choose {', '.join(FORMATS)}.")
+    store = store or current_store()
     sched = get(name, store=store)
+    like = defaults(sched.target_kind, target_path(sched.target, project_root(store)))
     if format == "crontab":
-        return to_crontab(sched)
+        return to_crontab(sched, like)
     if format == "kubernetes":
-        return to_kubernetes(sched)
-    return to_github_actions(sched)
+        return to_kubernetes(sched, like)
+    return to_github_actions(sched, like)

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import select
-
-from jupyter_mlops.config import load_config
-from jupyter_mlops.errors import MlopsError
+from jupyter_mlops.errors import MlopsError, MlopsUsageError
 from jupyter_mlops.pipelines.outputs import runs_folder, schedule_output
-from jupyter_mlops.scheduler import claims
+from jupyter_mlops.pipelines.runner import run_pipeline
 from jupyter_mlops.scheduler.cron import tick_label
 from jupyter_mlops.scheduler.notebook import run_notebook
+from jupyter_mlops.scheduler.targets import Checked, project_root, recheck, target_path
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store import schedules as q
+from jupyter_mlops.store.monitors import run_metrics
+from jupyter_mlops.store.runs import load_run
+from jupyter_mlops.store.schedules import Claim, Schedule, ScheduleRun
 from jupyter_mlops.tracking.fluent import start_run
-
-if TYPE_CHECKING:
-    from jupyter_mlops.scheduler.service import Schedule, ScheduleRun
 
 Clock = Callable[[], float]
 
@@ -40,8 +37,6 @@ def output_path(root: Path, name: str, tick: float) -> Path:
 
 
 def _drifted_columns(store: Store, run_id: str) -> list[str]:
-    from jupyter_mlops.store.runs import load_run
-
     text = load_run(store, run_id).tags.get("drift.drifted_columns", "[]")
     try:
         columns = json.loads(text)
@@ -50,9 +45,9 @@ def _drifted_columns(store: Store, run_id: str) -> list[str]:
     return [str(c) for c in columns] if isinstance(columns, list) else []
 
 
-def _act(store: Store, sched: Schedule, run_id: str) -> str | None:
+def _act(store: Store, sched: Schedule, run_id: str, root: Path) -> str | None:
+    # Imported here: the monitor package loads pandas and scipy, which only monitors need.
     from jupyter_mlops.monitor.act import act
-    from jupyter_mlops.monitor.history import run_metrics
 
     monitor = sched.monitor or {}
     metrics = run_metrics(store, run_id)
@@ -69,7 +64,7 @@ def _act(store: Store, sched: Schedule, run_id: str) -> str | None:
         report,
         name=str(monitor.get("name") or sched.name),
         alert=list(monitor.get("alert") or ["log"]),
-        trigger=str(load_config().root / trigger) if trigger else None,
+        trigger=str(target_path(trigger, root)) if trigger else None,
         trigger_env=monitor.get("trigger_env"),
         threshold=monitor.get("drift_threshold"),
         run=run_id,
@@ -84,25 +79,20 @@ def _act(store: Store, sched: Schedule, run_id: str) -> str | None:
 
 
 def _run_notebook_target(
-    store: Store, sched: Schedule, claim: claims.Claim, timeout: float | None
+    store: Store, sched: Schedule, claim: Claim, checked: Checked, root: Path, timeout: float | None
 ) -> dict[str, Any]:
-    from jupyter_mlops.scheduler.service import resolve_target
-
-    root = load_config().root
-    path = resolve_target(sched.target, root)
-    if not path.is_file():
-        return {"status": "failed", "error": f"the notebook {sched.target!r} is missing"}
+    path = checked.path
     tags = {SCHEDULE_TAG: sched.name, "mlops.schedule.tick": tick_label(claim.tick)}
     if sched.monitor:
         tags["mlops.monitor"] = str(sched.monitor.get("name") or sched.name)
     run = start_run(
         f"{sched.name}-{tick_label(claim.tick)}",
         tags=tags,
-        params=sched.params or None,
+        params=checked.params or None,
         notebook=str(path),
         store=store,
     )
-    claims.record(store, claim.schedule_run_id, run_id=run.id)
+    q.record(store, claim.schedule_run_id, run_id=run.id)
     status: str = "failed"
     error: str | None = "interrupted"
     output = output_path(root, sched.name, claim.tick)
@@ -114,7 +104,7 @@ def _run_notebook_target(
             output,
             name=sched.name,
             run_id=run.id,
-            params=sched.params,
+            params=checked.params,
             timeout=timeout,
         )
         status = "finished" if result.ok else "failed"
@@ -122,7 +112,7 @@ def _run_notebook_target(
         if output.is_file():
             run.log_artifact(output, f"schedule/{output.name}", kind="notebook")
         if result.ok and sched.monitor:
-            error = _act(store, sched, run.id)
+            error = _act(store, sched, run.id, root)
     except Abandon:
         status, error = "killed", "abandoned: the scheduler was stopped during the run"
         raise
@@ -134,58 +124,55 @@ def _run_notebook_target(
         }
         # Record before ending the run: a run that ended while its schedule run still says
         # running looks abandoned to another scheduler's reaper.
-        claims.record(store, claim.schedule_run_id, ended=time.time(), **values)
+        q.record(store, claim.schedule_run_id, ended=time.time(), **values)
         run.end("finished" if status == "finished" else status, error=error)
     return values
 
 
-def _run_pipeline_target(store: Store, sched: Schedule, claim: claims.Claim) -> dict[str, Any]:
-    from jupyter_mlops.scheduler.service import resolve_target
-
-    path = resolve_target(sched.target)
-    if not path.is_file():
-        return {"status": "failed", "error": f"the pipeline spec {sched.target!r} is missing"}
+def _run_pipeline_target(checked: Checked, sched: Schedule) -> dict[str, Any]:
     try:
-        run_pipeline: Any = importlib.import_module("jupyter_mlops.pipelines").run_pipeline
-    except (ImportError, AttributeError):
-        return {"status": "failed", "error": "the pipelines engine is not installed"}
-    try:
-        # Pipeline params are step-scoped: -p train.C=0.5
-        overrides = [f"{k}={v}" for k, v in sched.params.items()]
-        result = run_pipeline(str(path), env=sched.env, params=overrides, trigger="schedule")
+        # The command line `schedule export` writes: -p train.C=0.5
+        overrides = [f"{key}={text}" for key, text in checked.texts.items()]
+        result = run_pipeline(checked.path, env=sched.env, params=overrides, trigger="schedule")
     except MlopsError as exc:
         return {"status": "failed", "error": str(exc)}
-    pid = getattr(result, "pipeline_run_id", None)
-    values: dict[str, Any] = {
+    return {
         "status": "finished" if getattr(result, "status", "") == "ok" else "failed",
-        "pipeline_run_id": pid,
+        "pipeline_run_id": getattr(result, "pipeline_run_id", None),
+        "run_id": getattr(result, "run_id", None),
     }
-    if pid:
-        with store.read() as conn:
-            values["run_id"] = conn.execute(
-                select(t.pipeline_runs.c.run_id).where(t.pipeline_runs.c.id == pid)
-            ).scalar()
-    return values
+
+
+def _run(store: Store, sched: Schedule, claim: Claim, timeout: float | None) -> dict[str, Any]:
+    root = project_root(store)
+    if not target_path(sched.target, root).is_file():
+        what = "notebook" if sched.target_kind == "notebook" else "pipeline spec"
+        return {"status": "failed", "error": f"the {what} {sched.target!r} is missing"}
+    try:
+        # The files may have changed since the schedule was added: check them as run does.
+        checked = recheck(sched, root)
+    except MlopsUsageError as exc:
+        return {"status": "failed", "error": f"not run: {exc}"}
+    if sched.target_kind == "notebook":
+        return _run_notebook_target(store, sched, claim, checked, root, timeout)
+    return _run_pipeline_target(checked, sched)
 
 
 def execute(
-    store: Store, claim: claims.Claim, *, now: Clock = time.time, timeout: float | None = None
+    store: Store, claim: Claim, *, now: Clock = time.time, timeout: float | None = None
 ) -> ScheduleRun:
-    """Run the claimed tick to its end and record its status, output and produced run."""
-    from jupyter_mlops.scheduler.service import Schedule, get_schedule_run
+    """Run the claimed tick to its end and record its status, output and produced run.
 
-    with store.read() as conn:
-        row = conn.execute(select(t.schedules).where(t.schedules.c.id == claim.schedule_id)).one()
-    sched = Schedule.from_row(row)
+    The target is checked again first (``run``'s checks: the files may have changed since
+    the schedule was added); a tick whose target fails them fails with the reason.
+    """
+    sched = q.schedule_by_id(store, claim.schedule_id)
     try:
-        if sched.target_kind == "notebook":
-            values = _run_notebook_target(store, sched, claim, timeout)
-        else:
-            values = _run_pipeline_target(store, sched, claim)
+        values = _run(store, sched, claim, timeout)
     except Abandon:
         raise
     except Exception as exc:  # noqa: BLE001 - the schedule run is marked failed, never left running
         values = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
     values["ended"] = now()
-    claims.record(store, claim.schedule_run_id, **values)
-    return get_schedule_run(store, claim.schedule_run_id)
+    q.record(store, claim.schedule_run_id, **values)
+    return q.schedule_run(store, claim.schedule_run_id)

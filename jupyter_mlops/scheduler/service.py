@@ -1,28 +1,32 @@
 """Schedules: add, list, pause, resume, remove, run now, history.
 
-The CLI (``jupyter-mlops schedule``), the magic (``%mlops schedule``) and the Python API
-(``jupyter_mlops.scheduler.add(...)``) all call these functions.
+The Python API (``jupyter_mlops.scheduler.add(...)``); the services layer
+(:mod:`jupyter_mlops.services.schedules`) answers the command line, the magics and the
+REST API with these functions, so every face checks a schedule the same way.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
-
-from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.scheduler.cron import check_cron, check_timezone, next_tick
+from jupyter_mlops.scheduler.runner import execute
+from jupyter_mlops.scheduler.targets import (
+    check_target,
+    check_trigger,
+    project_file,
+    project_root,
+    target_path,
+)
 from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.order import code_point
+from jupyter_mlops.store import schedules as q
+from jupyter_mlops.store.schedules import Schedule, ScheduleRun
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,59 +34,7 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 Clock = Callable[[], float]
 
-
-@dataclass(frozen=True)
-class Schedule:
-    """One schedule as stored."""
-
-    id: int
-    name: str
-    target_kind: str  # notebook | pipeline
-    target: str
-    cron: str
-    timezone: str
-    env: str | None
-    params: dict[str, Any]
-    monitor: dict[str, Any] | None
-    enabled: bool
-    coalesce: bool
-    next_due: float | None
-    last_tick: float | None
-
-    @classmethod
-    def from_row(cls, row: Any) -> Schedule:
-        return cls(
-            id=int(row.id),
-            name=row.name,
-            target_kind=row.target_kind,
-            target=row.target,
-            cron=row.cron,
-            timezone=row.timezone,
-            env=row.env,
-            params=json.loads(row.params) if row.params else {},
-            monitor=json.loads(row.monitor) if row.monitor else None,
-            enabled=bool(row.enabled),
-            coalesce=bool(row.coalesce),
-            next_due=row.next_due,
-            last_tick=row.last_tick,
-        )
-
-
-@dataclass(frozen=True)
-class ScheduleRun:
-    """One tick of a schedule: what ran, how it ended and what it produced."""
-
-    id: int
-    schedule: str
-    tick: float
-    status: str  # running | finished | failed | skipped | killed
-    started: float | None
-    ended: float | None
-    run_id: str | None
-    pipeline_run_id: str | None
-    output_notebook: str | None
-    error: str | None
-    actions: dict[str, Any] = field(default_factory=dict, compare=False)
+__all__ = ["Schedule", "ScheduleRun"]
 
 
 def _store(store: Store | None) -> Store:
@@ -99,31 +51,14 @@ def check_name(name: str) -> str:
     return name
 
 
-def _target(notebook: str | None, pipeline: str | None, root: Path) -> tuple[str, str]:
+def _target(
+    notebook: str | None, pipeline: str | None, root: Path, cwd: Path | None
+) -> tuple[str, str]:
     if (notebook is None) == (pipeline is None):
         raise MlopsUsageError("Give exactly one of --notebook NOTEBOOK or --pipeline SPEC.")
     kind, given = ("notebook", notebook) if notebook is not None else ("pipeline", pipeline)
     assert given is not None
-    return kind, check_file(kind, given, root)
-
-
-def check_file(kind: str, given: str, root: Path) -> str:
-    """Check that the notebook or pipeline spec exists; return it relative to ``root``."""
-    path = Path(given).expanduser()
-    full = path if path.is_absolute() else Path.cwd() / path
-    if not full.is_file():
-        raise MlopsUsageError(f"No {kind} file {given!r}; check the path.")
-    full = full.resolve()
-    try:
-        return full.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(full)
-
-
-def resolve_target(target: str, root: Path | None = None) -> Path:
-    """The file of a stored target (stored relative to the project root when inside it)."""
-    path = Path(target)
-    return path if path.is_absolute() else (root or load_config().root) / path
+    return kind, project_file(kind, given, root=root, cwd=cwd)
 
 
 def make_monitor(
@@ -133,12 +68,18 @@ def make_monitor(
     trigger_pipeline: str | None = None,
     trigger_env: str | None = None,
     drift_threshold: float | None = None,
+    root: Path,
+    cwd: Path | None = None,
 ) -> dict[str, Any] | None:
-    """The ``monitor`` definition stored with a schedule, or None when nothing is asked."""
-    if not webhooks and trigger_pipeline is None and drift_threshold is None:
-        return None
+    """The ``monitor`` definition stored with a schedule, or None when nothing is asked.
+
+    Raises:
+        MlopsUsageError: a bad webhook or threshold, or a trigger pipeline ``run`` refuses.
+    """
     if trigger_env is not None and trigger_pipeline is None:
         raise MlopsUsageError("--trigger-env needs --trigger-pipeline SPEC.")
+    if not webhooks and trigger_pipeline is None and drift_threshold is None:
+        return None
     if drift_threshold is not None and not 0.0 <= drift_threshold <= 1.0:
         raise MlopsUsageError(
             f"--drift-threshold is a share of drifted columns in [0, 1], not {drift_threshold}."
@@ -148,7 +89,9 @@ def make_monitor(
             raise MlopsUsageError(f"A webhook is an http:// or https:// URL, not {url!r}.")
     monitor: dict[str, Any] = {"name": name, "alert": ["log", *(webhooks or [])]}
     if trigger_pipeline is not None:
-        monitor["trigger"] = check_file("pipeline", trigger_pipeline, load_config().root)
+        trigger = project_file("pipeline", trigger_pipeline, root=root, cwd=cwd)
+        check_trigger(target_path(trigger, root), env=trigger_env)
+        monitor["trigger"] = trigger
         monitor["trigger_env"] = trigger_env
     if drift_threshold is not None:
         monitor["drift_threshold"] = drift_threshold
@@ -171,8 +114,14 @@ def add(
     drift_threshold: float | None = None,
     store: Store | None = None,
     now: Clock = time.time,
+    root: Path | None = None,
+    cwd: Path | None = None,
 ) -> Schedule:
     """Add a schedule that runs a notebook or a pipeline on a cron expression.
+
+    The target is checked as ``jupyter-mlops run`` checks it (and again at each tick): a
+    file of the project, a spec that loads, a known environment, known parameters of the
+    right type. Nothing is written when a check fails.
 
     Args:
         name: The schedule's name (letters, digits, ``.``, ``_``, ``-``).
@@ -181,7 +130,8 @@ def add(
         pipeline: The pipeline spec to run.
         timezone: The IANA timezone the cron expression is read in.
         env: The pipeline environment.
-        params: Parameters passed to the notebook or pipeline.
+        params: Parameters (``STEP.KEY`` for a pipeline): text is typed by the target
+            (``"0.5"`` for ``C = 1.0`` is the float 0.5), other values must have its type.
         coalesce: Run missed ticks once (default) rather than each of them.
         monitor_webhook: URL(s) to POST a drift summary to when drift is found.
         trigger_pipeline: A pipeline spec to run (retrain) when drift is found.
@@ -189,19 +139,23 @@ def add(
         drift_threshold: Act when the drifted share reaches this, not on the dataset verdict.
         store: The store (default: the project's).
         now: The clock (tests).
+        root: The project folder targets must be in (default: the store's project).
+        cwd: The folder relative paths start from (default: the working directory).
 
     Returns:
         The stored schedule.
 
     Raises:
-        MlopsUsageError: for a bad name, cron expression, timezone or target.
+        MlopsUsageError: for a bad name, cron expression, timezone, target or parameter.
     """
     store = _store(store)
-    root = load_config().root
+    root = root or project_root(store)
+    cwd = cwd or Path.cwd()
     check_name(name)
     cron = check_cron(cron)
     check_timezone(timezone)
-    kind, target = _target(notebook, pipeline, root)
+    kind, target = _target(notebook, pipeline, root, cwd)
+    typed = check_target(kind, target_path(target, root), env=env, params=params or {})
     hooks = [monitor_webhook] if isinstance(monitor_webhook, str) else monitor_webhook
     monitor = make_monitor(
         name=name,
@@ -209,32 +163,29 @@ def add(
         trigger_pipeline=trigger_pipeline,
         trigger_env=trigger_env,
         drift_threshold=drift_threshold,
+        root=root,
+        cwd=cwd,
     )
     when = now()
-    with store.write() as conn:
-        exists = conn.execute(select(t.schedules.c.id).where(t.schedules.c.name == name)).first()
-        if exists is not None:
-            raise MlopsUsageError(
-                f"A schedule named {name!r} exists; remove it first or choose another name."
-            )
-        conn.execute(
-            t.schedules.insert().values(
-                name=name,
-                target_kind=kind,
-                target=target,
-                cron=cron,
-                timezone=timezone,
-                env=env,
-                params=json.dumps(params or {}, sort_keys=True, default=str),
-                monitor=json.dumps(monitor, sort_keys=True) if monitor else None,
-                enabled=True,
-                coalesce=coalesce,
-                next_due=next_tick(cron, timezone, when),
-                last_tick=None,
-                created_at=when,
-                updated_at=when,
-            )
-        )
+    q.insert_schedule(
+        store,
+        {
+            "name": name,
+            "target_kind": kind,
+            "target": target,
+            "cron": cron,
+            "timezone": timezone,
+            "env": env,
+            "params": typed,
+            "monitor": monitor,
+            "enabled": True,
+            "coalesce": coalesce,
+            "next_due": next_tick(cron, timezone, when),
+            "last_tick": None,
+            "created_at": when,
+            "updated_at": when,
+        },
+    )
     return get(name, store=store)
 
 
@@ -245,22 +196,17 @@ def get(name: str, *, store: Store | None = None) -> Schedule:
         NotFoundError: when there is no such schedule.
     """
     store = _store(store)
-    with store.read() as conn:
-        row = conn.execute(select(t.schedules).where(t.schedules.c.name == name)).first()
-        if row is None:
-            names = [r[0] for r in conn.execute(select(t.schedules.c.name).limit(20))]
-    if row is None:
-        known = f"; schedules: {', '.join(sorted(names))}" if names else "; there are none yet"
+    found = q.find_schedule(store, name)
+    if found is None:
+        names = q.schedule_names(store)
+        known = f"; schedules: {', '.join(names)}" if names else "; there are none yet"
         raise NotFoundError(f"No schedule named {name!r}{known}.")
-    return Schedule.from_row(row)
+    return found
 
 
 def list_schedules(*, store: Store | None = None) -> list[Schedule]:
     """Every schedule, by name."""
-    store = _store(store)
-    with store.read() as conn:
-        rows = conn.execute(select(t.schedules).order_by(code_point(t.schedules.c.name))).all()
-    return [Schedule.from_row(r) for r in rows]
+    return q.all_schedules(_store(store))
 
 
 def _set_enabled(name: str, enabled: bool, store: Store | None, now: Clock) -> Schedule:
@@ -270,8 +216,7 @@ def _set_enabled(name: str, enabled: bool, store: Store | None, now: Clock) -> S
     if enabled and not sched.enabled:
         # Resuming does not catch up on the ticks that passed while paused.
         values["next_due"] = next_tick(sched.cron, sched.timezone, now())
-    with store.write() as conn:
-        conn.execute(update(t.schedules).where(t.schedules.c.id == sched.id).values(**values))
+    q.update_schedule(store, sched.id, **values)
     return get(name, store=store)
 
 
@@ -285,13 +230,14 @@ def resume(name: str, *, store: Store | None = None, now: Clock = time.time) -> 
     return _set_enabled(name, True, store, now)
 
 
-def remove(name: str, *, store: Store | None = None) -> None:
-    """Delete a schedule and its run history (the runs it produced stay)."""
+def remove(name: str, *, store: Store | None = None) -> int:
+    """Delete a schedule and its run history (the runs it produced stay).
+
+    Returns:
+        How many of its ticks were forgotten.
+    """
     store = _store(store)
-    sched = get(name, store=store)
-    with store.write() as conn:
-        conn.execute(delete(t.schedule_runs).where(t.schedule_runs.c.schedule_id == sched.id))
-        conn.execute(delete(t.schedules).where(t.schedules.c.id == sched.id))
+    return q.delete_schedule(store, get(name, store=store).id)
 
 
 def run_now(
@@ -302,61 +248,23 @@ def run_now(
     Raises:
         ConflictError: when the schedule is running already.
     """
-    from jupyter_mlops.scheduler.runner import execute
-
     store = _store(store)
     sched = get(name, store=store)
-    claim = claims.claim_now(store, sched.id, now())
+    claim = q.claim_now(store, sched.id, now(), owner=claims.owner())
     if claim is None:
         raise ConflictError(f"Schedule {name!r} is running already; try again when it ends.")
     return execute(store, claim, now=now, timeout=timeout)
 
 
-def _run_of(row: Any, name: str) -> ScheduleRun:
-    return ScheduleRun(
-        id=int(row.id),
-        schedule=name,
-        tick=row.tick,
-        status=row.status,
-        started=row.started,
-        ended=row.ended,
-        run_id=row.run_id,
-        pipeline_run_id=row.pipeline_run_id,
-        output_notebook=row.output_notebook,
-        error=row.error,
-    )
-
-
 def runs(name: str, *, limit: int | None = 100, store: Store | None = None) -> list[ScheduleRun]:
     """The runs of schedule ``name``, newest tick first."""
     store = _store(store)
-    sched = get(name, store=store)
-    stmt = (
-        select(t.schedule_runs)
-        .where(t.schedule_runs.c.schedule_id == sched.id)
-        .order_by(t.schedule_runs.c.tick.desc(), t.schedule_runs.c.id.desc())
-    )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    with store.read() as conn:
-        rows = conn.execute(stmt).all()
-    return [_run_of(r, name) for r in rows]
-
-
-def get_schedule_run(store: Store, schedule_run_id: int) -> ScheduleRun:
-    """Read one schedule run by id."""
-    with store.read() as conn:
-        row = conn.execute(
-            select(t.schedule_runs, t.schedules.c.name.label("schedule_name"))
-            .join(t.schedules, t.schedules.c.id == t.schedule_runs.c.schedule_id)
-            .where(t.schedule_runs.c.id == schedule_run_id)
-        ).one()
-    return _run_of(row, row.schedule_name)
+    return q.schedule_runs(store, get(name, store=store), limit=limit)
 
 
 def history(name: str, *, limit: int | None = 100, store: Store | None = None) -> pd.DataFrame:
     """The runs of schedule ``name`` as a table, newest first."""
-    import pandas as pd
+    import pandas as pd  # Imported here: a DataFrame only for who asks for one.
 
     rows = runs(name, limit=limit, store=store)
     columns = [

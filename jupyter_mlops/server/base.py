@@ -122,9 +122,11 @@ def operation_of(method: Any) -> Operation | None:
 
 
 class MlopsHandler(APIHandler):
-    """Base handler: every route needs a logged-in user; APIHandler checks XSRF on POST.
+    """Base handler: every route needs a logged-in user; APIHandler checks XSRF on POST and
+    DELETE.
 
-    ``@authorized`` asks the server's Authorizer for ``read`` (GET) or ``write`` (POST) on
+    ``@authorized`` asks the server's Authorizer for ``read`` (GET) or ``write`` (POST,
+    DELETE) on
     resource ``mlops``, so a deployment with roles (JupyterHub) can limit who may promote.
     """
 

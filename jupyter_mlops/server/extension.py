@@ -17,7 +17,8 @@ from traitlets import Bool, Float
 from jupyter_mlops.server import handlers as h
 from jupyter_mlops.server.base import CONTEXT_KEY, MlopsHandler
 from jupyter_mlops.server.context import ApiContext
-from jupyter_mlops.services.schema import API_BASE
+from jupyter_mlops.services import schedules
+from jupyter_mlops.services.schema import API_BASE, SchedulerOptions
 
 #: (pattern below the server's base URL, handler): the whole API. The route table
 #: (:mod:`jupyter_mlops.server.routes`) gives all but the download and the OpenAPI document.
@@ -64,13 +65,13 @@ class MlopsExtension(ExtensionApp):
             self._start_scheduler()
 
     def _start_scheduler(self) -> None:
-        from jupyter_mlops.scheduler import Scheduler
+        options = SchedulerOptions(poll=self.scheduler_poll)
 
         def loop() -> None:
             try:
                 # The patient store: a schedule's writes ride out a database restart.
                 store = self.api.store(patient=True)
-                Scheduler(store, poll=self.scheduler_poll).run_forever(self._stop)
+                schedules.daemon(store, options).run_forever(self._stop)
             except Exception:  # the API keeps serving without its scheduler
                 self.log.exception("jupyter_mlops: the scheduler stopped")
             finally:

@@ -43,6 +43,11 @@ class RouteHandler(MlopsHandler):
     async def post(self, **values: str) -> None:
         await self._answer("POST", values)
 
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, **values: str) -> None:
+        await self._answer("DELETE", values)
+
     async def _answer(self, method: str, values: dict[str, str]) -> None:
         route = self.routes.get(method)
         if route is None:

@@ -151,7 +151,7 @@ def build() -> dict[str, Any]:
             "version": __version__,
             "description": "Runs, artifacts, datasets, models, pipelines, schedules and "
             "monitors of the project's store. Jupyter authentication on every route; "
-            "the XSRF token on every POST.",
+            "the XSRF token on every POST and DELETE.",
         },
         "components": {
             "schemas": schemas,

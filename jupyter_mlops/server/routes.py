@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from jupyter_mlops.services import datasets, models, monitors, pipelines, runs, schedules, schema
 from jupyter_mlops.services import status as health
 
-Method = Literal["GET", "POST"]
+Method = Literal["GET", "POST", "DELETE"]
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
@@ -271,7 +271,7 @@ ROUTES: tuple[Route, ...] = (
         "schedules",
         "createSchedule",
         "Add a schedule of a notebook or pipeline inside the server's root",
-        schedules.create,
+        schedules.add,
         schema.ScheduleInfo,
         request=schema.ScheduleCreate,
         status=201,
@@ -285,6 +285,14 @@ ROUTES: tuple[Route, ...] = (
         "One schedule",
         schedules.get_schedule,
         schema.ScheduleInfo,
+    ),
+    Route(
+        "DELETE",
+        "schedules/{name}",
+        "removeSchedule",
+        "Remove a schedule and its history of ticks (the runs it produced stay)",
+        schedules.remove,
+        schema.ScheduleRemoved,
     ),
     Route(
         "POST",
@@ -324,12 +332,22 @@ ROUTES: tuple[Route, ...] = (
         errors=(400,),
         context=_ROOT,
     ),
+    Route(
+        "GET",
+        "schedules/{name}/export",
+        "exportSchedule",
+        "A schedule as a crontab line, a Kubernetes CronJob or a GitHub Actions workflow",
+        schedules.export,
+        schema.ScheduleExport,
+        request=schema.ScheduleExportQuery,
+        errors=(400,),
+    ),
     # -- monitors
     Route(
         "GET",
         "monitors",
         "listMonitors",
-        "Every monitor with its latest drift verdict",
+        "Every monitor with its latest verdict (its own decision, by its threshold)",
         monitors.list_monitors,
         schema.MonitorList,
     ),
@@ -337,8 +355,10 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "monitors/{name}/history",
         "getMonitorHistory",
-        "The drift trend of one monitor",
+        "The drift trend of one monitor, each run with the monitor's verdict",
         monitors.monitor_history,
         schema.MonitorHistoryInfo,
+        request=schema.MonitorHistoryQuery,
+        errors=(400,),
     ),
 )

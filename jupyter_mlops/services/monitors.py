@@ -1,89 +1,77 @@
-"""Monitors for the REST API: each monitor's latest drift verdict, and its trend."""
+"""Monitors: each monitor's latest verdict, and the trend of one monitor with its chart.
+
+The verdict is the monitor's own decision (:mod:`jupyter_mlops.monitor.decision`): what it
+alerted and retrained on, by its threshold. Every face shows that one, the same way.
+"""
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-from sqlalchemy import select
-
-from jupyter_mlops.monitor.history import MONITOR_TAG, history
+from jupyter_mlops.monitor.history import Trend, monitor_names, plot_timeline, png, trend
 from jupyter_mlops.services import schema
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
 
 
-def monitor_names(store: Store) -> list[str]:
-    """Names of monitors: values of the ``mlops.monitor`` tag and schedules with a monitor."""
-    with store.read() as conn:
-        tagged = conn.execute(
-            select(t.tags.c.value).where(t.tags.c.key == MONITOR_TAG).distinct()
-        ).all()
-        scheduled = conn.execute(
-            select(t.schedules.c.name).where(t.schedules.c.monitor.is_not(None))
-        ).all()
-    return sorted({str(r[0]) for r in tagged} | {str(r[0]) for r in scheduled})
+def _info(found: Trend) -> schema.MonitorHistoryInfo:
+    return schema.MonitorHistoryInfo.model_validate(
+        {
+            "name": found.name,
+            "threshold": found.threshold,
+            "points": [
+                {
+                    "run_id": p.run_id,
+                    "time": p.time,
+                    "status": p.status,
+                    "drift_share": p.drift_share,
+                    "dataset_drift": p.dataset_drift,
+                    "verdict": p.verdict,
+                    "threshold": p.threshold,
+                    "metrics": p.metrics,
+                }
+                for p in found.runs
+            ],
+        }
+    )
 
 
-def _points(frame: Any) -> list[schema.MonitorPoint]:
-    points = []
-    for row in frame.to_dict("records"):
-        verdict = row["dataset_drift"]
-        points.append(
-            schema.MonitorPoint(
-                run_id=row["run_id"],
-                time=row["time"].timestamp(),
-                status=row["status"],
-                drift_share=_share(row["drift_share"]),
-                dataset_drift=None
-                if verdict is None or (isinstance(verdict, float) and math.isnan(verdict))
-                else bool(verdict),
-            )
-        )
-    return points
-
-
-def monitor_history(store: Store, name: str) -> schema.MonitorHistoryInfo:
-    """The runs of monitor ``name``, oldest first, with drift share and verdict.
+def monitor_history(
+    store: Store, name: str, query: schema.MonitorHistoryQuery | None = None
+) -> schema.MonitorHistoryInfo:
+    """The runs of monitor ``name``, oldest first: drift share, verdict, chosen metrics.
 
     Raises:
         NotFoundError: no run and no schedule has that name.
     """
-    found = history(name, store=store)
-    return schema.MonitorHistoryInfo(
-        name=name, threshold=found.threshold, points=_points(found.frame)
-    )
+    metrics = query.metrics if query is not None else []
+    return _info(trend(store, name, metrics=metrics))
 
 
 def list_monitors(store: Store) -> schema.MonitorList:
-    """Every monitor with its latest drift verdict."""
-    scheduled = set()
-    with store.read() as conn:
-        scheduled = {
-            str(r[0])
-            for r in conn.execute(
-                select(t.schedules.c.name).where(t.schedules.c.monitor.is_not(None))
-            )
-        }
+    """Every monitor with its latest verdict, by name."""
     items = []
     for name in monitor_names(store):
-        trend = monitor_history(store, name)
-        last = trend.points[-1] if trend.points else None
+        found = trend(store, name)
+        last = found.runs[-1] if found.runs else None
         items.append(
-            schema.MonitorSummary(
-                name=name,
-                runs=len(trend.points),
-                schedule=name in scheduled,
-                threshold=trend.threshold,
-                latest_time=last.time if last else None,
-                latest_status=last.status if last else None,
-                latest_drift_share=last.drift_share if last else None,
-                latest_dataset_drift=last.dataset_drift if last else None,
+            schema.MonitorSummary.model_validate(
+                {
+                    "name": name,
+                    "runs": len(found.runs),
+                    "schedule": found.scheduled,
+                    "threshold": found.threshold,
+                    "latest_time": last.time if last else None,
+                    "latest_status": last.status if last else None,
+                    "latest_drift_share": last.drift_share if last else None,
+                    "latest_dataset_drift": last.dataset_drift if last else None,
+                    "latest_verdict": last.verdict if last else None,
+                }
             )
         )
     return schema.MonitorList(items=items)
 
 
-def _share(value: float | None) -> float | None:
-    # A monitor run that measured no share (NaN or nothing logged) has none to show.
-    return None if value is None or not math.isfinite(value) else float(value)
+def chart_png(info: schema.MonitorHistoryInfo, *, threshold: float | None = None) -> bytes:
+    """The timeline chart of a monitor's history as PNG: drift share, drifted runs in red,
+    and ``threshold`` (default: the monitor's) as the alert line."""
+    points = [(p.time, p.drift_share, p.verdict == "drift") for p in info.points]
+    line = threshold if threshold is not None else info.threshold
+    return png(plot_timeline(info.name, points, line))

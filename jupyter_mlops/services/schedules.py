@@ -1,28 +1,60 @@
-"""Schedules for the REST API: list, create, pause, resume, run now, history."""
+"""Schedules: add, list, show, pause, resume, remove, run now, history, export; the daemon.
+
+Every face asks these functions: the REST API sends their records, the command line prints
+them (``--format json`` is the same JSON), the magics show them. What a schedule may be —
+its cron expression, its target checked as ``jupyter-mlops run`` checks it, its parameters
+typed by the target — is the scheduler's to say (:mod:`jupyter_mlops.scheduler`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 from jupyter_mlops import scheduler
-from jupyter_mlops.scheduler.service import Schedule, ScheduleRun
+from jupyter_mlops.scheduler import Scheduler
+from jupyter_mlops.scheduler.runner import Abandon
 from jupyter_mlops.services import schema
-from jupyter_mlops.services.paths import in_root, inside_root
+from jupyter_mlops.services.paths import in_root
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.schedules import Schedule, ScheduleRun
+
+__all__ = [
+    "Abandon",
+    "Scheduler",
+    "add",
+    "daemon",
+    "export",
+    "get_schedule",
+    "history",
+    "list_schedules",
+    "pause",
+    "remove",
+    "resume",
+    "run_due",
+    "run_now",
+]
 
 
 def schedule_info(s: Schedule) -> schema.ScheduleInfo:
-    """The wire form of one schedule."""
+    """The record of one schedule."""
+    monitor = None
+    if s.monitor is not None:
+        monitor = schema.ScheduleMonitor(
+            name=str(s.monitor.get("name") or s.name),
+            alert=[str(a) for a in s.monitor.get("alert") or []],
+            trigger=s.monitor.get("trigger"),
+            trigger_env=s.monitor.get("trigger_env"),
+            drift_threshold=s.monitor.get("drift_threshold"),
+        )
     return schema.ScheduleInfo(
         name=s.name,
-        target_kind=cast(schema.TargetKind, s.target_kind),
+        target_kind="notebook" if s.target_kind == "notebook" else "pipeline",
         target=s.target,
         cron=s.cron,
         timezone=s.timezone,
         env=s.env,
         params=s.params,
-        monitor=s.monitor,
+        monitor=monitor,
         enabled=s.enabled,
         coalesce=s.coalesce,
         next_due=s.next_due,
@@ -31,19 +63,21 @@ def schedule_info(s: Schedule) -> schema.ScheduleInfo:
 
 
 def run_info(r: ScheduleRun, *, root: Path) -> schema.ScheduleRunInfo:
-    """The wire form of one tick of a schedule."""
-    return schema.ScheduleRunInfo(
-        id=r.id,
-        schedule=r.schedule,
-        tick=r.tick,
-        status=cast(schema.ScheduleRunStatus, r.status),
-        started=r.started,
-        ended=r.ended,
-        run_id=r.run_id,
-        pipeline_run_id=r.pipeline_run_id,
-        output_notebook=r.output_notebook,
-        output_notebook_in_root=in_root(root, r.output_notebook),
-        error=r.error,
+    """The record of one tick of a schedule."""
+    return schema.ScheduleRunInfo.model_validate(
+        {
+            "id": r.id,
+            "schedule": r.schedule,
+            "tick": r.tick,
+            "status": r.status,
+            "started": r.started,
+            "ended": r.ended,
+            "run_id": r.run_id,
+            "pipeline_run_id": r.pipeline_run_id,
+            "output_notebook": r.output_notebook,
+            "output_notebook_in_root": in_root(root, r.output_notebook),
+            "error": r.error,
+        }
     )
 
 
@@ -63,41 +97,59 @@ def get_schedule(store: Store, name: str) -> schema.ScheduleInfo:
     return schedule_info(scheduler.get(name, store=store))
 
 
-def create(store: Store, request: schema.ScheduleCreate, *, root: Path) -> schema.ScheduleInfo:
-    """Add a schedule of a notebook or pipeline inside ``root``.
+def add(
+    store: Store, request: schema.ScheduleCreate, *, root: Path, cwd: Path | None = None
+) -> schema.ScheduleInfo:
+    """Add a schedule of a notebook or pipeline of the project at ``root``.
+
+    Paths are relative to ``cwd`` (the server: its root). Parameters given as text are
+    typed by the target; other values must have its type. Nothing is written when a check
+    fails.
 
     Raises:
-        MlopsUsageError: a bad name, cron, timezone, or a target outside the root.
+        MlopsUsageError: a bad name, cron expression (also one that never fires) or
+            timezone; a target outside the project; what ``jupyter-mlops run`` refuses (a
+            spec that does not load, an unknown environment or parameter, a value of the
+            wrong type); a schedule of that name exists.
     """
-    notebook = (
-        str(inside_root(root, request.notebook, what="notebook")) if request.notebook else None
-    )
-    pipeline = (
-        str(inside_root(root, request.pipeline, what="pipeline spec")) if request.pipeline else None
-    )
     return schedule_info(
         scheduler.add(
             request.name,
             cron=request.cron,
-            notebook=notebook,
-            pipeline=pipeline,
+            notebook=request.notebook,
+            pipeline=request.pipeline,
             timezone=request.timezone,
             env=request.env,
             params=request.params,
             coalesce=request.coalesce,
+            monitor_webhook=request.monitor_webhook,
+            trigger_pipeline=request.trigger_pipeline,
+            trigger_env=request.trigger_env,
+            drift_threshold=request.drift_threshold,
             store=store,
+            root=root,
+            cwd=cwd or root,
         )
     )
 
 
 def pause(store: Store, name: str) -> schema.ScheduleInfo:
-    """Stop a schedule until it is resumed."""
+    """Stop a schedule until it is resumed (a running tick finishes)."""
     return schedule_info(scheduler.pause(name, store=store))
 
 
 def resume(store: Store, name: str) -> schema.ScheduleInfo:
     """Let a paused schedule run again from its next tick."""
     return schedule_info(scheduler.resume(name, store=store))
+
+
+def remove(store: Store, name: str) -> schema.ScheduleRemoved:
+    """Delete a schedule and its history of ticks (the runs it produced stay).
+
+    Raises:
+        NotFoundError: no schedule has that name.
+    """
+    return schema.ScheduleRemoved(name=name, removed_ticks=scheduler.remove(name, store=store))
 
 
 def run_now(store: Store, name: str, *, root: Path) -> schema.ScheduleRunInfo:
@@ -119,3 +171,27 @@ def history(
             run_info(r, root=root) for r in scheduler.runs(name, limit=query.limit, store=store)
         ],
     )
+
+
+def export(store: Store, name: str, query: schema.ScheduleExportQuery) -> schema.ScheduleExport:
+    """The schedule as a crontab line, a Kubernetes CronJob or a GitHub Actions workflow.
+
+    Raises:
+        NotFoundError: no schedule has that name.
+    """
+    text = scheduler.export(name, format=query.format, store=store)
+    return schema.ScheduleExport(name=name, format=query.format, text=text)
+
+
+def daemon(store: Store, options: schema.SchedulerOptions) -> Scheduler:
+    """The scheduler loop over ``store`` (``run_forever`` or one pass with :func:`run_due`)."""
+    return Scheduler(store, poll=options.poll, timeout=options.timeout)
+
+
+def run_due(loop: Scheduler, *, root: Path) -> list[schema.ScheduleRunInfo]:
+    """One pass of the scheduler: run every due tick; the ticks it ran.
+
+    Raises:
+        Abandon: raised into the pass (a second signal) to give up the running tick.
+    """
+    return [run_info(r, root=root) for r in loop.tick()]

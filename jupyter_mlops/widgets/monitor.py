@@ -1,7 +1,13 @@
-"""A monitor's timeline: drift share over time with the alert threshold, and its runs."""
+"""A monitor's timeline: drift share over time with the alert threshold, and its runs.
+
+It reads the monitors service's record (the one the REST API sends), so the verdict in each
+row is the monitor's own decision, as every face shows it. The threshold box moves the
+chart's line and marks the shares over it; it does not change a verdict.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -9,68 +15,56 @@ from typing import TYPE_CHECKING
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops.errors import NotFoundError
-from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.services import monitors, project
+from jupyter_mlops.services.schema import MonitorHistoryInfo, MonitorHistoryQuery
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import Panel, button
 
 if TYPE_CHECKING:
-    from jupyter_mlops.monitor.history import MonitorHistory
+    from jupyter_mlops.services.project import Store
 
 MAX_ROWS = 200
+_VERDICTS = {
+    "drift": '<span class="bad">drift</span>',
+    "no_drift": '<span class="good">no drift</span>',
+    "unknown": "",
+}
 
 
-def history(
-    name: str, *, metrics: Sequence[str], threshold: float | None, store: Store
-) -> MonitorHistory:
-    """:func:`jupyter_mlops.monitor.history`, imported on first use (it loads scipy)."""
-    from jupyter_mlops.monitor.history import history as read
+def timeline_html(info: MonitorHistoryInfo, threshold: float | None) -> str:
+    """The chart and one row per run (drifted runs in red), newest last.
 
-    return read(name, metrics=metrics, threshold=threshold, store=store)
-
-
-def timeline_html(hist: MonitorHistory) -> str:
-    """The chart and one row per run (drifted runs in red), newest last."""
-    if hist.frame.empty:
+    ``threshold`` draws the chart's line and marks the shares at or over it.
+    """
+    if not info.points:
         return h.note(
-            f"Monitor {hist.name!r} has no runs yet; they appear once its schedule or "
+            f"Monitor {info.name!r} has no runs yet; they appear once its schedule or "
             "mlops.monitor.act(report, name=...) has run."
         )
-    frame = hist.frame.tail(MAX_ROWS)
-    extra = [c for c in frame.columns if c not in ("run_id", "time", "status", "drift_share")]
-    extra.remove("dataset_drift")
+    points = info.points[-MAX_ROWS:]
+    extra = list(points[0].metrics)
     rows, classes = [], []
-    for rec in frame.to_dict("records"):
-        drifted = rec["dataset_drift"] is True
-        over = (
-            hist.threshold is not None
-            and not math.isnan(rec["drift_share"])
-            and rec["drift_share"] >= hist.threshold
-        )
-        verdict = (
-            '<span class="bad">drift</span>'
-            if drifted
-            else ('<span class="good">no drift</span>' if rec["dataset_drift"] is False else "")
-        )
+    for p in points:
+        over = threshold is not None and p.drift_share is not None and p.drift_share >= threshold
+        share = h.fmt(math.nan if p.drift_share is None else p.drift_share)
+        when = dt.datetime.fromtimestamp(p.time, dt.UTC).astimezone()
         rows.append(
             [
-                f"<code>{h.esc(str(rec['run_id'])[:8])}</code>",
-                h.esc(rec["time"].strftime("%Y-%m-%d %H:%M")),
-                h.badge(str(rec["status"])),
-                (
-                    f'<span class="bad">{h.fmt(rec["drift_share"])}</span>'
-                    if over
-                    else h.fmt(rec["drift_share"])
-                ),
-                verdict,
-                *(h.fmt(rec[c]) for c in extra),
+                f"<code>{h.esc(p.run_id[:8])}</code>",
+                h.esc(when.strftime("%Y-%m-%d %H:%M")),
+                h.badge(p.status),
+                f'<span class="bad">{share}</span>' if over else share,
+                _VERDICTS[p.verdict],
+                *(h.fmt(p.metrics.get(c, math.nan)) for c in extra),
             ]
         )
-        classes.append("mlops-drifted" if drifted else "")
-    threshold = "none" if hist.threshold is None else f"{hist.threshold:g}"
+        classes.append("mlops-drifted" if p.verdict == "drift" else "")
+    line = "none" if threshold is None else f"{threshold:g}"
     head = ["run", "time", "status", "drift share", "verdict", *extra]
+    chart = monitors.chart_png(info, threshold=threshold)
     return (
-        h.png(hist.to_png(), alt=f"monitor {hist.name} drift share")
-        + f"<p>{len(hist):,} runs; alert threshold {threshold}</p>"
+        h.png(chart, alt=f"monitor {info.name} drift share")
+        + f"<p>{len(info.points):,} runs; alert threshold {line}</p>"
         + h.table(head, rows, row_classes=classes)
     )
 
@@ -90,11 +84,12 @@ class MonitorTimeline(Panel):
     ) -> None:
         super().__init__()
         self.name = name
-        self.metrics = list(metrics)
-        self.store = store or current_store()
-        self.history = history(name, metrics=self.metrics, threshold=threshold, store=self.store)
+        self.query = MonitorHistoryQuery(metrics=list(metrics))
+        self.store = store or project.store()
+        self.history = monitors.monitor_history(self.store, name, self.query)
+        self.line = threshold if threshold is not None else self.history.threshold
         self.threshold = w.FloatText(
-            value=self.history.threshold if self.history.threshold is not None else math.nan,
+            value=self.line if self.line is not None else math.nan,
             description="Threshold",
             step=0.05,
         )
@@ -106,19 +101,14 @@ class MonitorTimeline(Panel):
 
     def _set_threshold(self) -> None:
         value = self.threshold.value
-        self.history.threshold = None if math.isnan(value) else float(value)
+        self.line = None if math.isnan(value) else float(value)
         self._render()
 
     def refresh(self) -> None:
         """Read the monitor's runs again."""
         with self._lock:
             try:
-                self.history = history(
-                    self.name,
-                    metrics=self.metrics,
-                    threshold=self.history.threshold,
-                    store=self.store,
-                )
+                self.history = monitors.monitor_history(self.store, self.name, self.query)
             except NotFoundError as exc:
                 self.say(h.error(str(exc)))
                 return
@@ -126,10 +116,12 @@ class MonitorTimeline(Panel):
 
     def _render(self) -> None:
         self.say("")
-        self.body.value = timeline_html(self.history)
+        self.body.value = timeline_html(self.history, self.line)
 
     def to_html(self) -> str:
-        return h.panel(f"Monitor {self.name}", timeline_html(self.history), kind="monitor")
+        return h.panel(
+            f"Monitor {self.name}", timeline_html(self.history, self.line), kind="monitor"
+        )
 
 
 def monitor(
@@ -144,7 +136,7 @@ def monitor(
     Args:
         name: the monitor (or schedule) name.
         metrics: more metric columns, such as ``roc_auc``.
-        threshold: the alert line (default: the schedule's drift threshold).
+        threshold: the chart's alert line (default: the monitor's threshold).
         store: the store (default: the project's).
 
     Raises:

@@ -14,6 +14,7 @@ import type {
   ModelVersionInfo,
   ModelVersionList,
   MonitorHistoryInfo,
+  MonitorHistoryQuery,
   MonitorList,
   PipelineRerunRequest,
   PipelineRunDetail,
@@ -29,9 +30,12 @@ import type {
   RunPage,
   RunQuery,
   ScheduleCreate,
+  ScheduleExport,
+  ScheduleExportQuery,
   ScheduleHistoryQuery,
   ScheduleInfo,
   ScheduleList,
+  ScheduleRemoved,
   ScheduleRunInfo,
   ScheduleRunList,
   StageList,
@@ -241,6 +245,14 @@ export async function getSchedule(
   return (await request('GET', `schedules/${encodeURIComponent(name)}`, options)) as ScheduleInfo;
 }
 
+/** Remove a schedule and its history of ticks (the runs it produced stay) (`DELETE schedules/{name}`). */
+export async function removeSchedule(
+  name: string,
+  options: IRequestOptions = {}
+): Promise<ScheduleRemoved> {
+  return (await request('DELETE', `schedules/${encodeURIComponent(name)}`, options)) as ScheduleRemoved;
+}
+
 /** Pause a schedule (`POST schedules/{name}/pause`). */
 export async function pauseSchedule(
   name: string,
@@ -274,17 +286,27 @@ export async function getScheduleHistory(
   return (await request('GET', `schedules/${encodeURIComponent(name)}/history`, { ...options, query })) as ScheduleRunList;
 }
 
-/** Every monitor with its latest drift verdict (`GET monitors`). */
+/** A schedule as a crontab line, a Kubernetes CronJob or a GitHub Actions workflow (`GET schedules/{name}/export`). */
+export async function exportSchedule(
+  name: string,
+  query: ScheduleExportQuery = {},
+  options: IRequestOptions = {}
+): Promise<ScheduleExport> {
+  return (await request('GET', `schedules/${encodeURIComponent(name)}/export`, { ...options, query })) as ScheduleExport;
+}
+
+/** Every monitor with its latest verdict (its own decision, by its threshold) (`GET monitors`). */
 export async function listMonitors(
   options: IRequestOptions = {}
 ): Promise<MonitorList> {
   return (await request('GET', 'monitors', options)) as MonitorList;
 }
 
-/** The drift trend of one monitor (`GET monitors/{name}/history`). */
+/** The drift trend of one monitor, each run with the monitor's verdict (`GET monitors/{name}/history`). */
 export async function getMonitorHistory(
   name: string,
+  query: MonitorHistoryQuery = {},
   options: IRequestOptions = {}
 ): Promise<MonitorHistoryInfo> {
-  return (await request('GET', `monitors/${encodeURIComponent(name)}/history`, options)) as MonitorHistoryInfo;
+  return (await request('GET', `monitors/${encodeURIComponent(name)}/history`, { ...options, query })) as MonitorHistoryInfo;
 }

@@ -15,7 +15,7 @@ export function MonitorsTab(props: { shown: boolean }): React.JSX.Element {
     async signal => {
       const list = await listMonitors({ signal });
       const histories = await Promise.all(
-        list.items.map(m => getMonitorHistory(m.name, { signal }))
+        list.items.map(m => getMonitorHistory(m.name, {}, { signal }))
       );
       return { list, histories: new Map(histories.map(h => [h.name, h])) };
     },
@@ -51,11 +51,12 @@ interface IVerdict {
   tone: Tone;
 }
 
+/** The monitor's own decision on its latest run (what it alerted on), as the API says it. */
 function verdict(m: MonitorSummary): IVerdict {
-  if (m.latest_dataset_drift === true) {
+  if (m.latest_verdict === 'drift') {
     return { text: 'drift', kind: 'drift', tone: 'bad' };
   }
-  if (m.latest_dataset_drift === false) {
+  if (m.latest_verdict === 'no_drift') {
     return { text: 'no drift', kind: 'nodrift', tone: 'good' };
   }
   if (m.latest_status === null) {

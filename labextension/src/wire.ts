@@ -13,9 +13,13 @@ export type CheckStatus = "passed" | "failed" | "error";
 
 export type EventOutcome = "promoted" | "refused" | "conflict";
 
+export type ExportFormat = "crontab" | "kubernetes" | "github-actions";
+
 export type LineageKind = "dataset_version" | "data" | "run" | "model_version" | "promotion" | "pipeline_run";
 
 export type LinkMode = "auto" | "copy" | "reflink" | "hardlink";
+
+export type MonitorVerdict = "drift" | "no_drift" | "unknown";
 
 export type PipelineRunStatus = "running" | "ok" | "failed";
 
@@ -504,16 +508,30 @@ export interface PipelineRerunRequest {
   wait?: boolean;
 }
 
+/** What a schedule's monitor does when its notebook finds drift. */
+export interface ScheduleMonitor {
+  name: string;
+  /** "log" and the webhook URLs alerts go to */
+  alert: string[];
+  /** the pipeline spec run on drift (a retrain) */
+  trigger: string | null;
+  trigger_env: string | null;
+  /** acts when the drifted share of columns reaches this; null: on the drift report's own verdict */
+  drift_threshold: number | null;
+}
+
 /** One schedule. */
 export interface ScheduleInfo {
   name: string;
   target_kind: TargetKind;
+  /** the notebook or pipeline spec, relative to the project */
   target: string;
   cron: string;
   timezone: string;
   env: string | null;
+  /** parameters, typed by the target's defaults */
   params: Record<string, unknown>;
-  monitor: Record<string, unknown> | null;
+  monitor: ScheduleMonitor | null;
   enabled: boolean;
   coalesce: boolean;
   next_due: number | null;
@@ -525,16 +543,36 @@ export interface ScheduleList {
   items: ScheduleInfo[];
 }
 
-/** A new schedule of a notebook or a pipeline (exactly one), paths relative to the root. */
+/**
+ * A new schedule of a notebook or a pipeline (exactly one), a file of the project.
+ *
+ * The target is checked as ``jupyter-mlops run`` checks it, now and at every tick.
+ */
 export interface ScheduleCreate {
+  /** the schedule's name: letters, digits, '.', '_' or '-' */
   name: string;
+  /** a five-field cron expression, e.g. "0 6 * * *" */
   cron: string;
+  /** the notebook to run */
   notebook?: string | null;
+  /** the pipeline spec to run */
   pipeline?: string | null;
+  /** the IANA zone the cron expression is read in */
   timezone?: string;
+  /** the pipeline's environment */
   env?: string | null;
+  /** a parameter, KEY=VALUE (STEP.KEY=VALUE for a pipeline), typed by the default in the notebook's parameters cell */
   params?: Record<string, unknown>;
+  /** run missed ticks once (default); otherwise each, 10 at most */
   coalesce?: boolean;
+  /** POST drift alerts to this URL */
+  monitor_webhook?: string[];
+  /** run this pipeline on drift */
+  trigger_pipeline?: string | null;
+  /** the triggered pipeline's environment */
+  trigger_env?: string | null;
+  /** act when the drifted share of columns reaches X */
+  drift_threshold?: number | null;
 }
 
 /** One tick of a schedule. */
@@ -565,16 +603,50 @@ export interface ScheduleHistoryQuery {
   limit?: number;
 }
 
-/** A monitor with its latest drift verdict. */
+/** A schedule that was removed (the runs it produced stay). */
+export interface ScheduleRemoved {
+  name: string;
+  /** how many of its ticks were forgotten */
+  removed_ticks: number;
+}
+
+/** What to write a schedule as. */
+export interface ScheduleExportQuery {
+  /** crontab (default), kubernetes (a CronJob) or github-actions */
+  format?: ExportFormat;
+}
+
+/** A schedule written for other infrastructure. */
+export interface ScheduleExport {
+  name: string;
+  format: ExportFormat;
+  text: string;
+}
+
+/** How the scheduler daemon runs. */
+export interface SchedulerOptions {
+  /** run what is due now, then exit */
+  once?: boolean;
+  /** wake at least every SECONDS */
+  poll?: number;
+  /** a cell may run SECONDS at most */
+  timeout?: number | null;
+}
+
+/** A monitor with its latest verdict. */
 export interface MonitorSummary {
   name: string;
   runs: number;
   schedule: boolean;
+  /** the drifted share the monitor acts at; null: the drift report's verdict */
   threshold: number | null;
   latest_time: number | null;
   latest_status: RunStatus | null;
   latest_drift_share: number | null;
+  /** the drift report's own verdict */
   latest_dataset_drift: boolean | null;
+  /** the monitor's decision on its latest run (null: no runs yet) */
+  latest_verdict: MonitorVerdict | null;
 }
 
 /** Every monitor: tagged runs (mlops.monitor=NAME) and schedules with a monitor. */
@@ -582,13 +654,20 @@ export interface MonitorList {
   items: MonitorSummary[];
 }
 
-/** One run of a monitor: its drift share and verdict. */
+/** One run of a monitor: its drift share and the monitor's verdict. */
 export interface MonitorPoint {
   run_id: string;
   time: number;
   status: RunStatus;
   drift_share: number | null;
+  /** the drift report's own verdict */
   dataset_drift: boolean | null;
+  /** the monitor's decision: drift (it alerted), no_drift, or unknown */
+  verdict: MonitorVerdict;
+  /** the threshold the decision was made by */
+  threshold: number | null;
+  /** the metrics asked for (NaN: not logged) */
+  metrics: Record<string, Real>;
 }
 
 /** The runs of one monitor, oldest first. */
@@ -596,6 +675,12 @@ export interface MonitorHistoryInfo {
   name: string;
   threshold: number | null;
   points: MonitorPoint[];
+}
+
+/** What to show of a monitor's runs besides the drift share. */
+export interface MonitorHistoryQuery {
+  /** a metric to show as a column, e.g. roc_auc */
+  metrics?: string[];
 }
 
 /** One thing in a lineage graph. */

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from _postgres import PostgresServer
 
 from jupyter_mlops.store import Store, current_store, reset_current_store
@@ -84,6 +85,12 @@ class Faces:
         answer = self.project.jupyter.get(path, params=params)
         assert answer.status_code == 200, answer.text
         return answer.json()
+
+    def send(self, method: str, path: str, body: Any = None) -> requests.Response:
+        """``POST`` (with the JSON ``body``) or ``DELETE`` a REST path; the raw answer."""
+        if method == "DELETE":
+            return self.project.jupyter.delete(path)
+        return self.project.jupyter.post(path, body)
 
     def magic(self, line: str) -> Ran:
         """Run ``%mlops LINE`` (or a whole cell when ``line`` has several lines)."""

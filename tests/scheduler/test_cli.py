@@ -11,22 +11,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from jupyter_mlops import scheduler
-from jupyter_mlops.cli import main
 from jupyter_mlops.store import Store
+from jupyter_mlops.store import schedules as q
 from jupyter_mlops.store import tables as t
 
 from .conftest import T0
 
 CLI = [sys.executable, "-m", "jupyter_mlops.cli"]
-
-
-def cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(
@@ -52,62 +46,60 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
         ),
     ],
 )
-def test_add_bad_usage_is_one_line_exit_2(store, make_notebook, capsys, argv, message) -> None:
+def test_add_bad_usage_is_one_line_exit_2(store, make_notebook, cli, argv, message) -> None:
     make_notebook("nb.ipynb")
-    code, _out, err = cli(capsys, "schedule", "add", "s", *argv)
+    code, _out, err = cli("schedule", "add", "s", *argv)
     assert code == 2
     assert err == f"jupyter-mlops: error: {message}\n"
 
 
 @pytest.mark.parametrize("action", ["pause", "resume", "remove", "run-now", "history"])
-def test_unknown_schedule_exit_2(store, capsys, action) -> None:
-    code, _, err = cli(capsys, "schedule", action, "ghost")
+def test_unknown_schedule_exit_2(store, cli, action) -> None:
+    code, _, err = cli("schedule", action, "ghost")
     assert code == 2
     assert err == "jupyter-mlops: error: No schedule named 'ghost'; there are none yet.\n"
 
 
-def test_add_list_pause_export(store, make_notebook, capsys) -> None:
-    make_notebook("nb.ipynb")
+def test_add_list_pause_export(store, make_notebook, cli) -> None:
+    make_notebook("nb.ipynb", params="x = 1\nlabel = 'a'")
     code, out, _ = cli(
-        capsys,
         "schedule", "add", "daily", "--notebook", "nb.ipynb", "--cron", "0 6 * * *",
         "--timezone", "Asia/Tokyo", "-p", "x=3", "-p", "label=hi",
     )  # fmt: skip
     assert code == 0 and out.startswith("added schedule daily: 0 6 * * * (Asia/Tokyo)")
     assert scheduler.get("daily", store=store).params == {"x": 3, "label": "hi"}
-    code, out, _ = cli(capsys, "schedule", "list")
+    code, out, _ = cli("schedule", "list")
     assert code == 0 and "daily" in out and "Asia/Tokyo" in out
-    code, out, _ = cli(capsys, "schedule", "pause", "daily")
+    code, out, _ = cli("schedule", "pause", "daily")
     assert "next due never (paused)" in out
 
-    code, out, _ = cli(capsys, "schedule", "export", "daily", "--format", "crontab")
+    code, out, _ = cli("schedule", "export", "daily", "--format", "crontab")
     assert out.splitlines() == [
         "# jupyter-mlops schedule daily",
         "CRON_TZ=Asia/Tokyo",
         "0 6 * * * cd /path/to/project && jupyter-mlops run nb.ipynb -p label=hi -p x=3",
     ]
-    code, out, _ = cli(capsys, "schedule", "export", "daily", "--format", "kubernetes")
+    code, out, _ = cli("schedule", "export", "daily", "--format", "kubernetes")
     job = yaml.safe_load(out)
     assert job["kind"] == "CronJob" and job["spec"]["timeZone"] == "Asia/Tokyo"
     assert job["spec"]["schedule"] == "0 6 * * *" and job["spec"]["suspend"] is True
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["command"][:3] == ["jupyter-mlops", "run", "nb.ipynb"]
-    code, out, _ = cli(capsys, "schedule", "export", "daily", "--format", "github-actions")
+    code, out, _ = cli("schedule", "export", "daily", "--format", "github-actions")
     flow = yaml.safe_load(out)
     assert flow["on"]["schedule"] == [{"cron": "0 21 * * *"}]  # 06:00 Tokyo is 21:00 UTC
     assert out.startswith("# cron in UTC (from '0 6 * * *' in Asia/Tokyo)")
-    code, out, _err = cli(capsys, "schedule", "export", "daily", "--format", "airflow")
+    code, out, _err = cli("schedule", "export", "daily", "--format", "airflow")
     assert code == 2
 
-    code, out, _ = cli(capsys, "schedule", "history", "daily", "--json")
-    assert json.loads(out) == []
-    code, out, _ = cli(capsys, "schedule", "remove", "daily")
+    code, out, _ = cli("schedule", "history", "daily", "--format", "json")
+    assert json.loads(out) == {"name": "daily", "items": []}
+    code, out, _ = cli("schedule", "remove", "daily")
     assert out == "removed schedule daily\n"
 
 
 def _force_due(store: Store, name: str, when: float) -> None:
-    with store.write() as conn:
-        conn.execute(update(t.schedules).where(t.schedules.c.name == name).values(next_due=when))
+    q.update_schedule(store, scheduler.get(name, store=store).id, next_due=when)
 
 
 def _rows(store: Store) -> list:
@@ -115,15 +107,15 @@ def _rows(store: Store) -> list:
         return conn.execute(select(t.schedule_runs).order_by(t.schedule_runs.c.id)).all()
 
 
-def test_run_now_and_scheduler_once(store, make_notebook, capsys) -> None:
+def test_run_now_and_scheduler_once(store, make_notebook, cli) -> None:
     make_notebook("nb.ipynb", "y = x * 2")
-    cli(capsys, "schedule", "add", "s", "--notebook", "nb.ipynb", "--cron", "0 6 * * *")
-    code, out, _ = cli(capsys, "schedule", "run-now", "s")
+    cli("schedule", "add", "s", "--notebook", "nb.ipynb", "--cron", "0 6 * * *")
+    code, out, _ = cli("schedule", "run-now", "s")
     assert code == 0 and out.startswith("s: finished (run ")
     _force_due(store, "s", time.time() - 1)
-    code, out, _ = cli(capsys, "scheduler", "--once")
+    code, out, _ = cli("scheduler", "--once")
     assert code == 0 and out.startswith("s: finished")
-    code, out, _ = cli(capsys, "schedule", "history", "s")
+    code, out, _ = cli("schedule", "history", "s")
     assert out.count("finished") == 2
 
 

@@ -40,7 +40,7 @@ def test_schedule_add_list_export_remove(ip, make_notebook) -> None:
         ("%mlops schedule pause ghost", "No schedule named 'ghost'; there are none yet."),
         (
             "%mlops schedule add s --notebook nb.ipynb",
-            'Give --cron "MIN HOUR DOM MON DOW", like --cron "0 6 * * *".',
+            "%mlops schedule add: argument --cron: is required. See %mlops schedule add --help.",
         ),
         ("%mlops monitor history ghost", None),
     ],

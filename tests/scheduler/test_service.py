@@ -37,7 +37,7 @@ def test_pause_resume_remove(store: Store, make_notebook, clock: Clock) -> None:
 
 def test_monitor_definition(store: Store, make_notebook, tmp_path: Path) -> None:
     make_notebook("m.ipynb")
-    (tmp_path / "pipeline.yaml").write_text("name: p\nsteps: {}\n")
+    (tmp_path / "pipeline.yaml").write_text("name: p\nsteps:\n  m: {notebook: m.ipynb}\n")
     sched = scheduler.add(
         "m",
         notebook="m.ipynb",

@@ -70,6 +70,11 @@ class Server:
             f"{self.url}{API}/{path}", json=body, headers=self._auth(), timeout=300, **kwargs
         )
 
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.delete(
+            f"{self.url}{API}/{path}", headers=self._auth(), timeout=60, **kwargs
+        )
+
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"token {self.token}"}
 

@@ -1,4 +1,5 @@
-"""Every route refuses strangers; POSTs refuse cookie sessions without the XSRF token."""
+"""Every route refuses strangers; POSTs and DELETEs refuse cookie sessions without the XSRF
+token."""
 
 from __future__ import annotations
 
@@ -81,11 +82,13 @@ def _cookie_session(server: Server) -> requests.Session:
 
 
 @pytest.mark.parametrize(
-    "path", [path for path, method in registered() if method != "get"], ids=str
+    ("path", "method"), [(path, method) for path, method in registered() if method != "get"]
 )
-def test_a_cookie_session_cannot_post_without_the_xsrf_token(server: Server, path: str) -> None:
+def test_a_cookie_session_cannot_change_without_the_xsrf_token(
+    server: Server, path: str, method: str
+) -> None:
     session = _cookie_session(server)
-    answer = session.post(server.url + path, json={}, timeout=30)
+    answer = session.request(method.upper(), server.url + path, json={}, timeout=30)
     assert answer.status_code == 403, (path, answer.status_code, answer.text)
     assert "xsrf" in answer.json()["error"].lower()
 
@@ -102,6 +105,11 @@ def test_a_cookie_session_with_the_xsrf_token_reaches_the_handler(server: Server
     )
     assert answer.status_code == 404
     assert "no-such-schedule" in answer.json()["error"]
+    answer = session.delete(
+        f"{server.url}{API}/schedules/no-such-schedule", headers={"X-XSRFToken": xsrf}, timeout=30
+    )
+    assert answer.status_code == 404
+    assert "no-such-schedule" in answer.json()["error"]
 
 
 def test_routes_ask_the_servers_authorizer(server: Server) -> None:
@@ -109,6 +117,7 @@ def test_routes_ask_the_servers_authorizer(server: Server) -> None:
     for answer in (
         server.get("schedules/forbidden-job"),
         server.post("schedules/forbidden-job/pause"),
+        server.delete("schedules/forbidden-job"),
         server.get("models/forbidden-model"),
         server.post("models/forbidden-model/promote", {"version": 1, "stage": "staging"}),
     ):

@@ -105,6 +105,21 @@ def test_a_schedule_is_created_paused_resumed_and_run_now(server: Server) -> Non
             {"name": "tz", "cron": "0 6 * * *", "notebook": "job.ipynb", "timezone": "Mars/Base"},
             "mars",
         ),
+        ({"name": "never", "cron": "0 0 31 2 *", "notebook": "job.ipynb"}, "never fires"),
+        (
+            {"name": "typo", "cron": "0 6 * * *", "notebook": "job.ipynb", "params": {"y": "1"}},
+            "unknown parameter 'y'",
+        ),
+        (
+            {"name": "text", "cron": "0 6 * * *", "notebook": "job.ipynb", "params": {"x": "a"}},
+            "'a' is not a int",
+        ),
+        (
+            {"name": "json", "cron": "0 6 * * *", "notebook": "job.ipynb", "params": {"x": 0.5}},
+            "0.5 is not a int",
+        ),
+        ({"name": "env", "cron": "0 6 * * *", "pipeline": "pipe/pipeline.yaml", "env": "e"}, "'e'"),
+        ({"name": "abs", "cron": "0 6 * * *", "notebook": "/etc/passwd"}, "outside"),
     ],
 )
 def test_bad_schedules_are_400(server: Server, body: dict[str, str], words: str) -> None:
@@ -151,3 +166,19 @@ def test_the_server_runs_due_schedules_in_its_scheduler_thread(server: Server) -
         time.sleep(0.3)
     assert [i["status"] for i in items] == ["finished"], items
     assert server.get("schedules/due-soon").json()["next_due"] > time.time()
+
+
+def test_a_schedule_is_typed_by_its_notebook_exported_and_removed(server: Server) -> None:
+    body = {"name": "goner", "cron": "0 6 * * *", "notebook": "job.ipynb", "params": {"x": "3"}}
+    assert server.post("schedules", body).status_code == 201
+    assert server.get("schedules/goner").json()["params"] == {"x": 3}  # x = 1 in job.ipynb
+    crontab = server.get("schedules/goner/export").json()
+    assert crontab["format"] == "crontab"
+    assert "&& jupyter-mlops run job.ipynb -p x=3\n" in crontab["text"]
+    bad = server.get("schedules/goner/export", params={"format": "airflow"})
+    assert bad.status_code == 400 and "format" in bad.json()["error"]
+    removed = server.delete("schedules/goner")
+    assert removed.status_code == 200, removed.text
+    assert removed.json() == {"name": "goner", "removed_ticks": 0}
+    assert server.get("schedules/goner").status_code == 404
+    assert server.delete("schedules/goner").status_code == 404

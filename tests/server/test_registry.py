@@ -127,9 +127,14 @@ def test_monitors_list_their_latest_verdict_and_trend(server: Server) -> None:
     assert monitor["runs"] == 2
     assert monitor["latest_drift_share"] == 0.6
     assert monitor["latest_dataset_drift"] is True
+    # No act() recorded a decision and no threshold is set: the report's verdict decides.
+    assert (monitor["latest_verdict"], monitor["threshold"]) == ("drift", None)
     trend = server.get("monitors/drift-watch/history").json()
     assert [p["drift_share"] for p in trend["points"]] == [0.1, 0.6]
     assert [p["dataset_drift"] for p in trend["points"]] == [False, True]
+    assert [p["verdict"] for p in trend["points"]] == ["no_drift", "drift"]
+    asked = server.get("monitors/drift-watch/history", params={"metrics": "drift.share"}).json()
+    assert [p["metrics"] for p in asked["points"]] == [{"drift.share": 0.1}, {"drift.share": 0.6}]
     assert server.get("monitors/nope/history").status_code == 404
 
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from jupyter_mlops.pipelines.records import STEP_STATUSES
 
 from jupyter_mlops.expressions import RUN_STATUSES
 from jupyter_mlops.server import gen_client, gen_ts, routes
 from jupyter_mlops.server.extension import ROUTES
 from jupyter_mlops.server.openapi import build, path_template, served_methods
 from jupyter_mlops.services import schema as wire
+from jupyter_mlops.store.pipelines import STEP_STATUSES
 
 SRC = Path(__file__).parents[2] / "labextension" / "src"
 

@@ -21,6 +21,7 @@ from jupyter_mlops import models, scheduler
 from jupyter_mlops.errors import ConflictError
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.store import Store, open_store
+from jupyter_mlops.store import schedules as schedule_rows
 from jupyter_mlops.store import tables as t
 
 # In an empty folder (store_dir): runs capture the git state of where they start.
@@ -118,7 +119,8 @@ def _schedule_loop(store: Store, ids: list[int], hours: int) -> list[tuple[int, 
         for schedule_id in ids:
             for claim in claims.claim_due(store, schedule_id, T0 + 3600 * hour):
                 won.append((claim.schedule_id, claim.tick))
-                claims.record(store, claim.schedule_run_id, status="ok", ended=T0 + 3600 * hour)
+                ended = T0 + 3600 * hour
+                schedule_rows.record(store, claim.schedule_run_id, status="ok", ended=ended)
     return won
 
 

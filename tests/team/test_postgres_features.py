@@ -21,6 +21,7 @@ from jupyter_mlops.monitor.history import history
 from jupyter_mlops.scheduler import claims
 from jupyter_mlops.store import current_store, reset_current_store
 from jupyter_mlops.store import pipelines as pipeline_records
+from jupyter_mlops.store import schedules as schedule_rows
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
 
@@ -104,7 +105,7 @@ def test_schedule_claims(team: str, store_dir: Path) -> None:
     (claim,) = claims.claim_due(store, sched.id, t0 + 3600)
     assert claims.claim_due(store, sched.id, t0 + 3600) == []
     assert claims.claim_now(store, sched.id, t0 + 3700) is None  # still running
-    claims.record(store, claim.schedule_run_id, status="ok", ended=t0 + 3650)
+    schedule_rows.record(store, claim.schedule_run_id, status="ok", ended=t0 + 3650)
     assert claims.claim_now(store, sched.id, t0 + 3700) is not None
 
 
