@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 from jupyter_mlops.expressions import GateResult
+from jupyter_mlops.store.models import StoredModelVersion
 
 
 def _when(ts: float) -> str:
@@ -20,25 +21,18 @@ def _fmt(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class ModelVersion:
-    """One registered version of a model, with its card (the record of how it was made)."""
+class ModelVersion(StoredModelVersion):
+    """One registered version of a model, with its card (the record of how it was made).
 
-    name: str
-    version: int
-    id: int
-    run_id: str | None
-    digest: str
-    size: int
-    flavor: str
-    format: str
-    class_name: str
-    signature: dict[str, Any] | None
-    card: dict[str, Any]
-    description: str | None
-    created_by: str | None
-    created_at: float
-    tags: dict[str, str] = field(default_factory=dict)
-    stages: list[str] = field(default_factory=list)
+    Attributes: ``name``, ``version``, ``run_id``, ``digest``, ``size``, ``flavor``,
+    ``format``, ``class_name``, ``signature``, ``card``, ``description``, ``created_by``,
+    ``created_at``, ``tags`` and ``stages`` (the stages it holds now).
+    """
+
+    @classmethod
+    def of(cls, stored: StoredModelVersion) -> ModelVersion:
+        """The version the store read."""
+        return cls(**{f.name: getattr(stored, f.name) for f in fields(stored)})
 
     @property
     def uri(self) -> str:

@@ -50,6 +50,7 @@ from jupyter_mlops.services.schema.models import (
     PromotionEventInfo,
     PromotionHistory,
     PromotionResult,
+    RollbackRequest,
     StageList,
 )
 from jupyter_mlops.services.schema.monitors import (
@@ -160,6 +161,7 @@ __all__ = [
     "PromotionResult",
     "Request",
     "Response",
+    "RollbackRequest",
     "RunDetail",
     "RunInputInfo",
     "RunKeys",
