@@ -15,6 +15,7 @@ from IPython.core.error import UsageError
 
 from jupyter_mlops.commands.data import DATA
 from jupyter_mlops.commands.grammar import Verb
+from jupyter_mlops.commands.models import MODEL
 from jupyter_mlops.commands.monitor import MONITOR
 from jupyter_mlops.commands.runs import RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
@@ -42,11 +43,7 @@ VERBS: dict[str, Verb] = {
         "%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
     ),
     "data": DATA,
-    "model": Verb(
-        "model",
-        "Register, list, show, promote, roll back, audit or load model versions.",
-        '%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"',
-    ),
+    "model": MODEL,
     "pipeline": Verb(
         "pipeline",
         "Run a pipeline.yaml with live step progress, or show what a run would do.",

@@ -121,11 +121,14 @@ class PromoteRequest(Request):
     checks: list[str] = Field(default_factory=list, description="gate expressions")
     reason: str | None = None
     validate_notebook: str | None = Field(
-        None, description="a validation notebook, relative to the server's root"
+        default=None, description="a validation notebook, relative to the server's root"
     )
-    dry_run: bool = Field(False, description="evaluate the checks, move nothing, record nothing")
+    dry_run: bool = Field(
+        default=False, description="evaluate the checks, move nothing, record nothing"
+    )
     stages: list[str] | None = Field(
-        None, description="the allowed stages (default: the project's, else staging, production)"
+        default=None,
+        description="the allowed stages (default: the project's, else staging, production)",
     )
 
 
@@ -134,12 +137,16 @@ class RollbackRequest(Request):
 
     stage: str
     version: int | None = Field(
-        None, ge=1, le=MAX_WHOLE, description="the version to give it to (default: the previous)"
+        default=None,
+        ge=1,
+        le=MAX_WHOLE,
+        description="the version to give it to (default: the previous)",
     )
     checks: list[str] = Field(default_factory=list, description="gate expressions")
     reason: str | None = None
     stages: list[str] | None = Field(
-        None, description="the allowed stages (default: the project's, else staging, production)"
+        default=None,
+        description="the allowed stages (default: the project's, else staging, production)",
     )
 
 
