@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     except GateRefused as exc:
         body = models.refusal(exc)
         if args.format == "json":
-            print_record(body)
+            # The very body the REST API answers a refusal with (its 422).
+            sys.stdout.write(body.model_dump_json(indent=2, exclude_none=True) + "\n")
         else:
             _print_checks(body.checks or [])
         raise
