@@ -412,6 +412,20 @@ export interface PromoteRequest {
   validate_notebook?: string | null;
   /** evaluate the checks, move nothing, record nothing */
   dry_run?: boolean;
+  /** the allowed stages (default: the project's, else staging, production) */
+  stages?: string[] | null;
+}
+
+/** Give ``stage`` back to an earlier version (default: the one its holder replaced). */
+export interface RollbackRequest {
+  stage: string;
+  /** the version to give it to (default: the previous) */
+  version?: number | null;
+  /** gate expressions */
+  checks?: string[];
+  reason?: string | null;
+  /** the allowed stages (default: the project's, else staging, production) */
+  stages?: string[] | null;
 }
 
 /** What a promotion did (or, for a dry run, would do) and each check's result. */
