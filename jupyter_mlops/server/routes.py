@@ -202,6 +202,16 @@ ROUTES: tuple[Route, ...] = (
         context=_ROOT,
     ),
     Route(
+        "POST",
+        "models/{name}/rollback",
+        "rollbackModel",
+        "Give a stage back to an earlier version (default: the one its holder replaced)",
+        models.rollback,
+        schema.PromotionResult,
+        request=schema.RollbackRequest,
+        errors=(400, 404, 409, 422),
+    ),
+    Route(
         "GET",
         "models/{name}/promotions",
         "getPromotionHistory",

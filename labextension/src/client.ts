@@ -24,6 +24,7 @@ import type {
   PromoteRequest,
   PromotionHistory,
   PromotionResult,
+  RollbackRequest,
   RunDetail,
   RunKeys,
   RunKeysQuery,
@@ -179,6 +180,15 @@ export async function promoteModel(
   options: IRequestOptions = {}
 ): Promise<PromotionResult> {
   return (await request('POST', `models/${encodeURIComponent(name)}/promote`, { ...options, body })) as PromotionResult;
+}
+
+/** Give a stage back to an earlier version (default: the one its holder replaced) (`POST models/{name}/rollback`). */
+export async function rollbackModel(
+  name: string,
+  body: RollbackRequest,
+  options: IRequestOptions = {}
+): Promise<PromotionResult> {
+  return (await request('POST', `models/${encodeURIComponent(name)}/rollback`, { ...options, body })) as PromotionResult;
 }
 
 /** The promotion audit trail of a model (`GET models/{name}/promotions`). */

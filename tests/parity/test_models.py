@@ -99,12 +99,7 @@ def test_a_promotion_answers_the_same_everywhere(faces: Faces) -> None:
     assert answer.status_code == 200, answer.text
     rest = answer.json()
 
-    def same(result: dict[str, Any]) -> dict[str, Any]:
-        """``result`` with what is this face's own: its model's name and its event's id, time."""
-        event = {k: v for k, v in result["event"].items() if k not in ("id", "created_at")}
-        return {**result, "model": "p-promote", "event": {**event, "model": "p-promote"}}
-
-    assert same(cli) == same(rest)
+    assert _same(cli) == _same(rest)
     assert rest["outcome"] == "promoted" and rest["from_version"] is None
     assert [c["status"] for c in rest["checks"]] == ["passed", "passed"]
     assert [c.to_dict() for c in event.checks] == rest["checks"]
@@ -117,6 +112,40 @@ def test_a_promotion_answers_the_same_everywhere(faces: Faces) -> None:
         assert history == faces.cli_json("models", "history", f"p-promote-{face}")
         assert [e["checks"] for e in history["items"]] == [rest["checks"]]
         assert mlops.models.get(f"p-promote-{face}", 1).stages == ["staging"]
+
+
+def _same(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` without what is each face's own: its model's name, its event's id and time."""
+    event = {k: v for k, v in result["event"].items() if k not in ("id", "created_at", "model")}
+    return {**{k: v for k, v in result.items() if k != "model"}, "event": event}
+
+
+def test_a_rollback_answers_the_same_everywhere(faces: Faces) -> None:
+    for face in FACES:
+        register(faces, f"p-back-{face}", 0.9, 0.8)
+        mlops.models.promote(f"p-back-{face}", 1, to="production")
+        mlops.models.promote(f"p-back-{face}", 2, to="production")
+
+    event = mlops.models.rollback("p-back-api", stage="production", reason="v2 misbehaves")
+    ran = faces.magic('model rollback p-back-magic --to production --reason "v2 misbehaves"')
+    cli = faces.cli_json(
+        "promote", "p-back-cli", "--rollback", "--to", "production", "--reason", "v2 misbehaves"
+    )
+    answer = faces.send(
+        "POST", "models/p-back-rest/rollback", {"stage": "production", "reason": "v2 misbehaves"}
+    )
+    assert answer.status_code == 200, answer.text
+    rest = answer.json()
+
+    assert _same(cli) == _same(rest)
+    assert (rest["version"], rest["from_version"]) == (1, 2)
+    assert rest["event"]["action"] == "rollback"
+    assert (event.action, event.to_version, event.from_version) == ("rollback", 1, 2)
+    assert ran.stdout == "mlops: p-back-magic v1 now holds production (was v2).\n"
+    for face in FACES:
+        assert mlops.models.get(f"models:/p-back-{face}@production").version == 1
+        last = faces.rest(f"models/p-back-{face}/promotions")["items"][-1]
+        assert (last["action"], last["reason"]) == ("rollback", "v2 misbehaves")
 
 
 REFUSED = [
