@@ -80,6 +80,8 @@ def promote(
 
     Raises:
         GateRefused: a check or the validation failed; the event is recorded as ``refused``.
+            Its ``fields["checks"]`` holds every check's result (passed ones too) in order,
+            ``fields["failed"]`` the failed ones.
         ConflictError: another promotion moved the stage meanwhile; recorded as ``conflict``.
         FilterSyntaxError: a check that does not parse; nothing runs and nothing is recorded.
         MlopsUsageError: an unknown stage, a bad version or a missing validation notebook.

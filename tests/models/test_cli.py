@@ -161,3 +161,37 @@ def test_empty_registry(cli):
     assert cli("models")[1] == (
         "No registered models yet: register one with mlops.models.register(run, NAME).\n"
     )
+
+
+def test_stages_comma_separated_or_repeated(cli, churn):
+    code, _, err = cli("promote", "churn", "1", "--to", "canary")
+    assert code == 2 and "Unknown stage 'canary'" in err
+    code, out, _ = cli("promote", "churn", "1", "--to", "canary", "--stages", "canary,production")
+    assert code == 0 and out.endswith("churn v1 now holds canary (was no version).\n")
+    code, out, _ = cli(
+        "promote", "churn", "2", "--to", "canary", "--stages", "canary", "--stages", "production"
+    )
+    assert code == 0 and out.endswith("churn v2 now holds canary (was v1).\n")
+
+
+def test_json_answers_are_the_rest_records(cli, churn):
+    code, out, _ = cli("promote", "churn", "1", "--to", "staging", "--format", "json")
+    result = json.loads(out)
+    assert code == 0
+    assert (result["outcome"], result["event"]["outcome"], result["dry_run"]) == (
+        "promoted",
+        "promoted",
+        False,
+    )
+    code, out, _ = cli(
+        "promote", "churn", "2", "--to", "staging", "--dry-run", "--format", "json",
+        "--check", "metrics.roc_auc > staging.metrics.roc_auc",
+    )  # fmt: skip
+    plan = json.loads(out)
+    assert (code, plan["outcome"], plan["event"], plan["from_version"]) == (
+        0,
+        "would_promote",
+        None,
+        1,
+    )
+    assert [e.outcome for e in models.events("churn", store=churn)] == ["promoted"]
