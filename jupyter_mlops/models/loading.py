@@ -74,7 +74,7 @@ def load(uri: str, *, trusted: bool = False, store: Store | None = None) -> Any:
 
 def _resolve(ref: ModelURI, store: Store) -> stored.StoredModelVersion:
     with store.read() as conn:
-        return stored.resolve(conn, ref.name, ref.version, ref.stage)
+        return stored.resolve(conn, ref.name, ref.version, ref.stage, full=False)
 
 
 def _load_row(store: Store, row: stored.StoredModelVersion, *, trusted: bool) -> Any:

@@ -106,7 +106,9 @@ def _stages(conn: Connection, version_id: int) -> list[str]:
     ]
 
 
-def _version(conn: Connection, name: str, row: Row[Any]) -> StoredModelVersion:
+def _version(
+    conn: Connection, name: str, row: Row[Any], *, full: bool = True
+) -> StoredModelVersion:
     return StoredModelVersion(
         name=name,
         version=int(row.version),
@@ -118,17 +120,22 @@ def _version(conn: Connection, name: str, row: Row[Any]) -> StoredModelVersion:
         format=row.format,
         class_name=row.class_name,
         signature=json.loads(row.signature) if row.signature else None,
-        card=json.loads(row.card) if row.card else {},
+        card=json.loads(row.card) if row.card and full else {},
         description=row.description,
         created_by=row.created_by,
         created_at=float(row.created_at),
-        tags=_tags(conn, int(row.id)),
-        stages=_stages(conn, int(row.id)),
+        tags=_tags(conn, int(row.id)) if full else {},
+        stages=_stages(conn, int(row.id)) if full else [],
     )
 
 
-def version(conn: Connection, mid: int, name: str, number: int) -> StoredModelVersion:
-    """Version ``number`` of model ``name`` (id ``mid``); NotFoundError naming the span."""
+def version(
+    conn: Connection, mid: int, name: str, number: int, *, full: bool = True
+) -> StoredModelVersion:
+    """Version ``number`` of model ``name`` (id ``mid``); NotFoundError naming the span.
+
+    ``full=False`` leaves its tags and stages unread (empty), for a caller needing neither.
+    """
     row = conn.execute(
         select(t.model_versions).where(
             t.model_versions.c.model_id == mid, t.model_versions.c.version == number
@@ -140,7 +147,7 @@ def version(conn: Connection, mid: int, name: str, number: int) -> StoredModelVe
         raise NotFoundError(
             f"Model {name!r} has no version {number} ({span}).", model=name, version=number
         )
-    return _version(conn, name, row)
+    return _version(conn, name, row, full=full)
 
 
 def stage_holders(conn: Connection, mid: int) -> dict[str, tuple[int, int]]:
@@ -155,12 +162,20 @@ def stage_holders(conn: Connection, mid: int) -> dict[str, tuple[int, int]]:
 
 
 def resolve(
-    conn: Connection, name: str, number: int | None = None, stage: str | None = None
+    conn: Connection,
+    name: str,
+    number: int | None = None,
+    stage: str | None = None,
+    *,
+    full: bool = True,
 ) -> StoredModelVersion:
-    """The version a URI names: ``number``, else the holder of ``stage``, else the latest."""
+    """The version a URI names: ``number``, else the holder of ``stage``, else the latest.
+
+    ``full``: as for :func:`version`.
+    """
     mid = model_id(conn, name)
     if number is not None:
-        return version(conn, mid, name, number)
+        return version(conn, mid, name, number, full=full)
     if stage is not None:
         holders = stage_holders(conn, mid)
         if stage not in holders:
@@ -172,11 +187,11 @@ def resolve(
                 model=name,
                 stage=stage,
             )
-        return version(conn, mid, name, holders[stage][1])
+        return version(conn, mid, name, holders[stage][1], full=full)
     latest = _latest(conn, mid)
     if latest is None:
         raise NotFoundError(f"Model {name!r} has no versions yet.", model=name)
-    return version(conn, mid, name, latest)
+    return version(conn, mid, name, latest, full=full)
 
 
 def versions(conn: Connection, name: str) -> list[StoredModelVersion]:
