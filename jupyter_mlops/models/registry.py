@@ -24,6 +24,7 @@ __all__ = [
     "ModelRow",
     "delete_tag",
     "get",
+    "held_stages",
     "list_models",
     "list_versions",
     "model_rows",
@@ -207,6 +208,18 @@ def versions_of(name: str, *, store: Store | None = None) -> list[ModelVersion]:
     check_name(name)
     with (store or current_store()).read() as conn:
         return [ModelVersion.of(v) for v in stored.versions(conn, name)]
+
+
+def held_stages(name: str, *, store: Store | None = None) -> dict[str, int]:
+    """``{stage: version}`` for every stage a version of model ``name`` holds now, by stage.
+
+    Raises:
+        NotFoundError: no model has that name.
+    """
+    check_name(name)
+    with (store or current_store()).read() as conn:
+        held = stored.stage_holders(conn, stored.model_id(conn, name))
+    return {stage: number for stage, (_, number) in held.items()}
 
 
 def list_versions(name: str, *, store: Store | None = None) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from jupyter_mlops.errors import GateRefused
 from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.models.audit import events
 from jupyter_mlops.models.records import ModelVersion, PromotionEvent
-from jupyter_mlops.models.registry import model_rows, versions_of
+from jupyter_mlops.models.registry import held_stages, model_rows, versions_of
 from jupyter_mlops.models.stages import check_stages
 from jupyter_mlops.models.uri import check_name
 from jupyter_mlops.services import schema
@@ -101,11 +101,8 @@ def show_version(
 
 def stages(store: Store, name: str) -> schema.StageList:
     """The stages model ``name`` may hold and the version holding each now."""
-    versions = versions_of(name, store=store)
     return schema.StageList(
-        name=name,
-        allowed=list(check_stages(None)),
-        held=dict(sorted((stage, v.version) for v in versions for stage in v.stages)),
+        name=name, allowed=list(check_stages(None)), held=held_stages(name, store=store)
     )
 
 
