@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,8 @@ def test_each_setting_says_where_it_came_from(cli, fresh, monkeypatch) -> None:
 
 def test_a_store_without_wal_fails_the_check(cli, fresh) -> None:
     (fresh / ".mlops").mkdir()
-    sqlite3.connect(fresh / ".mlops" / "mlops.db").close()  # journal_mode stays "delete"
+    with closing(sqlite3.connect(fresh / ".mlops" / "mlops.db")) as conn:
+        conn.execute("CREATE TABLE t (x)")  # a database whose journal_mode stays "delete"
 
     result = cli("doctor")
 
