@@ -75,9 +75,11 @@ def run(args: argparse.Namespace) -> int:
         )
     old = [t for t in report.temporaries if t.removed or t.age_seconds >= args.older_than * 3600]
     if old:
-        size = _size(sum(temp.bytes for temp in old))
-        verb = "deleted" if args.yes else "would delete (run with --yes)"
-        print(f"{verb} {len(old)} temporary file(s) ({size}) left by killed writers in tmp/.")
+        what = f"{len(old)} temporary file(s) ({_size(sum(t.bytes for t in old))})"
+        if args.yes:
+            print(f"deleted {what} left by killed writers in tmp/.")
+        else:
+            print(f"{what} left by killed writers in tmp/ would be deleted; run with --yes.")
     for entry in report.foreign:
         print(f"left alone: {entry.path} is {entry.kind}, not an object this store wrote.")
     return 0
