@@ -351,3 +351,20 @@ def test_verify_reports_temporaries_without_failing(project: Path, local: Store,
         gc.out.splitlines()
     )
     assert not old.exists() and young.exists()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_doctor_fails_the_schema_check_when_a_table_is_gone(
+    project: Path, store: Store, store_uri: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLOPS_STORE_URI", store_uri)
+    assert cli("doctor").code == 0
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE schedule_runs"))
+
+    result = cli("doctor")
+
+    assert result.code == 1
+    [line] = [line for line in result.out.splitlines() if "schema:" in line]
+    assert line.startswith("  ✗ schema: revision ")
+    assert line.endswith("but the database lacks table schedule_runs")
