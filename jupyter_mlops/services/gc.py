@@ -2,11 +2,11 @@
 
 Referenced: everything :func:`~jupyter_mlops.services.references.every_reference` lists (run
 artifacts, git diffs, logged models, model versions, dataset versions and every file of a
-folder version, run inputs and run notebooks). Objects written less than ``older_than``
-seconds ago are never touched: a writer stores an object before the row that points at it,
-so a young unreferenced object may be one whose row is about to be committed. Temporary
-files a killed writer left in ``tmp/`` go by the same age rule. Links and anything else the
-store did not write are reported and never followed, changed or deleted.
+folder version; and objects holding a run's input or notebook fingerprint). Objects written
+less than ``older_than`` seconds ago are never touched: a writer stores an object before the
+row that points at it, so a young unreferenced object may be one whose row is about to be
+committed. Temporary files a killed writer left in ``tmp/`` go by the same age rule. Links
+and anything else the store did not write are reported and never followed or deleted.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ DEFAULT_OLDER_THAN = 24 * 3600.0
 
 
 def referenced_digests(store: Store) -> set[str]:
-    """Every digest a record points at, folder manifests' member files included."""
-    return every_reference(store).digests
+    """Every digest gc keeps: what records need (folder files included) and fingerprints."""
+    refs = every_reference(store)
+    return refs.digests | refs.fingerprints
 
 
 def _written_at(objects: ObjectStore, digest: str) -> float | None:
@@ -55,7 +56,7 @@ def _referenced(store: Store) -> set[str]:
             f"Folder manifest {digest} cannot be read ({error}) Run `jupyter-mlops verify` "
             "and fix it before collecting garbage."
         )
-    return refs.digests
+    return refs.digests | refs.fingerprints
 
 
 def collect_garbage(

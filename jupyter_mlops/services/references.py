@@ -16,7 +16,13 @@ from jupyter_mlops.errors import (
     NotFoundError,
 )
 from jupyter_mlops.store import Store
-from jupyter_mlops.store.objects import ObjectRef, folder_versions, owners, row_digests
+from jupyter_mlops.store.objects import (
+    ObjectRef,
+    fingerprint_digests,
+    folder_versions,
+    owners,
+    row_digests,
+)
 
 __all__ = ["ObjectRef", "References", "every_reference", "owners_of"]
 
@@ -25,18 +31,23 @@ __all__ = ["ObjectRef", "References", "every_reference", "owners_of"]
 class References:
     """Every referenced digest, with the folder files found through manifests.
 
-    ``members`` maps a folder file's digest to the dataset versions listing it;
-    ``unreadable`` maps a manifest that could not be read to the error (its files are unknown).
+    ``digests`` must be present (records need them, folder files included);
+    ``fingerprints`` are digests runs recorded of their inputs and notebooks, kept by ``gc``
+    when such an object exists but not required. ``members`` maps a folder file's digest to
+    the dataset versions listing it; ``unreadable`` maps a manifest that could not be read
+    to the error (its files are unknown then).
     """
 
     digests: set[str] = field(default_factory=set)
+    fingerprints: set[str] = field(default_factory=set)
     members: dict[str, list[ObjectRef]] = field(default_factory=dict)
     unreadable: dict[str, MlopsError] = field(default_factory=dict)
 
 
 def every_reference(store: Store) -> References:
-    """Every digest a record points at, each folder version's files included."""
-    refs = References(digests=set(row_digests(store)))
+    """Every digest a record points at, each folder version's files included, and the
+    fingerprints runs recorded."""
+    refs = References(digests=set(row_digests(store)), fingerprints=set(fingerprint_digests(store)))
     for version in folder_versions(store):
         try:
             manifest = Manifest.from_bytes(

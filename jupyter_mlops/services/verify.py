@@ -4,9 +4,10 @@ Used by ``jupyter-mlops verify``. The database is checked first (SQLite's quick_
 PostgreSQL that it answers and holds the schema). Objects are hashed one at a time by
 :meth:`ObjectStore.verify`, which streams, so memory does not grow with their size. The
 references are the ones ``gc`` keeps (:mod:`jupyter_mlops.services.references`): run
-artifacts, models, model and dataset versions (a folder's every file), run inputs and run
-notebooks. Links and anything else the store did not write are reported as foreign and never
-followed; temporary files a killed writer left are reported.
+artifacts, models, model and dataset versions (a folder's every file); a run's input and
+notebook fingerprints are not required to have objects. Links and anything else the store
+did not write are reported as foreign and never followed; temporary files a killed writer
+left are reported.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from jupyter_mlops.services.gc import DEFAULT_OLDER_THAN, leftovers
 from jupyter_mlops.services.references import ObjectRef, every_reference, owners_of
 from jupyter_mlops.services.schema.admin import ObjectProblemKind
 from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store.health import check_database, quick_check_file, sqlite_path
+from jupyter_mlops.store.health import (
+    QUICK_CHECK_OK,
+    check_database,
+    quick_check_file,
+    sqlite_path,
+)
 
 __all__ = ["verify_project", "verify_store"]
 
@@ -42,11 +48,12 @@ def verify_project(
         StoreError: the database is damaged, empty or unreachable.
     """
     db = sqlite_path(load_config())
-    if db is not None and db.exists():
-        problem = quick_check_file(db)
-        if problem is not None:
-            raise StoreError(problem)
-    return verify_store(current_store(), remove_corrupt=remove_corrupt, progress=progress)
+    if db is None or not db.exists():
+        return verify_store(current_store(), remove_corrupt=remove_corrupt, progress=progress)
+    problem = quick_check_file(db)
+    if problem is not None:
+        raise StoreError(problem)
+    return _verify(current_store(), QUICK_CHECK_OK, remove_corrupt, progress)
 
 
 def verify_store(
@@ -69,7 +76,15 @@ def verify_store(
     Raises:
         StoreError: the database is damaged or unreachable.
     """
-    database = check_database(store)
+    return _verify(store, check_database(store), remove_corrupt, progress)
+
+
+def _verify(
+    store: Store,
+    database: str,
+    remove_corrupt: bool,
+    progress: Callable[[int], None] | None,
+) -> schema.VerifyReport:
     objects = store.objects
     corrupt: dict[str, str] = {}
     checked = size = 0

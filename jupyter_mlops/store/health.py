@@ -30,6 +30,7 @@ from jupyter_mlops.store.runs import count_runs_by_status
 
 __all__ = [
     "HEAD_REVISION",
+    "QUICK_CHECK_OK",
     "Check",
     "StoreFacts",
     "check_database",
@@ -37,6 +38,10 @@ __all__ = [
     "inspect_store",
     "safe_uri",
 ]
+
+
+#: What :func:`check_database` says of a sound SQLite database.
+QUICK_CHECK_OK = "SQLite quick_check: ok"
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def check_database(store: Store) -> str:
             raise StoreError(_damaged(store.uri, one_line(getattr(exc, "orig", exc)))) from exc
         if rows != ["ok"]:
             raise StoreError(_damaged(store.uri, rows[0] if rows else "no answer"))
-        return "SQLite quick_check: ok"
+        return QUICK_CHECK_OK
     try:
         missing = missing_schema(store.engine)
     except SQLAlchemyError as exc:

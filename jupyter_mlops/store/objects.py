@@ -1,10 +1,11 @@
 """Every object the store's records point at, and who points at each.
 
 The one list of references that ``gc`` (what to keep) and ``verify`` (what must be present)
-share: run artifacts (git diffs included), logged models, model versions, dataset versions,
-run inputs and run notebooks. A folder dataset version points at a manifest object that
-lists the folder's files; :func:`folder_versions` names those manifests so the caller can
-expand them (the manifest format belongs to ``data``, above the store).
+share: run artifacts (git diffs included), logged models, model versions and dataset
+versions need their objects; run inputs and run notebooks are fingerprints whose objects
+are kept when they exist. A folder dataset version points at a manifest object that lists
+the folder's files; :func:`folder_versions` names those manifests so the caller can expand
+them (the manifest format belongs to ``data``, above the store).
 """
 
 from __future__ import annotations
@@ -51,22 +52,41 @@ class FolderVersion:
     run_id: str | None
 
 
-def _row_digests() -> Select[tuple[str]]:
-    r = t.runs
+def _required() -> Select[tuple[str]]:
     return union(
         select(t.artifacts.c.digest),
         select(t.logged_models.c.digest),
         select(t.model_versions.c.digest),
         select(t.dataset_versions.c.digest),
+    )  # type: ignore[return-value]
+
+
+def _fingerprints() -> Select[tuple[str]]:
+    r = t.runs
+    return union(
         select(t.run_inputs.c.digest),
         select(r.c.notebook_digest).where(r.c.notebook_digest.is_not(None)),
     )  # type: ignore[return-value]
 
 
 def row_digests(store: Store) -> Iterator[str]:
-    """Each distinct digest a record points at (folder members not included), streamed."""
+    """Each distinct digest whose object a record needs: artifacts, logged models, model
+    and dataset versions (a folder version's files are listed by its manifest), streamed."""
+    yield from _stream(store, _required())
+
+
+def fingerprint_digests(store: Store) -> Iterator[str]:
+    """Each distinct digest a run recorded as a fingerprint (its inputs, its notebook).
+
+    The run does not store these bytes itself, so their objects need not exist; when one
+    does (the same data logged as a dataset or artifact), it is kept.
+    """
+    yield from _stream(store, _fingerprints())
+
+
+def _stream(store: Store, query: Select[tuple[str]]) -> Iterator[str]:
     with store.read() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=1000).execute(_row_digests())
+        result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
         for (digest,) in result:
             yield str(digest)
 

@@ -210,6 +210,21 @@ def test_the_cli_names_the_dataset_version_of_a_missing_object(
     ]
 
 
+def test_a_runs_input_fingerprint_needs_no_object_but_gc_keeps_one_that_exists(
+    store: Store,
+) -> None:
+    # A fitted frame or a read file is recorded by digest; its bytes are not stored by the
+    # run, so verify must not call it missing, and gc keeps an object holding those bytes.
+    held = store.objects.put_bytes(b"the training file").digest
+    with mlops.start_run("fit", store=store) as run:
+        run.log_input(role="training", kind="frame", source="X", digest=hash_bytes(b"X"))
+        run.log_input(role="input", kind="file", source="train.csv", digest=held)
+
+    assert verify_store(store).ok
+    assert collect_garbage(store, older_than=0, delete=True).orphans == []
+    assert store.objects.exists(held)
+
+
 # -- 6. a damaged or emptied database ---------------------------------------------------
 
 
