@@ -88,7 +88,7 @@ def collect_garbage(
             young += 1
             continue
         orphans[digest] = objects.size(digest)
-    foreign, temporaries = leftovers(objects, older_than, skew=now() - time.time())
+    foreign, temporaries = leftovers(objects, skew=now() - time.time())
     if delete:
         if orphans:
             # Look again just before deleting: a row may have come to point at an old object.
@@ -104,10 +104,9 @@ def collect_garbage(
                     schema.ForeignEntry(path=str(exc.fields["path"]), kind="not a regular file")
                 )
         for temp in temporaries:
-            if temp.removed:
+            if temp.age_seconds >= older_than:
                 objects.remove_temporary(temp.path)
-    else:
-        temporaries = [t.model_copy(update={"removed": False}) for t in temporaries]
+                temp.removed = True
     return schema.GcReport(
         orphans=sorted(orphans),
         count=len(orphans),
@@ -120,10 +119,10 @@ def collect_garbage(
 
 
 def leftovers(
-    objects: ObjectStore, older_than: float, *, skew: float
+    objects: ObjectStore, *, skew: float = 0.0
 ) -> tuple[list[schema.ForeignEntry], list[schema.TemporaryFile]]:
-    """What the object store's folder holds besides objects; a temporary is marked
-    ``removed`` when it is old enough to go (the caller removes it, or clears the mark)."""
+    """What the object store's folder holds besides objects: foreign entries, and temporary
+    files writers left (their age as seen ``skew`` seconds from now)."""
     foreign: list[schema.ForeignEntry] = []
     temporaries: list[schema.TemporaryFile] = []
     for entry in objects.foreign():
@@ -134,10 +133,9 @@ def leftovers(
             size = os.lstat(entry.path).st_size
         except FileNotFoundError:
             continue  # its writer finished (renamed it into place) or cleaned up
-        age = entry.age + skew
         temporaries.append(
             schema.TemporaryFile(
-                path=entry.path, bytes=size, age_seconds=age, removed=age >= older_than
+                path=entry.path, bytes=size, age_seconds=entry.age + skew, removed=False
             )
         )
     return foreign, temporaries

@@ -23,7 +23,7 @@ from jupyter_mlops.errors import (
     StoreError,
 )
 from jupyter_mlops.services import schema
-from jupyter_mlops.services.gc import DEFAULT_OLDER_THAN, leftovers
+from jupyter_mlops.services.gc import leftovers
 from jupyter_mlops.services.references import ObjectRef, every_reference, owners_of
 from jupyter_mlops.services.schema.admin import ObjectProblemKind
 from jupyter_mlops.store import Store, current_store
@@ -125,7 +125,7 @@ def _verify(
         _problem(digest, "missing", text, refs.get(digest, ()), removed=False)
         for digest, text in sorted(missing.items())
     ]
-    foreign, temporaries = _leftovers(store)
+    foreign, temporaries = leftovers(objects)
     return schema.VerifyReport(
         ok=not problems and not foreign,
         database=database,
@@ -154,11 +154,6 @@ def _problem(
     return schema.ObjectProblem(
         digest=digest, problem=kind, detail=detail, refs=owners, removed=removed
     )
-
-
-def _leftovers(store: Store) -> tuple[list[schema.ForeignEntry], list[schema.TemporaryFile]]:
-    foreign, temporaries = leftovers(store.objects, DEFAULT_OLDER_THAN, skew=0.0)
-    return foreign, [temp.model_copy(update={"removed": False}) for temp in temporaries]
 
 
 def _protocol(store: Store) -> str:
