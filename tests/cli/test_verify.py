@@ -204,3 +204,13 @@ def test_the_service_returns_a_report(make_run, store, corrupt) -> None:
         removed=False,
     )
     assert bad in problem.detail
+
+
+def test_json_is_the_services_record(cli, make_run, store, corrupt) -> None:
+    run_id = make_run("first", artifacts={"a.txt": b"alpha"})
+    corrupt(artifact_digest(store, run_id, "a.txt"))
+
+    printed = json.loads(cli("verify", "--format", "json").out)
+
+    assert printed == verify_store(store).model_dump(mode="json")
+    assert set(printed) >= {"database", "foreign", "temporaries", "problems", "ok"}

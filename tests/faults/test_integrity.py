@@ -12,6 +12,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -306,6 +308,28 @@ def test_a_new_store_is_still_created_where_there_is_none(project: Path, cli: Cl
 
     assert cli("runs").code == 0
     assert (project / ".mlops" / "mlops.db").stat().st_size > 0
+
+
+def test_processes_creating_one_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    # A new database is created with its header under the migration lock: no process ever
+    # finds it at 0 bytes and takes it for an emptied store.
+    db = tmp_path / "fresh" / "mlops.db"
+    code = (
+        "import sys; from jupyter_mlops.store import open_store; "
+        "open_store(sys.argv[1], sys.argv[2]).close()"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, f"sqlite:///{db}", str(tmp_path / "objects")],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    errors = [proc.communicate(timeout=120)[1] for proc in procs]
+
+    assert [proc.returncode for proc in procs] == [0] * 6, errors
+    assert db.stat().st_size > 0
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
