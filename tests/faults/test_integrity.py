@@ -304,6 +304,7 @@ def test_an_empty_database_file_is_refused_not_replaced(project: Path, cli: Cli)
 
 
 def test_a_new_store_is_still_created_where_there_is_none(project: Path, cli: Cli) -> None:
+    (project / "pyproject.toml").write_text("[project]\nname = 'fresh'\n")  # the root
     (project / ".mlops").rmdir()
 
     assert cli("runs").code == 0
