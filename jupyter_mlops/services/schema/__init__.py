@@ -8,6 +8,21 @@ are generated from them. Field names are snake_case; times are epoch seconds (UT
 
 from __future__ import annotations
 
+from jupyter_mlops.services.schema.admin import (
+    DoctorCheck,
+    DoctorReport,
+    DoctorSetting,
+    ForeignEntry,
+    GcReport,
+    ObjectOwner,
+    ObjectProblem,
+    PackageVersion,
+    StoreInfo,
+    StoreMigration,
+    TableCopyInfo,
+    TemporaryFile,
+    VerifyReport,
+)
 from jupyter_mlops.services.schema.base import (
     API_BASE,
     MAX_WHOLE,
@@ -123,10 +138,15 @@ __all__ = [
     "DatasetTagRequest",
     "DatasetVersionInfo",
     "DatasetVersionList",
+    "DoctorCheck",
+    "DoctorReport",
+    "DoctorSetting",
     "ErrorBody",
     "EventOutcome",
     "ExportFormat",
+    "ForeignEntry",
     "GateCheck",
+    "GcReport",
     "LineageEdge",
     "LineageGraph",
     "LineageKind",
@@ -145,6 +165,9 @@ __all__ = [
     "MonitorPoint",
     "MonitorSummary",
     "MonitorVerdict",
+    "ObjectOwner",
+    "ObjectProblem",
+    "PackageVersion",
     "PipelineRerunRequest",
     "PipelineRunDetail",
     "PipelineRunPage",
@@ -184,5 +207,10 @@ __all__ = [
     "Status",
     "StepRunInfo",
     "StepStatus",
+    "StoreInfo",
+    "StoreMigration",
+    "TableCopyInfo",
     "TargetKind",
+    "TemporaryFile",
+    "VerifyReport",
 ]
