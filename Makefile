@@ -25,7 +25,7 @@ install: $(STAMP)
 ## Run the lifecycle headlessly on the embedded store (pipeline dev -> staging -> production,
 ## model promotion, drift monitoring with a triggered retrain), then print a summary.
 demo: $(STAMP)
-	$(BIN)/python -m jupyter_mlops.demo
+	$(BIN)/python -m jupyter_mlops.cli.demo
 
 ## Open JupyterLab on the example notebooks (the MLOps sidebar is on the left).
 lab: $(STAMP)

@@ -1,8 +1,10 @@
 """Find objects in the artifact store that no run, model, dataset version or record uses.
 
 A dry run by default: prints how many unreferenced objects there are and their size.
---yes deletes them. Objects younger than --older-than hours are always kept, so a
-notebook writing to the store at the same time is safe.
+--yes deletes them, and the temporary files killed writers left in tmp/. Objects and
+temporaries younger than --older-than hours are always kept, so a notebook writing to the
+store at the same time is safe. Links and other files the store did not write are reported
+and never followed or touched.
 
 examples:
   jupyter-mlops gc
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from jupyter_mlops.cli._common import Subparsers, add_command, add_format, print_json
+from jupyter_mlops.cli._common import Subparsers, add_command, add_format, print_record
 
 
 def _hours(text: str) -> float:
@@ -50,22 +52,15 @@ def _size(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the store's modules load only when a command runs, not for --help.
+    from jupyter_mlops.services import project
     from jupyter_mlops.services.gc import collect_garbage
-    from jupyter_mlops.store import current_store
 
-    report = collect_garbage(current_store(), older_than=args.older_than * 3600, delete=args.yes)
+    report = collect_garbage(project.store(), older_than=args.older_than * 3600, delete=args.yes)
     if args.format == "json":
-        print_json(
-            {
-                "orphans": sorted(report.orphans),
-                "count": len(report.orphans),
-                "bytes": report.bytes,
-                "young_kept": report.young,
-                "deleted": report.deleted,
-            }
-        )
+        print_record(report)
         return 0
-    n = len(report.orphans)
+    n = report.count
     what = f"{n} unreferenced object{'' if n == 1 else 's'} ({_size(report.bytes)})"
     if report.deleted:
         print(f"deleted {what}.")
@@ -73,9 +68,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"{what} would be deleted; run with --yes to delete them.")
     else:
         print("no unreferenced objects to delete.")
-    if report.young:
+    if report.young_kept:
         print(
-            f"kept {report.young} unreferenced object(s) younger than {args.older_than:g} h "
+            f"kept {report.young_kept} unreferenced object(s) younger than {args.older_than:g} h "
             "(a writer may be about to use them)."
         )
+    old = [t for t in report.temporaries if t.removed or t.age_seconds >= args.older_than * 3600]
+    if old:
+        what = f"{len(old)} temporary file(s) ({_size(sum(t.bytes for t in old))})"
+        if args.yes:
+            print(f"deleted {what} left by killed writers in tmp/.")
+        else:
+            print(f"{what} left by killed writers in tmp/ would be deleted; run with --yes.")
+    for entry in report.foreign:
+        print(f"left alone: {entry.path} is {entry.kind}, not an object this store wrote.")
     return 0

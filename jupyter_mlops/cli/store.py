@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jupyter_mlops.cli._common import Parser, Subparsers, add_command, fmt_size, print_json
+from jupyter_mlops.cli._common import Parser, Subparsers, add_command, fmt_size, print_record
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -45,29 +45,34 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jupyter_mlops.store import current_store
+    # Imported here: the store's modules load only when a command runs, not for --help.
+    from jupyter_mlops.services import project, store_admin
 
     action = args.action or "info"
-    store = current_store()
+    store = project.store()
     if action == "upgrade":
-        from jupyter_mlops.store.engine import current_revision
-
         # Opening the store migrated it already; say to which revision.
-        print(f"{store.uri} is at schema revision {current_revision(store.engine)}.")
+        upgraded = store_admin.upgrade(store)
+        print(f"{upgraded.uri} is at schema revision {upgraded.revision}.")
         return 0
     if action == "info":
-        return _info(store, getattr(args, "json", False))
-    from jupyter_mlops.store.migrate import migrate_store
-
+        info = store_admin.info(store)
+        if getattr(args, "json", False):
+            print_record(info)
+            return 0
+        print(f"store      {info.uri} ({info.dialect}, schema {info.revision})")
+        print(f"artifacts  {info.artifacts}")
+        print("records    " + ", ".join(f"{n} {name}" for name, n in info.counts.items()))
+        return 0
     quiet = args.json
 
     def progress(line: str) -> None:
         if not quiet:
             print(f"  {line}", file=sys.stderr, flush=True)
 
-    report = migrate_store(store, args.to, artifacts_to=args.artifacts_to, progress=progress)
+    report = store_admin.migrate(store, args.to, artifacts_to=args.artifacts_to, progress=progress)
     if args.json:
-        print_json(report.to_dict())
+        print_record(report)
         return 0
     print(
         f"Migrated {store.uri} to {report.target}: {report.rows_copied} rows copied, "
@@ -84,33 +89,4 @@ def run(args: argparse.Namespace) -> int:
         print("Kept the target's:")
         for line in report.skipped:
             print(f"  {line}")
-    return 0
-
-
-def _info(store: object, as_json: bool) -> int:
-    from sqlalchemy import func, select
-
-    from jupyter_mlops.store import Store
-    from jupyter_mlops.store import tables as t
-    from jupyter_mlops.store.engine import current_revision
-
-    assert isinstance(store, Store)
-    with store.read() as conn:
-        counts = {
-            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in (t.runs, t.datasets, t.registered_models, t.pipeline_runs, t.schedules)
-        }
-    info = {
-        "uri": store.uri,
-        "dialect": store.dialect,
-        "revision": current_revision(store.engine),
-        "artifacts": store.objects.uri,
-        "counts": counts,
-    }
-    if as_json:
-        print_json(info)
-        return 0
-    print(f"store      {info['uri']} ({info['dialect']}, schema {info['revision']})")
-    print(f"artifacts  {info['artifacts']}")
-    print("records    " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     return 0

@@ -1,7 +1,10 @@
-"""Re-hash every object in the artifact store and check every artifact and model has its object.
+"""Check the store's database, re-hash every object and check every referenced one is there.
 
-Reports corrupt objects (content no longer matches the digest) and missing ones, with
-the runs, artifacts and models that point at them. Exits 0 when all is well, 1 otherwise.
+The database is checked first (SQLite's quick_check; PostgreSQL: it answers and holds the
+schema). Reports corrupt objects (content no longer matches the digest) and missing ones,
+with the runs, artifacts, models and dataset versions that point at them; links and other
+files the store did not write (never followed); and temporary files a killed writer left
+(`gc --yes` removes the old ones). Exits 0 when all is well, 1 otherwise.
 
 examples:
   jupyter-mlops verify
@@ -12,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from jupyter_mlops.cli._common import (
     Subparsers,
@@ -20,11 +22,9 @@ from jupyter_mlops.cli._common import (
     add_format,
     fmt_size,
     marks,
-    print_json,
+    print_record,
 )
-
-if TYPE_CHECKING:
-    from jupyter_mlops.services.verify import VerifyReport
+from jupyter_mlops.services.schema import VerifyReport
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -39,8 +39,8 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jupyter_mlops.services.verify import verify_store
-    from jupyter_mlops.store import current_store
+    # Imported here: the store's modules load only when a command runs, not for --help.
+    from jupyter_mlops.services.verify import verify_project
 
     show_progress = args.format == "text" and sys.stderr.isatty()
 
@@ -48,15 +48,14 @@ def run(args: argparse.Namespace) -> int:
         if n % 100 == 0:
             print(f"\rverifying: {n} objects", end="", file=sys.stderr, flush=True)
 
-    report = verify_store(
-        current_store(),
+    report = verify_project(
         remove_corrupt=args.remove_corrupt,
         progress=progress if show_progress else None,
     )
     if show_progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     if args.format == "json":
-        print_json(report.to_dict())
+        print_record(report)
     else:
         print_report(report)
     return 0 if report.ok else 1
@@ -75,14 +74,27 @@ def print_report(report: VerifyReport) -> None:
         for ref in problem.refs:
             print(f"    used by {ref}")
         if not problem.refs:
-            print("    not used by any run or model")
+            print("    not used by any run, model or dataset")
+    for entry in report.foreign:
+        print(f"{bad} foreign: {entry.path} is {entry.kind}, not an object this store wrote")
+        print("    left alone; remove it by hand if you did not put it there")
+    if report.temporaries:
+        total = sum(temp.bytes for temp in report.temporaries)
+        print(
+            f"{len(report.temporaries)} temporary file(s) ({fmt_size(total)}) left by writers "
+            "in tmp/; `jupyter-mlops gc --yes` removes those older than 24 h."
+        )
     if report.ok:
         print(f"{ok} All objects match their digests and every referenced object is present.")
         return
     corrupt, missing = len(report.corrupt), len(report.missing)
+    if not report.problems:
+        print(f"{bad} {len(report.foreign)} foreign: remove what you did not put there.")
+        return
     hint = (
         "re-run what produced them to store them again"
         if any(p.removed for p in report.problems) or not corrupt
         else "run `jupyter-mlops verify --remove-corrupt`, then re-run what produced them"
     )
-    print(f"{bad} {corrupt} corrupt, {missing} missing: {hint}.")
+    foreign = f", {len(report.foreign)} foreign" if report.foreign else ""
+    print(f"{bad} {corrupt} corrupt, {missing} missing{foreign}: {hint}.")

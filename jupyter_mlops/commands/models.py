@@ -217,14 +217,6 @@ MODEL = Verb(
     actions=(REGISTER, LIST, SHOW, PROMOTE, ROLLBACK, HISTORY, LOAD),
     faces=MAGIC,
     description="""\
-examples:
-  %mlops model register churn                 # the active run's (else the last run's) model
-  %mlops model register churn --from clf      # a fitted estimator in the namespace
-  %mlops model list                           # the registry panel
-  %mlops model show churn [3]                 # the model panel (promote), or one version's card
-  %mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85" [--dry-run]
-  %mlops model rollback churn --to production
-  %mlops model history churn
-  %mlops model load models:/churn@production --as model
-""",
+A version is a number or a models:/ URI (models:/churn/3, models:/churn@production,
+models:/churn for the latest). `%mlops model ACTION --help` shows an action's options.""",
 )

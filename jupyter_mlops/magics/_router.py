@@ -17,6 +17,7 @@ from jupyter_mlops.commands.data import DATA
 from jupyter_mlops.commands.grammar import Verb
 from jupyter_mlops.commands.models import MODEL
 from jupyter_mlops.commands.monitor import MONITOR
+from jupyter_mlops.commands.pipelines import PIPELINE
 from jupyter_mlops.commands.runs import RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
 from jupyter_mlops.errors import MlopsUsageError, OptionError
@@ -44,11 +45,7 @@ VERBS: dict[str, Verb] = {
     ),
     "data": DATA,
     "model": MODEL,
-    "pipeline": Verb(
-        "pipeline",
-        "Run a pipeline.yaml with live step progress, or show what a run would do.",
-        "%mlops pipeline run pipeline.yaml --env dev -p train.C=0.5",
-    ),
+    "pipeline": PIPELINE,
     "lineage": Verb(
         "lineage",
         "Show where a dataset version, run or model version came from and led to.",

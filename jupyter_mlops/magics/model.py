@@ -1,7 +1,14 @@
 """``%mlops model``: register, list, show, promote, roll back, audit and load model versions.
 
-The options are declared in :mod:`jupyter_mlops.commands.models` (``%mlops model --help``
-lists them with examples); every action asks :mod:`jupyter_mlops.services.models`.
+%mlops model register churn                 # the active run's (else the last run's) model
+%mlops model register churn --from clf      # a fitted estimator in the namespace
+%mlops model list                           # the registry panel
+%mlops model show churn [3]                 # the model panel (promote), or one version's card
+%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"
+%mlops model promote churn 3 --to production --check "..." --dry-run   # check, change nothing
+%mlops model rollback churn --to production
+%mlops model history churn
+%mlops model load models:/churn@production --as model
 """
 
 from __future__ import annotations

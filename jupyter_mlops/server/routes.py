@@ -222,6 +222,18 @@ ROUTES: tuple[Route, ...] = (
     # -- pipelines
     Route(
         "GET",
+        "pipelines/status",
+        "getPipelineStatus",
+        "What a run of a pipeline spec inside the server's root would do with each step, and why",
+        pipelines.status,
+        schema.PipelineStatus,
+        request=schema.PipelineStatusQuery,
+        errors=(400,),
+        slow=True,
+        context=_ROOT,
+    ),
+    Route(
+        "GET",
         "pipelines/runs",
         "listPipelineRuns",
         "Pipeline runs, newest first",

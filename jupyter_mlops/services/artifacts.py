@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
-from sqlalchemy import literal, select, union_all
-
 from jupyter_mlops.artifacts.cas import check_digest
 from jupyter_mlops.errors import NotFoundError
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.objects import first_name
 
 #: Media types a browser may show inline; anything else is sent as a download, because an
 #: HTML or SVG artifact shown on the Jupyter origin could run script with the user's session.
@@ -36,35 +34,6 @@ class Download:
         return store.objects.open(self.digest)
 
 
-def _known_name(store: Store, digest: str) -> tuple[str | None, str | None]:
-    """A (path, media type) recorded for ``digest``, if any: the first recorded one.
-
-    Ordered, so every backend names a download alike (without ORDER BY, PostgreSQL and
-    SQLite may each return a different row when several runs logged the same bytes).
-    """
-    a = t.artifacts
-    lm, dv = t.logged_models, t.dataset_versions
-    with store.read() as conn:
-        row = conn.execute(
-            select(a.c.path, a.c.media_type)
-            .where(a.c.digest == digest)
-            .order_by(a.c.created_at, a.c.run_id, a.c.path)
-            .limit(1)
-        ).first()
-        if row is not None:
-            return str(row.path), str(row.media_type)
-        named = union_all(
-            select(lm.c.name.label("name"), literal(0).label("kind"), lm.c.id.label("id")).where(
-                lm.c.digest == digest
-            ),
-            select(dv.c.source_path, literal(1), dv.c.id).where(dv.c.digest == digest),
-        ).subquery()
-        found = conn.execute(
-            select(named.c.name).order_by(named.c.kind, named.c.id).limit(1)
-        ).first()
-    return (str(found[0]) if found and found[0] else None), None
-
-
 def prepare_download(store: Store, digest: str, *, filename: str | None = None) -> Download:
     """Check ``digest`` and find the object in the store's object store.
 
@@ -75,7 +44,7 @@ def prepare_download(store: Store, digest: str, *, filename: str | None = None) 
     check_digest(digest)
     if not store.objects.exists(digest):
         raise NotFoundError(f"No object {digest} in the artifact store.", digest=digest)
-    known, media_type = _known_name(store, digest)
+    known, media_type = first_name(store, digest)
     name = (filename or known or digest).replace("\\", "/").rsplit("/", 1)[-1] or digest
     media_type = media_type or "application/octet-stream"
     return Download(

@@ -1,10 +1,12 @@
 """Find and delete objects in the artifact store that no record points at.
 
-Referenced: run artifacts (git diffs included), logged models, model versions, dataset
-versions and, for folder versions, every file their manifest lists, run inputs and run
-notebooks. Objects written less than ``older_than`` seconds ago are never touched: a writer
-stores an object before the row that points at it, so a young unreferenced object may be
-one whose row is about to be committed.
+Referenced: everything :func:`~jupyter_mlops.services.references.every_reference` lists (run
+artifacts, git diffs, logged models, model versions, dataset versions and every file of a
+folder version; and objects holding a run's input or notebook fingerprint). Objects written
+less than ``older_than`` seconds ago are never touched: a writer stores an object before the
+row that points at it, so a young unreferenced object may be one whose row is about to be
+committed. Temporary files a killed writer left in ``tmp/`` go by the same age rule. Links
+and anything else the store did not write are reported and never followed or deleted.
 """
 
 from __future__ import annotations
@@ -12,85 +14,49 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-
-from sqlalchemy import Connection, select, union
 
 from jupyter_mlops.artifacts.cas import ObjectStore
-from jupyter_mlops.errors import ArtifactIntegrityError, MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import ForeignEntryError, MlopsUsageError, NotFoundError
+from jupyter_mlops.services import schema
+from jupyter_mlops.services.references import every_reference
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
 
 DEFAULT_OLDER_THAN = 24 * 3600.0
 
 
-@dataclass
-class GcReport:
-    """Unreferenced objects found (and deleted when ``deleted``), and young ones kept."""
-
-    orphans: dict[str, int] = field(default_factory=dict)  # digest -> bytes
-    young: int = 0
-    deleted: bool = False
-
-    @property
-    def bytes(self) -> int:
-        return sum(self.orphans.values())
-
-
 def referenced_digests(store: Store) -> set[str]:
-    """Every digest a record points at, folder manifests' member files included."""
-    with store.read() as conn:
-        digests = _row_digests(conn)
-        folders = [
-            str(d)
-            for (d,) in conn.execute(
-                select(t.dataset_versions.c.digest).where(t.dataset_versions.c.kind == "folder")
-            )
-        ]
-    for digest in folders:
-        digests |= _manifest_members(store.objects, digest)
-    return digests
-
-
-def _row_digests(conn: Connection) -> set[str]:
-    query = union(
-        select(t.artifacts.c.digest),
-        select(t.logged_models.c.digest),
-        select(t.model_versions.c.digest),
-        select(t.dataset_versions.c.digest),
-        select(t.run_inputs.c.digest),
-        select(t.runs.c.notebook_digest).where(t.runs.c.notebook_digest.is_not(None)),
-    )
-    return {str(d) for (d,) in conn.execute(query)}
-
-
-def _manifest_members(objects: ObjectStore, digest: str) -> set[str]:
-    from jupyter_mlops.data.manifest import Manifest
-
-    try:
-        manifest = Manifest.from_bytes(objects.read_bytes(digest), digest=digest)
-    except NotFoundError:
-        return set()  # verify reports the missing manifest; nothing here to protect
-    except ArtifactIntegrityError as exc:
-        # Without the member list we cannot tell which files are orphans: stop, delete nothing.
-        raise MlopsUsageError(
-            f"{exc} Run `jupyter-mlops verify` and fix it before collecting garbage."
-        ) from None
-    return {e.digest for e in manifest.entries}
+    """Every digest gc keeps: what records need (folder files included) and fingerprints."""
+    refs = every_reference(store)
+    return refs.digests | refs.fingerprints
 
 
 def _written_at(objects: ObjectStore, digest: str) -> float | None:
     """When the object entered the store, or None if the filesystem cannot say."""
-    path = objects.path_for(digest)
     local = objects.local_path(digest)
     if local is not None:
-        st = os.stat(local)
+        try:
+            st = os.lstat(local)
+        except FileNotFoundError:
+            return None
         # A hard-linked object keeps its source's mtime; linking it updates the ctime.
         return max(st.st_mtime, st.st_ctime)
     try:
-        return float(objects.fs.modified(path).timestamp())
+        return float(objects.fs.modified(objects.path_for(digest)).timestamp())
     except (NotImplementedError, OSError, AttributeError, KeyError):
         return None
+
+
+def _referenced(store: Store) -> set[str]:
+    refs = every_reference(store)
+    for digest, error in refs.unreadable.items():
+        if isinstance(error, NotFoundError):
+            continue  # verify reports the missing manifest; nothing here to protect
+        # Without the member list we cannot tell which files are orphans: stop, delete nothing.
+        raise MlopsUsageError(
+            f"Folder manifest {digest} cannot be read ({error}) Run `jupyter-mlops verify` "
+            "and fix it before collecting garbage."
+        )
+    return refs.digests | refs.fingerprints
 
 
 def collect_garbage(
@@ -99,34 +65,77 @@ def collect_garbage(
     older_than: float = DEFAULT_OLDER_THAN,
     delete: bool = False,
     now: Callable[[], float] = time.time,
-) -> GcReport:
+) -> schema.GcReport:
     """List (and with ``delete=True`` remove) objects that no record references.
 
     Args:
         store: the store to clean.
         older_than: seconds; younger objects, or ones whose age is unknown, are kept.
-        delete: remove the orphans; by default this is a dry run.
+        delete: remove the orphans and old temporaries; by default this is a dry run.
     """
     if older_than < 0:
         raise MlopsUsageError(f"older_than must be zero or more, not {older_than!r}.")
     objects = store.objects
-    referenced = referenced_digests(store)
+    referenced = _referenced(store)
     cutoff = now() - older_than
-    report = GcReport()
+    orphans: dict[str, int] = {}
+    young = 0
     for digest in objects.iter_digests():
         if digest in referenced:
             continue
         written = _written_at(objects, digest)
         if written is None or written > cutoff:
-            report.young += 1
+            young += 1
             continue
-        report.orphans[digest] = objects.size(digest)
-    if delete and report.orphans:
-        # Look again just before deleting: a row may have come to point at an old object.
-        still = referenced_digests(store)
-        for digest in [d for d in report.orphans if d in still]:
-            del report.orphans[digest]
-        for digest in report.orphans:
-            objects.delete(digest)
-        report.deleted = True
-    return report
+        orphans[digest] = objects.size(digest)
+    foreign, temporaries = leftovers(objects, skew=now() - time.time())
+    if delete:
+        if orphans:
+            # Look again just before deleting: a row may have come to point at an old object.
+            still = _referenced(store)
+            for digest in [d for d in orphans if d in still]:
+                del orphans[digest]
+        for digest in list(orphans):
+            try:
+                objects.delete(digest)
+            except ForeignEntryError as exc:  # swapped for a link since the walk: leave it
+                del orphans[digest]
+                foreign.append(
+                    schema.ForeignEntry(path=str(exc.fields["path"]), kind="not a regular file")
+                )
+        for temp in temporaries:
+            if temp.age_seconds >= older_than:
+                objects.remove_temporary(temp.path)
+                temp.removed = True
+    return schema.GcReport(
+        orphans=sorted(orphans),
+        count=len(orphans),
+        bytes=sum(orphans.values()),
+        young_kept=young,
+        deleted=delete and bool(orphans),
+        temporaries=temporaries,
+        foreign=foreign,
+    )
+
+
+def leftovers(
+    objects: ObjectStore, *, skew: float = 0.0
+) -> tuple[list[schema.ForeignEntry], list[schema.TemporaryFile]]:
+    """What the object store's folder holds besides objects: foreign entries, and temporary
+    files writers left (their age as seen ``skew`` seconds from now)."""
+    foreign: list[schema.ForeignEntry] = []
+    temporaries: list[schema.TemporaryFile] = []
+    for entry in objects.foreign():
+        if entry.kind != "temporary":
+            foreign.append(schema.ForeignEntry(path=entry.path, kind=entry.kind))
+            continue
+        try:
+            size = os.lstat(entry.path).st_size
+        except FileNotFoundError:
+            continue  # its writer finished (renamed it into place) or cleaned up
+        temporaries.append(
+            schema.TemporaryFile(
+                path=entry.path, bytes=size, age_seconds=entry.age + skew, removed=False
+            )
+        )
+    return foreign, temporaries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,8 +37,8 @@ def make_engine(uri: str) -> Engine:
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
     database = url.database or ""
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _create_or_refuse_empty(Path(database))
     engine = create_engine(
         url,
         connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
@@ -45,6 +46,49 @@ def make_engine(uri: str) -> Engine:
     )
     _tune_sqlite(engine)
     return engine
+
+
+def empty_database_message(path: Path) -> str:
+    """What to say about a 0-byte database file (the caller raises or reports it)."""
+    return (
+        f"The store's database {path} is empty (0 bytes): it holds no store, and it is not "
+        "replaced by a new one in case it was emptied by accident. Restore it from a backup, "
+        "or delete it to start a new store."
+    )
+
+
+def _create_or_refuse_empty(path: Path) -> None:
+    """Create a new database with its header written, or refuse a 0-byte one.
+
+    SQLite takes a 0-byte file for a new database and would fill it with an empty store: a
+    database truncated by a crash or a bad copy would silently become a fresh store. A new
+    store is created under the migration lock with its header written at once (WAL mode), so
+    no other process ever sees it at 0 bytes.
+    """
+    if _size(path) not in (None, 0):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{path}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            size = _size(path)
+            if size == 0:
+                raise StoreError(empty_database_message(path))
+            if size is None:
+                conn = sqlite3.connect(path)
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                finally:
+                    conn.close()
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
 
 
 def _tune_sqlite(engine: Engine) -> None:

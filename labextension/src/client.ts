@@ -21,6 +21,8 @@ import type {
   PipelineRunPage,
   PipelineRunQuery,
   PipelineRunRequest,
+  PipelineStatus,
+  PipelineStatusQuery,
   PromoteRequest,
   PromotionHistory,
   PromotionResult,
@@ -197,6 +199,14 @@ export async function getPromotionHistory(
   options: IRequestOptions = {}
 ): Promise<PromotionHistory> {
   return (await request('GET', `models/${encodeURIComponent(name)}/promotions`, options)) as PromotionHistory;
+}
+
+/** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */
+export async function getPipelineStatus(
+  query: PipelineStatusQuery,
+  options: IRequestOptions = {}
+): Promise<PipelineStatus> {
+  return (await request('GET', 'pipelines/status', { ...options, query })) as PipelineStatus;
 }
 
 /** Pipeline runs, newest first (`GET pipelines/runs`). */

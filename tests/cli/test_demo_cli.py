@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops import demo
-from jupyter_mlops.demo import NOTEBOOKS, find_examples, prepare_folder
+from jupyter_mlops.cli.demo import lifecycle as demo
+from jupyter_mlops.cli.demo.lifecycle import NOTEBOOKS, find_examples, prepare_folder
 
 
 def test_non_empty_folder_is_refused_with_exit_2(project, cli) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -102,7 +104,8 @@ def test_each_setting_says_where_it_came_from(cli, fresh, monkeypatch) -> None:
 
 def test_a_store_without_wal_fails_the_check(cli, fresh) -> None:
     (fresh / ".mlops").mkdir()
-    sqlite3.connect(fresh / ".mlops" / "mlops.db").close()  # journal_mode stays "delete"
+    with closing(sqlite3.connect(fresh / ".mlops" / "mlops.db")) as conn:
+        conn.execute("CREATE TABLE t (x)")  # a database whose journal_mode stays "delete"
 
     result = cli("doctor")
 
@@ -155,3 +158,17 @@ def test_an_invalid_store_uri_is_bad_usage(cli, fresh, monkeypatch) -> None:
         "jupyter-mlops: error: Invalid store URI 'not a url' (from env MLOPS_STORE_URI); "
         "use e.g. sqlite:///path/mlops.db or postgresql+psycopg://host/db.\n"
     )
+
+
+def test_json_is_the_report_record(cli, fresh) -> None:
+    result = cli("doctor", "--format", "json")
+
+    report = json.loads(result.out)
+    assert result.code == 0 and report["ok"] is True
+    assert report["store_uri"] == f"sqlite:///{fresh / '.mlops' / 'mlops.db'}"
+    assert report["schema_revision"] == f"none yet (head {HEAD_REVISION})"
+    assert report["runs"] is None
+    names = [check["name"] for check in report["checks"]]
+    assert names[:4] == ["store writable", "artifact store writable", "schema", "SQLite WAL mode"]
+    assert {"key": "experiment", "value": "Default", "source": "default"} in report["configuration"]
+    assert not (fresh / ".mlops").exists()

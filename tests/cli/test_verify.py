@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import insert
 
 import jupyter_mlops as mlops
-from jupyter_mlops.services.verify import ObjectProblem, ObjectRef, VerifyReport, verify_store
+from jupyter_mlops.services.schema import ObjectOwner, ObjectProblem, VerifyReport
+from jupyter_mlops.services.verify import verify_store
 from jupyter_mlops.store import tables as t
 
 
@@ -160,7 +161,7 @@ def test_an_unused_corrupt_object_is_reported_too(cli, store, corrupt) -> None:
     assert result.code == 1
     assert result.out.splitlines()[1:3] == [
         f"✗ corrupt: {digest}",
-        "    not used by any run or model",
+        "    not used by any run, model or dataset",
     ]
 
 
@@ -196,9 +197,20 @@ def test_the_service_returns_a_report(make_run, store, corrupt) -> None:
     assert report.missing == []
     [problem] = report.corrupt
     assert problem == ObjectProblem(
-        bad,
-        "corrupt",
-        problem.detail,
-        (ObjectRef("artifact", "a.txt", run_id, "first"),),
+        digest=bad,
+        problem="corrupt",
+        detail=problem.detail,
+        refs=[ObjectOwner(kind="artifact", name="a.txt", run_id=run_id, run_name="first")],
+        removed=False,
     )
     assert bad in problem.detail
+
+
+def test_json_is_the_services_record(cli, make_run, store, corrupt) -> None:
+    run_id = make_run("first", artifacts={"a.txt": b"alpha"})
+    corrupt(artifact_digest(store, run_id, "a.txt"))
+
+    printed = json.loads(cli("verify", "--format", "json").out)
+
+    assert printed == verify_store(store).model_dump(mode="json")
+    assert set(printed) >= {"database", "foreign", "temporaries", "problems", "ok"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.demo import DemoResult, examples_dir, summary
+from jupyter_mlops.cli.demo.lifecycle import DemoResult, examples_dir, summary
 
 
 def test_summary_of_an_empty_store(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -264,7 +264,7 @@ def test_gc_on_s3_deletes_only_old_unreferenced_objects(
 
     # The object server's LastModified dates the orphan: just written, it is kept.
     young = collect_garbage(s3_store, delete=True)
-    assert (young.young, list(young.orphans)) == (1, [])
+    assert (young.young_kept, list(young.orphans)) == (1, [])
     old = collect_garbage(s3_store, delete=True, now=lambda: time.time() + 25 * 3600)
     assert list(old.orphans) == [orphan] and old.deleted
     assert object_keys(s3, s3_uri) == [s3_store.objects.path_for(kept).removeprefix("s3://")]

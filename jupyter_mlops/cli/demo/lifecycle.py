@@ -1,4 +1,4 @@
-"""`make demo` / `python -m jupyter_mlops.demo`: the whole lifecycle headlessly, then a summary.
+"""`make demo` / `python -m jupyter_mlops.cli.demo`: the whole lifecycle headlessly, then a summary.
 
 1. tracks three models (``01_track_experiments.ipynb``);
 2. runs the example pipeline (``pipeline/pipeline.yaml``) in ``dev``, promotes that version to
@@ -14,14 +14,17 @@ change (cached pipeline steps, deduplicated objects) and adds new runs.
 from __future__ import annotations
 
 import json
-import sys
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from jupyter_mlops.pipelines import PipelineResult
+import papermill as pm
+
+from jupyter_mlops import models, scheduler
+from jupyter_mlops.errors import GateRefused, MlopsUsageError, NotFoundError
+from jupyter_mlops.pipelines import PipelineResult, load, promote_pipeline, run_pipeline
+from jupyter_mlops.tracking.fluent import get_run, search_runs
 
 NOTEBOOKS = ("01_track_experiments.ipynb", "04_monitoring.ipynb")
 ENVIRONMENTS = ("dev", "staging", "production")
@@ -42,12 +45,12 @@ class DemoResult:
 
 def examples_dir() -> Path:
     """The example notebooks shipped beside the package in a source checkout."""
-    return Path(__file__).resolve().parent.parent / "example_notebooks"
+    return Path(__file__).resolve().parents[3] / "example_notebooks"
 
 
 def packaged_examples() -> Path:
     """Where a wheel carries the example notebooks (``jupyter_mlops/examples``)."""
-    return Path(__file__).resolve().parent / "examples"
+    return Path(__file__).resolve().parents[2] / "examples"
 
 
 def find_examples() -> Path | None:
@@ -75,10 +78,6 @@ def prepare_folder(target: Path, *, force: bool = False, source: Path | None = N
 
     Refuses a non-empty ``target`` unless ``force``; then the notebooks are copied over it.
     """
-    import shutil
-
-    from jupyter_mlops.errors import MlopsUsageError
-
     examples = source or find_examples()
     if examples is None:
         raise MlopsUsageError(
@@ -103,8 +102,6 @@ def _say(text: str) -> None:
 
 
 def _notebook(folder: Path, name: str) -> None:
-    import papermill as pm
-
     out = folder / "output"
     out.mkdir(exist_ok=True)
     started = time.perf_counter()
@@ -126,8 +123,6 @@ def _steps(result: PipelineResult, order: list[str]) -> str:
 
 
 def _pipeline(spec: Path, demo: DemoResult) -> None:
-    from jupyter_mlops.pipelines import load, promote_pipeline, run_pipeline
-
     demo.step_order = list(load(spec).steps)
     for before, env in zip((None, *ENVIRONMENTS), ENVIRONMENTS, strict=False):
         if before is not None:
@@ -147,8 +142,6 @@ def _pipeline(spec: Path, demo: DemoResult) -> None:
 
 def _promote_model(demo: DemoResult) -> None:
     """Move the version the pipeline put in staging to production, behind a gate."""
-    from jupyter_mlops import GateRefused, NotFoundError, models
-
     candidate = models.get(f"models:/{MODEL}@staging")
     if "production" in candidate.stages:
         demo.model_event = f"{MODEL} v{candidate.version} already holds production"
@@ -183,8 +176,6 @@ def run_demo(folder: Path | None = None) -> int:
 
 
 def _drift_lines() -> list[str]:
-    from jupyter_mlops import NotFoundError, get_run, scheduler
-
     try:
         ticks = scheduler.runs(SCHEDULE, limit=1)
         threshold = (scheduler.get(SCHEDULE).monitor or {}).get("drift_threshold")
@@ -213,8 +204,6 @@ def _drift_lines() -> list[str]:
 
 
 def _runs_lines() -> list[str]:
-    from jupyter_mlops import search_runs
-
     runs = search_runs(order_by=["start_time desc"], limit=None)
     if not len(runs):
         return ["  (none)"]
@@ -238,8 +227,6 @@ def _runs_lines() -> list[str]:
 
 def summary(demo: DemoResult) -> None:
     """Print runs, model versions and stages, pipeline steps, the drift verdict, reports."""
-    from jupyter_mlops import models
-
     _say(f"\nDone in {demo.seconds:.0f} s.\n\nRuns by experiment:")
     for line in _runs_lines():
         _say(line)
@@ -269,7 +256,3 @@ def summary(demo: DemoResult) -> None:
         )
     _say(f"      jupyter-mlops runs | jupyter-mlops models show {MODEL}")
     _say(f"      jupyter-mlops monitor history {SCHEDULE} | jupyter-mlops schedule list")
-
-
-if __name__ == "__main__":
-    sys.exit(run_demo())

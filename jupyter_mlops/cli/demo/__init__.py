@@ -3,7 +3,8 @@
 Copies the examples into --dir (default: a new folder mlops-demo/ here), which becomes its
 own project with its own store (.mlops/), then tracks models, runs the pipeline through dev,
 staging and production, promotes the model and runs the drift monitor. Takes a few minutes.
-A non-empty folder is refused unless --force.
+A non-empty folder is refused unless --force. (`make demo` runs the same lifecycle on the
+checkout's example_notebooks: `python -m jupyter_mlops.cli.demo`.)
 
 examples:
   jupyter-mlops demo
@@ -35,12 +36,12 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jupyter_mlops.demo import prepare_folder, run_demo
-    from jupyter_mlops.store import reset_current_store
+    # start-up: the lifecycle loads papermill and the pipeline engine; --help must not.
+    from jupyter_mlops.cli.demo.lifecycle import prepare_folder, run_demo
 
     folder = prepare_folder(args.dir, force=args.force)
     print(f"demo folder: {folder}", flush=True)
-    # The folder is the project: its .mlops/ store is found from the working directory.
+    # The folder is the project: its .mlops/ store is found from the working directory
+    # (stores are cached per store URI, so the folder's own store is opened, not a cached one).
     os.chdir(folder)
-    reset_current_store()
     return run_demo(folder)
