@@ -41,18 +41,3 @@ def framework(module: str, flavor: str) -> ModuleType:
             f"This model was saved by {flavor}; install it to load the model "
             f"(pip install 'jupyter-mlops[frameworks]'): {exc}"
         ) from exc
-
-
-def class_in(module: ModuleType, path: str, package: str) -> Any:
-    """The class ``path`` names, only when it belongs to ``package`` (no other code is imported).
-
-    Raises:
-        MlopsError: a class outside the framework.
-    """
-    mod_name, _, name = path.rpartition(".")
-    if mod_name.split(".", 1)[0] != package:
-        raise MlopsError(f"A {package} model names a class outside {package}: {path!r}.")
-    found = getattr(importlib.import_module(mod_name), name, None)
-    if not isinstance(found, type):
-        raise MlopsError(f"{path!r} is not a class of this {module.__name__} version.")
-    return found
