@@ -79,8 +79,8 @@ def _after_fit(
         except Exception:  # noqa: BLE001, S112 - some statistics do not apply to every model
             continue
         c.log_metric(session, f"{prefix}{stat}", value)
-    coefs = getattr(results, "params", None)
-    if hasattr(coefs, "items"):
+    coefs: Any = getattr(results, "params", None)
+    if coefs is not None and hasattr(coefs, "items"):
         for name, value in list(coefs.items())[:MAX_COEFS]:
             c.log_metric(session, f"{prefix}coef.{name}", value)
     summary = str(results.summary()).encode()
