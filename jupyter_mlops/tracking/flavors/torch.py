@@ -105,8 +105,15 @@ class TorchFlavor:
         values = frame.to_numpy(dtype="float32") if hasattr(frame, "to_numpy") else frame
         model.eval()
         with torch.no_grad():
-            out = model(torch.as_tensor(values, dtype=torch.float32))
+            # torch.tensor copies: a frame's array may be read-only.
+            out = model(torch.tensor(values, dtype=torch.float32))
         return out.detach().cpu().numpy()
+
+
+def _notebook_namespace() -> dict[str, Any]:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return dict(getattr(shell, "user_ns", None) or {})
 
 
 def _module_class(path: str, torch: Any) -> Any:
@@ -116,6 +123,8 @@ def _module_class(path: str, torch: Any) -> Any:
     except ImportError:
         module = None
     cls = getattr(module, name, None)
+    if cls is None and mod_name == "__main__":
+        cls = _notebook_namespace().get(name)  # a class defined in a notebook cell
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
         raise MlopsError(
             f"This model's weights belong to the module class {path}, which is not defined "

@@ -217,13 +217,18 @@ def log_curves(
 
 
 def log_metric(session: Session, key: str, value: Any, step: int | None = None) -> None:
-    """Log one number (skipping what is not a finite-or-not real number)."""
+    """Log one number into the session's run (skipping what is not a number)."""
+    log_metric_to(session.run, key, value, step)
+
+
+def log_metric_to(run: Run, key: str, value: Any, step: int | None = None) -> None:
+    """:func:`log_metric` into a given run."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return
     if len(key) <= MAX_KEY:
-        session.run.log_metric(key, number, step)
+        run.log_metric(key, number, step)
 
 
 def save_later(session: Session, label: str, model: Any, signature: Any = None) -> None:

@@ -63,7 +63,8 @@ def _after_fit(
     label, prefix = c.prefix_of(session, est)
     # None means "XGBoost's default": only what the user set is a hyperparameter of the run.
     c.log_params(session, {k: v for k, v in est.get_params().items() if v is not None}, prefix)
-    c.log_curves(session, est.evals_result(), prefix)
+    if kwargs.get("eval_set"):  # evals_result() raises without one
+        c.log_curves(session, est.evals_result(), prefix)
     _best(session, est.get_booster(), prefix)
     X = args[0] if args else kwargs.get("X")
     y = args[1] if len(args) > 1 else kwargs.get("y")
