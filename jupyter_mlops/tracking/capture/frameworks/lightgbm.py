@@ -85,6 +85,11 @@ def _after_fit(
 def _with_recorder(
     session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[Any, Any, Any]:
+    train_set = args[1] if len(args) > 1 else kwargs.get("train_set")
+    data = getattr(train_set, "data", None)  # freed by LightGBM once trained on: read it now
+    if data is not None and not isinstance(data, str):
+        session.log_data("training", data, "X")
+        session.log_data("training", getattr(train_set, "label", None), "y")
     curves: dict[str, Any] = {}
     recorder = sys.modules["lightgbm"].record_evaluation(curves)
     kwargs["callbacks"] = [*(kwargs.get("callbacks") or ()), recorder]
@@ -113,11 +118,6 @@ def _after_train(
     names = booster.feature_name()
     signature = {"type": "dataframe", "columns": [{"name": n, "dtype": "float"} for n in names]}
     c.save_later(session, label, booster, signature)
-    train_set = args[1] if len(args) > 1 else kwargs.get("train_set")
-    data = getattr(train_set, "data", None)
-    if data is not None and not isinstance(data, str):
-        session.log_data("training", data, "X")
-        session.log_data("training", getattr(train_set, "label", None), "y")
 
 
 def _after_cv(
