@@ -8,7 +8,9 @@ whose metadata names the module's class (``__main__.Net``, ``mypkg.models.Net``)
 
 Loading imports that class (code already installed or defined in the process, never code from
 the artifact), builds it with those arguments and loads the weights into it. A bare state dict
-(``torch.save(model.state_dict())`` whose module was not found) loads as a dict of tensors.
+(``torch.save(model.state_dict())`` whose module was not found), or the weights of a module
+whose constructor needs arguments that were not recorded (``nn.Linear(5, 1)``, a module
+without ``save_hyperparameters()``), load as the state dict: a dict of tensors.
 """
 
 from __future__ import annotations
@@ -91,7 +93,10 @@ class TorchFlavor:
             return state
         torch = framework("torch", "PyTorch")
         cls = _module_class(path, torch)
-        module = cls(**json.loads(meta.get("init", "{}")))
+        try:
+            module = cls(**json.loads(meta.get("init", "{}")))
+        except TypeError:  # its constructor needs arguments the model did not record
+            return state
         module.load_state_dict(state)
         module.eval()
         return module

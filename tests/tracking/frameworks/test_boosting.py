@@ -65,7 +65,7 @@ def test_xgboost_native_train_and_cv(data, steps) -> None:
     assert run.metrics["best_iteration"] == booster.best_iteration
     assert steps(run, "cv.test-logloss-mean") == [0, 1, 2, 3, 4]
     assert run.params["cv.nfold"] == "3"
-    [saved] = run.models
+    assert [m.format for m in run.models] == ["ubj"]
     mlops.models.register(run.id, "booster")
     loaded = mlops.models.load("models:/booster/1")
     dvalid = data.user_ns["dvalid"]
