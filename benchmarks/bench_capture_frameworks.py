@@ -35,7 +35,8 @@ CELLS: dict[str, tuple[str, str]] = {
     ),
     "lightgbm": (
         "import lightgbm as lgb",
-        "m = lgb.LGBMClassifier(n_estimators=50, verbose=-1, n_jobs=1).fit(X, y, eval_X=Xv, eval_y=yv)",
+        "m = lgb.LGBMClassifier(n_estimators=50, verbose=-1, n_jobs=1)"
+        ".fit(X, y, eval_X=Xv, eval_y=yv)",
     ),
     "catboost": (
         "from catboost import CatBoostClassifier",
@@ -107,18 +108,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     os.chdir(tempfile.mkdtemp())
-    print(
-        f"{'framework':<12} {'untracked ms':>13} {'tracked ms':>11} {'overhead ms':>12} {'ratio':>6}"
-    )
+    head = ("framework", "untracked ms", "tracked ms", "overhead ms", "ratio")
+    print("{:<12} {:>13} {:>11} {:>12} {:>6}".format(*head))
     for name, (setup, cell) in CELLS.items():
         top = "lightning" if name == "lightning" else name
         if importlib.util.find_spec(top) is None:
             print(f"{name:<12} not installed: skipped")
             continue
         plain, tracked = bench(name, setup, cell, args.repeat)
-        print(
-            f"{name:<12} {plain:>13.1f} {tracked:>11.1f} {tracked - plain:>12.1f} {tracked / plain:>6.2f}"
-        )
+        row = (name, plain, tracked, tracked - plain, tracked / plain)
+        print("{:<12} {:>13.1f} {:>11.1f} {:>12.1f} {:>6.2f}".format(*row))
 
 
 if __name__ == "__main__":
