@@ -35,16 +35,22 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "optuna": ("optuna",),
 }
 STARTED = "frameworks.started"  # session.scratch key: the hook modules started in the session
+LATE = "frameworks.late"  # session.scratch key: hook modules whose framework came mid-session
 
 
 class FrameworksPatcher:
     """Start the hooks of every framework imported so far; stop them at the cell's end."""
 
     def start(self, session: Session) -> None:
+        first = STARTED not in session.scratch
         started: list[str] = session.scratch.setdefault(STARTED, [])
+        late: set[str] = session.scratch.setdefault(LATE, set())
         modules = sys.modules
         for name, triggers in TRIGGERS.items():
-            if any(t in modules for t in triggers):
+            if not any(t in modules for t in triggers):
+                if first:
+                    late.add(name)
+            else:
                 hooks = importlib.import_module(f"{__name__}.{name}")
                 session.guard(f"{name} training", hooks.start, session)
                 if name not in started:
@@ -53,9 +59,11 @@ class FrameworksPatcher:
     def stop(self, session: Session) -> None:
         """Let each started framework finish (save the models fitted in the cell)."""
         distributions: list[str] = []
+        late = session.scratch.get(LATE, set())
         for name in reversed(session.scratch.get(STARTED, [])):
             hooks = importlib.import_module(f"{__name__}.{name}")
             session.guard(f"{name} training", hooks.stop, session)
-            distributions += hooks.DISTRIBUTIONS
+            if name in late:  # imported after the run's environment snapshot was taken
+                distributions += hooks.DISTRIBUTIONS
         if distributions:
             session.guard("the framework versions", note_versions, session, distributions)
