@@ -117,6 +117,12 @@ def test_lightning_logged_values_with_steps_checkpoint_score_and_roundtrip(data,
         served = mlops.models.load_predictor("models:/lit/1").predict(data.user_ns["X_valid"])
         np.testing.assert_allclose(served, lit(X).numpy(), rtol=1e-6)
 
+    data.run_cell("%%mlops track lit-validate\ntrainer.validate(lit, loader(X_valid, y_valid))")
+    checked = mlops.get_run("lit-validate")
+    assert checked.metrics["val_loss"] == pytest.approx(run.metrics["val_loss"], rel=1e-5)
+    assert checked.models == []  # validating saves no model
+    assert trainer.loggers == []
+
 
 def test_plain_torch_optimizer_hyperparameters_and_saved_state_dict(data) -> None:
     pytest.importorskip("torch")
