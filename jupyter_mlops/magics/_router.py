@@ -16,7 +16,7 @@ from IPython.core.error import UsageError
 from jupyter_mlops.commands.data import DATA
 from jupyter_mlops.commands.grammar import Verb
 from jupyter_mlops.commands.monitor import MONITOR
-from jupyter_mlops.commands.runs import RUNS, SHOW
+from jupyter_mlops.commands.runs import COMPARE, RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
 from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.magics._args import HelpShown, VerbParser
@@ -36,11 +36,7 @@ VERBS: dict[str, Verb] = {
     "metric": Verb("metric", "Log metrics into the active run.", "%mlops metric auc=0.93 --step 3"),
     "runs": RUNS,
     "show": SHOW,
-    "compare": Verb(
-        "compare",
-        "Compare runs: params side by side, metrics, curves, parallel coordinates.",
-        "%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
-    ),
+    "compare": COMPARE,
     "data": DATA,
     "model": Verb(
         "model",

@@ -33,7 +33,8 @@ def test_compare_shows_runs_side_by_side(ip) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("%mlops compare one", "Give two runs or more: %mlops compare RUN RUN [RUN ...]."),
+        ("%mlops compare one", "Give two runs or more to compare (ids, short ids or names)."),
+        ("%mlops compare one one", "Give two runs or more to compare"),
         ("%mlops compare ghost one", "No run 'ghost': use a run id"),
     ],
 )

@@ -17,6 +17,14 @@ from jupyter_mlops.services.schema.base import (
     Response,
     RunStatus,
 )
+from jupyter_mlops.services.schema.compare import (
+    ComparedCurve,
+    ComparedMetric,
+    ComparedParam,
+    ComparedRun,
+    CompareQuery,
+    RunComparison,
+)
 from jupyter_mlops.services.schema.datasets import (
     DatasetAddRequest,
     DatasetCheckout,
@@ -111,6 +119,11 @@ __all__ = [
     "CellInfo",
     "CellStatus",
     "CheckStatus",
+    "CompareQuery",
+    "ComparedCurve",
+    "ComparedMetric",
+    "ComparedParam",
+    "ComparedRun",
     "DatasetAddRequest",
     "DatasetCheckout",
     "DatasetCheckoutRequest",
@@ -160,6 +173,7 @@ __all__ = [
     "PromotionResult",
     "Request",
     "Response",
+    "RunComparison",
     "RunDetail",
     "RunInputInfo",
     "RunKeys",
