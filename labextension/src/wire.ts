@@ -128,6 +128,18 @@ export interface RunInputInfo {
   info: Record<string, unknown>;
 }
 
+/** A dataset version a run read (``input``) or wrote (``output``) in a role. */
+export interface RunDatasetLink {
+  /** dataset:NAME@N */
+  ref: string;
+  dataset: string;
+  version: number;
+  digest: string;
+  role: string;
+  direction: string;
+  rows: number | null;
+}
+
 /** One executed cell of a run. */
 export interface CellInfo {
   seq: number;
