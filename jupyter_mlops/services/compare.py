@@ -10,20 +10,19 @@ from collections.abc import Sequence
 from typing import cast
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.services.runs import metric_points
 from jupyter_mlops.services.schema import (
     ComparedCurve,
     ComparedMetric,
     ComparedParam,
     ComparedRun,
     CompareQuery,
-    MetricHistory,
-    MetricPointInfo,
     RunComparison,
     RunStatus,
 )
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.records import RunRecord
-from jupyter_mlops.store.runs import load_run, metric_history
+from jupyter_mlops.store.runs import load_run
 
 #: Metrics whose curves a comparison carries (the rest are in its table of latest values).
 MAX_CURVES = 6
@@ -91,18 +90,7 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
 def _curves(store: Store, runs: list[RunRecord], keys: list[str]) -> list[ComparedCurve]:
     curves = []
     for key in keys:
-        lines = [
-            MetricHistory(
-                run_id=run.id,
-                key=key,
-                points=[
-                    MetricPointInfo(step=p.step, value=p.value, timestamp=p.timestamp)
-                    for p in metric_history(store, run.id, key)
-                ],
-            )
-            for run in runs
-            if key in run.metrics
-        ]
+        lines = [metric_points(store, run.id, key) for run in runs if key in run.metrics]
         if any(len(line.points) > 1 for line in lines):
             curves.append(ComparedCurve(key=key, runs=lines))
     return curves
