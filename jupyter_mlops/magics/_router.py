@@ -18,7 +18,7 @@ from jupyter_mlops.commands.grammar import Verb
 from jupyter_mlops.commands.models import MODEL
 from jupyter_mlops.commands.monitor import MONITOR
 from jupyter_mlops.commands.pipelines import PIPELINE
-from jupyter_mlops.commands.runs import RUNS, SHOW
+from jupyter_mlops.commands.runs import COMPARE, RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
 from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.magics._args import HelpShown, VerbParser
@@ -38,11 +38,7 @@ VERBS: dict[str, Verb] = {
     "metric": Verb("metric", "Log metrics into the active run.", "%mlops metric auc=0.93 --step 3"),
     "runs": RUNS,
     "show": SHOW,
-    "compare": Verb(
-        "compare",
-        "Compare runs: params side by side, metrics, curves, parallel coordinates.",
-        "%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
-    ),
+    "compare": COMPARE,
     "data": DATA,
     "model": MODEL,
     "pipeline": PIPELINE,

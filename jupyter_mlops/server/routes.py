@@ -15,7 +15,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from jupyter_mlops.services import datasets, models, monitors, pipelines, runs, schedules, schema
+from jupyter_mlops.services import (
+    compare,
+    datasets,
+    models,
+    monitors,
+    pipelines,
+    runs,
+    schedules,
+    schema,
+)
 from jupyter_mlops.services import status as health
 
 Method = Literal["GET", "POST", "DELETE"]
@@ -89,6 +98,16 @@ ROUTES: tuple[Route, ...] = (
         runs.keys,
         schema.RunKeys,
         request=schema.RunKeysQuery,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/compare",
+        "compareRuns",
+        "Runs side by side: params (differences marked), metrics and metric curves",
+        compare.compare,
+        schema.RunComparison,
+        request=schema.CompareQuery,
         errors=(400, 404),
     ),
     Route(

@@ -3,6 +3,7 @@
 
 import { type IRequestOptions, request, requestBlob } from './transport';
 import type {
+  CompareQuery,
   DatasetDiff,
   DatasetDiffQuery,
   DatasetList,
@@ -27,6 +28,7 @@ import type {
   PromotionHistory,
   PromotionResult,
   RollbackRequest,
+  RunComparison,
   RunDetail,
   RunKeys,
   RunKeysQuery,
@@ -81,6 +83,14 @@ export async function runKeys(
   options: IRequestOptions = {}
 ): Promise<RunKeys> {
   return (await request('GET', 'runs/keys', { ...options, query })) as RunKeys;
+}
+
+/** Runs side by side: params (differences marked), metrics and metric curves (`GET runs/compare`). */
+export async function compareRuns(
+  query: CompareQuery = {},
+  options: IRequestOptions = {}
+): Promise<RunComparison> {
+  return (await request('GET', 'runs/compare', { ...options, query })) as RunComparison;
 }
 
 /** One run with everything stored about it (`GET runs/{run_id}`). */

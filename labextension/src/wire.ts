@@ -130,6 +130,18 @@ export interface RunInputInfo {
   info: Record<string, unknown>;
 }
 
+/** A dataset version a run read (``input``) or wrote (``output``) in a role. */
+export interface RunDatasetLink {
+  /** dataset:NAME@N */
+  ref: string;
+  dataset: string;
+  version: number;
+  digest: string;
+  role: string;
+  direction: string;
+  rows: number | null;
+}
+
 /** One executed cell of a run. */
 export interface CellInfo {
   seq: number;
@@ -193,6 +205,53 @@ export interface RunKeys {
   params: string[];
   metrics: string[];
   tags: string[];
+}
+
+/** Which runs to compare. */
+export interface CompareQuery {
+  /** run ids, short ids (4+ characters) or names: two or more */
+  run?: string[];
+}
+
+/** One of the runs compared, in the order asked. */
+export interface ComparedRun {
+  run_id: string;
+  short_id: string;
+  name: string;
+  /** name (short id): how the run is headed in tables and charts */
+  label: string;
+  experiment: string;
+  status: RunStatus;
+}
+
+/** One param across the runs: a value per run (null where a run did not log it). */
+export interface ComparedParam {
+  key: string;
+  values: (string | null)[];
+  /** whether the runs disagree (absent counts as a value) */
+  differs: boolean;
+}
+
+/** One metric's latest value per run (null where a run did not log it). */
+export interface ComparedMetric {
+  key: string;
+  values: (number | "NaN" | "Infinity" | "-Infinity" | null)[];
+}
+
+/** One metric logged at more than one step: every compared run's points, by step. */
+export interface ComparedCurve {
+  key: string;
+  runs: MetricHistory[];
+}
+
+/** Runs side by side: their params (differences marked), metrics and metric curves. */
+export interface RunComparison {
+  runs: ComparedRun[];
+  /** one line for each ref that names no run */
+  missing: string[];
+  params: ComparedParam[];
+  metrics: ComparedMetric[];
+  curves: ComparedCurve[];
 }
 
 /** A dataset with its latest version. */

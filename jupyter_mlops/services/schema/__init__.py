@@ -32,6 +32,14 @@ from jupyter_mlops.services.schema.base import (
     Response,
     RunStatus,
 )
+from jupyter_mlops.services.schema.compare import (
+    ComparedCurve,
+    ComparedMetric,
+    ComparedParam,
+    ComparedRun,
+    CompareQuery,
+    RunComparison,
+)
 from jupyter_mlops.services.schema.datasets import (
     DatasetAddRequest,
     DatasetCheckout,
@@ -99,6 +107,7 @@ from jupyter_mlops.services.schema.runs import (
     LoggedModelInfo,
     MetricHistory,
     MetricPointInfo,
+    RunDatasetLink,
     RunDetail,
     RunInputInfo,
     RunKeys,
@@ -132,6 +141,11 @@ __all__ = [
     "CellInfo",
     "CellStatus",
     "CheckStatus",
+    "CompareQuery",
+    "ComparedCurve",
+    "ComparedMetric",
+    "ComparedParam",
+    "ComparedRun",
     "DatasetAddRequest",
     "DatasetCheckout",
     "DatasetCheckoutRequest",
@@ -193,6 +207,8 @@ __all__ = [
     "Request",
     "Response",
     "RollbackRequest",
+    "RunComparison",
+    "RunDatasetLink",
     "RunDetail",
     "RunInputInfo",
     "RunKeys",
