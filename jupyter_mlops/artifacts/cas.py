@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -401,6 +402,33 @@ class ObjectStore:
         """Return the whole object, verified."""
         with self.open(digest) as fh:
             return fh.read()
+
+    def spool(self, digest: str) -> IO[bytes]:
+        """A private copy of the object, verified, positioned at its start.
+
+        For senders that must not send a byte before the whole object matched its digest
+        (a download answer cannot take its 200 back). On the local disk the copy is an
+        unnamed file in the store's ``tmp/`` folder (the object's own disk, and nothing left
+        behind if the process dies); elsewhere in the system's temporary folder.
+
+        Raises:
+            ArtifactIntegrityError: the object does not match its digest (nothing is returned).
+        """
+        folder = None
+        if self._local:
+            folder = os.path.join(self.root, "tmp")
+            os.makedirs(folder, exist_ok=True)
+            if os.path.islink(folder):
+                folder = None  # a planted link: never write through it
+        copy = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - returned to the caller
+        try:
+            with self.open(digest) as src:
+                shutil.copyfileobj(src, copy, CHUNK)
+            copy.seek(0)
+        except BaseException:
+            copy.close()
+            raise
+        return copy
 
     def local_path(self, digest: str) -> Path | None:
         """The object's path when the store is on the local disk, else None."""
