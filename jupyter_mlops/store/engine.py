@@ -36,7 +36,8 @@ def make_engine(uri: str) -> Engine:
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
     database = url.database or ""
-    if database and database != ":memory:":
+    # A ``file:`` URI (``?mode=ro&uri=true``: read-only) names an existing file: create nothing.
+    if database and database != ":memory:" and not url.query.get("uri"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,

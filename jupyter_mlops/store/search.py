@@ -71,7 +71,7 @@ from jupyter_mlops.expressions import (
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
 from jupyter_mlops.store.order import code_point
-from jupyter_mlops.store.runs import reap_stale_runs
+from jupyter_mlops.store.runs import reap_stale_runs, shown_row
 
 BASE_COLUMNS = (
     "run_id",
@@ -385,7 +385,9 @@ def find_runs(
             t.runs.c.parent_id,
         ).where(*conditions)
         page = _ordered(stmt, _runs_with_experiment(), keys)
-        rows = conn.execute(page.limit(limit).offset(offset)).all()
+        rows: Sequence[Sequence[Any]] = conn.execute(page.limit(limit).offset(offset)).all()
+        if store.unrecorded_kills:  # dead runs that a read-only store could not mark
+            rows = [shown_row(store, row) for row in rows]
         ids = [str(row[0]) for row in rows]
         if store.dialect == "postgresql":
             params, metrics, run_tags = _fetch_all_postgresql(conn, ids)
