@@ -7,7 +7,8 @@ impossible), so serving even a large version costs no copy; folders become a tre
 under read-only directories. Objects are verified against their digest before they are served
 (through the state cache, so an object is re-hashed only when its stat changed).
 
-``checkout`` writes ordinary writable files, each verified after it is written.
+``checkout`` writes ordinary writable files, each verified after it is written; a folder is
+built beside its target and moved into place only when every member verified.
 """
 
 from __future__ import annotations
@@ -160,11 +161,36 @@ def checkout(version: DatasetVersion, dest: str | os.PathLike[str], *, force: bo
         raise MlopsUsageError(
             f"Folder {str(target)!r} is not empty; pass force=True (--force) to write into it."
         )
-    for entry in manifest_of(objects, version.digest).entries:
-        path = target / safe_relative(entry.path, digest=version.digest)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_verified(objects, entry.digest, path)
-    return target
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Every member is written and verified in a folder beside the target first, and only a
+    # complete copy is moved into place: a missing or corrupt member leaves nothing behind.
+    scratch = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
+    scratch.mkdir()
+    try:
+        for entry in manifest_of(objects, version.digest).entries:
+            path = scratch / safe_relative(entry.path, digest=version.digest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_verified(objects, entry.digest, path)
+        _move_into(scratch, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return Path(dest)
+
+
+def _move_into(scratch: Path, target: Path) -> None:
+    """Put the verified tree ``scratch`` at ``target``: renamed whole when the target is
+    missing or empty, else file by file over what is there (``force``)."""
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+    if not target.exists():
+        os.rename(scratch, target)
+        return
+    for dirpath, _dirnames, files in os.walk(scratch):
+        here = target / Path(dirpath).relative_to(scratch)
+        here.mkdir(exist_ok=True)
+        for name in files:
+            os.replace(Path(dirpath) / name, here / name)
 
 
 def _write_verified(objects: ObjectStore, digest: str, dest: Path) -> None:
