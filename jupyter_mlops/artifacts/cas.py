@@ -133,6 +133,22 @@ class ObjectStore:
                 raise
             raise remote.unreachable(self.uri, doing, exc) from exc
 
+    @contextmanager
+    def _disk(self, doing: str, *, source: str | None = None) -> Iterator[None]:
+        """Turn a failed read of ``source`` into a one-line MlopsUsageError, and a failed
+        write of the local disk into a one-line StoreError (ReadOnlyStoreError when the
+        disk is full or read-only)."""
+        try:
+            yield
+        except MlopsError:
+            raise
+        except OSError as exc:
+            if source is not None and os.fspath(exc.filename or "") == source:
+                raise MlopsUsageError(f"Cannot read {source}: {exc.strerror}.") from exc
+            if not self._local:
+                raise
+            raise local.write_failed(self.root, doing, exc) from exc
+
     # -- paths ---------------------------------------------------------------
     def path_for(self, digest: str) -> str:
         check_digest(digest)
@@ -242,14 +258,29 @@ class ObjectStore:
                 self._upload(io.BytesIO(data), digest, size_hint=len(data))
         elif not self.exists(digest):
             tmp = self._tmp_path()
-            self.fs.makedirs(os.path.dirname(tmp), exist_ok=True)
-            with self.fs.open(tmp, "wb") as out:
-                out.write(data)
-            self._install(tmp, digest)
+            with self._disk("storing an object"):
+                try:
+                    self.fs.makedirs(os.path.dirname(tmp), exist_ok=True)
+                    with self.fs.open(tmp, "wb") as out:
+                        out.write(data)
+                    self._install(tmp, digest)
+                except BaseException:
+                    _remove_quietly(self.fs, tmp)  # a full disk leaves no partial file
+                    raise
         return ObjectInfo(digest, len(data))
 
     def put_file(self, path: str | os.PathLike[str], *, digest: str | None = None) -> ObjectInfo:
-        """Store a local file, hashing it first so a known object is never copied again."""
+        """Store a local file, hashing it first so a known object is never copied again.
+
+        Raises:
+            MlopsUsageError: the file cannot be read.
+            StoreError: the store cannot be written (ReadOnlyStoreError: a full or read-only
+                disk); nothing is left of the partial copy.
+        """
+        with self._disk(f"storing {os.fspath(path)}", source=os.fspath(path)):
+            return self._put_file(path, digest)
+
+    def _put_file(self, path: str | os.PathLike[str], digest: str | None) -> ObjectInfo:
         before = os.stat(path)
         known = digest is not None
         digest = digest or hash_file(path)

@@ -7,14 +7,17 @@ through, changed or deleted. Objects are opened with ``ONOFOLLOW`` where the pla
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from jupyter_mlops.errors import ForeignEntryError, NotFoundError
+from jupyter_mlops.errors import ForeignEntryError, NotFoundError, ReadOnlyStoreError, StoreError
 
+#: Write failures that mean "this disk takes no writes now", not a broken store.
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 #: Opening an object never follows a link planted at its name (where the platform can).
 NOFOLLOW = getattr(os, "ONOFOLLOW", 0)
 
@@ -103,3 +106,14 @@ def open_regular(path: str, digest: str) -> IO[bytes]:
             f"Object {digest} became a link while being opened: {exc.strerror}.", path=path
         ) from exc
     return os.fdopen(fd, "rb")
+
+
+def write_failed(root: str, doing: str, exc: OSError) -> StoreError:
+    """One line for a write of the object store at ``root`` that the disk refused."""
+    text = f"The artifact store {root} cannot be written while {doing}: {exc.strerror}"
+    if exc.errno in _CANNOT_WRITE:
+        return ReadOnlyStoreError(
+            f"{text}; nothing was written. Reading it still works; free disk space or make "
+            "it writable to record."
+        )
+    return StoreError(f"{text}; nothing was written.")

@@ -143,8 +143,21 @@ def checkout(version: DatasetVersion, dest: str | os.PathLike[str], *, force: bo
     Returns:
         The path written.
     """
+    if not isinstance(dest, str | os.PathLike):
+        raise MlopsUsageError(f"A checkout goes to a path, not {dest!r}.")
+    try:
+        return _checkout(version, Path(dest), force=force)
+    except OSError as exc:  # the destination, not the store: the store's errors are one line
+        where = exc.filename or dest
+        raise MlopsUsageError(
+            f"Cannot write the checkout at {where}: {exc.strerror or exc}; nothing was "
+            "written there. Choose a folder you can write to."
+        ) from exc
+
+
+def _checkout(version: DatasetVersion, target: Path, *, force: bool) -> Path:
+    dest = target
     objects = version.store.objects
-    target = Path(dest)
     if version.kind != "folder":
         if target.is_dir():
             target = target / version.filename

@@ -39,7 +39,14 @@ def _permanent(exc: OperationalError) -> bool:
 
 # Why a write could not be done while reads still can: SQLite's result codes, PostgreSQL's
 # SQLSTATEs (read-only transaction, disk full, no privilege), and their words as a fallback.
-_READ_ONLY_SQLITE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_PERM")
+# A write that fails at the file (SQLITE_IOERR_WRITE) is a full disk or a size limit.
+_READ_ONLY_SQLITE = (
+    "SQLITE_READONLY",
+    "SQLITE_FULL",
+    "SQLITE_CANTOPEN",
+    "SQLITE_PERM",
+    "SQLITE_IOERR_WRITE",
+)
 _READ_ONLY_SQLSTATES = ("25006", "53100", "42501")
 _READ_ONLY_WORDS = ("readonly", "read-only", "disk is full", "no space left", "permission")
 
@@ -222,15 +229,28 @@ def open_store(
     """Open (creating and migrating when needed) the store for the current project."""
     config = config or load_config()
     store_uri = uri or config.store_uri
-    engine = make_engine(store_uri)
+    try:
+        engine = make_engine(store_uri)
+    except OSError as exc:  # its folder cannot be made
+        raise StoreError(f"Cannot open the store {store_uri}: {exc}") from exc
     try:
         upgrade(engine)
+    except IntegrityError:
+        engine.dispose()
+        raise
+    except DBAPIError as exc:  # e.g. a file that is not a database
+        engine.dispose()
+        raise StoreError(f"Cannot open the store {store_uri}: {one_line(exc.orig)}") from exc
     except BaseException:
         engine.dispose()  # close the pool: no connection outlives a store that did not open
         raise
     objects_uri = artifacts_uri or config.artifacts_uri
     if "://" not in objects_uri:
-        os.makedirs(objects_uri, exist_ok=True)
+        try:
+            os.makedirs(objects_uri, exist_ok=True)
+        except OSError as exc:
+            engine.dispose()
+            raise StoreError(f"Cannot open the artifact store {objects_uri!r}: {exc}") from exc
     try:
         objects = ObjectStore.from_uri(objects_uri, config=config)
     except (ValueError, ImportError) as exc:

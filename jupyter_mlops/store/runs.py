@@ -162,6 +162,8 @@ def heartbeat(conn: Connection, run_ids: Iterable[str]) -> None:
 
 def resolve_run_id(conn: Connection, ref: str) -> str:
     """Resolve a full id, a unique id prefix (4+ characters) or a unique run name."""
+    if ref is not None and not isinstance(ref, str):
+        raise MlopsUsageError(f"A run is given by its id, short id or name (text), not {ref!r}.")
     ref = (ref or "").strip()
     if not ref:
         raise MlopsUsageError("Give a run id, short id or name.")

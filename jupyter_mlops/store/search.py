@@ -69,6 +69,7 @@ from jupyter_mlops.expressions import (
     parse_order_by,
 )
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.arguments import as_list, page_bounds
 from jupyter_mlops.store.core import Store
 from jupyter_mlops.store.order import code_point
 from jupyter_mlops.store.runs import reap_stale_runs, shown_row
@@ -266,12 +267,6 @@ def get_experiment_ids(conn: Connection, names: str | Iterable[str]) -> list[int
     raise NotFoundError(message, names=missing)
 
 
-def _as_list(value: str | Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
 def _conditions(
     conn: Connection,
     node: Node | None,
@@ -284,10 +279,10 @@ def _conditions(
     if node is not None:
         conditions.append(compile_filter(node, dialect=dialect))
     if experiments is not None:
-        ids = get_experiment_ids(conn, _as_list(experiments))
+        ids = get_experiment_ids(conn, as_list(experiments, "experiments"))
         conditions.append(t.runs.c.experiment_id.in_(ids) if ids else false())
     if statuses is not None:
-        wanted = [status.lower() for status in _as_list(statuses)]
+        wanted = [status.lower() for status in as_list(statuses, "statuses")]
         unknown = [status for status in wanted if status not in RUN_STATUSES]
         if unknown:
             raise MlopsUsageError(
@@ -363,12 +358,9 @@ def find_runs(
 
     Runs whose process died are marked killed first, so no face shows a ghost ``running``.
     """
-    if limit is not None and limit < 0:
-        raise MlopsUsageError(f"limit must be zero or more, got {limit}.")
-    if offset < 0:
-        raise MlopsUsageError(f"offset must be zero or more, got {offset}.")
+    page_bounds(limit, offset)
     node = parse_filter(filter)
-    keys = [parse_order_by(item) for item in _as_list(order_by)] or list(_DEFAULT_ORDER)
+    keys = [parse_order_by(item) for item in as_list(order_by, "order_by")] or list(_DEFAULT_ORDER)
     reap_stale_runs(store)
     with store.read() as conn:
         conditions = _conditions(
@@ -616,7 +608,8 @@ def run_keys(
     """
     found: list[list[str]] = []
     with store.read() as conn:
-        ids = None if experiments is None else get_experiment_ids(conn, _as_list(experiments))
+        names = None if experiments is None else as_list(experiments, "experiments")
+        ids = None if names is None else get_experiment_ids(conn, names)
         for table in (t.params, t.latest_metrics, t.tags):
             stmt = select(table.c.key).distinct()
             if ids is not None:

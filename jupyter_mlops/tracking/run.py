@@ -7,6 +7,8 @@ and stores files and models at once (:mod:`~jupyter_mlops.tracking.artifacts`).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -333,8 +335,14 @@ class Run:
         self._unwritten_end = ("failed", f"{error}\n{why}" if error else why)
         try:
             self._write_end()
-        except Exception:  # noqa: BLE001 - the flusher retries; the caller gets ``exc``
-            FLUSHER.add(self)
+        except Exception:  # noqa: BLE001 - retried below; the caller gets ``exc``
+            FLUSHER.add(self)  # while the process lives
+            atexit.register(self._last_try)  # and once more as it exits (a script)
+
+    def _last_try(self) -> None:
+        # Still refused: the run is marked killed when a reader finds its process gone.
+        with contextlib.suppress(Exception):
+            self._write_end()
 
     def beat(self) -> None:
         with self.store.write() as conn:

@@ -235,3 +235,76 @@ def test_a_run_whose_writes_failed_ends_failed_not_killed(store: Store) -> None:
     assert record.status == "failed"
     assert "could not be written when this run ended" in (record.error or "")
     assert record.metrics == {"auc": 0.8}  # what was buffered was written with its end
+
+
+FULL_DISK = textwrap.dedent(
+    """
+    import json, os, resource, signal, sys
+    import jupyter_mlops as mlops
+    from jupyter_mlops.errors import MlopsError
+    from jupyter_mlops.store import open_store
+
+    store = open_store(sys.argv[1], sys.argv[2])
+    run = mlops.start_run("during", experiment="e", store=store)
+    run.log_metric("auc", 0.5)
+    run.flush()
+    # A full disk: no file of this process may grow past 1 MiB (EFBIG instead of SIGXFSZ).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, hard))
+    seen = {}
+    try:
+        run.log_artifact(os.urandom(2 * 1024 * 1024), "big.bin")
+    except MlopsError as exc:
+        seen["artifact"] = [type(exc).__name__, str(exc)]
+    try:
+        for step in range(30000):
+            run.log_metric("loss", 1.0 / (step + 1))
+        run.end()
+    except MlopsError as exc:
+        seen["end"] = [type(exc).__name__, str(exc)]
+    found = mlops.search_runs(store=store)
+    seen["read"] = dict(zip(found["name"], found["status"]))
+    seen["temporaries"] = os.listdir(os.path.join(sys.argv[2], "tmp"))
+    print(json.dumps(seen), flush=True)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))  # space freed before exit
+    """
+)
+
+
+def test_a_full_disk_fails_writes_in_one_line_reads_work_and_the_run_ends_failed(
+    store_uri: str, tmp_path: Path, backend: str
+) -> None:
+    script = tmp_path / "full.py"
+    script.write_text(FULL_DISK)
+    objects = tmp_path / "objects"
+    done = subprocess.run(
+        [sys.executable, str(script), store_uri, str(objects)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    kind, message = seen["artifact"]
+    assert kind == "ReadOnlyStoreError"
+    assert "cannot be written" in message
+    assert "\n" not in message
+    assert seen["temporaries"] == []  # no partial object left behind
+    # On SQLite the database is a file of this process too, so the run's end cannot be
+    # written: it ends failed once there is space again (here: as the process exits). A
+    # PostgreSQL server has its own disk: the run (which caught the error) finishes.
+    ended = "failed" if backend == "sqlite" else "finished"
+    if backend == "sqlite":
+        assert seen["end"][0] == "ReadOnlyStoreError"
+        assert seen["read"]["during"] in ("running", "failed")
+    else:
+        assert "end" not in seen
+    store = open_store(store_uri, str(objects))
+    try:
+        record = mlops.get_run(mlops.search_runs(store=store)["run_id"][0], store=store)
+        assert record.name == "during"
+        assert record.status == ended
+    finally:
+        store.close()
