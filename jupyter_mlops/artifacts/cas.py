@@ -465,6 +465,20 @@ class ObjectStore:
         """The object's path when the store is on the local disk, else None."""
         return Path(self.path_for(digest)) if self._local else None
 
+    def local_file(self, digest: str) -> Path | None:
+        """The object's file when the store is on the local disk (else None), checked to be
+        a regular file inside the store: never a link planted at its name.
+
+        Raises:
+            NotFoundError: no such object.
+            ForeignEntryError: a link or other non-file sits at the object's name.
+        """
+        if not self._local:
+            return None
+        path = self.path_for(digest)
+        local.check_regular(path, digest)
+        return Path(path)
+
     def verify(self, digest: str) -> None:
         """Re-hash one object; raise ArtifactIntegrityError if it does not match."""
         path = self.path_for(digest)

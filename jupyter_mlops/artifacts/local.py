@@ -2,7 +2,7 @@
 
 A link planted in the store's folder (at an object's name, or as a whole fan-out folder),
 a device or a folder where an object belongs is foreign: it is reported, and never read
-through, changed or deleted. Objects are opened with ``ONOFOLLOW`` where the platform has it.
+through, changed or deleted. Objects are opened with ``O_NOFOLLOW`` where the platform has it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from jupyter_mlops.errors import ForeignEntryError, NotFoundError, ReadOnlyStore
 #: Write failures that mean "this disk takes no writes now", not a broken store.
 _CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 #: Opening an object never follows a link planted at its name (where the platform can).
-NOFOLLOW = getattr(os, "ONOFOLLOW", 0)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,13 @@ def regular(path: str) -> str | None:
     return None
 
 
-def open_regular(path: str, digest: str) -> IO[bytes]:
-    """Open an object file, refusing links (ONOFOLLOW) and linked fan-out folders."""
+def check_regular(path: str, digest: str) -> None:
+    """Raise unless ``path`` is a regular file in a real fan-out folder.
+
+    Raises:
+        NotFoundError: nothing is there.
+        ForeignEntryError: a link, a device or a folder is there, or the folder is a link.
+    """
     problem = regular(path)
     if problem == "missing":
         raise NotFoundError(f"Object {digest} is missing from the artifact store.", digest=digest)
@@ -97,6 +102,11 @@ def open_regular(path: str, digest: str) -> IO[bytes]:
             "through it (remove it by hand if you did not put it there).",
             path=path,
         )
+
+
+def open_regular(path: str, digest: str) -> IO[bytes]:
+    """Open an object file, refusing links (O_NOFOLLOW) and linked fan-out folders."""
+    check_regular(path, digest)
     try:
         fd = os.open(path, os.O_RDONLY | NOFOLLOW)
     except FileNotFoundError:

@@ -92,13 +92,11 @@ def materialize(version: DatasetVersion, *, state: StateCache | None = None) -> 
 
 def _serve(objects: ObjectStore, digest: str, dest: Path, state: StateCache) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    local = objects.local_path(digest)
+    local = _local_file(objects, digest)
     if local is None:
         _download(objects, digest, dest)
         os.chmod(dest, 0o444)
         return
-    if not local.exists():
-        raise _missing(objects, digest)
     if state.state(local).digest != digest:
         raise _corrupt(digest)
     for make_link in (os.link, os.symlink):
@@ -109,6 +107,14 @@ def _serve(objects: ObjectStore, digest: str, dest: Path, state: StateCache) -> 
             continue
     copy_file(local, dest)
     os.chmod(dest, 0o444)
+
+
+def _local_file(objects: ObjectStore, digest: str) -> Path | None:
+    """The object's regular file on the local disk (never a planted link), or None."""
+    try:
+        return objects.local_file(digest)
+    except NotFoundError:
+        raise _missing(objects, digest) from None
 
 
 def _download(objects: ObjectStore, digest: str, dest: Path) -> None:
@@ -209,12 +215,10 @@ def _move_into(scratch: Path, target: Path) -> None:
 def _write_verified(objects: ObjectStore, digest: str, dest: Path) -> None:
     tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        local = objects.local_path(digest)
+        local = _local_file(objects, digest)
         if local is None:
             _download(objects, digest, tmp)  # the stream verifies as it reaches the end
         else:
-            if not local.exists():
-                raise _missing(objects, digest)
             copy_file(local, tmp)
             if hash_file(tmp) != digest:
                 raise _corrupt(digest)

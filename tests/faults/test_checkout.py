@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import jupyter_mlops as mlops
-from jupyter_mlops.errors import ArtifactIntegrityError, NotFoundError
+from jupyter_mlops.errors import ArtifactIntegrityError, ForeignEntryError, NotFoundError
 from jupyter_mlops.store import Store
 
 MEMBERS = {"a.csv": "x\n1\n", "sub/b.csv": "y\n2\n", "z.csv": "z\n3\n"}
@@ -93,3 +93,25 @@ def test_a_sound_folder_is_checked_out_whole(store: Store, tmp_path: Path, targe
     assert _everything_under(dest) == expected
     assert sorted(p.name for p in dest.parent.iterdir()) == ["restored"]
     (dest / "a.csv").write_text("edited\n")  # a checkout is an ordinary, writable copy
+
+
+def test_a_link_planted_at_a_members_object_is_refused_not_read(
+    store: Store, tmp_path: Path
+) -> None:
+    digests = _add_folder(store, tmp_path)
+    # The same bytes outside the store, linked at the object's name: still never read.
+    outside = tmp_path / "outside.csv"
+    outside.write_text(MEMBERS["z.csv"])
+    path = store.objects.local_path(digests["z.csv"])
+    assert path is not None
+    path.chmod(0o644)
+    path.unlink()
+    path.symlink_to(outside)
+    dest = tmp_path / "out" / "restored"
+    with pytest.raises(ForeignEntryError, match="a link"):
+        mlops.data.checkout("docs", dest, store=store)
+    assert not dest.exists()
+    with pytest.raises(ForeignEntryError, match="a link"):
+        mlops.data.get("docs", store=store).path()
+    assert path.is_symlink()
+    assert outside.read_text() == MEMBERS["z.csv"]
