@@ -7,13 +7,14 @@ absent, empty, or (with ``force``) holding exactly its old files; no temporary i
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
 
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import ArtifactIntegrityError, ForeignEntryError, NotFoundError
-from jupyter_mlops.store import Store
+from jupyter_mlops.store import Store, open_store
 
 MEMBERS = {"a.csv": "x\n1\n", "sub/b.csv": "y\n2\n", "z.csv": "z\n3\n"}
 
@@ -115,3 +116,21 @@ def test_a_link_planted_at_a_members_object_is_refused_not_read(
         mlops.data.get("docs", store=store).path()
     assert path.is_symlink()
     assert outside.read_text() == MEMBERS["z.csv"]
+
+
+def test_a_corrupt_member_on_object_storage_leaves_nothing_either(
+    store_uri: str, tmp_path: Path
+) -> None:
+    # Objects that are not on the local disk (fsspec memory://, as S3) are streamed and
+    # verified as they arrive: the same all-or-nothing checkout.
+    remote = open_store(store_uri, f"memory://faults-{uuid.uuid4().hex}")
+    try:
+        digests = _add_folder(remote, tmp_path)
+        remote.objects.fs.pipe(remote.objects.path_for(digests["z.csv"]), b"bit rot\n")
+        dest = tmp_path / "out" / "restored"
+        with pytest.raises(ArtifactIntegrityError):
+            mlops.data.checkout("docs", dest, store=remote)
+        assert not dest.exists()
+        assert list(dest.parent.iterdir()) == []
+    finally:
+        remote.close()
