@@ -39,6 +39,7 @@ from sqlalchemy import (
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.expressions import RUN_STATUSES, And, Comparison, Node, Not, Or, Value
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.arguments import as_list
 
 _RUN_ID_LENGTH = 32
 VALUE_TABLES: dict[str, Table] = {
@@ -215,12 +216,6 @@ def get_experiment_ids(conn: Connection, names: str | Iterable[str]) -> list[int
     raise NotFoundError(message, names=missing)
 
 
-def as_list(value: str | Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
 def run_conditions(
     conn: Connection,
     node: Node | None,
@@ -233,10 +228,10 @@ def run_conditions(
     if node is not None:
         conditions.append(compile_filter(node, dialect=dialect))
     if experiments is not None:
-        ids = get_experiment_ids(conn, as_list(experiments))
+        ids = get_experiment_ids(conn, as_list(experiments, "experiments"))
         conditions.append(t.runs.c.experiment_id.in_(ids) if ids else false())
     if statuses is not None:
-        wanted = [status.lower() for status in as_list(statuses)]
+        wanted = [status.lower() for status in as_list(statuses, "statuses")]
         unknown = [status for status in wanted if status not in RUN_STATUSES]
         if unknown:
             raise MlopsUsageError(

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, FromClause, Select, and_, false, func, select
 
-from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.expressions import OrderKey, parse_filter, parse_order_by
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.arguments import as_list, page_bounds
 from jupyter_mlops.store.core import Store
 from jupyter_mlops.store.order import code_point
 from jupyter_mlops.store.run_cells import Cell, fetch_all_postgresql, fetch_cells
@@ -26,12 +26,11 @@ from jupyter_mlops.store.run_filter import (
     NULLABLE,
     NUMERIC,
     VALUE_TABLES,
-    as_list,
     compile_filter,
     get_experiment_ids,
     run_conditions,
 )
-from jupyter_mlops.store.runs import reap_stale_runs
+from jupyter_mlops.store.runs import reap_stale_runs, shown_row
 
 __all__ = [
     "BASE_COLUMNS",
@@ -122,12 +121,9 @@ def find_runs(
 
     Runs whose process died are marked killed first, so no face shows a ghost ``running``.
     """
-    if limit is not None and limit < 0:
-        raise MlopsUsageError(f"limit must be zero or more, got {limit}.")
-    if offset < 0:
-        raise MlopsUsageError(f"offset must be zero or more, got {offset}.")
+    page_bounds(limit, offset)
     node = parse_filter(filter)
-    keys = [parse_order_by(item) for item in as_list(order_by)] or list(_DEFAULT_ORDER)
+    keys = [parse_order_by(item) for item in as_list(order_by, "order_by")] or list(_DEFAULT_ORDER)
     reap_stale_runs(store)
     with store.read() as conn:
         conditions = run_conditions(
@@ -144,7 +140,9 @@ def find_runs(
             t.runs.c.parent_id,
         ).where(*conditions)
         page = _ordered(stmt, _runs_with_experiment(), keys)
-        rows = conn.execute(page.limit(limit).offset(offset)).all()
+        rows: Sequence[Sequence[Any]] = conn.execute(page.limit(limit).offset(offset)).all()
+        if store.unrecorded_kills:  # dead runs that a read-only store could not mark
+            rows = [shown_row(store, row) for row in rows]
         ids = [str(row[0]) for row in rows]
         if store.dialect == "postgresql":
             params, metrics, run_tags = fetch_all_postgresql(conn, ids)
@@ -277,7 +275,8 @@ def run_keys(
     """
     found: list[list[str]] = []
     with store.read() as conn:
-        ids = None if experiments is None else get_experiment_ids(conn, as_list(experiments))
+        names = None if experiments is None else as_list(experiments, "experiments")
+        ids = None if names is None else get_experiment_ids(conn, names)
         for table in (t.params, t.latest_metrics, t.tags):
             stmt = select(table.c.key).distinct()
             if ids is not None:
