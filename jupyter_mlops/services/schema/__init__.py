@@ -102,6 +102,12 @@ from jupyter_mlops.services.schema.schedules import (
     ScheduleRunStatus,
     TargetKind,
 )
+from jupyter_mlops.services.schema.serving import (
+    PredictInfo,
+    PredictRequest,
+    ServeRequest,
+    ServerInfo,
+)
 from jupyter_mlops.services.schema.status import ErrorBody, Status
 
 __all__ = [
@@ -152,6 +158,8 @@ __all__ = [
     "PipelineRunRequest",
     "PipelineRunStatus",
     "PipelineRunSummary",
+    "PredictInfo",
+    "PredictRequest",
     "PromoteRequest",
     "PromotionAction",
     "PromotionEventInfo",
@@ -180,6 +188,8 @@ __all__ = [
     "ScheduleRunList",
     "ScheduleRunStatus",
     "SchedulerOptions",
+    "ServeRequest",
+    "ServerInfo",
     "StageList",
     "Status",
     "StepRunInfo",
