@@ -12,8 +12,8 @@ limit, so an oversized body never sits in memory.
 from __future__ import annotations
 
 import hmac
-import logging
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
