@@ -86,6 +86,14 @@ def conform(frame: pd.DataFrame, signature: dict[str, Any] | None) -> pd.DataFra
         return frame
     if signature.get("type") == "dataframe":
         columns = signature.get("columns") or []
+        if len(frame.columns) and all(isinstance(c, int) for c in frame.columns):
+            # Rows given as lists (instances, a V2 matrix): the signature's order names them.
+            if frame.shape[1] != len(columns):
+                raise PayloadError(
+                    f"Each row needs {len(columns)} values "
+                    f"({', '.join(c['name'] for c in columns)}), not {frame.shape[1]}."
+                )
+            frame = frame.set_axis([c["name"] for c in columns], axis=1)
         missing = [c["name"] for c in columns if c["name"] not in frame.columns]
         if missing:
             names = ", ".join(repr(m) for m in missing)

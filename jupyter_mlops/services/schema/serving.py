@@ -14,22 +14,28 @@ class ServeRequest(Request):
         description="models:/NAME@STAGE (follows the stage as it moves) or models:/NAME/VERSION"
     )
     host: str = Field(
-        "127.0.0.1",
+        default="127.0.0.1",
         description="the address to listen on; any other than 127.0.0.1 needs a token",
     )
-    port: int = Field(5000, ge=0, le=65535, description="the port (0: any free port)")
-    workers: int = Field(1, ge=1, le=64, description="server processes sharing the port")
+    port: int = Field(default=5000, ge=0, le=65535, description="the port (0: any free port)")
+    workers: int = Field(default=1, ge=1, le=64, description="server processes sharing the port")
     token: str | None = Field(
-        None,
+        default=None,
         description="clients must send Authorization: Bearer TOKEN (default: MLOPS_SERVE_TOKEN)",
     )
-    log: bool = Field(True, description="log inputs, outputs, version and latency")
-    log_sample: float = Field(1.0, ge=0, le=1, description="the share of requests logged (0 to 1)")
-    poll_seconds: float = Field(
-        1.0, gt=0, le=3600, description="how often to look whether the stage moved"
+    log: bool = Field(default=True, description="log inputs, outputs, version and latency")
+    log_sample: float = Field(
+        default=1.0, ge=0, le=1, description="the share of requests logged (0 to 1)"
     )
-    max_body_mb: float = Field(16.0, gt=0, le=1024, description="the largest request body, MiB")
-    trusted: bool = Field(False, description="allow model formats that run code on load (pickle)")
+    poll_seconds: float = Field(
+        default=1.0, gt=0, le=3600, description="how often to look whether the stage moved"
+    )
+    max_body_mb: float = Field(
+        default=16.0, gt=0, le=1024, description="the largest request body, MiB"
+    )
+    trusted: bool = Field(
+        default=False, description="allow model formats that run code on load (pickle)"
+    )
 
 
 class ServerInfo(Response):
@@ -52,9 +58,14 @@ class PredictRequest(Request):
     input: str = Field(description="a .parquet or .csv file")
     output: str = Field(description="where to write the rows with predictions (.parquet, .csv)")
     chunk_rows: int = Field(
-        100_000, ge=1, le=10_000_000, description="rows read, predicted and written at a time"
+        default=100_000,
+        ge=1,
+        le=10_000_000,
+        description="rows read, predicted and written at a time",
     )
-    trusted: bool = Field(False, description="allow model formats that run code on load (pickle)")
+    trusted: bool = Field(
+        default=False, description="allow model formats that run code on load (pickle)"
+    )
 
 
 class PredictInfo(Response):
