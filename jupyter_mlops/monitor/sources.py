@@ -60,7 +60,8 @@ def training_frame(current: str, store: Store | None) -> pd.DataFrame:
             f"{version.uri} names no dataset it was trained on (its run logged no dataset "
             "input); pass the reference DataFrame or profile instead."
         )
-    frame = data.get(str(inputs[0]["ref"]), store=store).to_pandas()
+    first = inputs[0]
+    frame = data.get(f"{first['dataset']}@{first['version']}", store=store).to_pandas()
     return _model_columns(frame, version.signature)
 
 

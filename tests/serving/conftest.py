@@ -59,5 +59,7 @@ def serve(store: Store) -> Iterator[Callable[..., str]]:
         return info.url
 
     yield start
+    still = {info.url for info in serving.running()}
     for url in started:
-        serving.stop(url)
+        if url in still:
+            serving.stop(url)
