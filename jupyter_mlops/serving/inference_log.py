@@ -46,8 +46,15 @@ class _Entry:
     time: float
     version: int
     latency_ms: float
-    frame: pd.DataFrame
+    # The frame as one array and its column labels: cheap to keep and to join later
+    # (a DataFrame per request would cost more than the prediction).
+    columns: pd.Index
+    values: np.ndarray
     predictions: Any
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
 
 
 def _prediction_column(predictions: Any, n: int) -> list[Any] | np.ndarray:
@@ -118,7 +125,15 @@ class InferenceLogger:
                 self.dropped += n
                 return
             self._entries.append(
-                _Entry(request_id, time.time(), version, latency_ms, frame, predictions)
+                _Entry(
+                    request_id,
+                    time.time(),
+                    version,
+                    latency_ms,
+                    frame.columns,
+                    frame.to_numpy(),
+                    predictions,
+                )
             )
             self._pending += n
             full = self._pending >= self.flush_rows
@@ -156,7 +171,7 @@ class InferenceLogger:
                 self.last_error = f"inference log batch not written: {exc}"
                 log.error("mlops serve: %s", self.last_error)
                 with self._lock:  # keep the rows for the next try, within the bound
-                    n = sum(len(e.frame) for e in entries)
+                    n = sum(e.n for e in entries)
                     if self._pending + n <= self.max_pending:
                         self._entries[:0] = entries
                         self._pending += n
@@ -179,19 +194,31 @@ class InferenceLogger:
 
 def _batch_frame(entries: list[_Entry]) -> pd.DataFrame:
     parts = []
-    for e in entries:
-        n = len(e.frame)
-        part = e.frame.set_axis([str(c) for c in e.frame.columns], axis=1)
-        meta: dict[str, Any] = {
-            REQUEST_ID: e.request_id,
-            TIME: e.time,
-            VERSION: e.version,
-            LATENCY_MS: e.latency_ms,
-            PREDICTION: _prediction_column(e.predictions, n),
-        }
-        part = part.reset_index(drop=True).assign(**meta)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    start = 0
+    for i in range(1, len(entries) + 1):
+        # Runs of requests with the same columns (all of them, unless the version changed).
+        if i == len(entries) or not entries[i].columns.equals(entries[start].columns):
+            parts.append(_columns_frame(entries[start:i]))
+            start = i
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _columns_frame(run: list[_Entry]) -> pd.DataFrame:
+    counts = [e.n for e in run]
+    names = [str(c) for c in run[0].columns]
+    # Mixed kinds were kept as objects: infer_objects gives each column its own dtype back.
+    frame = pd.DataFrame(np.concatenate([e.values for e in run]), columns=names).infer_objects()
+    predictions = [_prediction_column(e.predictions, e.n) for e in run]
+    meta: dict[str, Any] = {
+        REQUEST_ID: np.repeat(np.array([e.request_id for e in run], dtype=object), counts),
+        TIME: np.repeat([e.time for e in run], counts),
+        VERSION: np.repeat([e.version for e in run], counts),
+        LATENCY_MS: np.repeat([e.latency_ms for e in run], counts),
+        PREDICTION: np.concatenate(predictions)
+        if all(isinstance(p, np.ndarray) for p in predictions)
+        else [v for p in predictions for v in p],
+    }
+    return frame.assign(**meta)
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:

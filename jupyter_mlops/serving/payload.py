@@ -29,6 +29,24 @@ def _json(body: bytes) -> Any:
         raise PayloadError(f"The body is not valid JSON: {exc}.") from None
 
 
+def _table(rows: list[Any], columns: Any = None) -> pd.DataFrame:
+    """A frame from rows of plain values; numbers only go through one NumPy array (fast)."""
+    # A bool among numbers would become 1.0 in one array: leave those to the checks.
+    listed = rows and all(isinstance(r, list) for r in rows)
+    if listed and not any(type(v) is bool for r in rows for v in r):
+        array = np.asarray(rows) if len({len(r) for r in rows}) == 1 else None
+        if array is not None and array.ndim == 2 and array.dtype.kind in "iuf":
+            return pd.DataFrame(array, columns=columns)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _records(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    keys = list(rows[0]) if rows else []
+    if rows and all(len(r) == len(keys) and r.keys() == rows[0].keys() for r in rows):
+        return _table([[r[k] for k in keys] for r in rows], keys)
+    return pd.DataFrame.from_records(rows)
+
+
 def _rows(value: Any, key: str) -> pd.DataFrame:
     """A frame from ``instances``/``inputs``: a list of rows, or a dict of columns."""
     if isinstance(value, dict):
@@ -39,14 +57,14 @@ def _rows(value: Any, key: str) -> pd.DataFrame:
     if not isinstance(value, list):
         raise PayloadError(f"{key!r} must be a list of rows or an object of columns.")
     if value and all(isinstance(r, dict) for r in value):
-        return pd.DataFrame.from_records(value)
+        return _records(value)
     if value and all(isinstance(r, list) for r in value):
         widths = {len(r) for r in value}
         if len(widths) > 1:
             raise PayloadError(f"The rows of {key!r} have different lengths.")
         if any(isinstance(v, list | dict) for r in value for v in r):
             raise PayloadError(f"The rows of {key!r} must hold plain values, not lists.")
-        return pd.DataFrame(value)
+        return _table(value)
     if all(not isinstance(v, list | dict) for v in value):
         return pd.DataFrame({0: value})
     raise PayloadError(f"{key!r} must be a list of rows (all lists or all objects).")
@@ -79,13 +97,13 @@ def mlflow_frame(body: bytes, content_type: str) -> pd.DataFrame:
             raise PayloadError("'dataframe_split' must be an object with 'columns' and 'data'.")
         columns = value.get("columns")
         try:
-            return pd.DataFrame(value["data"], columns=columns)
+            return _table(value["data"], columns)
         except (ValueError, TypeError) as exc:
             raise PayloadError(f"'dataframe_split' does not fit its columns: {exc}.") from None
     if key == "dataframe_records":
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
             raise PayloadError("'dataframe_records' must be a list of objects, one per row.")
-        return pd.DataFrame.from_records(value)
+        return _records(value)
     return _rows(value, key)
 
 
