@@ -32,17 +32,37 @@ class Scored:
     chunks: int
 
 
-def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _chunks(path: Path, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, pa.Table]]:
+    """Each chunk as a DataFrame (for the model) and as Arrow (for the output, no copy)."""
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        with pq.ParquetFile(path) as source:
-            for batch in source.iter_batches(batch_size=chunk_rows):
-                yield batch.to_pandas()
+        # No pre-buffering and no threads: both read ahead, several chunks' worth at once.
+        with pq.ParquetFile(path, pre_buffer=False) as source:
+            for group in range(source.num_row_groups):
+                for table in _row_group(source, group, chunk_rows):
+                    yield table.to_pandas(), table
     elif suffix == ".csv":
         with pd.read_csv(path, chunksize=chunk_rows) as reader:
-            yield from reader
+            for frame in reader:
+                yield frame, pa.Table.from_pandas(frame, preserve_index=False)
     else:
         raise MlopsUsageError(f"Cannot read {path.name}: give a .parquet or .csv file.")
+
+
+def _row_group(source: pq.ParquetFile, group: int, chunk_rows: int) -> Iterator[pa.Table]:
+    """One row group in chunks of ``chunk_rows`` rows.
+
+    A row group no larger than two chunks is read whole (the reader's buffers for it are then
+    freed at once); a larger one is streamed in batches, which costs the reader more buffers
+    per row but never holds the whole group.
+    """
+    if source.metadata.row_group(group).num_rows <= 2 * chunk_rows:
+        whole = source.read_row_group(group, use_threads=False)
+        for start in range(0, whole.num_rows, chunk_rows):
+            yield whole.slice(start, chunk_rows)
+        return
+    for batch in source.iter_batches(batch_size=chunk_rows, row_groups=[group], use_threads=False):
+        yield pa.Table.from_batches([batch])
 
 
 def _prediction_columns(predictions: np.ndarray, n: int) -> dict[str, np.ndarray]:
@@ -69,15 +89,15 @@ def score_file(predictor: Predictor, source: Path, output: Path, *, chunk_rows: 
     rows = chunks = 0
     writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
     try:
-        for frame in _chunks(source, chunk_rows):
+        for frame, table in _chunks(source, chunk_rows):
             try:
                 checked = conform(frame, predictor.signature)
             except PayloadError as exc:
                 raise MlopsUsageError(f"Rows {rows + 1}-{rows + len(frame)}: {exc}") from None
             predicted = np.asarray(predictor.predict(checked))
-            table = pa.Table.from_pandas(
-                frame.assign(**_prediction_columns(predicted, len(frame))), preserve_index=False
-            )
+            del checked, frame  # the Arrow chunk is what gets written, with the predictions
+            for name, values in _prediction_columns(predicted, len(table)).items():
+                table = table.append_column(name, pa.array(values))
             if writer is None:
                 writer = (
                     pa_csv.CSVWriter(str(tmp), table.schema)
@@ -85,7 +105,7 @@ def score_file(predictor: Predictor, source: Path, output: Path, *, chunk_rows: 
                     else pq.ParquetWriter(str(tmp), table.schema)
                 )
             writer.write_table(table)
-            rows += len(frame)
+            rows += len(table)
             chunks += 1
         if writer is None:
             raise MlopsUsageError(f"{source} has no rows to score.")

@@ -36,7 +36,9 @@ def _table(rows: list[Any], columns: Any = None) -> pd.DataFrame:
     if listed and not any(type(v) is bool for r in rows for v in r):
         array = np.asarray(rows) if len({len(r) for r in rows}) == 1 else None
         if array is not None and array.ndim == 2 and array.dtype.kind in "iuf":
-            return pd.DataFrame(array, columns=columns)
+            # Object labels: sklearn reads Arrow-backed string labels more slowly per call.
+            labels = None if columns is None else pd.Index(columns, dtype=object)
+            return pd.DataFrame(array, columns=labels)
     return pd.DataFrame(rows, columns=columns)
 
 
