@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.monitor import sources, stattests
+from jupyter_mlops.monitor import stattests
 from jupyter_mlops.monitor._distances import aligned_counts
 from jupyter_mlops.monitor._summary import CatSummary, NumSummary, Summary
 from jupyter_mlops.monitor.profile import (
@@ -167,6 +167,20 @@ def _check_thresholds(
     return dict.fromkeys(names, float(threshold))
 
 
+def _read_sources(
+    reference: pd.DataFrame | ReferenceProfile | str,
+    current: pd.DataFrame | str,
+    window: str | float | None,
+    store: Store | None,
+) -> tuple[pd.DataFrame | ReferenceProfile, pd.DataFrame]:
+    if isinstance(reference, str) or isinstance(current, str) or window is not None:
+        # start-up: logged traffic and training data load pandas, pyarrow and the store.
+        from jupyter_mlops.monitor import sources
+
+        return sources.resolve(reference, current, window, store)
+    return reference, current
+
+
 def drift(
     reference: pd.DataFrame | ReferenceProfile | str,
     current: pd.DataFrame | str,
@@ -214,7 +228,7 @@ def drift(
     Raises:
         MlopsUsageError: empty frames, unknown columns, tests, types or policy.
     """
-    reference, current = sources.resolve(reference, current, window, store)
+    reference, current = _read_sources(reference, current, window, store)
     if policy not in POLICIES:
         raise MlopsUsageError(f"Unknown policy {policy!r}; valid policies: {', '.join(POLICIES)}.")
     if isinstance(drift_share, bool) or not 0 < float(drift_share) <= 1:
