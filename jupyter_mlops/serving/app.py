@@ -219,17 +219,18 @@ class V2Infer(_Predicting):
 
     def post(self, name: str, version: str | None = None) -> None:
         _check_name(self.state, name)
+        serving = self.state.holder.current.version
+        if version is not None and version != str(serving):
+            # Asked for a version this server no longer (or never) serves.
+            raise tornado.web.HTTPError(
+                404, f"This server serves version {serving} of {name!r}, not {version}."
+            )
         try:
             frame, given_id = v2_frame(self.body())
             served, request_id, predictions = self.predict(frame, given_id)
         except PayloadError as exc:
             self.refuse(exc)
             return
-        if version is not None and version != str(served.version):
-            # Asked for a version this server no longer (or never) serves.
-            raise tornado.web.HTTPError(
-                404, f"This server serves version {served.version} of {name!r}, not {version}."
-            )
         array = np.asarray(predictions)
         self.send(
             {

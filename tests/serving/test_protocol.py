@@ -76,6 +76,11 @@ def test_v2_infer_metadata_and_health(
     assert meta["lineage"] == "jupyter-mlops lineage models:/iris/1"
     other = requests.post(f"{url}/v2/models/churn/infer", json=body, timeout=10)
     assert other.status_code == 404 and "serves model 'iris'" in other.json()["message"]
+    pinned = requests.post(f"{url}/v2/models/iris/versions/1/infer", json=body, timeout=10)
+    assert pinned.status_code == 200 and pinned.json()["model_version"] == "1"
+    gone = requests.post(f"{url}/v2/models/iris/versions/7/infer", json=body, timeout=10)
+    assert gone.status_code == 404
+    assert gone.json()["message"] == "This server serves version 1 of 'iris', not 7."
 
 
 def test_a_fixed_version_is_served_whatever_the_stage(
