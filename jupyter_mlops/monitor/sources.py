@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.serving.traffic import PREFIX, logged_traffic, parse_source
 from jupyter_mlops.store import Store, current_store
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from jupyter_mlops.monitor.profile import ReferenceProfile
 
 TRAINING = "training"
+PREFIX = "serving:"
 
 
 def current_frame(current: str, window: str | float | None, store: Store | None) -> pd.DataFrame:
@@ -29,6 +30,9 @@ def current_frame(current: str, window: str | float | None, store: Store | None)
     Raises:
         MlopsUsageError: text that is not a ``serving:`` source, or nothing logged.
     """
+    # start-up: the serving package loads pandas and pyarrow.
+    from jupyter_mlops.serving.traffic import logged_traffic
+
     if not current.startswith(PREFIX):
         raise MlopsUsageError(
             f"current={current!r}: give a DataFrame or 'serving:NAME@STAGE' (logged traffic)."
@@ -43,8 +47,9 @@ def training_frame(current: str, store: Store | None) -> pd.DataFrame:
         MlopsUsageError: no ``serving:`` source to find the model by, or a model whose
             card names no input dataset.
     """
-    # Imported here: the registry and datasets load only for reference="training".
+    # start-up: the registry, datasets and serving load only for reference="training".
     from jupyter_mlops import data, models
+    from jupyter_mlops.serving.traffic import parse_source
 
     if not current.startswith(PREFIX):
         raise MlopsUsageError(
@@ -96,3 +101,40 @@ def resolve(
     elif window is not None:
         raise MlopsUsageError("window applies to current='serving:NAME@STAGE' only.")
     return reference, current
+
+
+def log_labels(
+    source: str, labels: Mapping[str, Any] | pd.DataFrame, *, store: Store | None = None
+) -> int:
+    """Record outcomes of served requests, which arrive later, by request id.
+
+    ``mlops.monitor.log_labels("serving:churn@production", {request_id: churned})``; the
+    request id is the ``X-Request-Id`` (or V2 ``id``) of each answer. For requests of
+    several rows pass a DataFrame with ``request_id``, ``row`` and ``label``.
+
+    Returns:
+        The number of labels recorded.
+    """
+    # start-up: the serving package loads pandas and pyarrow.
+    from jupyter_mlops.serving.traffic import log_labels as record
+
+    return record(store or current_store(), source, labels)
+
+
+def labelled(
+    source: str,
+    *,
+    window: str | float | None = None,
+    target: str = "label",
+    store: Store | None = None,
+) -> pd.DataFrame:
+    """The logged traffic of ``source`` joined with its labels (column ``target``).
+
+    ``mlops.monitor.performance("models:/churn@production", mlops.monitor.labelled(
+    "serving:churn@production", window="7d"), target="label")`` checks the model's quality on
+    what it served.
+    """
+    # start-up: the serving package loads pandas and pyarrow.
+    from jupyter_mlops.serving.traffic import labelled_traffic
+
+    return labelled_traffic(store or current_store(), source, window=window, target=target)

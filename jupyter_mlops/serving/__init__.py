@@ -7,6 +7,6 @@ the server follows the stage as it is promoted or rolled back. Logged traffic re
 """
 
 from jupyter_mlops.serving.signature import PayloadError
-from jupyter_mlops.serving.traffic import logged_traffic
+from jupyter_mlops.serving.traffic import labelled_traffic, log_labels, logged_traffic
 
-__all__ = ["PayloadError", "logged_traffic"]
+__all__ = ["PayloadError", "labelled_traffic", "log_labels", "logged_traffic"]

@@ -26,6 +26,7 @@ class InferenceBatchRow:
     id: int
     model_name: str
     stage: str | None
+    kind: str
     server_id: str
     digest: str
     n_rows: int
@@ -54,6 +55,7 @@ def add_inference_batch(
     stage: str | None,
     server_id: str,
     digest: str,
+    kind: str = "traffic",
     n_rows: int,
     versions: str,
     first_time: float,
@@ -65,6 +67,7 @@ def add_inference_batch(
             insert(t.inference_batches).values(
                 model_name=model_name,
                 stage=stage,
+                kind=kind,
                 server_id=server_id,
                 digest=digest,
                 n_rows=n_rows,
@@ -77,11 +80,16 @@ def add_inference_batch(
 
 
 def inference_batches(
-    store: Store, model_name: str, *, stage: str | None = None, since: float | None = None
+    store: Store,
+    model_name: str,
+    *,
+    stage: str | None = None,
+    since: float | None = None,
+    kind: str = "traffic",
 ) -> list[InferenceBatchRow]:
-    """The batches logged for ``model_name`` (served at ``stage``, ending after ``since``)."""
+    """The batches of ``kind`` logged for ``model_name`` (at ``stage``, ending after ``since``)."""
     ib = t.inference_batches
-    query = select(ib).where(ib.c.model_name == model_name)
+    query = select(ib).where(ib.c.model_name == model_name, ib.c.kind == kind)
     if stage is not None:
         query = query.where(ib.c.stage == stage)
     if since is not None:
@@ -93,6 +101,7 @@ def inference_batches(
             int(r.id),
             str(r.model_name),
             r.stage,
+            str(r.kind),
             str(r.server_id),
             str(r.digest),
             int(r.n_rows),

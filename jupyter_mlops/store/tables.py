@@ -456,6 +456,8 @@ inference_batches = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("model_name", String(255), nullable=False),
     Column("stage", String(64)),
+    # "traffic" (what a server saw and answered) or "labels" (outcomes that came later).
+    Column("kind", String(16), nullable=False),
     Column("server_id", String(32), nullable=False),
     Column("digest", String(64), nullable=False),
     Column("n_rows", Integer, nullable=False),

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, autoincrement=True, nullable=False),
         sa.Column("model_name", sa.String(255), nullable=False),
         sa.Column("stage", sa.String(64)),
+        sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("server_id", sa.String(32), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("n_rows", sa.Integer, nullable=False),
