@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ import tornado.httpserver
 import tornado.ioloop
 import tornado.netutil
 
+from jupyter_mlops.errors import MlopsError
 from jupyter_mlops.serving.app import MAX_BODY, ServingState, make_app
 
 __all__ = [
@@ -33,6 +36,11 @@ from jupyter_mlops.serving.inference_log import InferenceLogger
 from jupyter_mlops.store import Store
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: Workers dying this soon after starting, this many times, stop the server.
+QUICK_DEATH_S = 2.0
+QUICK_DEATHS = 5
+
+log = logging.getLogger("jupyter_mlops.serving")
 
 
 @dataclass(frozen=True)
@@ -169,8 +177,14 @@ def _serve_here(state: ServingState, sockets: list[socket.socket]) -> None:
 
 
 def _supervise(store: Store, options: Options, sockets: list[socket.socket]) -> None:
-    """Fork ``options.workers`` children sharing ``sockets``; restart any that dies."""
+    """Fork ``options.workers`` children sharing ``sockets``; restart any that dies.
+
+    A worker that dies within ``QUICK_DEATH_S`` of starting, ``QUICK_DEATHS`` times over,
+    stops them all (a fault that restarting cannot cure, such as an unreadable store).
+    """
     children: dict[int, int] = {}
+    started: dict[int, float] = {}
+    quick_deaths = 0
     stopping = False
 
     def spawn(slot: int) -> None:
@@ -187,6 +201,7 @@ def _supervise(store: Store, options: Options, sockets: list[socket.socket]) -> 
             finally:
                 os._exit(code)
         children[pid] = slot
+        started[slot] = time.monotonic()
 
     def forward(signum: int, _: Any) -> None:
         nonlocal stopping
@@ -205,5 +220,17 @@ def _supervise(store: Store, options: Options, sockets: list[socket.socket]) -> 
         except ChildProcessError:
             break
         ended = children.pop(pid, None)
-        if ended is not None and not stopping:
-            spawn(ended)
+        if ended is None or stopping:
+            continue
+        if time.monotonic() - started[ended] < QUICK_DEATH_S:
+            quick_deaths += 1
+            if quick_deaths >= QUICK_DEATHS:
+                log.error("mlops serve: workers keep dying at start; stopping")
+                forward(signal.SIGTERM, None)
+                continue
+        spawn(ended)
+    if quick_deaths >= QUICK_DEATHS:
+        raise MlopsError(
+            f"The server's workers failed {quick_deaths} times within {QUICK_DEATH_S:.0f} s "
+            "of starting; run with --workers 1 to see why."
+        )
