@@ -20,6 +20,7 @@ from jupyter_mlops.commands.monitor import MONITOR
 from jupyter_mlops.commands.pipelines import PIPELINE
 from jupyter_mlops.commands.runs import COMPARE, RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
+from jupyter_mlops.commands.serve import SERVE_MAGIC
 from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.magics._args import HelpShown, VerbParser
 
@@ -49,6 +50,7 @@ VERBS: dict[str, Verb] = {
     ),
     "schedule": SCHEDULE,
     "monitor": MONITOR,
+    "serve": SERVE_MAGIC,
     "status": Verb("status", "Show the active run, the store and run counts.", "%mlops status"),
     "config": Verb(
         "config",

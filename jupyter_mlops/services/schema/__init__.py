@@ -132,6 +132,12 @@ from jupyter_mlops.services.schema.schedules import (
     ScheduleRunStatus,
     TargetKind,
 )
+from jupyter_mlops.services.schema.serving import (
+    PredictInfo,
+    PredictRequest,
+    ServeRequest,
+    ServerInfo,
+)
 from jupyter_mlops.services.schema.status import ErrorBody, Status
 
 __all__ = [
@@ -198,6 +204,8 @@ __all__ = [
     "PipelineRunSummary",
     "PipelineStatus",
     "PipelineStatusQuery",
+    "PredictInfo",
+    "PredictRequest",
     "PromoteRequest",
     "PromotionAction",
     "PromotionEventInfo",
@@ -229,6 +237,8 @@ __all__ = [
     "ScheduleRunList",
     "ScheduleRunStatus",
     "SchedulerOptions",
+    "ServeRequest",
+    "ServerInfo",
     "StageList",
     "Status",
     "StepAction",
