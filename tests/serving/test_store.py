@@ -8,9 +8,9 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlops as mlops
+from jupyter_mlops.services.gc import collect_garbage
 from jupyter_mlops.serving import logged_traffic
 from jupyter_mlops.serving.inference_log import InferenceLogger
-from jupyter_mlops.services.gc import collect_garbage
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.serving import inference_batches, stage_holder
 
