@@ -52,6 +52,7 @@ test: system lint typecheck
 lint: lint-ts $(STAMP)
 	$(BIN)/ruff check jupyter_mlops tests benchmarks
 	$(BIN)/ruff format --check jupyter_mlops tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 # The extension's devDependencies (eslint, prettier): `make install` builds with them, and a
 # tree whose build is up to date gets them here after package.json or yarn.lock change.
