@@ -133,3 +133,132 @@ def test_metrics_inside_a_helper_loop_do_not_overwrite_the_cells_metric(run, sto
     assert rec.metrics["accuracy_score"] == pytest.approx(ns["acc"]) == pytest.approx(1.0)
     history = mlops.get_metric_history(rec.id, "accuracy_by_threshold.accuracy_score", store=store)
     assert [p.value for p in history] == pytest.approx(ns["curve"])
+
+
+def test_a_grid_search_is_a_parent_run_with_one_child_per_candidate(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.model_selection import GridSearchCV\n"
+        "from sklearn.svm import SVC\n"
+        "grid = GridSearchCV(SVC(), {'C': [0.1, 1.0, 10.0], 'kernel': ['linear', 'rbf']},\n"
+        "                    cv=3, scoring=['accuracy', 'f1_macro'], refit='f1_macro')\n"
+        "grid.fit(iris_X, iris_y)",
+        ns,
+    )
+    rec = finished(run, store)
+    grid = ns["grid"]
+    assert rec.params["best_cv_scorer"] == "f1_macro"
+    assert rec.metrics["best_cv_score"] == pytest.approx(grid.best_score_)
+    assert "refit_time" in rec.metrics
+    children = mlops.search_runs(filter=f"parent_id = '{run.id}'", store=store)
+    assert len(children) == 6
+    best = mlops.get_run(f"grid-{grid.best_index_}", store=store)
+    assert best.parent_id == run.id
+    assert best.status == "finished"
+    assert best.params["C"] == str(grid.best_params_["C"])
+    assert best.metrics["rank_test_f1_macro"] == 1
+    assert best.metrics["mean_test_f1_macro"] == pytest.approx(grid.best_score_)
+    assert "mean_test_accuracy" in best.metrics and "std_test_accuracy" in best.metrics
+
+
+def test_children_are_capped_to_the_best_ranked_candidates(run, store, ns, monkeypatch) -> None:
+    monkeypatch.setenv("MLOPS_MAX_CANDIDATE_RUNS", "3")
+    cell(
+        run,
+        "from scipy.stats import loguniform\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import RandomizedSearchCV\n"
+        "search = RandomizedSearchCV(LogisticRegression(max_iter=1000),\n"
+        "                            {'C': loguniform(1e-3, 1e2)}, n_iter=8, cv=3,\n"
+        "                            random_state=0).fit(X, y)",
+        ns,
+    )
+    rec = finished(run, store)
+    children = mlops.search_runs(filter=f"parent_id = '{rec.id}'", store=store)
+    ranks = ns["search"].cv_results_["rank_test_score"]
+    assert sorted(children["metrics.rank_test_score"]) == sorted(ranks)[:3]
+
+
+def test_a_halving_search_child_says_its_iteration(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.experimental import enable_halving_search_cv  # noqa: F401\n"
+        "from sklearn.model_selection import HalvingGridSearchCV\n"
+        "from sklearn.tree import DecisionTreeClassifier\n"
+        "halving = HalvingGridSearchCV(DecisionTreeClassifier(random_state=0),\n"
+        "                              {'max_depth': [1, 2, 3, 4]}, cv=3, random_state=0)\n"
+        "halving.fit(X, y)",
+        ns,
+    )
+    rec = finished(run, store)
+    assert [m.name for m in rec.models] == ["halving"]
+    children = mlops.search_runs(filter=f"parent_id = '{rec.id}'", store=store)
+    assert len(children) == len(ns["halving"].cv_results_["params"])
+    assert set(children["metrics.iter"]) == set(ns["halving"].cv_results_["iter"])
+
+
+def test_cv_estimators_keep_their_choice_and_their_model(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.feature_selection import RFECV\n"
+        "from sklearn.linear_model import LassoCV, LogisticRegression, RidgeCV\n"
+        "lasso = LassoCV(cv=3).fit(X, y)\n"
+        "ridge = RidgeCV(store_cv_results=True).fit(X, y)\n"
+        "rfe = RFECV(LogisticRegression(), cv=3).fit(X, y)",
+        ns,
+    )
+    rec = finished(run, store)
+    assert [m.name for m in rec.models] == ["lasso", "ridge", "rfe"]
+    assert float(rec.params["alpha_"]) == pytest.approx(ns["lasso"].alpha_)
+    assert float(rec.params["ridge.alpha_"]) == pytest.approx(ns["ridge"].alpha_)
+    assert rec.params["rfe.n_features_"] == str(ns["rfe"].n_features_)
+
+
+def test_train_and_test_scores_have_their_own_keys(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.model_selection import train_test_split\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+        "forest = RandomForestClassifier(n_estimators=20, random_state=0).fit(X_train, y_train)\n"
+        "train_acc = forest.score(X_train, y_train)\n"
+        "test_acc = forest.score(X_test, y_test)",
+        ns,
+    )
+    rec = finished(run, store)
+    assert rec.metrics["train_score"] == pytest.approx(ns["train_acc"])
+    assert rec.metrics["score"] == pytest.approx(ns["test_acc"])
+    [table] = [a for a in rec.artifacts if a.path == "feature_importances/forest.csv"]
+    lines = store.objects.read_bytes(table.digest).decode().splitlines()
+    assert lines[0] == "feature,importance" and len(lines) == 6
+
+
+def test_a_printed_classification_report_is_the_classifiers_metric(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.metrics import classification_report\n"
+        "clf = LogisticRegression(max_iter=1000).fit(iris_X, iris_y)\n"
+        "print(classification_report(iris_y, clf.predict(iris_X)))",
+        ns,
+    )
+    rec = finished(run, store)
+    accuracy = (ns["clf"].predict(ns["iris_X"]) == ns["iris_y"]).mean()
+    assert rec.metrics["classification_report.accuracy"] == pytest.approx(accuracy, abs=0.005)
+    assert "classification_report.macro_avg.f1-score" in rec.metrics
+    assert "classification_report.weighted_avg.recall" in rec.metrics
+
+
+def test_permutation_importance_is_recorded_per_feature(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.inspection import permutation_importance\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "cols = ['f0', 'f1', 'f2', 'f3', 'f4']\n"
+        "clf = LogisticRegression().fit(frame[cols], y)\n"
+        "imp = permutation_importance(clf, frame[cols], y, n_repeats=3, random_state=0)",
+        ns,
+    )
+    rec = finished(run, store)
+    assert rec.metrics["permutation_importance.f0"] == pytest.approx(ns["imp"].importances_mean[0])
+    assert [m.name for m in rec.models] == ["clf"]

@@ -135,6 +135,7 @@ class Session:
         self.caller: FrameType | None = None
         self._warned: set[str] = set()
         self._config: Config | bool | None = None
+        self._deferred: list[tuple[str, BaseException]] | None = None
         self._stopped = False
 
     # -- lifetime ------------------------------------------------------------
@@ -208,6 +209,7 @@ class Session:
         failure = None
         self.depth += 1
         self.caller = caller
+        deferred = self._deferred = []
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -217,6 +219,10 @@ class Session:
         finally:
             self.depth -= 1
             self.caller = None  # frames hold the cell's locals: never keep one
+            self._deferred = None
+        # Warned here, outside the hook's silenced warnings.
+        for what, error in deferred:
+            self.warn(what, error)
         if failure is not None:
             self.warn(_describe(func, owner), failure)
         return result
@@ -235,6 +241,9 @@ class Session:
 
     def warn(self, what: str, exc: BaseException) -> None:
         """Warn once per session and kind of failure that something was not captured."""
+        if self._deferred is not None:  # inside a hook: warned when the hook returns
+            self._deferred.append((what, exc))
+            return
         key = f"{what}:{type(exc).__name__}"
         if key in self._warned:
             return

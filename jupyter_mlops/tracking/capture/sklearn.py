@@ -55,6 +55,7 @@ from jupyter_mlops.tracking.capture.fingerprint import fingerprint
 from jupyter_mlops.tracking.capture.searches import log_candidates
 from jupyter_mlops.tracking.capture.values import param_text
 from jupyter_mlops.tracking.flavors import infer_signature
+from jupyter_mlops.tracking.flavors.sklearn import prefetch
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Hook, Session
@@ -112,7 +113,10 @@ class SklearnPatcher:
     """Record fitted estimators and ``estimator.score`` calls."""
 
     def start(self, session: Session) -> None:
-        session.patches.attrs(patch_entries())
+        entries = patch_entries()
+        if entries:
+            prefetch()  # the model serializer loads in the background, off the cell's path
+        session.patches.attrs(entries)
 
     def stop(self, session: Session) -> None:
         """Record the estimators fitted in the cell, each once, in its final state.
@@ -183,7 +187,7 @@ def on_fit(
     if hasattr(est, "predict"):
         state.claim_primary(est)
     X, y = _xy(args, kwargs)
-    params = session.guarded("the params", est.get_params, True) or {}
+    params = session.guarded(f"the params of {type(est).__name__}", est.get_params, True) or {}
     signature = session.guarded("the input signature", infer_signature, X)
     # Recorded when the cell ends: a model refitted in a loop is serialized once.
     session.scratch.setdefault(PENDING, {})[id(est)] = Fitted(est, params, signature)

@@ -23,9 +23,12 @@ def plain(value: Any, depth: int = 0) -> Any:
         return value if math.isfinite(value) else str(value)
     if isinstance(value, type):
         # A class (numpy's ``dtype=np.float64`` default): its import path, stable across runs.
+        # Estimator classes by name, as estimator instances are.
         module = getattr(value, "__module__", "") or ""
         name = value.__qualname__
-        return name if module in ("builtins", "") else f"{module}.{name}"
+        if module in ("builtins", "") or hasattr(value, "get_params"):
+            return name
+        return f"{module}.{name}"
     if depth > 4:
         return _safe_repr(value)
     item = getattr(value, "item", None)
