@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from sklearn.datasets import load_iris, make_classification
 
 import jupyter_mlops as mlops
 from jupyter_mlops.tracking.capture import capturing
+from jupyter_mlops.tracking.summary import RunSummary
 
 
 @pytest.fixture
@@ -262,3 +265,39 @@ def test_permutation_importance_is_recorded_per_feature(run, store, ns) -> None:
     rec = finished(run, store)
     assert rec.metrics["permutation_importance.f0"] == pytest.approx(ns["imp"].importances_mean[0])
     assert [m.name for m in rec.models] == ["clf"]
+
+
+def test_a_model_over_the_size_limit_is_fingerprinted_not_stored(
+    run, store, ns, monkeypatch
+) -> None:
+    monkeypatch.setenv("MLOPS_MAX_MODEL_SIZE", "20000")
+    cell(
+        run,
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "small = LogisticRegression().fit(X, y)\n"
+        "big = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)",
+        ns,
+    )
+    summary = RunSummary.of(run, duration=0.1)
+    assert "1 model · " in str(summary)
+    assert "1 model not stored (over max_model_size)" in str(summary)
+    rec = finished(run, store)
+    assert [m.name for m in rec.models] == ["small"]
+    [note] = [a for a in rec.artifacts if a.path == "models/big.fingerprint.json"]
+    info = json.loads(store.objects.read_bytes(note.digest))
+    assert info["stored"] is False and info["size"] > 20000
+    assert info["class_name"].endswith("RandomForestClassifier")
+
+
+def test_an_identical_model_is_saved_once(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.linear_model import LogisticRegression\n"
+        "first = LogisticRegression().fit(X, y)\n"
+        "again = LogisticRegression().fit(X, y)\n"
+        "other = LogisticRegression(C=0.1).fit(X, y)",
+        ns,
+    )
+    rec = finished(run, store)
+    assert [m.name for m in rec.models] == ["first", "other"]

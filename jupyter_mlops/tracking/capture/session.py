@@ -61,6 +61,8 @@ class RunState:
     reads: list[ReadFrame] = field(default_factory=list)
     #: id(estimator) -> digest of the X it was last fitted on (to tell train from test scores).
     fitted_on: dict[int, str | None] = field(default_factory=dict)
+    #: Digests of the models captured in the run (an identical model is saved once).
+    saved_models: set[str] = field(default_factory=set)
     sessions: int = 0
 
     def label(self, obj: Any, hint: str | None = None) -> str:

@@ -20,7 +20,8 @@ not recorded). Everything but the data is recorded when the cell ends, once per 
   ``best_score_`` as metrics; ``feature_importances_`` as the table
   ``feature_importances/<name>.csv``.
 * **model** — ``run.log_model(estimator, <name>)``, i.e. ``models/<name>.skops``, with the
-  signature (column names and dtypes) of the ``X`` it was fitted on.
+  signature (column names and dtypes) of the ``X`` it was fitted on; over ``max_model_size``
+  only its fingerprint, and an identical model only once per run (:mod:`.models`).
 * **data** — fingerprints of ``X`` and ``y`` as ``training`` inputs.
 * **search CV** (``GridSearchCV``, ``RandomizedSearchCV``, the halving searches): besides the
   search's own params, ``best_params_`` as ``best.<param>``, ``best_score_`` as the metric
@@ -46,12 +47,12 @@ tracked cell itself is not patched until the next cell (its fits inside a Pipeli
 from __future__ import annotations
 
 import sys
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.capture import patching
 from jupyter_mlops.tracking.capture.fingerprint import fingerprint
+from jupyter_mlops.tracking.capture.models import save_model
 from jupyter_mlops.tracking.capture.searches import log_candidates
 from jupyter_mlops.tracking.capture.values import param_text
 from jupyter_mlops.tracking.flavors import infer_signature
@@ -155,13 +156,7 @@ def record_fit(session: Session, fitted: Fitted) -> None:
         model = getattr(est, "best_estimator_", None)
         guard("the search results", _record_search, session, est, prefix)
     if model is not None:
-        guard(f"the model {label}", _save_model, session, model, label, fitted.signature)
-
-
-def _save_model(session: Session, model: Any, label: str, signature: Any) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # serializer warnings are not the notebook's business
-        session.run.log_model(model, label, signature=signature)
+        guard(f"the model {label}", save_model, session, model, label, fitted.signature)
 
 
 # -- hooks -------------------------------------------------------------------
