@@ -67,3 +67,38 @@ def test_a_notebook_run_headless_records_its_path(store_dir: Path, runner: str) 
     assert run.notebook_path == str(nb)
     assert run.notebook_digest is not None
     assert [m.name for m in run.models] == ["model"]
+
+
+def test_a_line_form_run_with_joblib_workers_ends_finished_at_shutdown(store_dir: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(source)
+        for source in [
+            "%load_ext jupyter_mlops",
+            "%mlops track workers",
+            "from sklearn.datasets import load_iris\n"
+            "from sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            "X, y = load_iris(return_X_y=True)\n"
+            "scores = cross_val_score(LogisticRegression(max_iter=500), X, y, cv=3, n_jobs=2)",
+        ]
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = store_dir / "workers.ipynb"
+    nbformat.write(nb, path)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    subprocess.run(
+        [str(BIN / "papermill"), path.name, "out.ipynb", "--no-progress-bar"],
+        cwd=store_dir,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    run = mlops.get_run("workers")
+    assert run.status == "finished"  # no %mlops stop: kernel shutdown ends it
+    assert "cross_val_score.mean" in run.metrics
