@@ -301,3 +301,18 @@ def test_an_identical_model_is_saved_once(run, store, ns) -> None:
     )
     rec = finished(run, store)
     assert [m.name for m in rec.models] == ["first", "other"]
+
+
+def test_a_tuned_threshold_is_recorded_with_its_score(run, store, ns) -> None:
+    cell(
+        run,
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import TunedThresholdClassifierCV\n"
+        "tuned = TunedThresholdClassifierCV(LogisticRegression(), scoring='balanced_accuracy',\n"
+        "                                   cv=3).fit(X, y)",
+        ns,
+    )
+    rec = finished(run, store)
+    assert float(rec.params["best_threshold_"]) == pytest.approx(ns["tuned"].best_threshold_)
+    assert rec.metrics["best_score_"] == pytest.approx(ns["tuned"].best_score_)
+    assert [m.name for m in rec.models] == ["tuned"]
