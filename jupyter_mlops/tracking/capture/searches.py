@@ -66,36 +66,36 @@ def log_candidates(session: Session, search: Any) -> int:
     label = session.state.label(search)
     keys = [k for k in results if k.startswith(_METRIC_PREFIXES) or k in _METRIC_KEYS]
     now = time.time()
-    children = []
+    user = user_name()
+    runs: list[dict[str, Any]] = []
+    params: list[tuple[str, str, str]] = []
+    metrics: list[tuple[str, str, float, float]] = []
     for index in rows:
-        params = {str(k): param_text(v) for k, v in results["params"][index].items()}
-        metrics = []
+        run_id = uuid.uuid4().hex
+        runs.append(
+            {
+                "id": run_id,
+                "name": f"{label}-{index}",
+                "status": "finished",
+                "start_time": run.start_time,
+                "end_time": now,
+                "heartbeat": now,
+                "user_name": user,
+                "host": q.HOST,
+                "parent_id": run.id,
+            }
+        )
+        params += [(run_id, str(k), param_text(v)) for k, v in results["params"][index].items()]
         for key in keys:
             value = _number(results[key][index])
             if value is not None:
-                metrics.append((key, 0, value, now))
-        children.append((uuid.uuid4().hex, f"{label}-{index}", params, metrics))
-    store = run.store
-    with store.write() as conn:
+                metrics.append((run_id, key, value, now))
+    with run.store.write() as conn:
         experiment_id = q.get_or_create_experiment(conn, run.experiment)
-        for run_id, name, params, metrics in children:
-            q.insert_run(
-                conn,
-                {
-                    "id": run_id,
-                    "name": name,
-                    "experiment_id": experiment_id,
-                    "status": "finished",
-                    "start_time": run.start_time,
-                    "end_time": now,
-                    "heartbeat": now,
-                    "user_name": user_name(),
-                    "host": q.HOST,
-                    "parent_id": run.id,
-                },
-            )
-            q.write_batch(store, conn, run_id, params=params, tags={}, metrics=metrics)
-    return len(children)
+        for row in runs:
+            row["experiment_id"] = experiment_id
+        q.insert_finished_runs(conn, runs, params, metrics)
+    return len(runs)
 
 
 def _number(value: Any) -> float | None:

@@ -8,6 +8,7 @@ run (estimator names, the primary estimator, inputs already recorded) lives in a
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 import weakref
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Protocol
 
-from jupyter_mlops.config import Config, load_config
+from jupyter_mlops.config import CONFIG_KEYS, Config, find_root, load_config
 from jupyter_mlops.errors import MlopsError, MlopsWarning
 from jupyter_mlops.tracking.capture import patching
 from jupyter_mlops.tracking.capture.datasets import ReadFrame, note_use
@@ -262,7 +263,7 @@ class Session:
         """A capture setting of the project (``max_candidate_runs``, ``max_model_size``)."""
         if self._config is None:
             try:
-                self._config = load_config()
+                self._config = project_config()
             except MlopsError as exc:  # a broken pyproject must not break the cell
                 self.warn("the settings", exc)
                 self._config = False
@@ -312,6 +313,28 @@ class Session:
         number = scalar(value)
         if number is not None and len(key) <= 250:
             self.run.log_metric(key, number, step)
+
+
+_configs: dict[tuple[Any, ...], Config] = {}
+
+
+def project_config() -> Config:
+    """The project's settings, read again only when the folder, the ``MLOPS_*`` variables or
+    ``pyproject.toml`` changed (reading it costs tens of milliseconds, once per cell else)."""
+    root = find_root()
+    pyproject = root / "pyproject.toml"
+    try:
+        mtime: int | None = pyproject.stat().st_mtime_ns
+    except OSError:
+        mtime = None
+    env = tuple(os.environ.get(f"MLOPS_{name.upper()}") for name in CONFIG_KEYS)
+    key = (str(root), os.getcwd(), mtime, env)
+    config = _configs.get(key)
+    if config is None:
+        config = load_config()
+        _configs.clear()
+        _configs[key] = config
+    return config
 
 
 def scalar(value: Any) -> float | None:
