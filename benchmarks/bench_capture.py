@@ -168,6 +168,7 @@ with tempfile.TemporaryDirectory() as tmp:
     with capturing(run, user_ns=ns):
         exec(cell, ns)
     first = time.perf_counter() - t
+    assert run.captured.models == ["model"], run.captured.models  # the model was saved
     run.end()
     store.close()
 print(json.dumps({"plain": sorted(plain)[1], "first": first}))
