@@ -30,6 +30,10 @@ CONFIG_KEYS: dict[str, str] = {
     "flush_interval": "seconds between background flushes of buffered metrics (default: 1.0)",
     "experiment": "default experiment name for runs started outside a notebook",
     "stages": "model stages, comma-separated or a TOML list (default: staging, production)",
+    "max_candidate_runs": "child runs a hyperparameter search records, its best-ranked "
+    "candidates (default: 100; 0: none)",
+    "max_model_size": "bytes above which a captured model is fingerprinted but not stored "
+    "(default: 100000000)",
 }
 
 
@@ -55,6 +59,8 @@ class Config:
     experiment: str = "Default"
     stages: tuple[str, ...] | None = None
     s3_endpoint_url: str | None = None
+    max_candidate_runs: int = 100
+    max_model_size: int = 100_000_000
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -104,6 +110,16 @@ def _as_float(key: str, value: Any) -> float:
     return number
 
 
+def _as_count(key: str, value: Any) -> int:
+    try:
+        number = int(str(value).strip().replace("_", ""))
+    except (TypeError, ValueError):
+        raise MlopsUsageError(f"{key} must be a whole number, not {value!r}.") from None
+    if number < 0:
+        raise MlopsUsageError(f"{key} must be 0 or more, not {value!r}.")
+    return number
+
+
 def _as_names(key: str, value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -145,6 +161,8 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
         experiment=str(values.get("experiment", "Default")),
         stages=_as_names("stages", values.get("stages")),
         s3_endpoint_url=str(values["s3_endpoint_url"]) if values.get("s3_endpoint_url") else None,
+        max_candidate_runs=_as_count("max_candidate_runs", values.get("max_candidate_runs", 100)),
+        max_model_size=_as_count("max_model_size", values.get("max_model_size", 100_000_000)),
         sources=sources,
     )
 

@@ -103,8 +103,9 @@ A step's parameters (`params`, the environment's overlay, `-p STEP.KEY=VALUE`; f
 `jupyter-mlops run NB.ipynb`, `-p KEY=VALUE`) are typed by the defaults of the notebook's
 `parameters` cell and recorded in the step's run under their own names: `-p train.C=0.5`
 is `params.C = 0.5`. Params captured from estimators the notebook fits are prefixed with the
-estimator's label (its lowercase class name, `_2`, `_3` on repeats): the model fitted with
-`LogisticRegression(C=C * 10)` is `params.logisticregression.C = 5.0`, so a gate or a
+estimator's name (the notebook variable holding it, else its lowercase class name with `_2`,
+`_3` on repeats): `model = LogisticRegression(C=C * 10).fit(X, y)` records
+`params.model.C = 5.0`, so a gate or a
 filter on `params.C` always means the notebook's parameter. (In a cell tracked with
 `%mlops track`, which has no notebook parameters, the first model keeps bare names, as
 MLflow's autolog does.)

@@ -150,6 +150,39 @@ def write_batch(
     )
 
 
+def insert_finished_runs(
+    conn: Connection,
+    runs: list[dict[str, Any]],
+    params: list[tuple[str, str, str]],
+    metrics: list[tuple[str, str, float, float]],
+) -> None:
+    """Insert new, already finished runs with their params and one value per metric, in a few
+    statements whatever their number (a search's candidates as child runs).
+
+    ``params`` are ``(run_id, key, value)``; ``metrics`` ``(run_id, key, value, timestamp)``,
+    each stored at step 0.
+    """
+    if runs:
+        conn.execute(insert(t.runs), runs)
+    if params:
+        conn.execute(insert(t.params), [{"run_id": r, "key": k, "value": v} for r, k, v in params])
+    if not metrics:
+        return
+    rows: list[dict[str, Any]] = [
+        {
+            "run_id": run_id,
+            "key": key,
+            "step": 0,
+            "value": None if math.isnan(value) else value,
+            "is_nan": math.isnan(value),
+            "timestamp": ts,
+        }
+        for run_id, key, value, ts in metrics
+    ]
+    conn.execute(insert(t.metrics), rows)
+    conn.execute(insert(t.latest_metrics), rows)
+
+
 def heartbeat(conn: Connection, run_ids: Iterable[str]) -> None:
     ids = list(run_ids)
     if ids:

@@ -68,6 +68,8 @@ runs = Table(
     Index("ix_runs_status", "status"),
     Index("ix_runs_name", "name"),
     Index("ix_runs_start_time", "start_time"),
+    # A search's candidates are child runs, found by their parent (revision 0008).
+    Index("ix_runs_parent_id", "parent_id"),
 )
 
 run_cells = Table(

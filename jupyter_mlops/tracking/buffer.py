@@ -25,6 +25,8 @@ class Captured:
     params: int = 0
     metrics: int = 0
     models: list[str] = field(default_factory=list)
+    #: Captured models over ``max_model_size``: fingerprinted, not stored.
+    unstored_models: list[str] = field(default_factory=list)
     datasets: int = 0
     figures: int = 0
     artifacts: int = 0

@@ -192,7 +192,49 @@ def notebook_path(user_ns: dict[str, Any] | None = None) -> str | None:
     session = os.environ.get("JPY_SESSION_NAME")
     if session and session.endswith(".ipynb"):
         return session
+    injected = ns.get("PAPERMILL_INPUT_PATH")  # papermill --inject-paths
+    if isinstance(injected, str) and injected.endswith(".ipynb"):
+        return os.path.abspath(injected)
+    return launcher_notebook()
+
+
+_launcher: list[str | None] = []
+
+
+def launcher_notebook() -> str | None:
+    """The notebook a headless runner was started on, read from its command line.
+
+    ``papermill in.ipynb out.ipynb``, ``jupyter nbconvert --execute nb.ipynb`` and
+    ``jupyter execute nb.ipynb`` start the kernel as their child: the first existing
+    ``.ipynb`` among the parent's arguments (relative to its working folder) is the notebook.
+    Linux only (``/proc``); cached for the kernel's life.
+    """
+    if not _launcher:
+        _launcher.append(_read_launcher(os.getppid()))
+    return _launcher[0]
+
+
+def _read_launcher(pid: int) -> str | None:
+    proc = Path(f"/proc/{pid}")
+    try:
+        args = (proc / "cmdline").read_bytes().split(b"\0")
+        cwd = os.readlink(proc / "cwd")
+    except OSError:  # not Linux, or the parent is gone
+        return None
+    runner = False
+    for raw in args:
+        arg = os.fsdecode(raw)
+        name = os.path.basename(arg)
+        # Only headless runners: `jupyter lab nb.ipynb` serves many notebooks, not that one.
+        runner = runner or name in _RUNNERS or any(r in name for r in ("papermill", "nbclient"))
+        if runner and arg.endswith(".ipynb") and not arg.startswith("-"):
+            path = os.path.join(cwd, arg)
+            if os.path.isfile(path):
+                return os.path.normpath(path)
     return None
+
+
+_RUNNERS = frozenset({"jupyter-nbconvert", "jupyter-execute", "nbconvert", "execute"})
 
 
 # Back-to-back runs (a tracked cell re-run, a sweep in a loop) reuse the last snapshot

@@ -14,6 +14,7 @@ The ``%mlops`` magics create the session and :meth:`NotebookSession.register` it
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import time
 import traceback
@@ -93,7 +94,29 @@ class NotebookSession:
         """Hook the cell events of the shell; the shell's session is this one from now on."""
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
         self.shell.events.register("post_run_cell", self.post_run_cell)
+        self._hook_kernel_shutdown()
         _SESSIONS[self.shell] = self
+
+    def _hook_kernel_shutdown(self) -> None:
+        # A kernel shut down by its client (papermill, nbclient, JupyterLab) may be killed
+        # before atexit runs, e.g. while joblib's worker pool winds down: end the line-form run
+        # as soon as the shutdown request arrives.
+        kernel = getattr(self.shell, "kernel", None)
+        original = getattr(kernel, "do_shutdown", None)
+        if kernel is None or not callable(original) or getattr(original, "_mlops", False):
+            return
+        session = weakref.ref(self)
+
+        def do_shutdown(restart: bool) -> Any:
+            me = session()
+            if me is not None:
+                # The kernel must shut down (or restart) whatever ending the run met.
+                with contextlib.suppress(Exception):
+                    me.close()
+            return original(restart)
+
+        do_shutdown._mlops = True  # type: ignore[attr-defined]
+        kernel.do_shutdown = do_shutdown
 
     def unregister(self) -> None:
         """End line-form tracking and unhook the cell events."""

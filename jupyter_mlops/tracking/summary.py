@@ -29,6 +29,7 @@ class RunSummary:
     artifacts: int = 0
     cells: int | None = None
     error: str | None = None
+    unstored_models: int = 0
 
     @classmethod
     def of(
@@ -49,6 +50,7 @@ class RunSummary:
             artifacts=got.artifacts,
             cells=cells,
             error=error_line(error),
+            unstored_models=len(got.unstored_models),
         )
 
     @property
@@ -66,7 +68,11 @@ class RunSummary:
             ("figure", self.figures),
             ("artifact", self.artifacts),
         ]
-        return [f"{n} {noun}{'' if n == 1 else 's'}" for noun, n in items if n]
+        counts = [f"{n} {noun}{'' if n == 1 else 's'}" for noun, n in items if n]
+        if self.unstored_models:
+            n = self.unstored_models
+            counts.append(f"{n} model{'' if n == 1 else 's'} not stored (over max_model_size)")
+        return counts
 
     def __str__(self) -> str:
         mark = "✓" if self.ok else "✗"

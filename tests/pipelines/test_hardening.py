@@ -160,5 +160,5 @@ def test_23_notebook_parameters_and_estimator_params_are_kept_apart(
     (step,) = json.loads(done.out)["step_runs"]
     params = mlops.get_run(step["run_id"]).params
     assert float(params["C"]) == 0.5  # what the notebook was given
-    assert float(params["logisticregression.C"]) == 5.0  # what the estimator was fitted with
-    assert float(params["logisticregression.max_iter"]) == 300
+    assert float(params["model.C"]) == 5.0  # what the estimator was fitted with
+    assert float(params["model.max_iter"]) == 300

@@ -91,7 +91,7 @@ def test_non_scalar_results_are_not_metrics(run, store, ns) -> None:
     assert finished(run, store).metrics == {}
 
 
-def test_cross_val_score_logs_mean_and_std_only(run, store, ns) -> None:
+def test_cross_val_score_logs_mean_std_folds_and_the_estimator(run, store, ns) -> None:
     cell(
         run,
         "from sklearn.model_selection import cross_val_score\n"
@@ -103,8 +103,14 @@ def test_cross_val_score_logs_mean_and_std_only(run, store, ns) -> None:
     assert rec.metrics == {
         "cross_val_score.mean": pytest.approx(ns["cv"].mean()),
         "cross_val_score.std": pytest.approx(ns["cv"].std()),
+        "cross_val_score.fold": pytest.approx(ns["cv"][-1]),
     }
-    assert (rec.params, rec.models) == ({}, [])  # the fold fits are not recorded
+    folds = mlops.get_metric_history(run.id, "cross_val_score.fold", store=store)
+    assert [(p.step, p.value) for p in folds] == [
+        (i, pytest.approx(v)) for i, v in enumerate(ns["cv"])
+    ]
+    assert rec.params["C"] == "0.5"  # the estimator evaluated is linked by its params
+    assert rec.models == []  # the fold fits are not recorded
     assert {(i.role, i.source) for i in rec.inputs} == {("evaluation", "X"), ("evaluation", "y")}
 
 

@@ -111,7 +111,7 @@ def test_a_cell_that_raises_leaves_nothing_patched(run, store, ns) -> None:
     assert patching.active() is None
     run.end()
     # What happened before the error is kept.
-    assert [m.name for m in mlops.get_run(run.id, store=store).models] == ["logisticregression"]
+    assert [m.name for m in mlops.get_run(run.id, store=store).models] == ["model"]
 
 
 def test_wrappers_keep_signatures_and_are_inert_outside_a_cell(run, ns) -> None:
@@ -159,7 +159,7 @@ def test_the_cell_can_import_sklearn_and_fit_in_one_go(tmp_path) -> None:
         tmp_path,
     )
     assert result == {
-        "models": ["logisticregression"],
+        "models": ["m"],
         "metrics": ["accuracy_score"],
         "restored": True,
     }
@@ -214,7 +214,7 @@ class BrokenParams(BaseEstimator):
 
 def test_a_recording_failure_is_one_warning_and_the_result_is_unchanged(run, ns) -> None:
     ns["BrokenParams"] = BrokenParams
-    expected = pytest.warns(mlops.MlopsWarning, match="BrokenParams.fit.*no params today")
+    expected = pytest.warns(mlops.MlopsWarning, match="params of BrokenParams.*no params today")
     with expected as caught, capturing(run, user_ns=ns):
         exec("a = BrokenParams().fit(X)\nb = BrokenParams().fit(X)", ns)
     assert len(caught) == 1
@@ -230,8 +230,8 @@ def test_nested_capture_records_into_the_inner_run_and_restores_once(store, ns) 
             assert sklearn.metrics.roc_auc_score is not roc_auc_score  # outer still on
         exec("m2 = LogisticRegression().fit(X, y)", ns)
     assert_restored(before)
-    assert outer.captured.models == ["logisticregression"]
-    assert inner.captured.models == ["logisticregression"]
+    assert outer.captured.models == ["m2"]
+    assert inner.captured.models == ["m"]
 
 
 def test_patches_restore_newest_first_and_respect_later_assignments() -> None:

@@ -56,17 +56,18 @@ def test_fit_records_params_model_signature_and_training_data(run, store, ns) ->
     assert rec.params["C"] == "0.5"
     assert rec.params["max_iter"] == "100"
     [model] = rec.models
-    assert (model.name, model.format, model.flavor) == ("logisticregression", "skops", "sklearn")
+    # Named after the notebook variable holding it.
+    assert (model.name, model.format, model.flavor) == ("model", "skops", "sklearn")
     assert model.signature["columns"][0] == {"name": "f0", "dtype": "float64"}
     loaded = load_model(store, model)
     np.testing.assert_array_equal(loaded.coef_, ns["model"].coef_)
-    assert "models/logisticregression.skops" in [a.path for a in rec.artifacts]
+    assert "models/model.skops" in [a.path for a in rec.artifacts]
     inputs = {(i.role, i.source, i.kind) for i in rec.inputs}
     assert inputs == {("training", "X_train", "frame"), ("training", "y_train", "frame")}
     x_input = next(i for i in rec.inputs if i.source == "X_train")
     assert x_input.info["shape"] == [200, 5]
     assert x_input.info["columns"] == ["f0", "f1", "f2", "f3", "f4"]
-    assert run.captured.models == ["logisticregression"]
+    assert run.captured.models == ["model"]
 
 
 def test_pipeline_is_one_model_with_nested_params(run, store, ns) -> None:
@@ -80,7 +81,7 @@ def test_pipeline_is_one_model_with_nested_params(run, store, ns) -> None:
         ns,
     )
     rec = finished(run, store)
-    assert [m.name for m in rec.models] == ["pipeline"]  # the steps' own fits are not recorded
+    assert [m.name for m in rec.models] == ["pipe"]  # the steps' own fits are not recorded
     assert rec.params["clf__C"] == "2.0"
     assert rec.params["clf"] == "LogisticRegression"
     assert rec.params["steps"] == '[["scale", "StandardScaler"], ["clf", "LogisticRegression"]]'
@@ -101,13 +102,9 @@ def test_later_estimators_are_prefixed_and_refits_keep_their_name(run, store, ns
     cell(run, "first.set_params(C=0.75).fit(X_train, y_train)", ns)  # a later cell, same object
     rec = finished(run, store)
     assert rec.params["C"] == "0.75"
-    assert rec.params["decisiontreeclassifier.max_depth"] == "3"
-    assert rec.params["logisticregression_2.C"] == "3.0"
-    assert [m.name for m in rec.models] == [
-        "logisticregression",
-        "decisiontreeclassifier",
-        "logisticregression_2",
-    ]
+    assert rec.params["tree.max_depth"] == "3"
+    assert rec.params["second.C"] == "3.0"
+    assert [m.name for m in rec.models] == ["first", "tree", "second"]
     # The same data fitted three times is one input per role.
     assert sorted(i.source for i in rec.inputs) == ["X_train", "y_train"]
 
@@ -124,7 +121,8 @@ def test_a_transformer_fitted_first_does_not_take_the_unprefixed_params(run, sto
     rec = finished(run, store)
     assert rec.params["C"] == "0.5"
     assert rec.params["standardscaler.with_mean"] == "True"
-    assert [m.name for m in rec.models] == ["standardscaler", "logisticregression"]
+    # No variable holds the scaler: it is named after its class.
+    assert [m.name for m in rec.models] == ["standardscaler", "model"]
     [xs] = [i for i in rec.inputs if i.source == "Xs"]
     assert (xs.kind, xs.info["shape"]) == ("array", [200, 5])
     assert rec.models[1].signature == {"type": "array", "shape": [None, 5], "dtype": "float64"}
@@ -151,7 +149,7 @@ def test_grid_search_logs_best_params_score_results_and_best_model(run, store, n
     assert csv.splitlines()[0].startswith("mean_fit_time,")
     assert len(csv.strip().splitlines()) == 3  # header + one row per candidate
     [model] = rec.models  # the clones fitted by the search are not models of their own
-    assert model.name == "gridsearchcv"
+    assert model.name == "search"
     assert model.class_name.endswith("LogisticRegression")
     assert search.best_params_["C"] == load_model(store, model).C
 
@@ -196,7 +194,7 @@ def test_scoring_an_estimator_not_primary_is_prefixed(run, store, ns) -> None:
     ns["fitted_before"] = LogisticRegression().fit(ns["X_train"], ns["y_train"])
     cell(run, "s = fitted_before.score(X_train, y_train)", ns)
     rec = finished(run, store)
-    assert rec.metrics["logisticregression.score"] == pytest.approx(ns["s"])
+    assert rec.metrics["fitted_before.score"] == pytest.approx(ns["s"])
     assert rec.models == []  # scored, not fitted, in the run
 
 
@@ -219,7 +217,7 @@ def test_user_defined_estimators_are_captured(run, store, ns) -> None:
     cell(run, "c = Custom(alpha=0.1).fit(X_train, y_train)", ns)
     rec = finished(run, store)
     assert rec.params["alpha"] == "0.1"
-    assert [m.name for m in rec.models] == ["custom"]
+    assert [m.name for m in rec.models] == ["c"]
 
 
 def test_fits_in_other_threads_are_not_recorded(run, store, ns) -> None:

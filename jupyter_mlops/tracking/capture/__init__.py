@@ -10,11 +10,13 @@ Used by the magics::
 Nothing is patched at import, and nothing stays patched after the ``with`` block, even when
 the cell raises. Capture never breaks a cell: a failure while recording becomes one
 :class:`~jupyter_mlops.MlopsWarning` and the cell's result is returned unchanged. Only calls
-made in the thread that entered ``capturing`` are recorded. What is recorded, and under which
-names, is documented in the patcher modules: :mod:`.sklearn` (params, models, search CV,
-``estimator.score``), :mod:`.metrics` (metric functions, repeated calls as steps,
+made in the thread that entered ``capturing``, by the user's own code (:mod:`.callers`: not
+by a library), are recorded. What is recorded, and under which names, is documented in the
+patcher modules: :mod:`.sklearn` (params, models, search CV, ``estimator.score``),
+:mod:`.searches` (a search's candidates as child runs), :mod:`.models` (size limit, one save
+per distinct model), :mod:`.metrics` (metric functions, repeated calls as steps,
 cross-validation), :mod:`.pandas_io` (files read), :mod:`.figures` (PNG figures),
-:mod:`.papermill` (injected parameters).
+:mod:`.papermill` (injected parameters); ``docs/capture.md`` sums it up.
 
 Patchers are a small registry: :func:`register` adds one (a factory called once per cell, so
 the patcher may keep per-cell state), :func:`get` returns one, :func:`names` lists them in the

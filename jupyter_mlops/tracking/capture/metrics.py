@@ -7,9 +7,26 @@ again in the same run records the next *step* of the same key (0, 1, 2, ...), so
 computed in a loop becomes a curve and names stay stable; the latest value is the run's value.
 Its ``y_true`` (``labels_true``) is fingerprinted as an ``evaluation`` input.
 
+Who called it decides the name: a call written in the cell is ``roc_auc_score``; a call made
+inside a function defined in the notebook (or the user's project) is recorded under that
+function's name, ``evaluate.roc_auc_score``, so a helper looping over thresholds draws its own
+curve and never overwrites the cell's own value. Calls a library makes are not recorded.
+
+``classification_report`` records ``classification_report.accuracy`` and the ``macro avg`` and
+``weighted avg`` precision, recall and F1 (``classification_report.macro_avg.f1-score``).
+
 ``cross_val_score`` records ``cross_val_score.mean`` and ``cross_val_score.std`` of the fold
-scores, and ``cross_validate`` records ``cross_validate.<key>.mean`` / ``.std`` for each of its
-``test_*`` and ``train_*`` arrays; the fits and scores inside them are not recorded separately.
+scores and each fold's score as the steps of ``cross_val_score.fold`` (step = fold); and
+``cross_validate`` records ``cross_validate.<key>.mean`` / ``.std`` / ``.fold`` for each of its
+``test_*`` and ``train_*`` arrays. The estimator evaluated is linked like a fit: its params are
+logged (unprefixed when it is the run's primary estimator), and the keys of an estimator that
+is not primary start with its name: ``forest.cross_val_score.mean``. The fold fits inside are
+not recorded, nor are those of ``cross_val_predict``.
+
+``learning_curve`` records ``learning_curve.train_score.mean`` and ``.test_score.mean`` with
+the number of training samples as the step; ``permutation_importance`` records
+``permutation_importance.<feature>`` (the mean importance; features named after the columns of
+a DataFrame, else ``x0``, ``x1``...).
 
 Names bound before the cell (``from sklearn.metrics import roc_auc_score``) are swapped for
 the wrappers in the notebook namespace during the cell and swapped back afterwards.
@@ -24,6 +41,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.capture import patching
+from jupyter_mlops.tracking.capture.callers import helper_of
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Hook, Session
@@ -34,6 +52,8 @@ TRUTH_PARAMS = frozenset({"y_true", "labels_true"})
 METRIC_MODULES = ("sklearn.metrics", "sklearn.metrics.cluster")
 CV_MODULES = ("sklearn.model_selection", "sklearn.model_selection._validation")
 CV_FUNCTIONS = ("cross_val_score", "cross_validate")
+INSPECTION_MODULES = ("sklearn.inspection", "sklearn.inspection._permutation_importance")
+MAX_FEATURES = 100  # permutation importances of wider data are not recorded one by one
 
 _cache_key: tuple[int, ...] | None = None
 _cache: tuple[list[patching.PatchEntry], dict[int, tuple[Any, Any]]] = ([], {})
@@ -54,44 +74,147 @@ def _metric_hook(name: str, original: Callable[..., Any]) -> Hook:
     def record_metric(
         session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
     ) -> None:
-        session.log_metric(name, result)
+        session.log_metric(called_as(session, name), result)
         if truth is not None:
             session.log_data("evaluation", args[0] if args else kwargs.get(truth), "y_true")
 
     return record_metric
 
 
-def record_cv(
-    session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
-) -> None:
-    """Record ``cross_val_score`` / ``cross_validate`` summaries and their data."""
+def called_as(session: Session, name: str) -> str:
+    """``name``, or ``<helper>.name`` when a function of the user's made the call."""
+    helper = helper_of(session.caller, session.user_ns)
+    return name if helper is None else f"{helper}.{name}"
+
+
+def _folds(session: Session, key: str, values: Any) -> None:
     # numpy: scikit-learn's cross-validation has loaded it already.
     import numpy as np
 
+    array = np.asarray(values, dtype=float)
+    session.log_metric(f"{key}.mean", array.mean())
+    session.log_metric(f"{key}.std", array.std())
+    for value in array.ravel():
+        session.log_metric(f"{key}.fold", value)
+
+
+def record_cv(
+    session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+) -> None:
+    """Record ``cross_val_score`` / ``cross_validate`` summaries, folds, estimator and data."""
+    estimator = args[0] if args else kwargs.get("estimator")
+    prefix = ""
+    if hasattr(estimator, "get_params"):
+        prefix = (
+            session.guarded("the estimator evaluated", link_estimator, session, estimator) or ""
+        )
     if isinstance(result, dict):
         for key, values in result.items():
             if isinstance(key, str) and key.startswith(("test_", "train_")):
-                array = np.asarray(values, dtype=float)
-                session.log_metric(f"cross_validate.{key}.mean", array.mean())
-                session.log_metric(f"cross_validate.{key}.std", array.std())
+                _folds(session, f"{prefix}cross_validate.{key}", values)
     else:
-        array = np.asarray(result, dtype=float)
-        session.log_metric("cross_val_score.mean", array.mean())
-        session.log_metric("cross_val_score.std", array.std())
+        _folds(session, f"{prefix}cross_val_score", result)
     X = args[1] if len(args) > 1 else kwargs.get("X")
     y = args[2] if len(args) > 2 else kwargs.get("y")
     session.log_data("evaluation", X, "X")
     session.log_data("evaluation", y, "y")
 
 
-def _cv_hook(original: Callable[..., Any]) -> Hook:
-    return record_cv
+def link_estimator(session: Session, estimator: Any) -> str:
+    """Log the params of an estimator evaluated (not fitted) in the cell; return its prefix."""
+    # start-up: the scikit-learn patcher is only needed once an estimator is evaluated.
+    from jupyter_mlops.tracking.capture.sklearn import log_params
+
+    state = session.state
+    if hasattr(estimator, "predict"):
+        state.claim_primary(estimator)
+    prefix = state.prefix(estimator, session.name_of(estimator))
+    log_params(session, estimator.get_params(deep=True), prefix)
+    return prefix
+
+
+def record_learning_curve(
+    session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+) -> None:
+    """Record the mean train and test scores of ``learning_curve``, step = training samples."""
+    import numpy as np
+
+    sizes, train, test = result[0], result[1], result[2]
+    for part, scores in (("train_score", train), ("test_score", test)):
+        means = np.asarray(scores, dtype=float).mean(axis=1)
+        for size, mean in zip(sizes, means, strict=True):
+            session.log_metric(f"learning_curve.{part}.mean", mean, step=int(size))
+
+
+def record_permutation_importance(
+    session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+) -> None:
+    """Record each feature's mean permutation importance."""
+    means = getattr(result, "importances_mean", None)
+    if means is None or len(means) > MAX_FEATURES:
+        return
+    X = args[1] if len(args) > 1 else kwargs.get("X")
+    columns = getattr(X, "columns", None)
+    names = [str(c) for c in columns] if columns is not None else []
+    if len(names) != len(means):
+        names = [f"x{i}" for i in range(len(means))]
+    for name, value in zip(names, means, strict=True):
+        session.log_metric(f"permutation_importance.{name}", value)
+
+
+REPORT_AVERAGES = ("macro avg", "weighted avg")
+
+
+def record_classification_report(
+    session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+) -> None:
+    """Record the accuracy and the averages of ``classification_report``."""
+    key = called_as(session, "classification_report")
+    if isinstance(result, str):
+        report = _parse_report(result)
+    elif isinstance(result, dict):
+        report = result
+    else:
+        return
+    if "accuracy" in report:
+        accuracy = report["accuracy"]
+        session.log_metric(
+            f"{key}.accuracy", accuracy.get("f1-score") if isinstance(accuracy, dict) else accuracy
+        )
+    for average in REPORT_AVERAGES:
+        row = report.get(average)
+        if isinstance(row, dict):
+            for measure in ("precision", "recall", "f1-score"):
+                if measure in row:
+                    session.log_metric(f"{key}.{average.replace(' ', '_')}.{measure}", row[measure])
+    truth = args[0] if args else kwargs.get("y_true")
+    session.log_data("evaluation", truth, "y_true")
+
+
+def _parse_report(text: str) -> dict[str, Any]:
+    """The accuracy and average rows of a printed ``classification_report``."""
+    report: dict[str, Any] = {}
+    for line in text.splitlines():
+        words = line.split()
+        if words[:1] == ["accuracy"] and len(words) >= 3:
+            report["accuracy"] = float(words[-2])
+        for average in REPORT_AVERAGES:
+            if line.strip().startswith(average) and len(words) >= 6:
+                precision, recall, f1 = (float(w) for w in words[2:5])
+                report[average] = {"precision": precision, "recall": recall, "f1-score": f1}
+    return report
+
+
+def _fixed(hook: Hook) -> Callable[[Any], Hook]:
+    return lambda original: hook
 
 
 def _entries() -> tuple[list[patching.PatchEntry], dict[int, tuple[Any, Any]]]:
     """Patch entries and namespace aliases for the loaded metric and CV modules (cached)."""
     global _cache_key, _cache
-    modules = [sys.modules.get(name) for name in (*METRIC_MODULES, *CV_MODULES)]
+    modules = [
+        sys.modules.get(name) for name in (*METRIC_MODULES, *CV_MODULES, *INSPECTION_MODULES)
+    ]
     key = (len(sys.modules), *(id(m) for m in modules))
     if key == _cache_key:
         return _cache
@@ -121,7 +244,11 @@ def _entries() -> tuple[list[patching.PatchEntry], dict[int, tuple[Any, Any]]]:
             if is_metric_name(name):
                 add(METRIC_MODULES, name, functools.partial(_metric_hook, name))
     for name in CV_FUNCTIONS:
-        add(CV_MODULES, name, _cv_hook)
+        add(CV_MODULES, name, _fixed(record_cv))
+    add(CV_MODULES, "learning_curve", _fixed(record_learning_curve))
+    if metrics is not None:
+        add(METRIC_MODULES, "classification_report", _fixed(record_classification_report))
+    add(INSPECTION_MODULES, "permutation_importance", _fixed(record_permutation_importance))
     _cache_key, _cache = key, (entries, aliases)
     return _cache
 
@@ -130,7 +257,9 @@ class MetricsPatcher:
     """Record metric function values and cross-validation summaries."""
 
     def start(self, session: Session) -> None:
-        if "sklearn.metrics" not in sys.modules and "sklearn.model_selection" not in sys.modules:
+        if not any(
+            name in sys.modules for name in (*METRIC_MODULES, *CV_MODULES, *INSPECTION_MODULES)
+        ):
             return
         entries, aliases = _entries()
         session.patches.attrs(entries)

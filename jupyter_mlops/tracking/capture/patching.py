@@ -7,7 +7,8 @@ namespace by ``from sklearn.metrics import f1_score`` inside a tracked cell) and
 A wrapper is inert unless a capture session is active *in the calling thread* and no recorded
 call is already running (``session.depth == 0``). So a ``Pipeline.fit`` that fits its steps, a
 ``GridSearchCV`` that fits clones, or a metric that calls another metric records only the
-outermost call, and joblib worker threads record nothing.
+outermost call, and joblib worker threads record nothing. Nor does a call a library makes
+(:mod:`.callers`): only the user's code is recorded.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import threading
 from collections.abc import Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlops.tracking.capture.callers import from_user
+
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Hook, Session
 
 _get_ident = threading.get_ident
+_getframe = sys._getframe
 
 #: The innermost active capture session, read by every wrapper (None: capture is off).
 _top: Session | None = None
@@ -93,7 +97,10 @@ def wrap_function(original: Callable[..., Any], hook: Hook) -> Callable[..., Any
         session = _this._top
         if session is None or session.depth or session.thread != _get_ident():
             return original(*args, **kwargs)
-        return session.call(original, hook, None, args, kwargs)
+        caller = _getframe(1)
+        if not from_user(caller, session.user_ns):
+            return original(*args, **kwargs)
+        return session.call(original, hook, None, args, kwargs, caller)
 
     _remember(key, wrapper, original)
     return wrapper
@@ -118,7 +125,11 @@ def wrap_method(original: Any, hook: Hook) -> Any:
             session = _this._top
             if session is None or session.depth or session.thread != _get_ident():
                 return original(self, *args, **kwargs)
-            return session.call(functools.partial(original, self), hook, self, args, kwargs)
+            caller = _getframe(1)
+            if not from_user(caller, session.user_ns):
+                return original(self, *args, **kwargs)
+            bound = functools.partial(original, self)
+            return session.call(bound, hook, self, args, kwargs, caller)
 
         return _remember(key, wrapper, original)
     if hasattr(original, "__get__") and not hasattr(original, "__set__"):
@@ -152,7 +163,10 @@ class _DescriptorWrapper:
             session = _this._top
             if session is None or session.depth or session.thread != _get_ident():
                 return bound(*args, **kwargs)
-            return session.call(bound, hook, obj, args, kwargs)
+            caller = _getframe(1)
+            if not from_user(caller, session.user_ns):
+                return bound(*args, **kwargs)
+            return session.call(bound, hook, obj, args, kwargs, caller)
 
         return call
 

@@ -8,14 +8,17 @@ run (estimator names, the primary estimator, inputs already recorded) lives in a
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 import weakref
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any, Protocol
 
-from jupyter_mlops.errors import MlopsWarning
+from jupyter_mlops.config import CONFIG_KEYS, Config, find_root, load_config
+from jupyter_mlops.errors import MlopsError, MlopsWarning
 from jupyter_mlops.tracking.capture import patching
 from jupyter_mlops.tracking.capture.datasets import ReadFrame, note_use
 from jupyter_mlops.tracking.capture.fingerprint import fingerprint
@@ -57,18 +60,29 @@ class RunState:
     primary: Callable[[], Any] | None = None
     inputs: set[tuple[str, str]] = field(default_factory=set)
     reads: list[ReadFrame] = field(default_factory=list)
+    #: id(estimator) -> digest of the X it was last fitted on (to tell train from test scores).
+    fitted_on: dict[int, str | None] = field(default_factory=dict)
+    #: Digests of the models captured in the run (an identical model is saved once).
+    saved_models: set[str] = field(default_factory=set)
     sessions: int = 0
 
-    def label(self, obj: Any) -> str:
-        """The run-wide name of an estimator: lowercase class name, ``_2``, ``_3`` on repeats."""
+    def label(self, obj: Any, hint: str | None = None) -> str:
+        """The run-wide name of an estimator, fixed the first time it is asked for.
+
+        ``hint`` (the notebook variable holding it) is used when free; else the lowercase
+        class name, with ``_2``, ``_3`` on repeats.
+        """
         hit = self.labels.get(id(obj))
         if hit is not None and hit[0]() is obj:
             return hit[1]
-        base = type(obj).__name__.lower()
-        name, n = base, 1
-        while name in self.used:
-            n += 1
-            name = f"{base}_{n}"
+        if hint is not None and hint.isidentifier() and hint not in self.used:
+            name = hint
+        else:
+            base = type(obj).__name__.lower()
+            name, n = base, 1
+            while name in self.used:
+                n += 1
+                name = f"{base}_{n}"
         self.used.add(name)
         self.labels[id(obj)] = (_ref(obj), name)
         return name
@@ -81,9 +95,9 @@ class RunState:
     def is_primary(self, obj: Any) -> bool:
         return self.primary is not None and self.primary() is obj
 
-    def prefix(self, obj: Any) -> str:
+    def prefix(self, obj: Any, hint: str | None = None) -> str:
         """``""`` for the primary estimator, else ``"<label>."``."""
-        return "" if self.is_primary(obj) else f"{self.label(obj)}."
+        return "" if self.is_primary(obj) else f"{self.label(obj, hint)}."
 
 
 _states: weakref.WeakKeyDictionary[Run, RunState] = weakref.WeakKeyDictionary()
@@ -120,7 +134,11 @@ class Session:
         self.aliases: dict[int, tuple[Any, Any]] = {}
         #: Per-session state a patcher shares with its wrappers, by patcher name.
         self.scratch: dict[str, Any] = {}
+        #: The frame of the call being recorded (None outside a hook).
+        self.caller: FrameType | None = None
         self._warned: set[str] = set()
+        self._config: Config | bool | None = None
+        self._deferred: list[tuple[str, BaseException]] | None = None
         self._stopped = False
 
     # -- lifetime ------------------------------------------------------------
@@ -180,8 +198,12 @@ class Session:
         owner: Any,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        caller: FrameType | None = None,
     ) -> Any:
-        """Run an outermost patched call, then record it; the result is returned unchanged."""
+        """Run an outermost patched call, then record it; the result is returned unchanged.
+
+        ``caller`` (the frame that made the call) is :attr:`caller` while the hook runs.
+        """
         self.depth += 1
         try:
             result = func(*args, **kwargs)
@@ -189,6 +211,8 @@ class Session:
             self.depth -= 1
         failure = None
         self.depth += 1
+        self.caller = caller
+        deferred = self._deferred = []
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -197,19 +221,32 @@ class Session:
             failure = exc
         finally:
             self.depth -= 1
+            self.caller = None  # frames hold the cell's locals: never keep one
+            self._deferred = None
+        # Warned here, outside the hook's silenced warnings.
+        for what, error in deferred:
+            self.warn(what, error)
         if failure is not None:
             self.warn(_describe(func, owner), failure)
         return result
 
     def guard(self, what: str, fn: Callable[..., Any], *args: Any) -> None:
         """Run a piece of capture machinery, turning a failure into one warning."""
+        self.guarded(what, fn, *args)
+
+    def guarded(self, what: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """:meth:`guard` that returns ``fn``'s result (None when it failed)."""
         try:
-            fn(*args)
+            return fn(*args)
         except Exception as exc:  # noqa: BLE001 - capture must never break the user's cell
             self.warn(what, exc)
+            return None
 
     def warn(self, what: str, exc: BaseException) -> None:
         """Warn once per session and kind of failure that something was not captured."""
+        if self._deferred is not None:  # inside a hook: warned when the hook returns
+            self._deferred.append((what, exc))
+            return
         key = f"{what}:{type(exc).__name__}"
         if key in self._warned:
             return
@@ -222,6 +259,17 @@ class Session:
         )
 
     # -- helpers for hooks ---------------------------------------------------
+    def setting(self, key: str, default: int) -> int:
+        """A capture setting of the project (``max_candidate_runs``, ``max_model_size``)."""
+        if self._config is None:
+            try:
+                self._config = project_config()
+            except MlopsError as exc:  # a broken pyproject must not break the cell
+                self.warn("the settings", exc)
+                self._config = False
+        value = getattr(self._config, key, default) if self._config else default
+        return int(value)
+
     def name_of(self, value: Any) -> str | None:
         """The notebook variable holding ``value`` (a public name preferred), if any."""
         ns = self.user_ns
@@ -235,16 +283,20 @@ class Session:
                 fallback = fallback or key
         return fallback
 
-    def log_data(self, role: str, value: Any, default_source: str) -> None:
-        """Record a fingerprint of ``value`` as a run input, once per role and digest."""
+    def log_data(self, role: str, value: Any, default_source: str) -> str | None:
+        """Record a fingerprint of ``value`` as a run input, once per role and digest.
+
+        Returns:
+            The digest of ``value`` (None when it cannot be fingerprinted).
+        """
         if self.state.reads:
             note_use(self, role, value)
         fp = fingerprint(value)
         if fp is None:
-            return
+            return None
         key = (role, fp.digest)
         if key in self.state.inputs:
-            return
+            return fp.digest
         self.state.inputs.add(key)
         self.run.log_input(
             role=role,
@@ -254,12 +306,35 @@ class Session:
             size=fp.size,
             info=fp.info,
         )
+        return fp.digest
 
-    def log_metric(self, key: str, value: Any) -> None:
-        """Record a scalar metric at the key's next step; non-scalars are skipped."""
+    def log_metric(self, key: str, value: Any, step: int | None = None) -> None:
+        """Record a scalar metric (at the key's next step by default); non-scalars are skipped."""
         number = scalar(value)
         if number is not None and len(key) <= 250:
-            self.run.log_metric(key, number)
+            self.run.log_metric(key, number, step)
+
+
+_configs: dict[tuple[Any, ...], Config] = {}
+
+
+def project_config() -> Config:
+    """The project's settings, read again only when the folder, the ``MLOPS_*`` variables or
+    ``pyproject.toml`` changed (reading it costs tens of milliseconds, once per cell else)."""
+    root = find_root()
+    pyproject = root / "pyproject.toml"
+    try:
+        mtime: int | None = pyproject.stat().st_mtime_ns
+    except OSError:
+        mtime = None
+    env = tuple(os.environ.get(f"MLOPS_{name.upper()}") for name in CONFIG_KEYS)
+    key = (str(root), os.getcwd(), mtime, env)
+    config = _configs.get(key)
+    if config is None:
+        config = load_config()
+        _configs.clear()
+        _configs[key] = config
+    return config
 
 
 def scalar(value: Any) -> float | None:

@@ -13,15 +13,24 @@ MAX_ITEMS = 100  # arrays longer than this are summarised by shape and dtype
 def plain(value: Any, depth: int = 0) -> Any:
     """Turn a param value into JSON-ready data.
 
-    Estimators become their class name, functions their qualified name, numpy scalars and
-    small arrays Python numbers and lists; anything else its (shortened) repr.
+    Estimators become their class name, functions their qualified name, classes (numpy's
+    ``dtype=np.float64``) their import path, numpy scalars and small arrays Python numbers and
+    lists; anything else its (shortened) repr.
     """
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
+    if isinstance(value, type):
+        # A class (numpy's ``dtype=np.float64`` default): its import path, stable across runs.
+        # Estimator classes by name, as estimator instances are.
+        module = getattr(value, "__module__", "") or ""
+        name = value.__qualname__
+        if module in ("builtins", "") or hasattr(value, "get_params"):
+            return name
+        return f"{module}.{name}"
     if depth > 4:
-        return _short(repr(value))
+        return _safe_repr(value)
     item = getattr(value, "item", None)
     shape = getattr(value, "shape", None)
     if callable(item) and shape == ():
@@ -36,24 +45,35 @@ def plain(value: Any, depth: int = 0) -> Any:
         if size <= MAX_ITEMS:
             return plain(value.tolist(), depth + 1)
         return f"array(shape={tuple(shape)}, dtype={value.dtype})"
-    if hasattr(value, "get_params") and not isinstance(value, type):
+    if hasattr(value, "get_params"):
         return type(value).__name__
-    if isinstance(value, type):
-        return value.__qualname__
     qualname = getattr(value, "__qualname__", None)
     if callable(value) and isinstance(qualname, str):
         return qualname
-    return _short(repr(value))
+    return _safe_repr(value)
 
 
 def param_text(value: Any) -> str:
-    """The stored text of a param value: scalars as text, containers as JSON."""
-    data = plain(value)
+    """The stored text of a param value: scalars as text, containers as JSON.
+
+    Never raises: a value that cannot be described otherwise is ``<its class name>``.
+    """
+    try:
+        data = plain(value)
+    except Exception:  # noqa: BLE001 - one odd param must not cost the fit's capture
+        return f"<{type(value).__qualname__}>"
     if isinstance(data, str):
         return _short(data)
     if data is None or isinstance(data, bool | int | float):
         return str(data)
     return _short(json.dumps(data, sort_keys=isinstance(data, dict), default=str))
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return _short(repr(value))
+    except Exception:  # noqa: BLE001 - a broken __repr__ still gets a stable text
+        return f"<{type(value).__qualname__}>"
 
 
 def _short(text: str) -> str:
