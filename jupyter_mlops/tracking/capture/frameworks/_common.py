@@ -22,6 +22,7 @@ from jupyter_mlops.store import runs as q
 from jupyter_mlops.tracking.capture import patching
 from jupyter_mlops.tracking.capture.values import param_text
 from jupyter_mlops.tracking.environment import imported_packages
+from jupyter_mlops.tracking.flavors import infer_signature
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
@@ -234,6 +235,36 @@ def log_metric_to(run: Run, key: str, value: Any, step: int | None = None) -> No
 def save_later(session: Session, label: str, model: Any, signature: Any = None) -> None:
     """Save ``model`` as ``models/<label>`` when the cell ends (once, in its final state)."""
     session.scratch.setdefault(PENDING, {})[label] = (model, signature)
+
+
+def log_best(
+    session: Session, prefix: str, iteration: Any, scores: Mapping[str, Mapping[str, Any]] | None
+) -> None:
+    """Early stopping's best iteration and its score per eval set and metric."""
+    if iteration is not None:
+        log_metric(session, f"{prefix}best_iteration", iteration)
+    for data_name, metrics in (scores or {}).items():
+        for metric, value in metrics.items():
+            log_metric(session, f"{prefix}best_score.{data_name}.{metric}", value)
+
+
+def save_fitted(
+    session: Session,
+    label: str,
+    est: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    evals: Iterable[tuple[Any, Any]] = (),
+) -> None:
+    """Save a fitted sklearn-style ``est`` later; fingerprint its training and eval data."""
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    save_later(session, label, est, infer_signature(X))
+    session.log_data("training", X, "X")
+    session.log_data("training", y, "y")
+    for X_eval, y_eval in evals:
+        session.log_data("evaluation", X_eval, "X_eval")
+        session.log_data("evaluation", y_eval, "y_eval")
 
 
 def save_pending(session: Session) -> None:

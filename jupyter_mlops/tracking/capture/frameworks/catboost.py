@@ -16,7 +16,6 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.capture.frameworks import _common as c
-from jupyter_mlops.tracking.flavors import infer_signature
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
@@ -51,21 +50,11 @@ def _after_fit(
     c.log_curves(session, est.get_evals_result(), prefix)
     best = est.get_best_iteration()
     if best is not None and kwargs.get("eval_set") is not None:
-        c.log_metric(session, f"{prefix}best_iteration", best)
-        for data_name, metrics in est.get_best_score().items():
-            for metric, value in metrics.items():
-                c.log_metric(session, f"{prefix}best_score.{data_name}.{metric}", value)
-    X = args[0] if args else kwargs.get("X")
-    y = args[1] if len(args) > 1 else kwargs.get("y")
-    c.save_later(session, label, est, infer_signature(X))
-    session.log_data("training", X, "X")
-    session.log_data("training", y, "y")
+        c.log_best(session, prefix, best, est.get_best_score())
     eval_set = kwargs.get("eval_set")
     pairs = eval_set if isinstance(eval_set, list) else [eval_set] if eval_set else []
-    for pair in pairs:
-        if isinstance(pair, tuple) and len(pair) == 2:
-            session.log_data("evaluation", pair[0], "X_eval")
-            session.log_data("evaluation", pair[1], "y_eval")
+    evals = [pair for pair in pairs if isinstance(pair, tuple) and len(pair) == 2]
+    c.save_fitted(session, label, est, args, kwargs, evals)
 
 
 FIT = c.Capture("catboost", _after_fit)

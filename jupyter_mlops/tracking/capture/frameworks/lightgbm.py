@@ -22,7 +22,6 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.capture.frameworks import _common as c
-from jupyter_mlops.tracking.flavors import infer_signature
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
@@ -45,14 +44,6 @@ def stop(session: Session) -> None:
     c.save_pending(session)
 
 
-def _best(session: Session, iteration: Any, scores: Any, prefix: str) -> None:
-    if iteration:  # 0: no early stopping
-        c.log_metric(session, f"{prefix}best_iteration", iteration)
-    for data_name, metrics in (scores or {}).items():
-        for metric, value in metrics.items():
-            c.log_metric(session, f"{prefix}best_score.{data_name}.{metric}", value)
-
-
 def _after_fit(
     session: Session,
     est: Any,
@@ -64,12 +55,9 @@ def _after_fit(
     label, prefix = c.prefix_of(session, est)
     c.log_params(session, {k: v for k, v in est.get_params().items() if v is not None}, prefix)
     c.log_curves(session, est.evals_result_, prefix)
-    _best(session, est.best_iteration_, est.best_score_ if est.evals_result_ else None, prefix)
-    X = args[0] if args else kwargs.get("X")
-    y = args[1] if len(args) > 1 else kwargs.get("y")
-    c.save_later(session, label, est, infer_signature(X))
-    session.log_data("training", X, "X")
-    session.log_data("training", y, "y")
+    # best_iteration_ 0: no early stopping
+    scores = est.best_score_ if est.evals_result_ else None
+    c.log_best(session, prefix, est.best_iteration_ or None, scores)
     pairs = list(kwargs.get("eval_set") or ())
     if kwargs.get("eval_X") is not None:  # LightGBM >= 4.7 spells the sets eval_X, eval_y
         eval_X, eval_y = kwargs["eval_X"], kwargs.get("eval_y")
@@ -77,9 +65,7 @@ def _after_fit(
             pairs += list(zip(eval_X, eval_y or [None] * len(eval_X), strict=False))
         else:
             pairs.append((eval_X, eval_y))
-    for X_eval, y_eval in pairs:
-        session.log_data("evaluation", X_eval, "X_eval")
-        session.log_data("evaluation", y_eval, "y_eval")
+    c.save_fitted(session, label, est, args, kwargs, pairs)
 
 
 def _with_recorder(
@@ -114,7 +100,7 @@ def _after_train(
     label, prefix = c.prefix_of(session, booster)
     c.log_params(session, _params(args, kwargs, 100), prefix)
     c.log_curves(session, curves, prefix)
-    _best(session, booster.best_iteration, booster.best_score, prefix)
+    c.log_best(session, prefix, booster.best_iteration or None, booster.best_score)
     names = booster.feature_name()
     signature = {"type": "dataframe", "columns": [{"name": n, "dtype": "float"} for n in names]}
     c.save_later(session, label, booster, signature)

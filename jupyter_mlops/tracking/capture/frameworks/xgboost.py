@@ -19,7 +19,6 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.capture.frameworks import _common as c
-from jupyter_mlops.tracking.flavors import infer_signature
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
@@ -66,14 +65,7 @@ def _after_fit(
     if kwargs.get("eval_set"):  # evals_result() raises without one
         c.log_curves(session, est.evals_result(), prefix)
     _best(session, est.get_booster(), prefix)
-    X = args[0] if args else kwargs.get("X")
-    y = args[1] if len(args) > 1 else kwargs.get("y")
-    c.save_later(session, label, est, infer_signature(X))
-    session.log_data("training", X, "X")
-    session.log_data("training", y, "y")
-    for X_eval, y_eval in kwargs.get("eval_set") or ():
-        session.log_data("evaluation", X_eval, "X_eval")
-        session.log_data("evaluation", y_eval, "y_eval")
+    c.save_fitted(session, label, est, args, kwargs, kwargs.get("eval_set") or ())
 
 
 def _before_train(
