@@ -9,11 +9,10 @@ from sqlalchemy import Connection, insert, select
 from jupyter_mlops.store import tables as t
 
 
-@dataclass(frozen=True)
-class NewEvent:
-    """One attempt to record: ``checks`` is the JSON text of its checks, action and detail."""
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """One attempt to promote: ``checks`` is the JSON text of its checks, action and detail."""
 
-    model_id: int
     stage: str
     from_version: int | None
     to_version: int
@@ -25,20 +24,18 @@ class NewEvent:
     created_at: float
 
 
-@dataclass(frozen=True)
-class EventRow:
+@dataclass(frozen=True, kw_only=True)
+class NewEvent(Event):
+    """An attempt to record, for model ``model_id``."""
+
+    model_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRow(Event):
     """One recorded attempt."""
 
     id: int
-    stage: str
-    from_version: int | None
-    to_version: int
-    outcome: str
-    checks: str
-    reason: str | None
-    user: str | None
-    host: str | None
-    created_at: float
 
 
 def insert_event(conn: Connection, event: NewEvent) -> int:
