@@ -47,6 +47,7 @@ from jupyter_mlops.services.schema.datasets import (
     DatasetVersionList,
     LinkMode,
 )
+from jupyter_mlops.services.schema.interop import MlflowImport, MlflowImportRequest
 from jupyter_mlops.services.schema.lineage import (
     LineageEdge,
     LineageGraph,
@@ -155,6 +156,8 @@ __all__ = [
     "LoggedModelInfo",
     "MetricHistory",
     "MetricPointInfo",
+    "MlflowImport",
+    "MlflowImportRequest",
     "ModelList",
     "ModelSummary",
     "ModelVersionInfo",

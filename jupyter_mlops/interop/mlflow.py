@@ -1,0 +1,268 @@
+"""Import an MLflow tracking store: experiments, runs, params, metric histories, tags and
+artifacts, read through MLflow's own client and streamed in pages.
+
+Imported runs keep their MLflow run id as their id when it is free, and always in the tag
+``mlflow.run_id``: a second import adds nothing, a later one adds the runs that are new and
+brings runs that were still going up to date. Each page of runs is written in one
+transaction, so an import killed half-way leaves whole runs, and running it again finishes it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_mlops.interop.source import open_client
+from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import interop as q
+
+#: MLflow status -> ours. A run MLflow still calls RUNNING or SCHEDULED is not running here.
+STATUSES = {
+    "FINISHED": "finished",
+    "FAILED": "failed",
+    "KILLED": "killed",
+    "RUNNING": "killed",
+    "SCHEDULED": "killed",
+}
+PAGE = 200
+_PARENT_TAG = "mlflow.parentRunId"
+
+
+@dataclass
+class ImportReport:
+    """What an import read, wrote, merged and could not map."""
+
+    source: str
+    experiments_created: list[str] = field(default_factory=list)
+    experiments_merged: list[str] = field(default_factory=list)
+    runs_imported: int = 0
+    runs_present: int = 0
+    runs_updated: int = 0
+    params: int = 0
+    tags: int = 0
+    metric_points: int = 0
+    artifacts: int = 0
+    artifact_bytes: int = 0
+    parents_linked: int = 0
+    not_mapped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ms(value: int | None) -> float | None:
+    return None if value is None else value / 1000.0
+
+
+def _artifacts(
+    client: Any, store: Store, run_id: str, report: ImportReport
+) -> list[dict[str, Any]]:
+    """The run's files put into the object store, as ``artifacts`` rows (one per file)."""
+    rows: list[dict[str, Any]] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="mlops-import-") as tmp:
+            if not client.list_artifacts(run_id):
+                return rows
+            local = Path(client.download_artifacts(run_id, "", tmp))
+            for path in sorted(p for p in local.rglob("*") if p.is_file()):
+                info = store.objects.put_file(path)
+                name = path.relative_to(local).as_posix()
+                rows.append(
+                    {
+                        "path": name,
+                        "digest": info.digest,
+                        "size": info.size,
+                        "media_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+                        "kind": "model" if name.endswith("MLmodel") else "file",
+                        "created_at": time.time(),
+                    }
+                )
+    except Exception as exc:  # noqa: BLE001 - any failure to read the source's files: reported, run kept
+        report.not_mapped.append(
+            f"run {run_id}: artifacts missing or unreadable on the source "
+            f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); "
+            "the run was imported without them"
+        )
+        return []
+    return rows
+
+
+def _history(client: Any, run: Any) -> list[tuple[str, int, float, float]]:
+    points: list[tuple[str, int, float, float]] = []
+    for key in run.data.metrics:
+        for m in client.get_metric_history(run.info.run_id, key):
+            points.append((key, int(m.step), float(m.value), m.timestamp / 1000.0))
+    return points
+
+
+def _pages(client: Any, experiment_id: str) -> Iterator[list[Any]]:
+    token: str | None = None
+    while True:
+        page = client.search_runs(
+            [experiment_id],
+            max_results=PAGE,
+            order_by=["attributes.start_time ASC"],
+            page_token=token,
+        )
+        if page:
+            yield list(page)
+        token = page.token
+        if not token:
+            return
+
+
+class _Importer:
+    def __init__(self, client: Any, store: Store, report: ImportReport) -> None:
+        self.client, self.store, self.report = client, store, report
+        #: our child run id -> its parent's MLflow run id, linked once every run is in.
+        self.parents: dict[str, str] = {}
+        self.odd_statuses: dict[str, int] = {}
+
+    def write(self, experiment_id: int, runs: list[Any]) -> None:
+        ids = [r.info.run_id for r in runs]
+        known = q.imported(self.store, ids)
+        taken = q.taken_ids(self.store, ids)
+        new: list[q.RunWrite] = []
+        for run in runs:
+            source_id = run.info.run_id
+            status = str(run.info.status)
+            if source_id in known:
+                ours, imported_status = known[source_id]
+                if imported_status == status:
+                    self.report.runs_present += 1
+                    continue
+                write = self.convert(run, ours, experiment_id)
+                self.report.metric_points += q.refresh(self.store, ours, write)
+                self.report.runs_updated += 1
+                continue
+            free = len(source_id) == 32 and source_id not in taken
+            new.append(self.convert(run, source_id if free else uuid.uuid4().hex, experiment_id))
+        q.write_new(self.store, new)
+        for w in new:
+            self.report.runs_imported += 1
+            self.report.params += len(w.params)
+            self.report.tags += len(w.tags)
+            self.report.metric_points += len(w.metrics)
+            self.report.artifacts += len(w.artifacts)
+            self.report.artifact_bytes += sum(a["size"] for a in w.artifacts)
+
+    def convert(self, run: Any, ours: str, experiment_id: int) -> q.RunWrite:
+        info = run.info
+        status = str(info.status)
+        if status not in ("FINISHED", "FAILED", "KILLED"):
+            self.odd_statuses[status] = self.odd_statuses.get(status, 0) + 1
+        tags = dict(run.data.tags)
+        tags[q.SOURCE_ID_TAG] = info.run_id
+        tags["mlflow.status"] = status
+        parent = tags.get(_PARENT_TAG)
+        if parent:
+            self.parents[ours] = parent
+        start = _ms(info.start_time) or 0.0
+        end = _ms(info.end_time)
+        name = info.run_name or tags.get("mlflow.runName") or ours[:8]
+        row = {
+            "id": ours,
+            "name": name[:255],
+            "experiment_id": experiment_id,
+            "status": STATUSES.get(status, "killed"),
+            "start_time": start,
+            "end_time": end,
+            "heartbeat": end or start,
+            "user_name": info.user_id or tags.get("mlflow.user"),
+            "host": None,
+            "pid": None,
+            "parent_id": None,
+            "git_commit": (tags.get("mlflow.source.git.commit") or "")[:64] or None,
+            "notebook_path": None,
+        }
+        return q.RunWrite(
+            run=row,
+            params=dict(run.data.params),
+            tags=tags,
+            metrics=_history(self.client, run),
+            artifacts=_artifacts(self.client, self.store, info.run_id, self.report),
+        )
+
+
+def import_mlflow(
+    uri: str,
+    *,
+    experiments: list[str] | None = None,
+    store: Store | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import the MLflow tracking store at ``uri`` (``sqlite:///mlflow.db``, ``file:./mlruns``,
+    ``http://host:5000``, ...) into this project's store.
+
+    Args:
+        uri: an MLflow tracking URI, read through MLflow's own client.
+        experiments: import only these experiments (by name); default: every active one.
+        store: the store to import into (default: the project's).
+        progress: called with one line per experiment and page of runs.
+
+    An experiment whose name the store already has is merged into: its imported runs join
+    that experiment. Running the import again adds only what is new.
+
+    Raises:
+        MlopsUsageError: ``uri`` is malformed or names no MLflow store (nothing is written).
+    """
+    started = time.monotonic()
+    store = store or current_store()
+    say = progress or (lambda line: None)
+    client = open_client(uri)
+    report = ImportReport(source=uri)
+    importer = _Importer(client, store, report)
+    existing = q.experiment_names(store)
+    wanted = set(experiments or [])
+    token: str | None = None
+    while True:
+        page = client.search_experiments(max_results=PAGE, page_token=token)
+        for exp in page:
+            if wanted and exp.name not in wanted:
+                continue
+            wanted.discard(exp.name)
+            done = 0
+            for runs in _pages(client, exp.experiment_id):
+                if done == 0:  # an experiment without runs (MLflow's empty Default) stays out
+                    merged = exp.name in existing
+                    (report.experiments_merged if merged else report.experiments_created).append(
+                        exp.name
+                    )
+                    ours = q.ensure_experiment(store, exp.name)
+                importer.write(ours, runs)
+                done += len(runs)
+                say(f"{exp.name}: {done} runs read")
+        token = page.token
+        if not token:
+            break
+    for name in sorted(wanted):
+        report.not_mapped.append(f"experiment {name!r}: not in the MLflow store")
+    report.parents_linked = q.link_parents(store, importer.parents)
+    for status, n in sorted(importer.odd_statuses.items()):
+        report.not_mapped.append(
+            f"{n} run{'s' if n != 1 else ''} {status} in MLflow: imported as killed "
+            "(tag mlflow.status keeps it; a later import updates them once they end)"
+        )
+    _registry_summary(client, report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _registry_summary(client: Any, report: ImportReport) -> None:
+    try:
+        models = list(client.search_registered_models(max_results=PAGE))
+    except Exception:  # noqa: BLE001 - a store without a registry (some servers): nothing to say
+        return
+    if models:
+        names = ", ".join(sorted(m.name for m in models)[:10])
+        report.not_mapped.append(
+            f"{len(models)} registered model{'s' if len(models) != 1 else ''} ({names}) "
+            "not imported: MLflow model folders are kept as run artifacts"
+        )
