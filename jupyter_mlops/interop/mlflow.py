@@ -13,6 +13,7 @@ import mimetypes
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -213,8 +214,19 @@ def import_mlflow(
     Raises:
         MlopsUsageError: ``uri`` is malformed or names no MLflow store (nothing is written).
     """
+    with warnings.catch_warnings():
+        # MLflow's own deprecation warnings (its SQLAlchemy use) are not the user's to fix.
+        warnings.filterwarnings("ignore", module=r"mlflow(\.|$)")
+        return _import(uri, experiments, store or current_store(), progress)
+
+
+def _import(
+    uri: str,
+    experiments: list[str] | None,
+    store: Store,
+    progress: Callable[[str], None] | None,
+) -> ImportReport:
     started = time.monotonic()
-    store = store or current_store()
     say = progress or (lambda line: None)
     client = open_client(uri)
     report = ImportReport(source=uri)
@@ -238,12 +250,14 @@ def import_mlflow(
                     ours = q.ensure_experiment(store, exp.name)
                 importer.write(ours, runs)
                 done += len(runs)
-                say(f"{exp.name}: {done} runs read")
+                say(f"{exp.name}: {done} run{'' if done == 1 else 's'} read")
         token = page.token
         if not token:
             break
     for name in sorted(wanted):
         report.not_mapped.append(f"experiment {name!r}: not in the MLflow store")
+    report.experiments_created.sort()
+    report.experiments_merged.sort()
     report.parents_linked = q.link_parents(store, importer.parents)
     for status, n in sorted(importer.odd_statuses.items()):
         report.not_mapped.append(

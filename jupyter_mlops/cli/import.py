@@ -1,3 +1,4 @@
+# ruff: noqa: N999 - a command's module is named after the command
 """``jupyter-mlops import mlflow --from URI``: an MLflow store's history into this store."""
 
 from __future__ import annotations
