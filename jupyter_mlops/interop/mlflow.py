@@ -62,16 +62,20 @@ def _ms(value: int | None) -> float | None:
     return None if value is None else value / 1000.0
 
 
-def _artifacts(
-    client: Any, store: Store, run_id: str, report: ImportReport
-) -> list[dict[str, Any]]:
+def _artifacts(store: Store, info: Any, report: ImportReport) -> list[dict[str, Any]]:
     """The run's files put into the object store, as ``artifacts`` rows (one per file)."""
+    # start-up: loaded with the client already; named here to keep MLflow out of imports.
+    import mlflow.artifacts
+
+    run_id, uri = info.run_id, info.artifact_uri
     rows: list[dict[str, Any]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="mlops-import-") as tmp:
-            if not client.list_artifacts(run_id):
+            # By the run's artifact URI: the client's run-id calls read the run again first.
+            where = {"artifact_uri": uri, "tracking_uri": report.source}
+            if not uri or not mlflow.artifacts.list_artifacts(**where):
                 return rows
-            local = Path(client.download_artifacts(run_id, "", tmp))
+            local = Path(mlflow.artifacts.download_artifacts(**where, dst_path=tmp))
             for path in sorted(p for p in local.rglob("*") if p.is_file()):
                 info = store.objects.put_file(path)
                 name = path.relative_to(local).as_posix()
@@ -95,12 +99,27 @@ def _artifacts(
     return rows
 
 
-def _history(client: Any, run: Any) -> list[tuple[str, int, float, float]]:
-    points: list[tuple[str, int, float, float]] = []
-    for key in run.data.metrics:
-        for m in client.get_metric_history(run.info.run_id, key):
-            points.append((key, int(m.step), float(m.value), m.timestamp / 1000.0))
-    return points
+def _histories(client: Any, runs: list[Any]) -> dict[str, list[tuple[str, int, float, float]]]:
+    """Every metric point of ``runs``: run id -> (key, step, value, seconds) points."""
+    out: dict[str, list[tuple[str, int, float, float]]] = {r.info.run_id: [] for r in runs}
+    # MLflow's database store reads one key's history of many runs in one query (what its
+    # REST API's get-history-bulk uses); the client offers only one run and key per call.
+    bulk = getattr(getattr(client, "_tracking_client", None), "store", None)
+    bulk = getattr(bulk, "get_metric_history_bulk", None)
+    keys = sorted({k for r in runs for k in r.data.metrics})
+    if bulk is not None and runs:
+        ids = list(out)
+        for key in keys:
+            for m in bulk(ids, key, max_results=2**62):
+                out[m.run_id].append((key, int(m.step), float(m.value), m.timestamp / 1000.0))
+        return out
+    for run in runs:
+        for key in run.data.metrics:
+            for m in client.get_metric_history(run.info.run_id, key):
+                out[run.info.run_id].append(
+                    (key, int(m.step), float(m.value), m.timestamp / 1000.0)
+                )
+    return out
 
 
 def _pages(client: Any, experiment_id: str) -> Iterator[list[Any]]:
@@ -125,11 +144,14 @@ class _Importer:
         #: our child run id -> its parent's MLflow run id, linked once every run is in.
         self.parents: dict[str, str] = {}
         self.odd_statuses: dict[str, int] = {}
+        self.histories: dict[str, list[tuple[str, int, float, float]]] = {}
 
     def write(self, experiment_id: int, runs: list[Any]) -> None:
         ids = [r.info.run_id for r in runs]
         known = q.imported(self.store, ids)
         taken = q.taken_ids(self.store, ids)
+        wanted = [r for r in runs if known.get(r.info.run_id, ("", None))[1] != str(r.info.status)]
+        self.histories = _histories(self.client, wanted)
         new: list[q.RunWrite] = []
         for run in runs:
             source_id = run.info.run_id
@@ -187,8 +209,8 @@ class _Importer:
             run=row,
             params=dict(run.data.params),
             tags=tags,
-            metrics=_history(self.client, run),
-            artifacts=_artifacts(self.client, self.store, info.run_id, self.report),
+            metrics=self.histories.pop(info.run_id),
+            artifacts=_artifacts(self.store, info, self.report),
         )
 
 
