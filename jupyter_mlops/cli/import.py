@@ -17,7 +17,7 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the store and MLflow's client load only when a command runs.
-    from jupyter_mlops.interop import summary_lines
+    from jupyter_mlops.interop.text import summary_lines
     from jupyter_mlops.services import interop, project
 
     request = grammar.request(IMPORT, args)

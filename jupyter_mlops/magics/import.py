@@ -7,7 +7,7 @@ import argparse
 
 from jupyter_mlops.commands import grammar
 from jupyter_mlops.commands.interop import IMPORT
-from jupyter_mlops.interop import summary_lines
+from jupyter_mlops.interop.text import summary_lines
 from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.services import interop, project
 from jupyter_mlops.tracking.notebook import NotebookSession
