@@ -7,7 +7,7 @@ from jupyter_mlops.services.schema import MlflowImportRequest
 
 MLFLOW = Verb(
     "mlflow",
-    "Import an MLflow tracking store: experiments, runs, params, metric histories, tags, files.",
+    "Import an MLflow store: experiments, runs, metric histories, files, registered models.",
     request=MlflowImportRequest,
     opts=(
         Opt("source", ("--from",), metavar="URI"),
@@ -27,7 +27,9 @@ start and end times, users, statuses (RUNNING and SCHEDULED become killed; the t
 mlflow.status keeps MLflow's), params, every metric point (step and time), tags, files
 (into the content-addressed store) and parent runs. Each keeps its MLflow run id (as its id
 when free, always in the tag mlflow.run_id). An experiment whose name the store has already
-is merged into. Running it again adds only what is new; after an interruption it finishes.""",
+is merged into. Registered scikit-learn model versions come over with their run; the aliases
+@champion/@production and @challenger/@staging (and the old stages) become stages. Running it
+again adds only what is new; after an interruption it finishes.""",
 )
 
 IMPORT = Verb(

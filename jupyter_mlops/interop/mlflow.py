@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlops.interop.registry import import_registry
 from jupyter_mlops.interop.source import open_client
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import interop as q
@@ -51,6 +52,8 @@ class ImportReport:
     artifacts: int = 0
     artifact_bytes: int = 0
     parents_linked: int = 0
+    model_versions: int = 0
+    stages_set: int = 0
     not_mapped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -286,19 +289,6 @@ def _import(
             f"{n} run{'s' if n != 1 else ''} {status} in MLflow: imported as killed "
             "(tag mlflow.status keeps it; a later import updates them once they end)"
         )
-    _registry_summary(client, report)
+    report.model_versions, report.stages_set = import_registry(client, store, report.not_mapped)
     report.seconds = time.monotonic() - started
     return report
-
-
-def _registry_summary(client: Any, report: ImportReport) -> None:
-    try:
-        models = list(client.search_registered_models(max_results=PAGE))
-    except Exception:  # noqa: BLE001 - a store without a registry (some servers): nothing to say
-        return
-    if models:
-        names = ", ".join(sorted(m.name for m in models)[:10])
-        report.not_mapped.append(
-            f"{len(models)} registered model{'s' if len(models) != 1 else ''} ({names}) "
-            "not imported: MLflow model folders are kept as run artifacts"
-        )

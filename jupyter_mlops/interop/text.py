@@ -16,7 +16,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         f"in {report['seconds']:.1f} s: {_n(report['metric_points'], 'metric point')}, "
         f"{_n(report['params'], 'param')}, {_n(report['tags'], 'tag')}, "
         f"{_n(report['artifacts'], 'file')}; {report['runs_present']} already here, "
-        f"{report['runs_updated']} updated."
+        f"{report['runs_updated']} updated; {_n(report['model_versions'], 'model version')}, "
+        f"{_n(report['stages_set'], 'stage')} set."
     ]
     if report["experiments_created"]:
         lines.append("New experiments: " + ", ".join(report["experiments_created"]))

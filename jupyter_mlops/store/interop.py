@@ -16,7 +16,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
-from jupyter_mlops.store.runs import get_or_create_experiment, upsert_artifacts
+from jupyter_mlops.store.runs import (
+    get_or_create_experiment,
+    upsert_artifacts,
+    upsert_logged_model,
+)
 
 #: The tag an imported run keeps its MLflow run id in.
 SOURCE_ID_TAG = "mlflow.run_id"
@@ -178,3 +182,25 @@ def link_parents(store: Store, links: dict[str, str]) -> int:
             conn.execute(update(t.runs).where(t.runs.c.id == child).values(parent_id=parent))
             done += 1
     return done
+
+
+#: The tag an imported model version keeps its MLflow ``NAME/VERSION`` in.
+SOURCE_VERSION_TAG = "mlflow.model_version"
+
+
+def imported_versions(store: Store) -> dict[str, int]:
+    """MLflow ``NAME/VERSION`` -> our version number, for every imported model version."""
+    mv, tg = t.model_versions, t.model_version_tags
+    stmt = (
+        select(tg.c.value, mv.c.version)
+        .join(mv, mv.c.id == tg.c.version_id)
+        .where(tg.c.key == SOURCE_VERSION_TAG)
+    )
+    with store.read() as conn:
+        return {str(src): int(v) for src, v in conn.execute(stmt)}
+
+
+def add_logged_model(store: Store, row: dict[str, Any]) -> None:
+    """Record a model file of an imported run as one of its logged models."""
+    with store.write() as conn:
+        upsert_logged_model(store, conn, row)

@@ -37,5 +37,7 @@ class MlflowImport(Response):
     artifacts: int
     artifact_bytes: int
     parents_linked: int
+    model_versions: int = Field(description="registered model versions added")
+    stages_set: int = Field(description="stages set from MLflow aliases and old stages")
     not_mapped: list[str] = Field(description="what the store could not take, one line each")
     seconds: float
