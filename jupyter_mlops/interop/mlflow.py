@@ -9,6 +9,7 @@ transaction, so an import killed half-way leaves whole runs, and running it agai
 
 from __future__ import annotations
 
+import math
 import mimetypes
 import tempfile
 import time
@@ -102,20 +103,40 @@ def _artifacts(store: Store, info: Any, report: ImportReport) -> list[dict[str, 
     return rows
 
 
-def _histories(client: Any, runs: list[Any]) -> dict[str, list[tuple[str, int, float, float]]]:
+Points = dict[str, list[tuple[str, int, float, float]]]
+
+
+def _from_table(store: Any, runs: list[Any]) -> Points | None:
+    """Every point of ``runs`` in one query of MLflow's own ``metrics`` table, when the client
+    reads a database (MLflow's ORM builds an object per point: most of the import's time)."""
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return None
+    # start-up: MLflow's table definitions, loaded with its database store already.
+    from mlflow.store.tracking.dbmodels.models import SqlMetric
+    from sqlalchemy import select
+
+    m = SqlMetric.__table__.c
+    out: Points = {r.info.run_id: [] for r in runs}
+    stmt = select(m.run_uuid, m.key, m.step, m.value, m.timestamp, m.is_nan).where(
+        m.run_uuid.in_(list(out))
+    )
+    with engine.connect() as conn:
+        for run_id, key, step, value, ts, nan in conn.execute(stmt):
+            point = (str(key), int(step), math.nan if nan else float(value), ts / 1000.0)
+            out[str(run_id)].append(point)
+    return out
+
+
+def _histories(client: Any, runs: list[Any]) -> Points:
     """Every metric point of ``runs``: run id -> (key, step, value, seconds) points."""
-    out: dict[str, list[tuple[str, int, float, float]]] = {r.info.run_id: [] for r in runs}
-    # MLflow's database store reads one key's history of many runs in one query (what its
-    # REST API's get-history-bulk uses); the client offers only one run and key per call.
-    bulk = getattr(getattr(client, "_tracking_client", None), "store", None)
-    bulk = getattr(bulk, "get_metric_history_bulk", None)
-    keys = sorted({k for r in runs for k in r.data.metrics})
-    if bulk is not None and runs:
-        ids = list(out)
-        for key in keys:
-            for m in bulk(ids, key, max_results=2**62):
-                out[m.run_id].append((key, int(m.step), float(m.value), m.timestamp / 1000.0))
-        return out
+    if not runs:
+        return {}
+    store = getattr(getattr(client, "_tracking_client", None), "store", None)
+    table = _from_table(store, runs)
+    if table is not None:
+        return table
+    out: Points = {r.info.run_id: [] for r in runs}
     for run in runs:
         for key in run.data.metrics:
             for m in client.get_metric_history(run.info.run_id, key):
