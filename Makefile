@@ -15,7 +15,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock | $(BIN)/python
 	# A local extension build leaves an install.json that the wheel maps from labextension/.
 	rm -f jupyter_mlops/labextension/install.json
-	$(BIN)/pip install --quiet -e ".[test]"
+	# torch's CPU build first, so the [frameworks] extra finds torch satisfied (no CUDA wheels).
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[test,frameworks]"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
@@ -50,6 +52,7 @@ test: system lint typecheck
 lint: lint-ts $(STAMP)
 	$(BIN)/ruff check jupyter_mlops tests benchmarks
 	$(BIN)/ruff format --check jupyter_mlops tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 # The extension's devDependencies (eslint, prettier): `make install` builds with them, and a
 # tree whose build is up to date gets them here after package.json or yarn.lock change.

@@ -91,6 +91,11 @@ class StoreError(MlopsError):
     """The store could not be opened or written."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """The store can be read but not written: a read-only file or database, a full disk, no
+    permission. Reads go on working; a write says so in one line and writes nothing."""
+
+
 class KernelStartError(MlopsError):
     """A kernel did not start (bad kernel name, crash at start-up, time-out)."""
 

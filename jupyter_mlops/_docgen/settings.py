@@ -91,8 +91,33 @@ def pipeline_spec_page() -> str:
             "## Environment keys (`environments.NAME`)",
             "",
             _table(spec._ENV_KEYS, {"params": ("mapping `STEP.PARAM: value`", "`{}`")}, "env."),
+            _PARAMS_AND_GATES,
         ]
     )
+
+
+_PARAMS_AND_GATES = """\
+## Parameters in a step's run
+
+A step's parameters (`params`, the environment's overlay, `-p STEP.KEY=VALUE`; for
+`jupyter-mlops run NB.ipynb`, `-p KEY=VALUE`) are typed by the defaults of the notebook's
+`parameters` cell and recorded in the step's run under their own names: `-p train.C=0.5`
+is `params.C = 0.5`. Params captured from estimators the notebook fits are prefixed with the
+estimator's label (its lowercase class name, `_2`, `_3` on repeats): the model fitted with
+`LogisticRegression(C=C * 10)` is `params.logisticregression.C = 5.0`, so a gate or a
+filter on `params.C` always means the notebook's parameter. (In a cell tracked with
+`%mlops track`, which has no notebook parameters, the first model keeps bare names, as
+MLflow's autolog does.)
+
+## Cache and gates
+
+A step is cached while its key (code cells, parameters, kernel, upstream keys, declared
+inputs) matches an earlier successful run whose declared outputs are unchanged. The `gate`
+is not part of the key: changing it does not rerun the step, but a cached step's gate is
+checked again on the run it reuses, so a tightened gate fails the step (and skips what
+follows it) without running it. `--force` with `--only` or `--from` forces those steps only.
+A run ends with what ran and what was reused: `4 steps cached, 0 ran`.
+"""
 
 
 def config_page() -> str:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
-import stat
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,11 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-import blake3
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from jupyter_mlops.artifacts import remote
+from jupyter_mlops.artifacts import local, remote
+from jupyter_mlops.artifacts.digests import (
+    CHUNK,
+    DIGEST_RE,
+    VerifyingReader,
+    check_digest,
+    hash_bytes,
+    hash_file,
+    hasher,
+)
+from jupyter_mlops.artifacts.local import Entry
 from jupyter_mlops.config import Config
 from jupyter_mlops.errors import (
     ArtifactIntegrityError,
@@ -39,10 +47,17 @@ from jupyter_mlops.errors import (
     NotFoundError,
 )
 
-CHUNK = 4 * 1024 * 1024
-DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
-#: Opening an object never follows a link planted at its name (where the platform can).
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+__all__ = [
+    "CHUNK",
+    "DIGEST_RE",
+    "Entry",
+    "ObjectInfo",
+    "ObjectStore",
+    "VerifyingReader",
+    "check_digest",
+    "hash_bytes",
+    "hash_file",
+]
 
 
 @dataclass(frozen=True)
@@ -51,81 +66,6 @@ class ObjectInfo:
 
     digest: str
     size: int
-
-
-@dataclass(frozen=True)
-class Entry:
-    """Something in the store's folder that is not an object: a link, a device, a folder
-    where an object should be (``kind``), or a temporary file a writer left (``temporary``),
-    with its age in seconds."""
-
-    path: str
-    kind: str
-    age: float
-
-
-def _hasher() -> Any:
-    return blake3.blake3(max_threads=blake3.blake3.AUTO)
-
-
-def hash_bytes(data: bytes | memoryview) -> str:
-    """Return the BLAKE3 hex digest of ``data``."""
-    return str(blake3.blake3(data).hexdigest())
-
-
-def hash_file(path: str | os.PathLike[str]) -> str:
-    """Return the BLAKE3 hex digest of a local file, memory-mapped and multi-threaded."""
-    h = _hasher()
-    if os.path.getsize(path) == 0:
-        return str(h.hexdigest())
-    h.update_mmap(os.fspath(path))
-    return str(h.hexdigest())
-
-
-def check_digest(digest: str) -> str:
-    if not isinstance(digest, str) or not DIGEST_RE.match(digest):
-        raise MlopsUsageError(f"{digest!r} is not a digest: expected 64 lowercase hex characters.")
-    return digest
-
-
-class VerifyingReader(io.RawIOBase):
-    """A read-only stream that raises ArtifactIntegrityError if the content does not match."""
-
-    def __init__(self, raw: IO[bytes], digest: str) -> None:
-        self._raw = raw
-        self._digest = digest
-        self._hash = blake3.blake3()
-        self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
-        n = len(data)
-        if n:
-            buffer[:n] = data
-            self._hash.update(data)
-        elif not self._done:
-            self._done = True
-            if self._hash.hexdigest() != self._digest:
-                raise ArtifactIntegrityError(
-                    f"Object {self._digest} is corrupt: its content no longer matches its "
-                    "digest. Run `jupyter-mlops verify` to list what is affected.",
-                    digest=self._digest,
-                )
-        return n
-
-    def readall(self) -> bytes:
-        # io's default reads 8 KiB at a time: on object storage, one request each.
-        pieces = []
-        while data := self.read(CHUNK):
-            pieces.append(data)
-        return b"".join(pieces)
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
 
 
 class ObjectStore:
@@ -193,6 +133,22 @@ class ObjectStore:
                 raise
             raise remote.unreachable(self.uri, doing, exc) from exc
 
+    @contextmanager
+    def _disk(self, doing: str, *, source: str | None = None) -> Iterator[None]:
+        """Turn a failed read of ``source`` into a one-line MlopsUsageError, and a failed
+        write of the local disk into a one-line StoreError (ReadOnlyStoreError when the
+        disk is full or read-only)."""
+        try:
+            yield
+        except MlopsError:
+            raise
+        except OSError as exc:
+            if source is not None and os.fspath(exc.filename or "") == source:
+                raise MlopsUsageError(f"Cannot read {source}: {exc.strerror}.") from exc
+            if not self._local:
+                raise
+            raise local.write_failed(self.root, doing, exc) from exc
+
     # -- paths ---------------------------------------------------------------
     def path_for(self, digest: str) -> str:
         check_digest(digest)
@@ -205,7 +161,7 @@ class ObjectStore:
     def exists(self, digest: str) -> bool:
         path = self.path_for(digest)
         if self._local:
-            return _regular(path) is None
+            return local.regular(path) is None
         with self._calling(f"looking up {digest[:12]}"):
             return bool(self.fs.exists(path))
 
@@ -227,7 +183,7 @@ class ObjectStore:
         if self._local:
             # Never through a link: a linked fan-out folder or object is foreign (see
             # :meth:`foreign`), and its target is never read, changed or deleted.
-            for fan, entry in _fan_outs(self.root):
+            for fan, entry in local.fan_outs(self.root):
                 with os.scandir(entry) as objects:
                     for obj in objects:
                         if obj.is_file(follow_symlinks=False) and DIGEST_RE.match(fan + obj.name):
@@ -258,14 +214,14 @@ class ObjectStore:
         with os.scandir(self.root) as top:
             for entry in top:
                 if entry.name == "tmp":
-                    yield from _temporaries(entry, now)
+                    yield from local.temporaries(entry, now)
                 elif len(entry.name) == 2 and not entry.is_dir(follow_symlinks=False):
-                    yield Entry(entry.path, _kind(entry), _age(entry, now))
-        for _, fan in _fan_outs(self.root):
+                    yield Entry(entry.path, local.kind(entry), local.age(entry, now))
+        for _, fan in local.fan_outs(self.root):
             with os.scandir(fan) as objects:
                 for obj in objects:
                     if not obj.is_file(follow_symlinks=False):
-                        yield Entry(obj.path, _kind(obj), _age(obj, now))
+                        yield Entry(obj.path, local.kind(obj), local.age(obj, now))
 
     def remove_temporary(self, path: str) -> None:
         """Delete a temporary file a writer left in ``tmp/`` (never anything else)."""
@@ -302,14 +258,29 @@ class ObjectStore:
                 self._upload(io.BytesIO(data), digest, size_hint=len(data))
         elif not self.exists(digest):
             tmp = self._tmp_path()
-            self.fs.makedirs(os.path.dirname(tmp), exist_ok=True)
-            with self.fs.open(tmp, "wb") as out:
-                out.write(data)
-            self._install(tmp, digest)
+            with self._disk("storing an object"):
+                try:
+                    self.fs.makedirs(os.path.dirname(tmp), exist_ok=True)
+                    with self.fs.open(tmp, "wb") as out:
+                        out.write(data)
+                    self._install(tmp, digest)
+                except BaseException:
+                    _remove_quietly(self.fs, tmp)  # a full disk leaves no partial file
+                    raise
         return ObjectInfo(digest, len(data))
 
     def put_file(self, path: str | os.PathLike[str], *, digest: str | None = None) -> ObjectInfo:
-        """Store a local file, hashing it first so a known object is never copied again."""
+        """Store a local file, hashing it first so a known object is never copied again.
+
+        Raises:
+            MlopsUsageError: the file cannot be read.
+            StoreError: the store cannot be written (ReadOnlyStoreError: a full or read-only
+                disk); nothing is left of the partial copy.
+        """
+        with self._disk(f"storing {os.fspath(path)}", source=os.fspath(path)):
+            return self._put_file(path, digest)
+
+    def _put_file(self, path: str | os.PathLike[str], digest: str | None) -> ObjectInfo:
         before = os.stat(path)
         known = digest is not None
         digest = digest or hash_file(path)
@@ -403,7 +374,7 @@ class ObjectStore:
         Errors reading ``src`` pass through as they are; errors of the store become
         StoreError. On any error the file is dropped (unpublished where the store can).
         """
-        h = _hasher()
+        h = hasher()
         size = 0
         with self._calling(doing, writing=True):
             out = self.fs.open(path, "wb", **self._block())
@@ -440,7 +411,7 @@ class ObjectStore:
         path = self.path_for(digest)
         if self._local:
             return io.BufferedReader(
-                VerifyingReader(_open_regular(path, digest), digest), buffer_size=CHUNK
+                VerifyingReader(local.open_regular(path, digest), digest), buffer_size=CHUNK
             )
         try:
             with self._calling(f"reading {digest[:12]}"):
@@ -463,23 +434,64 @@ class ObjectStore:
         with self.open(digest) as fh:
             return fh.read()
 
+    def spool(self, digest: str) -> IO[bytes]:
+        """A private copy of the object, verified, positioned at its start.
+
+        For senders that must not send a byte before the whole object matched its digest
+        (a download answer cannot take its 200 back). On the local disk the copy is an
+        unnamed file in the store's ``tmp/`` folder (the object's own disk, and nothing left
+        behind if the process dies); elsewhere in the system's temporary folder.
+
+        Raises:
+            ArtifactIntegrityError: the object does not match its digest (nothing is returned).
+        """
+        folder = None
+        if self._local:
+            folder = os.path.join(self.root, "tmp")
+            os.makedirs(folder, exist_ok=True)
+            if os.path.islink(folder):
+                folder = None  # a planted link: never write through it
+        copy = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - returned to the caller
+        try:
+            with self.open(digest) as src:
+                shutil.copyfileobj(src, copy, CHUNK)
+            copy.seek(0)
+        except BaseException:
+            copy.close()
+            raise
+        return copy
+
     def local_path(self, digest: str) -> Path | None:
         """The object's path when the store is on the local disk, else None."""
         return Path(self.path_for(digest)) if self._local else None
+
+    def local_file(self, digest: str) -> Path | None:
+        """The object's file when the store is on the local disk (else None), checked to be
+        a regular file inside the store: never a link planted at its name.
+
+        Raises:
+            NotFoundError: no such object.
+            ForeignEntryError: a link or other non-file sits at the object's name.
+        """
+        if not self._local:
+            return None
+        path = self.path_for(digest)
+        local.check_regular(path, digest)
+        return Path(path)
 
     def verify(self, digest: str) -> None:
         """Re-hash one object; raise ArtifactIntegrityError if it does not match."""
         path = self.path_for(digest)
         if self._local:
-            with _open_regular(path, digest) as fh:
-                h = _hasher()
+            with local.open_regular(path, digest) as fh:
+                h = hasher()
                 while chunk := fh.read(CHUNK):
                     h.update(chunk)
             actual = str(h.hexdigest())
         else:
             if not self.exists(digest):
                 raise NotFoundError(f"Object {digest} is missing.", digest=digest)
-            h = _hasher()
+            h = hasher()
             with (
                 self._calling(f"reading {digest[:12]}"),
                 self.fs.open(path, "rb", **self._read_options()) as fh,
@@ -495,7 +507,7 @@ class ObjectStore:
     def delete(self, digest: str) -> None:
         path = self.path_for(digest)
         if self._local:
-            problem = _regular(path)
+            problem = local.regular(path)
             if problem == "missing":
                 return
             if problem is not None:
@@ -552,76 +564,3 @@ def _remove_quietly(fs: fsspec.AbstractFileSystem, path: str) -> None:
             fs.rm(path)
     except Exception:  # noqa: BLE001, S110 - a leftover temporary file is not an object
         pass
-
-
-def _fan_outs(root: str) -> Iterator[tuple[str, str]]:
-    """(name, path) of the two-character fan-out folders that are real folders, not links."""
-    if not os.path.isdir(root) or os.path.islink(root):
-        return
-    with os.scandir(root) as top:
-        for entry in top:
-            if len(entry.name) == 2 and entry.is_dir(follow_symlinks=False):
-                yield entry.name, entry.path
-
-
-def _kind(entry: os.DirEntry[str]) -> str:
-    if entry.is_symlink():
-        return "a link"
-    if entry.is_dir(follow_symlinks=False):
-        return "a folder"
-    return "not a regular file"
-
-
-def _age(entry: os.DirEntry[str], now: float) -> float:
-    try:
-        return max(0.0, now - entry.stat(follow_symlinks=False).st_mtime)
-    except OSError:
-        return 0.0
-
-
-def _temporaries(tmp: os.DirEntry[str], now: float) -> Iterator[Entry]:
-    if not tmp.is_dir(follow_symlinks=False):
-        yield Entry(tmp.path, _kind(tmp), _age(tmp, now))
-        return
-    with os.scandir(tmp.path) as found:
-        for entry in found:
-            kind = "temporary" if entry.is_file(follow_symlinks=False) else _kind(entry)
-            yield Entry(entry.path, kind, _age(entry, now))
-
-
-def _regular(path: str) -> str | None:
-    """None when ``path`` is a regular file in a real fan-out folder; else what it is."""
-    try:
-        folder = os.lstat(os.path.dirname(path))
-        found = os.lstat(path)
-    except FileNotFoundError:
-        return "missing"
-    if not stat.S_ISDIR(folder.st_mode):
-        return "inside a linked folder"
-    if stat.S_ISLNK(found.st_mode):
-        return "a link"
-    if not stat.S_ISREG(found.st_mode):
-        return "not a regular file"
-    return None
-
-
-def _open_regular(path: str, digest: str) -> IO[bytes]:
-    """Open an object file, refusing links (O_NOFOLLOW) and linked fan-out folders."""
-    problem = _regular(path)
-    if problem == "missing":
-        raise NotFoundError(f"Object {digest} is missing from the artifact store.", digest=digest)
-    if problem is not None:
-        raise ForeignEntryError(
-            f"Object {digest} is {problem}, not a file this store wrote: refusing to read "
-            "through it (remove it by hand if you did not put it there).",
-            path=path,
-        )
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-    except FileNotFoundError:
-        raise NotFoundError(f"Object {digest} is missing.", digest=digest) from None
-    except OSError as exc:  # ELOOP: swapped for a link after the check
-        raise ForeignEntryError(
-            f"Object {digest} became a link while being opened: {exc.strerror}.", path=path
-        ) from exc
-    return os.fdopen(fd, "rb")

@@ -1,40 +1,31 @@
-"""Take a pipeline step's current outputs as up to date, so the next run caches it.
+"""``jupyter-mlops accept``: take a pipeline step's current outputs as up to date.
 
-Records a successful run of STEP with its current key and the digests of its declared
-outputs (which must exist), without running it: for outputs made by hand or elsewhere.
-
-example:
-  jupyter-mlops accept pipeline.yaml prepare --env dev
+``--format json`` prints the REST API's PipelineRunDetail of the recording run.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from jupyter_mlops.cli._common import Subparsers, add_command, marks
+from jupyter_mlops.cli._common import Subparsers, add_verb, marks, print_record
+from jupyter_mlops.commands import grammar
+from jupyter_mlops.commands.pipelines import ACCEPT
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
-    parser = add_command(subparsers, "accept", __doc__)
-    parser.add_argument("pipeline", metavar="PIPELINE", help="the pipeline .yaml")
-    parser.add_argument("step", metavar="STEP", help="the step whose outputs to accept")
-    parser.add_argument("--env", metavar="E", help="the environment")
-    parser.add_argument(
-        "-p",
-        "--param",
-        dest="params",
-        metavar="STEP.KEY=VALUE",
-        action="append",
-        default=[],
-        help="a parameter override (repeatable)",
-    )
-    return parser
+    return add_verb(subparsers, ACCEPT)
 
 
 def run(args: argparse.Namespace) -> int:
-    from jupyter_mlops.pipelines.keys import accept
+    # start-up: the store and the pipeline code load only when a command runs.
+    from jupyter_mlops.services import pipelines, project
 
-    prun = accept(args.pipeline, args.step, env=args.env, params=args.params)
-    ok, _bad = marks()
-    print(f"{ok} {args.step}: current outputs accepted (pipeline run {prun[:8]}).")
+    request = grammar.request(ACCEPT, args)
+    record = pipelines.accept(project.store(), request, root=project.root(), cwd=Path.cwd())
+    if args.format == "json":
+        print_record(record)
+    else:
+        ok, _bad = marks()
+        print(f"{ok} {request.step}: current outputs accepted (pipeline run {record.run.id[:8]}).")
     return 0

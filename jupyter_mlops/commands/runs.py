@@ -1,9 +1,10 @@
-"""``runs`` and ``show``: find runs with the filter language, show one run in full."""
+"""``runs``, ``show`` and ``compare``: find runs with the filter language, show one run in full,
+compare runs side by side."""
 
 from __future__ import annotations
 
-from jupyter_mlops.commands.grammar import BOTH, CLI, Opt, Verb
-from jupyter_mlops.services.schema import RunQuery
+from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb
+from jupyter_mlops.services.schema import CompareQuery, RunQuery
 
 FORMATS = ("table", "json", "csv")
 
@@ -75,5 +76,38 @@ SHOW = Verb(
 examples:
   jupyter-mlops show brisk-otter-42
   jupyter-mlops show 45b9d702 --format json | jq .metrics
+""",
+)
+
+COMPARE = Verb(
+    "compare",
+    "Compare runs side by side: params (differences marked), metrics and their curves.",
+    example="%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
+    request=CompareQuery,
+    opts=(
+        Opt("run", metavar="RUN", nargs="*"),
+        Opt(
+            "metric",
+            ("--metric",),
+            metavar="KEY",
+            faces=MAGIC,
+            help="the metric of the parallel coordinates (default: the first)",
+        ),
+        Opt(
+            "format",
+            ("--format",),
+            choices=("text", "json"),
+            default="text",
+            faces=CLI,
+            help="text for people (default); json (the REST API's RunComparison) for scripts",
+        ),
+    ),
+    description="""\
+A ref that names no run is reported and the other runs are still compared; fewer than
+two runs found is an error.
+
+examples:
+  jupyter-mlops compare brisk-otter-42 calm-heron-7
+  jupyter-mlops compare a1b2c3d4 e5f6a7b8 --format json | jq '.params[] | select(.differs)'
 """,
 )

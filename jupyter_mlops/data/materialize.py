@@ -7,7 +7,8 @@ impossible), so serving even a large version costs no copy; folders become a tre
 under read-only directories. Objects are verified against their digest before they are served
 (through the state cache, so an object is re-hashed only when its stat changed).
 
-``checkout`` writes ordinary writable files, each verified after it is written.
+``checkout`` writes ordinary writable files, each verified after it is written; a folder is
+built beside its target and moved into place only when every member verified.
 """
 
 from __future__ import annotations
@@ -91,13 +92,11 @@ def materialize(version: DatasetVersion, *, state: StateCache | None = None) -> 
 
 def _serve(objects: ObjectStore, digest: str, dest: Path, state: StateCache) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    local = objects.local_path(digest)
+    local = _local_file(objects, digest)
     if local is None:
         _download(objects, digest, dest)
         os.chmod(dest, 0o444)
         return
-    if not local.exists():
-        raise _missing(objects, digest)
     if state.state(local).digest != digest:
         raise _corrupt(digest)
     for make_link in (os.link, os.symlink):
@@ -108,6 +107,14 @@ def _serve(objects: ObjectStore, digest: str, dest: Path, state: StateCache) -> 
             continue
     copy_file(local, dest)
     os.chmod(dest, 0o444)
+
+
+def _local_file(objects: ObjectStore, digest: str) -> Path | None:
+    """The object's regular file on the local disk (never a planted link), or None."""
+    try:
+        return objects.local_file(digest)
+    except NotFoundError:
+        raise _missing(objects, digest) from None
 
 
 def _download(objects: ObjectStore, digest: str, dest: Path) -> None:
@@ -142,8 +149,21 @@ def checkout(version: DatasetVersion, dest: str | os.PathLike[str], *, force: bo
     Returns:
         The path written.
     """
+    if not isinstance(dest, str | os.PathLike):
+        raise MlopsUsageError(f"A checkout goes to a path, not {dest!r}.")
+    try:
+        return _checkout(version, Path(dest), force=force)
+    except OSError as exc:  # the destination, not the store: the store's errors are one line
+        where = exc.filename or dest
+        raise MlopsUsageError(
+            f"Cannot write the checkout at {where}: {exc.strerror or exc}; nothing was "
+            "written there. Choose a folder you can write to."
+        ) from exc
+
+
+def _checkout(version: DatasetVersion, target: Path, *, force: bool) -> Path:
+    dest = target
     objects = version.store.objects
-    target = Path(dest)
     if version.kind != "folder":
         if target.is_dir():
             target = target / version.filename
@@ -160,22 +180,45 @@ def checkout(version: DatasetVersion, dest: str | os.PathLike[str], *, force: bo
         raise MlopsUsageError(
             f"Folder {str(target)!r} is not empty; pass force=True (--force) to write into it."
         )
-    for entry in manifest_of(objects, version.digest).entries:
-        path = target / safe_relative(entry.path, digest=version.digest)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_verified(objects, entry.digest, path)
-    return target
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Every member is written and verified in a folder beside the target first, and only a
+    # complete copy is moved into place: a missing or corrupt member leaves nothing behind.
+    scratch = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
+    scratch.mkdir()
+    try:
+        for entry in manifest_of(objects, version.digest).entries:
+            path = scratch / safe_relative(entry.path, digest=version.digest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_verified(objects, entry.digest, path)
+        _move_into(scratch, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return Path(dest)
+
+
+def _move_into(scratch: Path, target: Path) -> None:
+    """Put the verified tree ``scratch`` at ``target``: renamed whole when the target is
+    missing or empty, else file by file over what is there (``force``)."""
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+    if not target.exists():
+        os.rename(scratch, target)
+        return
+    for dirpath, _dirnames, files in os.walk(scratch):
+        here = target / Path(dirpath).relative_to(scratch)
+        here.mkdir(exist_ok=True)
+        for name in files:
+            os.replace(Path(dirpath) / name, here / name)
 
 
 def _write_verified(objects: ObjectStore, digest: str, dest: Path) -> None:
     tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
-        local = objects.local_path(digest)
+        local = _local_file(objects, digest)
         if local is None:
             _download(objects, digest, tmp)  # the stream verifies as it reaches the end
         else:
-            if not local.exists():
-                raise _missing(objects, digest)
             copy_file(local, tmp)
             if hash_file(tmp) != digest:
                 raise _corrupt(digest)

@@ -16,9 +16,12 @@ from IPython.core.error import UsageError
 from jupyter_mlops.commands.data import DATA
 from jupyter_mlops.commands.grammar import Verb
 from jupyter_mlops.commands.interop import IMPORT
+from jupyter_mlops.commands.models import MODEL
 from jupyter_mlops.commands.monitor import MONITOR
-from jupyter_mlops.commands.runs import RUNS, SHOW
+from jupyter_mlops.commands.pipelines import PIPELINE
+from jupyter_mlops.commands.runs import COMPARE, RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
+from jupyter_mlops.commands.serve import SERVE_MAGIC
 from jupyter_mlops.errors import MlopsUsageError, OptionError
 from jupyter_mlops.magics._args import HelpShown, VerbParser
 
@@ -37,22 +40,10 @@ VERBS: dict[str, Verb] = {
     "metric": Verb("metric", "Log metrics into the active run.", "%mlops metric auc=0.93 --step 3"),
     "runs": RUNS,
     "show": SHOW,
-    "compare": Verb(
-        "compare",
-        "Compare runs: params side by side, metrics, curves, parallel coordinates.",
-        "%mlops compare a1b2c3d4 e5f6a7b8 --metric auc",
-    ),
+    "compare": COMPARE,
     "data": DATA,
-    "model": Verb(
-        "model",
-        "Register, list, show, promote, roll back, audit or load model versions.",
-        '%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"',
-    ),
-    "pipeline": Verb(
-        "pipeline",
-        "Run a pipeline.yaml with live step progress, or show what a run would do.",
-        "%mlops pipeline run pipeline.yaml --env dev -p train.C=0.5",
-    ),
+    "model": MODEL,
+    "pipeline": PIPELINE,
     "lineage": Verb(
         "lineage",
         "Show where a dataset version, run or model version came from and led to.",
@@ -61,6 +52,7 @@ VERBS: dict[str, Verb] = {
     "schedule": SCHEDULE,
     "import": IMPORT,
     "monitor": MONITOR,
+    "serve": SERVE_MAGIC,
     "status": Verb("status", "Show the active run, the store and run counts.", "%mlops status"),
     "config": Verb(
         "config",

@@ -8,27 +8,26 @@ from __future__ import annotations
 
 import argparse
 
-from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.magics._args import VerbParser
+from jupyter_mlops.commands import grammar
+from jupyter_mlops.commands.runs import COMPARE
+from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show
+from jupyter_mlops.services.schema import CompareQuery
 from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
 
-parser = VerbParser("compare")
-parser.add_argument("runs", nargs="*", metavar="RUN", help="run ids, short ids or names")
-parser.add_argument("--metric", metavar="KEY", help="the metric of the parallel coordinates")
+parser = parser_for(COMPARE)
 
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display params (differences highlighted), metrics, curves and parallel coordinates."""
+    # Imported here: the service, the panel and ipywidgets load when the verb runs.
+    from jupyter_mlops.services import compare, project
     from jupyter_mlops.widgets.compare import Comparison
 
-    if len(args.runs) < 2:
-        raise MlopsUsageError("Give two runs or more: %mlops compare RUN RUN [RUN ...].")
-    panel = Comparison(args.runs, metric=args.metric)
-    if len(panel.data.runs) < 2:
-        panel.close()
-        raise MlopsUsageError(" ".join(panel.data.errors) or "Comparing needs two runs or more.")
-    show(panel)
+    query: CompareQuery = grammar.request(COMPARE, args)
+    store = project.store()
+    data = compare.compare(store, query)  # too few runs: the cell's error
+    show(Comparison(query.run, metric=args.metric, store=store, data=data))
     return None

@@ -1,71 +1,61 @@
-"""``%mlops pipeline``: run a pipeline from a notebook with live progress, or show its status.
+"""``%mlops pipeline``: run a pipeline from a notebook with live progress, say what a run
+would do, or accept a step's outputs (the command line's ``run``, ``status``, ``accept``).
 
 %mlops pipeline run pipeline.yaml --env dev -p train.C=0.5 --jobs 2
 %mlops pipeline status pipeline.yaml --env dev
+%mlops pipeline accept pipeline.yaml prepare
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from jupyter_mlops.magics._args import VerbParser
+from jupyter_mlops.commands import grammar
+from jupyter_mlops.commands.pipelines import PIPELINE
+from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show_text
 from jupyter_mlops.tracking.notebook import NotebookSession
 
 CELL = False
-ACTIONS = ("run", "status")
 
-parser = VerbParser("pipeline")
-parser.add_argument("action", choices=ACTIONS, metavar="ACTION", help=", ".join(ACTIONS))
-parser.add_argument("spec", metavar="PIPELINE", help="the pipeline .yaml")
-parser.add_argument("--env", metavar="E", help="the environment")
-parser.add_argument(
-    "-p", dest="params", action="append", default=[], metavar="STEP.KEY=VALUE", help="a param"
-)
-parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="run: steps at once")
-parser.add_argument("--executor", default="local", metavar="SPEC", help="run: local or dask://")
-parser.add_argument("--force", action="store_true", help="run every step")
-parser.add_argument("--only", metavar="STEP", help="only this step")
-parser.add_argument("--from", dest="from_step", metavar="STEP", help="this step and after")
-parser.add_argument("--resume", action="store_true", help="run: rerun what failed or never ran")
+parser = parser_for(PIPELINE)
 
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
-    """Run the pipeline (returning its result) or show what a run would do."""
-    if args.action == "status":
-        from jupyter_mlops.pipelines.keys import status
+    """Run the pipeline (its record is the cell's value), or show what a run would do."""
+    # start-up: the store and the pipeline code load on first use, not for %load_ext.
+    from jupyter_mlops.services import pipelines, project
 
-        plans = status(
-            args.spec,
-            env=args.env,
-            params=args.params,
-            force=args.force,
-            only=args.only,
-            from_step=args.from_step,
-        )
-        width = max(len(n) for n in plans)
-        text = "\n".join(f"{n.ljust(width)}  {p.action:<7} {p.reason}" for n, p in plans.items())
-        show_text(text)
+    action = grammar.selected(PIPELINE, args).name
+    request = grammar.request(PIPELINE, args)
+    store, root, cwd = project.store(), project.root(), Path.cwd()
+    if action == "status":
+        record = pipelines.status(store, request, root=root, cwd=cwd)
+        width = max((len(p.step) for p in record.steps), default=0)
+        lines = [f"{p.step.ljust(width)}  {p.action:<7} {p.reason}" for p in record.steps]
+        show_text("\n".join([*lines, record.summary]))
         return None
-    from jupyter_mlops.pipelines.runner import run_pipeline
-    from jupyter_mlops.pipelines.spec import load
+    if action == "accept":
+        done = pipelines.accept(store, request, root=root, cwd=cwd)
+        print(f"mlops: {request.step}: current outputs accepted (pipeline run {done.run.id[:8]}).")
+        return None
+    # start-up: ipywidgets only when a run shows its panel.
     from jupyter_mlops.widgets.pipeline import PipelinePanel
 
-    spec = load(args.spec)
-    result = run_pipeline(
-        spec,
-        env=args.env,
-        params=args.params,
-        jobs=args.jobs,
+    panel = PipelinePanel(show=True)
+    detail = pipelines.run(
+        store,
+        request,
+        root=root,
+        cwd=cwd,
+        progress=panel.progress,
         executor=args.executor,
-        force=args.force,
-        only=args.only,
-        from_step=args.from_step,
-        resume=args.resume,
-        progress=PipelinePanel(show=True).progress,
         trigger="notebook",
     )
-    for outcome in result.failed:
-        print(f"mlops: {outcome.error_line()}", file=sys.stderr)
-    return result
+    panel.show_record(detail)
+    for step in detail.step_runs:
+        if step.status == "failed":
+            print(f"mlops: {step.reason}", file=sys.stderr)
+    return detail

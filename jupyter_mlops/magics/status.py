@@ -8,8 +8,8 @@ import html
 from jupyter_mlops.config import load_config
 from jupyter_mlops.magics._args import VerbParser
 from jupyter_mlops.magics._display import show_text
-from jupyter_mlops.store import current_store
-from jupyter_mlops.store.runs import count_runs_by_status, reap_stale_runs
+from jupyter_mlops.services import project
+from jupyter_mlops.services.status import status
 from jupyter_mlops.tracking.fluent import active_run
 from jupyter_mlops.tracking.notebook import NotebookSession
 
@@ -21,9 +21,8 @@ parser = VerbParser("status")
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the tracking status of this session and store."""
     config = load_config()
-    store = current_store()
-    reap_stale_runs(store)
-    counts = count_runs_by_status(store)
+    health = status(project.store(), root=config.root)
+    counts = health.runs_by_status
     run = active_run()
     if run is None:
         active = "none"
@@ -34,8 +33,8 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
         active = run.label
     rows = {
         "active run": active,
-        "store": store.uri,
-        "artifacts": config.artifacts_uri,
+        "store": health.store_uri,
+        "artifacts": health.artifacts_uri,
         "runs": " · ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none yet",
         "autolog": "on" if config.autolog else "off (config)",
     }

@@ -19,55 +19,26 @@ import math
 import time
 from typing import Any
 
-from sqlalchemy import Connection, select
-
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.models import dataset_links
 from jupyter_mlops.store.records import ModelRecord, RunRecord
 
 CARD_SCHEMA = 1
 
 
-def dataset_links(conn: Connection, run_id: str) -> list[dict[str, Any]]:
-    """Dataset versions a run read or wrote, with their role and direction."""
-    dv, ds, links = t.dataset_versions, t.datasets, t.run_dataset_links
-    rows = conn.execute(
-        select(
-            ds.c.name,
-            dv.c.version,
-            dv.c.digest,
-            dv.c.row_count,
-            links.c.role,
-            links.c.direction,
-        )
-        .join(dv, dv.c.id == links.c.version_id)
-        .join(ds, ds.c.id == dv.c.dataset_id)
-        .where(links.c.run_id == run_id)
-        .order_by(links.c.direction, links.c.role, ds.c.name, dv.c.version)
-    ).all()
-    return [
-        {
-            "ref": f"dataset:{r.name}@{r.version}",
-            "dataset": r.name,
-            "version": int(r.version),
-            "digest": r.digest,
-            "role": r.role,
-            "direction": r.direction,
-            "rows": None if r.row_count is None else int(r.row_count),
-        }
-        for r in rows
-    ]
+# Re-exported: the run detail panel lists a run's dataset links the way a card does.
+__all__ = ["CARD_SCHEMA", "build_card", "dataset_links"]
 
 
 def build_card(
-    conn: Connection,
     run: RunRecord,
     logged: ModelRecord,
     *,
+    datasets: list[dict[str, Any]],
     name: str,
     version: int,
     user: str,
 ) -> dict[str, Any]:
-    """Snapshot the run, its data and code for model version ``name``/``version``."""
+    """Snapshot the run, its data (``datasets``: its dataset links) and code for a version."""
     env = run.environment or {}
     return {
         "schema": CARD_SCHEMA,
@@ -99,7 +70,7 @@ def build_card(
             k: (None if math.isnan(v) or math.isinf(v) else v)
             for k, v in sorted(run.metrics.items())
         },
-        "datasets": dataset_links(conn, run.id),
+        "datasets": datasets,
         "inputs": [
             {
                 "role": i.role,

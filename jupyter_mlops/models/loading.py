@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from jupyter_mlops.errors import ArtifactIntegrityError, NotFoundError
-from jupyter_mlops.models import _db
-from jupyter_mlops.models.uri import parse_model_uri
+from jupyter_mlops.models.uri import ModelURI, parse_model_uri
 from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store import models as stored
 from jupyter_mlops.tracking import flavors
 
 
@@ -47,14 +43,11 @@ def load_predictor(uri: str, *, trusted: bool = False, store: Store | None = Non
 
     Args and Raises: as :func:`load`.
     """
-    ref = parse_model_uri(uri)
     store = store or current_store()
-    with store.read() as conn:
-        row = _db.resolve(conn, ref)
-    model = _load_row(store, ref.name, row, trusted=trusted)
-    signature = json.loads(row.signature) if row.signature else None
+    row = _resolve(parse_model_uri(uri), store)
+    model = _load_row(store, row, trusted=trusted)
     return Predictor(
-        ref.name, int(row.version), row.digest, row.flavor, row.format, signature, model
+        row.name, row.version, row.digest, row.flavor, row.format, row.signature, model
     )
 
 
@@ -75,14 +68,17 @@ def load(uri: str, *, trusted: bool = False, store: Store | None = None) -> Any:
         ArtifactIntegrityError: the stored artifact no longer matches its digest.
         UntrustedArtifactError: a pickle (or foreign skops types) loaded without ``trusted``.
     """
-    ref = parse_model_uri(uri)
     store = store or current_store()
+    return _load_row(store, _resolve(parse_model_uri(uri), store), trusted=trusted)
+
+
+def _resolve(ref: ModelURI, store: Store) -> stored.StoredModelVersion:
     with store.read() as conn:
-        row = _db.resolve(conn, ref)
-    return _load_row(store, ref.name, row, trusted=trusted)
+        return stored.resolve(conn, ref.name, ref.version, ref.stage, full=False)
 
 
-def _load_row(store: Store, name: str, row: Any, *, trusted: bool) -> Any:
+def _load_row(store: Store, row: stored.StoredModelVersion, *, trusted: bool) -> Any:
+    name = row.name
     label = f"models:/{name}/{row.version}"
     try:
         data = store.objects.read_bytes(row.digest)
@@ -98,7 +94,7 @@ def _load_row(store: Store, name: str, row: Any, *, trusted: bool) -> Any:
             "store. Run `jupyter-mlops verify` to list what is affected.",
             digest=row.digest,
             model=name,
-            version=int(row.version),
+            version=row.version,
         ) from exc
     return flavors.load(data, flavor=row.flavor, format=row.format, trusted=trusted)
 
@@ -108,17 +104,4 @@ def affected_model_versions(store: Store, digests: Iterable[str]) -> list[str]:
 
     Used by ``jupyter-mlops verify`` to report what a missing or corrupt object breaks.
     """
-    wanted = sorted(set(digests))
-    found: set[tuple[str, int]] = set()
-    mv, rm = t.model_versions, t.registered_models
-    with store.read() as conn:
-        # Chunked IN lists stay under SQLite's bound-parameter limit.
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            for name, version in conn.execute(
-                select(rm.c.name, mv.c.version)
-                .join(rm, rm.c.id == mv.c.model_id)
-                .where(mv.c.digest.in_(chunk))
-            ):
-                found.add((str(name), int(version)))
-    return [f"models:/{name}/{version}" for name, version in sorted(found)]
+    return [f"models:/{name}/{version}" for name, version in stored.with_digests(store, digests)]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 from jupyter_mlops.expressions import GateResult
+from jupyter_mlops.store.models import StoredModelVersion
 
 
 def _when(ts: float) -> str:
@@ -20,25 +21,18 @@ def _fmt(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class ModelVersion:
-    """One registered version of a model, with its card (the record of how it was made)."""
+class ModelVersion(StoredModelVersion):
+    """One registered version of a model, with its card (the record of how it was made).
 
-    name: str
-    version: int
-    id: int
-    run_id: str | None
-    digest: str
-    size: int
-    flavor: str
-    format: str
-    class_name: str
-    signature: dict[str, Any] | None
-    card: dict[str, Any]
-    description: str | None
-    created_by: str | None
-    created_at: float
-    tags: dict[str, str] = field(default_factory=dict)
-    stages: list[str] = field(default_factory=list)
+    Attributes: ``name``, ``version``, ``run_id``, ``digest``, ``size``, ``flavor``,
+    ``format``, ``class_name``, ``signature``, ``card``, ``description``, ``created_by``,
+    ``created_at``, ``tags`` and ``stages`` (the stages it holds now).
+    """
+
+    @classmethod
+    def of(cls, stored: StoredModelVersion) -> ModelVersion:
+        """The version the store read."""
+        return cls(**{f.name: getattr(stored, f.name) for f in fields(stored)})
 
     @property
     def uri(self) -> str:
@@ -77,50 +71,91 @@ class ModelVersion:
         }
 
     def __str__(self) -> str:
-        card = self.card
-        stages = f"  [{', '.join(self.stages)}]" if self.stages else ""
-        lines = [
-            f"{self.uri}  {self.class_name} ({self.flavor}, {self.format}){stages}",
-            f"  registered {_when(self.created_at)} by {self.created_by or '?'}",
-            f"  artifact {self.digest} ({self.size} bytes)",
-        ]
-        run = card.get("run") or {}
-        if run:
-            lines.append(f"  run {run.get('name')} ({str(run.get('id', ''))[:8]})")
-        for title in ("params", "metrics"):
-            mapping = card.get(title) or {}
-            if mapping:
-                lines.append(
-                    f"  {title}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in mapping.items())
-                )
-        for ds in card.get("datasets") or []:
-            lines.append(f"  {ds['role']} data: {ds['ref']} ({ds['digest'][:12]})")
-        for item in card.get("inputs") or []:
-            lines.append(f"  {item['role']} input: {item['source']} ({item['digest'][:12]})")
-        code = card.get("code") or {}
-        if code.get("notebook") or code.get("git_commit"):
-            commit = (code.get("git_commit") or "")[:10]
-            dirty = " (dirty)" if code.get("git_dirty") else ""
-            lines.append(f"  code {code.get('notebook') or ''} git {commit or '?'}{dirty}".rstrip())
-        if self.tags:
-            lines.append("  tags: " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items())))
-        return "\n".join(lines)
+        return describe(self)
 
     def _repr_html_(self) -> str:
-        esc = html.escape
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(v)}</td></tr>"
-            for k, v in (
-                ("class", self.class_name),
-                ("stages", ", ".join(self.stages) or "-"),
-                ("run", str(self.run_id or "-")),
-                ("digest", self.digest),
-                ("metrics", ", ".join(f"{k}={_fmt(v)}" for k, v in self.metrics.items())),
-                ("params", ", ".join(f"{k}={v}" for k, v in self.params.items())),
-                ("tags", ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))),
-            )
+        return version_html(self)
+
+
+class VersionView(Protocol):
+    """What :func:`describe` reads: a ModelVersion, or its REST record."""
+
+    @property
+    def uri(self) -> str: ...
+    @property
+    def class_name(self) -> str: ...
+    @property
+    def flavor(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def stages(self) -> list[str]: ...
+    @property
+    def created_at(self) -> float: ...
+    @property
+    def created_by(self) -> str | None: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def run_id(self) -> str | None: ...
+    @property
+    def card(self) -> dict[str, Any]: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
+
+
+def describe(v: VersionView) -> str:
+    """A model version as text: what it is, when and from what run, its card's contents."""
+    card = v.card
+    stages = f"  [{', '.join(v.stages)}]" if v.stages else ""
+    lines = [
+        f"{v.uri}  {v.class_name} ({v.flavor}, {v.format}){stages}",
+        f"  registered {_when(v.created_at)} by {v.created_by or '?'}",
+        f"  artifact {v.digest} ({v.size} bytes)",
+    ]
+    run = card.get("run") or {}
+    if run:
+        lines.append(f"  run {run.get('name')} ({str(run.get('id', ''))[:8]})")
+    for title in ("params", "metrics"):
+        mapping = card.get(title) or {}
+        if mapping:
+            lines.append(f"  {title}: " + ", ".join(f"{k}={_fmt(x)}" for k, x in mapping.items()))
+    for ds in card.get("datasets") or []:
+        lines.append(f"  {ds['role']} data: {ds['ref']} ({ds['digest'][:12]})")
+    for item in card.get("inputs") or []:
+        lines.append(f"  {item['role']} input: {item['source']} ({item['digest'][:12]})")
+    code = card.get("code") or {}
+    if code.get("notebook") or code.get("git_commit"):
+        commit = (code.get("git_commit") or "")[:10]
+        dirty = " (dirty)" if code.get("git_dirty") else ""
+        lines.append(f"  code {code.get('notebook') or ''} git {commit or '?'}{dirty}".rstrip())
+    if v.tags:
+        lines.append("  tags: " + ", ".join(f"{k}={x}" for k, x in sorted(v.tags.items())))
+    return "\n".join(lines)
+
+
+def version_html(v: VersionView) -> str:
+    """A model version as a small HTML table (its card's metrics and params)."""
+    esc = html.escape
+    card = v.card
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(x)}</td></tr>"
+        for k, x in (
+            ("class", v.class_name),
+            ("stages", ", ".join(v.stages) or "-"),
+            ("run", str(v.run_id or "-")),
+            ("digest", v.digest),
+            (
+                "metrics",
+                ", ".join(f"{k}={_fmt(m)}" for k, m in (card.get("metrics") or {}).items()),
+            ),
+            ("params", ", ".join(f"{k}={p}" for k, p in (card.get("params") or {}).items())),
+            ("tags", ", ".join(f"{k}={t}" for k, t in sorted(v.tags.items()))),
         )
-        return f"<div class='mlops-model'><b>{esc(self.uri)}</b><table>{rows}</table></div>"
+    )
+    return f"<div class='mlops-model'><b>{esc(v.uri)}</b><table>{rows}</table></div>"
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
-
-from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.identity import user_name
-from jupyter_mlops.models import _db
 from jupyter_mlops.models.card import build_card
 from jupyter_mlops.models.records import ModelVersion
 from jupyter_mlops.models.uri import ModelURI, check_name, check_version, parse_model_uri
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import models as stored
 from jupyter_mlops.store import runs as q
-from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.order import code_point
+from jupyter_mlops.store.models import ModelRow, model_rows
 from jupyter_mlops.store.records import ModelRecord, RunRecord
 from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.run import Run
@@ -27,7 +20,18 @@ from jupyter_mlops.tracking.run import Run
 if TYPE_CHECKING:
     import pandas as pd
 
-_REGISTER_ATTEMPTS = 5
+__all__ = [
+    "ModelRow",
+    "delete_tag",
+    "get",
+    "held_stages",
+    "list_models",
+    "list_versions",
+    "model_rows",
+    "register",
+    "set_tag",
+    "versions_of",
+]
 
 
 def _run_ref(
@@ -128,63 +132,29 @@ def register(
             digest=logged.digest,
         )
     user = user_name()
-    for attempt in range(_REGISTER_ATTEMPTS):
-        try:
-            with store.write() as conn:
-                mid = _get_or_create_model(conn, name)
-                latest = conn.execute(
-                    select(func.max(t.model_versions.c.version)).where(
-                        t.model_versions.c.model_id == mid
-                    )
-                ).scalar()
-                version = int(latest or 0) + 1
-                card = build_card(conn, record, logged, name=name, version=version, user=user)
-                result = conn.execute(
-                    insert(t.model_versions).values(
-                        model_id=mid,
-                        version=version,
-                        run_id=record.id,
-                        digest=logged.digest,
-                        size=logged.size,
-                        flavor=logged.flavor,
-                        format=logged.format,
-                        class_name=logged.class_name,
-                        signature=json.dumps(logged.signature) if logged.signature else None,
-                        card=json.dumps(card, default=str),
-                        description=description,
-                        created_by=user,
-                        created_at=time.time(),
-                    )
-                )
-                version_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-                if tags:
-                    conn.execute(
-                        insert(t.model_version_tags),
-                        [
-                            {"version_id": version_id, "key": k, "value": str(v)}
-                            for k, v in tags.items()
-                        ],
-                    )
-            break
-        except IntegrityError as exc:
-            # Another writer took the same version number (PostgreSQL); take the next one.
-            if attempt == _REGISTER_ATTEMPTS - 1:
-                raise ConflictError(
-                    f"Could not register a new version of {name!r}: other registrations "
-                    "kept taking the next version number; try again.",
-                    model=name,
-                ) from exc
-    return get(name, version, store=store)
-
-
-def _get_or_create_model(conn: Any, name: str) -> int:
-    row = conn.execute(
-        select(t.registered_models.c.id).where(t.registered_models.c.name == name)
-    ).first()
-    if row is not None:
-        return int(row[0])
-    result = conn.execute(insert(t.registered_models).values(name=name, created_at=time.time()))
-    return int(result.inserted_primary_key[0])
+    with store.read() as conn:
+        datasets = stored.dataset_links(conn, record.id)
+    new = stored.NewVersion(
+        run_id=record.id,
+        digest=logged.digest,
+        size=logged.size,
+        flavor=logged.flavor,
+        format=logged.format,
+        class_name=logged.class_name,
+        signature=logged.signature,
+        description=description,
+        created_by=user,
+        tags={k: str(v) for k, v in (tags or {}).items()},
+    )
+    number = stored.add_version(
+        store,
+        name,
+        new,
+        lambda version: build_card(
+            record, logged, datasets=datasets, name=name, version=version, user=user
+        ),
+    )
+    return get(name, number, store=store)
 
 
 def _as_uri(name_or_uri: str, version: int | str | None) -> ModelURI:
@@ -208,60 +178,7 @@ def get(name: str, version: int | str | None = None, *, store: Store | None = No
     ref = _as_uri(name, version)
     store = store or current_store()
     with store.read() as conn:
-        row = _db.resolve(conn, ref)
-        return _db.to_model_version(conn, ref.name, row)
-
-
-@dataclass(frozen=True)
-class ModelRow:
-    """One registered model as :func:`model_rows` reads it."""
-
-    name: str
-    versions: int
-    latest_version: int | None
-    stages: dict[str, int]  # stage -> version number, sorted by stage
-    description: str | None
-    created_at: float
-    updated_at: float
-
-
-def model_rows(store: Store) -> list[ModelRow]:
-    """Every registered model with its version count and the version holding each stage."""
-    rm, mv, ms = t.registered_models, t.model_versions, t.model_stages
-    with store.read() as conn:
-        models = conn.execute(
-            select(
-                rm.c.id,
-                rm.c.name,
-                rm.c.description,
-                rm.c.created_at,
-                func.count(mv.c.id).label("n"),
-                func.max(mv.c.version).label("latest"),
-                func.max(mv.c.created_at).label("updated"),
-            )
-            .join(mv, mv.c.model_id == rm.c.id, isouter=True)
-            .group_by(rm.c.id, rm.c.name, rm.c.description, rm.c.created_at)
-            .order_by(code_point(rm.c.name))
-        ).all()
-        stages: dict[int, dict[str, int]] = {}
-        for mid, stage, version in conn.execute(
-            select(ms.c.model_id, ms.c.stage, mv.c.version)
-            .join(mv, mv.c.id == ms.c.version_id)
-            .order_by(ms.c.model_id, code_point(ms.c.stage))
-        ):
-            stages.setdefault(int(mid), {})[str(stage)] = int(version)
-    return [
-        ModelRow(
-            name=r.name,
-            versions=int(r.n),
-            latest_version=None if r.latest is None else int(r.latest),
-            stages=stages.get(int(r.id), {}),
-            description=r.description,
-            created_at=float(r.created_at),
-            updated_at=float(r.updated if r.updated is not None else r.created_at),
-        )
-        for r in models
-    ]
+        return ModelVersion.of(stored.resolve(conn, ref.name, ref.version, ref.stage))
 
 
 def list_models(*, store: Store | None = None) -> pd.DataFrame:
@@ -282,27 +199,42 @@ def list_models(*, store: Store | None = None) -> pd.DataFrame:
     )
 
 
+def versions_of(name: str, *, store: Store | None = None) -> list[ModelVersion]:
+    """Every version of model ``name``, newest first.
+
+    Raises:
+        NotFoundError: no model has that name.
+    """
+    check_name(name)
+    with (store or current_store()).read() as conn:
+        return [ModelVersion.of(v) for v in stored.versions(conn, name)]
+
+
+def held_stages(name: str, *, store: Store | None = None) -> dict[str, int]:
+    """``{stage: version}`` for every stage a version of model ``name`` holds now, by stage.
+
+    Raises:
+        NotFoundError: no model has that name.
+    """
+    check_name(name)
+    with (store or current_store()).read() as conn:
+        held = stored.stage_holders(conn, stored.model_id(conn, name))
+    return {stage: number for stage, (_, number) in held.items()}
+
+
 def list_versions(name: str, *, store: Store | None = None) -> pd.DataFrame:
     """One row per version of model ``name``, newest first, with stages and card metrics."""
     import pandas as pd
 
     check_name(name)
     store = store or current_store()
-    mv = t.model_versions
-    with store.read() as conn:
-        mid = _db.model_id(conn, name)
-        rows = conn.execute(
-            select(mv).where(mv.c.model_id == mid).order_by(mv.c.version.desc())
-        ).all()
-        held: dict[int, list[str]] = {}
-        for stage, (version_id, _) in _db.stage_holders(conn, mid).items():
-            held.setdefault(version_id, []).append(stage)
-    cards = [json.loads(r.card) if r.card else {} for r in rows]
+    rows = versions_of(name, store=store)
+    cards = [r.card for r in rows]
     metric_keys = sorted({k for c in cards for k in (c.get("metrics") or {})})
     data: dict[str, Any] = {
         "version": [int(r.version) for r in rows],
         "uri": [f"models:/{name}/{r.version}" for r in rows],
-        "stages": [", ".join(held.get(int(r.id), [])) for r in rows],
+        "stages": [", ".join(r.stages) for r in rows],
         "run_id": [r.run_id for r in rows],
         "class_name": [r.class_name for r in rows],
         "format": [r.format for r in rows],
@@ -324,27 +256,10 @@ def set_tag(
     """Set a tag on a model version (``tags.KEY`` in promotion checks)."""
     check_key("tag", key)
     ref = _as_uri(name, version)
-    store = store or current_store()
-    with store.write() as conn:
-        row = _db.resolve(conn, ref)
-        store.insert_or_update(
-            conn,
-            t.model_version_tags,
-            [{"version_id": int(row.id), "key": key, "value": str(value)}],
-            ["version_id", "key"],
-            ["value"],
-        )
+    stored.set_tag(store or current_store(), ref.name, ref.version, ref.stage, key, str(value))
 
 
 def delete_tag(name: str, version: int | str, key: str, *, store: Store | None = None) -> None:
     """Remove a tag from a model version (no error when it was not set)."""
     ref = _as_uri(name, version)
-    store = store or current_store()
-    with store.write() as conn:
-        row = _db.resolve(conn, ref)
-        conn.execute(
-            delete(t.model_version_tags).where(
-                t.model_version_tags.c.version_id == int(row.id),
-                t.model_version_tags.c.key == key,
-            )
-        )
+    stored.delete_tag(store or current_store(), ref.name, ref.version, ref.stage, key)

@@ -33,13 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.identity import user_name
-from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
+from jupyter_mlops.store import Store, runs
 from jupyter_mlops.tracking.run import Run
 
 VALIDATION_EXPERIMENT = "validation"
@@ -134,23 +131,10 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _child_metrics(store: Store, run_id: str) -> tuple[dict[str, float], list[str]]:
-    with store.read() as conn:
-        children = [
-            str(r[0])
-            for r in conn.execute(
-                select(t.runs.c.id)
-                .where(t.runs.c.parent_id == run_id)
-                .order_by(t.runs.c.start_time, t.runs.c.id)
-            )
-        ]
-        metrics: dict[str, float] = {}
-        for child in children:
-            for key, value, is_nan in conn.execute(
-                select(
-                    t.latest_metrics.c.key, t.latest_metrics.c.value, t.latest_metrics.c.is_nan
-                ).where(t.latest_metrics.c.run_id == child)
-            ):
-                metrics[str(key)] = math.nan if is_nan else float(value)
+    children = runs.child_run_ids(store, run_id)
+    metrics: dict[str, float] = {}
+    for child in children:  # oldest first: a later run wins a shared key
+        metrics.update(runs.load_run(store, child).metrics)
     return dict(sorted(metrics.items())), children
 
 

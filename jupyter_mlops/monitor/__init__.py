@@ -11,6 +11,7 @@ from jupyter_mlops.monitor.history import MonitorHistory, history
 from jupyter_mlops.monitor.performance import PerformanceReport, performance, prediction_drift
 from jupyter_mlops.monitor.profile import ReferenceProfile, profile
 from jupyter_mlops.monitor.report import ColumnResult, DriftReport
+from jupyter_mlops.monitor.sources import labelled, log_labels
 from jupyter_mlops.monitor.stattests import StatTest
 from jupyter_mlops.monitor.stattests import get as get_test
 from jupyter_mlops.monitor.stattests import register as register_test
@@ -27,6 +28,8 @@ __all__ = [
     "drift",
     "get_test",
     "history",
+    "labelled",
+    "log_labels",
     "performance",
     "prediction_drift",
     "profile",

@@ -35,6 +35,8 @@ from jupyter_mlops.monitor.report import ColumnResult, DriftReport
 if TYPE_CHECKING:
     import pandas as pd
 
+    from jupyter_mlops.store import Store
+
 POLICIES = ("standard", "strict")
 _CHART_BINS = 20
 _CHART_CATEGORIES = 12
@@ -165,10 +167,25 @@ def _check_thresholds(
     return dict.fromkeys(names, float(threshold))
 
 
+def _read_sources(
+    reference: pd.DataFrame | ReferenceProfile | str,
+    current: pd.DataFrame | str,
+    window: str | float | None,
+    store: Store | None,
+) -> tuple[pd.DataFrame | ReferenceProfile, pd.DataFrame]:
+    if isinstance(reference, str) or isinstance(current, str) or window is not None:
+        # start-up: logged traffic and training data load pandas, pyarrow and the store.
+        from jupyter_mlops.monitor import sources
+
+        return sources.resolve(reference, current, window, store)
+    return reference, current
+
+
 def drift(
-    reference: pd.DataFrame | ReferenceProfile,
-    current: pd.DataFrame,
+    reference: pd.DataFrame | ReferenceProfile | str,
+    current: pd.DataFrame | str,
     *,
+    window: str | float | None = None,
     columns: list[str] | None = None,
     column_types: dict[str, str] | None = None,
     tests: str | Mapping[str, str] | None = None,
@@ -177,6 +194,7 @@ def drift(
     policy: str = "standard",
     log: bool = True,
     workers: int | None = None,
+    store: Store | None = None,
 ) -> DriftReport:
     """Compare each column of ``current`` with ``reference`` and judge drift.
 
@@ -186,8 +204,11 @@ def drift(
     ``drift/report.html``.
 
     Args:
-        reference: The reference DataFrame, or a :class:`ReferenceProfile` of it.
-        current: The current batch.
+        reference: The reference DataFrame, or a :class:`ReferenceProfile` of it; or
+            ``"training"``: the dataset version the model serving ``current`` was trained on.
+        current: The current batch; or ``"serving:NAME@STAGE"``: the inputs a model server
+            logged (``jupyter-mlops serve``).
+        window: With a ``serving:`` current, how far back to read (``"24h"``, ``"30m"``).
         columns: Columns to check (default: every reference column).
         column_types: Column → ``"numerical"``/``"categorical"``, overriding inference
             (with a profile, types were fixed when it was made).
@@ -199,6 +220,7 @@ def drift(
             PSI on reference-quantile bins, plus a missing-share test per column).
         log: Log into the active run, if any.
         workers: Threads scoring columns in parallel (default: up to 4, one per CPU).
+        store: The store ``serving:`` and ``"training"`` read (default: the project's).
 
     Returns:
         The report.
@@ -206,6 +228,7 @@ def drift(
     Raises:
         MlopsUsageError: empty frames, unknown columns, tests, types or policy.
     """
+    reference, current = _read_sources(reference, current, window, store)
     if policy not in POLICIES:
         raise MlopsUsageError(f"Unknown policy {policy!r}; valid policies: {', '.join(POLICIES)}.")
     if isinstance(drift_share, bool) or not 0 < float(drift_share) <= 1:

@@ -12,13 +12,14 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.artifacts.cas import hash_file
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
+from jupyter_mlops.pipelines.gate import gate_failure
 from jupyter_mlops.pipelines.params import _cell_source, parse_overrides, read_notebook, resolve
 from jupyter_mlops.pipelines.spec import Pipeline, Step, load
 from jupyter_mlops.store import Store, current_store
@@ -206,6 +207,8 @@ class StepPlan:
     key: str
     parts: KeyParts
     reuse: records.StepRunRecord | None = None
+    #: For a cached step with a gate: the gate's message when the reused result fails it now.
+    gate_failure: str | None = None
 
 
 # -- planning -----------------------------------------------------------------
@@ -299,7 +302,8 @@ def plan(
                 name, "cached", "done in the resumed run", key, parts, resumed[name]
             )
             continue
-        forced = force or (selected is not None and name in selected)
+        # --force with --only/--from forces the selection only: the others stay as they are.
+        forced = name in selected if selected is not None else force
         hit: records.StepRunRecord | None = None
         why = ""
         for rec in records.ok_with_key(store, pipeline.name, name, key):
@@ -333,7 +337,28 @@ def plan(
                 plans[name] = StepPlan(name, "skip", f"not selected ({why})", key, parts)
         else:
             plans[name] = StepPlan(name, "run", why, key, parts)
-    return resolved, plans
+    return resolved, _recheck_gates(pipeline, plans, store)
+
+
+def _recheck_gates(
+    pipeline: Pipeline, plans: dict[str, StepPlan], store: Store
+) -> dict[str, StepPlan]:
+    """Check each cached step's gate on the result it reuses: the gate is not in the key (a
+    changed gate does not rerun the step), but a result the gate now refuses fails it."""
+    for name, step_plan in plans.items():
+        gate = pipeline.steps[name].gate
+        reuse = step_plan.reuse
+        # An accepted step without a run (outputs made by hand) has nothing to check.
+        if step_plan.action != "cached" or not gate or reuse is None or reuse.run_id is None:
+            continue
+        failure = gate_failure(store, gate, reuse.run_id)
+        if failure is not None:
+            plans[name] = replace(
+                step_plan,
+                reason=f"{step_plan.reason}; gate {failure}",
+                gate_failure=f"gate {failure}",
+            )
+    return plans
 
 
 def status(

@@ -110,6 +110,9 @@ class LineProgress:
                 total = len(run.steps)
                 self._bar = tqdm(total=total, desc=run.name, unit="step", file=self.stream)
         self._print(f"pipeline {run.name}: {len(run.steps)} step(s)")
+        for event in run.steps:  # what will not run says so, and why
+            if event.status in ("cached", "skipped"):
+                self.update(event)
 
     def update(self, event: StepEvent) -> None:
         step, status, detail = event.step, event.status, event.detail

@@ -70,9 +70,11 @@ def _start_event(
         if step_plan.action == "cached":
             reuse = step_plan.reuse
             notebook = None if reuse is None else reuse.output_notebook
-            steps.append(StepEvent(name, "cached", notebook=notebook))
+            steps.append(StepEvent(name, "cached", step_plan.reason, notebook))
+        elif step_plan.action == "run":
+            steps.append(StepEvent(name, "queued"))
         else:
-            steps.append(StepEvent(name, "queued" if step_plan.action == "run" else "skipped"))
+            steps.append(StepEvent(name, "skipped", step_plan.reason))
     needs = {name: step.needs for name, step in pipeline.steps.items()}
     return PipelineStart(pipeline.name, env, prun_id, tuple(steps), needs)
 

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import StoreError
-from jupyter_mlops.expressions import evaluate
+from jupyter_mlops.pipelines.gate import gate_failure
 from jupyter_mlops.pipelines.keys import StepPlan, digests
 from jupyter_mlops.pipelines.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
 from jupyter_mlops.pipelines.progress import Progress, StepEvent
 from jupyter_mlops.pipelines.spec import Pipeline, Step
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import pipelines as records
-from jupyter_mlops.store import runs as q
 from jupyter_mlops.tracking.fluent import start_run
 
 #: Executed notebooks go under this folder of the pipeline's root (see pipelines.outputs).
@@ -214,26 +213,54 @@ class StepRunner:
 
     def check_gate(self, step: Step, run_id: str) -> str | None:
         """The gate's message when it does not hold, else None."""
-
-        step_run = None
-        for _ in range(2):
-            try:
-                step_run = q.load_run(self.store, run_id)
-                break
-            except Exception:  # noqa: BLE001 - a transient read error: try once more
-                time.sleep(0.05)
-        if step_run is None:
-            return "could not read the step's run"
         assert step.gate is not None
-        context = {"metrics": step_run.metrics, "params": step_run.params, "tags": step_run.tags}
-        result = evaluate(step.gate, context)
-        return None if result.passed else result.message
+        return gate_failure(self.store, step.gate, run_id)
 
 
 def record_plans(runner: StepRunner) -> None:
     store, prun_id = runner.store, runner.prun_id
+    blocked: set[str] = set()  # cached steps that failed their gate, and what follows them
     for name, step_plan in runner.plans.items():
-        if step_plan.action == "cached":
+        failed_up = [n for n in runner.pipeline.steps[name].needs if n in blocked]
+        if step_plan.action == "cached" and failed_up:
+            blocked.add(name)
+            # Its upstream's cached result fails that step's gate now: nothing after it counts.
+            reason = f"upstream {failed_up[0]!r} failed"
+            runner.step_rows[name] = records.add_step_run(
+                store,
+                prun_id,
+                name,
+                status="skipped",
+                cache_key=step_plan.key,
+                error={"note": reason},
+            )
+            runner.outcomes[name] = StepOutcome(name, "skipped", reason)
+            runner.progress.update(StepEvent(name, "skipped", reason))
+        elif step_plan.action == "cached" and step_plan.gate_failure is not None:
+            blocked.add(name)
+            reuse = step_plan.reuse
+            assert reuse is not None
+            error = _error_dict(None, step_plan.gate_failure)
+            runner.step_rows[name] = records.add_step_run(
+                store,
+                prun_id,
+                name,
+                status="failed",
+                cache_key=step_plan.key,
+                run_id=reuse.run_id,
+                output_notebook=reuse.output_notebook,
+                outputs=reuse.outputs,
+                error=error,
+                started=time.time(),
+                ended=time.time(),
+            )
+            outcome = runner.outcomes[name] = StepOutcome(
+                name, "failed", step_plan.reason, reuse.run_id, reuse.output_notebook, error
+            )
+            runner.progress.update(
+                StepEvent(name, "failed", outcome.error_line(), reuse.output_notebook)
+            )
+        elif step_plan.action == "cached":
             reuse = step_plan.reuse
             assert reuse is not None
             runner.step_rows[name] = records.add_step_run(

@@ -6,12 +6,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from jupyter_mlops.services import project
-
-if TYPE_CHECKING:
-    from jupyter_mlops.store import Store
+from jupyter_mlops.services.project import Store
 
 
 @dataclass

@@ -18,12 +18,17 @@ from jupyter_mlops.errors import (
 )
 from jupyter_mlops.services.schema import ErrorBody, GateCheck
 from jupyter_mlops.services.schema.base import explain
-from jupyter_mlops.store.core import one_line as first_line
 
 
 def one_line(text: str) -> str:
     """Join a message's lines: an error body is always one line."""
     return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def first_line(error: object) -> str:
+    """The first line of a database driver's error (psycopg adds context lines)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _phrase(code: int) -> str:

@@ -115,14 +115,16 @@ class ArtifactHandler(MlopsHandler):
             # Read and verify the whole object before the first byte goes out.
             data = await self.call(artifacts.read_whole, found)
             self.set_header("Content-Length", str(len(data)))
-            self.finish(data)
+            # APIHandler.finish sets a JSON type unless told which type this is.
+            self.finish(data, set_content_type=found.media_type)
             return
-        self.set_header("Content-Length", str(found.size))
-        stream = await self.call(found.open)
+        # Verified into a private copy first: a 200 cannot be taken back once it is sent.
+        copy = await self.call(artifacts.open_verified, found)
         try:
-            while chunk := await self.call(lambda _s: stream.read(1024 * 1024)):
+            self.set_header("Content-Length", str(copy.size))
+            while chunk := await self.call(lambda _s: copy.file.read(1024 * 1024)):
                 self.write(chunk)
                 await self.flush()
         finally:
-            stream.close()
-        self.finish()
+            copy.file.close()
+        self.finish(set_content_type=found.media_type)

@@ -15,7 +15,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from jupyter_mlops.services import datasets, models, monitors, pipelines, runs, schedules, schema
+from jupyter_mlops.services import (
+    compare,
+    datasets,
+    models,
+    monitors,
+    pipelines,
+    runs,
+    schedules,
+    schema,
+)
 from jupyter_mlops.services import status as health
 
 Method = Literal["GET", "POST", "DELETE"]
@@ -89,6 +98,16 @@ ROUTES: tuple[Route, ...] = (
         runs.keys,
         schema.RunKeys,
         request=schema.RunKeysQuery,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/compare",
+        "compareRuns",
+        "Runs side by side: params (differences marked), metrics and metric curves",
+        compare.compare,
+        schema.RunComparison,
+        request=schema.CompareQuery,
         errors=(400, 404),
     ),
     Route(
@@ -202,6 +221,16 @@ ROUTES: tuple[Route, ...] = (
         context=_ROOT,
     ),
     Route(
+        "POST",
+        "models/{name}/rollback",
+        "rollbackModel",
+        "Give a stage back to an earlier version (default: the one its holder replaced)",
+        models.rollback,
+        schema.PromotionResult,
+        request=schema.RollbackRequest,
+        errors=(400, 404, 409, 422),
+    ),
+    Route(
         "GET",
         "models/{name}/promotions",
         "getPromotionHistory",
@@ -210,6 +239,18 @@ ROUTES: tuple[Route, ...] = (
         schema.PromotionHistory,
     ),
     # -- pipelines
+    Route(
+        "GET",
+        "pipelines/status",
+        "getPipelineStatus",
+        "What a run of a pipeline spec inside the server's root would do with each step, and why",
+        pipelines.status,
+        schema.PipelineStatus,
+        request=schema.PipelineStatusQuery,
+        errors=(400,),
+        slow=True,
+        context=_ROOT,
+    ),
     Route(
         "GET",
         "pipelines/runs",

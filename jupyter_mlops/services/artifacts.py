@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from typing import IO
 
@@ -15,8 +17,12 @@ from jupyter_mlops.store.objects import first_name
 INLINE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "text/csv"}
 )
-#: Objects up to this size are read and verified whole before the first byte is sent.
+#: Objects up to this size are read and verified whole in memory before the first byte is
+#: sent; larger ones are verified into a temporary file first (:func:`open_verified`).
 WHOLE = 16 * 1024 * 1024
+#: What a stored media type must look like to be sent as a header (a type given by hand
+#: could hold anything).
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]{0,63}/[A-Za-z0-9][\w.+-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -28,10 +34,6 @@ class Download:
     media_type: str
     filename: str
     inline: bool
-
-    def open(self, store: Store) -> IO[bytes]:
-        """A stream of the object that raises ArtifactIntegrityError if it is corrupt."""
-        return store.objects.open(self.digest)
 
 
 def prepare_download(store: Store, digest: str, *, filename: str | None = None) -> Download:
@@ -46,11 +48,14 @@ def prepare_download(store: Store, digest: str, *, filename: str | None = None) 
         raise NotFoundError(f"No object {digest} in the artifact store.", digest=digest)
     known, media_type = first_name(store, digest)
     name = (filename or known or digest).replace("\\", "/").rsplit("/", 1)[-1] or digest
-    media_type = media_type or "application/octet-stream"
+    if not media_type or not _MEDIA_TYPE.fullmatch(media_type):
+        media_type = "application/octet-stream"
     return Download(
         digest=digest,
         size=store.objects.size(digest),
-        media_type=media_type if media_type in INLINE_TYPES else "application/octet-stream",
+        # The stored type, so a client knows what it got; anything a browser could run
+        # (HTML, SVG, XML, script) goes out as an attachment, never shown inline.
+        media_type=media_type,
         filename=name,
         inline=media_type in INLINE_TYPES,
     )
@@ -59,3 +64,22 @@ def prepare_download(store: Store, digest: str, *, filename: str | None = None) 
 def read_whole(store: Store, download: Download) -> bytes:
     """The whole object, verified against its digest."""
     return store.objects.read_bytes(download.digest)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A private copy of an object that matched its digest: send it, then close it."""
+
+    file: IO[bytes]
+    size: int
+
+
+def open_verified(store: Store, download: Download) -> Verified:
+    """A copy of the object that was verified whole before anything of it is sent.
+
+    Raises:
+        ArtifactIntegrityError: the object no longer matches its digest.
+        ForeignEntryError: a link or other non-file sits at the object's name.
+    """
+    copy = store.objects.spool(download.digest)
+    return Verified(copy, os.fstat(copy.fileno()).st_size)

@@ -1,4 +1,9 @@
-"""The model registry for the REST API: models, versions, stages, promotion and its audit trail."""
+"""The model registry for every face: models, versions, stages, promotion and its audit trail.
+
+A refused promotion raises :class:`GateRefused` whose ``checks`` field holds every check's
+result (passed and failed, in order), as the domain returns them; :func:`refusal` is the
+body every face shows for it (the REST API's 422 answer, the CLI's JSON).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,17 @@ import math
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import select
-
+from jupyter_mlops import models as registry
 from jupyter_mlops.errors import GateRefused
 from jupyter_mlops.expressions import GateResult
-from jupyter_mlops.models import _db
-from jupyter_mlops.models import promotion as promo
+from jupyter_mlops.models.audit import events
 from jupyter_mlops.models.records import ModelVersion, PromotionEvent
-from jupyter_mlops.models.registry import get, model_rows
+from jupyter_mlops.models.registry import held_stages, model_rows, versions_of
+from jupyter_mlops.models.stages import check_stages
 from jupyter_mlops.models.uri import check_name
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import inside_root
 from jupyter_mlops.store import Store
-from jupyter_mlops.store import tables as t
 
 
 def list_models(store: Store) -> schema.ModelList:
@@ -70,15 +73,9 @@ def list_versions(store: Store, name: str) -> schema.ModelVersionList:
     Raises:
         NotFoundError: no model has that name.
     """
-    check_name(name)
-    mv = t.model_versions
-    with store.read() as conn:
-        mid = _db.model_id(conn, name)
-        rows = conn.execute(
-            select(mv).where(mv.c.model_id == mid).order_by(mv.c.version.desc())
-        ).all()
-        versions = [_db.to_model_version(conn, name, row) for row in rows]
-    return schema.ModelVersionList(name=name, items=[version_info(v) for v in versions])
+    return schema.ModelVersionList(
+        name=name, items=[version_info(v) for v in versions_of(name, store=store)]
+    )
 
 
 def get_version(store: Store, name: str, version: int) -> schema.ModelVersionInfo:
@@ -87,19 +84,31 @@ def get_version(store: Store, name: str, version: int) -> schema.ModelVersionInf
     Raises:
         NotFoundError: no such model or version.
     """
-    return version_info(get(name, version, store=store))
+    return version_info(registry.get(name, version, store=store))
+
+
+def show_version(
+    store: Store, ref: str, version: int | str | None = None
+) -> schema.ModelVersionInfo:
+    """The version a ``models:/`` URI names, or version ``version`` (default latest) of a name.
+
+    Raises:
+        NotFoundError: no such model, version or held stage.
+        MlopsUsageError: a malformed name, version or URI.
+    """
+    return version_info(registry.get(ref, version, store=store))
 
 
 def stages(store: Store, name: str) -> schema.StageList:
     """The stages model ``name`` may hold and the version holding each now."""
-    check_name(name)
-    with store.read() as conn:
-        held = _db.stage_holders(conn, _db.model_id(conn, name))
     return schema.StageList(
-        name=name,
-        allowed=list(promo.check_stages(None)),
-        held={stage: version for stage, (_, version) in sorted(held.items())},
+        name=name, allowed=list(check_stages(None)), held=held_stages(name, store=store)
     )
+
+
+def allowed_stages() -> list[str]:
+    """The stages of the project (its configuration's, else staging and production)."""
+    return list(check_stages(None))
 
 
 def check_info(result: GateResult | dict[str, Any]) -> schema.GateCheck:
@@ -128,51 +137,25 @@ def event_info(e: PromotionEvent) -> schema.PromotionEventInfo:
     )
 
 
-def promotions(store: Store, name: str) -> schema.PromotionHistory:
-    """The audit trail of model ``name``, oldest first."""
+def promotions(store: Store, name: str, stage: str | None = None) -> schema.PromotionHistory:
+    """The audit trail of model ``name`` (optionally of one stage), oldest first."""
     return schema.PromotionHistory(
-        name=name, items=[event_info(e) for e in promo.events(name, store=store)]
+        name=name, items=[event_info(e) for e in events(name, stage=stage, store=store)]
     )
 
 
-def promote(
-    store: Store, name: str, request: schema.PromoteRequest, *, root: Path
-) -> schema.PromotionResult:
-    """Promote (or, with ``dry_run``, only check) a version, as ``mlops.models.promote`` does.
+def refusal(exc: GateRefused) -> schema.ErrorBody:
+    """What every face shows for a refused promotion: the one-line error and every check."""
+    message = " ".join(part.strip() for part in exc.message.splitlines() if part.strip())
+    raw = exc.fields.get("checks") or exc.fields.get("failed") or []
+    return schema.ErrorBody(error=message, checks=[check_info(c) for c in raw])
 
-    Raises:
-        GateRefused: a check failed (not for a dry run); ``checks`` holds every result.
-        ConflictError: the stage moved meanwhile.
-        NotFoundError: no such model or version.
-        MlopsUsageError: an unknown stage, a bad check or a notebook outside the root.
-    """
-    notebook = (
-        inside_root(root, request.validate_notebook, what="validation notebook")
-        if request.validate_notebook
-        else None
-    )
-    if request.dry_run:
-        return _dry_run(store, name, request, notebook)
-    try:
-        event = promo.promote(
-            name,
-            request.version,
-            request.stage,
-            checks=request.checks,
-            reason=request.reason,
-            validate=notebook,
-            store=store,
-        )
-    except GateRefused as exc:
-        # The audit event holds every check (passed ones too); the error carries them all.
-        event_id = exc.fields.get("event_id")
-        recorded = promo.events(name, stage=request.stage, store=store, event_id=event_id)
-        checks = [c.to_dict() for c in recorded[0].checks] if recorded else exc.fields["failed"]
-        raise GateRefused(exc.message, **{**exc.fields, "checks": checks}) from exc
+
+def _result(name: str, event: PromotionEvent) -> schema.PromotionResult:
     return schema.PromotionResult(
         model=name,
-        version=request.version,
-        stage=request.stage,
+        version=event.to_version,
+        stage=event.stage,
         from_version=event.from_version,
         outcome="promoted",
         dry_run=False,
@@ -181,25 +164,95 @@ def promote(
     )
 
 
-def _dry_run(
-    store: Store, name: str, request: schema.PromoteRequest, notebook: Path | None
+def promote(
+    store: Store, name: str, request: schema.PromoteRequest, *, root: Path | None = None
 ) -> schema.PromotionResult:
-    """Evaluate the checks as a promotion would; move nothing and record no event."""
-    plan = promo.check_promotion(
+    """Promote (or, with ``dry_run``, only check) a version, as ``mlops.models.promote`` does.
+
+    ``root``: the server's root, which a validation notebook must be inside (faces on the
+    user's own machine give none and name any notebook).
+
+    Raises:
+        GateRefused: a check failed (not for a dry run); ``checks`` holds every result.
+        ConflictError: the stage moved meanwhile.
+        NotFoundError: no such model or version.
+        MlopsUsageError: an unknown stage, a check that does not parse, or a notebook
+            outside the root; nothing is recorded.
+    """
+    given = request.validate_notebook
+    notebook: Path | str | None = given or None
+    if given and root is not None:
+        notebook = inside_root(root, given, what="validation notebook")
+    if request.dry_run:
+        plan = registry.check_promotion(
+            name,
+            request.version,
+            request.stage,
+            checks=request.checks,
+            validate=notebook,
+            stages=request.stages,
+            store=store,
+        )
+        return schema.PromotionResult(
+            model=name,
+            version=plan.version,
+            stage=plan.stage,
+            from_version=plan.from_version,
+            outcome="would_promote" if plan.passed else "would_refuse",
+            dry_run=True,
+            checks=[check_info(r) for r in plan.checks],
+            event=None,
+        )
+    event = registry.promote(
         name,
         request.version,
         request.stage,
         checks=request.checks,
+        reason=request.reason,
         validate=notebook,
+        stages=request.stages,
         store=store,
     )
-    return schema.PromotionResult(
-        model=name,
-        version=plan.version,
-        stage=plan.stage,
-        from_version=plan.from_version,
-        outcome="would_promote" if plan.passed else "would_refuse",
-        dry_run=True,
-        checks=[check_info(r) for r in plan.checks],
-        event=None,
+    return _result(name, event)
+
+
+def rollback(store: Store, name: str, request: schema.RollbackRequest) -> schema.PromotionResult:
+    """Give a stage back to an earlier version, as ``mlops.models.rollback`` does.
+
+    Raises:
+        MlopsUsageError: no version holds the stage, or no earlier one is known.
+        GateRefused, ConflictError, NotFoundError: as :func:`promote`.
+    """
+    check_name(name)
+    event = registry.rollback(
+        name,
+        stage=request.stage,
+        version=request.version,
+        checks=request.checks,
+        reason=request.reason,
+        stages=request.stages,
+        store=store,
     )
+    return _result(name, event)
+
+
+def register(
+    store: Store,
+    source: Any,
+    name: str,
+    *,
+    model: str | None = None,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> schema.ModelVersionInfo:
+    """Register a run's logged model (or a fitted estimator) as the next version of ``name``."""
+    return version_info(
+        registry.register(
+            source, name, model=model, description=description, tags=tags, store=store
+        )
+    )
+
+
+def load(store: Store, uri: str, *, trusted: bool = False) -> Any:
+    """The model a ``models:/`` URI names, verified against its digest."""
+    return registry.load(uri, trusted=trusted, store=store)

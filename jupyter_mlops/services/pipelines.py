@@ -1,13 +1,23 @@
-"""Pipeline runs for the REST API: a page of runs, one run with its steps, start or rerun one."""
+"""Pipelines on every face: what a run would do (status), run one, accept a step's outputs,
+a page of runs, one run with its steps, rerun one.
+
+Paths: the command line and the magics name a spec relative to their working folder
+(``cwd``); over REST a spec must lie inside the server's root (no ``cwd``). A ``.ipynb``
+runs as a one-step pipeline (always run, never cached), ``-p KEY=VALUE`` setting its
+parameters.
+"""
 
 from __future__ import annotations
 
+import shutil
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.pipelines.progress import NullProgress, PipelineStart
+from jupyter_mlops.pipelines.progress import NullProgress, PipelineStart, Progress
+from jupyter_mlops.pipelines.steps import StepOutcome
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root, inside_root
 from jupyter_mlops.store import Store
@@ -15,6 +25,54 @@ from jupyter_mlops.store import pipelines as records
 
 if TYPE_CHECKING:
     from jupyter_mlops.pipelines.runner import PipelineResult
+    from jupyter_mlops.pipelines.spec import Pipeline
+
+
+def _plural(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def summary_text(counts: Mapping[str, int]) -> str:
+    """What ran and what did not: ``4 steps cached, 0 ran``, ``1 step cached, 2 ran, 1 failed``.
+
+    ``ran`` counts the steps that ran (succeeded or failed); skipped steps and steps still to
+    go are named when there are any.
+    """
+    get = counts.get
+    ran = get("ok", 0) + get("failed", 0)
+    words = [f"{_plural(get('cached', 0), 'step')} cached", f"{ran} ran"]
+    if get("failed", 0):
+        words.append(f"{get('failed', 0)} failed")
+    if get("skipped", 0):
+        words.append(f"{get('skipped', 0)} skipped")
+    going = get("queued", 0) + get("running", 0)
+    if going:
+        words.append(f"{going} to go")
+    return ", ".join(words)
+
+
+def _target(spec: str, *, root: Path, cwd: Path | None) -> Path:
+    """The spec's path: relative to ``cwd``, or (over REST, no ``cwd``) inside ``root``."""
+    if cwd is None:
+        return inside_root(root, spec, what="pipeline spec")
+    return cwd / spec
+
+
+def _load(path: Path, params: list[str]) -> tuple[Pipeline, list[str], bool]:
+    """The pipeline at ``path``, its ``STEP.KEY=VALUE`` overrides, and whether it always runs.
+
+    Raises:
+        MlopsUsageError: neither a notebook nor a pipeline .yaml; a bad spec.
+    """
+    from jupyter_mlops.pipelines.notebook import notebook_pipeline, step_overrides
+    from jupyter_mlops.pipelines.spec import load
+
+    if path.suffix == ".ipynb":
+        pipeline = notebook_pipeline(path)
+        return pipeline, step_overrides(pipeline, params), True
+    if path.suffix in (".yaml", ".yml"):
+        return load(path), list(params), False
+    raise MlopsUsageError(f"{str(path)!r}: give a notebook (.ipynb) or a pipeline (.yaml).")
 
 
 def _summary(r: records.PipelineRunRecord, counts: dict[str, int]) -> schema.PipelineRunSummary:
@@ -31,6 +89,7 @@ def _summary(r: records.PipelineRunRecord, counts: dict[str, int]) -> schema.Pip
         error=r.error,
         pipeline_version=r.pipeline_version,
         steps=counts,
+        summary=summary_text(counts),
     )
 
 
@@ -77,10 +136,147 @@ def get_run(store: Store, pipeline_run_id: str, *, root: Path) -> schema.Pipelin
                 output_notebook_in_root=in_root(root, s.output_notebook),
                 outputs=s.outputs,
                 error=s.error,
+                reason=_reason(s),
             )
             for s in steps
         ],
     )
+
+
+def _reason(step: records.StepRunRecord) -> str:
+    """One line: why a step was cached or skipped, or where and why it failed."""
+    error = step.error or {}
+    if step.status != "failed":
+        return str(error.get("note") or "")
+    outcome = StepOutcome(
+        step.step, step.status, output_notebook=step.output_notebook, error=step.error
+    )
+    return outcome.error_line()
+
+
+def latest(
+    store: Store, name: str, *, root: Path, env: str | None = None
+) -> schema.PipelineRunDetail:
+    """The newest run of pipeline ``name`` (in ``env``) with its steps.
+
+    Raises:
+        NotFoundError: the pipeline never ran in this store.
+    """
+    found = records.latest_pipeline_run(store, name, env=env)
+    if found is None:
+        raise NotFoundError(f"Pipeline {name!r} has not run here yet: %mlops pipeline run SPEC.")
+    return get_run(store, found.id, root=root)
+
+
+def status(
+    store: Store, query: schema.PipelineStatusQuery, *, root: Path, cwd: Path | None = None
+) -> schema.PipelineStatus:
+    """What ``run`` would do with each step of the spec, and why; nothing runs.
+
+    Raises:
+        MlopsUsageError: a bad spec, environment, parameter or step name.
+    """
+    from jupyter_mlops.pipelines.keys import plan
+
+    pipeline, params, always = _load(_target(query.spec, root=root, cwd=cwd), query.params)
+    _resolved, plans = plan(
+        pipeline,
+        env=query.env,
+        params=params,
+        force=query.force or always,
+        only=query.only,
+        from_step=query.from_step,
+        store=store,
+    )
+    would = sum(p.action == "run" for p in plans.values())
+    return schema.PipelineStatus(
+        name=pipeline.name,
+        env=query.env,
+        steps=[
+            schema.StepPlanInfo(
+                step=p.step, action=cast(schema.StepAction, p.action), reason=p.reason, key=p.key
+            )
+            for p in plans.values()
+        ],
+        would_run=would,
+        summary=f"{would} of {len(plans)} step(s) would run.",
+    )
+
+
+def run(
+    store: Store,
+    request: schema.PipelineRunRequest,
+    *,
+    root: Path,
+    cwd: Path | None = None,
+    progress: Progress | None = None,
+    executor: str = "local",
+    trigger: str = "manual",
+    junit: str | None = None,
+    output: str | None = None,
+) -> schema.PipelineRunDetail:
+    """Run a pipeline (or a notebook) here and now, and answer when it has ended.
+
+    Args:
+        progress: where to show progress as it goes (default: nowhere).
+        executor: ``local`` or ``dask://HOST:PORT``.
+        trigger: what started the run (``cli``, ``notebook``...).
+        junit: write a JUnit XML report of the run here.
+        output: copy the executed notebook of a one-notebook run here.
+
+    Raises:
+        MlopsUsageError: a bad spec, environment, parameter or option.
+        PipelineRefused: a promotion target asked to run an unpromoted version.
+    """
+    from jupyter_mlops.pipelines.runner import run_pipeline
+
+    pipeline, params, always = _load(_target(request.spec, root=root, cwd=cwd), request.params)
+    result = run_pipeline(
+        pipeline,
+        env=request.env,
+        params=params,
+        jobs=request.jobs,
+        executor=executor,
+        force=request.force or always,
+        only=request.only,
+        from_step=request.from_step,
+        resume=request.resume,
+        progress=progress or NullProgress(),
+        trigger=trigger,
+        store=store,
+    )
+    if junit:
+        from jupyter_mlops.pipelines.junit import write_junit
+
+        write_junit(result, junit)
+    if output:
+        _keep_notebook(result, Path(output) if cwd is None else cwd / output)
+    return get_run(store, result.pipeline_run_id, root=root)
+
+
+def _keep_notebook(result: PipelineResult, dest: Path) -> None:
+    outcome = next(iter(result.steps.values()))
+    if outcome.output_notebook and Path(outcome.output_notebook).is_file():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(outcome.output_notebook, dest)
+
+
+def accept(
+    store: Store, request: schema.PipelineAcceptRequest, *, root: Path, cwd: Path | None = None
+) -> schema.PipelineRunDetail:
+    """Take the current outputs of a step as up to date: the next run caches it.
+
+    Returns:
+        The pipeline run (trigger ``accept``) that records it.
+
+    Raises:
+        MlopsUsageError: no such step, or a declared output is missing.
+    """
+    from jupyter_mlops.pipelines.keys import accept as accept_outputs
+
+    pipeline, params, _always = _load(_target(request.spec, root=root, cwd=cwd), request.params)
+    prun_id = accept_outputs(pipeline, request.step, env=request.env, params=params, store=store)
+    return get_run(store, prun_id, root=root)
 
 
 class _Started(NullProgress):
@@ -108,10 +304,8 @@ def start_run(
         MlopsUsageError: a spec outside the root, a bad spec, environment or parameter.
     """
     from jupyter_mlops.pipelines.runner import run_pipeline
-    from jupyter_mlops.pipelines.spec import load
 
-    spec = inside_root(root, request.spec, what="pipeline spec")
-    pipeline = load(spec)
+    pipeline, params, always = _load(_target(request.spec, root=root, cwd=None), request.params)
     progress = _Started()
     outcome: dict[str, Any] = {}
 
@@ -120,9 +314,9 @@ def start_run(
             outcome["result"] = run_pipeline(
                 pipeline,
                 env=request.env,
-                params=list(request.params),
+                params=params,
                 jobs=request.jobs,
-                force=request.force,
+                force=request.force or always,
                 only=request.only,
                 from_step=request.from_step,
                 resume=request.resume,

@@ -6,10 +6,13 @@ Every face asks these functions: the REST API sends their records, the CLI print
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
+from jupyter_mlops.errors import MlopsError
+from jupyter_mlops.models.card import dataset_links
 from jupyter_mlops.services.paths import in_root
 from jupyter_mlops.services.schema import (
     API_BASE,
@@ -19,6 +22,7 @@ from jupyter_mlops.services.schema import (
     LoggedModelInfo,
     MetricHistory,
     MetricPointInfo,
+    RunDatasetLink,
     RunDetail,
     RunInputInfo,
     RunKeys,
@@ -218,3 +222,29 @@ def metric_points(store: Store, ref: str, key: str) -> MetricHistory:
         key=key,
         points=[MetricPointInfo(step=p.step, value=p.value, timestamp=p.timestamp) for p in points],
     )
+
+
+def datasets(store: Store, ref: str) -> list[RunDatasetLink]:
+    """The dataset versions run ``ref`` read or wrote, by direction, role and name.
+
+    Raises:
+        NotFoundError: no run has that id.
+    """
+    run_id = resolve(store, ref)
+    with store.read() as conn:
+        links = dataset_links(conn, run_id)
+    return [RunDatasetLink.model_validate(link) for link in links]
+
+
+def figures(store: Store, run: RunDetail, *, max_bytes: int) -> dict[str, bytes]:
+    """The PNG and JPEG artifacts of ``run`` up to ``max_bytes`` each, by path.
+
+    An object missing from the artifact store (or corrupt) is left out: it is still listed
+    among the run's artifacts.
+    """
+    found: dict[str, bytes] = {}
+    for art in run.artifacts:
+        if art.media_type in ("image/png", "image/jpeg") and art.size <= max_bytes:
+            with contextlib.suppress(OSError, MlopsError):
+                found[art.path] = store.objects.read_bytes(art.digest)
+    return found

@@ -10,8 +10,11 @@ from jupyter_mlops.store import Store
 from jupyter_mlops.store.runs import count_runs_by_status, reap_stale_runs
 
 
-def status(store: Store, *, root: Path, scheduler_running: bool) -> schema.Status:
-    """What the API serves: version, root, store and artifact store, runs by status."""
+def status(store: Store, *, root: Path, scheduler_running: bool = False) -> schema.Status:
+    """What the API serves: version, root, store and artifact store, runs by status.
+
+    Runs whose process died are marked killed first, so no face counts a ghost ``running``.
+    """
     reap_stale_runs(store)
     return schema.Status(
         ok=True,

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from jupyter_mlops.artifacts import ObjectStore
 from jupyter_mlops.config import Config, load_config
-from jupyter_mlops.errors import MlopsUsageError, StoreError
+from jupyter_mlops.errors import MlopsUsageError, ReadOnlyStoreError, StoreError
 from jupyter_mlops.store.engine import make_engine, upgrade
 
 #: How long a transaction waits for an unreachable database server (restart, failover).
@@ -35,6 +35,41 @@ _PERMANENT = ("authentication", "does not exist", "no pg_hba.conf entry", "permi
 def _permanent(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return any(marker in text for marker in _PERMANENT)
+
+
+# Why a write could not be done while reads still can: SQLite's result codes, PostgreSQL's
+# SQLSTATEs (read-only transaction, disk full, no privilege), and their words as a fallback.
+# A write that fails at the file (SQLITE_IOERR_WRITE) is a full disk or a size limit.
+_READ_ONLY_SQLITE = (
+    "SQLITE_READONLY",
+    "SQLITE_FULL",
+    "SQLITE_CANTOPEN",
+    "SQLITE_PERM",
+    "SQLITE_IOERR_WRITE",
+)
+_READ_ONLY_SQLSTATES = ("25006", "53100", "42501")
+_READ_ONLY_WORDS = ("readonly", "read-only", "disk is full", "no space left", "permission")
+
+
+def _cannot_write(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    name = str(getattr(orig, "sqlite_errorname", ""))
+    if name.startswith(_READ_ONLY_SQLITE):
+        return True
+    if getattr(orig, "sqlstate", None) in _READ_ONLY_SQLSTATES:
+        return True
+    text = str(orig).lower()
+    return any(word in text for word in _READ_ONLY_WORDS)
+
+
+def _write_failed(exc: DBAPIError) -> StoreError:
+    """The one-line error for a write the database refused."""
+    if _cannot_write(exc):
+        return ReadOnlyStoreError(
+            f"The store cannot be written ({one_line(exc.orig)}); nothing was written. "
+            "Reading it still works; free disk space or make it writable to record."
+        )
+    return StoreError(f"The store could not be written: {one_line(exc.orig)}")
 
 
 def dialect_insert(dialect: str) -> Any:
@@ -64,6 +99,9 @@ class Store:
         self.config = config
         self.dialect = engine.dialect.name
         self._reaped_at = 0.0
+        #: Runs found dead whose ``killed`` could not be written (a read-only store): each
+        #: read shows them killed, and each reap tries to record it again.
+        self.unrecorded_kills: dict[str, float] = {}
         #: Seconds to keep retrying to connect to an unreachable PostgreSQL server.
         self.reconnect_for = RECONNECT_FOR_S
         self._lock = threading.Lock()
@@ -116,14 +154,18 @@ class Store:
                 ) from exc
             except OperationalError as exc:
                 if entered:
+                    if write and _cannot_write(exc):
+                        raise _write_failed(exc) from exc
                     if self.dialect == "postgresql":
                         raise StoreError(
                             f"The store's database failed during a transaction, which was "
                             f"rolled back: {one_line(exc.orig)}"
                         ) from exc
                     if not write:
-                        raise
-                    raise StoreError(f"The store could not be written: {exc.orig}") from exc
+                        raise StoreError(
+                            f"The store's database could not be read: {one_line(exc.orig)}"
+                        ) from exc
+                    raise _write_failed(exc) from exc
                 attempts += 1
                 if self.dialect == "postgresql":
                     # The server restarting or briefly unreachable: reconnect with backoff.
@@ -140,9 +182,19 @@ class Store:
                 # heavy contention, so back off and retry a few times.
                 if "locked" not in str(exc.orig).lower() or attempts > 5:
                     if not write:
-                        raise
-                    raise StoreError(f"The store could not be written: {exc.orig}") from exc
+                        raise StoreError(
+                            f"The store's database could not be read: {one_line(exc.orig)}"
+                        ) from exc
+                    raise _write_failed(exc) from exc
                 time.sleep(0.05 * attempts)
+            except IntegrityError:
+                raise  # a lost race or a broken rule: the caller tells which
+            except DBAPIError as exc:
+                # Anything else the driver raises (a read-only PostgreSQL transaction, a file
+                # that is not a database) is one line about the store, the driver's as cause.
+                if write and _cannot_write(exc):
+                    raise _write_failed(exc) from exc
+                raise StoreError(f"The store's database failed: {one_line(exc.orig)}") from exc
 
     def insert_or_update(
         self,
@@ -177,15 +229,28 @@ def open_store(
     """Open (creating and migrating when needed) the store for the current project."""
     config = config or load_config()
     store_uri = uri or config.store_uri
-    engine = make_engine(store_uri)
+    try:
+        engine = make_engine(store_uri)
+    except OSError as exc:  # its folder cannot be made
+        raise StoreError(f"Cannot open the store {store_uri}: {exc}") from exc
     try:
         upgrade(engine)
+    except IntegrityError:
+        engine.dispose()
+        raise
+    except DBAPIError as exc:  # e.g. a file that is not a database
+        engine.dispose()
+        raise StoreError(f"Cannot open the store {store_uri}: {one_line(exc.orig)}") from exc
     except BaseException:
         engine.dispose()  # close the pool: no connection outlives a store that did not open
         raise
     objects_uri = artifacts_uri or config.artifacts_uri
     if "://" not in objects_uri:
-        os.makedirs(objects_uri, exist_ok=True)
+        try:
+            os.makedirs(objects_uri, exist_ok=True)
+        except OSError as exc:
+            engine.dispose()
+            raise StoreError(f"Cannot open the artifact store {objects_uri!r}: {exc}") from exc
     try:
         objects = ObjectStore.from_uri(objects_uri, config=config)
     except (ValueError, ImportError) as exc:

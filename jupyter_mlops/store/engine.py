@@ -37,7 +37,13 @@ def make_engine(uri: str) -> Engine:
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    # A ``file:`` URI (``?mode=ro&uri=true``: read-only) names an existing file: create nothing.
+    if (
+        database
+        and database != ":memory:"
+        and not database.startswith("file:")
+        and not url.query.get("uri")
+    ):
         _create_or_refuse_empty(Path(database))
     engine = create_engine(
         url,

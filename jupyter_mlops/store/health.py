@@ -211,7 +211,7 @@ def _inspect_schema(config: Config) -> tuple[str, str | None, Check]:
             counts = count_runs_by_status(Store(engine, objects))
             runs = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
             return f"{revision} {head}", runs, check
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StoreError) as exc:  # store reads raise StoreError
         detail = f"the database does not answer: {one_line(getattr(exc, 'orig', exc))}"
         return f"unknown {head}", None, Check("schema", False, detail)
     finally:

@@ -58,6 +58,7 @@ def _required() -> Select[tuple[str]]:
         select(t.logged_models.c.digest),
         select(t.model_versions.c.digest),
         select(t.dataset_versions.c.digest),
+        select(t.inference_batches.c.digest),  # served traffic and labels
     )  # type: ignore[return-value]
 
 

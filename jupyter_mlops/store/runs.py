@@ -7,12 +7,12 @@ import math
 import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
-from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import MlopsUsageError, NotFoundError, ReadOnlyStoreError
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store, dialect_insert
 from jupyter_mlops.store.records import (
@@ -162,6 +162,8 @@ def heartbeat(conn: Connection, run_ids: Iterable[str]) -> None:
 
 def resolve_run_id(conn: Connection, ref: str) -> str:
     """Resolve a full id, a unique id prefix (4+ characters) or a unique run name."""
+    if ref is not None and not isinstance(ref, str):
+        raise MlopsUsageError(f"A run is given by its id, short id or name (text), not {ref!r}.")
     ref = (ref or "").strip()
     if not ref:
         raise MlopsUsageError("Give a run id, short id or name.")
@@ -220,8 +222,20 @@ def _zombie(pid: int) -> bool:
     return bool(fields) and fields[0] in (b"Z", b"X")
 
 
+#: Why a run found dead is ``killed``.
+KILLED_ERROR = (
+    "The process running this run stopped without ending it "
+    "(killed kernel or process); last heartbeat kept as the end time."
+)
+
+
 def reap_stale_runs(store: Store, *, force: bool = False) -> list[str]:
-    """Mark runs whose process died (same host) or whose heartbeat stopped as ``killed``."""
+    """Mark runs whose process died (same host) or whose heartbeat stopped as ``killed``.
+
+    Reads call this first. When the store cannot be written (read-only, a full disk) the
+    write is skipped: the runs are remembered in ``store.unrecorded_kills``, every read
+    shows them killed (:func:`shown_status`), and the next reap tries to record it again.
+    """
     now = time.time()
     if not force and now - store._reaped_at < 2.0:
         return []
@@ -233,26 +247,40 @@ def reap_stale_runs(store: Store, *, force: bool = False) -> list[str]:
             )
         ).all()
     dead = [
-        (run_id, beat)
+        (str(run_id), float(beat))
         for run_id, host, pid, beat in rows
         if (host == HOST and pid is not None and not pid_alive(int(pid)))
         or beat < now - store.stale_after
     ]
+    store.unrecorded_kills = {}
     if not dead:
         return []
-    with store.write() as conn:
-        for run_id, beat in dead:
-            conn.execute(
-                update(t.runs)
-                .where(t.runs.c.id == run_id, t.runs.c.status == "running")
-                .values(
-                    status="killed",
-                    end_time=beat,
-                    error="The process running this run stopped without ending it "
-                    "(killed kernel or process); last heartbeat kept as the end time.",
+    try:
+        with store.write() as conn:
+            for run_id, beat in dead:
+                conn.execute(
+                    update(t.runs)
+                    .where(t.runs.c.id == run_id, t.runs.c.status == "running")
+                    .values(status="killed", end_time=beat, error=KILLED_ERROR)
                 )
-            )
+    except ReadOnlyStoreError:
+        # A read must not fail because this bookkeeping cannot be written.
+        store.unrecorded_kills = dict(dead)
     return [run_id for run_id, _ in dead]
+
+
+def shown_status(store: Store, run_id: str, status: str) -> str:
+    """The status to show for a run: ``killed`` for a dead run that could not be marked."""
+    return "killed" if status == "running" and run_id in store.unrecorded_kills else status
+
+
+def shown_row(store: Store, row: Sequence[Any]) -> Sequence[Any]:
+    """A search row ``(id, name, experiment, status, start, end, ...)`` as shown: killed and
+    ended at its last heartbeat when it died unrecorded."""
+    status = shown_status(store, str(row[0]), str(row[3]))
+    if status == row[3]:
+        return row
+    return (*row[:3], status, row[4], store.unrecorded_kills[str(row[0])], *row[6:])
 
 
 def run_head(store: Store, run_id: str) -> RunHead | None:
@@ -276,7 +304,7 @@ def run_head(store: Store, run_id: str) -> RunHead | None:
         str(row.id),
         str(row.name),
         str(row.experiment),
-        str(row.status),
+        shown_status(store, str(row.id), str(row.status)),
         float(row.start_time),
         row.parent_id,
     )
@@ -352,13 +380,15 @@ def load_run(store: Store, ref: str) -> RunRecord:
                 .order_by(t.run_cells.c.seq)
             )
         ]
+    status = shown_status(store, row.id, row.status)
+    unrecorded = status != row.status
     return RunRecord(
         id=row.id,
         name=row.name,
         experiment=row.experiment,
-        status=row.status,
+        status=status,
         start_time=row.start_time,
-        end_time=row.end_time,
+        end_time=row.heartbeat if unrecorded else row.end_time,
         heartbeat=row.heartbeat,
         user=row.user_name,
         host=row.host,
@@ -370,7 +400,7 @@ def load_run(store: Store, ref: str) -> RunRecord:
         git_branch=row.git_branch,
         git_dirty=row.git_dirty,
         environment=loads_json(row.environment),
-        error=row.error,
+        error=KILLED_ERROR if unrecorded else row.error,
         params=params,
         metrics=metrics,
         tags=tags,
@@ -423,12 +453,18 @@ def count_runs_by_status(store: Store) -> dict[str, int]:
     """How many runs have each status (dead runs marked killed first)."""
     reap_stale_runs(store)
     with store.read() as conn:
-        return {
+        counts = {
             str(status): int(n)
             for status, n in conn.execute(
                 select(t.runs.c.status, func.count()).group_by(t.runs.c.status)
             )
         }
+    if store.unrecorded_kills:  # dead runs that a read-only store could not mark
+        moved = min(len(store.unrecorded_kills), counts.get("running", 0))
+        counts["running"] = counts.get("running", 0) - moved
+        counts["killed"] = counts.get("killed", 0) + moved
+        counts = {status: n for status, n in counts.items() if n}
+    return counts
 
 
 def delete_run(store: Store, run_id: str) -> None:

@@ -445,3 +445,26 @@ migrated_ids = Table(
     Column("source_id", BigInteger, primary_key=True, autoincrement=False),
     Column("target_id", BigInteger, nullable=False),
 )
+
+# -- inference logs (revision 0007) ----------------------------------------------
+
+# One row per flushed batch of logged traffic; the rows themselves are a Parquet object in
+# the artifact store (``digest``), so the serving path never writes one row per request.
+inference_batches = Table(
+    "inference_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_name", String(255), nullable=False),
+    Column("stage", String(64)),
+    # "traffic" (what a server saw and answered) or "labels" (outcomes that came later).
+    Column("kind", String(16), nullable=False),
+    Column("server_id", String(32), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("n_rows", Integer, nullable=False),
+    Column("versions", String(255), nullable=False),
+    Column("first_time", Double, nullable=False),
+    Column("last_time", Double, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Index("ix_inference_batches_model_time", "model_name", "last_time"),
+    Index("ix_inference_batches_digest", "digest"),
+)

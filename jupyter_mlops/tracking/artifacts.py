@@ -67,6 +67,10 @@ def store_artifact(
         info = store.objects.put_bytes(bytes(source))
         record_artifact(store, run_id, path, info, kind, media_type)
         return [info]
+    if not isinstance(source, str | os.PathLike):
+        raise MlopsUsageError(
+            f"log_artifact takes a path or bytes, not {type(source).__name__}: {source!r}."
+        )
     src = Path(source)
     if not src.exists():
         raise MlopsUsageError(f"No file or folder {str(src)!r} to log as an artifact.")

@@ -54,6 +54,8 @@ def start_run(
     nb = notebook or notebook_path()
     if experiment is None:
         experiment = Path(nb).stem if nb else config.experiment
+    if not isinstance(experiment, str):
+        raise MlopsUsageError(f"An experiment name is a string, not {experiment!r}.")
     if not experiment.strip():
         raise MlopsUsageError("An experiment name must not be empty.")
     nb_digest = None

@@ -7,6 +7,8 @@ and stores files and models at once (:mod:`~jupyter_mlops.tracking.artifacts`).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -77,6 +79,8 @@ class Run:
         self._env_thread: threading.Thread | None = None
         self._background_error = False
         self._ended = False
+        #: (status, error) of an end the store could not record yet.
+        self._unwritten_end: tuple[str, str | None] | None = None
 
     # -- identity ------------------------------------------------------------
     @property
@@ -301,12 +305,44 @@ class Run:
 
     # -- durability ----------------------------------------------------------
     def has_pending(self) -> bool:
-        return self._buffer.pending()
+        return self._unwritten_end is not None or self._buffer.pending()
 
     def flush(self) -> None:
         """Write buffered params, tags, metric points and cells; durable when this returns."""
+        if self._unwritten_end is not None:
+            self._write_end()
+            return
         if self._buffer.flush(self.store):
             self.last_heartbeat = time.time()
+
+    def _write_end(self) -> None:
+        if self._unwritten_end is None:
+            return
+        # What was still buffered goes with it: nothing logged is lost once the store recovers.
+        self._buffer.flush(self.store, final=self._unwritten_end)
+        self._unwritten_end = None
+        FLUSHER.discard(self)
+
+    def _end_unrecorded(self, error: str | None, exc: Exception) -> None:
+        """The run's last records could not be written: it ends ``failed``, saying why.
+
+        Recorded now if the store takes this one small write, else retried in the
+        background while the process lives, so a store that recovers (disk space freed)
+        shows ``failed``, never ``killed``.
+        """
+        why = f"The store could not be written when this run ended: {exc}"
+        self.status = "failed"
+        self._unwritten_end = ("failed", f"{error}\n{why}" if error else why)
+        try:
+            self._write_end()
+        except Exception:  # noqa: BLE001 - retried below; the caller gets ``exc``
+            FLUSHER.add(self)  # while the process lives
+            atexit.register(self._last_try)  # and once more as it exits (a script)
+
+    def _last_try(self) -> None:
+        # Still refused: the run is marked killed when a reader finds its process gone.
+        with contextlib.suppress(Exception):
+            self._write_end()
 
     def beat(self) -> None:
         with self.store.write() as conn:
@@ -328,15 +364,18 @@ class Run:
         if status not in q.TERMINAL:
             raise MlopsUsageError(f"status must be one of {', '.join(q.TERMINAL)}, not {status!r}.")
         FLUSHER.discard(self)
+        self.status = status
         try:
             if self._buffer.flush(self.store, final=(status, error)):
                 self.last_heartbeat = time.time()
+        except Exception as exc:
+            self._end_unrecorded(error, exc)
+            raise
         except BaseException:
             with self.store.write() as conn:
                 q.set_status(conn, self.id, status, end_time=time.time(), error=error)
             raise
         finally:
-            self.status = status
             self._ended = True
             # An ended run is no longer the active run, nor the parent of the next one.
             active.pop(self)

@@ -1,60 +1,44 @@
 """Comparison of runs: params side by side (differences marked), metrics, overlaid curves and,
-for more than two runs, parallel coordinates of params against a chosen metric."""
+for more than two runs, parallel coordinates of params against a chosen metric.
+
+The panel draws the record of :func:`jupyter_mlops.services.compare.compare`, the comparison
+the command line and the REST API give too.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
-from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store import runs as q
-from jupyter_mlops.store.records import RunRecord
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.services import project
+from jupyter_mlops.services.compare import compare as compare_runs
+from jupyter_mlops.services.project import Store
+from jupyter_mlops.services.schema import ComparedParam, CompareQuery, RunComparison
 from jupyter_mlops.widgets import _charts
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import Panel, button
 
 #: Rows of the params table before "show all"; thousands of params stay readable.
 MAX_PARAM_ROWS = 200
-#: Metrics drawn as overlaid curves (the rest are in the table).
-MAX_CURVES = 6
+#: Axes of the parallel coordinates (differing numeric params) before the metric.
+MAX_AXES = 12
+
+EMPTY = RunComparison(runs=[], missing=[], params=[], metrics=[], curves=[])
 
 
-@dataclass
-class ComparisonData:
-    """What the comparison shows, read once from the store."""
+def read(refs: Sequence[str], *, store: Store | None = None) -> tuple[RunComparison, str]:
+    """The comparison of runs ``refs``, or an empty one and the one-line reason there is none."""
+    try:
+        return compare_runs(store or project.store(), CompareQuery(run=list(refs))), ""
+    except MlopsUsageError as exc:  # fewer than two runs asked or found
+        return EMPTY, str(exc)
 
-    runs: list[RunRecord]
-    errors: list[str] = field(default_factory=list)
-    curves: dict[str, dict[str, list[tuple[float, float]]]] = field(default_factory=dict)
 
-    @property
-    def labels(self) -> list[str]:
-        return [r.label for r in self.runs]
-
-    @property
-    def param_keys(self) -> list[str]:
-        return sorted({k for r in self.runs for k in r.params})
-
-    @property
-    def metric_keys(self) -> list[str]:
-        return sorted({k for r in self.runs for k in r.metrics})
-
-    def differs(self, key: str) -> bool:
-        """Whether param ``key`` is not the same in every run (absent counts as different)."""
-        return len({r.params.get(key) for r in self.runs}) > 1
-
-    @property
-    def numeric_params(self) -> list[str]:
-        """Params that differ and read as numbers in every run: the parallel plot's axes."""
-        out = []
-        for key in self.param_keys:
-            if self.differs(key) and all(_number(r.params.get(key)) is not None for r in self.runs):
-                out.append(key)
-        return out
+def _labels(data: RunComparison) -> list[str]:
+    return [run.label for run in data.runs]
 
 
 def _number(text: str | None) -> float | None:
@@ -64,106 +48,108 @@ def _number(text: str | None) -> float | None:
         return None
 
 
-def comparison_data(refs: Sequence[str], *, store: Store | None = None) -> ComparisonData:
-    """Read the runs ``refs`` (ids, short ids or names) and their metric curves.
-
-    Unknown refs are reported in ``errors``; the known runs are still compared.
-    """
-    store = store or current_store()
-    data = ComparisonData([])
-    for ref in dict.fromkeys(refs):
-        try:
-            data.runs.append(q.load_run(store, ref))
-        except (NotFoundError, MlopsUsageError) as exc:
-            data.errors.append(str(exc))
-    for key in data.metric_keys[:MAX_CURVES]:
-        lines = {}
-        for run in data.runs:
-            if key in run.metrics:
-                points = q.metric_history(store, run.id, key)
-                lines[run.label] = [(float(p.step), p.value) for p in points]
-        if any(len(points) > 1 for points in lines.values()):
-            data.curves[key] = lines
-    return data
+def numeric_params(data: RunComparison) -> list[ComparedParam]:
+    """Params that differ and read as numbers in every run: the parallel plot's axes."""
+    return [
+        param
+        for param in data.params
+        if param.differs and all(_number(v) is not None for v in param.values)
+    ]
 
 
-def params_html(data: ComparisonData, *, only_differences: bool = False) -> str:
+def params_html(data: RunComparison, *, only_differences: bool = False) -> str:
     """Params side by side; rows whose values differ are highlighted."""
-    keys = data.param_keys
-    if not keys:
+    params = data.params
+    if not params:
         return h.note("None of these runs logged params.")
     if only_differences:
-        keys = [k for k in keys if data.differs(k)]
-        if not keys:
+        params = [p for p in params if p.differs]
+        if not params:
             return h.note("Every param is the same in all these runs.")
-    shown = keys[:MAX_PARAM_ROWS]
-    rows = [[h.esc(k), *(h.fmt(r.params.get(k)) for r in data.runs)] for k in shown]
-    classes = ["diff" if data.differs(k) else "" for k in shown]
+    shown = params[:MAX_PARAM_ROWS]
+    rows = [[h.esc(p.key), *(h.fmt(v) for v in p.values)] for p in shown]
+    classes = ["diff" if p.differs else "" for p in shown]
     more = ""
-    if len(keys) > len(shown):
-        more = h.note(f"{len(keys) - len(shown):,} more params not shown.")
-    return h.table(["param", *data.labels], rows, row_classes=classes) + more
+    if len(params) > len(shown):
+        more = h.note(f"{len(params) - len(shown):,} more params not shown.")
+    return h.table(["param", *_labels(data)], rows, row_classes=classes) + more
 
 
-def metrics_html(data: ComparisonData) -> str:
+def metrics_html(data: RunComparison) -> str:
     """Latest metric values side by side, the best (highest) of each row in bold."""
-    keys = data.metric_keys
-    if not keys:
+    if not data.metrics:
         return h.note("None of these runs logged metrics.")
     rows = []
-    for key in keys:
-        values = [r.metrics.get(key) for r in data.runs]
-        finite = [v for v in values if v is not None and not math.isnan(v)]
+    for metric in data.metrics:
+        finite = [v for v in metric.values if v is not None and not math.isnan(v)]
         best = max(finite) if finite else None
         rows.append(
-            [h.esc(key)]
-            + [f"<b>{h.fmt(v)}</b>" if v is not None and v == best else h.fmt(v) for v in values]
+            [h.esc(metric.key)]
+            + [
+                f"<b>{h.fmt(v)}</b>" if v is not None and v == best else h.fmt(v)
+                for v in metric.values
+            ]
         )
     return h.note("Latest values; the highest of each row in bold.") + h.table(
-        ["metric", *data.labels], rows
+        ["metric", *_labels(data)], rows
     )
 
 
-def curves_html(data: ComparisonData) -> str:
+def curves_html(data: RunComparison) -> str:
     """One chart per metric with a history, every run overlaid."""
     if not data.curves:
         return h.note("No metric was logged at more than one step.")
+    label = {run.run_id: run.label for run in data.runs}
     return "".join(
-        h.png(_charts.curves(lines, title=key), alt=f"{key} by step")
-        for key, lines in data.curves.items()
+        h.png(
+            _charts.curves(
+                {
+                    label[line.run_id]: [(float(p.step), p.value) for p in line.points]
+                    for line in curve.runs
+                },
+                title=curve.key,
+            ),
+            alt=f"{curve.key} by step",
+        )
+        for curve in data.curves
     )
 
 
-def parallel_html(data: ComparisonData, metric: str | None) -> str:
+def parallel_html(data: RunComparison, metric: str | None) -> str:
     """Parallel coordinates of the differing numeric params -> ``metric`` (3+ runs)."""
     if len(data.runs) < 3:
         return h.note("Parallel coordinates need three runs or more.")
-    if metric is None or metric not in data.metric_keys:
+    chosen = next((m for m in data.metrics if m.key == metric), None)
+    if chosen is None:
         return h.note("Choose a metric for the parallel coordinates.")
-    axes = data.numeric_params[:12]
+    axes = numeric_params(data)[:MAX_AXES]
     if not axes:
         return h.note("No numeric param differs between these runs.")
+    colour = [math.nan if v is None else v for v in chosen.values]
     rows = {
-        r.label: [
-            *(_number(r.params.get(k)) or math.nan for k in axes),
-            r.metrics.get(metric, math.nan),
-        ]
-        for r in data.runs
+        run.label: [*(_number(p.values[i]) or 0.0 for p in axes), colour[i]]
+        for i, run in enumerate(data.runs)
     }
-    colour = [r.metrics.get(metric, math.nan) for r in data.runs]
     chart = _charts.parallel(
-        [*(f"params.{k}" for k in axes), f"metrics.{metric}"], rows, colour_by=colour
+        [*(f"params.{p.key}" for p in axes), f"metrics.{chosen.key}"], rows, colour_by=colour
     )
-    return h.png(chart, alt=f"params to {metric}")
+    return h.png(chart, alt=f"params to {chosen.key}")
+
+
+def _messages(data: RunComparison, error: str) -> str:
+    return "".join(h.error(line) for line in [*data.missing, error] if line)
 
 
 def comparison_html(
-    data: ComparisonData, *, metric: str | None = None, only_differences: bool = False
+    data: RunComparison,
+    *,
+    metric: str | None = None,
+    only_differences: bool = False,
+    error: str = "",
 ) -> str:
     """The whole comparison as static HTML."""
-    parts = [h.error(e) for e in data.errors]
+    parts = [_messages(data, error)]
     if len(data.runs) < 2:
-        parts.append(h.note(f"Comparing needs two runs or more; found {len(data.runs)}."))
         return "".join(parts)
     parts += [
         h.section("Params", params_html(data, only_differences=only_differences)),
@@ -181,13 +167,21 @@ class Comparison(Panel):
     kind = "compare"
 
     def __init__(
-        self, refs: Sequence[str], *, metric: str | None = None, store: Store | None = None
+        self,
+        refs: Sequence[str],
+        *,
+        metric: str | None = None,
+        store: Store | None = None,
+        data: RunComparison | None = None,
     ) -> None:
+        """Compare runs ``refs``; ``data`` is their comparison when already read."""
         super().__init__()
         self.refs = list(refs)
-        self.store = store or current_store()
-        self.data = comparison_data(self.refs, store=self.store)
-        keys = self.data.metric_keys
+        self.store = store or project.store()
+        self.data, self.error = (
+            (data, "") if data is not None else read(self.refs, store=self.store)
+        )
+        keys = [m.key for m in self.data.metrics]
         self.metric = w.Dropdown(
             options=keys,
             value=metric if metric in keys else (keys[0] if keys else None),
@@ -217,7 +211,7 @@ class Comparison(Panel):
     def refresh(self) -> None:
         """Read the runs again (a running run's new metrics)."""
         with self._lock:
-            self.data = comparison_data(self.refs, store=self.store)
+            self.data, self.error = read(self.refs, store=self.store)
             self._render()
 
     def _draw_params(self) -> None:
@@ -227,10 +221,7 @@ class Comparison(Panel):
         self.parallel.value = parallel_html(self.data, self.metric.value)
 
     def _render(self) -> None:
-        errors = "".join(h.error(e) for e in self.data.errors)
-        if len(self.data.runs) < 2:
-            errors += h.note(f"Comparing needs two runs or more; found {len(self.data.runs)}.")
-        self.say(errors)
+        self.say(_messages(self.data, self.error))
         self._draw_params()
         self.metrics.value = metrics_html(self.data)
         self.curves.value = curves_html(self.data)
@@ -238,7 +229,10 @@ class Comparison(Panel):
 
     def to_html(self) -> str:
         body = comparison_html(
-            self.data, metric=self.metric.value, only_differences=self.only_differences.value
+            self.data,
+            metric=self.metric.value,
+            only_differences=self.only_differences.value,
+            error=self.error,
         )
         return h.panel(f"Comparison of {len(self.data.runs)} runs", body, kind="compare")
 

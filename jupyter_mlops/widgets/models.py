@@ -6,20 +6,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
-from jupyter_mlops import models as registry
 from jupyter_mlops.errors import ConflictError, GateRefused, MlopsUsageError
-from jupyter_mlops.expressions import GateResult
-from jupyter_mlops.models.promotion import check_stages
-from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.models.records import version_html
+from jupyter_mlops.services import models as service
+from jupyter_mlops.services import project
+from jupyter_mlops.services.project import Store
+from jupyter_mlops.services.schema import (
+    GateCheck,
+    ModelList,
+    ModelVersionInfo,
+    ModelVersionList,
+    PromoteRequest,
+    PromotionEventInfo,
+    PromotionHistory,
+)
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import Panel, button
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def preview_checks(
@@ -29,21 +34,21 @@ def preview_checks(
     checks: Sequence[str],
     *,
     store: Store | None = None,
-) -> list[GateResult]:
+) -> list[GateCheck]:
     """Evaluate promotion ``checks`` for ``name`` v``version`` -> ``to`` without promoting.
 
-    This is :func:`jupyter_mlops.models.check_promotion` (the checks exactly as
-    :func:`~jupyter_mlops.models.promote` evaluates them, read now); the panel takes no
-    validation notebook, so none runs. Nothing is written.
+    This is the promotion's dry run (the checks exactly as a promotion evaluates them, read
+    now); the panel takes no validation notebook, so none runs. Nothing is written.
 
     Raises:
         NotFoundError: an unknown model or version.
         MlopsUsageError: an unknown stage, or the version already holds it.
     """
-    return registry.check_promotion(name, version, to, checks=checks, store=store).checks
+    request = PromoteRequest(version=version, stage=to, checks=list(checks), dry_run=True)
+    return service.promote(store or project.store(), name, request).checks
 
 
-def checks_html(results: Sequence[GateResult], *, title: str) -> str:
+def checks_html(results: Sequence[GateCheck], *, title: str) -> str:
     """One row per check: a badge (passed, failed in red, error) and its message."""
     if not results:
         return h.note(f"{title}: no checks given; the promotion is not gated.")
@@ -56,65 +61,73 @@ class ModelData:
     """One registered model: versions (newest first), a chosen version's card, history."""
 
     name: str
-    versions: pd.DataFrame
-    card: registry.ModelVersion | None
-    events: list[registry.PromotionEvent] = field(default_factory=list)
+    versions: ModelVersionList
+    card: ModelVersionInfo | None
+    events: list[PromotionEventInfo] = field(default_factory=list)
 
 
 def model_data(name: str, version: int | None = None, *, store: Store | None = None) -> ModelData:
     """Read model ``name``: its versions, the card of ``version`` (default latest), history."""
-    store = store or current_store()
-    versions = registry.list_versions(name, store=store)
+    store = store or project.store()
+    versions = service.list_versions(store, name)
     card = None
-    if not versions.empty:
-        card = registry.get(name, version or int(versions["version"].iloc[0]), store=store)
-    return ModelData(name, versions, card, registry.events(name, store=store))
+    if versions.items:
+        wanted = version or versions.items[0].version
+        card = next((v for v in versions.items if v.version == wanted), None)
+        if card is None:
+            card = service.get_version(store, name, wanted)
+    return ModelData(name, versions, card, service.promotions(store, name).items)
 
 
 def _when(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def models_html(frame: pd.DataFrame) -> str:
+def models_html(listing: ModelList) -> str:
     """Every registered model, with the stages its versions hold."""
-    if frame.empty:
+    if not listing.items:
         return h.note("No model is registered yet: %mlops model register NAME after a run.")
-    rows = []
-    for rec in frame.to_dict("records"):
-        stages = " ".join(h.badge(s) for s in str(rec["stages"]).split(", ") if s)
-        rows.append(
-            [h.esc(rec["name"]), h.fmt(rec["versions"]), h.fmt(rec["latest_version"]), stages]
-        )
+    rows = [
+        [
+            h.esc(m.name),
+            h.fmt(m.versions),
+            h.fmt(m.latest_version),
+            " ".join(h.badge(s) for s in m.stages),
+        ]
+        for m in listing.items
+    ]
     return h.table(["model", "versions", "latest", "stages"], rows)
 
 
 def versions_html(data: ModelData) -> str:
     """The versions, newest first, with stage badges and card metrics."""
-    if data.versions.empty:
+    items = data.versions.items
+    if not items:
         return h.note(f"Model {data.name!r} has no versions yet.")
-    metrics = [c for c in data.versions.columns if c.startswith("metrics.")]
-    rows = []
-    for rec in data.versions.to_dict("records"):
-        stages = " ".join(h.badge(s) for s in str(rec["stages"]).split(", ") if s)
-        rows.append(
-            [
-                f"v{rec['version']}",
-                stages,
-                h.esc(str(rec["class_name"]).rsplit(".", 1)[-1]),
-                f"<code>{h.esc(str(rec['run_id'] or '')[:8])}</code>",
-                h.esc(rec["created_at"].strftime("%Y-%m-%d %H:%M")),
-                *(h.fmt(rec[c]) for c in metrics),
-            ]
-        )
-    return h.table(["version", "stages", "class", "run", "registered", *metrics], rows)
+    metrics = sorted({k for v in items for k in v.metrics})
+    rows = [
+        [
+            f"v{v.version}",
+            " ".join(h.badge(s) for s in v.stages),
+            h.esc(v.class_name.rsplit(".", 1)[-1]),
+            f"<code>{h.esc((v.run_id or '')[:8])}</code>",
+            h.esc(_when(v.created_at)),
+            *(h.fmt(v.metrics.get(k)) for k in metrics),
+        ]
+        for v in items
+    ]
+    return h.table(
+        ["version", "stages", "class", "run", "registered", *(f"metrics.{k}" for k in metrics)],
+        rows,
+    )
 
 
-def card_html(version: registry.ModelVersion | None) -> str:
+def card_html(version: ModelVersionInfo | None) -> str:
     """The model card of one version: what it is, the data and code it came from."""
     if version is None:
         return h.note("No version to show.")
     card = version.card
-    parts = [version._repr_html_()]
+    parts = [version_html(version)]
     datasets = card.get("datasets") or []
     if datasets:
         rows = [[h.esc(d["role"]), h.esc(d["ref"]), h.esc(d["digest"][:12])] for d in datasets]
@@ -127,7 +140,7 @@ def card_html(version: registry.ModelVersion | None) -> str:
     return "".join(parts)
 
 
-def history_html(events: Sequence[registry.PromotionEvent]) -> str:
+def history_html(events: Sequence[PromotionEventInfo]) -> str:
     """The promotion audit trail, newest first, with each event's checks."""
     if not events:
         return h.note("No promotion yet.")
@@ -150,6 +163,21 @@ def history_html(events: Sequence[registry.PromotionEvent]) -> str:
     return h.table(["when", "stage", "move", "outcome", "action", "user", "reason", "checks"], rows)
 
 
+def history_text(history: PromotionHistory) -> str:
+    """The promotion audit trail, oldest first, a line per attempt and per check."""
+    if not history.items:
+        return f"No promotion of {history.name} yet."
+    lines = []
+    for e in history.items:
+        was = f"v{e.from_version}" if e.from_version is not None else "none"
+        lines.append(
+            f"{_when(e.created_at)} {e.stage}: {was} -> v{e.to_version} {e.outcome} "
+            f"({e.action}) by {e.user or '?'}" + (f": {e.reason}" if e.reason else "")
+        )
+        lines.extend(f"    {'✓' if c.passed else '✗'} {c.message}" for c in e.checks)
+    return "\n".join(lines)
+
+
 def model_html(data: ModelData) -> str:
     """The whole model view as static HTML."""
     return (
@@ -170,14 +198,14 @@ class ModelPanel(Panel):
     def __init__(self, name: str, *, store: Store | None = None) -> None:
         super().__init__()
         self.name = name
-        self.store = store or current_store()
+        self.store = store or project.store()
         self.data = model_data(name, store=self.store)
-        numbers = [int(v) for v in self.data.versions["version"]] if len(self.data.versions) else []
+        numbers = [v.version for v in self.data.versions.items]
         self.version = w.Dropdown(options=numbers, description="Version")
         self.versions = w.HTML()
         self.card = w.HTML()
         self.history = w.HTML()
-        stages = list(dict.fromkeys(check_stages(None)))
+        stages = service.allowed_stages()
         self.stage = w.Dropdown(options=stages, value=stages[-1], description="To stage")
         self.checks = w.Textarea(
             placeholder="one check per line, e.g. metrics.roc_auc >= production.metrics.roc_auc",
@@ -223,7 +251,7 @@ class ModelPanel(Panel):
         """The checks typed in the box, one per line."""
         return [line.strip() for line in self.checks.value.splitlines() if line.strip()]
 
-    def check(self) -> list[GateResult] | None:
+    def check(self) -> list[GateCheck] | None:
         """Evaluate the checks against the chosen version now, without promoting."""
         if self.version.value is None:
             self.before.value = h.error("No version to promote.")
@@ -256,23 +284,21 @@ class ModelPanel(Panel):
         """Second step: promote (the checks run again, for real) and show their results."""
         self.disarm()
         version, stage = self.version.value, self.stage.value
+        request = PromoteRequest(
+            version=version, stage=stage, checks=self.check_list, reason=self.reason.value or None
+        )
         try:
-            event = registry.promote(
-                self.name,
-                version,
-                to=stage,
-                checks=self.check_list,
-                reason=self.reason.value or None,
-                store=self.store,
-            )
+            result = service.promote(self.store, self.name, request)
         except GateRefused as exc:
-            failed = [GateResult.from_dict(c) for c in exc.fields.get("failed", [])]
-            self.after.value = checks_html(failed, title="After: refused") + h.error(str(exc))
+            body = service.refusal(exc)
+            self.after.value = checks_html(body.checks or [], title="After: refused") + h.error(
+                body.error
+            )
         except (ConflictError, MlopsUsageError) as exc:
             self.after.value = h.error(str(exc))
         else:
             self.after.value = checks_html(
-                event.checks, title=f"After: v{version} now holds {stage}"
+                result.checks, title=f"After: v{version} now holds {stage}"
             )
         self.refresh()
 
@@ -287,7 +313,7 @@ class ModelPanel(Panel):
         if self.version.value is not None and (
             self.data.card is None or self.data.card.version != self.version.value
         ):
-            self.data.card = registry.get(self.name, self.version.value, store=self.store)
+            self.data.card = service.get_version(self.store, self.name, self.version.value)
         self.card.value = card_html(self.data.card)
 
     def _render(self) -> None:
@@ -299,7 +325,13 @@ class ModelPanel(Panel):
         return h.panel(f"Model {self.name}", model_html(self.data), kind="model")
 
     def to_text(self) -> str:
-        return repr(self.data.versions.set_index("version")) if len(self.data.versions) else ""
+        return "\n".join(
+            "  ".join(
+                [v.uri, ", ".join(v.stages) or "-"]
+                + [f"metrics.{k}={h.fmt(x)}" for k, x in v.metrics.items()]
+            )
+            for v in self.data.versions.items
+        )
 
 
 class ModelRegistry(Panel):
@@ -309,8 +341,8 @@ class ModelRegistry(Panel):
 
     def __init__(self, *, store: Store | None = None) -> None:
         super().__init__()
-        self.store = store or current_store()
-        self.frame = registry.list_models(store=self.store)
+        self.store = store or project.store()
+        self.listing = service.list_models(self.store)
         self.table = w.HTML()
         self.pick = w.Dropdown(options=[], description="Open")
         self.detail = w.VBox()
@@ -327,12 +359,12 @@ class ModelRegistry(Panel):
     def refresh(self) -> None:
         """Read the registry again."""
         with self._lock:
-            self.frame = registry.list_models(store=self.store)
+            self.listing = service.list_models(self.store)
             self._render()
 
     def _render(self) -> None:
-        self.table.value = models_html(self.frame)
-        self.pick.options = [None, *self.frame["name"]]
+        self.table.value = models_html(self.listing)
+        self.pick.options = [None, *(m.name for m in self.listing.items)]
 
     def _open(self) -> None:
         name = self.pick.value
@@ -340,10 +372,16 @@ class ModelRegistry(Panel):
         self.detail.children = [self.model.widget] if self.model else []
 
     def to_html(self) -> str:
-        return h.panel("Model registry", models_html(self.frame), kind="models")
+        return h.panel("Model registry", models_html(self.listing), kind="models")
 
     def to_text(self) -> str:
-        return repr(self.frame.set_index("name")) if len(self.frame) else "No models."
+        if not self.listing.items:
+            return "No models."
+        return "\n".join(
+            f"{m.name}  {m.versions} version{'s' if m.versions != 1 else ''}  "
+            + " ".join(f"{s}=v{v}" for s, v in m.stages.items())
+            for m in self.listing.items
+        ).rstrip()
 
 
 def models(*, store: Store | None = None) -> ModelRegistry:

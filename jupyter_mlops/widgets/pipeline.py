@@ -1,5 +1,6 @@
 """Pipeline progress: the DAG with live step states, durations and links to each step's
-output notebook. Fed by the runner while a pipeline runs, or read from the store."""
+output notebook. Fed by the runner while a pipeline runs; otherwise (and once a run ends) it
+shows the pipelines service's record of the run, the one the REST API sends."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
-from jupyter_mlops.errors import NotFoundError
 from jupyter_mlops.pipelines.progress import SYMBOLS, PipelineStart, StepEvent
-from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.services import pipelines, project
+from jupyter_mlops.services.schema import PipelineRunDetail
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import AutoRefresh, Panel, button
+
+if TYPE_CHECKING:
+    from jupyter_mlops.services.project import Store
 
 DONE = ("ok", "cached", "failed", "skipped")
 
@@ -41,6 +45,8 @@ class PipelineState:
     status: str = "running"
     steps: dict[str, StepState] = field(default_factory=dict)
     pipeline_run_id: str | None = None
+    #: What ran and what was reused, once the run is recorded ("4 steps cached, 0 ran").
+    summary: str = ""
 
     @property
     def running(self) -> bool:
@@ -111,8 +117,32 @@ def steps_html(state: PipelineState) -> str:
 
 def pipeline_html(state: PipelineState) -> str:
     """The title line, the DAG and the step table."""
-    head = f"<p><b>pipeline {h.esc(state.name)}</b> {h.badge(state.status)}</p>"
-    return head + dag_html(state) + steps_html(state)
+    return _head(state) + dag_html(state) + steps_html(state)
+
+
+def _head(state: PipelineState) -> str:
+    summary = f" {h.esc(state.summary)}" if state.summary else ""
+    return f"<p><b>pipeline {h.esc(state.name)}</b> {h.badge(state.status)}{summary}</p>"
+
+
+def state_from_record(
+    detail: PipelineRunDetail, *, needs: dict[str, tuple[str, ...]] | None = None
+) -> PipelineState:
+    """A pipeline run as the service records it (``needs`` from the spec give the DAG)."""
+    run = detail.run
+    state = PipelineState(run.name, run.status, pipeline_run_id=run.id, summary=run.summary)
+    for step in detail.step_runs:
+        took = None if step.started is None or step.ended is None else step.ended - step.started
+        state.steps[step.step] = StepState(
+            step.step,
+            (needs or {}).get(step.step, ()),
+            step.status,
+            step.reason,
+            step.started,
+            took,
+            step.output_notebook,
+        )
+    return state
 
 
 def state_from_store(
@@ -122,28 +152,13 @@ def state_from_store(
     env: str | None = None,
     needs: dict[str, tuple[str, ...]] | None = None,
 ) -> PipelineState:
-    """The newest run of pipeline ``name`` (in ``env``) as recorded in the store.
+    """The newest run of pipeline ``name`` (in ``env``), as the pipelines service tells it.
 
     Raises:
         NotFoundError: the pipeline never ran here.
     """
-    from jupyter_mlops.store import pipelines as records
-
-    prun = records.latest_pipeline_run(store, name, env=env)
-    if prun is None:
-        raise NotFoundError(f"Pipeline {name!r} has not run here yet: %mlops pipeline run SPEC.")
-    state = PipelineState(name, prun.status, pipeline_run_id=prun.id)
-    for step in records.step_runs(store, prun.id):
-        state.steps[step.step] = StepState(
-            step.step,
-            (needs or {}).get(step.step, ()),
-            step.status,
-            str((step.error or {}).get("message") or ""),
-            step.started,
-            None if step.started is None or step.ended is None else step.ended - step.started,
-            step.output_notebook,
-        )
-    return state
+    detail = pipelines.latest(store, name, env=env, root=project.root())
+    return state_from_record(detail, needs=needs)
 
 
 class PipelinePanel(Panel):
@@ -229,16 +244,20 @@ class PipelinePanel(Panel):
             return
         with self._lock:
             self.state = state_from_store(
-                self.store or current_store(), self.state.name, env=self.env, needs=self.needs
+                self.store or project.store(), self.state.name, env=self.env, needs=self.needs
             )
+        self._changed()
+
+    def show_record(self, detail: PipelineRunDetail) -> None:
+        """Show the run as the service recorded it (the final word once it has ended)."""
+        with self._lock:
+            self.state = state_from_record(detail, needs=self.needs)
+            self._fed = False
         self._changed()
 
     # -- view ------------------------------------------------------------------
     def _changed(self) -> None:
-        self.dag.value = (
-            f"<p><b>pipeline {h.esc(self.state.name)}</b> {h.badge(self.state.status)}</p>"
-            + dag_html(self.state)
-        )
+        self.dag.value = _head(self.state) + dag_html(self.state)
         self.table.value = steps_html(self.state)
         if self._show_on_start:
             self._display()
@@ -257,7 +276,8 @@ class PipelinePanel(Panel):
         return h.panel(f"Pipeline {self.state.name}", pipeline_html(self.state), kind="pipeline")
 
     def to_text(self) -> str:
-        lines = [f"pipeline {self.state.name}: {self.state.status}"]
+        summary = f" ({self.state.summary})" if self.state.summary else ""
+        lines = [f"pipeline {self.state.name}: {self.state.status}{summary}"]
         lines += [
             f"  {SYMBOLS.get(s.status, '?')} {s.name:<20} {s.status} {_duration(s)}".rstrip()
             for s in self.state.steps.values()
@@ -308,7 +328,7 @@ def pipeline(
     loaded = load(Path(spec))
     panel = PipelinePanel(needs={n: s.needs for n, s in loaded.steps.items()}, env=env, store=store)
     panel.state = state_from_store(
-        panel.store or current_store(), loaded.name, env=env, needs=panel.needs
+        panel.store or project.store(), loaded.name, env=env, needs=panel.needs
     )
     panel._changed()
     return panel

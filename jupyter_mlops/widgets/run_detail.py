@@ -3,18 +3,17 @@ inline), code, environment, git and lineage."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
-from jupyter_mlops.errors import MlopsError, MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import MlopsError, MlopsUsageError
 from jupyter_mlops.lineage.render import tree_html
-from jupyter_mlops.store import Store, current_store
-from jupyter_mlops.store import runs as q
-from jupyter_mlops.store.records import RunRecord
+from jupyter_mlops.services import project, runs, schema
+from jupyter_mlops.services.lineage import lineage
+from jupyter_mlops.services.project import Store
 from jupyter_mlops.widgets import _charts
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import AutoRefresh, Panel, button
@@ -40,15 +39,20 @@ SECTIONS = (
 
 @dataclass
 class RunDetailData:
-    """Everything the run detail shows, read once."""
+    """Everything the run detail shows, read once through the run services."""
 
     ref: str
-    run: RunRecord | None
+    run: schema.RunDetail | None
     error: str | None = None
     curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    datasets: list[dict[str, Any]] = field(default_factory=list)
+    datasets: list[schema.RunDatasetLink] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)
     lineage_html: str = ""
+
+    @property
+    def label(self) -> str:
+        """``name (short id)`` of the run, else the ref asked."""
+        return self.ref if self.run is None else f"{self.run.name} ({self.run.short_id})"
 
 
 def run_detail_data(ref: str, *, store: Store | None = None) -> RunDetailData:
@@ -56,29 +60,20 @@ def run_detail_data(ref: str, *, store: Store | None = None) -> RunDetailData:
 
     An unknown ref comes back as ``error`` (the panel says so), never as an exception.
     """
-    # The registry and the service's records (pydantic) load once a run detail is read.
-    from jupyter_mlops.models.card import dataset_links
-    from jupyter_mlops.services.lineage import lineage
-
-    store = store or current_store()
+    store = store or project.store()
     try:
-        run = q.load_run(store, ref)
-    except (NotFoundError, MlopsUsageError) as exc:
+        run = runs.detail(store, ref, root=project.root())
+    except MlopsUsageError as exc:  # NotFoundError too
         return RunDetailData(ref, None, str(exc))
     data = RunDetailData(ref, run)
-    for key in sorted(run.metrics)[:MAX_CURVES]:
-        points = q.metric_history(store, run.id, key)
+    for key in list(run.metrics)[:MAX_CURVES]:
+        points = runs.metric_points(store, run.run_id, key).points
         if len(points) > 1:
             data.curves[key] = [(float(p.step), p.value) for p in points]
-    with store.read() as conn:
-        data.datasets = dataset_links(conn, run.id)
-    for art in run.artifacts:
-        if art.media_type in ("image/png", "image/jpeg") and art.size <= MAX_INLINE_BYTES:
-            # A missing object is still listed in the table, just not drawn.
-            with contextlib.suppress(OSError, MlopsError):
-                data.images[art.path] = store.objects.read_bytes(art.digest)
+    data.datasets = runs.datasets(store, run.run_id)
+    data.images = runs.figures(store, run, max_bytes=MAX_INLINE_BYTES)
     try:
-        graph = lineage(store, run.id, depth=2)
+        graph = lineage(store, run.run_id, depth=2)
         data.lineage_html = tree_html(graph.root, graph.nodes, graph.edges)
     except MlopsError as exc:
         data.lineage_html = h.note(f"No lineage: {exc}")
@@ -110,7 +105,7 @@ def section_html(data: RunDetailData, name: str) -> str:
     if name == "Overview":
         info = {
             "name": run.name,
-            "id": run.id,
+            "id": run.run_id,
             "experiment": run.experiment,
             "started": _when(run.start_time),
             "ended": _when(run.end_time) or "still running",
@@ -177,8 +172,7 @@ def _data_html(data: RunDetailData) -> str:
     parts = []
     if data.datasets:
         rows = [
-            [h.esc(d["direction"]), h.esc(d["role"]), h.esc(d["ref"]), h.fmt(d["rows"])]
-            for d in data.datasets
+            [h.esc(d.direction), h.esc(d.role), h.esc(d.ref), h.fmt(d.rows)] for d in data.datasets
         ]
         parts.append(h.table(["direction", "role", "dataset version", "rows"], rows))
     if run.inputs:
@@ -213,7 +207,7 @@ def _image(path: str, content: bytes) -> str:
     return f'<img alt="{h.attr(path)}" style="max-width:600px" src="data:{mime};base64,{encoded}"/>'
 
 
-def _git_html(run: RunRecord) -> str:
+def _git_html(run: schema.RunDetail) -> str:
     if not run.git_commit:
         return h.note("Not in a git repository (or git was not found).")
     dirty = (
@@ -223,7 +217,7 @@ def _git_html(run: RunRecord) -> str:
     return h.mapping_table({k: v for k, v in git.items() if v})
 
 
-def _environment_html(run: RunRecord) -> str:
+def _environment_html(run: schema.RunDetail) -> str:
     env = dict(run.environment)
     packages = env.pop("packages", None) or {}
     parts = []
@@ -254,7 +248,7 @@ class RunDetail(Panel):
     def __init__(self, ref: str, *, store: Store | None = None, interval: float = 2.0) -> None:
         super().__init__()
         self.ref = ref
-        self.store = store or current_store()
+        self.store = store or project.store()
         self.title = w.HTML()
         self.tabs = w.Tab()
         self.refresh_button = button("Refresh", self.refresh, icon="refresh")
@@ -293,12 +287,18 @@ class RunDetail(Panel):
         self.auto.ensure()
 
     def to_html(self) -> str:
-        run = self.data.run
-        title = f"Run {run.label}" if run is not None else f"Run {self.ref}"
-        return h.panel(title, detail_html(self.data), kind="run")
+        return h.panel(f"Run {self.data.label}", detail_html(self.data), kind="run")
 
     def to_text(self) -> str:
-        return str(self.data.run) if self.data.run is not None else str(self.data.error)
+        run = self.data.run
+        if run is None:
+            return str(self.data.error)
+        lines = [f"Run {self.data.label}  [{run.status}]  experiment={run.experiment}"]
+        if run.params:
+            lines += ["  params:", *(f"    {k} = {v}" for k, v in run.params.items())]
+        if run.metrics:
+            lines += ["  metrics:", *(f"    {k} = {v:.6g}" for k, v in run.metrics.items())]
+        return "\n".join(lines)
 
     def close(self) -> None:
         self.auto.stop()

@@ -1,38 +1,40 @@
 """The runs table: filter, sort, choose columns, page through the store, select to compare.
 
-:func:`runs_page` is the pure part (one page of runs from the store, never all of them);
-:class:`RunsTable` is the widget over it.
+:func:`runs_page` reads one page of runs through :func:`jupyter_mlops.services.runs.search`
+(the page the command line and the REST API give, never all runs); :class:`RunsTable` is
+the widget over it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
-from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.store import Store, current_store, search
-from jupyter_mlops.store import runs as q
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.services import project
+from jupyter_mlops.services.project import Store
+from jupyter_mlops.services.runs import search
+from jupyter_mlops.services.schema import RunQuery, RunSummary
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import AutoRefresh, Panel, button
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: How many param/metric columns show when none are chosen (thousands of params stay usable).
 DEFAULT_DATA_COLUMNS = 8
 SORTABLE = ("start_time", "end_time", "duration", "name", "status", "experiment", "user")
 _LEAD = ("short_id", "name", "experiment", "status", "start_time", "duration")
+_GROUPS = ("params", "metrics", "tags")
 
 
 @dataclass
 class RunsPage:
     """One page of runs, as the table shows it."""
 
-    rows: pd.DataFrame
+    items: list[RunSummary]
     total: int
     page: int
     page_size: int
@@ -42,7 +44,6 @@ class RunsPage:
     filter: str | None = None
     error: str | None = None
     hidden: int = 0
-    statuses: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -51,12 +52,32 @@ class RunsPage:
 
     @property
     def run_ids(self) -> list[str]:
-        return [str(r) for r in self.rows["run_id"]] if "run_id" in self.rows else []
+        return [run.run_id for run in self.items]
+
+    @property
+    def statuses(self) -> list[str]:
+        return [run.status for run in self.items]
 
     @property
     def running(self) -> bool:
         """Whether a run on this page is still running (the table then refreshes itself)."""
         return "running" in self.statuses
+
+
+def cell(run: RunSummary, column: str) -> Any:
+    """The value of ``column`` (``params.C``, ``metrics.auc``, ``tags.owner``) for ``run``."""
+    group, _, key = column.partition(".")
+    values: dict[str, Any] = getattr(run, group) if group in _GROUPS else {}
+    return values.get(key)
+
+
+def _available(items: Sequence[RunSummary]) -> list[str]:
+    """The ``params.*``, ``metrics.*`` and ``tags.*`` columns of the page, each in key order."""
+    return [
+        f"{group}.{key}"
+        for group in _GROUPS
+        for key in sorted({key for run in items for key in getattr(run, group)})
+    ]
 
 
 def runs_page(
@@ -84,28 +105,25 @@ def runs_page(
     Returns:
         The page, with the total count for the pager.
     """
-    import pandas as pd
-
     if page_size < 1:
         raise MlopsUsageError(f"page_size must be 1 or more, got {page_size}.")
-    store = store or current_store()
-    q.reap_stale_runs(store)
-    empty = RunsPage(pd.DataFrame(), 0, 0, page_size, [], [], order_by, filter)
+    store = store or project.store()
+    page = max(0, page)
+    query = RunQuery(
+        filter=filter or "",
+        experiment=[experiments] if isinstance(experiments, str) else list(experiments or ()),
+        order_by=[order_by] if order_by else [],
+        limit=page_size,
+        offset=page * page_size,
+    )
     try:
-        total = search.count_runs(store, filter, experiments=experiments)
-        page = max(0, min(page, max(0, math.ceil(total / page_size) - 1)))
-        frame = search.search_runs(
-            store,
-            filter,
-            experiments=experiments,
-            order_by=[order_by] if order_by else None,
-            limit=page_size,
-            offset=page * page_size,
-        )
-    except (MlopsUsageError, NotFoundError) as exc:  # FilterSyntaxError is a usage error
-        empty.error = str(exc)
-        return empty
-    available = [c for c in frame.columns if c.split(".", 1)[0] in ("params", "metrics", "tags")]
+        found = search(store, query)
+        if not found.items and page > 0:  # past the end: show the last page
+            page = max(0, math.ceil(found.total / page_size) - 1)
+            found = search(store, query.model_copy(update={"offset": page * page_size}))
+    except MlopsUsageError as exc:  # a filter that does not parse, an unknown experiment
+        return RunsPage([], 0, 0, page_size, [], [], order_by, filter, error=str(exc))
+    available = _available(found.items)
     if columns is None:
         chosen = [c for c in available if c.startswith("metrics.")]
         chosen += [c for c in available if c.startswith("params.")]
@@ -115,8 +133,8 @@ def runs_page(
         shown = [c for c in columns if c in available]
         hidden = 0
     return RunsPage(
-        frame,
-        total,
+        found.items,
+        found.total,
         page,
         page_size,
         shown,
@@ -124,18 +142,15 @@ def runs_page(
         order_by,
         filter,
         hidden=hidden,
-        statuses=[str(s) for s in frame["status"]],
     )
 
 
-def _when(value: Any) -> str:
-    if value is None or value != value:  # NaT
-        return ""
-    return str(value.strftime("%Y-%m-%d %H:%M:%S"))
+def _when(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _seconds(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _seconds(value: float | None) -> str:
+    if value is None or math.isnan(value):
         return "running"
     return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
 
@@ -150,23 +165,22 @@ def page_html(page: RunsPage, *, selected: Sequence[str] = ()) -> str:
         return h.note("No runs yet: track one with %%mlops track or mlops.start_run().")
     head = ["", *_LEAD, *page.columns]
     rows, classes = [], []
-    records = page.rows.to_dict("records")
-    for record in records:
+    for run in page.items:
         cells = [
-            "✔" if record["run_id"] in selected else "",
-            f"<code>{h.esc(record['short_id'])}</code>",
-            h.esc(str(record["name"])),
-            h.esc(str(record["experiment"])),
-            h.badge(str(record["status"])),
-            _when(record["start_time"]),
-            _seconds(record["duration"]),
+            "✔" if run.run_id in selected else "",
+            f"<code>{h.esc(run.short_id)}</code>",
+            h.esc(run.name),
+            h.esc(run.experiment),
+            h.badge(run.status),
+            _when(run.start_time),
+            _seconds(run.duration),
         ]
-        cells += [h.fmt(record.get(c)) for c in page.columns]
+        cells += [h.fmt(cell(run, c)) for c in page.columns]
         rows.append(cells)
-        classes.append("mlops-selected" if record["run_id"] in selected else "")
+        classes.append("mlops-selected" if run.run_id in selected else "")
     first = page.page * page.page_size + 1
     summary = (
-        f"runs {first:,} to {first + len(records) - 1:,} of {page.total:,} "
+        f"runs {first:,} to {first + len(page.items) - 1:,} of {page.total:,} "
         f"(page {page.page + 1} of {page.pages}), sorted by {h.esc(page.order_by)}"
     )
     more = ""
@@ -180,6 +194,38 @@ def page_html(page: RunsPage, *, selected: Sequence[str] = ()) -> str:
         + h.table(head, rows, row_classes=classes, cls="mlops-runs-table")
         + more
     )
+
+
+def page_text(page: RunsPage) -> str:
+    """The page as aligned plain text (terminals, logs)."""
+    if page.error:
+        return f"Filter error: {page.error}"
+    if page.total == 0:
+        return "No runs."
+    head = [*_LEAD, *page.columns]
+    rows = [
+        [
+            run.short_id,
+            run.name,
+            run.experiment,
+            run.status,
+            _when(run.start_time),
+            _seconds(run.duration),
+            *(_plain(cell(run, c)) for c in page.columns),
+        ]
+        for run in page.items
+    ]
+    widths = [max(len(x) for x in column) for column in zip(head, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(x.ljust(n) for x, n in zip(line, widths, strict=True)).rstrip()
+        for line in [head, *rows]
+    )
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 class RunsTable(Panel):
@@ -199,7 +245,7 @@ class RunsTable(Panel):
         interval: float = 2.0,
     ) -> None:
         super().__init__()
-        self.store = store or current_store()
+        self.store = store or project.store()
         self.experiments = experiments
         self.page_size = page_size
         self.page_number = 0
@@ -341,8 +387,7 @@ class RunsTable(Panel):
             self.sort.options = _sort_options([self.sort.value, *keys])
             self.column_picker.options = page.available
             self.column_picker.value = tuple(c for c in page.columns if c in page.available)
-            records = page.rows.to_dict("records") if page.total else []
-            self.picker.options = [(f"{r['name']} ({r['short_id']})", r["run_id"]) for r in records]
+            self.picker.options = [(f"{r.name} ({r.short_id})", r.run_id) for r in page.items]
             self.picker.value = tuple(r for r in self.selected if r in page.run_ids)
             self.pager.value = f"page {page.page + 1} of {page.pages} ({page.total:,} runs)"
             self.prev_button.disabled = page.page == 0
@@ -355,13 +400,7 @@ class RunsTable(Panel):
         return h.panel("Runs", page_html(self.page, selected=self.selected), kind="runs")
 
     def to_text(self) -> str:
-        page = self.page
-        if page.error:
-            return f"Filter error: {page.error}"
-        if page.total == 0:
-            return "No runs."
-        lead = [c for c in _LEAD if c in page.rows.columns]
-        return repr(page.rows[lead + page.columns].set_index("short_id"))
+        return page_text(self.page)
 
     def close(self) -> None:
         self.auto.stop()

@@ -3,6 +3,7 @@
 
 import { type IRequestOptions, request, requestBlob } from './transport';
 import type {
+  CompareQuery,
   DatasetDiff,
   DatasetDiffQuery,
   DatasetList,
@@ -21,9 +22,13 @@ import type {
   PipelineRunPage,
   PipelineRunQuery,
   PipelineRunRequest,
+  PipelineStatus,
+  PipelineStatusQuery,
   PromoteRequest,
   PromotionHistory,
   PromotionResult,
+  RollbackRequest,
+  RunComparison,
   RunDetail,
   RunKeys,
   RunKeysQuery,
@@ -78,6 +83,14 @@ export async function runKeys(
   options: IRequestOptions = {}
 ): Promise<RunKeys> {
   return (await request('GET', 'runs/keys', { ...options, query })) as RunKeys;
+}
+
+/** Runs side by side: params (differences marked), metrics and metric curves (`GET runs/compare`). */
+export async function compareRuns(
+  query: CompareQuery = {},
+  options: IRequestOptions = {}
+): Promise<RunComparison> {
+  return (await request('GET', 'runs/compare', { ...options, query })) as RunComparison;
 }
 
 /** One run with everything stored about it (`GET runs/{run_id}`). */
@@ -181,12 +194,29 @@ export async function promoteModel(
   return (await request('POST', `models/${encodeURIComponent(name)}/promote`, { ...options, body })) as PromotionResult;
 }
 
+/** Give a stage back to an earlier version (default: the one its holder replaced) (`POST models/{name}/rollback`). */
+export async function rollbackModel(
+  name: string,
+  body: RollbackRequest,
+  options: IRequestOptions = {}
+): Promise<PromotionResult> {
+  return (await request('POST', `models/${encodeURIComponent(name)}/rollback`, { ...options, body })) as PromotionResult;
+}
+
 /** The promotion audit trail of a model (`GET models/{name}/promotions`). */
 export async function getPromotionHistory(
   name: string,
   options: IRequestOptions = {}
 ): Promise<PromotionHistory> {
   return (await request('GET', `models/${encodeURIComponent(name)}/promotions`, options)) as PromotionHistory;
+}
+
+/** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */
+export async function getPipelineStatus(
+  query: PipelineStatusQuery,
+  options: IRequestOptions = {}
+): Promise<PipelineStatus> {
+  return (await request('GET', 'pipelines/status', { ...options, query })) as PipelineStatus;
 }
 
 /** Pipeline runs, newest first (`GET pipelines/runs`). */

@@ -31,6 +31,8 @@ export type RunStatus = "running" | "finished" | "failed" | "killed";
 
 export type ScheduleRunStatus = "running" | "finished" | "failed" | "killed" | "skipped";
 
+export type StepAction = "run" | "cached" | "skip";
+
 export type StepStatus = "queued" | "running" | "cached" | "ok" | "failed" | "skipped";
 
 export type TargetKind = "notebook" | "pipeline";
@@ -128,6 +130,18 @@ export interface RunInputInfo {
   info: Record<string, unknown>;
 }
 
+/** A dataset version a run read (``input``) or wrote (``output``) in a role. */
+export interface RunDatasetLink {
+  /** dataset:NAME@N */
+  ref: string;
+  dataset: string;
+  version: number;
+  digest: string;
+  role: string;
+  direction: string;
+  rows: number | null;
+}
+
 /** One executed cell of a run. */
 export interface CellInfo {
   seq: number;
@@ -191,6 +205,53 @@ export interface RunKeys {
   params: string[];
   metrics: string[];
   tags: string[];
+}
+
+/** Which runs to compare. */
+export interface CompareQuery {
+  /** run ids, short ids (4+ characters) or names: two or more */
+  run?: string[];
+}
+
+/** One of the runs compared, in the order asked. */
+export interface ComparedRun {
+  run_id: string;
+  short_id: string;
+  name: string;
+  /** name (short id): how the run is headed in tables and charts */
+  label: string;
+  experiment: string;
+  status: RunStatus;
+}
+
+/** One param across the runs: a value per run (null where a run did not log it). */
+export interface ComparedParam {
+  key: string;
+  values: (string | null)[];
+  /** whether the runs disagree (absent counts as a value) */
+  differs: boolean;
+}
+
+/** One metric's latest value per run (null where a run did not log it). */
+export interface ComparedMetric {
+  key: string;
+  values: (number | "NaN" | "Infinity" | "-Infinity" | null)[];
+}
+
+/** One metric logged at more than one step: every compared run's points, by step. */
+export interface ComparedCurve {
+  key: string;
+  runs: MetricHistory[];
+}
+
+/** Runs side by side: their params (differences marked), metrics and metric curves. */
+export interface RunComparison {
+  runs: ComparedRun[];
+  /** one line for each ref that names no run */
+  missing: string[];
+  params: ComparedParam[];
+  metrics: ComparedMetric[];
+  curves: ComparedCurve[];
 }
 
 /** A dataset with its latest version. */
@@ -412,6 +473,20 @@ export interface PromoteRequest {
   validate_notebook?: string | null;
   /** evaluate the checks, move nothing, record nothing */
   dry_run?: boolean;
+  /** the allowed stages (default: the project's, else staging, production) */
+  stages?: string[] | null;
+}
+
+/** Give ``stage`` back to an earlier version (default: the one its holder replaced). */
+export interface RollbackRequest {
+  stage: string;
+  /** the version to give it to (default: the previous) */
+  version?: number | null;
+  /** gate expressions */
+  checks?: string[];
+  reason?: string | null;
+  /** the allowed stages (default: the project's, else staging, production) */
+  stages?: string[] | null;
 }
 
 /** What a promotion did (or, for a dry run, would do) and each check's result. */
@@ -449,6 +524,8 @@ export interface StepRunInfo {
   output_notebook_in_root: string | null;
   outputs: Record<string, string>;
   error: Record<string, unknown> | null;
+  /** one line: why the step was cached or skipped, or where and why it failed */
+  reason: string;
 }
 
 /** One run of a pipeline; ``steps`` counts its steps by status. */
@@ -465,6 +542,8 @@ export interface PipelineRunSummary {
   error: string | null;
   pipeline_version: string;
   steps: Record<string, number>;
+  /** what ran and what did not, e.g. '4 steps cached, 0 ran' or '1 step cached, 2 ran, 1 failed' */
+  summary: string;
 }
 
 /** A page of pipeline runs, newest first, and how many there are in all. */
@@ -483,20 +562,77 @@ export interface PipelineRunDetail {
   step_runs: StepRunInfo[];
 }
 
-/** Run (or rerun) a pipeline spec inside the server's root. */
+/**
+ * Run (or rerun) a pipeline spec (over REST: inside the server's root).
+ *
+ * The command line also runs a notebook as a one-step pipeline (``spec`` ending in
+ * ``.ipynb``; ``params`` are then ``KEY=VALUE``).
+ */
 export interface PipelineRunRequest {
-  /** path of pipeline.yaml, relative to the server's root */
+  /** path of pipeline.yaml (over REST relative to the server's root) */
   spec: string;
+  /** the environment (its params overlay, promotion) */
   env?: string | null;
-  /** overrides: step.key=value */
+  /** a parameter: STEP.KEY=VALUE (KEY=VALUE for a notebook), typed by the default in the notebook's parameters cell */
   params?: string[];
+  /** run every step, cached or not (with --only/--from: those steps) */
   force?: boolean;
+  /** rerun what failed or never ran in the last run */
   resume?: boolean;
+  /** run only this step (others reuse their last run) */
   only?: string | null;
+  /** run this step and every step after it */
   from_step?: string | null;
+  /** how many steps run at once */
   jobs?: number;
   /** answer when the run ends instead of when it starts */
   wait?: boolean;
+}
+
+/** What ``run`` would do with each step of a spec, and why (``GET pipelines/status``). */
+export interface PipelineStatusQuery {
+  /** path of pipeline.yaml (over REST relative to the server's root) */
+  spec: string;
+  /** the environment */
+  env?: string | null;
+  /** a parameter override: STEP.KEY=VALUE */
+  params?: string[];
+  /** as if run with --force */
+  force?: boolean;
+  /** as if run with --only STEP */
+  only?: string | null;
+  /** as if run with --from STEP */
+  from_step?: string | null;
+}
+
+/** What a run would do with one step, and why; ``key`` is the step's cache key. */
+export interface StepPlanInfo {
+  step: string;
+  action: StepAction;
+  reason: string;
+  key: string;
+}
+
+/** What ``run`` would do with each step of a pipeline, in run order (nothing runs). */
+export interface PipelineStatus {
+  name: string;
+  env: string | null;
+  steps: StepPlanInfo[];
+  would_run: number;
+  /** e.g. '1 of 4 step(s) would run.' */
+  summary: string;
+}
+
+/** Take a step's current outputs as up to date, so the next run caches it. */
+export interface PipelineAcceptRequest {
+  /** path of pipeline.yaml */
+  spec: string;
+  /** the step whose outputs to accept */
+  step: string;
+  /** the environment */
+  env?: string | null;
+  /** a parameter override: STEP.KEY=VALUE */
+  params?: string[];
 }
 
 /** Run a pipeline run's spec again, in its environment with its parameter overrides. */

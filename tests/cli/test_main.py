@@ -129,7 +129,9 @@ def test_a_broken_database_is_one_line_and_exit_code_1(project, cli) -> None:
     result = cli("runs")
 
     assert result.code == 1
-    assert result.err == f"{E}the store's database failed: file is not a database\n"
+    # One line naming the store, from the StoreError the store raises as it opens.
+    database = project / ".mlops" / "mlops.db"
+    assert result.err == f"{E}Cannot open the store sqlite:///{database}: file is not a database\n"
 
 
 def test_version(cli) -> None:

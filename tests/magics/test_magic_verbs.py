@@ -33,7 +33,8 @@ def test_compare_shows_runs_side_by_side(ip) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("%mlops compare one", "Give two runs or more: %mlops compare RUN RUN [RUN ...]."),
+        ("%mlops compare one", "Give two runs or more to compare (ids, short ids or names)."),
+        ("%mlops compare one one", "Give two runs or more to compare"),
         ("%mlops compare ghost one", "No run 'ghost': use a run id"),
     ],
 )
@@ -81,7 +82,13 @@ def test_show_displays_the_run_text_and_html(ip) -> None:
     run = mlops.get_run("shown")
     for ref in ("", "shown", run.short_id, run.id):
         [shown] = ip.run(f"%mlops show {ref}").displays
-        assert shown["text/plain"] == str(run)
+        assert shown["text/plain"].splitlines() == [
+            f"Run shown ({run.short_id})  [finished]  experiment=Default",
+            "  params:",
+            "    C = 0.5",
+            "  metrics:",
+            "    auc = 0.75",
+        ]
         assert "shown" in shown["text/html"] and "<td>C</td><td>0.5</td>" in shown["text/html"]
         assert "application/vnd.jupyter.widget-view+json" in shown  # the live panel
 

@@ -146,7 +146,12 @@ def test_cli_dry_run_prints_every_check_and_changes_nothing(cli):
     code, out, err = cli(*argv, "--check", "metrics.roc_auc > 0.99", "--format", "json")
     assert (code, err) == (1, "")
     result = json.loads(out)
-    assert (result["dry_run"], result["passed"], result["from_version"]) == (True, False, 1)
+    assert (result["dry_run"], result["outcome"], result["from_version"]) == (
+        True,
+        "would_refuse",
+        1,
+    )
+    assert result["event"] is None
     assert [c["status"] for c in result["checks"]] == ["passed", "failed"]
 
     code, out, err = cli(
@@ -177,7 +182,7 @@ def test_cli_dry_run_prints_every_check_and_changes_nothing(cli):
         (["nope", "1", "--to", "production"], "No registered model 'nope'"),
         (["churn", "9", "--to", "production"], "Model 'churn' has no version 9"),
         (["churn", "2", "--to", "prod"], "Unknown stage 'prod'"),
-        (["churn", "x", "--to", "production"], "positive integer, not 'x'"),
+        (["churn", "x", "--to", "production"], "VERSION: expected a whole number, not 'x'"),
         (["churn", "1", "--to", "production"], "already holds stage 'production'"),
         (["churn", "--rollback", "--to", "production"], "--dry-run checks a promotion"),
         (["pipeline.yaml", "--from", "staging", "--to", "production"], "not a pipeline's"),
@@ -219,6 +224,6 @@ def test_magic_dry_run_prints_the_checks_and_fails_the_cell_if_one_would_fail(ip
             "mlops", f'model promote churn 3 --to production --check "{BEAT_HOLDER}" --dry-run'
         )
     assert captured.stdout.startswith(f"✗ failed: {BEAT_HOLDER}")
-    with pytest.raises(UsageError, match="--dry-run checks a promotion"):
+    with pytest.raises(UsageError, match="unrecognized arguments: --dry-run"):
         ip.run_line_magic("mlops", "model rollback churn --to production --dry-run")
     assert state(current_store()) == before

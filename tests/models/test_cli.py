@@ -69,7 +69,8 @@ def test_a_refused_gate_exits_1(cli, churn):
         "failed: metrics.roc_auc >= production.metrics.roc_auc - 0.01 (metrics.roc_auc = 0.7, "
         "production.metrics.roc_auc = 0.95, production.metrics.roc_auc - 0.01 = 0.94)"
     )
-    assert out == f"✗ {failed}\n"
+    # Every check, passed and failed, in the order given.
+    assert out == f"✗ {failed}\n✓ passed: metrics.roc_auc > 0.5 (metrics.roc_auc = 0.7)\n"
     assert err == f"{E}Promotion of churn v3 to production refused: {failed}\n"
     assert models.events("churn", store=churn)[-1].reason == "retrain"
 
@@ -79,9 +80,9 @@ def test_a_refused_gate_exits_1(cli, churn):
     [
         (["promote", "churn", "1", "--to", "prod"], 2, "Unknown stage 'prod'"),
         (["promote", "churn", "--to", "production"], 2, "give the VERSION to promote"),
-        (["promote", "churn", "x", "--to", "production"], 2, "positive integer, not 'x'"),
+        (["promote", "churn", "x", "--to", "production"], 2, "VERSION: expected a whole number"),
         (["promote", "nope", "1", "--to", "production"], 2, "No registered model 'nope'"),
-        (["promote", "churn", "1"], 2, "the following arguments are required: --to"),
+        (["promote", "churn", "1"], 2, "argument --to: is required"),
         # A check that does not parse is bad usage (exit 2, nothing recorded), not a refusal.
         (
             ["promote", "churn", "1", "--to", "production", "--check", "metrics.x >"],
@@ -147,16 +148,50 @@ def test_models_list_show_and_history(cli, churn):
     assert json.loads(out)["card"]["metrics"] == {"roc_auc": 0.9}
 
     code, out, _ = cli("models", "--format", "json")
-    assert [m["name"] for m in json.loads(out)] == ["churn"]
+    assert [m["name"] for m in json.loads(out)["items"]] == ["churn"]
 
     code, out, _ = cli("models", "history", "churn")
     assert "production: none -> v1  promoted (promote) by" in out
     assert "    ✓ passed: metrics.roc_auc > 0.5 (metrics.roc_auc = 0.9)" in out
     code, out, _ = cli("models", "history", "churn", "--format", "json")
-    assert json.loads(out)[0]["checks"][0]["passed"] is True
+    assert json.loads(out)["items"][0]["checks"][0]["passed"] is True
 
 
 def test_empty_registry(cli):
     assert cli("models")[1] == (
         "No registered models yet: register one with mlops.models.register(run, NAME).\n"
     )
+
+
+def test_stages_comma_separated_or_repeated(cli, churn):
+    code, _, err = cli("promote", "churn", "1", "--to", "canary")
+    assert code == 2 and "Unknown stage 'canary'" in err
+    code, out, _ = cli("promote", "churn", "1", "--to", "canary", "--stages", "canary,production")
+    assert code == 0 and out.endswith("churn v1 now holds canary (was no version).\n")
+    code, out, _ = cli(
+        "promote", "churn", "2", "--to", "canary", "--stages", "canary", "--stages", "production"
+    )
+    assert code == 0 and out.endswith("churn v2 now holds canary (was v1).\n")
+
+
+def test_json_answers_are_the_rest_records(cli, churn):
+    code, out, _ = cli("promote", "churn", "1", "--to", "staging", "--format", "json")
+    result = json.loads(out)
+    assert code == 0
+    assert (result["outcome"], result["event"]["outcome"], result["dry_run"]) == (
+        "promoted",
+        "promoted",
+        False,
+    )
+    code, out, _ = cli(
+        "promote", "churn", "2", "--to", "staging", "--dry-run", "--format", "json",
+        "--check", "metrics.roc_auc > staging.metrics.roc_auc",
+    )  # fmt: skip
+    plan = json.loads(out)
+    assert (code, plan["outcome"], plan["event"], plan["from_version"]) == (
+        0,
+        "would_promote",
+        None,
+        1,
+    )
+    assert [e.outcome for e in models.events("churn", store=churn)] == ["promoted"]

@@ -79,14 +79,17 @@ def test_list_show_promote_history_and_load(ip, churn):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("%mlops model", "%mlops model: the following arguments are required: ACTION"),
+        ("%mlops model", "give an action: register, list, show, promote, rollback, history"),
         ("%mlops model frob", "%mlops model: argument ACTION: invalid choice: 'frob'"),
-        ("%mlops model show", "Give a model: %mlops model show NAME."),
+        ("%mlops model show", "%mlops model show: the following arguments are required: MODEL"),
         ("%mlops model show nope", "No registered model 'nope'. Registered models: churn."),
         ("%mlops model show churn 7", "Model 'churn' has no version 7 (versions are 1 to 2)."),
         ("%mlops model load churn", "Invalid model URI 'churn'"),
-        ("%mlops model promote churn 1", "Give the stage: %mlops model promote churn ..."),
-        ("%mlops model promote churn --to production", "Give the version"),
+        ("%mlops model promote churn 1", "%mlops model promote: argument --to: is required."),
+        (
+            "%mlops model promote churn --to production",
+            "the following arguments are required: VERSION",
+        ),
         ("%mlops model promote churn 1 --to prod", "Unknown stage 'prod'"),
         ("%mlops model register churn", "No run to register"),
         ("%mlops model register churn --from nothing", "No variable 'nothing' to register."),

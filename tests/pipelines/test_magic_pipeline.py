@@ -35,7 +35,7 @@ def test_run_shows_progress_and_status_says_cached(ip: RaisingShell, spec: Path)
     assert "one  run     never ran" in out.outputs[0].data["text/plain"]
     with capture_output() as out:
         result = ip.run_cell("%mlops pipeline run pipeline.yaml -p one.n=4").result
-    assert result.ok
+    assert result.run.status == "ok" and result.run.summary == "0 steps cached, 1 ran"
     assert (spec.parent / "n.txt").read_text() == "4"
     html = [o.data.get("text/html", "") for o in out.outputs]
     assert any("pipeline mag" in h and "one" in h for h in html)

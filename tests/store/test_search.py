@@ -11,12 +11,10 @@ from sqlalchemy import Connection, func, insert, select
 
 from jupyter_mlops.errors import FilterSyntaxError, MlopsUsageError, NotFoundError
 from jupyter_mlops.expressions import MAX_DEPTH, MAX_LENGTH, MAX_TERMS, evaluate, parse_filter
-from jupyter_mlops.store import Store, open_store
-from jupyter_mlops.store import search as search_module
+from jupyter_mlops.store import Store, open_store, run_cells
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.search import (
     BASE_COLUMNS,
-    _fetch,
     count_runs,
     get_experiment_ids,
     search_runs,
@@ -554,15 +552,15 @@ def test_many_runs_beyond_one_chunk(store: Store, monkeypatch: pytest.MonkeyPatc
     # the backend (json_each on SQLite, unnest on PostgreSQL).
     with store.read() as conn:
         for table in (t.params, t.latest_metrics, t.tags):
-            assert sorted(_fetch(conn, table, ids, "portable")) == sorted(
-                _fetch(conn, table, ids, store.dialect)
+            assert sorted(run_cells.fetch_cells(conn, table, ids, "portable")) == sorted(
+                run_cells.fetch_cells(conn, table, ids, store.dialect)
             )
     # PostgreSQL probes the index for a page of runs and scans for more: both agree.
-    monkeypatch.setattr(search_module, "_PROBE_LIMIT", 100)
+    monkeypatch.setattr(run_cells, "PROBE_LIMIT", 100)
     again = search_runs(store, "metrics.m >= 100", limit=None, order_by=["metrics.m"])
     pd.testing.assert_frame_equal(again, frame)
     with store.read() as conn:
         for table in (t.params, t.latest_metrics, t.tags):
-            assert sorted(_fetch(conn, table, ids, "portable")) == sorted(
-                _fetch(conn, table, ids, store.dialect)
+            assert sorted(run_cells.fetch_cells(conn, table, ids, "portable")) == sorted(
+                run_cells.fetch_cells(conn, table, ids, store.dialect)
             )

@@ -153,16 +153,16 @@ def test_two_schedulers_on_one_store_run_each_tick_once(store: Store, tmp_path: 
 
 
 def _promote_after_barrier(store: Store, version: int, gate: Any) -> str:
-    from jupyter_mlops.models import promotion
+    from jupyter_mlops.models import evaluation
 
-    evaluate = promotion.evaluate_all
+    evaluate = evaluation.evaluate_all
 
     def both_have_read(*args: Any, **kwargs: Any) -> Any:
         # Both users have read the current holder; release them to write together.
         gate.wait(timeout=60)
         return evaluate(*args, **kwargs)
 
-    promotion.evaluate_all = both_have_read
+    evaluation.evaluate_all = both_have_read
     try:
         models.promote("churn", version, to="production", user=f"user{version}", store=store)
     except ConflictError as exc:

@@ -264,7 +264,8 @@ class Recorder:
 
 
 def test_the_patcher_registry(run) -> None:
-    assert capture.names()[:5] == ["imports", "sklearn", "metrics", "pandas", "figures"]
+    names = ["imports", "frameworks", "sklearn", "metrics", "pandas", "figures"]
+    assert capture.names()[:6] == names
     with pytest.raises(MlopsUsageError, match="No capture patcher 'nope'; known: imports, "):
         capture.get("nope")
     capture.register("recorder", Recorder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import jupyter_mlops as mlops
-from jupyter_mlops.widgets.compare import comparison_data, params_html
+from jupyter_mlops.widgets.compare import params_html, read
 
 
 def test_two_runs_side_by_side(make_run: Callable[..., str]) -> None:
@@ -48,4 +48,4 @@ def test_runs_without_metrics_or_params(make_run: Callable[..., str]) -> None:
 def test_thousands_of_params(make_run: Callable[..., str]) -> None:
     a = make_run("a", params={f"p{i}": i for i in range(1000)})
     b = make_run("b", params={f"p{i}": i + 1 for i in range(1000)})
-    assert "800 more params not shown" in params_html(comparison_data([a, b]))
+    assert "800 more params not shown" in params_html(read([a, b])[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 import jupyter_mlops as mlops
@@ -56,3 +57,10 @@ def test_run_without_metrics_or_params(make_run: Callable[..., str]) -> None:
 def test_thousands_of_params_are_capped(make_run: Callable[..., str]) -> None:
     panel = mlops.widgets.run(make_run("wide", params={f"p{i:04d}": i for i in range(1200)}))
     assert "700 more params not shown" in panel.to_html()
+
+
+def test_data_lists_the_dataset_versions_a_run_used(project: Store) -> None:
+    with mlops.start_run("fit", experiment="churn", store=project) as run:
+        run.log_dataset(pd.DataFrame({"x": [1, 2, 3]}), "churn-train", role="training")
+    data = mlops.widgets.run(run.id).tabs.children[SECTIONS.index("Data")].value
+    assert "<td>input</td><td>training</td><td>dataset:churn-train@1</td><td>3</td>" in data

@@ -47,24 +47,24 @@ def test_sort_by_metric_both_ways(make_run: Callable[..., str]) -> None:
     table = mlops.widgets.runs()
     table.sort.value = "metrics.auc"
     table.direction.value = "asc"
-    assert list(table.page.rows["name"]) == ["low", "mid", "top"]
+    assert [r.name for r in table.page.items] == ["low", "mid", "top"]
     table.direction.value = "desc"
-    assert list(table.page.rows["name"]) == ["top", "mid", "low"]
+    assert [r.name for r in table.page.items] == ["top", "mid", "low"]
 
 
 def test_pages_come_from_the_store(make_run: Callable[..., str], project: Store) -> None:
     for i in range(5):
         make_run(f"run-{i}", metrics={"i": i})
     table = RunsTable(order_by="metrics.i asc", page_size=2, store=project)
-    assert list(table.page.rows["name"]) == ["run-0", "run-1"]
+    assert [r.name for r in table.page.items] == ["run-0", "run-1"]
     assert "page 1 of 3 (5 runs)" in table.pager.value
     table.next_button.click()
     table.next_button.click()
-    assert list(table.page.rows["name"]) == ["run-4"]
+    assert [r.name for r in table.page.items] == ["run-4"]
     assert table.next_button.disabled
     table.prev_button.click()
-    assert list(table.page.rows["name"]) == ["run-2", "run-3"]
-    assert len(table.page.rows) == 2  # only one page is ever read
+    assert [r.name for r in table.page.items] == ["run-2", "run-3"]
+    assert len(table.page.items) == 2  # only one page is ever read
 
 
 def test_select_rows_then_compare(make_run: Callable[..., str]) -> None:

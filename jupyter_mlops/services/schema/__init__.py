@@ -32,6 +32,14 @@ from jupyter_mlops.services.schema.base import (
     Response,
     RunStatus,
 )
+from jupyter_mlops.services.schema.compare import (
+    ComparedCurve,
+    ComparedMetric,
+    ComparedParam,
+    ComparedRun,
+    CompareQuery,
+    RunComparison,
+)
 from jupyter_mlops.services.schema.datasets import (
     DatasetAddRequest,
     DatasetCheckout,
@@ -66,6 +74,7 @@ from jupyter_mlops.services.schema.models import (
     PromotionEventInfo,
     PromotionHistory,
     PromotionResult,
+    RollbackRequest,
     StageList,
 )
 from jupyter_mlops.services.schema.monitors import (
@@ -77,6 +86,7 @@ from jupyter_mlops.services.schema.monitors import (
     MonitorVerdict,
 )
 from jupyter_mlops.services.schema.pipelines import (
+    PipelineAcceptRequest,
     PipelineRerunRequest,
     PipelineRunDetail,
     PipelineRunPage,
@@ -84,6 +94,10 @@ from jupyter_mlops.services.schema.pipelines import (
     PipelineRunRequest,
     PipelineRunStatus,
     PipelineRunSummary,
+    PipelineStatus,
+    PipelineStatusQuery,
+    StepAction,
+    StepPlanInfo,
     StepRunInfo,
     StepStatus,
 )
@@ -94,6 +108,7 @@ from jupyter_mlops.services.schema.runs import (
     LoggedModelInfo,
     MetricHistory,
     MetricPointInfo,
+    RunDatasetLink,
     RunDetail,
     RunInputInfo,
     RunKeys,
@@ -118,6 +133,12 @@ from jupyter_mlops.services.schema.schedules import (
     ScheduleRunStatus,
     TargetKind,
 )
+from jupyter_mlops.services.schema.serving import (
+    PredictInfo,
+    PredictRequest,
+    ServeRequest,
+    ServerInfo,
+)
 from jupyter_mlops.services.schema.status import ErrorBody, Status
 
 __all__ = [
@@ -127,6 +148,11 @@ __all__ = [
     "CellInfo",
     "CellStatus",
     "CheckStatus",
+    "CompareQuery",
+    "ComparedCurve",
+    "ComparedMetric",
+    "ComparedParam",
+    "ComparedRun",
     "DatasetAddRequest",
     "DatasetCheckout",
     "DatasetCheckoutRequest",
@@ -171,6 +197,7 @@ __all__ = [
     "ObjectOwner",
     "ObjectProblem",
     "PackageVersion",
+    "PipelineAcceptRequest",
     "PipelineRerunRequest",
     "PipelineRunDetail",
     "PipelineRunPage",
@@ -178,6 +205,10 @@ __all__ = [
     "PipelineRunRequest",
     "PipelineRunStatus",
     "PipelineRunSummary",
+    "PipelineStatus",
+    "PipelineStatusQuery",
+    "PredictInfo",
+    "PredictRequest",
     "PromoteRequest",
     "PromotionAction",
     "PromotionEventInfo",
@@ -186,6 +217,9 @@ __all__ = [
     "PromotionResult",
     "Request",
     "Response",
+    "RollbackRequest",
+    "RunComparison",
+    "RunDatasetLink",
     "RunDetail",
     "RunInputInfo",
     "RunKeys",
@@ -206,8 +240,12 @@ __all__ = [
     "ScheduleRunList",
     "ScheduleRunStatus",
     "SchedulerOptions",
+    "ServeRequest",
+    "ServerInfo",
     "StageList",
     "Status",
+    "StepAction",
+    "StepPlanInfo",
     "StepRunInfo",
     "StepStatus",
     "StoreInfo",

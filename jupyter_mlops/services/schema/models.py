@@ -121,9 +121,33 @@ class PromoteRequest(Request):
     checks: list[str] = Field(default_factory=list, description="gate expressions")
     reason: str | None = None
     validate_notebook: str | None = Field(
-        None, description="a validation notebook, relative to the server's root"
+        default=None, description="a validation notebook, relative to the server's root"
     )
-    dry_run: bool = Field(False, description="evaluate the checks, move nothing, record nothing")
+    dry_run: bool = Field(
+        default=False, description="evaluate the checks, move nothing, record nothing"
+    )
+    stages: list[str] | None = Field(
+        default=None,
+        description="the allowed stages (default: the project's, else staging, production)",
+    )
+
+
+class RollbackRequest(Request):
+    """Give ``stage`` back to an earlier version (default: the one its holder replaced)."""
+
+    stage: str
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_WHOLE,
+        description="the version to give it to (default: the previous)",
+    )
+    checks: list[str] = Field(default_factory=list, description="gate expressions")
+    reason: str | None = None
+    stages: list[str] | None = Field(
+        default=None,
+        description="the allowed stages (default: the project's, else staging, production)",
+    )
 
 
 class PromotionResult(Response):

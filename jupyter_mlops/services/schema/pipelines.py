@@ -11,6 +11,8 @@ from jupyter_mlops.services.schema.base import MAX_WHOLE, Request, Response
 #: A step of a pipeline run: ``ok`` ran and succeeded, ``cached`` reused an earlier result.
 StepStatus = Literal["queued", "running", "cached", "ok", "failed", "skipped"]
 PipelineRunStatus = Literal["running", "ok", "failed"]
+#: What a run would do with a step: run it, reuse its cached result, or leave it out.
+StepAction = Literal["run", "cached", "skip"]
 
 
 class PipelineRunQuery(Request):
@@ -38,6 +40,9 @@ class StepRunInfo(Response):
     )
     outputs: dict[str, str]
     error: dict[str, Any] | None
+    reason: str = Field(
+        description="one line: why the step was cached or skipped, or where and why it failed"
+    )
 
 
 class PipelineRunSummary(Response):
@@ -55,6 +60,10 @@ class PipelineRunSummary(Response):
     error: str | None
     pipeline_version: str
     steps: dict[str, int]
+    summary: str = Field(
+        description="what ran and what did not, e.g. '4 steps cached, 0 ran' or "
+        "'1 step cached, 2 ran, 1 failed'"
+    )
 
 
 class PipelineRunPage(Response):
@@ -76,17 +85,70 @@ class PipelineRunDetail(Response):
 
 
 class PipelineRunRequest(Request):
-    """Run (or rerun) a pipeline spec inside the server's root."""
+    """Run (or rerun) a pipeline spec (over REST: inside the server's root).
 
-    spec: str = Field(description="path of pipeline.yaml, relative to the server's root")
-    env: str | None = None
-    params: list[str] = Field(default_factory=list, description="overrides: step.key=value")
-    force: bool = False
-    resume: bool = False
-    only: str | None = None
-    from_step: str | None = None
-    jobs: int = Field(1, ge=1, le=64)
+    The command line also runs a notebook as a one-step pipeline (``spec`` ending in
+    ``.ipynb``; ``params`` are then ``KEY=VALUE``).
+    """
+
+    spec: str = Field(description="path of pipeline.yaml (over REST relative to the server's root)")
+    env: str | None = Field(None, description="the environment (its params overlay, promotion)")
+    params: list[str] = Field(
+        default_factory=list,
+        description="a parameter: STEP.KEY=VALUE (KEY=VALUE for a notebook), typed by the "
+        "default in the notebook's parameters cell",
+    )
+    force: bool = Field(
+        False, description="run every step, cached or not (with --only/--from: those steps)"
+    )
+    resume: bool = Field(False, description="rerun what failed or never ran in the last run")
+    only: str | None = Field(None, description="run only this step (others reuse their last run)")
+    from_step: str | None = Field(None, description="run this step and every step after it")
+    jobs: int = Field(1, ge=1, le=64, description="how many steps run at once")
     wait: bool = Field(False, description="answer when the run ends instead of when it starts")
+
+
+class PipelineStatusQuery(Request):
+    """What ``run`` would do with each step of a spec, and why (``GET pipelines/status``)."""
+
+    spec: str = Field(description="path of pipeline.yaml (over REST relative to the server's root)")
+    env: str | None = Field(None, description="the environment")
+    params: list[str] = Field(
+        default_factory=list, description="a parameter override: STEP.KEY=VALUE"
+    )
+    force: bool = Field(False, description="as if run with --force")
+    only: str | None = Field(None, description="as if run with --only STEP")
+    from_step: str | None = Field(None, description="as if run with --from STEP")
+
+
+class StepPlanInfo(Response):
+    """What a run would do with one step, and why; ``key`` is the step's cache key."""
+
+    step: str
+    action: StepAction
+    reason: str
+    key: str
+
+
+class PipelineStatus(Response):
+    """What ``run`` would do with each step of a pipeline, in run order (nothing runs)."""
+
+    name: str
+    env: str | None
+    steps: list[StepPlanInfo]
+    would_run: int
+    summary: str = Field(description="e.g. '1 of 4 step(s) would run.'")
+
+
+class PipelineAcceptRequest(Request):
+    """Take a step's current outputs as up to date, so the next run caches it."""
+
+    spec: str = Field(description="path of pipeline.yaml")
+    step: str = Field(description="the step whose outputs to accept")
+    env: str | None = Field(None, description="the environment")
+    params: list[str] = Field(
+        default_factory=list, description="a parameter override: STEP.KEY=VALUE"
+    )
 
 
 class PipelineRerunRequest(Request):

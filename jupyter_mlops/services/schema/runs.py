@@ -100,6 +100,18 @@ class RunInputInfo(Response):
     info: dict[str, Any]
 
 
+class RunDatasetLink(Response):
+    """A dataset version a run read (``input``) or wrote (``output``) in a role."""
+
+    ref: str = Field(description="dataset:NAME@N")
+    dataset: str
+    version: int
+    digest: str
+    role: str
+    direction: str
+    rows: int | None
+
+
 class CellInfo(Response):
     """One executed cell of a run."""
 

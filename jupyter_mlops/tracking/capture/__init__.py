@@ -33,6 +33,7 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
 from jupyter_mlops.tracking.capture.figures import FiguresPatcher
+from jupyter_mlops.tracking.capture.frameworks import FrameworksPatcher
 from jupyter_mlops.tracking.capture.imports import ImportWatcher
 from jupyter_mlops.tracking.capture.metrics import MetricsPatcher
 from jupyter_mlops.tracking.capture.pandas_io import PandasReadersPatcher
@@ -63,6 +64,8 @@ _lock = threading.Lock()
 def _builtins() -> dict[str, PatcherFactory]:
     return {
         "imports": ImportWatcher,
+        # Before sklearn: XGBoost's and LightGBM's estimators are scikit-learn estimators too.
+        "frameworks": FrameworksPatcher,
         "sklearn": SklearnPatcher,
         "metrics": MetricsPatcher,
         "pandas": PandasReadersPatcher,

@@ -5,9 +5,12 @@ What a fit records (outermost calls only: the steps a Pipeline fits, the clones 
 
 * **params** — ``get_params(deep=True)``. The run's *primary* estimator (the first fitted one
   that can ``predict``: a model, a pipeline ending in a model, a search) logs them unprefixed,
-  MLflow-style: ``C``, ``clf__C``. Every other estimator — later models, and transformers fitted
-  on their own such as a ``StandardScaler`` — logs them as ``<label>.<param>``, where the label
-  is the lowercase class name, made unique in the run with ``_2``, ``_3``:
+  MLflow-style: ``C``, ``clf__C`` — except in a run that executes a notebook with parameters
+  (a pipeline step, ``jupyter-mlops run``), where the bare names are the notebook's parameters
+  and the primary estimator is prefixed too (:func:`param_prefix`). Every other estimator —
+  later models, and transformers fitted on their own such as a ``StandardScaler`` — logs
+  them as ``<label>.<param>``, where the label is the lowercase class name, made unique in
+  the run with ``_2``, ``_3``:
   ``randomforestclassifier.n_estimators``, ``logisticregression_2.C``. Refitting the same
   object keeps its label (last value wins). Estimator-valued params are stored as their class
   name, functions as their qualified name, containers as JSON.
@@ -36,6 +39,7 @@ tracked cell itself is not patched until the next cell (its fits inside a Pipeli
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -136,7 +140,7 @@ def on_fit(
     label = state.label(est)
     prefix = state.prefix(est)
     X, y = _xy(args, kwargs)
-    log_params(session, est.get_params(deep=True), prefix)
+    log_params(session, est.get_params(deep=True), param_prefix(session, est))
     model = est
     if _is_search(est):
         model = getattr(est, "best_estimator_", None)
@@ -146,6 +150,17 @@ def on_fit(
         session.scratch.setdefault(PENDING, {})[label] = (model, infer_signature(X))
     session.log_data("training", X, "X")
     session.log_data("training", y, "y")
+
+
+def param_prefix(session: Session, est: Any) -> str:
+    """The prefix of an estimator's params: ``<label>.`` for every estimator of a run that
+    executes a notebook with parameters (the run ``$MLOPS_RUN_ID`` names: a pipeline step,
+    ``jupyter-mlops run NB.ipynb``, a schedule), whose bare names are the notebook's own
+    parameters (``-p C=0.5`` is ``C``, the model's is ``logisticregression.C``); elsewhere
+    ``""`` for the primary estimator (see the module doc)."""
+    if session.run.id == os.environ.get("MLOPS_RUN_ID"):
+        return f"{session.state.label(est)}."
+    return session.state.prefix(est)
 
 
 def log_params(session: Session, params: dict[str, Any], prefix: str) -> None:

@@ -12,6 +12,9 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsError
 from jupyter_mlops.tracking.flavors.base import Flavor, Saved, class_name
+from jupyter_mlops.tracking.flavors.catboost import CatBoostFlavor
+from jupyter_mlops.tracking.flavors.keras import KerasFlavor
+from jupyter_mlops.tracking.flavors.lightgbm import LightGBMFlavor
 from jupyter_mlops.tracking.flavors.python import PICKLE_MEDIA_TYPE, PythonFlavor
 from jupyter_mlops.tracking.flavors.signature import infer_signature
 from jupyter_mlops.tracking.flavors.sklearn import (
@@ -19,8 +22,20 @@ from jupyter_mlops.tracking.flavors.sklearn import (
     SklearnFlavor,
     is_sklearn_estimator,
 )
+from jupyter_mlops.tracking.flavors.statsmodels import StatsmodelsFlavor
+from jupyter_mlops.tracking.flavors.torch import TorchFlavor
+from jupyter_mlops.tracking.flavors.xgboost import XGBoostFlavor
 
-FLAVORS: tuple[Flavor, ...] = (SklearnFlavor(), PythonFlavor())
+FLAVORS: tuple[Flavor, ...] = (
+    XGBoostFlavor(),
+    LightGBMFlavor(),
+    CatBoostFlavor(),
+    StatsmodelsFlavor(),
+    KerasFlavor(),  # a Keras 3 model on the torch backend is a torch.nn.Module too
+    TorchFlavor(),
+    SklearnFlavor(),
+    PythonFlavor(),
+)
 
 
 def flavor_for(model: Any) -> Flavor:

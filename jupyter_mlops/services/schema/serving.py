@@ -1,0 +1,80 @@
+"""Serving: a model server's options and what it serves; batch scoring of a file."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from jupyter_mlops.services.schema.base import Request, Response
+
+
+class ServeRequest(Request):
+    """Serve a registered model over HTTP."""
+
+    uri: str = Field(
+        description="models:/NAME@STAGE (follows the stage as it moves) or models:/NAME/VERSION"
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description="the address to listen on; any other than 127.0.0.1 needs a token",
+    )
+    port: int = Field(default=5000, ge=0, le=65535, description="the port (0: any free port)")
+    workers: int = Field(default=1, ge=1, le=64, description="server processes sharing the port")
+    token: str | None = Field(
+        default=None,
+        description="clients must send Authorization: Bearer TOKEN (default: MLOPS_SERVE_TOKEN)",
+    )
+    log: bool = Field(default=True, description="log inputs, outputs, version and latency")
+    log_sample: float = Field(
+        default=1.0, ge=0, le=1, description="the share of requests logged (0 to 1)"
+    )
+    poll_seconds: float = Field(
+        default=1.0, gt=0, le=3600, description="how often to look whether the stage moved"
+    )
+    max_body_mb: float = Field(
+        default=16.0, gt=0, le=1024, description="the largest request body, MiB"
+    )
+    trusted: bool = Field(
+        default=False, description="allow model formats that run code on load (pickle)"
+    )
+
+
+class ServerInfo(Response):
+    """A model server that is answering."""
+
+    url: str
+    uri: str = Field(description="what the server follows: models:/NAME@STAGE or a version")
+    model_name: str
+    version: int = Field(description="the version answering now")
+    stage: str | None
+    workers: int
+    log_sample: float = Field(description="the share of requests logged (0: logging off)")
+    pid: int
+
+
+class PredictRequest(Request):
+    """Score a Parquet or CSV file with a registered model, chunk by chunk."""
+
+    uri: str = Field(description="models:/NAME@STAGE, models:/NAME/VERSION or models:/NAME")
+    input: str = Field(description="a .parquet or .csv file")
+    output: str = Field(description="where to write the rows with predictions (.parquet, .csv)")
+    chunk_rows: int = Field(
+        default=100_000,
+        ge=1,
+        le=10_000_000,
+        description="rows read, predicted and written at a time",
+    )
+    trusted: bool = Field(
+        default=False, description="allow model formats that run code on load (pickle)"
+    )
+
+
+class PredictInfo(Response):
+    """What batch scoring wrote."""
+
+    uri: str
+    model_name: str
+    version: int
+    input: str
+    output: str
+    rows: int
+    chunks: int

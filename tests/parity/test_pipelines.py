@@ -1,0 +1,123 @@
+"""Pipelines: what a run would do (status) and a run's steps, the same from the Python API,
+``%mlops pipeline``, the CLI's JSON and REST; a refused parameter is refused alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.error import UsageError
+
+import jupyter_mlops as mlops
+from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.pipelines.progress import NullProgress
+from tests.parity.conftest import Faces
+
+
+def notebook(path: Path, params: str, *cells: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell(params)
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def spec(faces: Faces, name: str) -> str:
+    """A two-step pipeline ``name`` in the project (its own notebooks and output)."""
+    root = faces.project.root
+    notebook(root / f"{name}-make.ipynb", "n = 2", f"open('{name}.txt', 'w').write(str(n))")
+    notebook(
+        root / f"{name}-score.ipynb",
+        "auc = 0.9",
+        "import jupyter_mlops as mlops\nmlops.log_metric('auc', auc)",
+    )
+    (root / f"{name}.yaml").write_text(
+        f"name: {name}\nsteps:\n"
+        f"  make: {{notebook: {name}-make.ipynb, outputs: [{name}.txt]}}\n"
+        f"  score: {{notebook: {name}-score.ipynb, needs: [make], gate: 'metrics.auc >= 0.5'}}\n"
+    )
+    return f"{name}.yaml"
+
+
+def test_what_a_run_would_do_is_the_same_everywhere(faces: Faces) -> None:
+    path = spec(faces, "p-status")
+    rest = faces.rest("pipelines/status", spec=path, params=["make.n=3"])
+    cli = faces.cli_json("status", path, "-p", "make.n=3")
+    assert cli == rest
+    assert [(s["step"], s["action"], s["reason"]) for s in rest["steps"]] == [
+        ("make", "run", "never ran"),
+        ("score", "run", "never ran"),
+    ]
+    assert rest["summary"] == "2 of 2 step(s) would run."
+    plans = mlops.pipelines.status(path, params=["make.n=3"])
+    api = [
+        {"step": p.step, "action": p.action, "reason": p.reason, "key": p.key}
+        for p in plans.values()
+    ]
+    assert api == rest["steps"]
+    text = faces.cli("status", path, "-p", "make.n=3").out
+    assert faces.magic(f"pipeline status {path} -p make.n=3").displays[0]["text/plain"] == (
+        text.rstrip("\n")
+    )
+
+
+def test_a_runs_steps_are_the_same_everywhere(faces: Faces) -> None:
+    path = spec(faces, "p-steps")
+    started = faces.send("POST", "pipelines/runs", {"spec": path, "wait": True})
+    assert started.status_code == 200, started.text
+    first = started.json()
+    assert first["run"]["status"] == "ok" and first["run"]["summary"] == "0 steps cached, 2 ran"
+    assert faces.rest(f"pipelines/runs/{first['run']['id']}") == first
+
+    cli = faces.cli_json("run", path)
+    assert cli == faces.rest(f"pipelines/runs/{cli['run']['id']}")
+    assert cli["run"]["summary"] == "2 steps cached, 0 ran"
+    assert [(s["step"], s["status"], s["reason"]) for s in cli["step_runs"]] == [
+        ("make", "cached", "up to date"),
+        ("score", "cached", "up to date"),
+    ]
+    # a cached step reuses the run that made its result
+    assert [s["run_id"] for s in cli["step_runs"]] == [s["run_id"] for s in first["step_runs"]]
+
+    record = faces.magic(f"pipeline run {path}").value
+    assert record.model_dump(mode="json") == faces.rest(f"pipelines/runs/{record.run.id}")
+
+    result = mlops.pipelines.run_pipeline(path, progress=NullProgress(), store=faces.store)
+    rest = faces.rest(f"pipelines/runs/{result.pipeline_run_id}")
+    assert {n: o.status for n, o in result.steps.items()} == {
+        s["step"]: s["status"] for s in rest["step_runs"]
+    }
+    page = faces.rest("pipelines/runs", name="p-steps")
+    assert [r["summary"] for r in page["items"]] == [
+        "2 steps cached, 0 ran",
+        "2 steps cached, 0 ran",
+        "2 steps cached, 0 ran",
+        "0 steps cached, 2 ran",
+    ]
+
+
+def test_an_unknown_parameter_is_refused_alike(faces: Faces) -> None:
+    path = spec(faces, "p-refused")
+    rest = faces.project.jupyter.get(
+        "pipelines/status", params={"spec": path, "params": "make.m=1"}
+    )
+    assert rest.status_code == 400, rest.text
+    message = rest.json()["error"]
+    assert "unknown parameter 'm'" in message
+    cli = faces.cli("status", path, "-p", "make.m=1")
+    assert (cli.code, cli.out, cli.err) == (2, "", f"jupyter-mlops: error: {message}\n")
+    run = faces.cli("run", path, "-p", "make.m=1")
+    assert (run.code, run.err) == (2, f"jupyter-mlops: error: {message}\n")
+    posted = faces.send("POST", "pipelines/runs", {"spec": path, "params": ["make.m=1"]})
+    assert posted.status_code == 400 and posted.json()["error"] == message
+    with pytest.raises(UsageError) as magic:
+        faces.magic(f"pipeline run {path} -p make.m=1")
+    assert str(magic.value) == message
+    with pytest.raises(MlopsUsageError, match="unknown parameter 'm'"):
+        mlops.pipelines.status(path, params=["make.m=1"])

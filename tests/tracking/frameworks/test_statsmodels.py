@@ -1,0 +1,62 @@
+"""statsmodels fits in ``%%mlops track`` cells.
+
+Needs the ``[frameworks]`` extra, installed by ``make install`` and CI (where these tests
+run); ``pytest.importorskip`` only guards a machine without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import jupyter_mlops as mlops
+from jupyter_mlops.errors import UntrustedArtifactError
+from jupyter_mlops.store import current_store
+
+
+def test_formula_fit_records_statistics_summary_and_a_trusted_only_model(data) -> None:
+    pytest.importorskip("statsmodels")
+    data.run_cell(
+        "%%mlops track logit\n"
+        "import statsmodels.formula.api as smf\n"
+        "frame = X_train.assign(y=y_train)\n"
+        "result = smf.logit('y ~ f0 + f1', data=frame).fit(disp=0, maxiter=50)"
+    )
+    run = mlops.get_run("logit")
+    result = data.user_ns["result"]
+    assert run.params["model"] == "Logit"
+    assert run.params["formula"] == "y ~ f0 + f1"
+    assert run.params["maxiter"] == "50"
+    assert run.metrics["aic"] == pytest.approx(result.aic)
+    assert run.metrics["bic"] == pytest.approx(result.bic)
+    assert run.metrics["llf"] == pytest.approx(result.llf)
+    assert run.metrics["coef.f0"] == pytest.approx(result.params["f0"])
+    summary = next(a for a in run.artifacts if a.path == "summary.txt")
+    assert b"Logit Regression Results" in current_store().objects.read_bytes(summary.digest)
+    [saved] = run.models
+    assert (saved.name, saved.flavor) == ("logit", "statsmodels")
+
+    mlops.models.register(run.id, "logit")
+    with pytest.raises(UntrustedArtifactError):
+        mlops.models.load("models:/logit/1")
+    loaded = mlops.models.load("models:/logit/1", trusted=True)
+    X_valid = data.user_ns["X_valid"]
+    np.testing.assert_allclose(loaded.predict(X_valid), result.predict(X_valid))
+
+
+def test_fits_made_inside_statsmodels_are_not_recorded(data) -> None:
+    pytest.importorskip("statsmodels")
+    data.run_cell(
+        "%%mlops track adf\n"
+        "import statsmodels.api as sm\n"
+        "from statsmodels.tsa.stattools import adfuller\n"
+        "test = adfuller(X_train.f0.to_numpy(), result_object=True)\n"
+        "ols = sm.OLS(y_train, sm.add_constant(X_train)).fit()"
+    )
+    run = mlops.get_run("adf")
+    assert [m.name for m in run.models] == ["ols"]  # adfuller's own regressions left out
+    assert run.metrics["rsquared"] == pytest.approx(data.user_ns["ols"].rsquared)
+    assert {(i.role, i.source) for i in run.inputs} == {
+        ("training", "exog"),
+        ("training", "y_train"),
+    }
