@@ -42,13 +42,14 @@ from jupyter_mlops.tracking.fluent import (
 from jupyter_mlops.tracking.run import Run
 
 if _typing.TYPE_CHECKING:
-    from jupyter_mlops import data, models, monitor, pipelines, scheduler, widgets
+    from jupyter_mlops import data, interop, models, monitor, pipelines, scheduler, widgets
     from jupyter_mlops.pipelines.upstream import upstream
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
 # so `import jupyter_mlops` stays cheap (a tracked cell pays for what it uses).
 _LAZY = {
     "data": ("jupyter_mlops.data", None),
+    "interop": ("jupyter_mlops.interop", None),
     "models": ("jupyter_mlops.models", None),
     "monitor": ("jupyter_mlops.monitor", None),
     "pipelines": ("jupyter_mlops.pipelines", None),
@@ -104,6 +105,7 @@ __all__ = [
     "end_run",
     "get_metric_history",
     "get_run",
+    "interop",
     "lineage",
     "load_ipython_extension",
     "log_artifact",

@@ -10,7 +10,7 @@ from typing import Any
 from jupyter_mlops._docgen._markdown import cell, first_paragraph, portable
 
 #: The namespaces documented in their own sections, in this order.
-NAMESPACES = ("data", "models", "monitor", "pipelines", "scheduler", "widgets")
+NAMESPACES = ("data", "interop", "models", "monitor", "pipelines", "scheduler", "widgets")
 
 
 class _Text:

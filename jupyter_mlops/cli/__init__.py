@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "demo": "jupyter_mlops.cli.demo",
     "doctor": "jupyter_mlops.cli.doctor",
     "gc": "jupyter_mlops.cli.gc",
+    "import": "jupyter_mlops.cli.import",
     "models": "jupyter_mlops.cli.models",
     "monitor": "jupyter_mlops.cli.monitor",
     "predict": "jupyter_mlops.cli.predict",

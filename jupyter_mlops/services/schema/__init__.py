@@ -55,6 +55,7 @@ from jupyter_mlops.services.schema.datasets import (
     DatasetVersionList,
     LinkMode,
 )
+from jupyter_mlops.services.schema.interop import MlflowImport, MlflowImportRequest
 from jupyter_mlops.services.schema.lineage import (
     LineageEdge,
     LineageGraph,
@@ -181,6 +182,8 @@ __all__ = [
     "LoggedModelInfo",
     "MetricHistory",
     "MetricPointInfo",
+    "MlflowImport",
+    "MlflowImportRequest",
     "ModelList",
     "ModelSummary",
     "ModelVersionInfo",

@@ -1,0 +1,35 @@
+# ruff: noqa: N999 - a command's module is named after the command
+"""``jupyter-mlops import mlflow --from URI``: an MLflow store's history into this store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jupyter_mlops.cli._common import Subparsers, add_verb, print_record
+from jupyter_mlops.commands import grammar
+from jupyter_mlops.commands.interop import IMPORT
+
+
+def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
+    return add_verb(subparsers, IMPORT)
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: the store and MLflow's client load only when a command runs.
+    from jupyter_mlops.interop.text import summary_lines
+    from jupyter_mlops.services import interop, project
+
+    request = grammar.request(IMPORT, args)
+    as_json = getattr(args, "format", "text") == "json"
+
+    def progress(line: str) -> None:
+        if not as_json:
+            print(f"  {line}", file=sys.stderr, flush=True)
+
+    report = interop.import_mlflow(project.store(), request, progress=progress)
+    if as_json:
+        print_record(report)
+    else:
+        print("\n".join(summary_lines(report.model_dump())))
+    return 0

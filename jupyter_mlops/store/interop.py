@@ -1,0 +1,206 @@
+"""Queries of an import from another tracking system (MLflow): what came over, and writing it.
+
+An imported run carries its source id in a tag (``mlflow.run_id``); that tag is what a
+second import looks up, so it adds nothing twice. Each page of runs is written in one
+transaction: a killed import leaves whole runs or none of a run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.core import Store
+from jupyter_mlops.store.runs import (
+    get_or_create_experiment,
+    upsert_artifacts,
+    upsert_logged_model,
+)
+
+#: The tag an imported run keeps its MLflow run id in.
+SOURCE_ID_TAG = "mlflow.run_id"
+
+
+@dataclass
+class RunWrite:
+    """Everything of one imported run, written together.
+
+    ``metrics`` are (key, step, value, timestamp in seconds) points; ``artifacts`` are
+    ``artifacts`` rows without the run id.
+    """
+
+    run: dict[str, Any]
+    params: dict[str, str]
+    tags: dict[str, str]
+    metrics: list[tuple[str, int, float, float]]
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def experiment_names(store: Store) -> set[str]:
+    """The names of the experiments the store has."""
+    with store.read() as conn:
+        return {str(n) for (n,) in conn.execute(select(t.experiments.c.name))}
+
+
+def ensure_experiment(store: Store, name: str) -> int:
+    """The id of experiment ``name``, created when missing."""
+    with store.write() as conn:
+        return get_or_create_experiment(conn, name)
+
+
+def imported(store: Store, source_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """Source run id -> (our run id, the ``mlflow.status`` tag it was imported with)."""
+    ids = list(source_ids)
+    if not ids:
+        return {}
+    tg = t.tags
+    status = tg.alias("status_tag")
+    stmt = (
+        select(tg.c.value, tg.c.run_id, status.c.value)
+        .outerjoin(status, (status.c.run_id == tg.c.run_id) & (status.c.key == "mlflow.status"))
+        .where(tg.c.key == SOURCE_ID_TAG, tg.c.value.in_(ids))
+    )
+    with store.read() as conn:
+        return {str(src): (str(run), st) for src, run, st in conn.execute(stmt)}
+
+
+def taken_ids(store: Store, run_ids: Iterable[str]) -> set[str]:
+    """Which of ``run_ids`` are ids of runs the store has."""
+    ids = list(run_ids)
+    if not ids:
+        return set()
+    with store.read() as conn:
+        return {str(i) for (i,) in conn.execute(select(t.runs.c.id).where(t.runs.c.id.in_(ids)))}
+
+
+def _metric_rows(run_id: str, points: list[tuple[str, int, float, float]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "run_id": run_id,
+            "key": key,
+            "step": step,
+            "value": None if math.isnan(value) else value,
+            "is_nan": math.isnan(value),
+            "timestamp": ts,
+        }
+        for key, step, value, ts in points
+    ]
+
+
+def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # MLflow's latest value: the largest (step, timestamp), the larger value on a tie.
+    best: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        value = -math.inf if row["value"] is None else row["value"]
+        rank = (row["step"], row["timestamp"], value)
+        prev = best.get(row["key"])
+        if prev is None or rank > prev["_rank"]:
+            best[row["key"]] = {**row, "_rank": rank}
+    return [{k: v for k, v in row.items() if k != "_rank"} for row in best.values()]
+
+
+def write_new(store: Store, runs: list[RunWrite]) -> None:
+    """Insert whole new runs (rows, params, tags, metric histories, artifacts) at once."""
+    if not runs:
+        return
+    with store.write() as conn:
+        conn.execute(insert(t.runs), [r.run for r in runs])
+        _rows(conn, t.params, runs, lambda r: r.params)
+        _rows(conn, t.tags, runs, lambda r: r.tags)
+        points = [row for r in runs for row in _metric_rows(r.run["id"], r.metrics)]
+        if points:
+            conn.execute(insert(t.metrics), points)
+            latest = [row for r in runs for row in _latest(_metric_rows(r.run["id"], r.metrics))]
+            conn.execute(insert(t.latest_metrics), latest)
+        artifacts = [{**a, "run_id": r.run["id"]} for r in runs for a in r.artifacts]
+        if artifacts:
+            conn.execute(insert(t.artifacts), artifacts)
+
+
+def _rows(conn: Connection, table: Any, runs: list[RunWrite], pick: Any) -> None:
+    rows = [{"run_id": r.run["id"], "key": k, "value": v} for r in runs for k, v in pick(r).items()]
+    if rows:
+        conn.execute(insert(table), rows)
+
+
+def refresh(store: Store, run_id: str, write: RunWrite) -> int:
+    """Bring an imported run up to the source: its status and end, params, tags, the metric
+    points and artifacts it lacks. Returns how many metric points were added."""
+    run = write.run
+    with store.write() as conn:
+        conn.execute(
+            update(t.runs)
+            .where(t.runs.c.id == run_id)
+            .values(status=run["status"], end_time=run["end_time"], heartbeat=run["heartbeat"])
+        )
+        for table, pairs in ((t.params, write.params), (t.tags, write.tags)):
+            store.insert_or_update(
+                conn,
+                table,
+                [{"run_id": run_id, "key": k, "value": v} for k, v in pairs.items()],
+                ["run_id", "key"],
+                ["value"],
+            )
+        m = t.metrics
+        have = {
+            (str(k), int(s), float(ts))
+            for k, s, ts in conn.execute(
+                select(m.c.key, m.c.step, m.c.timestamp).where(m.c.run_id == run_id)
+            )
+        }
+        fresh = [p for p in write.metrics if (p[0], p[1], p[3]) not in have]
+        if fresh:
+            conn.execute(insert(m), _metric_rows(run_id, fresh))
+            store.insert_or_update(
+                conn,
+                t.latest_metrics,
+                _latest(_metric_rows(run_id, write.metrics)),
+                ["run_id", "key"],
+                ["value", "is_nan", "step", "timestamp"],
+            )
+        upsert_artifacts(store, conn, [{**a, "run_id": run_id} for a in write.artifacts])
+    return len(fresh)
+
+
+def link_parents(store: Store, links: dict[str, str]) -> int:
+    """Set ``parent_id`` of imported runs (our child id -> the parent's MLflow run id) whose
+    parent is in the store; returns how many were linked."""
+    if not links:
+        return 0
+    parents = {src: ours for src, (ours, _) in imported(store, set(links.values())).items()}
+    done = 0
+    with store.write() as conn:
+        for child, source_parent in links.items():
+            parent = parents.get(source_parent)
+            if parent is None:
+                continue
+            conn.execute(update(t.runs).where(t.runs.c.id == child).values(parent_id=parent))
+            done += 1
+    return done
+
+
+#: The tag an imported model version keeps its MLflow ``NAME/VERSION`` in.
+SOURCE_VERSION_TAG = "mlflow.model_version"
+
+
+def imported_versions(store: Store) -> dict[str, int]:
+    """MLflow ``NAME/VERSION`` -> our version number, for every imported model version."""
+    mv, tg = t.model_versions, t.model_version_tags
+    stmt = (
+        select(tg.c.value, mv.c.version)
+        .join(mv, mv.c.id == tg.c.version_id)
+        .where(tg.c.key == SOURCE_VERSION_TAG)
+    )
+    with store.read() as conn:
+        return {str(src): int(v) for src, v in conn.execute(stmt)}
+
+
+def add_logged_model(store: Store, row: dict[str, Any]) -> None:
+    """Record a model file of an imported run as one of its logged models."""
+    with store.write() as conn:
+        upsert_logged_model(store, conn, row)
