@@ -22,6 +22,7 @@ parser.add_argument("--metric", metavar="KEY", help="the metric of the parallel 
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display params (differences highlighted), metrics, curves and parallel coordinates."""
+    # start-up: the widget loads ipywidgets and pandas (~500 ms); --help and bad arguments don't.
     from jupyter_mlops.widgets.compare import Comparison
 
     if len(args.runs) < 2:
