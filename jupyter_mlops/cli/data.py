@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     # start-up: --help loads this module; data.compare/version cost ~80 ms, so load at run.
     from jupyter_mlops.data.compare import lines
     from jupyter_mlops.data.version import describe, summary
-    from jupyter_mlops.services import datasets, project  # start-up: pandas+pyarrow ~2 s
+    from jupyter_mlops.services import datasets, project  # start-up: loads pandas, pyarrow
 
     action = grammar.selected(DATA, args).name
     store = project.store()
