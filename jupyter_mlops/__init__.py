@@ -71,6 +71,7 @@ def __getattr__(name: str) -> _typing.Any:
 
 def load_ipython_extension(ipython: object) -> None:
     """Register the ``%mlops`` magics (``%load_ext jupyter_mlops``)."""
+    # start-up: IPython and the verb table load with %load_ext, not with `import jupyter_mlops`.
     from jupyter_mlops.magics import load_ipython_extension as _load
 
     _load(ipython)
@@ -83,6 +84,7 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def unload_ipython_extension(ipython: object) -> None:
     """Stop tracking and remove the ``%mlops`` hooks."""
+    # start-up: as in load_ipython_extension.
     from jupyter_mlops.magics import unload_ipython_extension as _unload
 
     _unload(ipython)

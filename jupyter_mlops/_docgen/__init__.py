@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from jupyter_mlops._docgen import api, cli, magics, rest, settings
+
 #: Where the committed pages live in a source checkout.
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "reference"
 
@@ -35,8 +37,6 @@ def _fixed_width() -> Iterator[None]:
 
 
 def _pages() -> dict[str, Callable[[], str]]:
-    from jupyter_mlops._docgen import api, cli, magics, rest, settings
-
     return {
         "magics.md": magics.page,
         "cli.md": cli.page,

@@ -7,6 +7,7 @@ import inspect
 import types
 from typing import Any
 
+import jupyter_mlops
 from jupyter_mlops._docgen._markdown import cell, first_paragraph, portable
 
 #: The namespaces documented in their own sections, in this order.
@@ -104,8 +105,6 @@ def _section(title: str, prefix: str, names: list[str], source: Any) -> list[str
 
 def page() -> str:
     """Markdown for the public Python API."""
-    import jupyter_mlops
-
     top = [n for n in jupyter_mlops.__all__ if n not in NAMESPACES and not n.startswith("__")]
     out = [
         "# Python API",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from jupyter_mlops._docgen._markdown import cell, fence, portable, subcommands
+from jupyter_mlops.cli import build_parser
+from jupyter_mlops.cli._common import PROG
 
 
 def command_names() -> list[str]:
     """Every command and subcommand as typed: ``run``, ``schedule add``, ..."""
-    from jupyter_mlops.cli import build_parser
-
     names: list[str] = []
 
     def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
@@ -46,9 +46,6 @@ def _index(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
 
 def page() -> str:
     """Markdown for the command line."""
-    from jupyter_mlops.cli import build_parser
-    from jupyter_mlops.cli._common import PROG
-
     root = build_parser()
     out = [
         f"# `{PROG}` command line",

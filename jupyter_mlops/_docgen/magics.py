@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from jupyter_mlops._docgen._markdown import fence, portable
+from jupyter_mlops.magics._router import VERBS, verb_module
 
 
 def page() -> str:
     """Markdown for every ``%mlops`` verb in router order."""
-    from jupyter_mlops.magics._router import VERBS, verb_module
-
     out = [
         "# `%mlops` magics",
         "",

@@ -6,7 +6,9 @@ import dataclasses
 import textwrap
 from typing import Any
 
+from jupyter_mlops import config
 from jupyter_mlops._docgen._markdown import cell, escape, fence
+from jupyter_mlops.pipelines import spec
 
 # What each pipeline.yaml key means; the key lists themselves come from pipelines/spec.py,
 # so a key added there shows up here (marked) before anyone writes its description.
@@ -59,8 +61,6 @@ def _fields(cls: Any) -> dict[str, tuple[str, str]]:
 
 def pipeline_spec_page() -> str:
     """Markdown for ``pipeline.yaml``: top-level, step and environment keys."""
-    from jupyter_mlops.pipelines import spec
-
     top = _fields(spec.Pipeline)
     top["steps"] = ("mapping", "required")
     top["environments"] = ("mapping", "`{}`")
@@ -123,8 +123,6 @@ A run ends with what ran and what was reused: `4 steps cached, 0 ran`.
 
 def config_page() -> str:
     """Markdown for the settings: every key, its variable and what it means."""
-    from jupyter_mlops import config
-
     rows = ["| key | environment variable | meaning |", "|---|---|---|"]
     for key, meaning in config.CONFIG_KEYS.items():
         rows.append(f"| `{key}` | `MLOPS_{key.upper()}` | {cell(escape(meaning))} |")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from jupyter_mlops.cli._common import Subparsers, add_command, add_format, print_json
+from jupyter_mlops.config import explain_config, find_root
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -22,8 +23,6 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jupyter_mlops.config import explain_config, find_root
-
     entries = explain_config()
     if args.format == "json":
         print_json(

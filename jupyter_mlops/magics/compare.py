@@ -22,7 +22,8 @@ parser = parser_for(COMPARE)
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display params (differences highlighted), metrics, curves and parallel coordinates."""
-    # Imported here: the service, the panel and ipywidgets load when the verb runs.
+    # start-up: the service and the widget load ipywidgets and pandas (~500 ms); --help and
+    # bad arguments don't.
     from jupyter_mlops.services import compare, project
     from jupyter_mlops.widgets.compare import Comparison
 

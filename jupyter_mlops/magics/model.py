@@ -36,7 +36,7 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
     action = grammar.selected(MODEL, args).name
     store = project.store()
     if action == "list":
-        # Imported here: the panels load ipywidgets, which only listing and showing need.
+        # start-up: the panels load ipywidgets and pandas (~500 ms); only list and show need them.
         from jupyter_mlops.widgets.models import ModelRegistry
 
         show(ModelRegistry())
@@ -63,6 +63,7 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
         print(f"mlops: registered {version.uri} ({version.class_name.rsplit('.', 1)[-1]}).")
     elif action == "show":
         if args.version is None and not args.name.startswith("models:/"):
+            # start-up: as for list.
             from jupyter_mlops.widgets.models import ModelPanel
 
             show(ModelPanel(args.name))
@@ -72,6 +73,7 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
     elif action in ("promote", "rollback"):
         _promote(store, action, args)
     elif action == "history":
+        # start-up: as for list.
         from jupyter_mlops.widgets.models import history_html, history_text
 
         history = models.promotions(store, args.name, args.stage)

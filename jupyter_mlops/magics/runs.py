@@ -19,6 +19,7 @@ parser = parser_for(RUNS)
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the runs table (filter, sort, pages, select to compare), newest first."""
+    # start-up: the table loads ipywidgets and pandas (~500 ms); --help and bad arguments don't.
     from jupyter_mlops.widgets.runs import RunsTable
 
     query: RunQuery = grammar.request(RUNS, args)

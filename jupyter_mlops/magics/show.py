@@ -18,6 +18,7 @@ parser = parser_for(SHOW)
 
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Display the run ``RUN``: params, metrics and curves, data, models, artifacts, code."""
+    # start-up: the widget loads ipywidgets and pandas (~500 ms); --help and bad arguments don't.
     from jupyter_mlops.widgets.run_detail import RunDetail
 
     ref = args.run

@@ -14,6 +14,7 @@ from jupyter_mlops.store import models as stored
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.models import ModelRow, model_rows
 from jupyter_mlops.store.records import ModelRecord, RunRecord
+from jupyter_mlops.tracking import fluent
 from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.run import Run
 
@@ -51,8 +52,6 @@ def _run_ref(
             f"register() takes a run (Run, run record, id or name) or a fitted estimator, "
             f"not {type(source).__name__}."
         )
-    from jupyter_mlops.tracking import fluent
-
     logged_name = model or "model"
     active = fluent.active_run()
     if active is not None and active.store is store and not active.ended:
@@ -183,6 +182,7 @@ def get(name: str, version: int | str | None = None, *, store: Store | None = No
 
 def list_models(*, store: Store | None = None) -> pd.DataFrame:
     """One row per registered model: versions, latest version, stages held, dates."""
+    # start-up: pandas costs ~300 ms; `import jupyter_mlops.models` does without it.
     import pandas as pd
 
     rows = model_rows(store or current_store())
@@ -224,6 +224,7 @@ def held_stages(name: str, *, store: Store | None = None) -> dict[str, int]:
 
 def list_versions(name: str, *, store: Store | None = None) -> pd.DataFrame:
     """One row per version of model ``name``, newest first, with stages and card metrics."""
+    # start-up: pandas costs ~300 ms; `import jupyter_mlops.models` does without it.
     import pandas as pd
 
     check_name(name)

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fsspec.implementations.local import LocalFileSystem
+
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.expressions import GateResult
 from jupyter_mlops.identity import user_name
@@ -89,8 +91,6 @@ def check_notebook(notebook: str | os.PathLike[str]) -> Path:
 
 
 def _objects_uri(store: Store) -> str:
-    from fsspec.implementations.local import LocalFileSystem
-
     objects = store.objects
     if isinstance(objects.fs, LocalFileSystem):
         return objects.root
@@ -99,6 +99,7 @@ def _objects_uri(store: Store) -> str:
 
 def _kernel_manager_class(kernel_name: str, env: dict[str, str]) -> type[Any]:
     """A kernel manager class whose kernels get ``env``; nbclient still owns and cleans it up."""
+    # start-up: jupyter_client (~250 ms) only when a validation notebook runs.
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from jupyter_client.manager import AsyncKernelManager
 
@@ -148,6 +149,7 @@ def run_validation(
     timeout: float | None = None,
 ) -> ValidationResult:
     """Execute a validation notebook for ``model_uri`` and collect the metrics it logged."""
+    # start-up: nbformat and papermill cost ~1 s; only running the notebook needs them.
     import nbformat
     import papermill
 

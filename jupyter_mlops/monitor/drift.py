@@ -31,6 +31,7 @@ from jupyter_mlops.monitor.profile import (
     summarize_reference,
 )
 from jupyter_mlops.monitor.report import ColumnResult, DriftReport
+from jupyter_mlops.tracking.fluent import active_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -295,8 +296,6 @@ def drift(
         len(current),
     )
     if log:
-        from jupyter_mlops.tracking.fluent import active_run
-
         run = active_run()
         if run is not None:
             report.log(run)

@@ -12,7 +12,9 @@ import numpy as np
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.monitor import _html
+from jupyter_mlops.monitor.drift import drift
 from jupyter_mlops.monitor.profile import check_frame
+from jupyter_mlops.tracking.fluent import active_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,6 +73,7 @@ class PerformanceReport:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per metric."""
+        # start-up: pandas costs ~300 ms; `import jupyter_mlops.monitor` does without it.
         import pandas as pd
 
         return pd.DataFrame(
@@ -130,6 +133,7 @@ class PerformanceReport:
 
 def _resolve(model_or_uri: Any, store: Store | None) -> tuple[Any, dict[str, float | None]]:
     if isinstance(model_or_uri, str):
+        # start-up: the model registry (~90 ms) only when given a models:/ URI.
         from jupyter_mlops import models
 
         version = models.get(model_or_uri, store=store)
@@ -160,6 +164,7 @@ def _features(model: Any, frame: pd.DataFrame, target: str | None) -> pd.DataFra
 
 def compute_metrics(model: Any, frame: pd.DataFrame, target: str, task: str) -> dict[str, float]:
     """The task's metrics of ``model`` on the labelled ``frame``."""
+    # start-up: sklearn.metrics costs ~500 ms; only computing metrics needs it.
     from sklearn import metrics as m
 
     if target not in frame.columns:
@@ -272,8 +277,6 @@ def performance(
     ]
     report = PerformanceReport(task, rows, float(threshold), source, len(current_df))
     if log:
-        from jupyter_mlops.tracking.fluent import active_run
-
         run = active_run()
         if run is not None:
             report.log(run)
@@ -282,6 +285,7 @@ def performance(
 
 def model_outputs(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
     """The model's outputs as a frame: class probabilities for classifiers, else predictions."""
+    # start-up: pandas costs ~300 ms; `import jupyter_mlops.monitor` does without it.
     import pandas as pd
 
     x = _features(model, frame, None)
@@ -313,8 +317,6 @@ def prediction_drift(
     For when labels have not arrived yet: the same tests and report as :func:`drift`, over
     the columns ``proba_<class>`` (binary: the positive class only) or ``prediction``.
     """
-    from jupyter_mlops.monitor.drift import drift
-
     check_frame(reference_X, "reference")
     check_frame(current_X, "current")
     model, _ = _resolve(model_or_uri, store)

@@ -72,6 +72,7 @@ def check_kind(column: str, kind: object) -> ColumnKind:
 
 def dtype_family(series: pd.Series[Any]) -> str:
     """``bool``, ``int``, ``float``, ``datetime`` or ``other`` (strings, objects, categories)."""
+    # start-up: pandas costs ~300 ms; `import jupyter_mlops.monitor` does without it.
     import pandas as pd
 
     dtype = series.dtype
@@ -283,6 +284,7 @@ def profile(
 
 def check_frame(frame: object, role: str) -> None:
     """Raise a usage error unless ``frame`` is a non-empty DataFrame."""
+    # start-up: pandas costs ~300 ms; `import jupyter_mlops.monitor` does without it.
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):

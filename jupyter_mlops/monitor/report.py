@@ -125,6 +125,7 @@ class DriftReport:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (column, test)."""
+        # start-up: pandas costs ~300 ms; `import jupyter_mlops.monitor` does without it.
         import pandas as pd
 
         rows = [{k: v for k, v in asdict(r).items() if k != "chart"} for r in self.results]

@@ -26,9 +26,11 @@ p-value. The defaults reproduce Evidently's formulas so verdicts carry over:
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Literal
 
 import numpy as np
@@ -47,6 +49,12 @@ from jupyter_mlops.monitor._summary import (
     NumSummary,
     Summary,
 )
+
+
+def _scipy_stats() -> ModuleType:
+    # start-up: scipy.stats costs ~1 s to import; only the hypothesis tests need it.
+    return importlib.import_module("scipy.stats")
+
 
 Policy = Literal["standard", "strict"]
 TestFunc = Callable[[Summary, Summary, str], tuple[float, float | None]]
@@ -121,8 +129,7 @@ def _need_num(ref: Summary, cur: Summary) -> tuple[NumSummary, NumSummary]:
 
 
 def _ks(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | None]:
-    from scipy import stats
-
+    stats = _scipy_stats()
     r, c = _need_num(ref, cur)
     if r.exact and c.exact and max(r.n, c.n) <= 10_000:
         res = stats.ks_2samp(r.values, c.values)
@@ -134,8 +141,7 @@ def _ks(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | None]:
 
 
 def _chisquare(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | None]:
-    from scipy import stats
-
+    stats = _scipy_stats()
     _, rc, cc = aligned_counts(ref, cur)
     if len(rc) < 2:
         return 0.0, 1.0
@@ -151,8 +157,7 @@ def _chisquare(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | 
 
 
 def _z(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | None]:
-    from scipy import stats
-
+    stats = _scipy_stats()
     _, rc, cc = aligned_counts(ref, cur)
     if len(rc) < 2:
         return 0.0, 1.0
@@ -205,8 +210,7 @@ def _hellinger(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | 
 
 
 def _anderson(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | None]:
-    from scipy import stats
-
+    stats = _scipy_stats()
     r, c = _need_num(ref, cur)
     if r.distinct == 1 and c.distinct == 1 and r.values[0] == c.values[0]:
         return 0.0, 1.0
@@ -218,8 +222,7 @@ def _anderson(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | N
 
 
 def _cramer_von_mises(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | None]:
-    from scipy import stats
-
+    stats = _scipy_stats()
     r, c = _need_num(ref, cur)
     if r.distinct == 1 and c.distinct == 1 and r.values[0] == c.values[0]:
         return 0.0, 1.0
@@ -248,8 +251,7 @@ def _tvd(ref: Summary, cur: Summary, policy: str) -> tuple[float, float | None]:
 
 def missing_share(ref: Summary, cur: Summary) -> tuple[float, float]:
     """Two-proportion z-test on the share of missing (NaN, None, ±inf) values."""
-    from scipy import stats
-
+    stats = _scipy_stats()
     n1, n2 = ref.n_total, cur.n_total
     if n1 == 0 or n2 == 0:
         return 0.0, 1.0

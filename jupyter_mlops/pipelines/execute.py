@@ -147,7 +147,7 @@ def _exit_code(ename: str, evalue: str) -> int | None:
 
 
 def _read_output(path: Path) -> Any:
-    # nbformat (with its JSON schema) is a slow import; papermill has loaded it by now.
+    # start-up: nbformat loads its JSON schemas (~300 ms); papermill has loaded it by now.
     import nbformat
 
     try:
@@ -191,7 +191,7 @@ def execute_step(
             boot = bootstrap_code(request)
     except Exception as exc:  # noqa: BLE001 - a step that cannot start is a failed step
         return failed_result(output, clock, None, exc)
-    # papermill and nbclient are slow to import: paid when a step runs, not before.
+    # start-up: engine imports papermill and nbclient (~1 s); paid when a step runs.
     from jupyter_mlops.pipelines import engine
 
     state = engine.StepState(
@@ -208,10 +208,11 @@ def execute_step(
 
 
 def _run(request: StepRequest, state: StepState, output: Path, clock: float) -> StepResult:
-    # Imported by execute_step already (papermill and nbclient are slow to import).
+    # start-up: papermill and nbclient (~1 s); execute_step has loaded them by now.
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    # start-up: as above; engine is loaded with them.
     from jupyter_mlops.pipelines import engine
 
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fsspec.implementations.local import LocalFileSystem
+
 from jupyter_mlops.pipelines.loops import off_event_loop
 from jupyter_mlops.store import Store
 
@@ -26,8 +28,6 @@ class NotebookResult:
 
 def store_env(store: Store, notebook: Path, run_id: str) -> dict[str, str]:
     """The variables a kernel needs to write into run ``run_id`` of ``store``."""
-    from fsspec.implementations.local import LocalFileSystem
-
     objects = store.objects
     if isinstance(objects.fs, LocalFileSystem):
         objects_uri = str(objects.root)
@@ -42,6 +42,7 @@ def store_env(store: Store, notebook: Path, run_id: str) -> dict[str, str]:
 
 
 def _kernel_of(notebook: Path) -> str:
+    # start-up: nbformat loads its JSON schemas (~300 ms); only a run needs them.
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
@@ -59,6 +60,7 @@ def run_notebook(
     timeout: float | None = None,
 ) -> NotebookResult:
     """Execute ``notebook`` into ``output`` with ``params``, logging into run ``run_id``."""
+    # start-up: execute brings the kernel pool (~120 ms); only a due run needs it.
     from jupyter_mlops.pipelines.execute import StepRequest, execute_step
 
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    # start-up: jupyter_server loads only when the server loads the extension, not on discovery.
     from jupyter_mlops.server.extension import MlopsExtension
 
     return [{"module": "jupyter_mlops.server", "app": MlopsExtension}]

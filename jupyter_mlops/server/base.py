@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.server.context import ApiContext
 from jupyter_mlops.server.errors import explained, http_error
+from jupyter_mlops.services.schema import ErrorBody
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -208,8 +209,6 @@ class MlopsHandler(APIHandler):
         if exc is not None:
             status_code, body = http_error(exc)
         else:
-            from jupyter_mlops.services.schema import ErrorBody
-
             body = ErrorBody(error=self._reason or "Error")
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from jupyter_mlops._version import __version__
+from jupyter_mlops.server import extension
 from jupyter_mlops.server.base import MlopsHandler, Operation, operation_of
 from jupyter_mlops.server.gen_ts import wire_schema
 from jupyter_mlops.server.handlers import RouteHandler
@@ -60,10 +61,8 @@ def _route_operation(route: Route) -> Operation:
 
 def operations() -> list[tuple[str, str, Operation]]:
     """(path template, method, operation) for every handler method of every route."""
-    from jupyter_mlops.server.extension import ROUTES
-
     found = []
-    for pattern, handler in ROUTES:
+    for pattern, handler in extension.ROUTES:
         for method in served_methods(handler):
             if issubclass(handler, RouteHandler):
                 op = _route_operation(handler.routes[method.upper()])

@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.pipelines.keys import accept as accept_outputs
+from jupyter_mlops.pipelines.keys import plan
+from jupyter_mlops.pipelines.notebook import notebook_pipeline, step_overrides
 from jupyter_mlops.pipelines.progress import NullProgress, PipelineStart, Progress
+from jupyter_mlops.pipelines.runner import run_pipeline
+from jupyter_mlops.pipelines.spec import load
 from jupyter_mlops.pipelines.steps import StepOutcome
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root, inside_root
@@ -64,9 +69,6 @@ def _load(path: Path, params: list[str]) -> tuple[Pipeline, list[str], bool]:
     Raises:
         MlopsUsageError: neither a notebook nor a pipeline .yaml; a bad spec.
     """
-    from jupyter_mlops.pipelines.notebook import notebook_pipeline, step_overrides
-    from jupyter_mlops.pipelines.spec import load
-
     if path.suffix == ".ipynb":
         pipeline = notebook_pipeline(path)
         return pipeline, step_overrides(pipeline, params), True
@@ -176,8 +178,6 @@ def status(
     Raises:
         MlopsUsageError: a bad spec, environment, parameter or step name.
     """
-    from jupyter_mlops.pipelines.keys import plan
-
     pipeline, params, always = _load(_target(query.spec, root=root, cwd=cwd), query.params)
     _resolved, plans = plan(
         pipeline,
@@ -228,8 +228,6 @@ def run(
         MlopsUsageError: a bad spec, environment, parameter or option.
         PipelineRefused: a promotion target asked to run an unpromoted version.
     """
-    from jupyter_mlops.pipelines.runner import run_pipeline
-
     pipeline, params, always = _load(_target(request.spec, root=root, cwd=cwd), request.params)
     result = run_pipeline(
         pipeline,
@@ -246,6 +244,7 @@ def run(
         store=store,
     )
     if junit:
+        # start-up: xml.etree (~7 ms) only for --junit, not for every pipelines import.
         from jupyter_mlops.pipelines.junit import write_junit
 
         write_junit(result, junit)
@@ -272,8 +271,6 @@ def accept(
     Raises:
         MlopsUsageError: no such step, or a declared output is missing.
     """
-    from jupyter_mlops.pipelines.keys import accept as accept_outputs
-
     pipeline, params, _always = _load(_target(request.spec, root=root, cwd=cwd), request.params)
     prun_id = accept_outputs(pipeline, request.step, env=request.env, params=params, store=store)
     return get_run(store, prun_id, root=root)
@@ -303,8 +300,6 @@ def start_run(
     Raises:
         MlopsUsageError: a spec outside the root, a bad spec, environment or parameter.
     """
-    from jupyter_mlops.pipelines.runner import run_pipeline
-
     pipeline, params, always = _load(_target(request.spec, root=root, cwd=None), request.params)
     progress = _Started()
     outcome: dict[str, Any] = {}

@@ -173,9 +173,9 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it already is)."""
     if current_revision(engine) == HEAD_REVISION:
         return
-    from alembic import command
+    # start-up: alembic costs ~300 ms; only a store whose schema is behind needs it.
+    from alembic import command, util
     from alembic.config import Config as AlembicConfig
-    from alembic.util import CommandError
 
     with _MIGRATION_LOCK, _reachable(engine), _cross_process_lock(engine):
         # Another process may have migrated while we waited for the lock.
@@ -190,7 +190,7 @@ def upgrade(engine: Engine) -> None:
                 conn.commit()
         except OperationalError as exc:
             raise StoreError(f"Cannot migrate the store at {engine.url!r}: {exc.orig}") from exc
-        except CommandError as exc:
+        except util.CommandError as exc:
             # The usual cause: a newer release migrated this store past our newest revision.
             raise StoreError(
                 f"The store at {engine.url!r} is at schema revision "

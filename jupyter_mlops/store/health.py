@@ -22,6 +22,7 @@ from jupyter_mlops._version import __version__
 from jupyter_mlops.artifacts import ObjectStore
 from jupyter_mlops.config import Config
 from jupyter_mlops.errors import MlopsError, MlopsUsageError, StoreError
+from jupyter_mlops.store import migrations
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store, one_line
 from jupyter_mlops.store.engine import current_revision, empty_database_message, make_engine
@@ -230,9 +231,8 @@ def _inspect_schema(config: Config) -> tuple[str, str | None, Check]:
 
 
 def _known_revision(revision: str) -> bool:
+    # start-up: alembic costs ~300 ms; only a store at an unknown revision needs it.
     from alembic.script import ScriptDirectory
-
-    from jupyter_mlops.store import migrations
 
     scripts = ScriptDirectory(str(Path(migrations.__file__).parent))
     return any(script.revision == revision for script in scripts.walk_revisions())

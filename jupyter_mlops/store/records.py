@@ -6,7 +6,7 @@ import datetime as dt
 import html
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -124,8 +124,6 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the run."""
-        from dataclasses import asdict
-
         data = asdict(self)
         data["short_id"] = self.short_id
         data["metrics"] = {k: _json_float(v) for k, v in self.metrics.items()}
