@@ -108,7 +108,7 @@ def upload(
     completed), so a failure or a refusal leaves nothing at ``path``: a started multipart
     upload is aborted. Memory use is one part.
     """
-    import blake3
+    import blake3  # start-up: a remote upload is rare; the hasher's module loads then
 
     bucket, key, _ = fs.split_path(path)
     h = blake3.blake3(max_threads=blake3.blake3.AUTO)

@@ -38,6 +38,7 @@ def write_parquet(frame: pd.DataFrame, dest: Path) -> list[dict[str, str]]:
     Raises:
         MlopsUsageError: The frame has no columns, or a column Parquet cannot hold.
     """
+    # start-up: pyarrow (~150 ms) loads only when a frame is written
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -137,7 +137,7 @@ def _place(src: Path, dst: Path, link: LinkMode) -> str:
 def _reflink(src: Path, dst: Path) -> bool:
     if not sys.platform.startswith("linux"):
         return False
-    import fcntl
+    import fcntl  # start-up: Linux-only module, imported where the platform was checked
 
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         try:

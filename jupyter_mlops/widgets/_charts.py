@@ -27,6 +27,7 @@ def to_png(fig: Figure, *, dpi: int = 80) -> bytes:
 
 def curves(series: Mapping[str, Curve], *, title: str, ylabel: str = "") -> bytes:
     """Lines of value against step, one per label (a metric's history, or runs overlaid)."""
+    # start-up: matplotlib (~400 ms) loads when the first chart is drawn
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -55,6 +56,7 @@ def parallel(
         rows: label -> one value per column (NaN where a run lacks it).
         colour_by: one number per row (the metric), mapped to a colour scale.
     """
+    # start-up: matplotlib (~400 ms) loads when the first chart is drawn
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
@@ -84,6 +86,7 @@ def parallel(
 
 def step_times(labels: Sequence[str], durations: Sequence[float]) -> bytes:
     """Horizontal bars of durations in seconds (pipeline steps)."""
+    # start-up: matplotlib (~400 ms) loads when the first chart is drawn
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(5, 0.4 + 0.3 * max(len(labels), 1)))

@@ -45,6 +45,7 @@ def drift_rows(
 
 def drift_html(report: DriftReport, rows: list[ColumnResult] | None = None) -> str:
     """The verdict line and the per-column table (the drift report's own styles and charts)."""
+    # start-up: the drift report's pieces load pandas; a panel imports them when it draws
     from jupyter_mlops.monitor import _html as mh
     from jupyter_mlops.monitor.report import COLUMNS, column_cells
 
@@ -87,7 +88,7 @@ def drift(report: DriftReport) -> DriftPanel:
     Raises:
         MlopsUsageError: ``report`` is not a drift report.
     """
-    from jupyter_mlops.monitor.report import DriftReport
+    from jupyter_mlops.monitor.report import DriftReport  # start-up: loads pandas
 
     if not isinstance(report, DriftReport):
         raise MlopsUsageError(

@@ -323,7 +323,7 @@ def pipeline(
     Raises:
         NotFoundError: the pipeline never ran in this store.
     """
-    from jupyter_mlops.pipelines.spec import load
+    from jupyter_mlops.pipelines.spec import load  # start-up: YAML and the spec's checks
 
     loaded = load(Path(spec))
     panel = PipelinePanel(needs={n: s.needs for n, s in loaded.steps.items()}, env=env, store=store)

@@ -3,6 +3,7 @@ inline), code, environment, git and lineage."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,7 +201,6 @@ def _artifacts_html(data: RunDetailData) -> str:
 
 
 def _image(path: str, content: bytes) -> str:
-    import base64
 
     mime = "image/jpeg" if path.lower().endswith((".jpg", ".jpeg")) else "image/png"
     encoded = base64.b64encode(content).decode()

@@ -370,6 +370,7 @@ class RunsTable(Panel):
         if len(self.selected) < 2:
             self.say(h.error("Select at least two runs to compare."))
             return
+        # start-up: the comparison panel loads matplotlib; only when two runs are compared
         from jupyter_mlops.widgets.compare import Comparison
 
         self.say("")

@@ -89,7 +89,7 @@ def called_as(session: Session, name: str) -> str:
 
 def _folds(session: Session, key: str, values: Any) -> None:
     # numpy: scikit-learn's cross-validation has loaded it already.
-    import numpy as np
+    import numpy as np  # start-up: capture loads with the extension; numpy only here
 
     array = np.asarray(values, dtype=float)
     session.log_metric(f"{key}.mean", array.mean())
@@ -137,6 +137,7 @@ def record_learning_curve(
     session: Session, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
 ) -> None:
     """Record the mean train and test scores of ``learning_curve``, step = training samples."""
+    # start-up: capture loads with the extension; numpy only once a learning curve ran
     import numpy as np
 
     sizes, train, test = result[0], result[1], result[2]

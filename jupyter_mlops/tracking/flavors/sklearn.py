@@ -69,6 +69,7 @@ class SklearnFlavor:
 
     def load(self, data: bytes, format: str, *, trusted: bool) -> Any:
         if format != "skops":
+            # start-up: the pickle flavor (and its trust checks) only for old pickled models
             from jupyter_mlops.tracking.flavors.python import load_pickle
 
             return load_pickle(data, trusted=trusted)
