@@ -10,7 +10,7 @@ import {
   promoteModel
 } from './client';
 import { Card, EmptyState, ErrorLine, useApi } from './common';
-import { ago, metric, plural } from './format';
+import { ago, gateValue, metric, plural } from './format';
 import { ApiError } from './transport';
 import type { GateCheck, ModelSummary, PromoteRequest, PromotionResult, StageList } from './wire';
 
@@ -28,8 +28,8 @@ export function ModelsTab(props: { shown: boolean }): React.JSX.Element {
       <ErrorLine error={models.error} />
       {models.data?.items.length === 0 ? (
         <EmptyState>
-          No registered models yet: <code>mlops.models.register(...)</code> or{' '}
-          <code>%mlops model register</code>.
+          No registered models yet: in a notebook, <code>mlops.models.register(run, "name")</code>{' '}
+          registers a run&apos;s logged model.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
@@ -257,7 +257,7 @@ function PromoteForm(props: {
             <li key={i} className={`jp-mlops-check-${c.status}`} data-check-status={c.status}>
               {c.passed ? '✓' : '✗'} <code>{c.expression}</code>
               {c.error ? <div>{c.error}</div> : null}
-              {c.message && !c.error ? <div className="jp-mlops-muted">{c.message}</div> : null}
+              {!c.error ? <CheckValues check={c} /> : null}
             </li>
           ))}
         </ul>
@@ -272,7 +272,26 @@ function PromoteForm(props: {
   );
 }
 
+/** What a check compared, values rounded for people (the API's message when it has none). */
+function CheckValues(props: { check: GateCheck }): React.JSX.Element | null {
+  const entries = Object.entries(props.check.values);
+  if (entries.length === 0) {
+    return props.check.message ? <div className="jp-mlops-muted">{props.check.message}</div> : null;
+  }
+  return (
+    <div className="jp-mlops-muted">
+      {entries.map(([k, v]) => `${k} = ${gateValue(v)}`).join(', ')}
+    </div>
+  );
+}
+
 function outcomeText(r: PromotionResult): string {
+  if (r.checks.length === 0 && (r.outcome === 'would_promote' || r.outcome === 'promoted')) {
+    const moved = r.outcome === 'promoted' ? `Promoted: ${r.stage} is now v${r.version}` : '';
+    return moved
+      ? `${moved}; no checks given.`
+      : `No checks given: nothing gates v${r.version} → ${r.stage}. Add a check, or confirm to promote anyway.`;
+  }
   switch (r.outcome) {
     case 'would_promote':
       return `Every check passes: v${r.version} can move to ${r.stage}. Confirm to promote.`;

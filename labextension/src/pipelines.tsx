@@ -96,7 +96,8 @@ export function PipelinesTab(props: {
       <ErrorLine error={actionError ?? runs.error} />
       {page?.items.length === 0 ? (
         <EmptyState>
-          No pipeline runs yet: run one above or with <code>%mlops pipeline run</code>.
+          No pipeline runs yet: write a <code>pipeline.yaml</code> of notebook steps, then press Run
+          above.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
@@ -150,6 +151,11 @@ function PipelineRunCard(props: {
               </td>
               <td>
                 <OpenLink path={s.output_notebook_in_root} open={props.open} label="notebook" />
+                {s.reason ? (
+                  <div className="jp-mlops-muted jp-mlops-reason" data-step-reason>
+                    {s.reason}
+                  </div>
+                ) : null}
               </td>
             </tr>
           ))}
@@ -184,10 +190,15 @@ function PipelineRunCard(props: {
       toggle={props.toggle}
       details={details}
     >
-      <div className="jp-mlops-row-line jp-mlops-muted">
+      <div className="jp-mlops-row-line jp-mlops-wrap jp-mlops-muted">
         <span>{stepCounts(r.steps)}</span>
         {r.trigger ? <span>trigger {r.trigger}</span> : null}
       </div>
+      {r.summary ? (
+        <div className="jp-mlops-muted jp-mlops-reason" data-run-summary>
+          {r.summary}
+        </div>
+      ) : null}
       <ErrorLine error={r.error} />
     </Card>
   );
