@@ -146,7 +146,8 @@ function PipelineRunCard(props: {
                 <Badge text={s.status} tone={stepTone(s.status)} />
               </td>
               <td className="jp-mlops-muted">
-                {span(s.started, s.ended)}
+                {/* A cached or skipped step did not run: no "0 ms". */}
+                {s.status === 'cached' || s.status === 'skipped' ? '' : span(s.started, s.ended)}
                 {s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}
               </td>
               <td>
