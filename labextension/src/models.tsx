@@ -12,7 +12,14 @@ import {
 import { Card, EmptyState, ErrorLine, useApi } from './common';
 import { ago, gateValue, metric, plural } from './format';
 import { ApiError } from './transport';
-import type { GateCheck, ModelSummary, PromoteRequest, PromotionResult, StageList } from './wire';
+import type {
+  GateCheck,
+  ModelSummary,
+  PromoteRequest,
+  PromotionResult,
+  Real,
+  StageList
+} from './wire';
 
 export function ModelsTab(props: { shown: boolean }): React.JSX.Element {
   const models = useApi(signal => listModels({ signal }), [], { enabled: props.shown });
@@ -101,14 +108,13 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
             </span>
             <span className="jp-mlops-muted jp-mlops-right">{ago(v.created_at)}</span>
           </div>
-          <div className="jp-mlops-row-line jp-mlops-muted">
-            {Object.entries(v.metrics)
-              .slice(0, 4)
-              .map(([k, val]) => (
-                <span key={k} className="jp-mlops-metric">
-                  {k} {metric(val)}
-                </span>
-              ))}
+          <div className="jp-mlops-row-line jp-mlops-wrap jp-mlops-muted">
+            {/* Named as a check names them: gates read metrics.X and tags.X. */}
+            {gateInputs(v.metrics, v.tags).map(([k, val]) => (
+              <span key={k} className="jp-mlops-metric" data-gate-key={k}>
+                {k} <b className="jp-mlops-metric-value">{val}</b>
+              </span>
+            ))}
             <button
               className="jp-mlops-button jp-mlops-right"
               onClick={() => {
@@ -151,6 +157,22 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
       </ul>
     </>
   );
+}
+
+/** A version's values as promotion checks read them: metrics, then numeric tags. */
+function gateInputs(
+  metrics: Record<string, Real>,
+  tags: Record<string, string>
+): [string, string][] {
+  const shown: [string, string][] = Object.entries(metrics)
+    .slice(0, 4)
+    .map(([k, v]) => [`metrics.${k}`, metric(v)]);
+  for (const [k, v] of Object.entries(tags)) {
+    if (!k.startsWith('mlops.') && v.trim() !== '' && Number.isFinite(Number(v))) {
+      shown.push([`tags.${k}`, gateValue(v)]);
+    }
+  }
+  return shown;
 }
 
 function PromoteForm(props: {

@@ -148,6 +148,8 @@ def test_gate_values_are_rounded_for_people(project: LabServer, page: Page) -> N
     panel = open_sidebar(page, "Models")
     panel.locator(f'[data-model="{MODEL}"] .jp-mlops-card-head').click()
     version = panel.locator('[data-version="1"]')
+    # The version shows the values a check reads, named as a check names them.
+    expect(version.locator('[data-gate-key="tags.roc_auc"]')).to_have_text("tags.roc_auc 0.9123")
     version.get_by_role("button", name="Promote…").click()
     version.get_by_label("Checks").fill("tags.roc_auc >= 0.9")
     version.get_by_role("button", name="Check").click()
