@@ -7,6 +7,7 @@ nbconvert page shows the panel's content without a kernel or widget JavaScript.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -130,3 +131,10 @@ def panel(title: str, body: str, *, kind: str) -> str:
 def section(title: str, body: str) -> str:
     """A titled part of a panel."""
     return f"<h4>{esc(title)}</h4>{body}"
+
+
+def when(ts: float | None) -> str:
+    """A time the same way in every panel, "2026-12-07 06:30", in the kernel's time zone."""
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")

@@ -3,7 +3,6 @@ history, and a promote action that shows each check before and after it runs."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -80,7 +79,7 @@ def model_data(name: str, version: int | None = None, *, store: Store | None = N
 
 
 def _when(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return h.when(ts)
 
 
 def models_html(listing: ModelList) -> str:
