@@ -7,22 +7,32 @@ nbconvert page shows the panel's content without a kernel or widget JavaScript.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+# JupyterLab's theme variables, so a panel follows Light and Dark; each has the light
+# theme's value as a fallback for static HTML (nbconvert, a saved notebook on GitHub).
 STYLE = """<style>
-.mlops-panel{font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:13px;color:#222}
+.mlops-panel{font-family:var(--jp-ui-font-family,system-ui,-apple-system,Segoe UI,sans-serif);
+font-size:13px;color:var(--jp-ui-font-color1,#222)}
 .mlops-panel table{border-collapse:collapse;margin:6px 0}
-.mlops-panel th,.mlops-panel td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;
-vertical-align:top}
-.mlops-panel th{background:#f5f5f5}
+.mlops-panel th,.mlops-panel td{border-bottom:1px solid var(--jp-border-color2,#ddd);
+padding:3px 8px;text-align:left;vertical-align:top;color:var(--jp-ui-font-color1,#222)}
+.mlops-panel th{background:var(--jp-layout-color2,#f5f5f5)}
 .mlops-panel .badge{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;font-size:11px}
-.mlops-panel .diff{background:#fff3bf}
+.mlops-panel .diff{background:#fff3bf;
+background:color-mix(in srgb,var(--jp-warn-color1,#ff9800) 22%,var(--jp-layout-color1,#fff))}
 .mlops-panel .bad{color:#b00020;font-weight:600}.mlops-panel .good{color:#1b7f3b}
-.mlops-panel .note{color:#666}.mlops-panel .error{color:#b00020}
-.mlops-panel pre{background:#f7f7f7;padding:4px;max-height:300px;overflow:auto}
+.mlops-panel .note{color:var(--jp-ui-font-color2,#666)}
+.mlops-panel .error{color:#b00020}
+body[data-jp-theme-light="false"] .mlops-panel .bad,
+body[data-jp-theme-light="false"] .mlops-panel .error{color:#ff8a80}
+body[data-jp-theme-light="false"] .mlops-panel .good{color:#81c784}
+.mlops-panel pre{background:var(--jp-layout-color2,#f7f7f7);color:var(--jp-ui-font-color1,#222);
+padding:4px;max-height:300px;overflow:auto}
 </style>"""
 
 #: Colours of status and stage badges; anything else is grey.
@@ -121,3 +131,10 @@ def panel(title: str, body: str, *, kind: str) -> str:
 def section(title: str, body: str) -> str:
     """A titled part of a panel."""
     return f"<h4>{esc(title)}</h4>{body}"
+
+
+def when(ts: float | None) -> str:
+    """A time the same way in every panel, "2026-12-07 06:30", in the kernel's time zone."""
+    if ts is None:
+        return ""
+    return dt.datetime.fromtimestamp(ts, dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")

@@ -3,8 +3,6 @@ between two versions — read through the datasets service's records."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from jupyter_mlops.data import compare
@@ -24,7 +22,7 @@ from jupyter_mlops.widgets._base import Panel, button
 
 
 def _when(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return h.when(seconds)
 
 
 def datasets_html(listing: DatasetList) -> str:

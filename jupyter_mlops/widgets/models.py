@@ -3,7 +3,6 @@ history, and a promote action that shows each check before and after it runs."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -52,8 +51,26 @@ def checks_html(results: Sequence[GateCheck], *, title: str) -> str:
     """One row per check: a badge (passed, failed in red, error) and its message."""
     if not results:
         return h.note(f"{title}: no checks given; the promotion is not gated.")
-    rows = [[h.badge(r.status), h.esc(r.message)] for r in results]
+    rows = [[h.badge(r.status), _check_text(r)] for r in results]
     return f"<p><b>{h.esc(title)}</b></p>" + h.table(["check", "result"], rows)
+
+
+def _check_text(check: GateCheck) -> str:
+    """The expression and the values it compared, rounded for people."""
+    if check.error or not check.values:
+        return h.esc(check.message)
+    values = ", ".join(f"{h.esc(k)} = {_gate_value(v)}" for k, v in check.values.items())
+    return f"<code>{h.esc(check.expression)}</code> ({values})"
+
+
+def _gate_value(value: object) -> str:
+    # Tags are strings: a numeric tag is still a number to the person reading the gate.
+    if isinstance(value, str):
+        try:
+            return h.fmt(float(value))
+        except ValueError:
+            return h.esc(value)
+    return h.fmt(value)
 
 
 @dataclass
@@ -80,7 +97,7 @@ def model_data(name: str, version: int | None = None, *, store: Store | None = N
 
 
 def _when(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return h.when(ts)
 
 
 def models_html(listing: ModelList) -> str:

@@ -7,7 +7,6 @@ chart's line and marks the shares over it; it does not change a verdict.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -47,11 +46,10 @@ def timeline_html(info: MonitorHistoryInfo, threshold: float | None) -> str:
     for p in points:
         over = threshold is not None and p.drift_share is not None and p.drift_share >= threshold
         share = h.fmt(math.nan if p.drift_share is None else p.drift_share)
-        when = dt.datetime.fromtimestamp(p.time, dt.UTC).astimezone()
         rows.append(
             [
                 f"<code>{h.esc(p.run_id[:8])}</code>",
-                h.esc(when.strftime("%Y-%m-%d %H:%M")),
+                h.when(p.time),
                 h.badge(p.status),
                 f'<span class="bad">{share}</span>' if over else share,
                 _VERDICTS[p.verdict],

@@ -89,7 +89,8 @@ def dag_html(state: PipelineState) -> str:
     cols = []
     for column in levels(state.steps):
         boxes = "".join(
-            f'<div style="border:1px solid #ccc;border-radius:4px;padding:4px 8px;margin:4px 0">'
+            '<div style="border:1px solid var(--jp-border-color2,#ccc);border-radius:4px;'
+            'padding:4px 8px;margin:4px 0">'
             f"{SYMBOLS.get(state.steps[n].status, '')} <b>{h.esc(n)}</b><br>"
             f"{h.badge(state.steps[n].status)} {_duration(state.steps[n])}</div>"
             for n in column

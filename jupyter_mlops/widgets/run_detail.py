@@ -4,7 +4,6 @@ inline), code, environment, git and lineage."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +83,7 @@ def run_detail_data(ref: str, *, store: Store | None = None) -> RunDetailData:
 def _when(ts: float | None) -> str:
     if ts is None:
         return ""
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return h.when(ts)
 
 
 def _limited(mapping: dict[str, Any], what: str) -> str:

@@ -7,7 +7,6 @@ the widget over it.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,7 +145,7 @@ def runs_page(
 
 
 def _when(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return h.when(ts)
 
 
 def _seconds(value: float | None) -> str:

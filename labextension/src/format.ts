@@ -19,7 +19,7 @@ export function ago(epoch: number | null | undefined): string {
   if (seconds < 86400) {
     return `${Math.round(seconds / 3600)} h ago`;
   }
-  return new Date(epoch * 1000).toLocaleString();
+  return dateTime(epoch);
 }
 
 /** "in 4 min", "in 2 h", or a date (for a next run time). */
@@ -40,7 +40,48 @@ export function inFuture(epoch: number | null | undefined): string {
   if (seconds < 86400) {
     return `in ${Math.round(seconds / 3600)} h`;
   }
-  return new Date(epoch * 1000).toLocaleString();
+  return dateTime(epoch);
+}
+
+/**
+ * A date and time the same way everywhere, "2026-12-07 06:30", in the browser's time zone or
+ * in ``timeZone`` (an IANA name such as "Asia/Tokyo") when given.
+ */
+export function dateTime(epoch: number | null | undefined, timeZone?: string): string {
+  if (epoch === null || epoch === undefined) {
+    return '—';
+  }
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23'
+    }).formatToParts(new Date(epoch * 1000));
+  } catch {
+    // An unknown time zone name: the browser's own.
+    return dateTime(epoch);
+  }
+  const part = (type: string) => parts.find(p => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
+/**
+ * A value a gate compared, for people: numbers (and numeric strings such as tags) to 4
+ * significant digits, anything else as it is.
+ */
+export function gateValue(value: unknown): string {
+  if (typeof value === 'number') {
+    return metric(value);
+  }
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
+    return metric(Number(value));
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** A duration in seconds as "850 ms", "12.3 s", "4 min 2 s". */

@@ -10,9 +10,16 @@ import {
   promoteModel
 } from './client';
 import { Card, EmptyState, ErrorLine, useApi } from './common';
-import { ago, metric, plural } from './format';
+import { ago, gateValue, metric, plural } from './format';
 import { ApiError } from './transport';
-import type { GateCheck, ModelSummary, PromoteRequest, PromotionResult, StageList } from './wire';
+import type {
+  GateCheck,
+  ModelSummary,
+  PromoteRequest,
+  PromotionResult,
+  Real,
+  StageList
+} from './wire';
 
 export function ModelsTab(props: { shown: boolean }): React.JSX.Element {
   const models = useApi(signal => listModels({ signal }), [], { enabled: props.shown });
@@ -28,8 +35,8 @@ export function ModelsTab(props: { shown: boolean }): React.JSX.Element {
       <ErrorLine error={models.error} />
       {models.data?.items.length === 0 ? (
         <EmptyState>
-          No registered models yet: <code>mlops.models.register(...)</code> or{' '}
-          <code>%mlops model register</code>.
+          No registered models yet: in a notebook, <code>mlops.models.register(run, "name")</code>{' '}
+          registers a run&apos;s logged model.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
@@ -101,14 +108,13 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
             </span>
             <span className="jp-mlops-muted jp-mlops-right">{ago(v.created_at)}</span>
           </div>
-          <div className="jp-mlops-row-line jp-mlops-muted">
-            {Object.entries(v.metrics)
-              .slice(0, 4)
-              .map(([k, val]) => (
-                <span key={k} className="jp-mlops-metric">
-                  {k} {metric(val)}
-                </span>
-              ))}
+          <div className="jp-mlops-row-line jp-mlops-wrap jp-mlops-muted">
+            {/* Named as a check names them: gates read metrics.X and tags.X. */}
+            {gateInputs(v.metrics, v.tags).map(([k, val]) => (
+              <span key={k} className="jp-mlops-metric" data-gate-key={k}>
+                {k} <b className="jp-mlops-metric-value">{val}</b>
+              </span>
+            ))}
             <button
               className="jp-mlops-button jp-mlops-right"
               onClick={() => {
@@ -151,6 +157,22 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
       </ul>
     </>
   );
+}
+
+/** A version's values as promotion checks read them: metrics, then numeric tags. */
+function gateInputs(
+  metrics: Record<string, Real>,
+  tags: Record<string, string>
+): [string, string][] {
+  const shown: [string, string][] = Object.entries(metrics)
+    .slice(0, 4)
+    .map(([k, v]) => [`metrics.${k}`, metric(v)]);
+  for (const [k, v] of Object.entries(tags)) {
+    if (!k.startsWith('mlops.') && v.trim() !== '' && Number.isFinite(Number(v))) {
+      shown.push([`tags.${k}`, gateValue(v)]);
+    }
+  }
+  return shown;
 }
 
 function PromoteForm(props: {
@@ -257,7 +279,7 @@ function PromoteForm(props: {
             <li key={i} className={`jp-mlops-check-${c.status}`} data-check-status={c.status}>
               {c.passed ? '✓' : '✗'} <code>{c.expression}</code>
               {c.error ? <div>{c.error}</div> : null}
-              {c.message && !c.error ? <div className="jp-mlops-muted">{c.message}</div> : null}
+              {!c.error ? <CheckValues check={c} /> : null}
             </li>
           ))}
         </ul>
@@ -272,7 +294,26 @@ function PromoteForm(props: {
   );
 }
 
+/** What a check compared, values rounded for people (the API's message when it has none). */
+function CheckValues(props: { check: GateCheck }): React.JSX.Element | null {
+  const entries = Object.entries(props.check.values);
+  if (entries.length === 0) {
+    return props.check.message ? <div className="jp-mlops-muted">{props.check.message}</div> : null;
+  }
+  return (
+    <div className="jp-mlops-muted">
+      {entries.map(([k, v]) => `${k} = ${gateValue(v)}`).join(', ')}
+    </div>
+  );
+}
+
 function outcomeText(r: PromotionResult): string {
+  if (r.checks.length === 0 && (r.outcome === 'would_promote' || r.outcome === 'promoted')) {
+    const moved = r.outcome === 'promoted' ? `Promoted: ${r.stage} is now v${r.version}` : '';
+    return moved
+      ? `${moved}; no checks given.`
+      : `No checks given: nothing gates v${r.version} → ${r.stage}. Add a check, or confirm to promote anyway.`;
+  }
   switch (r.outcome) {
     case 'would_promote':
       return `Every check passes: v${r.version} can move to ${r.stage}. Confirm to promote.`;

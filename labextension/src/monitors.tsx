@@ -29,7 +29,9 @@ export function MonitorsTab(props: { shown: boolean }): React.JSX.Element {
       <ErrorLine error={monitors.error} />
       {list?.items.length === 0 ? (
         <EmptyState>
-          No monitors yet: <code>mlops.monitor.check(...)</code> tags its runs with a monitor name.
+          No monitors yet: in a notebook,{' '}
+          <code>mlops.monitor.act(mlops.monitor.drift(reference, current), name="…")</code> records
+          a monitor and its verdict.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">

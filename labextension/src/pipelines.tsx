@@ -96,7 +96,8 @@ export function PipelinesTab(props: {
       <ErrorLine error={actionError ?? runs.error} />
       {page?.items.length === 0 ? (
         <EmptyState>
-          No pipeline runs yet: run one above or with <code>%mlops pipeline run</code>.
+          No pipeline runs yet: write a <code>pipeline.yaml</code> of notebook steps, then press Run
+          above.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
@@ -145,11 +146,17 @@ function PipelineRunCard(props: {
                 <Badge text={s.status} tone={stepTone(s.status)} />
               </td>
               <td className="jp-mlops-muted">
-                {span(s.started, s.ended)}
+                {/* A cached or skipped step did not run: no "0 ms". */}
+                {s.status === 'cached' || s.status === 'skipped' ? '' : span(s.started, s.ended)}
                 {s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}
               </td>
               <td>
                 <OpenLink path={s.output_notebook_in_root} open={props.open} label="notebook" />
+                {s.reason ? (
+                  <div className="jp-mlops-muted jp-mlops-reason" data-step-reason>
+                    {s.reason}
+                  </div>
+                ) : null}
               </td>
             </tr>
           ))}
@@ -184,10 +191,15 @@ function PipelineRunCard(props: {
       toggle={props.toggle}
       details={details}
     >
-      <div className="jp-mlops-row-line jp-mlops-muted">
+      <div className="jp-mlops-row-line jp-mlops-wrap jp-mlops-muted">
         <span>{stepCounts(r.steps)}</span>
         {r.trigger ? <span>trigger {r.trigger}</span> : null}
       </div>
+      {r.summary ? (
+        <div className="jp-mlops-muted jp-mlops-reason" data-run-summary>
+          {r.summary}
+        </div>
+      ) : null}
       <ErrorLine error={r.error} />
     </Card>
   );

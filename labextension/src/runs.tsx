@@ -3,13 +3,14 @@ import * as React from 'react';
 
 import { Badge, moving, runTone } from './badges';
 import { searchRuns } from './client';
-import { FilterForm } from './common';
+import { EmptyState, FilterForm } from './common';
 import { ago, metric, plural } from './format';
 import { ApiError } from './transport';
 import type { RunPage, RunSummary } from './wire';
 
 const PAGE = 100;
-const ROW = 44;
+// Three lines: the name alone on the first, so a 250 px sidebar shows it whole.
+const ROW = 62;
 const OVERSCAN = 8;
 const MAX_METRICS = 3;
 
@@ -174,6 +175,18 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
       <div className="jp-mlops-count jp-mlops-muted">
         {list.total === null ? 'Loading runs…' : plural(list.total, 'run')}
       </div>
+      {list.total === 0 && !error ? (
+        <EmptyState>
+          {filter ? (
+            'No run matches this filter.'
+          ) : (
+            <>
+              No runs yet: press <b>Track</b> in a notebook&apos;s toolbar, or run a cell under{' '}
+              <code>%%mlops track</code>.
+            </>
+          )}
+        </EmptyState>
+      ) : null}
       <div
         className="jp-mlops-viewport"
         ref={viewport}
@@ -214,9 +227,15 @@ function RunRow(props: {
       }}
     >
       <div className="jp-mlops-row-line">
+        <span className="jp-mlops-run-name" title={run.name || run.short_id}>
+          {run.name || run.short_id}
+        </span>
+      </div>
+      <div className="jp-mlops-row-line">
         <Badge text={run.status} tone={runTone(run.status)} />
-        <span className="jp-mlops-run-name">{run.name || run.short_id}</span>
-        <span className="jp-mlops-muted jp-mlops-experiment">{run.experiment}</span>
+        <span className="jp-mlops-muted jp-mlops-experiment" title={run.experiment}>
+          {run.experiment}
+        </span>
         <span className="jp-mlops-muted jp-mlops-right">{ago(run.start_time)}</span>
       </div>
       <div className="jp-mlops-row-line jp-mlops-muted">

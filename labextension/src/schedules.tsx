@@ -10,8 +10,8 @@ import {
   runScheduleNow
 } from './client';
 import { Card, EmptyState, ErrorLine, OpenLink, useApi } from './common';
-import { ago, inFuture, span } from './format';
-import type { ScheduleInfo } from './wire';
+import { ago, dateTime, duration, inFuture } from './format';
+import type { ScheduleInfo, ScheduleRunInfo } from './wire';
 
 const EVERY_MS = 15000;
 const HISTORY = 20;
@@ -32,6 +32,7 @@ function perform(verb: Verb, name: string): Promise<unknown> {
 export function SchedulesTab(props: {
   shown: boolean;
   open: (path: string) => void;
+  openRun: (runId: string) => void;
 }): React.JSX.Element {
   const schedules = useApi(signal => listSchedules({ signal }), [], {
     enabled: props.shown,
@@ -66,8 +67,8 @@ export function SchedulesTab(props: {
       <ErrorLine error={actionError ?? schedules.error} />
       {list?.items.length === 0 ? (
         <EmptyState>
-          No schedules yet: <code>jupyter-mlops schedule add</code> or{' '}
-          <code>mlops.scheduler.add(...)</code>.
+          No schedules yet: in a notebook,{' '}
+          <code>%mlops schedule add NAME --notebook X.ipynb --cron &quot;0 6 * * *&quot;</code>.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
@@ -83,21 +84,32 @@ export function SchedulesTab(props: {
                 ) : (
                   <Badge text="paused" tone="warn" />
                 )}
-                <span className="jp-mlops-muted jp-mlops-right" title="next run">
-                  {s.enabled ? `next ${inFuture(s.next_due)}` : 'paused'}
-                </span>
               </>
             }
             open={expanded === s.name}
             toggle={() => {
               setExpanded(expanded === s.name ? null : s.name);
             }}
-            details={<ScheduleHistory key={historyKick} name={s.name} open={props.open} />}
+            details={
+              <ScheduleHistory
+                key={historyKick}
+                name={s.name}
+                open={props.open}
+                openRun={props.openRun}
+              />
+            }
           >
-            <div className="jp-mlops-row-line jp-mlops-muted">
-              <code>{s.cron}</code>
-              <span>{s.timezone}</span>
-              <span>
+            {s.enabled && s.next_due !== null ? (
+              <div className="jp-mlops-row-line jp-mlops-wrap" data-next-run={s.next_due}>
+                <span>next {inFuture(s.next_due)}</span>
+                <span className="jp-mlops-muted jp-mlops-nowrap">
+                  {dateTime(s.next_due, s.timezone)} {s.timezone}
+                </span>
+              </div>
+            ) : null}
+            <div className="jp-mlops-row-line jp-mlops-wrap jp-mlops-muted">
+              <code title="cron">{s.cron}</code>
+              <span className="jp-mlops-nowrap">
                 {s.target_kind} {s.target}
               </span>
             </div>
@@ -124,7 +136,25 @@ export function SchedulesTab(props: {
   );
 }
 
-function ScheduleHistory(props: { name: string; open: (path: string) => void }): React.JSX.Element {
+/** When a tick ran (or was due, if it never started), always in the past for a past tick. */
+function tickTime(r: ScheduleRunInfo): string {
+  const when = r.started ?? r.tick;
+  return when > Date.now() / 1000 ? dateTime(when) : ago(when);
+}
+
+/** How long a tick's run took, for runs that really ran. */
+function tickDuration(r: ScheduleRunInfo): string {
+  if (r.started === null || r.ended === null || r.ended <= r.started) {
+    return '';
+  }
+  return duration(r.ended - r.started);
+}
+
+function ScheduleHistory(props: {
+  name: string;
+  open: (path: string) => void;
+  openRun: (runId: string) => void;
+}): React.JSX.Element {
   const { name } = props;
   const runs = useApi(signal => getScheduleHistory(name, { limit: HISTORY }, { signal }), [name]);
   return (
@@ -138,9 +168,12 @@ function ScheduleHistory(props: { name: string; open: (path: string) => void }):
               <td>
                 <Badge text={r.status} tone={scheduleRunTone(r.status)} />
               </td>
-              <td className="jp-mlops-muted">{ago(r.started ?? r.tick)}</td>
-              <td className="jp-mlops-muted">{span(r.started, r.ended)}</td>
+              <td className="jp-mlops-muted jp-mlops-nowrap" title={dateTime(r.tick)}>
+                {tickTime(r)}
+              </td>
+              <td className="jp-mlops-muted jp-mlops-nowrap">{tickDuration(r)}</td>
               <td>
+                {r.run_id !== null ? <RunLink id={r.run_id} open={props.openRun} /> : null}{' '}
                 <OpenLink path={r.output_notebook_in_root} open={props.open} label="notebook" />
                 {r.error ? <span className="jp-mlops-error-inline">{r.error}</span> : null}
               </td>
@@ -149,5 +182,19 @@ function ScheduleHistory(props: { name: string; open: (path: string) => void }):
         </tbody>
       </table>
     </>
+  );
+}
+
+function RunLink(props: { id: string; open: (runId: string) => void }): React.JSX.Element {
+  return (
+    <button
+      className="jp-mlops-link"
+      title={`Open run ${props.id}`}
+      onClick={() => {
+        props.open(props.id);
+      }}
+    >
+      run
+    </button>
   );
 }

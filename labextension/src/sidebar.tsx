@@ -76,7 +76,7 @@ export class MlopsSidebar extends ReactWidget {
         body = <PipelinesTab shown={shown} open={openPath} />;
         break;
       case 'Schedules':
-        body = <SchedulesTab shown={shown} open={openPath} />;
+        body = <SchedulesTab shown={shown} open={openPath} openRun={openRun} />;
         break;
       case 'Monitors':
         body = <MonitorsTab shown={shown} />;

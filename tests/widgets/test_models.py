@@ -92,3 +92,14 @@ def test_the_panel_dry_run_is_check_promotion(churn: Store) -> None:
     panel.check_button.click()  # v1 holds production: promote would refuse to start, so does this
     assert "already holds stage" in panel.before.value and 'class="error"' in panel.before.value
     assert len(mlops.models.events("churn", store=churn)) == 1  # only the fixture's promotion
+
+
+def test_gate_values_are_rounded_in_the_panel(churn: Store) -> None:
+    mlops.models.set_tag("churn", 2, "roc_auc", 0.912345678901234, store=churn)
+    panel = mlops.widgets.model("churn")
+    panel.version.value = 2
+    panel.stage.value = "staging"
+    panel.checks.value = "tags.roc_auc >= 0.9"
+    panel.promote_button.click()
+    assert "tags.roc_auc = 0.912346" in panel.before.value
+    assert "0.912345678901234" not in panel.before.value
