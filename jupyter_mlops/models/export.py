@@ -226,8 +226,8 @@ def _container(
 #       {_dns_name(version.name)}:{version.version}
 #
 # The server listens on all of the container's interfaces, so it answers only clients
-# sending `Authorization: Bearer SECRET` (health probes need no token). project/ is a store
-# holding this one version; logged traffic stays in the container's project/.mlops.
+# sending `Authorization: Bearer SECRET` (only /v2/health/live answers without it).
+# project/ is a store holding this one version; logged traffic stays in its .mlops/.
 FROM {BASE_IMAGE}
 ENV PYTHONUNBUFFERED=1
 COPY requirements.txt /tmp/requirements.txt
@@ -300,8 +300,9 @@ def _kserve(
                             },
                         }
                     ],
-                    "readinessProbe": {
-                        "httpGet": {"path": "/v2/health/ready", "port": CONTAINER_PORT}
+                    # Open to the kubelet without the token (readiness needs it).
+                    "livenessProbe": {
+                        "httpGet": {"path": "/v2/health/live", "port": CONTAINER_PORT}
                     },
                 }
             ]
