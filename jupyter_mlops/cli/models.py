@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -25,6 +27,10 @@ from jupyter_mlops.services.schema import (
     ModelVersionList,
     PromotionHistory,
 )
+from jupyter_mlops.services.schema.export import ExportInfo
+
+if TYPE_CHECKING:
+    from jupyter_mlops.services.project import Store
 
 
 def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
@@ -39,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     store = project.store()
     action = grammar.selected(MODELS, args).name
     record: BaseModel
+    if action == "export":
+        return _export(store, args)
     if action == "list":
         record = models.list_models(store)
         text = models_text(record)
@@ -56,6 +64,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def _export(store: Store, args: argparse.Namespace) -> int:
+    from jupyter_mlops.services import export  # start-up: only an export loads it
+
+    info = export.export(store, grammar.request(MODELS, args))
+    if args.json:
+        print_record(info)
+    else:
+        print(export_text(info))
+    return 0
+
+
+def export_text(info: ExportInfo) -> str:
+    """What an export wrote, and the command that runs it."""
+    held = f" ({info.stage})" if info.stage else ""
+    return (
+        f"exported models:/{info.model_name}/{info.version}{held} as {info.format} into "
+        f"{info.out} ({len(info.files)} files); run it with: {shlex.join(info.command)}"
+    )
 
 
 def models_text(listing: ModelList) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 
-from jupyter_mlops.commands.grammar import CLI, MAGIC, Opt, Verb
+from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services.schema import PromoteRequest, RollbackRequest
+from jupyter_mlops.services.schema.export import ExportRequest
 
 
 def _format(record: str, *, inner: bool = False) -> Opt:
@@ -136,10 +137,41 @@ LOAD = Verb(
     faces=MAGIC,
 )
 
+EXPORT = Verb(
+    "export",
+    "Write a version as a container build context, a KServe InferenceService or an MLflow model.",
+    request=ExportRequest,
+    opts=(
+        Opt("uri", metavar="MODEL", help="NAME@STAGE, NAME/VERSION or a models:/ URI"),
+        Opt("format", ("--format",), choices=("kserve", "container", "mlflow"), faces=BOTH),
+        Opt("out", ("--out",), metavar="DIR"),
+        Opt("trusted", ("--trusted",)),
+        Opt(
+            "json",
+            ("--json",),
+            switch=True,
+            faces=CLI,
+            help="print the ExportInfo record as JSON (--format names the export's format)",
+        ),
+    ),
+    description="""\
+container: a Docker build context (python:3.11-slim, this package and the model's framework
+pinned to the versions recorded with its run). Its CMD runs `jupyter-mlops serve` on a store
+inside the image holding only this version, under the same number, digest and stage.
+kserve: an InferenceService manifest; a scikit-learn model as model/model.joblib for KServe's
+sklearn runtime (V2 protocol), any other flavor as a custom predictor running our server.
+mlflow: an MLmodel folder; mlflow.pyfunc.load_model(DIR).predict(X) predicts as we do.
+
+examples:
+  jupyter-mlops models export churn@production --format container --out build/churn
+  jupyter-mlops models export models:/churn/3 --format mlflow --out exported/churn-3
+""",
+)
+
 MODELS = Verb(
     "models",
     "List registered models, show a model's versions or one version's card, or its audit trail.",
-    actions=(LIST, SHOW, HISTORY),
+    actions=(LIST, SHOW, HISTORY, EXPORT),
     default="list",
     opts=(_format("ModelList"),),
     faces=CLI,
@@ -212,9 +244,9 @@ notebook digests) of its latest successful run in --from becomes the only versio
 
 MODEL = Verb(
     "model",
-    "Register, list, show, promote, roll back, audit or load model versions.",
+    "Register, list, show, promote, roll back, audit, load or export model versions.",
     example='%mlops model promote churn 3 --to production --check "metrics.roc_auc >= 0.85"',
-    actions=(REGISTER, LIST, SHOW, PROMOTE, ROLLBACK, HISTORY, LOAD),
+    actions=(REGISTER, LIST, SHOW, PROMOTE, ROLLBACK, HISTORY, LOAD, EXPORT),
     faces=MAGIC,
     description="""\
 A version is a number or a models:/ URI (models:/churn/3, models:/churn@production,

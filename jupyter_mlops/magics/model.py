@@ -9,6 +9,7 @@
 %mlops model rollback churn --to production
 %mlops model history churn
 %mlops model load models:/churn@production --as model
+%mlops model export churn@production --format container --out build/churn
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
         else:
             info = models.show_version(store, args.name, args.version)
             show_text(describe(info), version_html(info))
+    elif action == "export":
+        from jupyter_mlops.services import export  # start-up: only an export loads it
+
+        done = export.export(store, grammar.request(MODEL, args))
+        held = f" ({done.stage})" if done.stage else ""
+        print(
+            f"mlops: exported models:/{done.model_name}/{done.version}{held} as {done.format} "
+            f"into {done.out} ({len(done.files)} files): {' '.join(done.command)}"
+        )
     elif action in ("promote", "rollback"):
         _promote(store, action, args)
     elif action == "history":

@@ -3,11 +3,13 @@
 ``import jupyter_mlops as mlops`` then ``mlops.models.register(run, "churn")``,
 ``mlops.models.check_promotion("churn", 3, to="production", checks=[...])`` (a dry run),
 ``mlops.models.promote("churn", 3, to="production", checks=["metrics.roc_auc >= 0.85"])``,
-``mlops.models.load("models:/churn@production")``.
+``mlops.models.load("models:/churn@production")``,
+``mlops.models.export("models:/churn@production", "container", "build/churn")``.
 """
 
 from jupyter_mlops.errors import GateRefused
 from jupyter_mlops.expressions import GateResult
+from jupyter_mlops.models.export import Exported, export
 from jupyter_mlops.models.loading import Predictor, affected_model_versions, load, load_predictor
 from jupyter_mlops.models.promotion import (
     DEFAULT_STAGES,
@@ -35,6 +37,7 @@ list = list_models
 
 __all__ = [
     "DEFAULT_STAGES",
+    "Exported",
     "GateRefused",
     "GateResult",
     "ModelURI",
@@ -47,6 +50,7 @@ __all__ = [
     "check_promotion",
     "delete_tag",
     "events",
+    "export",
     "get",
     "history",
     "list",

@@ -440,3 +440,43 @@ def move_stage(
     except IntegrityError:
         # Another promotion inserted the first holder of this stage after we read "none".
         return None
+
+
+def install_version(store: Store, v: StoredModelVersion, stages: Iterable[str]) -> None:
+    """Write version ``v`` of a model into an empty ``store`` as it is, holding ``stages``.
+
+    For a store made to carry one model elsewhere (an exported container): the version keeps
+    its number, digest, signature, card and tags, so it answers as the same version there.
+    """
+    now = time.time()
+    with store.write() as conn:
+        mid = _get_or_create_model(conn, v.name)
+        result = conn.execute(
+            insert(t.model_versions).values(
+                model_id=mid,
+                version=v.version,
+                run_id=v.run_id,
+                digest=v.digest,
+                size=v.size,
+                flavor=v.flavor,
+                format=v.format,
+                class_name=v.class_name,
+                signature=json.dumps(v.signature) if v.signature else None,
+                card=json.dumps(v.card, default=str),
+                description=v.description,
+                created_by=v.created_by,
+                created_at=v.created_at,
+            )
+        )
+        version_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if v.tags:
+            conn.execute(
+                insert(t.model_version_tags),
+                [{"version_id": version_id, "key": k, "value": val} for k, val in v.tags.items()],
+            )
+        for stage in stages:
+            conn.execute(
+                insert(t.model_stages).values(
+                    model_id=mid, stage=stage, version_id=version_id, updated_at=now
+                )
+            )

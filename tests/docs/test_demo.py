@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
 
-from jupyter_mlops.cli.demo.lifecycle import DemoResult, examples_dir, summary
+import jupyter_mlops as mlops
+from jupyter_mlops.cli.demo.lifecycle import DemoResult, examples_dir, serve_step, summary
 
 
 def test_summary_of_an_empty_store(store_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,3 +34,18 @@ def test_demo_runs_the_shipped_examples() -> None:
     folder = examples_dir()
     for name in ("01_track_experiments.ipynb", "04_monitoring.ipynb", "pipeline/pipeline.yaml"):
         assert (folder / name).is_file(), name
+
+
+def test_the_serving_step_serves_production_and_checks_drift_on_its_traffic(
+    store_dir: Path,
+) -> None:
+    assert serve_step(store_dir)[0].startswith("  not served: No registered model")
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    with mlops.start_run() as run:
+        run.log_model(LogisticRegression(max_iter=5000).fit(X, y), "model", input_example=X[:3])
+    mlops.models.register(run.id, "breast-cancer")
+    mlops.models.promote("breast-cancer", 1, to="production")
+    served, drift = serve_step(store_dir)
+    assert "models:/breast-cancer/1 answered 10 requests of 10 rows at http://127.0.0.1:" in served
+    assert served.endswith("following models:/breast-cancer@production; stopped")
+    assert "drift of the logged traffic against the breast cancer data: no drift" in drift

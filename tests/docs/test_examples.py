@@ -91,6 +91,17 @@ def test_03_pipeline(project: Path) -> None:
     assert "jupyter-mlops run example_notebooks/pipeline/pipeline.yaml" in text  # the CI file
 
 
+def test_06_serving(project: Path) -> None:
+    text = execute(project, "06_serving.ipynb")
+    assert "mlops: serving models:/wine/1, following models:/wine@production" in text
+    assert "from version 1" in text and "model_version 1" in text  # MLflow's protocol and V2
+    assert "the server now answers with version 2" in text  # it followed the promotion
+    assert "labels logged: 72" in text
+    assert "before the shift, drifted columns: []" in text
+    assert "after the shift, drifted columns: ['proline']" in text
+    assert "mlops: stopped http://127.0.0.1:" in text
+
+
 def test_05_team_setup_reads_without_servers(project: Path) -> None:
     text = execute(project, "05_team_setup.ipynb")
     assert "reading mode" in text

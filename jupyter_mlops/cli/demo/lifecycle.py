@@ -5,7 +5,9 @@
    ``staging`` and runs it there, promotes it to ``production`` and runs it there;
 3. moves the model the pipeline registered to the ``production`` stage, behind a gate;
 4. runs the monitoring example (``04_monitoring.ipynb``): a scheduled drift check on a shifted
-   batch, which alerts a local webhook and triggers the retrain pipeline.
+   batch, which alerts a local webhook and triggers the retrain pipeline;
+5. serves the production model on a free local port, sends it a few requests, checks drift
+   on the traffic it logged, and stops it.
 
 Everything lands in the project's store (``.mlops/``); running it again reuses what did not
 change (cached pipeline steps, deduplicated objects) and adds new runs.
@@ -16,8 +18,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import papermill as pm
 
@@ -40,6 +44,7 @@ class DemoResult:
     pipelines: dict[str, PipelineResult] = field(default_factory=dict)
     step_order: list[str] = field(default_factory=list)
     model_event: str = ""
+    serving: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -170,9 +175,75 @@ def run_demo(folder: Path | None = None) -> int:
     _say("▶ model stage")
     _promote_model(demo)
     _notebook(demo.folder, NOTEBOOKS[1])
+    _say("▶ serving")
+    demo.serving = serve_step(demo.folder)
+    for line in demo.serving:
+        _say(line)
     demo.seconds = time.perf_counter() - started
     summary(demo)
     return 0
+
+
+def _post(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    body = json.dumps({"dataframe_records": rows}).encode()
+    request = urllib.request.Request(  # noqa: S310 - http to our own local server
+        f"{url}/invocations", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - our own server
+        return dict(json.loads(answer.read()))
+
+
+def serve_step(folder: Path) -> list[str]:
+    """Serve ``models:/MODEL@production`` from this process, send it requests, check drift
+    on what it logged, stop it; the summary's lines."""
+    # start-up: the server, pandas and scikit-learn's data load only for this step.
+    from sklearn.datasets import load_breast_cancer
+
+    from jupyter_mlops import monitor
+    from jupyter_mlops.services import project, schema, serving
+
+    uri = f"models:/{MODEL}@production"
+    try:
+        info = serving.start(project.store(), schema.ServeRequest(uri=uri, port=0))
+    except (NotFoundError, MlopsUsageError) as exc:
+        return [f"  not served: {exc}"]
+    frame = load_breast_cancer(as_frame=True).frame
+    columns = [c["name"] for c in (info_signature(info.model_name, info.version) or [])]
+    rows = frame[columns or [c for c in frame.columns if c != "target"]]
+    sample = rows.sample(100, random_state=0)  # the file is sorted by class: mix it
+    requests = 0
+    began = time.time()
+    started = time.perf_counter()
+    try:
+        for start in range(0, 100, 10):
+            answer = _post(info.url, sample.iloc[start : start + 10].to_dict("records"))
+            requests += 1
+            served = answer["model_version"]
+    finally:
+        serving.stop(info.url)  # writes the rest of the log
+    per_request = (time.perf_counter() - started) / max(requests, 1) * 1000
+    source = f"serving:{MODEL}@production"
+    window = time.time() - began + 1.0  # this step's traffic, not an earlier demo's
+    try:
+        report = monitor.drift("training", source, window=window, log=False)
+        against = "its training data"
+    except MlopsUsageError:  # no training dataset in the lineage: the data it came from
+        report = monitor.drift(rows, source, window=window, log=False)
+        against = "the breast cancer data"
+    verdict = "DRIFT" if report.dataset_drift else "no drift"
+    return [
+        f"  models:/{MODEL}/{served} answered {requests} requests of 10 rows at {info.url} "
+        f"({per_request:.1f} ms each), following {uri}; stopped",
+        f"  drift of the logged traffic against {against}: {verdict} "
+        f"({len(report.drifted_columns)}/{len(report.columns)} columns)",
+    ]
+
+
+def info_signature(name: str, version: int) -> list[dict[str, Any]] | None:
+    """The input columns version ``version`` of ``name`` was fitted on, when recorded."""
+    signature = models.get(name, version).signature or {}
+    columns = signature.get("columns")
+    return list(columns) if signature.get("type") == "dataframe" and columns else None
 
 
 def _drift_lines() -> list[str]:
@@ -241,6 +312,9 @@ def summary(demo: DemoResult) -> None:
         _say(f"  {env:<10} {result.status:<6} {_steps(result, demo.step_order)}")
     _say("\nMonitoring:")
     for line in _drift_lines():
+        _say(line)
+    _say("\nServing:")
+    for line in demo.serving or ["  not run"]:
         _say(line)
     _say("\nReports:")
     _say(f"  executed example notebooks   {demo.folder / 'output'}")
