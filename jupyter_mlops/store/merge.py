@@ -171,6 +171,8 @@ class Merger:
                     tb, {"schedule_id": "schedules"}, match=self._by("schedule_id", "tick")
                 ),
             ),
+            # Logged traffic: a batch is its object, so the same batch on both sides is one row.
+            (t.inference_batches, self.mapped),
         ]
         own = {t.store_meta.name, t.migrated_ids.name}
         missing = {tb.name for tb in t.metadata.sorted_tables} - own - {tb.name for tb, _ in steps}

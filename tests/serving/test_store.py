@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
@@ -12,6 +14,8 @@ from jupyter_mlops.services.gc import collect_garbage
 from jupyter_mlops.serving import logged_traffic
 from jupyter_mlops.serving.inference_log import InferenceLogger
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.core import open_store
+from jupyter_mlops.store.migrate import migrate_store
 from jupyter_mlops.store.serving import inference_batches, stage_holder
 
 BACKENDS = ("sqlite", "postgresql")
@@ -60,3 +64,28 @@ def test_gc_keeps_logged_traffic(store: Store) -> None:
 
     logged = logged_traffic(store, "serving:iris@production", inputs_only=True)
     pd.testing.assert_frame_equal(logged, X.iloc[:4].reset_index(drop=True))
+
+
+def test_store_migrate_brings_logged_traffic_over_once(
+    store: Store, make_store_uri: Callable[..., str]
+) -> None:
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    with mlops.start_run(store=store) as run:
+        run.log_model(LogisticRegression(max_iter=500).fit(X, y), "model", input_example=X[:3])
+    mlops.models.register(run.id, "iris", store=store)
+    mlops.models.promote("iris", 1, to="production", store=store)
+    logger = InferenceLogger(store, "iris", "production", flush_seconds=60)
+    logger.record("r0", 1, X.iloc[:4], [0, 0, 0, 0], 1.0)
+    logger.close()
+
+    target_uri = make_store_uri("team")
+    migrate_store(store, target_uri)
+    migrate_store(store, target_uri)  # a rerun copies nothing again
+
+    team = open_store(target_uri, store.objects.uri)
+    try:
+        assert [b.n_rows for b in inference_batches(team, "iris", stage="production")] == [4]
+        logged = logged_traffic(team, "serving:iris@production", inputs_only=True)
+        pd.testing.assert_frame_equal(logged, X.iloc[:4].reset_index(drop=True))
+    finally:
+        team.close()
