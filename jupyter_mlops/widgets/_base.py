@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import ipywidgets as w  # type: ignore[import-untyped]
 
+from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._html import STYLE
 
 
@@ -58,6 +59,68 @@ class Panel:
     def close(self) -> None:
         """Close the widget and stop any background refresh."""
         self.widget.close()
+
+
+Listing = TypeVar("Listing")
+
+
+class Directory(Panel, Generic[Listing]):
+    """A service's list of named things as a table, with an "Open" picker: the picked one
+    opens below as its own panel. Subclasses say how to read, name, draw and open."""
+
+    title = "Directory"
+
+    def __init__(self, store: Any) -> None:
+        super().__init__()
+        self.store = store
+        self.listing: Listing = self.read()
+        self.table = w.HTML()
+        self.pick = w.Dropdown(options=[], description="Open")
+        self.detail = w.VBox()
+        self.opened: Panel | None = None
+        self.refresh_button = button("Refresh", self.refresh, icon="refresh")
+        self.pick.observe(lambda _c: self._open(), names="value")
+        self.widget.children = [
+            w.HBox([self.pick, self.refresh_button]),
+            self.message,
+            self.table,
+            self.detail,
+        ]
+        self._render()
+
+    def read(self) -> Listing:
+        """The listing, read from the service."""
+        raise NotImplementedError
+
+    def names(self) -> list[str]:
+        """The names the picker offers."""
+        raise NotImplementedError
+
+    def listing_html(self) -> str:
+        """The listing as an HTML table."""
+        raise NotImplementedError
+
+    def open_one(self, name: str) -> Panel:
+        """The panel of one named thing."""
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Read the listing again."""
+        with self._lock:
+            self.listing = self.read()
+            self._render()
+
+    def _render(self) -> None:
+        self.table.value = self.listing_html()
+        self.pick.options = [None, *self.names()]
+
+    def _open(self) -> None:
+        name = self.pick.value
+        self.opened = self.open_one(name) if name else None
+        self.detail.children = [self.opened.widget] if self.opened else []
+
+    def to_html(self) -> str:
+        return h.panel(self.title, self.listing_html(), kind=self.kind)
 
 
 def button(label: str, on_click: Callable[[], object], *, icon: str = "", tip: str = "") -> Any:

@@ -18,7 +18,7 @@ from jupyter_mlops.services.schema import (
     DatasetVersionList,
 )
 from jupyter_mlops.widgets import _html as h
-from jupyter_mlops.widgets._base import Panel, button
+from jupyter_mlops.widgets._base import Directory, Panel, button
 
 
 def _when(seconds: float) -> str:
@@ -171,46 +171,31 @@ class DatasetPanel(Panel):
         return text.describe(self.current.model_dump())
 
 
-class DatasetsPanel(Panel):
+class DatasetsPanel(Directory[DatasetList]):
     """Every dataset (``mlops.widgets.datasets()``, ``%mlops data list``); open one below."""
 
     kind = "datasets"
+    title = "Datasets"
 
     def __init__(self, *, store: Store | None = None) -> None:
-        super().__init__()
-        self.store = store or project.store()
-        self.listing = service.list_datasets(self.store)
-        self.table = w.HTML()
-        self.pick = w.Dropdown(options=[], description="Open")
-        self.detail = w.VBox()
-        self.dataset: DatasetPanel | None = None
-        self.refresh_button = button("Refresh", self.refresh, icon="refresh")
-        self.pick.observe(lambda _c: self._open(), names="value")
-        self.widget.children = [
-            w.HBox([self.pick, self.refresh_button]),
-            self.message,
-            self.table,
-            self.detail,
-        ]
-        self._render()
+        super().__init__(store or project.store())
 
-    def refresh(self) -> None:
-        """Read the datasets again."""
-        with self._lock:
-            self.listing = service.list_datasets(self.store)
-            self._render()
+    @property
+    def dataset(self) -> DatasetPanel | None:
+        """The dataset opened below, if any."""
+        return self.opened if isinstance(self.opened, DatasetPanel) else None
 
-    def _render(self) -> None:
-        self.table.value = datasets_html(self.listing)
-        self.pick.options = [None, *(d.name for d in self.listing.items)]
+    def read(self) -> DatasetList:
+        return service.list_datasets(self.store)
 
-    def _open(self) -> None:
-        name = self.pick.value
-        self.dataset = DatasetPanel(name, store=self.store) if name else None
-        self.detail.children = [self.dataset.widget] if self.dataset else []
+    def names(self) -> list[str]:
+        return [d.name for d in self.listing.items]
 
-    def to_html(self) -> str:
-        return h.panel("Datasets", datasets_html(self.listing), kind="datasets")
+    def listing_html(self) -> str:
+        return datasets_html(self.listing)
+
+    def open_one(self, name: str) -> Panel:
+        return DatasetPanel(name, store=self.store)
 
     def to_text(self) -> str:
         return datasets_text(self.listing)

@@ -23,7 +23,7 @@ from jupyter_mlops.services.schema import (
     PromotionHistory,
 )
 from jupyter_mlops.widgets import _html as h
-from jupyter_mlops.widgets._base import Panel, button
+from jupyter_mlops.widgets._base import Directory, Panel, button
 
 
 def preview_checks(
@@ -351,45 +351,31 @@ class ModelPanel(Panel):
         )
 
 
-class ModelRegistry(Panel):
+class ModelRegistry(Directory[ModelList]):
     """Every registered model (``mlops.widgets.models()``, ``%mlops model list``)."""
 
     kind = "models"
+    title = "Model registry"
 
     def __init__(self, *, store: Store | None = None) -> None:
-        super().__init__()
-        self.store = store or project.store()
-        self.listing = service.list_models(self.store)
-        self.table = w.HTML()
-        self.pick = w.Dropdown(options=[], description="Open")
-        self.detail = w.VBox()
-        self.refresh_button = button("Refresh", self.refresh, icon="refresh")
-        self.pick.observe(lambda _c: self._open(), names="value")
-        self.widget.children = [
-            w.HBox([self.pick, self.refresh_button]),
-            self.message,
-            self.table,
-            self.detail,
-        ]
-        self._render()
+        super().__init__(store or project.store())
 
-    def refresh(self) -> None:
-        """Read the registry again."""
-        with self._lock:
-            self.listing = service.list_models(self.store)
-            self._render()
+    @property
+    def model(self) -> ModelPanel | None:
+        """The model opened below, if any."""
+        return self.opened if isinstance(self.opened, ModelPanel) else None
 
-    def _render(self) -> None:
-        self.table.value = models_html(self.listing)
-        self.pick.options = [None, *(m.name for m in self.listing.items)]
+    def read(self) -> ModelList:
+        return service.list_models(self.store)
 
-    def _open(self) -> None:
-        name = self.pick.value
-        self.model = ModelPanel(name, store=self.store) if name else None
-        self.detail.children = [self.model.widget] if self.model else []
+    def names(self) -> list[str]:
+        return [m.name for m in self.listing.items]
 
-    def to_html(self) -> str:
-        return h.panel("Model registry", models_html(self.listing), kind="models")
+    def listing_html(self) -> str:
+        return models_html(self.listing)
+
+    def open_one(self, name: str) -> Panel:
+        return ModelPanel(name, store=self.store)
 
     def to_text(self) -> str:
         if not self.listing.items:
