@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     and_,
     false,
+    func,
     not_,
     or_,
     select,
@@ -38,6 +39,7 @@ from sqlalchemy import (
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.expressions import RUN_STATUSES, And, Comparison, Node, Not, Or, Value
+from jupyter_mlops.expressions.syntax import LIKE_OPS
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.arguments import as_list
 
@@ -126,6 +128,9 @@ def _compile_attribute(node: Comparison, dialect: str) -> ColumnElement[bool]:
         cond = or_(false(), *(_run_id_matches(str(value)) for value in values))
         return cond if node.op in ("=", "IN") else not_(cond)
     value = _floats(node.value) if node.key in NUMERIC else node.value
+    if node.key == "status" and node.op in LIKE_OPS:
+        # Statuses are stored lower-case; MLflow's are upper-case, and its LIKE sees those.
+        column = func.upper(column)
     cond = _compare(column, node.op, value, dialect)
     # Keep the condition two-valued so that NOT is the complement for NULL columns too.
     return and_(column.is_not(None), cond) if node.key in NULLABLE else cond
