@@ -42,6 +42,9 @@ Its names are ``metrics.KEY``, ``params.KEY``, ``tags.KEY`` (also ``metric.``, `
 (also ``attribute.``, ``attr.``, ``run.``). MLflow's attribute names are aliases:
 ``run_name``, ``user_id``, ``run_uuid``, ``experiment_name``, ``created`` (start time) and
 ``Run name``; ``tags.mlflow.runName`` is the run name, which MLflow mirrors into that tag.
+``datasets.name``, ``datasets.digest`` and ``datasets.context`` (the role, such as
+``training``) hold when some dataset the run used (an input) matches; runs are not ordered
+by them.
 Metrics and the time attributes compare with numbers; params, tags and the other
 attributes compare as strings, and a number compared with them stands for its Python string
 form (``params.C = 0.5`` is ``params.C = '0.5'``, the way ``log_param`` stores it).

@@ -33,7 +33,7 @@ from jupyter_mlops.expressions.syntax import (
 )
 from jupyter_mlops.expressions.tokens import syntax_error
 
-Kind: TypeAlias = TypingLiteral["metric", "param", "tag", "attribute"]
+Kind: TypeAlias = TypingLiteral["metric", "param", "tag", "attribute", "dataset"]
 Scalar: TypeAlias = str | int | float
 Value: TypeAlias = Scalar | tuple[Scalar, ...] | None
 
@@ -78,7 +78,12 @@ _PREFIXES: dict[str, Kind] = {
     "attribute": "attribute",
     "attr": "attribute",
     "run": "attribute",
+    "datasets": "dataset",
+    "dataset": "dataset",
 }
+#: What ``datasets.KEY`` can name: a dataset the run used (its name, the version's digest,
+#: the role it was used in, MLflow's ``context``).
+DATASET_KEYS = ("name", "digest", "context")
 _NUMBER_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _STRING_OPS = frozenset({"=", "!=", "LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"})
 _NAME = "a metric, param, tag or attribute name"
@@ -115,6 +120,14 @@ def run_key(ref: Ref, expr: str, what: str) -> tuple[Kind, str]:
     if prefix == "tag" and ".".join(parts[1:]) in _MIRRORED_TAGS:
         # MLflow writes the run name into this tag; here it is a column.
         return "attribute", _MIRRORED_TAGS[".".join(parts[1:])]
+    if prefix == "dataset":
+        key = ".".join(parts[1:])
+        if key not in DATASET_KEYS:
+            detail = f"unknown dataset field '{expr[ref.start : ref.end]}'; expected " + ", ".join(
+                f"datasets.{k}" for k in DATASET_KEYS
+            )
+            raise syntax_error(expr, ref.start, detail, what)
+        return prefix, key
     if prefix != "attribute":
         return prefix, ".".join(parts[1:])
     attr = parts[-1].lower()

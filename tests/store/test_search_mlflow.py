@@ -155,3 +155,24 @@ def test_backticked_param_key_with_a_space(store: Store) -> None:
 def test_an_unknown_status_is_still_refused(store: Store) -> None:
     with pytest.raises(FilterSyntaxError, match="unknown status 'done'"):
         search_runs(store, "status = 'done'")
+
+
+def test_dataset_filters_match_the_datasets_a_run_used(store: Store) -> None:
+    import pandas as pd
+
+    with mlops.start_run("trained", experiment="e", store=store) as run:
+        version = run.log_dataset(pd.DataFrame({"x": [1, 2]}), name="churn-train", role="training")
+        run.log_dataset(pd.DataFrame({"y": [3]}), name="scores", role="product")  # an output
+    with mlops.start_run("other", experiment="e", store=store) as run:
+        run.log_dataset(pd.DataFrame({"x": [9]}), name="holdout", role="evaluation")
+    assert names(store, "datasets.name = 'churn-train'") == ["trained"]
+    assert names(store, "datasets.name LIKE 'churn%' and datasets.context = 'training'") == [
+        "trained"
+    ]
+    assert names(store, f"datasets.digest = '{version.digest}'") == ["trained"]
+    assert names(store, "datasets.name IN ('holdout', 'nope')") == ["other"]
+    assert names(store, "datasets.name = 'scores'") == []  # outputs are not inputs
+    with pytest.raises(FilterSyntaxError, match=r"expected datasets\.name, datasets\.digest"):
+        search_runs(store, "datasets.size = '1'")
+    with pytest.raises(FilterSyntaxError, match="not ordered by their datasets"):
+        search_runs(store, order_by=["datasets.name"])
