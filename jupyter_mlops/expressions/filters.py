@@ -132,6 +132,12 @@ def run_key(ref: Ref, expr: str, what: str) -> tuple[Kind, str]:
         return prefix, ".".join(parts[1:])
     attr = parts[-1].lower()
     attr = _ALIASES.get(attr, attr)
+    if attr == "artifact_uri" and len(parts) <= 2:
+        detail = (
+            f"'{expr[ref.start : ref.end]}' is MLflow's; runs here keep their files in the "
+            "project's content-addressed store, with no artifact URI to filter on"
+        )
+        raise syntax_error(expr, ref.start, detail, what)
     if len(parts) > 2 or attr not in ATTRIBUTES:
         detail = (
             f"unknown attribute '{expr[ref.start : ref.end]}'; expected one of "

@@ -176,3 +176,8 @@ def test_dataset_filters_match_the_datasets_a_run_used(store: Store) -> None:
         search_runs(store, "datasets.size = '1'")
     with pytest.raises(FilterSyntaxError, match="not ordered by their datasets"):
         search_runs(store, order_by=["datasets.name"])
+
+
+def test_artifact_uri_is_refused_saying_why(store: Store) -> None:
+    with pytest.raises(FilterSyntaxError, match="no artifact URI to filter on"):
+        search_runs(store, "attributes.artifact_uri LIKE '%s3%'")
