@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from jupyter_mlops._docgen import api, cli, magics, rest, settings
+from jupyter_mlops._docgen import api, cli, filters, magics, rest, settings
 
 #: Where the committed pages live in a source checkout.
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "reference"
@@ -44,6 +44,7 @@ def _pages() -> dict[str, Callable[[], str]]:
         "rest-api.md": rest.page,
         "pipeline-spec.md": settings.pipeline_spec_page,
         "config.md": settings.config_page,
+        "filter-language.md": filters.page,
     }
 
 
@@ -61,6 +62,7 @@ fails when these pages and the code disagree).
 | [rest-api.md](rest-api.md) | the Jupyter server extension's routes under `/mlops/api/v1/` |
 | [pipeline-spec.md](pipeline-spec.md) | the keys of `pipeline.yaml` |
 | [config.md](config.md) | settings: `MLOPS_*` variables and `[tool.jupyter-mlops]` |
+| [filter-language.md](filter-language.md) | run filters, `order_by` and gates: grammar and names |
 """
 
 

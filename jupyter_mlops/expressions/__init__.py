@@ -27,23 +27,35 @@ tighter than ``or``; ``*`` and ``/`` tighter than ``+`` and ``-``)::
 ``true``/``false``); comparisons and arithmetic take values. Comparisons do not chain:
 write ``a < b and b < c``. A NAME is dotted parts of any depth
 (``production.metrics.roc_auc``); a bare part is ``[A-Za-z0-9_]+`` (the first one starts
-with a letter or ``_``), and any other key is quoted with backticks or double quotes:
-``metrics.`val-loss```. Strings take single or double quotes; inside them ``\n``, ``\t``,
-``\\``, ``\'`` and ``\"`` are escapes, any other backslash stays as typed (so LIKE
-patterns keep ``\%``), and a doubled quote stands for one quote, as in SQL. In a LIKE
-pattern ``%`` is any text, ``_`` one character, ``\%`` and ``\_`` themselves; LIKE is
-case-sensitive, ILIKE is not.
+with a letter or ``_``), and any part, the first too, may be quoted with backticks (or,
+after the first, double quotes): ``metrics.`val-loss```, ```params`.`my key```. Strings
+take single or double quotes and, as in MLflow, a backslash is not an escape:
+``'C:\temp\x'`` is the text typed, and a backslash keeps the character after it inside the
+string (``'a\'b'`` is the four characters ``a\'b``). A doubled quote stands for one quote,
+as in SQL (MLflow keeps both). In a LIKE pattern ``%`` is any text, ``_`` one character,
+``\%`` and ``\_`` themselves; LIKE is case-sensitive, ILIKE is not.
 
 A run filter (:func:`parse_filter`) compares one name with literal values in each
 condition; arithmetic (``+ - * /``) is for gates, and a filter refuses it with one line.
 Its names are ``metrics.KEY``, ``params.KEY``, ``tags.KEY`` (also ``metric.``, ``param.``,
-``tag.``) or an attribute (:data:`ATTRIBUTES`), optionally written ``attributes.NAME``.
+``tag.``) or an attribute (:data:`ATTRIBUTES`), optionally written ``attributes.NAME``
+(also ``attribute.``, ``attr.``, ``run.``). MLflow's attribute names are aliases:
+``run_name``, ``user_id``, ``run_uuid``, ``experiment_name``, ``created`` (start time) and
+``Run name``; ``tags.mlflow.runName`` is the run name, which MLflow mirrors into that tag.
+``datasets.name``, ``datasets.digest`` and ``datasets.context`` (the role, such as
+``training``) hold when some dataset the run used (an input) matches; runs are not ordered
+by them.
 Metrics and the time attributes compare with numbers; params, tags and the other
 attributes compare as strings, and a number compared with them stands for its Python string
 form (``params.C = 0.5`` is ``params.C = '0.5'``, the way ``log_param`` stores it).
-``start_time`` and ``end_time`` also take ISO dates (UTC unless an offset is given), and
-``status`` one of :data:`RUN_STATUSES` in any case. ``order_by`` items
-(:func:`parse_order_by`) use the same names, then ``ASC`` or ``DESC``.
+``start_time`` and ``end_time`` take epoch seconds, epoch milliseconds (MLflow's unit: any
+number of at least 1e11, which as seconds would be after the year 5000, is read as
+milliseconds) or ISO dates (UTC unless an offset is given). ``status`` compares with one
+of :data:`RUN_STATUSES` or MLflow's ``SCHEDULED`` (which no run has) in any case; LIKE and
+ILIKE on it see MLflow's upper-case names (``status LIKE 'FIN%'``). ``order_by`` items
+(:func:`parse_order_by`) use the same names, then ``ASC`` or ``DESC``; as in MLflow a NaN
+metric sorts after every number and before missing values in either direction, missing
+values last, and ties newest first (unless ``start_time`` is a key), then by run id.
 
 A gate (:func:`parse_gate`, :func:`evaluate`) may name anything its context holds, compute
 with ``+ - * /``, and use LIKE, IN and IS NULL with the semantics of a run search (see

@@ -33,7 +33,7 @@ from jupyter_mlops.expressions.syntax import (
 )
 from jupyter_mlops.expressions.tokens import syntax_error
 
-Kind: TypeAlias = TypingLiteral["metric", "param", "tag", "attribute"]
+Kind: TypeAlias = TypingLiteral["metric", "param", "tag", "attribute", "dataset"]
 Scalar: TypeAlias = str | int | float
 Value: TypeAlias = Scalar | tuple[Scalar, ...] | None
 
@@ -50,8 +50,23 @@ ATTRIBUTES: dict[str, bool] = {
     "user": False,
 }
 RUN_STATUSES = ("failed", "finished", "killed", "running")
+#: Statuses a filter accepts (in any case): ours and MLflow's ``scheduled``, which no run
+#: here has, so ``status != 'SCHEDULED'`` matches every run, as in MLflow.
+FILTER_STATUSES = (*RUN_STATUSES, "scheduled")
+#: A start or end time above this is epoch milliseconds (MLflow's unit), not seconds:
+#: 1e11 seconds is the year 5138, 1e11 milliseconds March 1973.
+MILLISECONDS_FROM = 1e11
 
-_ALIASES = {"run_name": "name", "user_id": "user", "experiment_name": "experiment"}
+_ALIASES = {
+    "run_name": "name",
+    "user_id": "user",
+    "experiment_name": "experiment",
+    "run name": "name",
+    "created": "start_time",
+    "run_uuid": "run_id",
+}
+#: Tags MLflow mirrors from attributes: a filter on them reads the attribute.
+_MIRRORED_TAGS = {"mlflow.runName": "name"}
 _PREFIXES: dict[str, Kind] = {
     "metrics": "metric",
     "metric": "metric",
@@ -61,7 +76,14 @@ _PREFIXES: dict[str, Kind] = {
     "tag": "tag",
     "attributes": "attribute",
     "attribute": "attribute",
+    "attr": "attribute",
+    "run": "attribute",
+    "datasets": "dataset",
+    "dataset": "dataset",
 }
+#: What ``datasets.KEY`` can name: a dataset the run used (its name, the version's digest,
+#: the role it was used in, MLflow's ``context``).
+DATASET_KEYS = ("name", "digest", "context")
 _NUMBER_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _STRING_OPS = frozenset({"=", "!=", "LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"})
 _NAME = "a metric, param, tag or attribute name"
@@ -95,10 +117,27 @@ def run_key(ref: Ref, expr: str, what: str) -> tuple[Kind, str]:
             "expected metrics., params., tags. or attributes."
         )
         raise syntax_error(expr, ref.start, detail, what)
+    if prefix == "tag" and ".".join(parts[1:]) in _MIRRORED_TAGS:
+        # MLflow writes the run name into this tag; here it is a column.
+        return "attribute", _MIRRORED_TAGS[".".join(parts[1:])]
+    if prefix == "dataset":
+        key = ".".join(parts[1:])
+        if key not in DATASET_KEYS:
+            detail = f"unknown dataset field '{expr[ref.start : ref.end]}'; expected " + ", ".join(
+                f"datasets.{k}" for k in DATASET_KEYS
+            )
+            raise syntax_error(expr, ref.start, detail, what)
+        return prefix, key
     if prefix != "attribute":
         return prefix, ".".join(parts[1:])
     attr = parts[-1].lower()
     attr = _ALIASES.get(attr, attr)
+    if attr == "artifact_uri" and len(parts) <= 2:
+        detail = (
+            f"'{expr[ref.start : ref.end]}' is MLflow's; runs here keep their files in the "
+            "project's content-addressed store, with no artifact URI to filter on"
+        )
+        raise syntax_error(expr, ref.start, detail, what)
     if len(parts) > 2 or attr not in ATTRIBUTES:
         detail = (
             f"unknown attribute '{expr[ref.start : ref.end]}'; expected one of "
@@ -117,7 +156,7 @@ def _noun(kind: Kind, key: str, op: str) -> str:
     if op in LIKE_OPS:
         return "a string pattern"
     if kind == "attribute" and key in ("start_time", "end_time"):
-        return "a number (epoch seconds) or an ISO date"
+        return "a number (epoch seconds, or milliseconds as in MLflow) or an ISO date"
     return "a number" if _numeric(kind, key) else "a string"
 
 
@@ -173,7 +212,9 @@ class _RunFilter(Expected):
         if op in NULL_OPS:
             return Comparison(kind, key, op, None)
         numeric = _numeric(kind, key)
-        if op not in (_NUMBER_OPS if numeric else _STRING_OPS) and op not in IN_OPS:
+        if kind == "attribute" and key == "status" and op in LIKE_OPS:
+            pass  # MLflow matches a pattern against the upper-case status (FIN%)
+        elif op not in (_NUMBER_OPS if numeric else _STRING_OPS) and op not in IN_OPS:
             lhs = self.expr[left.start : left.end]
             if numeric:
                 detail = (
@@ -221,13 +262,16 @@ class _RunFilter(Expected):
         elif like:
             raise self.mismatch(item, owner, kind, key)
         elif numeric:
+            if key in ("start_time", "end_time") and kind == "attribute":
+                return _seconds(sign * value)
             return sign * value
         else:
             text = str(sign * value)
         if kind == "attribute" and key == "status" and not like:
             text = text.lower()
-            if text not in RUN_STATUSES:
-                detail = f"unknown status '{text}'; expected one of {', '.join(RUN_STATUSES)}"
+            if text not in FILTER_STATUSES:
+                known = ", ".join(FILTER_STATUSES)
+                detail = f"unknown status '{text}'; expected one of {known}"
                 raise self.fail(item.start, detail)
         return text
 
@@ -243,6 +287,11 @@ def _arithmetic(value: Expr) -> list[int]:
     if isinstance(value, Unary):
         return _arithmetic(value.operand)
     return []
+
+
+def _seconds(value: float) -> float:
+    """A time literal in seconds: one that can only be milliseconds (MLflow's) is divided."""
+    return value / 1000 if abs(value) >= MILLISECONDS_FROM else value
 
 
 def _parse_time(text: str) -> float | None:

@@ -34,6 +34,8 @@ def parse_order_by(item: str) -> OrderKey:
         raise cur.error("a metric, param, tag or attribute name")
     cur.advance()
     kind, key = run_key(Ref(tok.value, tok.start, tok.end), item, "order_by")
+    if kind == "dataset":
+        raise cur.fail(tok.start, "runs are not ordered by their datasets (nor in MLflow)")
     descending = False
     if cur.at_keyword("ASC", "DESC"):
         descending = cur.advance().value == "DESC"

@@ -2,9 +2,10 @@ r"""The tokenizer of the expression language, and a cursor over its tokens for t
 
 A NAME token keeps every dotted part (``production.metrics.auc`` is three parts); a part
 is ``[A-Za-z0-9_]+`` or a key quoted with backticks or double quotes. Strings take single
-or double quotes; inside them ``\n``, ``\t``, ``\\``, ``\'`` and ``\"`` are escapes, any
-other backslash stays as typed (so LIKE patterns keep ``\%``), and a doubled quote stands
-for one quote, as in SQL.
+or double quotes and, as in MLflow, a backslash is not an escape: ``'C:\temp'`` is the
+text typed, and a backslash keeps the character after it in the string (``'a\'b'`` is
+``a\'b``, so LIKE patterns keep ``\%``). A doubled quote stands for one quote, as in SQL.
+A name may start with a backquoted part: ```metrics`.acc``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ TokenKind: TypeAlias = Literal[
 ]
 
 KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL", "ASC", "DESC"})
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
 _NUMBER_RE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEY_RE = re.compile(r"[A-Za-z0-9_]+")
@@ -87,8 +87,8 @@ def tokenize(expr: str, *, what: str = "filter") -> list[Token]:
             value = int(number) if number.isdigit() else float(number)
             tokens.append(Token("NUMBER", value, i, m.end()))
             i = m.end()
-        elif (m := _WORD_RE.match(expr, i)) is not None:
-            token = _read_name(expr, i, m[0], what)
+        elif ch == "`" or (m := _WORD_RE.match(expr, i)) is not None:
+            token = _read_name(expr, i, what)
             tokens.append(token)
             i = token.end
         else:
@@ -111,9 +111,9 @@ def _read_quoted(expr: str, start: int, what: str) -> tuple[str, int]:
                 continue
             return "".join(out), i + 1
         if ch == "\\" and quote != "`" and i + 1 < len(expr):
-            nxt = expr[i + 1]
-            # Unknown escapes stay as typed, so LIKE patterns keep \% and \_.
-            out.append(_ESCAPES.get(nxt, "\\" + nxt))
+            # As in MLflow: no escapes, but a backslash keeps the next character (even a
+            # quote) inside the string, both as typed.
+            out.append(expr[i : i + 2])
             i += 2
             continue
         out.append(ch)
@@ -121,10 +121,20 @@ def _read_quoted(expr: str, start: int, what: str) -> tuple[str, int]:
     raise syntax_error(expr, start, f"unterminated string; expected a closing {quote}", what)
 
 
-def _read_name(expr: str, start: int, word: str, what: str) -> Token:
-    """Read ``word`` and any ``.part`` after it (bare, backquoted or double-quoted)."""
+def _read_name(expr: str, start: int, what: str) -> Token:
+    """Read a word or backquoted key, and any ``.part`` after it (bare or quoted)."""
+    if expr[start] == "`":
+        word, i = _read_quoted(expr, start, what)
+        if not word:
+            raise syntax_error(expr, start, "expected a key between the quotes, found none", what)
+        if i >= len(expr) or expr[i] != ".":
+            detail = f"expected '.' and a key after '{expr[start:i]}'"
+            raise syntax_error(expr, i, detail, what)
+    else:
+        m = _WORD_RE.match(expr, start)
+        assert m is not None
+        word, i = m[0], m.end()
     parts = [word]
-    i = start + len(word)
     while i < len(expr) and expr[i] == ".":
         i += 1
         if i < len(expr) and expr[i] in '`"':
@@ -143,7 +153,7 @@ def _read_name(expr: str, start: int, word: str, what: str) -> Token:
                 found = "a space" if expr[i].isspace() else f"'{expr[i]}'"
             detail = f"expected a key after '{expr[start:i]}', found {found}"
             raise syntax_error(expr, i, detail, what)
-    if len(parts) == 1 and word.upper() in KEYWORDS:
+    if len(parts) == 1 and expr[start] != "`" and word.upper() in KEYWORDS:
         return Token("KEYWORD", word.upper(), start, i)
     return Token("NAME", tuple(parts), start, i)
 

@@ -14,6 +14,7 @@ same transaction as the rows, so a re-run (or a run after an interruption) copie
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -142,7 +143,7 @@ class Merger:
                     tb,
                     newer=(
                         ["value", "is_nan", "step", "timestamp"],
-                        lambda a, b: (a["step"], a["timestamp"]) > (b["step"], b["timestamp"]),
+                        lambda a, b: _metric_rank(a) > _metric_rank(b),
                     ),
                 ),
             ),
@@ -543,3 +544,9 @@ class Merger:
             return None
 
         return self.mapped(table, match=match, prepare=prepare)
+
+
+def _metric_rank(row: Any) -> tuple[Any, ...]:
+    """MLflow's latest value: the largest (step, timestamp), then the larger value (NaN least)."""
+    value = row["value"]
+    return (row["step"], row["timestamp"], -math.inf if value is None else value)

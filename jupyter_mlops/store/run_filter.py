@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     and_,
     false,
+    func,
     not_,
     or_,
     select,
@@ -38,6 +39,7 @@ from sqlalchemy import (
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.expressions import RUN_STATUSES, And, Comparison, Node, Not, Or, Value
+from jupyter_mlops.expressions.syntax import LIKE_OPS
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.arguments import as_list
 
@@ -101,6 +103,8 @@ def compile_filter(node: Node, *, dialect: str = "sqlite") -> ColumnElement[bool
         return not_(compile_filter(node.operand, dialect=dialect))
     if node.kind == "attribute":
         return _compile_attribute(node, dialect)
+    if node.kind == "dataset":
+        return _compile_dataset(node, dialect)
     table = VALUE_TABLES[node.kind]
     run_ids = select(table.c.run_id).where(table.c.key == node.key)
     if node.op == "IS NULL":
@@ -126,9 +130,29 @@ def _compile_attribute(node: Comparison, dialect: str) -> ColumnElement[bool]:
         cond = or_(false(), *(_run_id_matches(str(value)) for value in values))
         return cond if node.op in ("=", "IN") else not_(cond)
     value = _floats(node.value) if node.key in NUMERIC else node.value
+    if node.key == "status" and node.op in LIKE_OPS:
+        # Statuses are stored lower-case; MLflow's are upper-case, and its LIKE sees those.
+        column = func.upper(column)
     cond = _compare(column, node.op, value, dialect)
     # Keep the condition two-valued so that NOT is the complement for NULL columns too.
     return and_(column.is_not(None), cond) if node.key in NULLABLE else cond
+
+
+def _compile_dataset(node: Comparison, dialect: str) -> ColumnElement[bool]:
+    """``datasets.name``/``digest``/``context``: some dataset the run used matches (MLflow)."""
+    link, version, dataset = t.run_dataset_links.c, t.dataset_versions.c, t.datasets.c
+    column = {"name": dataset.name, "digest": version.digest, "context": link.role}[node.key]
+    used = (
+        select(link.run_id)
+        .join(t.dataset_versions, version.id == link.version_id)
+        .join(t.datasets, dataset.id == version.dataset_id)
+        .where(link.direction == "input")
+    )
+    if node.op == "IS NULL":
+        return t.runs.c.id.not_in(used)
+    if node.op != "IS NOT NULL":
+        used = used.where(_compare(column, node.op, node.value, dialect))
+    return t.runs.c.id.in_(used)
 
 
 def _run_id_matches(value: str) -> ColumnElement[bool]:

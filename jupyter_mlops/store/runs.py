@@ -132,10 +132,12 @@ def write_batch(
         for key, step, value, ts in metrics
     ]
     conn.execute(insert(t.metrics), rows)
+    # MLflow's latest value: the largest (step, timestamp), then the larger value (a NaN
+    # counts as smallest); among equal points the last logged.
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:
         prev = latest.get(row["key"])
-        if prev is None or (row["step"], row["timestamp"]) >= (prev["step"], prev["timestamp"]):
+        if prev is None or _rank(row) >= _rank(prev):
             latest[row["key"]] = row
     store.insert_or_update(
         conn,
@@ -145,9 +147,19 @@ def write_batch(
         ["value", "is_nan", "step", "timestamp"],
         where=lambda table, new: or_(
             table.c.step < new.step,
-            and_(table.c.step == new.step, table.c.timestamp <= new.timestamp),
+            and_(table.c.step == new.step, table.c.timestamp < new.timestamp),
+            and_(
+                table.c.step == new.step,
+                table.c.timestamp == new.timestamp,
+                # A NaN (NULL) stored is beaten by anything; a new NaN beats only a NaN.
+                or_(table.c.value.is_(None), new.value >= table.c.value),
+            ),
         ),
     )
+
+
+def _rank(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["step"], row["timestamp"], -math.inf if row["value"] is None else row["value"])
 
 
 def insert_finished_runs(

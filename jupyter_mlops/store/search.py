@@ -2,7 +2,8 @@
 
 The filter language is :mod:`jupyter_mlops.expressions`; :mod:`jupyter_mlops.store.run_filter`
 compiles it to SQL (and says what each comparison matches), :mod:`jupyter_mlops.store.run_cells`
-fetches a page's params, metrics and tags. Missing values sort last; ties break on run id.
+fetches a page's params, metrics and tags. Missing values sort last (a NaN metric just
+before them); ties break newest first, then on run id, as in MLflow.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def _runs_with_experiment() -> FromClause:
 
 
 def _ordered(stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey]) -> Select[Any]:
-    """Join what ``keys`` sort on and order by them, missing values last, then by run id.
+    """Join what ``keys`` sort on and order by them as MLflow does: a NaN metric after every
+    number and before missing values, missing values last (either direction), then ties
+    newest first (unless ``start_time`` is a key) and by run id.
 
     Text sorts by code point on every backend: PostgreSQL would otherwise follow the
     server's locale (``en_US``: ``alpha`` before ``Beta``; SQLite: ``Beta`` first).
@@ -75,6 +78,8 @@ def _ordered(stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey]) ->
             value = ATTRIBUTES[key.key]
             nullable = key.key in NULLABLE
             text = key.key not in NUMERIC
+            if key.key == "status":
+                value = func.upper(value)  # MLflow's FAILED < FINISHED < KILLED < RUNNING
         else:
             table = VALUE_TABLES[key.kind].alias(f"order_{i}")
             source = source.outerjoin(
@@ -82,12 +87,19 @@ def _ordered(stmt: Select[Any], source: FromClause, keys: Sequence[OrderKey]) ->
             )
             value = table.c.value
             text = key.kind != "metric"
+            if key.kind == "metric":
+                # Portable: false sorts before true on SQLite and PostgreSQL. A NaN is
+                # stored as NULL with is_nan set; a missing metric has no row at all.
+                order.append(table.c.run_id.is_(None))
+                order.append(func.coalesce(table.c.is_nan, false()))
+                nullable = False
         if text:
             value = code_point(value)
         if nullable:
-            # Portable NULLS LAST: false sorts before true on SQLite and PostgreSQL.
-            order.append(value.is_(None))
+            order.append(value.is_(None))  # portable NULLS LAST
         order.append(value.desc() if key.descending else value.asc())
+    if not any(key.kind == "attribute" and key.key == "start_time" for key in keys):
+        order.append(t.runs.c.start_time.desc())
     order.append(t.runs.c.id.asc())
     return stmt.select_from(source).order_by(*order)
 
@@ -170,7 +182,8 @@ def search_runs(
         filter: e.g. ``metrics.auc > 0.9 and params.C = '0.5'``; None or blank matches all.
         experiments: only runs of these experiment names.
         order_by: items like ``metrics.auc desc`` or ``name``; default ``start_time desc``.
-            Missing values sort last; ties break on run id, so pages are stable.
+            Missing values sort last, a NaN metric just before them; ties break
+            newest first, then on run id, so pages are stable (MLflow's order).
         limit: the most rows to return; None for all.
         offset: rows to skip first, for pagination.
         statuses: only runs with these statuses.

@@ -65,11 +65,12 @@ OWNER = tag("owner", "=", "ana")
         ("params.solver not like 'lb%'", param("solver", "NOT LIKE", "lb%")),
         ("params.solver NOT ILIKE 'x'", param("solver", "NOT ILIKE", "x")),
         ("tags.owner = 'ana'", OWNER),
-        # strings: escapes, doubled quotes, LIKE escapes kept
-        (r"tags.note = 'it\'s'", tag("note", "=", "it's")),
+        # strings: no backslash escapes (MLflow), doubled quotes, LIKE escapes kept
+        (r"tags.note = 'it\'s'", tag("note", "=", "it\\'s")),
         ("tags.note = 'it''s'", tag("note", "=", "it's")),
-        (r'tags.note = "say \"hi\""', tag("note", "=", 'say "hi"')),
-        (r"tags.note = 'a\\b\tc'", tag("note", "=", "a\\b\tc")),
+        (r'tags.note = "say \"hi\""', tag("note", "=", 'say \\"hi\\"')),
+        (r"tags.note = 'a\\b\tc'", tag("note", "=", "a\\\\b\\tc")),
+        (r"params.path = 'C:\temp\x'", param("path", "=", "C:\\temp\\x")),
         (r"tags.note like '100\%'", tag("note", "LIKE", "100\\%")),
         # attributes
         ("status = 'FINISHED'", attr("status", "=", "finished")),
@@ -174,11 +175,12 @@ def test_empty_filter_is_none(expr: str | None) -> None:
         (
             "status = 'done'",
             "Invalid filter at position 9: unknown status 'done'; "
-            "expected one of failed, finished, killed, running",
+            "expected one of failed, finished, killed, running, scheduled",
         ),
         (
             "start_time > 'yesterday'",
-            "Invalid filter at position 13: expected a number (epoch seconds) or an ISO date "
+            "Invalid filter at position 13: expected a number (epoch seconds, or milliseconds "
+            "as in MLflow) or an ISO date "
             "after 'start_time >', found 'yesterday'",
         ),
         (

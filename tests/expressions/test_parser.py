@@ -206,7 +206,7 @@ def test_a_missing_operand_is_named_by_what_each_expects(
     [
         'tags.`owner name` = "it\'s"',
         "tags.\"owner name\" = 'it''s'",
-        r"tags.`owner name` = 'it\'s'",
+        "tags.`owner name` = 'it''s'",
     ],
 )
 def test_filters_and_gates_share_their_quoting(expr: str) -> None:

@@ -189,9 +189,9 @@ MORE = {
         (r"params.note like '100\%%'", True),
         (r"params.note like '100\% s%'", True),
         (r"params.note like '100\_%'", False),
-        # The string 'a\\\\b' is the pattern a\\b: an escaped backslash.
-        (r"params.path like 'a\\\\b'", True),
-        (r"params.path like 'a\\b'", False),
+        # No string escapes (as in MLflow): 'a\\b' is the pattern a\\b, an escaped backslash.
+        (r"params.path like 'a\\b'", True),
+        (r"params.path like 'a\b'", False),
         ("params.path like 'a_b'", True),
         ("params.solver like params.solver", True),
         ("params.solver in ('saga', 'lbfgs')", True),

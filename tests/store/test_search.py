@@ -328,12 +328,14 @@ def test_gates_read_like_in_and_is_null_as_search_does(store: Store, condition: 
 @pytest.mark.parametrize(
     ("order_by", "expected"),
     [
-        (["metrics.auc desc"], ["alpha", "delta", "beta", "gamma", "epsilon-run_1"]),
-        ("metrics.auc", ["beta", "delta", "alpha", "gamma", "epsilon-run_1"]),
-        (["params.C"], ["alpha", "gamma", "beta", "delta", "epsilon-run_1"]),
+        # As in MLflow: a NaN after every number, before missing values, either direction.
+        (["metrics.auc desc"], ["alpha", "delta", "beta", "epsilon-run_1", "gamma"]),
+        ("metrics.auc", ["beta", "delta", "alpha", "epsilon-run_1", "gamma"]),
+        # Ties (and missing values) newest first, as in MLflow.
+        (["params.C"], ["gamma", "alpha", "beta", "delta", "epsilon-run_1"]),
         (["params.C desc", "name desc"], ["delta", "beta", "gamma", "alpha", "epsilon-run_1"]),
-        (["tags.owner desc"], ["beta", "alpha", "gamma", "delta", "epsilon-run_1"]),
-        (["user desc"], ["epsilon-run_1", "beta", "alpha", "delta", "gamma"]),
+        (["tags.owner desc"], ["beta", "gamma", "alpha", "epsilon-run_1", "delta"]),
+        (["user desc"], ["epsilon-run_1", "beta", "delta", "alpha", "gamma"]),
         (["duration desc"], ["beta", "gamma", "alpha", "epsilon-run_1", "delta"]),
         (["experiment desc", "start_time"], ["delta", "epsilon-run_1", "alpha", "beta", "gamma"]),
         (["name"], ["alpha", "beta", "delta", "epsilon-run_1", "gamma"]),
