@@ -55,6 +55,8 @@ CALLS: dict[str, Callable[[], Any]] = {
     "scheduler.get(5)": lambda: mlops.scheduler.get(5),
     "scheduler.history(5)": lambda: mlops.scheduler.history(5),
     "lineage(5)": lambda: mlops.lineage(5),
+    "pipelines.load(5)": lambda: mlops.pipelines.load(5),  # type: ignore[arg-type]
+    "pipelines.status(5)": lambda: mlops.pipelines.status(5),  # type: ignore[arg-type]
 }
 
 

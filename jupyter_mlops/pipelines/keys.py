@@ -373,7 +373,7 @@ def status(
 ) -> dict[str, StepPlan]:
     """What ``run`` would do with each step, and why (nothing runs)."""
     if not isinstance(pipeline, Pipeline):
-        pipeline = load(Path(pipeline))
+        pipeline = load(pipeline)
     _resolved, plans = plan(
         pipeline,
         env=env,
@@ -403,7 +403,7 @@ def accept(
         MlopsUsageError: No such step, or a declared output is missing.
     """
     if not isinstance(pipeline, Pipeline):
-        pipeline = load(Path(pipeline))
+        pipeline = load(pipeline)
     if step not in pipeline.steps:
         raise MlopsUsageError(
             f"{pipeline.path}: no step named {step!r} (steps: {', '.join(pipeline.steps)})"

@@ -20,6 +20,7 @@ Paths (notebooks, inputs, outputs) are relative to the spec's folder, the pipeli
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,7 +317,7 @@ def _unique_keys_loader() -> Any:
     return UniqueKeys
 
 
-def load(path: str | Path) -> Pipeline:
+def load(path: str | os.PathLike[str]) -> Pipeline:
     """Load and validate a pipeline spec.
 
     Args:
@@ -331,6 +332,8 @@ def load(path: str | Path) -> Pipeline:
     # PyYAML is a slow import: only when a spec is read, not when this module is imported.
     import yaml
 
+    if not isinstance(path, str | os.PathLike):
+        raise MlopsUsageError(f"Give the pipeline spec's path, e.g. 'pipeline.yaml', not {path!r}.")
     spec = Path(path).absolute()
     try:
         text = spec.read_text(encoding="utf-8")
