@@ -46,8 +46,10 @@ system:
 	bash .ci/system-packages
 
 ## Lint, type-check and run the whole test suite (installing what it needs first).
+# Two workers (the machines CI uses have two cores); each starts its own PostgreSQL and Jupyter
+# servers, so the workers share nothing but the disk.
 test: system lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 lint: lint-ts $(STAMP)
 	$(BIN)/ruff check jupyter_mlops tests benchmarks
