@@ -238,47 +238,13 @@ def record_plans(runner: StepRunner) -> None:
             runner.progress.update(StepEvent(name, "skipped", reason))
         elif step_plan.action == "cached" and step_plan.gate_failure is not None:
             blocked.add(name)
-            reuse = step_plan.reuse
-            assert reuse is not None
             error = _error_dict(None, step_plan.gate_failure)
-            runner.step_rows[name] = records.add_step_run(
-                store,
-                prun_id,
-                name,
-                status="failed",
-                cache_key=step_plan.key,
-                run_id=reuse.run_id,
-                output_notebook=reuse.output_notebook,
-                outputs=reuse.outputs,
-                error=error,
-                started=time.time(),
-                ended=time.time(),
-            )
-            outcome = runner.outcomes[name] = StepOutcome(
-                name, "failed", step_plan.reason, reuse.run_id, reuse.output_notebook, error
-            )
+            outcome = _record_reused(runner, name, step_plan, "failed", error)
             runner.progress.update(
-                StepEvent(name, "failed", outcome.error_line(), reuse.output_notebook)
+                StepEvent(name, "failed", outcome.error_line(), outcome.output_notebook)
             )
         elif step_plan.action == "cached":
-            reuse = step_plan.reuse
-            assert reuse is not None
-            runner.step_rows[name] = records.add_step_run(
-                store,
-                prun_id,
-                name,
-                status="cached",
-                cache_key=step_plan.key,
-                run_id=reuse.run_id,
-                output_notebook=reuse.output_notebook,
-                outputs=reuse.outputs,
-                error={"note": step_plan.reason},
-                started=time.time(),
-                ended=time.time(),
-            )
-            runner.outcomes[name] = StepOutcome(
-                name, "cached", step_plan.reason, reuse.run_id, reuse.output_notebook
-            )
+            _record_reused(runner, name, step_plan, "cached", {"note": step_plan.reason})
         elif step_plan.action == "skip":
             runner.step_rows[name] = records.add_step_run(
                 store,
@@ -293,6 +259,37 @@ def record_plans(runner: StepRunner) -> None:
             runner.step_rows[name] = records.add_step_run(
                 store, prun_id, name, status="queued", cache_key=step_plan.key
             )
+
+
+def _record_reused(
+    runner: StepRunner, name: str, step_plan: StepPlan, status: str, error: dict[str, Any]
+) -> StepOutcome:
+    """Record a step whose cached run is reused (``cached``, or ``failed`` by a tightened gate)."""
+    reuse = step_plan.reuse
+    assert reuse is not None
+    now = time.time()
+    runner.step_rows[name] = records.add_step_run(
+        runner.store,
+        runner.prun_id,
+        name,
+        status=status,
+        cache_key=step_plan.key,
+        run_id=reuse.run_id,
+        output_notebook=reuse.output_notebook,
+        outputs=reuse.outputs,
+        error=error,
+        started=now,
+        ended=now,
+    )
+    outcome = runner.outcomes[name] = StepOutcome(
+        name,
+        status,
+        step_plan.reason,
+        reuse.run_id,
+        reuse.output_notebook,
+        error if status == "failed" else None,
+    )
+    return outcome
 
 
 def _skip(runner: StepRunner, name: str, reason: str) -> None:
