@@ -10,6 +10,7 @@ import type {
   DatasetTagRequest,
   DatasetVersionInfo,
   DatasetVersionList,
+  ExperimentList,
   MetricHistory,
   ModelList,
   ModelVersionInfo,
@@ -34,6 +35,8 @@ import type {
   RunKeysQuery,
   RunPage,
   RunQuery,
+  RunTagsRequest,
+  RunTagsResult,
   ScheduleCreate,
   ScheduleExport,
   ScheduleExportQuery,
@@ -83,6 +86,21 @@ export async function runKeys(
   options: IRequestOptions = {}
 ): Promise<RunKeys> {
   return (await request('GET', 'runs/keys', { ...options, query })) as RunKeys;
+}
+
+/** Set tags on several runs at once (all of them or none) (`POST runs/tags`). */
+export async function tagRuns(
+  body: RunTagsRequest,
+  options: IRequestOptions = {}
+): Promise<RunTagsResult> {
+  return (await request('POST', 'runs/tags', { ...options, body })) as RunTagsResult;
+}
+
+/** Every experiment with its number of runs (`GET experiments`). */
+export async function listExperiments(
+  options: IRequestOptions = {}
+): Promise<ExperimentList> {
+  return (await request('GET', 'experiments', options)) as ExperimentList;
 }
 
 /** Runs side by side: params (differences marked), metrics and metric curves (`GET runs/compare`). */

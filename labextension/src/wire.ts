@@ -66,6 +66,8 @@ export interface RunQuery {
   limit?: number;
   /** skip the first N runs */
   offset?: number;
+  /** only runs without a parent; each run's children counts its child runs */
+  roots_only?: boolean;
 }
 
 /** Which runs' keys: all, or those of some experiments. */
@@ -89,6 +91,8 @@ export interface RunSummary {
   params: Record<string, string>;
   metrics: Record<string, Real>;
   tags: Record<string, string>;
+  /** how many child runs (steps, candidates) it has */
+  children: number;
 }
 
 /** A page of runs and how many match in all. */
@@ -205,6 +209,31 @@ export interface RunKeys {
   params: string[];
   metrics: string[];
   tags: string[];
+}
+
+/** Tags to set on several runs at once; a key a run already has gets the new value. */
+export interface RunTagsRequest {
+  /** run ids, short ids or names: one or more */
+  runs: string[];
+  /** the tags to set, KEY=VALUE: one or more */
+  tags: Record<string, string>;
+}
+
+/** The runs tagged (full ids, in the order asked) and the tags they got. */
+export interface RunTagsResult {
+  runs: string[];
+  tags: Record<string, string>;
+}
+
+/** An experiment and how many runs it has. */
+export interface ExperimentInfo {
+  name: string;
+  runs: number;
+}
+
+/** Every experiment of the store, by name. */
+export interface ExperimentList {
+  items: ExperimentInfo[];
 }
 
 /** Which runs to compare. */

@@ -101,6 +101,12 @@ from jupyter_mlops.services.schema.pipelines import (
     StepRunInfo,
     StepStatus,
 )
+from jupyter_mlops.services.schema.run_tags import (
+    ExperimentInfo,
+    ExperimentList,
+    RunTagsRequest,
+    RunTagsResult,
+)
 from jupyter_mlops.services.schema.runs import (
     ArtifactInfo,
     CellInfo,
@@ -170,6 +176,8 @@ __all__ = [
     "DoctorSetting",
     "ErrorBody",
     "EventOutcome",
+    "ExperimentInfo",
+    "ExperimentList",
     "ExportFormat",
     "ForeignEntry",
     "GateCheck",
@@ -228,6 +236,8 @@ __all__ = [
     "RunQuery",
     "RunStatus",
     "RunSummary",
+    "RunTagsRequest",
+    "RunTagsResult",
     "ScheduleCreate",
     "ScheduleExport",
     "ScheduleExportQuery",
