@@ -504,18 +504,21 @@ function NameCell(props: {
   const { run } = props;
   return (
     <div className="jp-mlops-name-cell" style={{ paddingLeft: props.depth * 20 }}>
-      {run.children > 0 ? (
-        <button
-          className="jp-mlops-tree-toggle"
-          aria-expanded={props.open}
-          title={props.open ? 'Hide its child runs' : 'Show its child runs'}
-          onClick={props.toggle}
-        >
-          {props.open ? '▾' : '▸'} {run.children.toLocaleString('en-US')}
-        </button>
-      ) : props.depth ? (
-        <span className="jp-mlops-tree-leaf">└</span>
-      ) : null}
+      {/* One slot for the toggle on every row, so names line up by depth. */}
+      <span className="jp-mlops-tree-slot">
+        {run.children > 0 ? (
+          <button
+            className="jp-mlops-tree-toggle"
+            aria-expanded={props.open}
+            title={props.open ? 'Hide its child runs' : 'Show its child runs'}
+            onClick={props.toggle}
+          >
+            {props.open ? '▾' : '▸'} {run.children.toLocaleString('en-US')}
+          </button>
+        ) : props.depth ? (
+          <span className="jp-mlops-tree-leaf">└</span>
+        ) : null}
+      </span>
       <button
         className="jp-mlops-link jp-mlops-run-link"
         title={`${run.run_id}: open`}
