@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from jupyter_mlops.errors import MlopsError
-from jupyter_mlops.expressions import parse_filter
 from jupyter_mlops.models.card import dataset_links
 from jupyter_mlops.services.paths import in_root
 from jupyter_mlops.services.schema import (
@@ -67,11 +66,11 @@ def search(store: Store, query: RunQuery) -> RunPage:
         NotFoundError: an unknown experiment.
     """
     experiments = query.experiment or None
-    filter = _roots_filter(query)
     found = find_runs(
         store,
-        filter,
+        query.filter or None,
         experiments=experiments,
+        roots_only=query.roots_only,
         order_by=order_keys(query),
         limit=_limit(query),
         offset=query.offset,
@@ -92,18 +91,10 @@ def search(store: Store, query: RunQuery) -> RunPage:
         item.children = counts.get(item.run_id, 0)
     total = len(items) + query.offset
     if (query.limit and len(items) == query.limit) or (query.offset and not items):
-        total = count_runs(store, filter, experiments=experiments)
+        total = count_runs(
+            store, query.filter or None, experiments=experiments, roots_only=query.roots_only
+        )
     return RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
-
-
-def _roots_filter(query: RunQuery) -> str | None:
-    """The query's filter, limited to runs without a parent under ``roots_only``."""
-    if not query.roots_only:
-        return query.filter or None
-    if not query.filter.strip():
-        return "parent_id IS NULL"
-    parse_filter(query.filter)  # its own errors, with positions in the text the user wrote
-    return f"({query.filter}) and parent_id IS NULL"
 
 
 def _summary(row: Any) -> RunSummary:

@@ -115,9 +115,7 @@ def test_a_person_sorts_chooses_columns_expands_compares_and_tags(
     # Top-level runs only: the trials and steps wait under their parents.
     expect(table.locator("tbody tr.jp-mlops-grid-row")).to_have_count(3)
     assert names(table) == ["baseline", "pipeline", "grid-search"]  # newest first
-    expect(row(table, "grid-search").locator(".jp-mlops-tree-toggle")).to_have_text(
-        f"▸ {TRIALS}"
-    )
+    expect(row(table, "grid-search").locator(".jp-mlops-tree-toggle")).to_have_text(f"▸ {TRIALS}")
 
     # Sort: a click on the metric's header sorts by it (best first), a second click flips it.
     auc = table.locator('thead th[data-column="metrics.auc"]')
@@ -251,7 +249,7 @@ def test_one_hundred_thousand_runs_page_by_page(seeded: LabServer, page: Page) -
     pick(table, "sweep")
     expect(first).to_have_text(f"sweep-{N_SWEEP - 1}")
     first_page = time.perf_counter() - started
-    expect(table.locator(".jp-mlops-range")).to_have_text(f"1–100 of {N_SWEEP:,}")
+    expect(table.locator(".jp-mlops-range")).to_have_text(f"1\u2013100 of {N_SWEEP:,}")
     assert table.locator("tbody tr").count() == 100  # one page in the page, not 100,000 rows
 
     started = time.perf_counter()

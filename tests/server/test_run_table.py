@@ -8,7 +8,7 @@ import pytest
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import FilterSyntaxError, MlopsUsageError, NotFoundError
 from jupyter_mlops.services import run_tags, runs
-from jupyter_mlops.services.schema import RunQuery, RunTagsRequest
+from jupyter_mlops.services.schema import RunKeysQuery, RunQuery, RunTagsRequest
 from jupyter_mlops.store import Store
 
 
@@ -82,3 +82,17 @@ def test_experiments_are_listed_with_their_run_counts(store: Store) -> None:
         pass
     listed = run_tags.experiments(store).items
     assert [(e.name, e.runs) for e in listed] == [("baseline", 1), ("tuning", 3)]
+
+
+def test_the_keys_of_an_experiment_are_those_its_runs_have(store: Store) -> None:
+    _search_with_trials(store, trials=2)
+    with mlops.start_run(name="other", experiment="baseline", store=store) as run:
+        run.log_param("alpha", 1)
+        run.log_metric("rmse", 0.3)
+        run.set_tag("owner", "ana")
+    tuning = runs.keys(store, RunKeysQuery(experiment=["tuning"]))
+    assert (tuning.params, tuning.metrics, tuning.tags) == ([], ["auc"], [])
+    baseline = runs.keys(store, RunKeysQuery(experiment=["baseline"]))
+    assert (baseline.params, baseline.metrics, baseline.tags) == (["alpha"], ["rmse"], ["owner"])
+    everything = runs.keys(store, RunKeysQuery())
+    assert everything.metrics == ["auc", "rmse"]
