@@ -411,7 +411,7 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
           </colgroup>
           <thead>
             <tr>
-              <th>
+              <th className="jp-mlops-check-cell">
                 <input
                   type="checkbox"
                   aria-label="Select the runs shown"
@@ -453,7 +453,7 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
                   data-depth={depth}
                   className={`jp-mlops-grid-row${selected.has(run.run_id) ? ' jp-mod-selected' : ''}${depth ? ' jp-mlops-child' : ''}`}
                 >
-                  <td>
+                  <td className="jp-mlops-check-cell">
                     <input
                       type="checkbox"
                       aria-label={`Select ${run.name || run.short_id}`}
