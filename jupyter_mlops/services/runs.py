@@ -7,6 +7,7 @@ Every face asks these functions: the REST API sends their records, the CLI print
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
@@ -27,13 +28,16 @@ from jupyter_mlops.services.schema import (
     RunInputInfo,
     RunKeys,
     RunKeysQuery,
+    RunLifecycleChange,
     RunPage,
     RunQuery,
+    RunRefs,
     RunStatus,
     RunSummary,
 )
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.run_groups import child_counts
+from jupyter_mlops.store.run_lifecycle import set_deleted
 from jupyter_mlops.store.runs import child_run_ids, load_run, metric_history, resolve
 from jupyter_mlops.store.search import count_runs, find_runs, run_keys, search_runs
 
@@ -74,6 +78,7 @@ def search(store: Store, query: RunQuery) -> RunPage:
         order_by=order_keys(query),
         limit=_limit(query),
         offset=query.offset,
+        lifecycle=query.lifecycle,
     )
     items = [_summary(row) for row in found.rows]
     for cells, group in ((found.params, "params"), (found.tags, "tags")):
@@ -86,19 +91,23 @@ def search(store: Store, query: RunQuery) -> RunPage:
         item.params = dict(sorted(item.params.items()))
         item.metrics = dict(sorted(item.metrics.items()))
         item.tags = dict(sorted(item.tags.items()))
-    counts = child_counts(store, [item.run_id for item in items])
+    counts = child_counts(store, [item.run_id for item in items], lifecycle=query.lifecycle)
     for item in items:
         item.children = counts.get(item.run_id, 0)
     total = len(items) + query.offset
     if (query.limit and len(items) == query.limit) or (query.offset and not items):
         total = count_runs(
-            store, query.filter or None, experiments=experiments, roots_only=query.roots_only
+            store,
+            query.filter or None,
+            experiments=experiments,
+            lifecycle=query.lifecycle,
+            roots_only=query.roots_only,
         )
     return RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
 def _summary(row: Any) -> RunSummary:
-    run_id, name, experiment, status, start, end, user, parent = row
+    run_id, name, experiment, status, start, end, user, parent, deleted = row
     return RunSummary(
         run_id=run_id,
         short_id=run_id[:8],
@@ -113,6 +122,7 @@ def _summary(row: Any) -> RunSummary:
         params={},
         metrics={},
         tags={},
+        deleted_at=deleted,
     )
 
 
@@ -125,6 +135,7 @@ def frame(store: Store, query: RunQuery) -> pd.DataFrame:
         order_by=order_keys(query),
         limit=_limit(query),
         offset=query.offset,
+        lifecycle=query.lifecycle,
     )
 
 
@@ -213,7 +224,29 @@ def detail(store: Store, ref: str, *, root: Path) -> RunDetail:
             for c in run.cells
         ],
         children=child_run_ids(store, run.id),
+        deleted_at=run.deleted_at,
     )
+
+
+def delete(store: Store, request: RunRefs) -> RunLifecycleChange:
+    """Soft-delete runs: they leave searches and lists but keep every record until restored,
+    or purged by ``gc`` once deleted longer than the retention period.
+
+    Raises:
+        NotFoundError: a run that does not exist (then nothing is deleted).
+    """
+    changed, unchanged = set_deleted(store, request.runs, at=time.time())
+    return RunLifecycleChange(changed=changed, unchanged=unchanged)
+
+
+def restore(store: Store, request: RunRefs) -> RunLifecycleChange:
+    """Bring soft-deleted runs back into searches and lists.
+
+    Raises:
+        NotFoundError: a run that does not exist (then nothing is restored).
+    """
+    changed, unchanged = set_deleted(store, request.runs, at=None)
+    return RunLifecycleChange(changed=changed, unchanged=unchanged)
 
 
 def metric_points(store: Store, ref: str, key: str) -> MetricHistory:

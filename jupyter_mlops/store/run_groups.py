@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
@@ -15,9 +15,19 @@ from jupyter_mlops.store.runs import resolve_run_id
 _CHUNK = 500
 
 
-def child_counts(store: Store, run_ids: Sequence[str]) -> dict[str, int]:
-    """How many child runs (pipeline steps, search candidates) each of ``run_ids`` has;
-    runs without children are left out."""
+def _seen(lifecycle: str) -> list[ColumnElement[bool]]:
+    """Which runs a search with ``lifecycle`` sees (as :func:`run_conditions` decides)."""
+    deleted = t.runs.c.deleted_at
+    if lifecycle == "active":
+        return [deleted.is_(None)]
+    return [deleted.is_not(None)] if lifecycle == "deleted" else []
+
+
+def child_counts(
+    store: Store, run_ids: Sequence[str], *, lifecycle: str = "active"
+) -> dict[str, int]:
+    """How many child runs (pipeline steps, search candidates) each of ``run_ids`` has
+    among the runs ``lifecycle`` sees; runs without children are left out."""
     counts: dict[str, int] = {}
     if not run_ids:
         return counts
@@ -25,16 +35,21 @@ def child_counts(store: Store, run_ids: Sequence[str]) -> dict[str, int]:
     with store.read() as conn:
         for start in range(0, len(run_ids), _CHUNK):
             chunk = list(run_ids[start : start + _CHUNK])
-            stmt = select(parent, func.count()).where(parent.in_(chunk)).group_by(parent)
+            stmt = (
+                select(parent, func.count())
+                .where(parent.in_(chunk), *_seen(lifecycle))
+                .group_by(parent)
+            )
             counts.update({str(p): int(n) for p, n in conn.execute(stmt)})
     return counts
 
 
 def experiment_run_counts(store: Store) -> dict[str, int]:
-    """Every experiment's name with how many runs it has (0 for none), in code-point order."""
+    """Every experiment's name with how many runs (not deleted) it has, in code-point order."""
+    joined = and_(t.runs.c.experiment_id == t.experiments.c.id, *_seen("active"))
     stmt = (
         select(t.experiments.c.name, func.count(t.runs.c.id))
-        .select_from(t.experiments.outerjoin(t.runs, t.runs.c.experiment_id == t.experiments.c.id))
+        .select_from(t.experiments.outerjoin(t.runs, joined))
         .group_by(t.experiments.c.name)
     )
     with store.read() as conn:

@@ -129,6 +129,7 @@ def find_runs(
     offset: int = 0,
     statuses: str | Sequence[str] | None = None,
     roots_only: bool = False,
+    lifecycle: str = "active",
 ) -> FoundRuns:
     """Find runs matching ``filter``: the arguments and errors of :func:`search_runs`.
 
@@ -141,7 +142,12 @@ def find_runs(
     reap_stale_runs(store)
     with store.read() as conn:
         conditions = run_conditions(
-            conn, node, experiments=experiments, statuses=statuses, dialect=store.dialect
+            conn,
+            node,
+            experiments=experiments,
+            statuses=statuses,
+            dialect=store.dialect,
+            lifecycle=lifecycle,
         )
         stmt = select(
             t.runs.c.id,
@@ -152,6 +158,7 @@ def find_runs(
             t.runs.c.end_time,
             t.runs.c.user_name,
             t.runs.c.parent_id,
+            t.runs.c.deleted_at,
         ).where(*conditions, *_roots(roots_only, page=True))
         page = _ordered(stmt, _runs_with_experiment(), keys)
         rows: Sequence[Sequence[Any]] = conn.execute(page.limit(limit).offset(offset)).all()
@@ -176,6 +183,7 @@ def search_runs(
     limit: int | None = 1000,
     offset: int = 0,
     statuses: str | Sequence[str] | None = None,
+    lifecycle: str = "active",
 ) -> pd.DataFrame:
     """Find runs matching ``filter`` and return one row per run.
 
@@ -189,6 +197,8 @@ def search_runs(
         limit: the most rows to return; None for all.
         offset: rows to skip first, for pagination.
         statuses: only runs with these statuses.
+        lifecycle: ``active`` (default) leaves deleted runs out, ``deleted`` finds only
+            them, ``all`` both.
 
     Returns:
         Columns ``run_id, short_id, name, experiment, status, start_time, end_time`` (UTC),
@@ -208,6 +218,7 @@ def search_runs(
         limit=limit,
         offset=offset,
         statuses=statuses,
+        lifecycle=lifecycle,
     )
     return _frame(found.rows, found.params, found.metrics, found.tags)
 
@@ -219,6 +230,7 @@ def count_runs(
     experiments: str | Sequence[str] | None = None,
     statuses: str | Sequence[str] | None = None,
     roots_only: bool = False,
+    lifecycle: str = "active",
 ) -> int:
     """Count the runs :func:`search_runs` would find without a limit (for pagination).
 
@@ -230,7 +242,12 @@ def count_runs(
     reap_stale_runs(store)
     with store.read() as conn:
         conditions = run_conditions(
-            conn, node, experiments=experiments, statuses=statuses, dialect=store.dialect
+            conn,
+            node,
+            experiments=experiments,
+            statuses=statuses,
+            dialect=store.dialect,
+            lifecycle=lifecycle,
         )
         stmt = (
             select(func.count())
@@ -266,8 +283,8 @@ def _frame(
 ) -> pd.DataFrame:
     """Build the result column by column (far cheaper than row by row)."""
     size = len(rows)
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 8
-    ids, names, experiments, statuses, starts, ends, users, parents = columns
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 9
+    ids, names, experiments, statuses, starts, ends, users, parents, _deleted = columns
     start = np.array(starts, dtype="float64")
     end = np.array(ends, dtype="float64")
     data: dict[str, Any] = {

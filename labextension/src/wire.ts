@@ -68,6 +68,21 @@ export interface RunQuery {
   offset?: number;
   /** only runs without a parent; each run's children counts its child runs */
   roots_only?: boolean;
+  /** active runs (default), only deleted ones, or all */
+  lifecycle?: "active" | "deleted" | "all";
+}
+
+/** Runs to delete or restore. */
+export interface RunRefs {
+  /** run ids, short ids (4+ characters) or run names */
+  runs: string[];
+}
+
+/** What a delete or restore changed: full ids, in the order given. */
+export interface RunLifecycleChange {
+  changed: string[];
+  /** runs that were already deleted (or restored) */
+  unchanged: string[];
 }
 
 /** Which runs' keys: all, or those of some experiments. */
@@ -93,6 +108,8 @@ export interface RunSummary {
   tags: Record<string, string>;
   /** how many child runs (steps, candidates) it has */
   children: number;
+  /** when the run was deleted; null if not */
+  deleted_at: number | null;
 }
 
 /** A page of runs and how many match in all. */
@@ -188,6 +205,8 @@ export interface RunDetail {
   inputs: RunInputInfo[];
   cells: CellInfo[];
   children: string[];
+  /** when the run was deleted; null if not */
+  deleted_at: number | null;
 }
 
 /** One logged value of a metric. */
