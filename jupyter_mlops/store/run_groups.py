@@ -19,7 +19,9 @@ def _seen(lifecycle: str) -> list[ColumnElement[bool]]:
     """Which runs a search with ``lifecycle`` sees (as :func:`run_conditions` decides)."""
     deleted = t.runs.c.deleted_at
     if lifecycle == "active":
-        return [deleted.is_(None)]
+        # Not "IS NULL": the database would then walk the deleted_at index (which almost
+        # every run matches) instead of the parent index.
+        return [func.coalesce(deleted, -1.0) == -1.0]
     return [deleted.is_not(None)] if lifecycle == "deleted" else []
 
 

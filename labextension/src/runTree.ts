@@ -67,7 +67,11 @@ export function displayRows(
       k++;
     }
     const parent = k < open.length ? open[k] : null;
-    if (parent !== null && index > parent.root + before && index <= parent.root + before + parent.items.length) {
+    if (
+      parent !== null &&
+      index > parent.root + before &&
+      index <= parent.root + before + parent.items.length
+    ) {
       const child = parent.items[index - parent.root - before - 1];
       rows.push({ index, root: parent.root, run: child, child: true });
     } else {

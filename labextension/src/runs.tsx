@@ -205,11 +205,7 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
           toggle={filter === '' ? toggle : undefined}
         />
       ) : (
-        <div
-          key={`loading-${row.index}`}
-          className="jp-mlops-row jp-mlops-muted"
-          style={{ top }}
-        >
+        <div key={`loading-${row.index}`} className="jp-mlops-row jp-mlops-muted" style={{ top }}>
           …
         </div>
       )
@@ -228,9 +224,7 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
       />
       <div className="jp-mlops-count-line">
         <span className="jp-mlops-count jp-mlops-muted">
-          {list.total === null
-            ? 'Loading runs…'
-            : plural(list.total, 'run')}
+          {list.total === null ? 'Loading runs…' : plural(list.total, 'run')}
         </span>
         {props.openTable ? (
           <button

@@ -56,7 +56,20 @@ const ATTRIBUTES = [
   'duration'
 ];
 const GROUPS = ['metrics', 'params', 'tags'] as const;
-const WORDS = ['and', 'or', 'not', 'like', 'ilike', 'in', 'is', 'null', 'order', 'by', 'asc', 'desc'];
+const WORDS = [
+  'and',
+  'or',
+  'not',
+  'like',
+  'ilike',
+  'in',
+  'is',
+  'null',
+  'order',
+  'by',
+  'asc',
+  'desc'
+];
 const MAX_SUGGESTIONS = 12;
 
 /** What to offer at the cursor: the word being typed (to replace) and its completions. */
@@ -83,7 +96,10 @@ export function suggest(text: string, cursor: number, keys: RunKeys | null): ISu
   const dot = typed.indexOf('.');
   let items: string[];
   if (dot >= 0) {
-    const group = typed.slice(0, dot).toLowerCase().replace(/^(metric|param|tag)$/, '$1s');
+    const group = typed
+      .slice(0, dot)
+      .toLowerCase()
+      .replace(/^(metric|param|tag)$/, '$1s');
     const rest = typed.slice(dot + 1).replace(/`/g, '');
     const all = keys && (GROUPS as readonly string[]).includes(group) ? keys[group as 'tags'] : [];
     items = all.filter(k => k.startsWith(rest)).map(k => quoteKey(group, k));

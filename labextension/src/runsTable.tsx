@@ -4,7 +4,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { Badge, moving, runTone } from './badges';
-import { listExperiments, runKeys, searchRuns, tagRuns } from './client';
+import { deleteRuns, listExperiments, restoreRuns, runKeys, searchRuns, tagRuns } from './client';
 import { ErrorLine, useApi } from './common';
 import { ago, duration, metric, plural } from './format';
 import { RunsFilterBox } from './runsFilter';
@@ -51,7 +51,12 @@ const FIXED: IColumn[] = [
   {
     key: 'status',
     label: 'Status',
-    value: r => <Badge text={r.status} tone={runTone(r.status)} />,
+    value: r =>
+      r.deleted_at !== null ? (
+        <Badge text="deleted" tone="neutral" />
+      ) : (
+        <Badge text={r.status} tone={runTone(r.status)} />
+      ),
     width: 90
   },
   { key: 'experiment', label: 'Experiment', value: r => r.experiment, width: 120 },
@@ -101,6 +106,19 @@ function sortOf(order: string[]): [string, boolean] {
   return [match?.[1] ?? 'start_time', (match?.[2] ?? 'asc').toLowerCase() === 'desc'];
 }
 
+/** Whether a selected run shown on the page (or under a parent) is deleted. */
+function rowsDeleted(
+  selected: Set<string>,
+  page: RunPage | null,
+  children: Map<string, IChildren>
+): boolean {
+  const runs = [
+    ...(page?.items ?? []),
+    ...[...children.values()].flatMap(c => c.page?.items ?? [])
+  ];
+  return runs.some(r => r.deleted_at !== null && selected.has(r.run_id));
+}
+
 interface IChildren {
   page: RunPage | null;
   error: unknown;
@@ -120,6 +138,8 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
   const [tagging, setTagging] = React.useState(false);
   const [message, setMessage] = React.useState('');
   const [actionError, setActionError] = React.useState<unknown>(null);
+  const [showDeleted, setShowDeleted] = React.useState(false);
+  const lifecycle = showDeleted ? 'all' : 'active';
 
   const { filter, orderBy: typedOrder } = splitOrderBy(text);
   // One text (the service splits it at commas), so hooks can compare it.
@@ -142,11 +162,12 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
           offset: pageIndex * PAGE_SIZE,
           // The tree: parents on the pages, their children under them on demand. A filter
           // searches every run, children too (a search result is flat).
-          roots_only: filter === ''
+          roots_only: filter === '',
+          lifecycle
         },
         { signal }
       ),
-    [filter, experiment, order, pageIndex],
+    [filter, experiment, order, pageIndex, lifecycle],
     { poll: answer => (answer?.items.some(r => moving(r.status)) ? RUNNING_MS : null) }
   );
 
@@ -163,14 +184,15 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
         const found = await searchRuns({
           filter: `parent_id = '${parent}'`,
           order_by: order,
-          limit: CHILD_PAGE
+          limit: CHILD_PAGE,
+          lifecycle
         });
         setChildren(prev => new Map(prev).set(parent, { page: found, error: null }));
       } catch (error) {
         setChildren(prev => new Map(prev).set(parent, { page: null, error }));
       }
     },
-    [order]
+    [order, lifecycle]
   );
 
   // A new order sorts the open children too.
@@ -264,6 +286,32 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
   };
 
   const selectedIds = [...selected];
+  const afterChange = () => {
+    page.reload();
+    experiments.reload();
+    keys.reload();
+    for (const parent of expanded) {
+      void loadChildren(parent);
+    }
+  };
+  const changeLifecycle = async (restore: boolean) => {
+    setActionError(null);
+    try {
+      const done = await (restore ? restoreRuns : deleteRuns)({ runs: selectedIds });
+      const verb = restore ? 'Restored' : 'Deleted';
+      const already = done.unchanged.length
+        ? ` (${plural(done.unchanged.length, 'run')} already ${restore ? 'active' : 'deleted'})`
+        : '';
+      setMessage(`${verb} ${plural(done.changed.length, 'run')}${already}.`);
+      if (!restore) {
+        setSelected(new Set());
+      }
+      afterChange();
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+  const anyDeletedSelected = rowsDeleted(selected, page.data, children);
   const experimentItems = experiments.data?.items ?? [];
 
   return (
@@ -350,10 +398,39 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
         <button
           className="jp-mlops-button"
           disabled={selected.size === 0}
+          title="Delete the selected runs (they leave searches; Restore brings them back)"
+          onClick={() => void changeLifecycle(false)}
+        >
+          Delete
+        </button>
+        {showDeleted ? (
+          <button
+            className="jp-mlops-button"
+            disabled={!anyDeletedSelected}
+            title="Restore the selected deleted runs"
+            onClick={() => void changeLifecycle(true)}
+          >
+            Restore
+          </button>
+        ) : null}
+        <button
+          className="jp-mlops-button"
+          disabled={selected.size === 0}
           onClick={() => setSelected(new Set())}
         >
           Clear selection
         </button>
+        <label className="jp-mlops-muted jp-mlops-show-deleted">
+          <input
+            type="checkbox"
+            checked={showDeleted}
+            onChange={e => {
+              setShowDeleted(e.target.checked);
+              setPageIndex(0);
+            }}
+          />{' '}
+          Show deleted
+        </label>
         {message ? <span className="jp-mlops-muted jp-mlops-message">{message}</span> : null}
         <Pager
           total={total}
@@ -375,11 +452,7 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
                 .join(', ');
               setMessage(`Tagged ${plural(done.runs.length, 'run')} with ${text}.`);
               setTagging(false);
-              page.reload();
-              keys.reload();
-              for (const parent of expanded) {
-                void loadChildren(parent);
-              }
+              afterChange();
             } catch (error) {
               setActionError(error);
             }
@@ -451,7 +524,8 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
                 <tr
                   data-run-id={run.run_id}
                   data-depth={depth}
-                  className={`jp-mlops-grid-row${selected.has(run.run_id) ? ' jp-mod-selected' : ''}${depth ? ' jp-mlops-child' : ''}`}
+                  data-deleted={run.deleted_at !== null}
+                  className={`jp-mlops-grid-row${selected.has(run.run_id) ? ' jp-mod-selected' : ''}${depth ? ' jp-mlops-child' : ''}${run.deleted_at !== null ? ' jp-mlops-deleted' : ''}`}
                 >
                   <td className="jp-mlops-check-cell">
                     <input

@@ -201,6 +201,30 @@ def test_the_filter_box_completes_keys_and_takes_order_by(seeded: LabServer, pag
     expect(table.locator(".jp-mlops-error")).to_contain_text("filter")
 
 
+def test_delete_hides_a_run_until_it_is_restored(seeded: LabServer, page: Page) -> None:
+    table = open_table(page, seeded)
+    pick(table, "tuning")
+    expect(table.locator("tbody tr.jp-mlops-grid-row")).to_have_count(3)
+    table.get_by_label("Select baseline", exact=True).check()
+    table.get_by_role("button", name="Delete", exact=True).click()
+    expect(table.locator(".jp-mlops-message")).to_have_text("Deleted 1 run.")
+    expect(table.locator("tbody tr.jp-mlops-grid-row")).to_have_count(2)
+    assert "baseline" not in names(table)
+    assert seeded.api("GET", "mlops/api/v1/runs?filter=name%20%3D%20'baseline'")["total"] == 0
+
+    table.get_by_label("Show deleted").check()
+    deleted = row(table, "baseline")
+    expect(deleted).to_have_attribute("data-deleted", "true")
+    expect(deleted.locator(".jp-mlops-badge")).to_have_text("deleted")
+    save_screenshot(page, "runs-table-deleted-light")
+    deleted.get_by_label("Select baseline", exact=True).check()
+    table.get_by_role("button", name="Restore", exact=True).click()
+    expect(table.locator(".jp-mlops-message")).to_have_text("Restored 1 run.")
+    expect(row(table, "baseline")).to_have_attribute("data-deleted", "false")
+    table.get_by_label("Show deleted").uncheck()
+    expect(table.locator("tbody tr.jp-mlops-grid-row")).to_have_count(3)
+
+
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
 def test_child_runs_show_under_their_parent_in_the_sidebar(
     seeded: LabServer, page: Page, theme: str
