@@ -65,7 +65,7 @@ const FIXED: IColumn[] = [
     label: 'Started',
     value: r => ago(r.start_time),
     title: r => new Date(r.start_time * 1000).toISOString(),
-    width: 110
+    width: 150
   },
   { key: 'duration', label: 'Duration', value: r => duration(r.duration), width: 90 }
 ];
@@ -269,6 +269,8 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
     }
   }
   const idsShown = rows.map(r => r.run.run_id);
+  // The toggle's slot only when a row of the page has children (else names start flush).
+  const tree = rows.some(r => r.run.children > 0 || r.depth > 0);
   const allShownSelected = idsShown.length > 0 && idsShown.every(id => selected.has(id));
   const tableWidth = 32 + columns.reduce((sum, c) => sum + widthOf(c), 0);
 
@@ -541,6 +543,7 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
                         <NameCell
                           run={run}
                           depth={depth}
+                          tree={tree}
                           open={expanded.has(run.run_id)}
                           toggle={() => toggle(run.run_id)}
                           openRun={props.openRun}
@@ -571,6 +574,7 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
 function NameCell(props: {
   run: RunSummary;
   depth: number;
+  tree: boolean;
   open: boolean;
   toggle: () => void;
   openRun: (id: string) => void;
@@ -579,7 +583,7 @@ function NameCell(props: {
   return (
     <div className="jp-mlops-name-cell" style={{ paddingLeft: props.depth * 20 }}>
       {/* One slot for the toggle on every row, so names line up by depth. */}
-      <span className="jp-mlops-tree-slot">
+      <span className={props.tree ? 'jp-mlops-tree-slot' : 'jp-mlops-tree-none'}>
         {run.children > 0 ? (
           <button
             className="jp-mlops-tree-toggle"
