@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from jupyter_mlops.services import (
     compare,
     datasets,
+    diff,
     models,
     monitors,
     pipelines,
@@ -108,6 +109,16 @@ ROUTES: tuple[Route, ...] = (
         compare.compare,
         schema.RunComparison,
         request=schema.CompareQuery,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/diff",
+        "diffRuns",
+        "Two runs diffed: why did the metric move (code, params, metrics, data, environment)",
+        diff.diff,
+        schema.RunDiff,
+        request=schema.RunDiffQuery,
         errors=(400, 404),
     ),
     Route(

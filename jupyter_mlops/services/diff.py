@@ -202,8 +202,10 @@ def diff_runs(run_a: str | Run, run_b: str | Run, *, store: Store | None = None)
         MlopsUsageError: an ambiguous id prefix, or the same run twice.
         NotFoundError: no run by one of the refs.
     """
-    refs = [getattr(ref, "id", ref) for ref in (run_a, run_b)]
-    for ref in refs:
+    refs: list[str] = []
+    for given in (run_a, run_b):
+        ref = getattr(given, "id", given)
         if not isinstance(ref, str):
             raise MlopsUsageError(f"A run is given as a Run, an id, short id or name, not {ref!r}.")
+        refs.append(ref)
     return diff(store or current_store(), RunDiffQuery(a=refs[0], b=refs[1]))

@@ -318,7 +318,7 @@ def _cell_phrase(blocks: Sequence[Block]) -> str:
     counts = {
         kind: sum(b.change == kind for b in blocks) for kind in ("changed", "added", "removed")
     }
-    parts = []
+    parts: list[str] = []
     for kind, word in (("changed", "edited"), ("added", "added"), ("removed", "removed")):
         if counts[kind]:
             parts.append(
