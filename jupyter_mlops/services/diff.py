@@ -17,10 +17,10 @@ from jupyter_mlops.services import datasets as dataset_service
 from jupyter_mlops.services import runs as run_service
 from jupyter_mlops.services.schema import (
     CellBlock,
-    CellSource,
     CodeDiff,
     DatasetChange,
     DatasetDiff,
+    DiffCellSource,
     DiffedCell,
     DiffedRun,
     EnvironmentChange,
@@ -76,7 +76,7 @@ def _cell(cell: Cell) -> DiffedCell:
 
 def _code(store: Store, a: RunRecord, b: RunRecord) -> tuple[CodeDiff, list[Block]]:
     logs = _session_log(store, a), _session_log(store, b)
-    source: CellSource = "run_cells"
+    source: DiffCellSource = "run_cells"
     truncated = False
     cells = _tracked_cells(a), _tracked_cells(b)
     if logs[0] is not None and logs[1] is not None:

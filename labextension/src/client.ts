@@ -30,6 +30,8 @@ import type {
   RollbackRequest,
   RunComparison,
   RunDetail,
+  RunDiff,
+  RunDiffQuery,
   RunKeys,
   RunKeysQuery,
   RunPage,
@@ -91,6 +93,14 @@ export async function compareRuns(
   options: IRequestOptions = {}
 ): Promise<RunComparison> {
   return (await request('GET', 'runs/compare', { ...options, query })) as RunComparison;
+}
+
+/** Two runs diffed: why did the metric move (code, params, metrics, data, environment) (`GET runs/diff`). */
+export async function diffRuns(
+  query: RunDiffQuery,
+  options: IRequestOptions = {}
+): Promise<RunDiff> {
+  return (await request('GET', 'runs/diff', { ...options, query })) as RunDiff;
 }
 
 /** One run with everything stored about it (`GET runs/{run_id}`). */

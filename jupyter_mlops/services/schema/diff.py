@@ -10,9 +10,9 @@ from jupyter_mlops.services.schema.base import Real, Request, Response, RunStatu
 from jupyter_mlops.services.schema.datasets import DatasetDiff
 
 #: How one side of a pair differs from the other.
-Change = Literal["same", "changed", "added", "removed"]
+DiffChange = Literal["same", "changed", "added", "removed"]
 #: Where the cells came from: the session log of both runs, else the cells each tracked.
-CellSource = Literal["session", "run_cells"]
+DiffCellSource = Literal["session", "run_cells"]
 
 
 class RunDiffQuery(Request):
@@ -50,7 +50,7 @@ class CellBlock(Response):
     ``b``/``a`` (``diff`` its lines, ``+``/``-``).
     """
 
-    change: Change
+    change: DiffChange
     a: list[DiffedCell]
     b: list[DiffedCell]
     diff: list[str]
@@ -59,7 +59,7 @@ class CellBlock(Response):
 class CodeDiff(Response):
     """The two runs' cells aligned by content, and how many of each kind of step."""
 
-    source: CellSource
+    source: DiffCellSource
     truncated: bool = Field(description="a session log dropped its oldest cells")
     blocks: list[CellBlock]
     edited: int
@@ -72,7 +72,7 @@ class ParamChange(Response):
     """A param one run has and the other has not, or with another value."""
 
     key: str
-    change: Change
+    change: DiffChange
     a: str | None
     b: str | None
 
@@ -93,7 +93,7 @@ class DatasetChange(Response):
     dataset: str
     role: str
     direction: str
-    change: Change
+    change: DiffChange
     a: str | None = Field(description="dataset:NAME@N in the first run")
     b: str | None = Field(description="dataset:NAME@N in the second run")
     diff: DatasetDiff | None = Field(description="the profile diff of two versions that differ")
@@ -105,7 +105,7 @@ class InputChange(Response):
     role: str
     kind: str
     source: str
-    change: Change
+    change: DiffChange
     a: str | None
     b: str | None
 
