@@ -145,14 +145,16 @@ def _move(key: str, a: float | None, b: float | None) -> MetricMove:
     return MetricMove(key, a, b, delta, delta / abs(a) if a else None)
 
 
-def _move_order(move: MetricMove) -> tuple[int, float, float, str]:
+def _move_order(move: MetricMove) -> tuple[int, float, str]:
     # Largest relative change first; then moves from zero (no relative change) by delta;
-    # then metrics only one run has or that are not finite.
-    if move.relative is not None:
-        return (0, -abs(move.relative), 0.0, move.key)
-    if move.delta is not None:
-        return (1 if move.delta else 3, 0.0, -abs(move.delta), move.key)
-    return (2, 0.0, 0.0, move.key)
+    # then unchanged metrics; last those only one run has or that are not finite.
+    if move.delta is None:
+        return (3, 0.0, move.key)
+    if not move.delta:
+        return (2, 0.0, move.key)
+    if move.relative is None:
+        return (1, -abs(move.delta), move.key)
+    return (0, -abs(move.relative), move.key)
 
 
 def metric_moves(a: Mapping[str, float], b: Mapping[str, float]) -> list[MetricMove]:
