@@ -336,10 +336,12 @@ def _environment_phrase(environment: Sequence[tuple[str, str | None, str | None]
             out.append(f"Python {a}→{b}")
         elif key == "git commit":
             out.append(f"git commit {(a or '-')[:7]}→{(b or '-')[:7]}")
+    # A package imported by one run only (the store's own migration tools on first use) is
+    # listed among the differences but is no version change: it does not explain a move.
     packages = [
-        f"{key.removeprefix('package ')} {a or '-'}→{b or '-'}"
+        f"{key.removeprefix('package ')} {a}→{b}"
         for key, a, b in environment
-        if key.startswith("package ")
+        if key.startswith("package ") and a is not None and b is not None
     ]
     if len(packages) == 1:
         out.append(packages[0])

@@ -161,7 +161,7 @@ def test_the_headline_names_the_metric_move_and_its_causes() -> None:
     link = DataLink("churn", "training", "input", 3, "dataset:churn@3", "x")
     later = DataLink("churn", "training", "input", 4, "dataset:churn@4", "y")
     blocks = align(cells("a", "b = 1", "c"), cells("a", "b = 2", "c"))
-    env = [("python", "3.11.4", "3.12.1")]
+    env = [("python", "3.11.4", "3.12.1"), ("package alembic", "1.13", None)]
     line = headline(
         metrics=metrics,
         params=params,
@@ -174,6 +174,17 @@ def test_the_headline_names_the_metric_move_and_its_causes() -> None:
         "auc 0.91→0.87 (-4.4%): 2 params changed (C 0.5→1.0, p l1→l2), "
         "dataset churn v3→v4, 1 cell edited, Python 3.11.4→3.12.1"
     )
+
+
+def test_the_headline_names_package_version_changes_only() -> None:
+    env = [
+        ("package numpy", "1.26.0", "2.0.0"),
+        ("package scipy", "1.13.0", "1.14.0"),
+        ("package torch", "2.3", "2.4"),
+        ("package mako", None, "1.3"),
+    ]
+    line = headline(metrics=[], params=[], datasets=[], inputs=[], blocks=[], environment=env)
+    assert line == "3 packages changed (numpy 1.26.0→2.0.0, scipy 1.13.0→1.14.0, +1 more)"
 
 
 def test_a_headline_with_nothing_recorded_differing_says_so() -> None:
