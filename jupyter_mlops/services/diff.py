@@ -21,6 +21,7 @@ from jupyter_mlops.services.schema import (
     DatasetChange,
     DatasetDiff,
     DiffCellSource,
+    DiffChange,
     DiffedCell,
     DiffedRun,
     EnvironmentChange,
@@ -91,7 +92,7 @@ def _code(store: Store, a: RunRecord, b: RunRecord) -> tuple[CodeDiff, list[Bloc
         truncated=truncated,
         blocks=[
             CellBlock(
-                change=cast(Any, block.change),
+                change=cast(DiffChange, block.change),
                 a=[_cell(c) for c in block.a],
                 b=[_cell(c) for c in block.b],
                 diff=block.diff,
@@ -174,7 +175,7 @@ def diff(store: Store, query: RunDiffQuery) -> RunDiff:
                 dataset=move.dataset,
                 role=move.role,
                 direction=move.direction,
-                change=cast(Any, move.change),
+                change=cast(DiffChange, move.change),
                 a=move.a.ref if move.a else None,
                 b=move.b.ref if move.b else None,
                 diff=_profile_diff(store, move),
