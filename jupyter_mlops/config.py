@@ -34,6 +34,8 @@ CONFIG_KEYS: dict[str, str] = {
     "candidates (default: 100; 0: none)",
     "max_model_size": "bytes above which a captured model is fingerprinted but not stored "
     "(default: 100000000)",
+    "hidden_state": "registering a model whose run relied on hidden notebook state: warn, "
+    "refuse or ignore (default: warn)",
 }
 
 
@@ -61,6 +63,7 @@ class Config:
     s3_endpoint_url: str | None = None
     max_candidate_runs: int = 100
     max_model_size: int = 100_000_000
+    hidden_state: str = "warn"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -120,6 +123,13 @@ def _as_count(key: str, value: Any) -> int:
     return number
 
 
+def _as_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise MlopsUsageError(f"{key} must be one of {', '.join(choices)}, not {value!r}.")
+    return text
+
+
 def _as_names(key: str, value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -163,6 +173,9 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
         s3_endpoint_url=str(values["s3_endpoint_url"]) if values.get("s3_endpoint_url") else None,
         max_candidate_runs=_as_count("max_candidate_runs", values.get("max_candidate_runs", 100)),
         max_model_size=_as_count("max_model_size", values.get("max_model_size", 100_000_000)),
+        hidden_state=_as_choice(
+            "hidden_state", values.get("hidden_state", "warn"), ("warn", "refuse", "ignore")
+        ),
         sources=sources,
     )
 
