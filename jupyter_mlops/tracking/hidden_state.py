@@ -68,7 +68,7 @@ class Finding:
             "below": f"which is below {this} in the notebook",
             "edited": "which was edited since it ran",
             "deleted": "which is no longer in the notebook",
-            "rerun": f"run after {this}'s earlier run {self.earlier} used {self.name}",
+            "rerun": f"which ran after {this}'s earlier run {self.earlier} used {self.name}",
         }[self.reason]
         return f"{self.name} comes from cell {self.source}, {why}"
 
