@@ -68,9 +68,13 @@ class Finding:
             "below": f"which is below {this} in the notebook",
             "edited": "which was edited since it ran",
             "deleted": "which is no longer in the notebook",
-            "rerun": f"which ran after {this}'s earlier run {self.earlier} used {self.name}",
+            "rerun": f"which ran after {_owner(this)} earlier run {self.earlier} used {self.name}",
         }[self.reason]
         return f"{self.name} comes from cell {self.source}, {why}"
+
+
+def _owner(this: str) -> str:
+    return "its" if this == "it" else f"{this}'s"
 
 
 def describe(findings: Sequence[Finding], *, line_form: bool = False) -> str:

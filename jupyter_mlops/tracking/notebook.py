@@ -83,6 +83,8 @@ class NotebookSession:
         self.entry: SessionCell | None = None
         #: Hidden state found in each open tracked run's cells.
         self.findings: dict[str, list[Finding]] = {}
+        #: Those findings in one line, for each run's receipt.
+        self._hidden: dict[str, str] = {}
 
     @property
     def capturing(self) -> bool:
@@ -208,15 +210,14 @@ class NotebookSession:
             kept = self.findings.setdefault(run.id, [])
             kept.extend(f for f in found if f not in kept)
             line_form = run is self.line_run
+            self._hidden[run.id] = hidden_state.describe(kept, line_form=line_form)
             run.set_tag(hidden_state.TAG, hidden_state.tag_value(kept, line_form=line_form))
         return found
 
     def take_hidden_state(self, run: Run) -> str | None:
         """The hidden state ``run``'s cells relied on, in one line (None: none), for its receipt."""
-        found = self.findings.pop(run.id, None)
-        if not found:
-            return None
-        return hidden_state.describe(found, line_form=run is self.line_run)
+        self.findings.pop(run.id, None)
+        return self._hidden.pop(run.id, None)
 
     def seal(self, run: Run, error: BaseException | None = None) -> None:
         """Store the session's cell log into ``run`` as it ends (``error``: the current cell's)."""

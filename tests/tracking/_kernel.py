@@ -52,6 +52,15 @@ class Kernel:
             raise AssertionError(f"cell failed: {got.error}\n{code}")
         return got
 
+    def run_many(self, cells: list[str]) -> None:
+        """Execute ``cells`` one after the other, sent at once (each is its own cell)."""
+        sent = [self.client.execute(code) for code in cells]
+        replies = {}
+        while len(replies) < len(sent):
+            msg = self.client.get_shell_msg(timeout=120)
+            replies[msg["parent_header"]["msg_id"]] = msg["content"]["status"]
+        assert [replies[m] for m in sent] == ["ok"] * len(sent)
+
 
 @contextmanager
 def kernel(cwd: Path, **env: str) -> Iterator[Kernel]:
