@@ -21,6 +21,8 @@ from IPython.core.inputtransformer2 import TransformerManager
 
 #: Cell magics whose body is Python run in the user's namespace.
 _PYTHON_CELL_MAGICS = frozenset({"mlops", "time", "timeit", "capture", "prun", "debug"})
+#: Line magics running their argument as a statement in the user's namespace (``%time x = f()``).
+_PYTHON_LINE_MAGICS = frozenset({"time", "prun"})
 #: Loads the IPython transforms add, not the user's code.
 _TRANSFORM_NAMES = frozenset({"get_ipython"})
 
@@ -118,8 +120,25 @@ class _CellScan:
                     self.piece([case.pattern])
                     self.piece([case.guard])
                     self.statements(case.body)
+            elif (inner := _line_magic_body(stmt)) is not None:
+                self.statements(inner)
             else:
                 self.piece([stmt])
+
+
+def _line_magic_body(stmt: ast.stmt) -> list[ast.stmt] | None:
+    """The statements of ``%time STATEMENT`` (transformed to ``get_ipython().run_line_magic``)."""
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return None
+    call = stmt.value
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "run_line_magic"):
+        return None
+    args = [a.value if isinstance(a, ast.Constant) else None for a in call.args]
+    if len(args) != 2 or args[0] not in _PYTHON_LINE_MAGICS or not isinstance(args[1], str):
+        return None
+    tree = _parse(args[1])
+    return None if tree is None else tree.body
 
 
 class _Names(ast.NodeVisitor):

@@ -7,7 +7,7 @@ cell order decides: the defining cell is
 
 * ``below`` the tracked cell in the notebook;
 * ``edited`` since it ran (the notebook cell with its execution count holds other code);
-* ``deleted``: no longer in the notebook.
+* ``deleted``: not in the notebook (deleted, or run from a console on the same kernel).
 
 Cells are matched by their code; a cell that ran after the file was last saved is not judged
 by the file. Without the notebook (or for a cell not in it yet), the kernel's execution order
@@ -67,7 +67,7 @@ class Finding:
         why = {
             "below": f"which is below {this} in the notebook",
             "edited": "which was edited since it ran",
-            "deleted": "which is no longer in the notebook",
+            "deleted": "which is not in the notebook",
             "rerun": f"which ran after {_owner(this)} earlier run {self.earlier} used {self.name}",
         }[self.reason]
         return f"{self.name} comes from cell {self.source}, {why}"

@@ -71,7 +71,7 @@ def test_the_saved_notebook_decides_when_it_holds_both_cells() -> None:
 def test_a_defining_cell_deleted_or_edited_since_it_ran() -> None:
     cells = session(LOAD, TRAIN)
     assert texts(cells, notebook(TRAIN, counts=[None])) == (
-        "X comes from cell [1], which is no longer in the notebook"
+        "X comes from cell [1], which is not in the notebook"
     )
     edited = notebook("X = load_other()", TRAIN, counts=[1, None])
     assert texts(cells, edited) == "X comes from cell [1], which was edited since it ran"

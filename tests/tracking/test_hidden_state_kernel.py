@@ -113,8 +113,8 @@ def test_a_defining_cell_deleted_from_the_saved_notebook(store_dir: Path) -> Non
         save_notebook(path, [(LOAD_EXT, 1), (IMPORTS, 2), (TRAIN, None)])
         _, run = receipt(k.run(TRAIN))
     assert run.tags[TAG] == (
-        "X comes from cell [3], which is no longer in the notebook; "
-        "y comes from cell [3], which is no longer in the notebook"
+        "X comes from cell [3], which is not in the notebook; "
+        "y comes from cell [3], which is not in the notebook"
     )
 
 
@@ -172,6 +172,7 @@ def test_the_session_log_records_every_executed_cell_in_order(store_dir: Path) -
         assert cell.digest == blake3.blake3(cell.source.encode()).hexdigest()
     assert [c.started for c in log.cells] == sorted(c.started for c in log.cells)
     assert log.cells[0].defines == {"math"}
+    assert log.cells[1].defines == {"half"}  # %time runs its statement in the namespace
     assert log.cells[3].defines == {"r"} and log.cells[3].uses == {"math", "half"}
     assert log.cells[5].uses == {"r"}
     data = json.loads(current_store().objects.read_bytes(run.artifacts[0].digest))

@@ -53,6 +53,7 @@ NAMES = [
     # IPython syntax: magics and shell lines are transformed first, never an error.
     ("%matplotlib inline\nimport numpy as np\nX = np.ones(3)", {"np", "X"}, set()),
     ("!pip list\nfiles = !ls\nn = len(files)", {"files", "n"}, {"len"}),
+    ("%time half = pi / 2\n%timeit twice = 2 * half", {"half"}, {"pi"}),
     ("%%mlops track fit --tag a=b\nmodel = Fit(C=C).fit(X, y)", {"model"}, {"Fit", "C", "X", "y"}),
     ("%%time\nz = slow(w)", {"z"}, {"slow", "w"}),
     ("%%bash\necho $X", set(), set()),
