@@ -111,3 +111,18 @@ def test_registering_warns_or_refuses_by_the_setting() -> None:
         warnings.simplefilter("error")
         check_registration("r1", tags, policy="ignore")
         check_registration("r1", {}, policy="refuse")
+
+
+def test_the_receipt_shows_hidden_state_in_text_and_html(ip) -> None:
+    ip.run("X = [1, 2, 3]")
+    ip.run("%%mlops track first\nn = len(X)")
+    ip.run("X = X[:1]")
+    tracked = ip.run("%%mlops track second\nn = len(X)")
+    [bundle] = tracked.displays
+    line = "X comes from cell [4], which ran after this cell's earlier run [3] used X"
+    assert bundle["text/plain"].splitlines()[1] == f"⚠ hidden state: {line}"
+    assert f"<div class='mlops-hidden-state' style='color:#b26a00'>⚠ hidden state: {line}" in (
+        bundle["text/html"].replace("&#x27;", "'")
+    )
+    [first] = ip.run("%%mlops track third\nm = len(X)").displays
+    assert "hidden state" not in first["text/plain"] + first["text/html"]
