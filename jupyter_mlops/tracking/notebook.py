@@ -290,6 +290,7 @@ class NotebookSession:
             return None
         if self._captured_run is run:
             self.end_capture(run, None)
+        self.seal(run)  # the step's cells, as a tracked run keeps them
         self.line_attached = False
         self.line_run = None
         return run
