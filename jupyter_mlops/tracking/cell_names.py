@@ -23,13 +23,17 @@ from IPython.core.inputtransformer2 import TransformerManager
 _PYTHON_CELL_MAGICS = frozenset({"mlops", "time", "timeit", "capture", "prun", "debug"})
 #: Line magics running their argument as a statement in the user's namespace (``%time x = f()``).
 _PYTHON_LINE_MAGICS = frozenset({"time", "prun"})
+#: Cells up to this many characters have their names cached.
+_CACHED_SIZE = 20_000
 #: Loads the IPython transforms add, not the user's code.
 _TRANSFORM_NAMES = frozenset({"get_ipython"})
 
 
 def names_defined_used(source: str) -> tuple[set[str], set[str]]:
     """Return the names ``source`` defines and the names it uses (see the module docstring)."""
-    defined, used = _analyze(source)
+    # Re-executed cells are read once; a huge cell is not kept in the cache.
+    analyze = _analyze if len(source) <= _CACHED_SIZE else _analyze.__wrapped__
+    defined, used = analyze(source)
     return set(defined), set(used)
 
 
@@ -45,7 +49,6 @@ def python_body(source: str) -> str:
 
 @lru_cache(maxsize=2048)
 def _analyze(source: str) -> tuple[frozenset[str], frozenset[str]]:
-    # Cached: a re-executed cell is read once.
     tree = _parse(python_body(source))
     if tree is None:
         return frozenset(), frozenset()
