@@ -106,11 +106,14 @@ def bench(name: str, setup: str, cell: str, repeat: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--only", nargs="*", choices=sorted(CELLS), help="these frameworks only")
     args = parser.parse_args()
     os.chdir(tempfile.mkdtemp())
     head = ("framework", "untracked ms", "tracked ms", "overhead ms", "ratio")
     print("{:<12} {:>13} {:>11} {:>12} {:>6}".format(*head))
     for name, (setup, cell) in CELLS.items():
+        if args.only and name not in args.only:
+            continue
         top = "lightning" if name == "lightning" else name
         if importlib.util.find_spec(top) is None:
             print(f"{name:<12} not installed: skipped")
