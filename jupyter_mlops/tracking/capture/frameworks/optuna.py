@@ -112,7 +112,9 @@ def _after(
         c.log_metric(session, "best_value", best.value)
         c.log_metric(session, "best_trial", best.number)
     table = study.trials_dataframe().to_csv(index=False).encode()
-    session.run.log_artifact(table, "trials.csv", kind="table", media_type="text/csv")
+    run = session.run
+    # Stored in the background: the write may wait for the flusher writing the trials.
+    run.defer(lambda: run.log_artifact(table, "trials.csv", kind="table", media_type="text/csv"))
 
 
 OPTIMIZE = c.Capture("optuna", _after, _before)
