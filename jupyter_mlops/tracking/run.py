@@ -85,7 +85,7 @@ class Run:
         self._buffer = RunBuffer(run_id, self.captured, row)
         #: The run whose flush writes this one's records once it ended (a lazy child).
         self._batch_parent = batch_parent
-        self._jobs: list[Callable[[], None]] = []
+        self._jobs: list[Callable[[], object]] = []
         self._jobs_lock = threading.Lock()
         self._jobs_running = threading.Lock()  # one runner at a time, jobs in order
         self._env_thread: threading.Thread | None = None
@@ -393,7 +393,7 @@ class Run:
         return self._unwritten_end is not None or bool(self._jobs) or self._buffer.pending()
 
     # -- capture work done off the cell's path ---------------------------------
-    def defer(self, job: Callable[[], None]) -> None:
+    def defer(self, job: Callable[[], object]) -> None:
         """Run ``job`` (which logs into this run) in a background thread, soon.
 
         For capture work a user should not wait for: rendering a statsmodels summary, the
