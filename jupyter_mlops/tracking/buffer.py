@@ -4,7 +4,7 @@ Params, tags, metric points, executed cells and data inputs are kept in memory a
 together by :meth:`RunBuffer.flush` (the background flusher calls it about once a second, and
 the run's end with its final status). A short child run (an Optuna trial) can be started
 without a write and hand its records, its own row included, to its parent when it ends
-(:meth:`RunBuffer.hand_over`, :meth:`RunBuffer.adopt`): the parent's next flush writes many
+(:meth:`RunBuffer.adopt`): the parent's next flush writes many
 children in one transaction. Logging goes on while a batch is written: a write
 waiting on another process's lock must not stall the user's ``log_metric`` calls.
 """
@@ -56,6 +56,7 @@ class RunBuffer:
         self._inputs: list[dict[str, Any]] = []
         self._row = row  # the run's row, when the run is not in the store yet
         self._children: list[Batch] = []  # ended child runs handed over, written first
+        self._closed = False  # the run's end was taken for writing: no more children
 
     def param(self, key: str, text: str) -> None:
         """Buffer a param's stored text (the last value wins)."""
@@ -170,6 +171,7 @@ class RunBuffer:
         # A write failed: keep what it held so a later flush writes it (older first).
         own = batches[-1]
         with self._lock:
+            self._closed = False
             self._row = own.row if self._row is None else self._row
             self._children = batches[:-1] + self._children
             self._params = {**own.params, **self._params}
@@ -178,22 +180,19 @@ class RunBuffer:
             self._cells = own.cells + self._cells
             self._inputs = own.inputs + self._inputs
 
-    def hand_over(self, final: tuple[str, str | None]) -> list[Batch]:
-        """Everything buffered, with the run's end, for its parent to write (see :meth:`adopt`).
-
-        Waits for a flush in progress, so the parent never writes before it.
-        """
-        with self._flush_lock, self._lock:
-            return self._take(final, time.time())
-
-    def adopt(self, batches: list[Batch]) -> None:
-        """Write an ended child run's ``batches`` with this run's next flush.
+    def adopt(self, child: RunBuffer, final: tuple[str, str | None]) -> bool:
+        """Take everything ``child`` buffered, with its end ``final``, into this run's next
+        flush; False (nothing taken) once this run's own end is being written.
 
         Many short child runs (an Optuna study's trials) then cost one transaction per flush
-        instead of two each.
+        instead of two each. A flush of the child in progress is waited for, so the parent
+        never writes before it.
         """
-        with self._lock:
-            self._children.extend(batches)
+        with child._flush_lock, child._lock, self._lock:
+            if self._closed:
+                return False
+            self._children.extend(child._take(final, time.time()))
+            return True
 
     def flush(self, store: Store, final: tuple[str, str | None] | None = None) -> bool:
         """Write what is buffered; ``final`` (status, error) ends the run in the same transaction,
@@ -207,6 +206,7 @@ class RunBuffer:
                 if not (self.pending() or final):
                     return False
                 batches = self._take(final, time.time() if final else None)
+                self._closed = final is not None
             try:
                 with store.write() as conn:
                     for batch in batches:

@@ -53,7 +53,7 @@ class Flusher:
             for run in runs:
                 try:
                     if run.has_pending():
-                        run.flush()
+                        run.flush(jobs=False)
                     elif now - run.last_heartbeat >= HEARTBEAT_EVERY_S:
                         run.beat()
                 except Exception:  # noqa: BLE001 - a flush error surfaces on the next explicit flush

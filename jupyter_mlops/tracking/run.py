@@ -117,8 +117,9 @@ class Run:
         return self._store
 
     def _ensure_row(self) -> None:
-        if self._buffer.needs_row():
-            self.flush()
+        # Not flush(): a deferred job writing an artifact calls this, inside the job runner.
+        if self._buffer.needs_row() and self._buffer.flush(self._store):
+            self.last_heartbeat = time.time()
 
     # -- creation ------------------------------------------------------------
     @classmethod
@@ -390,7 +391,7 @@ class Run:
 
     # -- durability ----------------------------------------------------------
     def has_pending(self) -> bool:
-        return self._unwritten_end is not None or bool(self._jobs) or self._buffer.pending()
+        return self._unwritten_end is not None or self._buffer.pending()
 
     # -- capture work done off the cell's path ---------------------------------
     def defer(self, job: Callable[[], object]) -> None:
@@ -416,12 +417,17 @@ class Run:
                 with contextlib.suppress(Exception):
                     job()
 
-    def flush(self) -> None:
-        """Write buffered params, tags, metric points and cells; durable when this returns."""
+    def flush(self, *, jobs: bool = True) -> None:
+        """Write buffered params, tags, metric points and cells; durable when this returns.
+
+        Capture work deferred off a cell (:meth:`defer`) is finished first, unless ``jobs`` is
+        False (the background flusher, which must not wait for it).
+        """
         if self._unwritten_end is not None:
             self._write_end()
             return
-        self._run_deferred()
+        if jobs:
+            self._run_deferred()
         if self._buffer.flush(self._store):
             self.last_heartbeat = time.time()
 
@@ -477,13 +483,10 @@ class Run:
         FLUSHER.discard(self)
         self.status = status
         parent = self._batch_parent
-        if parent is not None and not parent.ended:
+        if parent is not None and parent._buffer.adopt(self._buffer, (status, error)):
             # A lazy child: its parent's next flush writes it (within about a second).
-            try:
-                parent._buffer.adopt(self._buffer.hand_over((status, error)))
-            finally:
-                self._ended = True
-                active.pop(self)
+            self._ended = True
+            active.pop(self)
             return
         try:
             if self._buffer.flush(self._store, final=(status, error)):

@@ -109,3 +109,28 @@ def test_ended_trials_are_in_the_store_while_the_study_still_runs(data) -> None:
     assert sorted(children["name"]) == [f"trial-{n}" for n in range(5)]
     assert set(children["status"]) == {"finished"}
     assert all(children["end_time"] >= children["start_time"])
+
+
+def test_a_statsmodels_fit_in_each_trial_gets_its_summary_in_the_trial_run(data) -> None:
+    pytest.importorskip("optuna")
+    pytest.importorskip("statsmodels")
+    data.run_cell(
+        "%%mlops track ols-study\n"
+        "import optuna\n"
+        "import statsmodels.api as sm\n"
+        "optuna.logging.set_verbosity(optuna.logging.WARNING)\n"
+        "def objective(trial):\n"
+        "    k = trial.suggest_int('k', 1, 5)\n"
+        "    fit = sm.OLS(y_train, sm.add_constant(X_train.iloc[:, :k])).fit()\n"
+        "    return fit.rsquared\n"
+        "optuna.create_study(direction='maximize').optimize(objective, n_trials=3)"
+    )
+    parent = mlops.get_run("ols-study")
+    frame = mlops.search_runs()
+    children = frame[frame["parent_id"] == parent.id]
+    assert len(children) == 3
+    for run_id in children["run_id"]:
+        trial = mlops.get_run(run_id)
+        assert trial.status == "finished"
+        assert "summary.txt" in [a.path for a in trial.artifacts]
+        assert trial.metrics["rsquared"] == pytest.approx(trial.metrics["value"])
