@@ -52,6 +52,7 @@ class Flusher:
             now = time.time()
             for run in runs:
                 try:
+                    run.submit_deferred()  # capture work put off until after the cell
                     if run.has_pending():
                         run.flush(jobs=False)
                     elif now - run.last_heartbeat >= HEARTBEAT_EVERY_S:

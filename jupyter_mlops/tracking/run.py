@@ -87,6 +87,7 @@ class Run:
         self._batch_parent = batch_parent
         self._jobs: list[Callable[[], object]] = []
         self._jobs_lock = threading.Lock()
+        self._jobs_submitted = False
         self._jobs_running = threading.Lock()  # one runner at a time, jobs in order
         self._env_thread: threading.Thread | None = None
         self._background_error = False
@@ -395,27 +396,43 @@ class Run:
 
     # -- capture work done off the cell's path ---------------------------------
     def defer(self, job: Callable[[], object]) -> None:
-        """Run ``job`` (which logs into this run) in a background thread, soon.
+        """Run ``job`` (which logs into this run) in a background thread, after the cell.
 
         For capture work a user should not wait for: rendering a statsmodels summary, the
-        first model saved while its serializer still imports. The run's :meth:`flush` and
-        :meth:`end` finish the jobs still waiting first, so what they log is never lost.
-        A job that raises is dropped: capture never breaks a run.
+        first model saved while its serializer still imports. The background flusher hands
+        the jobs to a worker thread at its next round (within about a second, so they do not
+        compete with the rest of the cell); the run's :meth:`flush` and :meth:`end` finish
+        the jobs still waiting first, so what they log is never lost. A job that raises is
+        dropped: capture never breaks a run.
         """
         self._check_open()
         with self._jobs_lock:
             self._jobs.append(job)
+
+    def submit_deferred(self) -> None:
+        """Hand the deferred jobs to the background worker (the flusher calls this)."""
+        with self._jobs_lock:
+            if not self._jobs or self._jobs_submitted:
+                return
+            self._jobs_submitted = True
         DEFERRED.submit(self._run_deferred)
 
     def _run_deferred(self) -> None:
         with self._jobs_running:
-            while True:
+            try:
+                self._run_jobs()
+            finally:
                 with self._jobs_lock:
-                    if not self._jobs:
-                        return
-                    job = self._jobs.pop(0)
-                with contextlib.suppress(Exception):
-                    job()
+                    self._jobs_submitted = False
+
+    def _run_jobs(self) -> None:
+        while True:
+            with self._jobs_lock:
+                if not self._jobs:
+                    return
+                job = self._jobs.pop(0)
+            with contextlib.suppress(Exception):
+                job()
 
     def flush(self, *, jobs: bool = True) -> None:
         """Write buffered params, tags, metric points and cells; durable when this returns.
