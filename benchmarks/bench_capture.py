@@ -222,6 +222,8 @@ cell = compile(sys.argv[2], "<cell>", "exec")
 exec(cell, ns)
 with tempfile.TemporaryDirectory() as tmp:
     mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+    # Artifacts (the logged models) in the temporary folder too, not ./mlruns.
+    mlflow.create_experiment("bench", artifact_location=f"file://{tmp}/artifacts")
     mlflow.set_experiment("bench")
     mlflow.sklearn.autolog(silent=True)
     with mlflow.start_run():  # warm-up: MLflow's own first-call costs
