@@ -13,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.models import load_predictor
+from jupyter_mlops.models import Predictor, load_predictor
+from jupyter_mlops.pipelines.executors import DaskExecutor, make_executor
 from jupyter_mlops.services import schema
-from jupyter_mlops.serving.batch import score_file
+from jupyter_mlops.serving.batch import Scored, score_file
+from jupyter_mlops.serving.dask_batch import input_files, score_on_dask
 from jupyter_mlops.serving.server import (
     LOOPBACK,
     BackgroundServer,
@@ -143,16 +145,19 @@ def stop(url: str | None = None) -> list[str]:
 
 
 def predict_file(store: Store, request: schema.PredictRequest) -> schema.PredictInfo:
-    """Score ``request.input`` into ``request.output`` in chunks of ``chunk_rows`` rows.
+    """Score ``request.input`` into ``request.output`` in chunks of ``chunk_rows`` rows,
+    here or on the Dask cluster ``request.executor`` names.
 
     Raises:
-        MlopsUsageError: an unreadable input, an unknown model, rows that do not fit its
-            signature (nothing is written then).
+        MlopsUsageError: an unreadable input, an unknown model or executor, rows that do not
+            fit its signature (nothing is written then).
     """
     predictor = load_predictor(request.uri, trusted=request.trusted, store=store)
-    scored = score_file(
-        predictor, Path(request.input), Path(request.output), chunk_rows=request.chunk_rows
-    )
+    source, output = Path(request.input), Path(request.output)
+    if request.executor == "local":
+        scored = score_file(predictor, source, output, chunk_rows=request.chunk_rows)
+    else:
+        scored = _score_on_cluster(request.executor, predictor, source, output, request.chunk_rows)
     return schema.PredictInfo(
         uri=request.uri,
         model_name=predictor.name,
@@ -161,4 +166,23 @@ def predict_file(store: Store, request: schema.PredictRequest) -> schema.Predict
         output=request.output,
         rows=scored.rows,
         chunks=scored.chunks,
+        executor=request.executor,
     )
+
+
+def _score_on_cluster(
+    spec: str, predictor: Predictor, source: Path, output: Path, chunk_rows: int
+) -> Scored:
+    if not spec.startswith("dask://"):
+        raise MlopsUsageError(f"Unknown executor {spec!r}: use 'local' or 'dask://HOST:PORT'.")
+    if output.suffix.lower() == ".csv":
+        raise MlopsUsageError(
+            f"Cannot write {output.name} on Dask: the output is a directory of Parquet files."
+        )
+    input_files(source)  # a bad input is refused before connecting to the cluster
+    executor = make_executor(spec)
+    assert isinstance(executor, DaskExecutor)  # what a dask:// spec makes
+    try:
+        return score_on_dask(executor.client, predictor, source, output, chunk_rows=chunk_rows)
+    finally:
+        executor.close()

@@ -62,13 +62,15 @@ def read_chunks(path: Path, chunk_rows: int) -> Iterator[pa.Table]:
         raise MlopsUsageError(f"Cannot read {path.name}: give a .parquet or .csv file.")
 
 
-def _parquet_chunks(source: pq.ParquetFile, chunk_rows: int) -> Iterator[pa.Table]:
+def _parquet_chunks(
+    source: pq.ParquetFile, chunk_rows: int, groups: list[int] | None = None
+) -> Iterator[pa.Table]:
     """Runs of whole row groups of at most ``chunk_rows`` rows, read a column at a time;
     a row group larger than a chunk is streamed in batches of ``chunk_rows``."""
     meta = source.metadata
     run: list[int] = []
     run_rows = 0
-    for group in range(meta.num_row_groups):
+    for group in range(meta.num_row_groups) if groups is None else groups:
         rows = meta.row_group(group).num_rows
         if run and run_rows + rows > chunk_rows:
             yield _read_columns(source, run)
@@ -85,6 +87,12 @@ def _parquet_chunks(source: pq.ParquetFile, chunk_rows: int) -> Iterator[pa.Tabl
         run_rows += rows
     if run:
         yield _read_columns(source, run)
+
+
+def row_group_chunks(path: Path, groups: list[int], chunk_rows: int) -> Iterator[pa.Table]:
+    """The rows of row groups ``groups`` of Parquet file ``path``, in chunks (a partition)."""
+    with pq.ParquetFile(path, pre_buffer=False) as source:
+        yield from _parquet_chunks(source, chunk_rows, groups)
 
 
 def _read_columns(source: pq.ParquetFile, groups: list[int]) -> pa.Table:
@@ -147,35 +155,51 @@ def score_file(predictor: Predictor, source: Path, output: Path, *, chunk_rows: 
     out_kind = output.suffix.lower()
     if out_kind not in (".parquet", ".pq", ".csv"):
         raise MlopsUsageError(f"Cannot write {output.name}: give a .parquet or .csv output path.")
+    scored = write_scored(predictor, read_chunks(source, chunk_rows), output)
+    if not scored.rows:
+        raise MlopsUsageError(f"{source} has no rows to score.")
+    return scored
+
+
+def write_scored(
+    predictor: Predictor, chunks: Iterator[pa.Table], output: Path, *, first_row: int = 1
+) -> Scored:
+    """Predict each chunk and write it with its predictions to ``output`` (Parquet, or CSV
+    by its suffix), which appears whole or not at all; nothing is written for no rows.
+
+    Raises:
+        MlopsUsageError: rows that do not fit the model's signature, or a chunk whose
+            columns have other types than the first chunk's.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.partial")
-    rows = chunks = 0
+    rows = n_chunks = 0
     writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
     try:
-        for table in read_chunks(source, chunk_rows):
-            predicted = predict_chunk(predictor, table, rows + 1)
+        for table in chunks:
+            at = first_row + rows
+            predicted = predict_chunk(predictor, table, at)
             for name, values in _prediction_columns(predicted, len(table)).items():
                 table = table.append_column(name, pa.array(values))
             del predicted
             if writer is None:
                 writer = (
                     pa_csv.CSVWriter(str(tmp), table.schema)
-                    if out_kind == ".csv"
+                    if output.suffix.lower() == ".csv"
                     else pq.ParquetWriter(str(tmp), table.schema)
                 )
             elif not table.schema.equals(writer.schema):
-                table = _like(table, writer.schema, rows + 1)
+                table = _like(table, writer.schema, at)
             writer.write_table(table)
             rows += len(table)
-            chunks += 1
+            n_chunks += 1
             del table  # else the chunk stays alive while the next one is read
-        if writer is None:
-            raise MlopsUsageError(f"{source} has no rows to score.")
-        writer.close()
-        writer = None
-        tmp.replace(output)  # the output appears whole or not at all
+        if writer is not None:
+            writer.close()
+            writer = None
+            tmp.replace(output)  # the output appears whole or not at all
     finally:
         if writer is not None:
             writer.close()
         tmp.unlink(missing_ok=True)
-    return Scored(rows, chunks)
+    return Scored(rows, n_chunks)

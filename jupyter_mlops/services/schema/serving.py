@@ -66,6 +66,11 @@ class PredictRequest(Request):
     trusted: bool = Field(
         default=False, description="allow model formats that run code on load (pickle)"
     )
+    executor: str = Field(
+        default="local",
+        description="local, or dask://HOST:PORT: score on a Dask cluster (Parquet in, "
+        "a directory of Parquet files out)",
+    )
 
 
 class PredictInfo(Response):
@@ -78,3 +83,4 @@ class PredictInfo(Response):
     output: str
     rows: int
     chunks: int
+    executor: str = "local"
