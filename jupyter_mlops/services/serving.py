@@ -7,6 +7,7 @@ scores a file chunk by chunk (``jupyter-mlops predict``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -14,10 +15,12 @@ from pathlib import Path
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.models import Predictor, load_predictor
+from jupyter_mlops.models.registry import versions_of
 from jupyter_mlops.pipelines.executors import DaskExecutor, make_executor
 from jupyter_mlops.services import schema
 from jupyter_mlops.serving.batch import Scored, score_file
 from jupyter_mlops.serving.dask_batch import input_files, score_on_dask
+from jupyter_mlops.serving.presence import servers_of
 from jupyter_mlops.serving.server import (
     LOOPBACK,
     BackgroundServer,
@@ -26,6 +29,7 @@ from jupyter_mlops.serving.server import (
     build_state,
     run_foreground,
 )
+from jupyter_mlops.serving.traffic import traffic_summary
 from jupyter_mlops.store import Store
 
 #: The environment variable holding the token clients must send.
@@ -186,3 +190,37 @@ def _score_on_cluster(
         return score_on_dask(executor.client, predictor, source, output, chunk_rows=chunk_rows)
     finally:
         executor.close()
+
+
+#: How far back the Models tab's traffic figures reach.
+TRAFFIC_WINDOW_S = 3600.0
+
+
+def model_serving(store: Store, name: str) -> schema.ModelServing:
+    """Which servers serve model ``name`` (up, or left behind by a crash) and what each of
+    its versions answered in the last hour, from the logged traffic.
+
+    Raises:
+        NotFoundError: no model has that name.
+    """
+    versions_of(name, store=store)  # an unknown model is a 404, not an empty answer
+    return schema.ModelServing(
+        name=name,
+        window_s=TRAFFIC_WINDOW_S,
+        servers=[
+            schema.ServedBy(
+                url=s.url,
+                pid=s.pid,
+                stage=s.stage,
+                version=s.version,
+                started=s.started,
+                last_seen=s.last_seen,
+                up=s.up,
+            )
+            for s in servers_of(store, name)
+        ],
+        traffic=[
+            schema.VersionTrafficInfo(**dataclasses.asdict(t))
+            for t in traffic_summary(store, name, window_s=TRAFFIC_WINDOW_S)
+        ],
+    )

@@ -134,10 +134,13 @@ from jupyter_mlops.services.schema.schedules import (
     TargetKind,
 )
 from jupyter_mlops.services.schema.serving import (
+    ModelServing,
     PredictInfo,
     PredictRequest,
+    ServedBy,
     ServeRequest,
     ServerInfo,
+    VersionTrafficInfo,
 )
 from jupyter_mlops.services.schema.status import ErrorBody, Status
 
@@ -185,6 +188,7 @@ __all__ = [
     "MlflowImport",
     "MlflowImportRequest",
     "ModelList",
+    "ModelServing",
     "ModelSummary",
     "ModelVersionInfo",
     "ModelVersionList",
@@ -241,6 +245,7 @@ __all__ = [
     "ScheduleRunStatus",
     "SchedulerOptions",
     "ServeRequest",
+    "ServedBy",
     "ServerInfo",
     "StageList",
     "Status",
@@ -254,4 +259,5 @@ __all__ = [
     "TargetKind",
     "TemporaryFile",
     "VerifyReport",
+    "VersionTrafficInfo",
 ]
