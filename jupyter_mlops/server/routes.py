@@ -25,6 +25,7 @@ from jupyter_mlops.services import (
     runs,
     schedules,
     schema,
+    serving,
 )
 from jupyter_mlops.services import status as health
 
@@ -268,6 +269,15 @@ ROUTES: tuple[Route, ...] = (
         "The promotion audit trail of a model",
         models.promotions,
         schema.PromotionHistory,
+    ),
+    Route(
+        "GET",
+        "models/{name}/serving",
+        "getModelServing",
+        "The servers of a model's versions and their traffic in the last hour",
+        serving.model_serving,
+        schema.ModelServing,
+        errors=(404,),
     ),
     # -- pipelines
     Route(

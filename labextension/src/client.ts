@@ -12,6 +12,7 @@ import type {
   DatasetVersionList,
   MetricHistory,
   ModelList,
+  ModelServing,
   ModelVersionInfo,
   ModelVersionList,
   MonitorHistoryInfo,
@@ -237,6 +238,14 @@ export async function getPromotionHistory(
   options: IRequestOptions = {}
 ): Promise<PromotionHistory> {
   return (await request('GET', `models/${encodeURIComponent(name)}/promotions`, options)) as PromotionHistory;
+}
+
+/** The servers of a model's versions and their traffic in the last hour (`GET models/{name}/serving`). */
+export async function getModelServing(
+  name: string,
+  options: IRequestOptions = {}
+): Promise<ModelServing> {
+  return (await request('GET', `models/${encodeURIComponent(name)}/serving`, options)) as ModelServing;
 }
 
 /** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */

@@ -993,3 +993,104 @@ export interface LineageGraph {
   /** the graph stopped growing at its node limit */
   truncated: boolean;
 }
+
+/** Serve a registered model over HTTP. */
+export interface ServeRequest {
+  /** models:/NAME@STAGE (follows the stage as it moves) or models:/NAME/VERSION */
+  uri: string;
+  /** the address to listen on; any other than 127.0.0.1 needs a token */
+  host?: string;
+  /** the port (0: any free port) */
+  port?: number;
+  /** server processes sharing the port */
+  workers?: number;
+  /** clients must send Authorization: Bearer TOKEN (default: MLOPS_SERVE_TOKEN) */
+  token?: string | null;
+  /** log inputs, outputs, version and latency */
+  log?: boolean;
+  /** the share of requests logged (0 to 1) */
+  log_sample?: number;
+  /** how often to look whether the stage moved */
+  poll_seconds?: number;
+  /** the largest request body, MiB */
+  max_body_mb?: number;
+  /** allow model formats that run code on load (pickle) */
+  trusted?: boolean;
+}
+
+/** A model server that is answering. */
+export interface ServerInfo {
+  url: string;
+  /** what the server follows: models:/NAME@STAGE or a version */
+  uri: string;
+  model_name: string;
+  /** the version answering now */
+  version: number;
+  stage: string | null;
+  workers: number;
+  /** the share of requests logged (0: logging off) */
+  log_sample: number;
+  pid: number;
+}
+
+/** Score a Parquet or CSV file with a registered model, chunk by chunk. */
+export interface PredictRequest {
+  /** models:/NAME@STAGE, models:/NAME/VERSION or models:/NAME */
+  uri: string;
+  /** a .parquet or .csv file */
+  input: string;
+  /** where to write the rows with predictions (.parquet, .csv) */
+  output: string;
+  /** rows read, predicted and written at a time */
+  chunk_rows?: number;
+  /** allow model formats that run code on load (pickle) */
+  trusted?: boolean;
+  /** local, or dask://HOST:PORT: score on a Dask cluster (Parquet in, a directory of Parquet files out) */
+  executor?: string;
+}
+
+/** What batch scoring wrote. */
+export interface PredictInfo {
+  uri: string;
+  model_name: string;
+  version: number;
+  input: string;
+  output: string;
+  rows: number;
+  chunks: number;
+  executor: string;
+}
+
+/** A server of a model as the store last saw it. */
+export interface ServedBy {
+  url: string;
+  pid: number;
+  /** the stage it follows (None: a fixed version) */
+  stage: string | null;
+  /** the version it answered with when last seen */
+  version: number;
+  started: number;
+  last_seen: number;
+  /** seen within the last 20 seconds */
+  up: boolean;
+}
+
+/** What one version answered recently (logged requests only). */
+export interface VersionTrafficInfo {
+  version: number;
+  requests: number;
+  rows: number;
+  p50_ms: number;
+  p99_ms: number;
+  first_request: number;
+  last_request: number;
+}
+
+/** Which servers serve a model's versions, and their recent traffic. */
+export interface ModelServing {
+  name: string;
+  /** how far back the traffic reaches */
+  window_s: number;
+  servers: ServedBy[];
+  traffic: VersionTrafficInfo[];
+}

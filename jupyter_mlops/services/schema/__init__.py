@@ -151,10 +151,13 @@ from jupyter_mlops.services.schema.schedules import (
     TargetKind,
 )
 from jupyter_mlops.services.schema.serving import (
+    ModelServing,
     PredictInfo,
     PredictRequest,
+    ServedBy,
     ServeRequest,
     ServerInfo,
+    VersionTrafficInfo,
 )
 from jupyter_mlops.services.schema.status import ErrorBody, Status
 
@@ -212,6 +215,7 @@ __all__ = [
     "MlflowImport",
     "MlflowImportRequest",
     "ModelList",
+    "ModelServing",
     "ModelSummary",
     "ModelVersionInfo",
     "ModelVersionList",
@@ -273,6 +277,7 @@ __all__ = [
     "ScheduleRunStatus",
     "SchedulerOptions",
     "ServeRequest",
+    "ServedBy",
     "ServerInfo",
     "StageList",
     "Status",
@@ -286,4 +291,5 @@ __all__ = [
     "TargetKind",
     "TemporaryFile",
     "VerifyReport",
+    "VersionTrafficInfo",
 ]
