@@ -134,6 +134,7 @@ from jupyter_mlops.services.schema.schedules import (
     TargetKind,
 )
 from jupyter_mlops.services.schema.serving import (
+    MlflowServerRequest,
     PredictInfo,
     PredictRequest,
     ServeRequest,
@@ -184,6 +185,7 @@ __all__ = [
     "MetricPointInfo",
     "MlflowImport",
     "MlflowImportRequest",
+    "MlflowServerRequest",
     "ModelList",
     "ModelSummary",
     "ModelVersionInfo",
