@@ -59,8 +59,14 @@ def _stage_of(store: Store, alias: str) -> str | None:
 
 
 def _aliases(store: Store, v: ModelVersion) -> list[str]:
+    """The stages ``v`` holds, the aliases set for them while it holds them, its plain ones."""
     found = set(v.stages)
-    found |= {k[len(ALIAS_TAG) :] for k in v.tags if k.startswith(ALIAS_TAG)}
+    for key in v.tags:
+        if key.startswith(ALIAS_TAG):
+            alias = key[len(ALIAS_TAG) :]
+            stage = _stage_of(store, alias)
+            if stage is None or stage in v.stages:
+                found.add(alias)
     return sorted(found)
 
 
@@ -311,10 +317,9 @@ def set_alias(store: Store, payload: wire.Payload) -> wire.Payload:
     name, alias = wire.text(payload, "name"), wire.text(payload, "alias")
     v = _version(store, name, payload.get("version"))
     stage = _stage_of(store, alias)
-    if stage is not None:
-        if stage not in v.stages:
-            promote(name, v.version, to=stage, reason=f"MLflow alias @{alias}", store=store)
-        return {}
+    if stage is not None and stage not in v.stages:
+        promote(name, v.version, to=stage, reason=f"MLflow alias @{alias}", store=store)
+    # Remembered on the version, so the client sees the alias it set (besides the stage).
     for number in q.versions_with_tag(store, name, ALIAS_TAG + alias):
         delete_tag(name, number, ALIAS_TAG + alias, store=store)
     set_tag(name, v.version, ALIAS_TAG + alias, "1", store=store)
