@@ -19,9 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from jupyter_mlops.server import standalone
 
     def on_ready(url: str) -> None:
-        print(
-            f"MLflow tracking API at {url} (MLFLOW_TRACKING_URI={url}); Ctrl-C stops", flush=True
-        )
+        print(f"MLflow tracking API at {url} (MLFLOW_TRACKING_URI={url}); Ctrl-C stops", flush=True)
 
     standalone.serve(grammar.request(SERVER, args), on_ready)
     print("stopped", file=sys.stderr)

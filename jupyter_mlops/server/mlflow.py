@@ -30,7 +30,10 @@ R = TypeVar("R")
 SETTINGS_KEY = "jupyter_mlops_mlflow"
 #: Where the API sits below a mount point (MLflow's client may use either prefix).
 API_PREFIXES = ("api/2.0/mlflow", "ajax-api/2.0/mlflow")
-ARTIFACT_PREFIXES = ("api/2.0/mlflow-artifacts/artifacts", "ajax-api/2.0/mlflow-artifacts/artifacts")
+ARTIFACT_PREFIXES = (
+    "api/2.0/mlflow-artifacts/artifacts",
+    "ajax-api/2.0/mlflow-artifacts/artifacts",
+)
 
 
 @dataclass
@@ -76,7 +79,9 @@ class MlflowFace(tornado.web.RequestHandler):
                 "INVALID_PARAMETER_VALUE", "The request body must be JSON."
             ) from None
         if not isinstance(data, dict):
-            raise mlflow_api.MlflowApiError("INVALID_PARAMETER_VALUE", "The body must be a JSON object.")
+            raise mlflow_api.MlflowApiError(
+                "INVALID_PARAMETER_VALUE", "The body must be a JSON object."
+            )
         return data
 
     def send_json(self, data: dict[str, Any], status: int = 200) -> None:

@@ -21,7 +21,7 @@ from jupyter_mlops.services import mlflow_api
 MOUNT = "/mlops/mlflow"
 
 
-class _InJupyter(MlflowFace, JupyterHandler):  # type: ignore[misc]
+class _InJupyter(MlflowFace, JupyterHandler):
     auth_resource = "mlops"
 
     def check_xsrf_cookie(self) -> None:
@@ -45,7 +45,7 @@ class _InJupyter(MlflowFace, JupyterHandler):  # type: ignore[misc]
         MlflowFace.write_error(self, status_code, **kwargs)
 
 
-class JupyterApiHandler(_InJupyter, ApiFace):  # type: ignore[misc]
+class JupyterApiHandler(_InJupyter, ApiFace):
     @allow_unauthenticated
     async def get(self, path: str) -> None:
         await ApiFace.get(self, path)
@@ -63,7 +63,7 @@ class JupyterApiHandler(_InJupyter, ApiFace):  # type: ignore[misc]
         await ApiFace.delete(self, path)
 
 
-class JupyterArtifactHandler(_InJupyter, ArtifactFace):  # type: ignore[misc]
+class JupyterArtifactHandler(_InJupyter, ArtifactFace):
     @allow_unauthenticated
     async def get(self, path: str) -> None:
         await ArtifactFace.get(self, path)

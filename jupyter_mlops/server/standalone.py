@@ -66,10 +66,9 @@ def settings_for(request: MlflowServerRequest) -> MlflowSettings:
 
 def make_app(settings: MlflowSettings) -> tornado.web.Application:
     """The tornado application: MLflow's API and artifact service at the root."""
-    return tornado.web.Application(
-        routes("", StandaloneApiHandler, StandaloneArtifactHandler),
-        **{SETTINGS_KEY: settings},
-    )
+    app = tornado.web.Application(routes("", StandaloneApiHandler, StandaloneArtifactHandler))
+    app.settings[SETTINGS_KEY] = settings
+    return app
 
 
 def serve(request: MlflowServerRequest, on_ready: Callable[[str], None]) -> None:

@@ -101,9 +101,7 @@ def create_experiment(store: Store, name: str) -> int:
     """
     try:
         with store.write() as conn:
-            result = conn.execute(
-                insert(t.experiments).values(name=name, created_at=time.time())
-            )
+            result = conn.execute(insert(t.experiments).values(name=name, created_at=time.time()))
             return int(result.inserted_primary_key[0])  # type: ignore[index]
     except IntegrityError:
         raise ConflictError(f"Experiment {name!r} already exists.", experiment=name) from None
@@ -129,7 +127,9 @@ def experiment_ids(store: Store, names: Iterable[str]) -> dict[str, int]:
         return {}
     e = t.experiments.c
     with store.read() as conn:
-        return {str(n): int(i) for n, i in conn.execute(select(e.name, e.id).where(e.name.in_(wanted)))}
+        return {
+            str(n): int(i) for n, i in conn.execute(select(e.name, e.id).where(e.name.in_(wanted)))
+        }
 
 
 def run_experiment_ids(store: Store, run_ids: Iterable[str]) -> dict[str, int]:
@@ -139,7 +139,10 @@ def run_experiment_ids(store: Store, run_ids: Iterable[str]) -> dict[str, int]:
         return {}
     r = t.runs.c
     with store.read() as conn:
-        return {str(i): int(e) for i, e in conn.execute(select(r.id, r.experiment_id).where(r.id.in_(ids)))}
+        return {
+            str(i): int(e)
+            for i, e in conn.execute(select(r.id, r.experiment_id).where(r.id.in_(ids)))
+        }
 
 
 def insert_run(store: Store, row: dict[str, Any], tags: dict[str, str]) -> None:
@@ -148,7 +151,8 @@ def insert_run(store: Store, row: dict[str, Any], tags: dict[str, str]) -> None:
         conn.execute(insert(t.runs).values(**row))
         if tags:
             conn.execute(
-                insert(t.tags), [{"run_id": row["id"], "key": k, "value": v} for k, v in tags.items()]
+                insert(t.tags),
+                [{"run_id": row["id"], "key": k, "value": v} for k, v in tags.items()],
             )
 
 

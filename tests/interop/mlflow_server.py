@@ -50,12 +50,12 @@ def start_server(root: Path, *extra: str, token: str | None = None) -> Served:
     token = token or secrets.token_hex(16)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLOPS_", "MLFLOW_"))}
+    env["MLOPS_SERVER_TOKEN"] = token
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     log = root / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_mlops.cli", "server", "--port", str(port)]
-            + ["--token", token, *extra],
+            [sys.executable, "-m", "jupyter_mlops.cli", "server", "--port", str(port), *extra],
             cwd=root,
             env=env,
             stdout=out,

@@ -208,7 +208,9 @@ def test_the_client_without_the_token_raises_unauthenticated(
 def test_nan_metrics_and_batches_round_trip(client: MlflowClient) -> None:
     exp = mlflow.set_experiment("batches").experiment_id
     run_id = client.create_run(exp).info.run_id
-    metrics = [mlflow.entities.Metric("loss", float(i), 1_700_000_000_000 + i, i) for i in range(1000)]
+    metrics = [
+        mlflow.entities.Metric("loss", float(i), 1_700_000_000_000 + i, i) for i in range(1000)
+    ]
     client.log_batch(run_id, metrics=metrics)
     client.log_metric(run_id, "odd", float("nan"))
     got = client.get_run(run_id).data.metrics

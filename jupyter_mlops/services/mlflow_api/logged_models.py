@@ -95,9 +95,7 @@ def create(store: Store, payload: wire.Payload) -> wire.Payload:
     if source:
         run_id = existing_run(store, source)
     else:
-        made = create_run(
-            store, {"experiment_id": str(experiment), "run_name": name, "tags": []}
-        )
+        made = create_run(store, {"experiment_id": str(experiment), "run_name": name, "tags": []})
         run_id = made["run"]["info"]["run_id"]
         q.update_run(store, run_id, {"status": "finished", "end_time": time.time()})
     model_id = "m-" + uuid.uuid4().hex
@@ -228,7 +226,9 @@ def sklearn_model(store: Store, model_id: str) -> str | None:
         "size": data.size,
         "flavor": "sklearn",
         "format": fmt,
-        "class_name": f"MLflow sklearn model ({flavor.get('sklearn_version', '?')}, {serialization})",
+        "class_name": (
+            f"MLflow sklearn model ({flavor.get('sklearn_version', '?')}, {serialization})"
+        ),
         "signature": None,
         "created_at": time.time(),
     }

@@ -92,7 +92,9 @@ def _version_json(store: Store, v: ModelVersion) -> dict[str, Any]:
 
 def _model_json(store: Store, row: Any, versions: list[ModelVersion]) -> dict[str, Any]:
     aliases = [
-        {"alias": alias, "version": str(v.version)} for v in versions for alias in _aliases(store, v)
+        {"alias": alias, "version": str(v.version)}
+        for v in versions
+        for alias in _aliases(store, v)
     ]
     out: dict[str, Any] = {
         "name": row.name,

@@ -13,13 +13,6 @@ import uuid
 from typing import Any
 
 from jupyter_mlops.config import load_config
-from jupyter_mlops.store import Store
-from jupyter_mlops.store import mlflow_api as q
-from jupyter_mlops.store.records import RunRecord
-from jupyter_mlops.store.runs import load_run, metric_history, run_head
-from jupyter_mlops.store.search import find_runs
-from jupyter_mlops.tracking.checks import MAX_KEY, check_key
-from jupyter_mlops.tracking.names import readable_name
 from jupyter_mlops.services.mlflow_api.errors import MlflowApiError, invalid, missing
 from jupyter_mlops.services.mlflow_api.wire import (
     HIDDEN_TAG_PREFIX,
@@ -41,6 +34,13 @@ from jupyter_mlops.services.mlflow_api.wire import (
     visible,
     whole,
 )
+from jupyter_mlops.store import Store
+from jupyter_mlops.store import mlflow_api as q
+from jupyter_mlops.store.records import RunRecord
+from jupyter_mlops.store.runs import load_run, metric_history, run_head
+from jupyter_mlops.store.search import find_runs
+from jupyter_mlops.tracking.checks import MAX_KEY, check_key
+from jupyter_mlops.tracking.names import readable_name
 
 PARENT_TAG = "mlflow.parentRunId"
 #: MLflow's limits on one log-batch request.
@@ -396,6 +396,7 @@ def get_metric_history(store: Store, payload: Payload) -> Payload:
 
 # -- search ----------------------------------------------------------------------------------
 
+
 def search_runs(store: Store, payload: Payload) -> Payload:
     """``runs/search``: MLflow's filter and order_by through our (MLflow-compatible) language,
     a page at a time."""
@@ -471,12 +472,12 @@ __all__ = [
     "experiment_id",
     "get_experiment",
     "get_experiment_by_name",
+    "get_metric_history",
     "get_run",
     "log_batch",
     "log_metric",
     "log_model",
     "log_param",
-    "get_metric_history",
     "search_experiments",
     "search_runs",
     "set_tag",

@@ -28,7 +28,7 @@ HIDDEN_TAG_PREFIX = "mlops.mlflow."
 
 def ms(seconds: float | None) -> int | None:
     """Epoch seconds as MLflow's epoch milliseconds."""
-    return None if seconds is None else int(round(seconds * 1000))
+    return None if seconds is None else round(seconds * 1000)
 
 
 def seconds(millis: Any, field: str) -> float:
@@ -134,7 +134,9 @@ def page_offset(token: Any) -> int:
         data = json.loads(base64.urlsafe_b64decode(str(token).encode()))
         offset = int(data["offset"])
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise invalid(f"Invalid page token {token!r}: pass the next_page_token a search returned.") from None
+        raise invalid(
+            f"Invalid page token {token!r}: pass the next_page_token a search returned."
+        ) from None
     if offset < 0:
         raise invalid(f"Invalid page token {token!r}.")
     return offset
@@ -145,5 +147,7 @@ def max_results(payload: Payload, default: int, limit: int) -> int:
     value = payload.get("max_results")
     n = default if value in (None, "") else whole(value, "max_results")
     if n < 1 or n > limit:
-        raise invalid(f"Invalid value {n} for parameter 'max_results': it must be from 1 to {limit}.")
+        raise invalid(
+            f"Invalid value {n} for parameter 'max_results': it must be from 1 to {limit}."
+        )
     return n
