@@ -170,7 +170,9 @@ def measure(url: str, experiment: str, repeats: int) -> dict[str, float]:
     return {
         "log_batch_1000": statistics.median(log_seconds[1:]),
         "search_filtered_100": timed(session, "POST", f"{api}/runs/search", search, repeats),
-        "search_page_1000": timed(session, "POST", f"{api}/runs/search", full, max(3, repeats // 4)),
+        "search_page_1000": timed(
+            session, "POST", f"{api}/runs/search", full, max(3, repeats // 4)
+        ),
     }
 
 
@@ -235,8 +237,10 @@ def main() -> None:
     if "mlflow server" in results:
         ours, anchor = results["jupyter-mlops server"], results["mlflow server"]
         print()
-        print(f"log-batch 1,000 metrics: {anchor['log_batch_1000'] / ours['log_batch_1000']:.1f}x "
-              "faster than MLflow's server (target >= 20x)")
+        print(
+            f"log-batch 1,000 metrics: {anchor['log_batch_1000'] / ours['log_batch_1000']:.1f}x "
+            "faster than MLflow's server (target >= 20x)"
+        )
         for key in ("search_filtered_100", "search_page_1000"):
             print(f"runs/search {key}: {anchor[key] / ours[key]:.1f}x faster (target >= 10x)")
     else:

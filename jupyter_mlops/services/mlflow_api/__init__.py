@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from jupyter_mlops.errors import MlopsError
 from jupyter_mlops.services.mlflow_api import logged_models, registry, tracking
 from jupyter_mlops.services.mlflow_api.errors import (
     MlflowApiError,
@@ -101,7 +102,8 @@ def answer(store: Store, method: str, path: str, payload: Payload) -> Payload:
 
     Raises:
         MlflowApiError: in MLflow's error shape (ENDPOINT_NOT_FOUND for a path or method this
-            server does not offer); our own errors are translated by :func:`as_mlflow_error`.
+            server does not offer); our own errors are translated by :func:`as_mlflow_error`
+            (an unknown run is RESOURCE_DOES_NOT_EXIST, a bad filter INVALID_PARAMETER_VALUE).
     """
     path = path.strip("/")
     known = False
@@ -111,7 +113,13 @@ def answer(store: Store, method: str, path: str, payload: Payload) -> Payload:
             continue
         known = True
         if verb == method:
-            return call(store, *match.groups(), payload)
+            try:
+                return call(store, *match.groups(), payload)
+            except MlopsError as exc:
+                translated = as_mlflow_error(exc)
+                if translated is None or translated is exc:
+                    raise
+                raise translated from exc
     if known:
         raise MlflowApiError("ENDPOINT_NOT_FOUND", f"{method} is not allowed on {path}.")
     raise MlflowApiError(
