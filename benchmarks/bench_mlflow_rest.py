@@ -37,21 +37,20 @@ ANCHOR_FILL = textwrap.dedent(
     import sys
     from mlflow.entities import Metric, Param, RunTag
     from mlflow.tracking import MlflowClient
-    uri, runs = sys.argv[1], int(sys.argv[2])
+    uri, runs, t0 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     c = MlflowClient(tracking_uri=uri)
     exp = c.create_experiment("bench")
     for i in range(runs):
-        rid = c.create_run(exp, run_name=f"run-{i}", start_time=%d + i).info.run_id
+        rid = c.create_run(exp, run_name=f"run-{i}", start_time=t0 + i).info.run_id
         c.log_batch(
             rid,
-            metrics=[Metric(f"m{k}", ((i * 7919 + k) %% 1000) / 1000, %d, 0) for k in range(3)],
-            params=[Param(f"p{j}", str((i + j) %% 10)) for j in range(5)],
-            tags=[RunTag("team", "risk" if i %% 2 else "growth")],
+            metrics=[Metric(f"m{k}", ((i * 7919 + k) % 1000) / 1000, t0, 0) for k in range(3)],
+            params=[Param(f"p{j}", str((i + j) % 10)) for j in range(5)],
+            tags=[RunTag("team", "risk" if i % 2 else "growth")],
         )
-        c.set_terminated(rid, "FINISHED", end_time=%d + i + 1000)
+        c.set_terminated(rid, "FINISHED", end_time=t0 + i + 1000)
     print(exp)
     """
-    % (T0, T0, T0)
 )
 
 
@@ -205,7 +204,7 @@ def main() -> None:
             db = f"sqlite:///{anchor_root / 'mlflow.db'}"
             started = time.perf_counter()
             filled = subprocess.run(
-                [args.mlflow_python, "-c", ANCHOR_FILL, db, str(args.runs)],
+                [args.mlflow_python, "-c", ANCHOR_FILL, db, str(args.runs), str(T0)],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -215,9 +214,11 @@ def main() -> None:
             experiment["mlflow server"] = filled.stdout.strip().splitlines()[-1]
             anchor_port = free_port()
             servers["mlflow server"] = (
-                [args.mlflow_python, "-m", "mlflow", "server", "--backend-store-uri", db]
-                + ["--port", str(anchor_port), "--workers", "1"]
-                + ["--artifacts-destination", str(anchor_root / "artifacts")],
+                [
+                    *(args.mlflow_python, "-m", "mlflow", "server", "--backend-store-uri", db),
+                    *("--port", str(anchor_port), "--workers", "1"),
+                    *("--artifacts-destination", str(anchor_root / "artifacts")),
+                ],
                 anchor_root,
                 f"http://127.0.0.1:{anchor_port}",
             )
