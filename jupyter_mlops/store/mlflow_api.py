@@ -35,6 +35,7 @@ __all__ = [
     "params_of",
     "rename_experiment",
     "run_experiment_ids",
+    "run_state",
     "runs_with_tag_prefix",
     "update_run",
     "versions_with_tag",
@@ -198,6 +199,13 @@ def params_of(store: Store, run_id: str, keys: Iterable[str]) -> dict[str, str]:
     with store.read() as conn:
         rows = conn.execute(select(p.key, p.value).where(p.run_id == run_id, p.key.in_(wanted)))
         return {str(k): str(v) for k, v in rows}
+
+
+def run_state(store: Store, run_id: str) -> tuple[bool, float | None]:
+    """(whether run ``run_id`` exists, when it was deleted or None)."""
+    with store.read() as conn:
+        row = conn.execute(select(t.runs.c.deleted_at).where(t.runs.c.id == run_id)).first()
+    return (False, None) if row is None else (True, row[0])
 
 
 def find_run_tag(store: Store, key: str) -> tuple[str, str] | None:

@@ -216,3 +216,31 @@ def test_nan_metrics_and_batches_round_trip(client: MlflowClient) -> None:
     got = client.get_run(run_id).data.metrics
     assert got["loss"] == 999.0 and math.isnan(got["odd"])
     assert len(client.get_metric_history(run_id, "loss")) == 1000
+
+
+def test_delete_and_restore_follow_run_view_type(client: MlflowClient, ours: Store) -> None:
+    from mlflow.entities import ViewType
+
+    exp = mlflow.set_experiment("lifecycle").experiment_id
+    keep = client.create_run(exp, run_name="keep").info.run_id
+    gone = client.create_run(exp, run_name="gone").info.run_id
+
+    client.delete_run(gone)
+
+    def names(view: int) -> list[str]:
+        return sorted(r.info.run_name for r in client.search_runs([exp], run_view_type=view))
+
+    assert names(ViewType.ACTIVE_ONLY) == ["keep"]
+    assert names(ViewType.DELETED_ONLY) == ["gone"]
+    assert names(ViewType.ALL) == ["gone", "keep"]
+    assert client.get_run(gone).info.lifecycle_stage == "deleted"
+    assert list(mlops.search_runs(experiments=["lifecycle"], store=ours)["name"]) == ["keep"]
+    with pytest.raises(MlflowException) as refused:
+        client.log_metric(gone, "auc", 0.5)
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE"
+    assert "restore it first" in refused.value.message
+
+    client.restore_run(gone)
+    assert names(ViewType.ACTIVE_ONLY) == ["gone", "keep"]
+    assert client.get_run(gone).info.lifecycle_stage == "active"
+    assert client.get_run(keep).info.lifecycle_stage == "active"

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from jupyter_mlops.config import load_config
+from jupyter_mlops.services import runs
 from jupyter_mlops.services.mlflow_api.errors import MlflowApiError, invalid, missing
 from jupyter_mlops.services.mlflow_api.wire import (
     HIDDEN_TAG_PREFIX,
@@ -34,6 +35,7 @@ from jupyter_mlops.services.mlflow_api.wire import (
     visible,
     whole,
 )
+from jupyter_mlops.services.schema import RunRefs
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import mlflow_api as q
 from jupyter_mlops.store.records import RunRecord
@@ -47,6 +49,8 @@ PARENT_TAG = "mlflow.parentRunId"
 MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS = 1000, 100, 100
 MAX_PARAM_VALUE = 6000
 SEARCH_LIMIT = 50000
+#: MLflow's run_view_type -> our lifecycle.
+LIFECYCLES = {"ACTIVE_ONLY": "active", "DELETED_ONLY": "deleted", "ALL": "all"}
 
 
 # -- experiments -----------------------------------------------------------------------------
@@ -151,6 +155,7 @@ def _info(
     start: float,
     end: float | None,
     user: str | None,
+    deleted: float | None = None,
 ) -> dict[str, Any]:
     info: dict[str, Any] = {
         "run_id": run_id,
@@ -161,7 +166,7 @@ def _info(
         "status": STATUS_OUT.get(status, "KILLED"),
         "start_time": ms(start),
         "artifact_uri": artifact_uri(experiment, run_id),
-        "lifecycle_stage": "active",
+        "lifecycle_stage": "active" if deleted is None else "deleted",
     }
     if end is not None:
         info["end_time"] = ms(end)
@@ -184,7 +189,14 @@ def _run_json(store: Store, run: RunRecord) -> dict[str, Any]:
     experiment = q.run_experiment_ids(store, [run.id])[run.id]
     return {
         "info": _info(
-            run.id, run.name, experiment, run.status, run.start_time, run.end_time, run.user
+            run.id,
+            run.name,
+            experiment,
+            run.status,
+            run.start_time,
+            run.end_time,
+            run.user,
+            run.deleted_at,
         ),
         "data": _data(run.name, run.params, run.metrics, run.tags),
         "inputs": {},
@@ -192,14 +204,21 @@ def _run_json(store: Store, run: RunRecord) -> dict[str, Any]:
     }
 
 
-def existing_run(store: Store, value: str) -> str:
-    """``value`` when it is the full id of a run.
+def existing_run(store: Store, value: str, *, active: bool = False) -> str:
+    """``value`` when it is the full id of a run (``active``: not deleted, to be written).
 
     Raises:
-        MlflowApiError: no run has that id (RESOURCE_DOES_NOT_EXIST).
+        MlflowApiError: no run has that id (RESOURCE_DOES_NOT_EXIST), or it is deleted and
+            ``active`` is asked (INVALID_PARAMETER_VALUE, as MLflow answers).
     """
-    if len(value) > 32 or run_head(store, value) is None:
+    found, deleted = (False, None) if len(value) > 32 else q.run_state(store, value)
+    if not found:
         raise missing(f"Run with id={value} not found")
+    if active and deleted is not None:
+        raise invalid(
+            f"The run {value} must be in the 'active' state. Current state is deleted: "
+            "restore it first (MlflowClient().restore_run)."
+        )
     return value
 
 
@@ -243,7 +262,7 @@ def get_run(store: Store, payload: Payload) -> Payload:
 
 def update_run(store: Store, payload: Payload) -> Payload:
     """``runs/update``: status, end time and name."""
-    ref = existing_run(store, run_id(payload))
+    ref = existing_run(store, run_id(payload), active=True)
     values: dict[str, Any] = {"heartbeat": time.time()}
     status = payload.get("status")
     if status:
@@ -319,7 +338,7 @@ def _tags(store: Store, ref: str, tags: dict[str, str]) -> dict[str, str]:
 
 def log_batch(store: Store, payload: Payload) -> Payload:
     """``runs/log-batch``: up to 1,000 metric points, 100 params and 100 tags at once."""
-    ref = existing_run(store, run_id(payload))
+    ref = existing_run(store, run_id(payload), active=True)
     metrics = _points(payload.get("metrics") or [])
     params = pairs(payload, "params")
     tags = pairs(payload, "tags")
@@ -357,7 +376,7 @@ def set_tag(store: Store, payload: Payload) -> Payload:
 
 def delete_tag(store: Store, payload: Payload) -> Payload:
     """``runs/delete-tag`` (RESOURCE_DOES_NOT_EXIST when the run has no such tag)."""
-    ref = existing_run(store, run_id(payload))
+    ref = existing_run(store, run_id(payload), active=True)
     key = text(payload, "key")
     if key == RUN_NAME_TAG or not q.delete_tag(store, ref, key):
         raise missing(f"No tag with name: {key} in run with id {ref}")
@@ -366,7 +385,7 @@ def delete_tag(store: Store, payload: Payload) -> Payload:
 
 def log_model(store: Store, payload: Payload) -> Payload:
     """``runs/log-model``: MLflow 2's record of a logged model, kept in its history tag."""
-    ref = existing_run(store, run_id(payload))
+    ref = existing_run(store, run_id(payload), active=True)
     model = json.loads(text(payload, "model_json"))
     tag = "mlflow.log-model.history"
     history = json.loads(load_run(store, ref).tags.get(tag) or "[]")
@@ -394,6 +413,20 @@ def get_metric_history(store: Store, payload: Payload) -> Payload:
     return out
 
 
+def delete_run(store: Store, payload: Payload) -> Payload:
+    """``runs/delete``: a soft delete (``restore_run`` brings it back; ``gc`` purges later)."""
+    ref = existing_run(store, run_id(payload))
+    runs.delete(store, RunRefs(runs=[ref]))
+    return {}
+
+
+def restore_run(store: Store, payload: Payload) -> Payload:
+    """``runs/restore``."""
+    ref = existing_run(store, run_id(payload))
+    runs.restore(store, RunRefs(runs=[ref]))
+    return {}
+
+
 # -- search ----------------------------------------------------------------------------------
 
 
@@ -403,7 +436,7 @@ def search_runs(store: Store, payload: Payload) -> Payload:
     raw = payload.get("experiment_ids") or []
     ids = [raw] if isinstance(raw, str) else list(raw)
     view = str(payload.get("run_view_type") or "ACTIVE_ONLY")
-    if view not in ("ACTIVE_ONLY", "DELETED_ONLY", "ALL"):
+    if view not in LIFECYCLES:
         raise invalid(f"Invalid run_view_type {view!r}: ACTIVE_ONLY, DELETED_ONLY or ALL.")
     limit = max_results(payload, 1000, SEARCH_LIMIT)
     offset = page_offset(payload.get("page_token"))
@@ -415,7 +448,7 @@ def search_runs(store: Store, payload: Payload) -> Payload:
             continue  # MLflow finds no runs in an experiment it does not have
     order = payload.get("order_by") or []
     order = [order] if isinstance(order, str) else list(order)
-    if not ids or not names or view == "DELETED_ONLY":
+    if not ids or not names:
         # Validate the filter and order anyway: a bad one is a 400 whatever the experiments.
         find_runs(store, payload.get("filter") or None, order_by=order, limit=0)
         return {}
@@ -426,6 +459,7 @@ def search_runs(store: Store, payload: Payload) -> Payload:
         order_by=order,
         limit=limit + 1,
         offset=offset,
+        lifecycle=LIFECYCLES[view],
     )
     rows = list(found.rows)
     more = len(rows) > limit
@@ -445,12 +479,11 @@ def search_runs(store: Store, payload: Payload) -> Payload:
             cells[i][2][str(key)] = str(value)
     runs = []
     for row, (params, metrics, tags) in zip(rows, cells, strict=True):
-        rid, name, experiment, status, start, end, user, _parent = row
+        rid, name, experiment, status, start, end, user, _parent, deleted = row
+        exp_id = experiment_ids[str(experiment)]
         runs.append(
             {
-                "info": _info(
-                    str(rid), str(name), experiment_ids[str(experiment)], status, start, end, user
-                ),
+                "info": _info(str(rid), str(name), exp_id, status, start, end, user, deleted),
                 "data": _data(str(name), params, metrics, tags),
                 "inputs": {},
                 "outputs": {},
@@ -467,6 +500,7 @@ __all__ = [
     "artifact_uri",
     "create_experiment",
     "create_run",
+    "delete_run",
     "delete_tag",
     "existing_run",
     "experiment_id",
@@ -478,6 +512,7 @@ __all__ = [
     "log_metric",
     "log_model",
     "log_param",
+    "restore_run",
     "search_experiments",
     "search_runs",
     "set_tag",
