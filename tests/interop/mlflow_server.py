@@ -44,12 +44,16 @@ class Served:
         return self.log.read_text()
 
 
-def start_server(root: Path, *extra: str, token: str | None = None) -> Served:
-    """Start ``jupyter-mlops server`` with its project at ``root`` and wait until it answers."""
+def start_server(
+    root: Path, *extra: str, token: str | None = None, settings: dict[str, str] | None = None
+) -> Served:
+    """Start ``jupyter-mlops server`` with its project at ``root`` (``settings``: its
+    ``MLOPS_*`` variables) and wait until it answers."""
     (root / ".mlops").mkdir(parents=True, exist_ok=True)
     token = token or secrets.token_hex(16)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLOPS_", "MLFLOW_"))}
+    env.update(settings or {})
     env["MLOPS_SERVER_TOKEN"] = token
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     log = root / "server.log"
@@ -63,7 +67,7 @@ def start_server(root: Path, *extra: str, token: str | None = None) -> Served:
         )
     url = f"http://127.0.0.1:{port}"
     served = Served(url, token, root, process, log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{log.read_text()[-3000:]}")
