@@ -128,3 +128,14 @@ def test_metric_history_pages(store: Store) -> None:
         if not token:
             break
     assert seen == [0, 1, 2, 3, 4]
+
+
+def test_experiments_search_by_name(store: Store) -> None:
+    for name in ("churn-a", "churn-b", "fraud"):
+        answer(store, "POST", "experiments/create", {"name": name})
+    found = answer(store, "POST", "experiments/search", {"filter": "name LIKE 'churn%'"})
+    assert sorted(e["name"] for e in found["experiments"]) == ["churn-a", "churn-b"]
+    found = answer(store, "POST", "experiments/search", {"filter": "attribute.name = 'fraud'"})
+    assert [e["name"] for e in found["experiments"]] == ["fraud"]
+    with pytest.raises(MlflowApiError, match="Unsupported filter"):
+        answer(store, "POST", "experiments/search", {"filter": "tags.team = 'x'"})

@@ -157,26 +157,9 @@ def update_registered_model(store: Store, payload: wire.Payload) -> wire.Payload
     return get_registered_model(store, {"name": name})
 
 
-_NAME_FILTER = re.compile(r"\s*name\s*(=|LIKE|ILIKE)\s*'([^']*)'\s*", re.IGNORECASE)
-
-
-def _name_matcher(text: str) -> Any:
-    if not text.strip():
-        return lambda name: True
-    match = _NAME_FILTER.fullmatch(text)
-    if match is None:
-        raise invalid(f"Unsupported filter {text!r}: use name = 'x' or name LIKE 'x%'.")
-    op, value = match.group(1).upper(), match.group(2)
-    if op == "=":
-        return lambda name: name == value
-    pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in value)
-    flags = re.IGNORECASE if op == "ILIKE" else 0
-    return lambda name: re.fullmatch(pattern, name, flags) is not None
-
-
 def search_registered_models(store: Store, payload: wire.Payload) -> wire.Payload:
     """``registered-models/search``: by name, a page at a time."""
-    matches = _name_matcher(str(payload.get("filter") or ""))
+    matches = wire.name_matcher(str(payload.get("filter") or ""))
     limit = wire.max_results(payload, 100, 1000)
     offset = wire.page_offset(payload.get("page_token"))
     rows = [row for row in model_rows(store) if matches(row.name)]

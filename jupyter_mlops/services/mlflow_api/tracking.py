@@ -24,6 +24,7 @@ from jupyter_mlops.services.mlflow_api.wire import (
     double_out,
     max_results,
     ms,
+    name_matcher,
     number,
     page_offset,
     page_token,
@@ -115,16 +116,13 @@ def get_experiment_by_name(store: Store, payload: Payload) -> Payload:
 
 def search_experiments(store: Store, payload: Payload) -> Payload:
     """``experiments/search``: every experiment a page at a time (newest first, as MLflow)."""
-    if payload.get("filter"):
-        raise invalid(
-            "Filtering experiments is not supported by jupyter_mlops; search without a "
-            "filter and pick by name."
-        )
+    matches = name_matcher(str(payload.get("filter") or ""))
     if str(payload.get("view_type") or "ACTIVE_ONLY") == "DELETED_ONLY":
         return {"experiments": []}
     limit = max_results(payload, 1000, SEARCH_LIMIT)
     offset = page_offset(payload.get("page_token"))
-    found = sorted(q.experiments(store), key=lambda e: (-e.created_at, -e.id))
+    found = [e for e in q.experiments(store) if matches(e.name)]
+    found.sort(key=lambda e: (-e.created_at, -e.id))
     page = found[offset : offset + limit]
     out: Payload = {"experiments": [_experiment_json(e) for e in page]}
     if offset + limit < len(found):

@@ -11,6 +11,8 @@ import base64
 import binascii
 import json
 import math
+import re
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_mlops.services.mlflow_api.errors import invalid
@@ -151,3 +153,23 @@ def max_results(payload: Payload, default: int, limit: int) -> int:
             f"Invalid value {n} for parameter 'max_results': it must be from 1 to {limit}."
         )
     return n
+
+
+_NAME_FILTER = re.compile(
+    r"\s*(?:attributes?\.)?name\s*(=|LIKE|ILIKE)\s*'([^']*)'\s*", re.IGNORECASE
+)
+
+
+def name_matcher(text: str) -> Callable[[str], bool]:
+    """A test of names for a filter ``name = 'x'``, ``name LIKE 'x%'`` or ``ILIKE`` (or none)."""
+    if not text.strip():
+        return lambda name: True
+    match = _NAME_FILTER.fullmatch(text)
+    if match is None:
+        raise invalid(f"Unsupported filter {text!r}: use name = 'x' or name LIKE 'x%'.")
+    op, value = match.group(1).upper(), match.group(2)
+    if op == "=":
+        return lambda name: name == value
+    pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in value)
+    flags = re.IGNORECASE if op == "ILIKE" else 0
+    return lambda name: re.fullmatch(pattern, name, flags) is not None
