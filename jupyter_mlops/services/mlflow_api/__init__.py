@@ -15,7 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from jupyter_mlops.errors import MlopsError
-from jupyter_mlops.services.mlflow_api import logged_models, registry, tracking
+from jupyter_mlops.services.mlflow_api import (
+    experiments,
+    logged_models,
+    registry,
+    search,
+    tracking,
+)
 from jupyter_mlops.services.mlflow_api.errors import (
     MlflowApiError,
     as_mlflow_error,
@@ -46,19 +52,19 @@ def _no_deletes(what: str) -> Call:
 #: (method, path below ``/api/2.0/mlflow/``, service function). A path's ``(?P<...>)`` groups
 #: are passed before the request's payload.
 ENDPOINTS: tuple[tuple[str, str, Call], ...] = (
-    ("POST", "experiments/create", tracking.create_experiment),
-    ("GET", "experiments/get", tracking.get_experiment),
-    ("GET", "experiments/get-by-name", tracking.get_experiment_by_name),
-    ("POST", "experiments/search", tracking.search_experiments),
-    ("GET", "experiments/search", tracking.search_experiments),
-    ("POST", "experiments/update", tracking.update_experiment),
+    ("POST", "experiments/create", experiments.create_experiment),
+    ("GET", "experiments/get", experiments.get_experiment),
+    ("GET", "experiments/get-by-name", experiments.get_experiment_by_name),
+    ("POST", "experiments/search", experiments.search_experiments),
+    ("GET", "experiments/search", experiments.search_experiments),
+    ("POST", "experiments/update", experiments.update_experiment),
     ("POST", "experiments/delete", _no_deletes("Deleting an experiment")),
     ("POST", "experiments/restore", _no_deletes("Restoring an experiment")),
     ("POST", "experiments/set-experiment-tag", _no_deletes("Tagging an experiment")),
     ("POST", "runs/create", tracking.create_run),
     ("POST", "runs/update", tracking.update_run),
     ("GET", "runs/get", tracking.get_run),
-    ("POST", "runs/search", tracking.search_runs),
+    ("POST", "runs/search", search.search_runs),
     ("POST", "runs/log-batch", tracking.log_batch),
     ("POST", "runs/log-metric", tracking.log_metric),
     ("POST", "runs/log-parameter", tracking.log_param),

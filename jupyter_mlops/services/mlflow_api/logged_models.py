@@ -20,7 +20,8 @@ import yaml
 
 from jupyter_mlops.services.mlflow_api import wire
 from jupyter_mlops.services.mlflow_api.errors import MlflowApiError, invalid, missing
-from jupyter_mlops.services.mlflow_api.tracking import create_run, existing_run, experiment_id
+from jupyter_mlops.services.mlflow_api.experiments import experiment_id
+from jupyter_mlops.services.mlflow_api.tracking import create_run, existing_run
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import mlflow_api as q
 from jupyter_mlops.store.runs import load_run, upsert_logged_model

@@ -1,8 +1,7 @@
-"""MLflow's experiments and runs over our store: create, read, update, log, search.
+"""MLflow's runs over ours: create, read, update, log params, metrics and tags, delete.
 
-Experiment ids are ours as strings (MLflow's ``"0"``, its Default experiment, is ours named
-by the ``experiment`` setting); run ids are ours (32 hex, as MLflow's). A run's name is
-MLflow's ``mlflow.runName`` tag, shown in every answer and renamed by setting that tag.
+Run ids are ours (32 hex, as MLflow's). A run's name is MLflow's ``mlflow.runName`` tag,
+shown in every answer and renamed by setting that tag.
 """
 
 from __future__ import annotations
@@ -12,9 +11,9 @@ import time
 import uuid
 from typing import Any
 
-from jupyter_mlops.config import load_config
 from jupyter_mlops.services import runs
-from jupyter_mlops.services.mlflow_api.errors import MlflowApiError, invalid, missing
+from jupyter_mlops.services.mlflow_api.errors import invalid, missing
+from jupyter_mlops.services.mlflow_api.experiments import find_experiment
 from jupyter_mlops.services.mlflow_api.wire import (
     HIDDEN_TAG_PREFIX,
     RUN_NAME_TAG,
@@ -24,7 +23,6 @@ from jupyter_mlops.services.mlflow_api.wire import (
     double_out,
     max_results,
     ms,
-    name_matcher,
     number,
     page_offset,
     page_token,
@@ -41,103 +39,13 @@ from jupyter_mlops.store import Store
 from jupyter_mlops.store import mlflow_api as q
 from jupyter_mlops.store.records import RunRecord
 from jupyter_mlops.store.runs import load_run, metric_history, run_head
-from jupyter_mlops.store.search import find_runs
-from jupyter_mlops.tracking.checks import MAX_KEY, check_key
+from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.names import readable_name
 
 PARENT_TAG = "mlflow.parentRunId"
 #: MLflow's limits on one log-batch request.
 MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS = 1000, 100, 100
 MAX_PARAM_VALUE = 6000
-SEARCH_LIMIT = 50000
-#: MLflow's run_view_type -> our lifecycle.
-LIFECYCLES = {"ACTIVE_ONLY": "active", "DELETED_ONLY": "deleted", "ALL": "all"}
-
-
-# -- experiments -----------------------------------------------------------------------------
-
-
-def _experiment_json(e: q.Experiment) -> dict[str, Any]:
-    return {
-        "experiment_id": str(e.id),
-        "name": e.name,
-        "artifact_location": f"mlflow-artifacts:/{e.id}",
-        "lifecycle_stage": "active",
-        "creation_time": ms(e.created_at),
-        "last_update_time": ms(e.last_update),
-        "tags": [],
-    }
-
-
-def experiment_id(store: Store, value: Any) -> int:
-    """Our id of the experiment MLflow's id ``value`` names (``"0"``: the default one).
-
-    Raises:
-        MlflowApiError: not a whole number (INVALID_PARAMETER_VALUE).
-    """
-    text_id = str(value if value is not None else "").strip()
-    if text_id == "0":
-        return q.ensure_experiment(store, load_config().experiment)
-    if not text_id.isdigit():
-        raise invalid(f"Invalid experiment id {value!r}: experiment ids are whole numbers.")
-    return int(text_id)
-
-
-def _experiment(store: Store, value: Any) -> q.Experiment:
-    number_id = experiment_id(store, value)
-    try:
-        return q.experiment(store, id=number_id)
-    except LookupError:
-        raise missing(f"No Experiment with id={value} exists") from None
-
-
-def create_experiment(store: Store, payload: Payload) -> Payload:
-    """``experiments/create``: a new experiment (RESOURCE_ALREADY_EXISTS when the name is)."""
-    name = text(payload, "name")
-    if len(name) > 255:
-        raise invalid("An experiment name is at most 255 characters.")
-    return {"experiment_id": str(q.create_experiment(store, name))}
-
-
-def get_experiment(store: Store, payload: Payload) -> Payload:
-    """``experiments/get``."""
-    return {"experiment": _experiment_json(_experiment(store, text(payload, "experiment_id")))}
-
-
-def get_experiment_by_name(store: Store, payload: Payload) -> Payload:
-    """``experiments/get-by-name``."""
-    name = text(payload, "experiment_name")
-    try:
-        found = q.experiment(store, name=name)
-    except LookupError:
-        raise missing(f"Could not find experiment with name '{name}'") from None
-    return {"experiment": _experiment_json(found)}
-
-
-def search_experiments(store: Store, payload: Payload) -> Payload:
-    """``experiments/search``: every experiment a page at a time (newest first, as MLflow)."""
-    matches = name_matcher(str(payload.get("filter") or ""))
-    if str(payload.get("view_type") or "ACTIVE_ONLY") == "DELETED_ONLY":
-        return {"experiments": []}
-    limit = max_results(payload, 1000, SEARCH_LIMIT)
-    offset = page_offset(payload.get("page_token"))
-    found = [e for e in q.experiments(store) if matches(e.name)]
-    found.sort(key=lambda e: (-e.created_at, -e.id))
-    page = found[offset : offset + limit]
-    out: Payload = {"experiments": [_experiment_json(e) for e in page]}
-    if offset + limit < len(found):
-        out["next_page_token"] = page_token(offset + limit)
-    return out
-
-
-def update_experiment(store: Store, payload: Payload) -> Payload:
-    """``experiments/update``: rename."""
-    found = _experiment(store, text(payload, "experiment_id"))
-    q.rename_experiment(store, found.id, text(payload, "new_name"))
-    return {}
-
-
-# -- runs ------------------------------------------------------------------------------------
 
 
 def artifact_uri(experiment: int, run: str) -> str:
@@ -145,7 +53,7 @@ def artifact_uri(experiment: int, run: str) -> str:
     return f"mlflow-artifacts:/{experiment}/{run}/artifacts"
 
 
-def _info(
+def info_json(
     run_id: str,
     name: str,
     experiment: int,
@@ -171,7 +79,7 @@ def _info(
     return info
 
 
-def _data(
+def data_json(
     name: str, params: dict[str, str], metrics: dict[str, float], tags: dict[str, str]
 ) -> dict[str, Any]:
     shown = visible(tags)
@@ -186,7 +94,7 @@ def _data(
 def _run_json(store: Store, run: RunRecord) -> dict[str, Any]:
     experiment = q.run_experiment_ids(store, [run.id])[run.id]
     return {
-        "info": _info(
+        "info": info_json(
             run.id,
             run.name,
             experiment,
@@ -196,7 +104,7 @@ def _run_json(store: Store, run: RunRecord) -> dict[str, Any]:
             run.user,
             run.deleted_at,
         ),
-        "data": _data(run.name, run.params, run.metrics, run.tags),
+        "data": data_json(run.name, run.params, run.metrics, run.tags),
         "inputs": {},
         "outputs": {},
     }
@@ -222,7 +130,7 @@ def existing_run(store: Store, value: str, *, active: bool = False) -> str:
 
 def create_run(store: Store, payload: Payload) -> Payload:
     """``runs/create``: a new RUNNING run (its name from ``run_name`` or the runName tag)."""
-    experiment = _experiment(store, payload.get("experiment_id") or "0")
+    experiment = find_experiment(store, payload.get("experiment_id") or "0")
     tags = pairs(payload, "tags")
     for key in tags:
         check_key("tag", key)
@@ -425,95 +333,21 @@ def restore_run(store: Store, payload: Payload) -> Payload:
     return {}
 
 
-# -- search ----------------------------------------------------------------------------------
-
-
-def search_runs(store: Store, payload: Payload) -> Payload:
-    """``runs/search``: MLflow's filter and order_by through our (MLflow-compatible) language,
-    a page at a time."""
-    raw = payload.get("experiment_ids") or []
-    ids = [raw] if isinstance(raw, str) else list(raw)
-    view = str(payload.get("run_view_type") or "ACTIVE_ONLY")
-    if view not in LIFECYCLES:
-        raise invalid(f"Invalid run_view_type {view!r}: ACTIVE_ONLY, DELETED_ONLY or ALL.")
-    limit = max_results(payload, 1000, SEARCH_LIMIT)
-    offset = page_offset(payload.get("page_token"))
-    names = []
-    for value in ids:
-        try:
-            names.append(_experiment(store, value).name)
-        except MlflowApiError:
-            continue  # MLflow finds no runs in an experiment it does not have
-    order = payload.get("order_by") or []
-    order = [order] if isinstance(order, str) else list(order)
-    if not ids or not names:
-        # Validate the filter and order anyway: a bad one is a 400 whatever the experiments.
-        find_runs(store, payload.get("filter") or None, order_by=order, limit=0)
-        return {}
-    found = find_runs(
-        store,
-        payload.get("filter") or None,
-        experiments=names,
-        order_by=order,
-        limit=limit + 1,
-        offset=offset,
-        lifecycle=LIFECYCLES[view],
-    )
-    rows = list(found.rows)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    experiment_ids = q.experiment_ids(store, {str(r[2]) for r in rows})
-    cells: list[tuple[dict[str, str], dict[str, float], dict[str, str]]] = [
-        ({}, {}, {}) for _ in rows
-    ]
-    for i, key, value in found.params:
-        if i < limit:
-            cells[i][0][str(key)] = str(value)
-    for i, key, value in found.metrics:
-        if i < limit:
-            cells[i][1][str(key)] = float("nan") if value is None else float(value)
-    for i, key, value in found.tags:
-        if i < limit:
-            cells[i][2][str(key)] = str(value)
-    runs = []
-    for row, (params, metrics, tags) in zip(rows, cells, strict=True):
-        rid, name, experiment, status, start, end, user, _parent, deleted = row
-        exp_id = experiment_ids[str(experiment)]
-        runs.append(
-            {
-                "info": _info(str(rid), str(name), exp_id, status, start, end, user, deleted),
-                "data": _data(str(name), params, metrics, tags),
-                "inputs": {},
-                "outputs": {},
-            }
-        )
-    out: Payload = {"runs": runs} if runs else {}
-    if more:
-        out["next_page_token"] = page_token(offset + limit)
-    return out
-
-
 __all__ = [
-    "MAX_KEY",
     "artifact_uri",
-    "create_experiment",
     "create_run",
+    "data_json",
     "delete_run",
     "delete_tag",
     "existing_run",
-    "experiment_id",
-    "get_experiment",
-    "get_experiment_by_name",
     "get_metric_history",
     "get_run",
+    "info_json",
     "log_batch",
     "log_metric",
     "log_model",
     "log_param",
     "restore_run",
-    "search_experiments",
-    "search_runs",
     "set_tag",
-    "update_experiment",
     "update_run",
 ]
