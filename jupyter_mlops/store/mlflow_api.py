@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.errors import ConflictError, NotFoundError
@@ -44,7 +44,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Experiment:
-    """An experiment as MLflow shows one: id, name, creation time (seconds), run count."""
+    """An experiment as MLflow shows one: id, name, creation and last update (seconds)."""
 
     id: int
     name: str
@@ -54,17 +54,12 @@ class Experiment:
 
 def _experiment_query() -> Any:
     e = t.experiments.c
-    last = (
-        select(func.max(t.runs.c.start_time))
-        .where(t.runs.c.experiment_id == e.id)
-        .scalar_subquery()
-    )
-    return select(e.id, e.name, e.created_at, last)
+    return select(e.id, e.name, e.created_at)
 
 
 def _row(row: Any) -> Experiment:
     created = float(row[2])
-    return Experiment(int(row[0]), str(row[1]), created, max(created, float(row[3] or 0.0)))
+    return Experiment(int(row[0]), str(row[1]), created, created)
 
 
 def experiments(store: Store) -> list[Experiment]:
