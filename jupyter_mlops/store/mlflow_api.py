@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from jupyter_mlops.errors import ConflictError, NotFoundError
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
-from jupyter_mlops.store.runs import get_or_create_experiment, write_batch
+from jupyter_mlops.store.runs import KILLED_ERROR, get_or_create_experiment, write_batch
 
 __all__ = [
     "Experiment",
@@ -172,10 +172,20 @@ def log_batch(
     tags: dict[str, str],
     metrics: list[tuple[str, int, float, float]],
 ) -> None:
-    """Write params, tags and metric points of run ``run_id`` and beat its heart, at once."""
+    """Write params, tags and metric points of run ``run_id`` and beat its heart, at once.
+
+    A run a reader marked killed for its silence (a remote client has no heartbeat of its
+    own, only its writes) is running again: its client is plainly alive.
+    """
+    r = t.runs.c
     with store.write() as conn:
         write_batch(store, conn, run_id, params=params, tags=tags, metrics=metrics)
-        conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(heartbeat=time.time()))
+        conn.execute(update(t.runs).where(r.id == run_id).values(heartbeat=time.time()))
+        conn.execute(
+            update(t.runs)
+            .where(r.id == run_id, r.status == "killed", r.error == KILLED_ERROR, r.pid.is_(None))
+            .values(status="running", end_time=None, error=None)
+        )
 
 
 def delete_tag(store: Store, run_id: str, key: str) -> bool:

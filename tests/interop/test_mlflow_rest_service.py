@@ -139,3 +139,23 @@ def test_experiments_search_by_name(store: Store) -> None:
     assert [e["name"] for e in found["experiments"]] == ["fraud"]
     with pytest.raises(MlflowApiError, match="Unsupported filter"):
         answer(store, "POST", "experiments/search", {"filter": "tags.team = 'x'"})
+
+
+def test_a_silent_run_marked_killed_runs_again_when_its_client_logs(store: Store) -> None:
+    from jupyter_mlops.store import mlflow_api as q
+    from jupyter_mlops.store.runs import reap_stale_runs
+
+    run_id = _run(store)
+    q.update_run(store, run_id, {"heartbeat": 1.0})  # silent for a long time
+    reap_stale_runs(store, force=True)
+    assert mlops.get_run(run_id, store=store).status == "killed"
+
+    answer(store, "POST", "runs/log-metric", {"run_id": run_id, "key": "m", "value": 1})
+
+    again = mlops.get_run(run_id, store=store)
+    assert (again.status, again.end_time, again.error) == ("running", None, None)
+    q.update_run(store, run_id, {"heartbeat": 1.0})
+    reap_stale_runs(store, force=True)
+    answer(store, "POST", "runs/update", {"run_id": run_id, "status": "FINISHED"})
+    ended = mlops.get_run(run_id, store=store)
+    assert (ended.status, ended.error) == ("finished", None)

@@ -175,6 +175,7 @@ def update_run(store: Store, payload: Payload) -> Payload:
         if status not in STATUS_IN:
             raise invalid(f"Invalid run status {status!r}: use one of {', '.join(STATUS_IN)}.")
         values["status"] = STATUS_IN[status]
+        values["error"] = None  # the client's word replaces a reader's "killed: silent"
         if values["status"] == "running":
             values["end_time"] = None
         else:
