@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "config": "jupyter_mlops.cli.config",
     "data": "jupyter_mlops.cli.data",
     "demo": "jupyter_mlops.cli.demo",
+    "diff": "jupyter_mlops.cli.diff",
     "doctor": "jupyter_mlops.cli.doctor",
     "gc": "jupyter_mlops.cli.gc",
     "import": "jupyter_mlops.cli.import",

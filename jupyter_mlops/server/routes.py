@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from jupyter_mlops.services import (
     compare,
     datasets,
+    diff,
     models,
     monitors,
     pipelines,
@@ -128,6 +129,16 @@ ROUTES: tuple[Route, ...] = (
         runs.restore,
         schema.RunLifecycleChange,
         request=schema.RunRefs,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/diff",
+        "diffRuns",
+        "Two runs diffed: why did the metric move (code, params, metrics, data, environment)",
+        diff.diff,
+        schema.RunDiff,
+        request=schema.RunDiffQuery,
         errors=(400, 404),
     ),
     Route(

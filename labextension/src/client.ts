@@ -30,6 +30,8 @@ import type {
   RollbackRequest,
   RunComparison,
   RunDetail,
+  RunDiff,
+  RunDiffQuery,
   RunKeys,
   RunKeysQuery,
   RunLifecycleChange,
@@ -109,6 +111,14 @@ export async function restoreRuns(
   options: IRequestOptions = {}
 ): Promise<RunLifecycleChange> {
   return (await request('POST', 'runs/restore', { ...options, body })) as RunLifecycleChange;
+}
+
+/** Two runs diffed: why did the metric move (code, params, metrics, data, environment) (`GET runs/diff`). */
+export async function diffRuns(
+  query: RunDiffQuery,
+  options: IRequestOptions = {}
+): Promise<RunDiff> {
+  return (await request('GET', 'runs/diff', { ...options, query })) as RunDiff;
 }
 
 /** One run with everything stored about it (`GET runs/{run_id}`). */

@@ -11,6 +11,10 @@ export type CellStatus = "ok" | "failed" | "killed";
 
 export type CheckStatus = "passed" | "failed" | "error";
 
+export type DiffCellSource = "session" | "run_cells";
+
+export type DiffChange = "same" | "changed" | "added" | "removed";
+
 export type EventOutcome = "promoted" | "refused" | "conflict";
 
 export type ExportFormat = "crontab" | "kubernetes" | "github-actions";
@@ -271,6 +275,127 @@ export interface RunComparison {
   params: ComparedParam[];
   metrics: ComparedMetric[];
   curves: ComparedCurve[];
+}
+
+/** Which two runs to diff: ``a`` the before, ``b`` the after. */
+export interface RunDiffQuery {
+  /** the first run: id, short id (4+ characters) or name */
+  a: string;
+  /** the second run: id, short id (4+ characters) or name */
+  b: string;
+}
+
+/** One of the two runs. */
+export interface DiffedRun {
+  run_id: string;
+  short_id: string;
+  name: string;
+  /** name (short id) */
+  label: string;
+  experiment: string;
+  status: RunStatus;
+  start_time: number;
+}
+
+/** A cell of one run, as the code diff names it. */
+export interface DiffedCell {
+  /** 1-based place in that run's cells */
+  position: number;
+  execution_count: number | null;
+  status: string;
+}
+
+/**
+ * One step of the cell-aligned code diff.
+ *
+ * ``same``: cells equal in both runs, collapsed (``a`` and ``b`` list them); ``changed``:
+ * one cell edited (``diff`` the unified line diff); ``added``/``removed``: a cell only in
+ * ``b``/``a`` (``diff`` its lines, ``+``/``-``).
+ */
+export interface CellBlock {
+  change: DiffChange;
+  a: DiffedCell[];
+  b: DiffedCell[];
+  diff: string[];
+}
+
+/** The two runs' cells aligned by content, and how many of each kind of step. */
+export interface CodeDiff {
+  source: DiffCellSource;
+  /** a session log dropped its oldest cells */
+  truncated: boolean;
+  blocks: CellBlock[];
+  edited: number;
+  added: number;
+  removed: number;
+  unchanged: number;
+}
+
+/** A param one run has and the other has not, or with another value. */
+export interface ParamChange {
+  key: string;
+  change: DiffChange;
+  a: string | null;
+  b: string | null;
+}
+
+/** A metric's latest value in both runs; ``relative`` is the delta over ``|a|``. */
+export interface MetricChange {
+  key: string;
+  a: number | "NaN" | "Infinity" | "-Infinity" | null;
+  b: number | "NaN" | "Infinity" | "-Infinity" | null;
+  delta: number | "NaN" | "Infinity" | "-Infinity" | null;
+  relative: number | "NaN" | "Infinity" | "-Infinity" | null;
+}
+
+/** A dataset the runs read or wrote, the version each used, and what changed. */
+export interface DatasetChange {
+  dataset: string;
+  role: string;
+  direction: string;
+  change: DiffChange;
+  /** dataset:NAME@N in the first run */
+  a: string | null;
+  /** dataset:NAME@N in the second run */
+  b: string | null;
+  /** the profile diff of two versions that differ */
+  diff: DatasetDiff | null;
+}
+
+/** Other data a run read or fitted on (a file, a frame's fingerprint), by digest. */
+export interface InputChange {
+  role: string;
+  kind: string;
+  source: string;
+  change: DiffChange;
+  a: string | null;
+  b: string | null;
+}
+
+/** One part of the environment that differs: Python, a package, the git state. */
+export interface EnvironmentChange {
+  /** python, platform, package NAME, git commit, ... */
+  key: string;
+  a: string | null;
+  b: string | null;
+}
+
+/** Why did the metric move: what differs between run ``a`` and run ``b``. */
+export interface RunDiff {
+  a: DiffedRun;
+  b: DiffedRun;
+  /** one line: the largest metric move and its likely causes */
+  headline: string;
+  code: CodeDiff;
+  /** added, removed and changed params, by key */
+  params: ParamChange[];
+  /** every metric, largest relative change first */
+  metrics: MetricChange[];
+  datasets: DatasetChange[];
+  /** inputs that differ */
+  inputs: InputChange[];
+  /** only what differs */
+  environment: EnvironmentChange[];
 }
 
 /** A dataset with its latest version. */
