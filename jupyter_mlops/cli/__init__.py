@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "schedule": "jupyter_mlops.cli.schedule",
     "scheduler": "jupyter_mlops.cli.scheduler",
     "serve": "jupyter_mlops.cli.serve",
+    "server": "jupyter_mlops.cli.server",
     "show": "jupyter_mlops.cli.show",
     "store": "jupyter_mlops.cli.store",
     "status": "jupyter_mlops.cli.status",

@@ -1018,6 +1018,18 @@ export interface ServeRequest {
   trusted?: boolean;
 }
 
+/** Serve MLflow's tracking REST API (and its artifact service) over a store. */
+export interface MlflowServerRequest {
+  /** the address to listen on; any other than 127.0.0.1 needs a token */
+  host?: string;
+  /** the port (0: any free port) */
+  port?: number;
+  /** clients must send Authorization: Bearer TOKEN, as MLflow's client does with MLFLOW_TRACKING_TOKEN (default: MLOPS_SERVER_TOKEN) */
+  token?: string | null;
+  /** the store's database URI (default: the working directory's project) */
+  store?: string | null;
+}
+
 /** A model server that is answering. */
 export interface ServerInfo {
   url: string;

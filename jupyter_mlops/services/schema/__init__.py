@@ -151,6 +151,7 @@ from jupyter_mlops.services.schema.schedules import (
     TargetKind,
 )
 from jupyter_mlops.services.schema.serving import (
+    MlflowServerRequest,
     ModelServing,
     PredictInfo,
     PredictRequest,
@@ -214,6 +215,7 @@ __all__ = [
     "MetricPointInfo",
     "MlflowImport",
     "MlflowImportRequest",
+    "MlflowServerRequest",
     "ModelList",
     "ModelServing",
     "ModelSummary",

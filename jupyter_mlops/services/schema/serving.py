@@ -38,6 +38,25 @@ class ServeRequest(Request):
     )
 
 
+class MlflowServerRequest(Request):
+    """Serve MLflow's tracking REST API (and its artifact service) over a store."""
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="the address to listen on; any other than 127.0.0.1 needs a token",
+    )
+    port: int = Field(default=5000, ge=0, le=65535, description="the port (0: any free port)")
+    token: str | None = Field(
+        default=None,
+        description="clients must send Authorization: Bearer TOKEN, as MLflow's client does "
+        "with MLFLOW_TRACKING_TOKEN (default: MLOPS_SERVER_TOKEN)",
+    )
+    store: str | None = Field(
+        default=None,
+        description="the store's database URI (default: the working directory's project)",
+    )
+
+
 class ServerInfo(Response):
     """A model server that is answering."""
 
