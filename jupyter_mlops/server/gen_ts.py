@@ -18,6 +18,7 @@ from jupyter_mlops.services import schema
 from jupyter_mlops.services.schema import (
     compare,
     datasets,
+    diff,
     lineage,
     models,
     monitors,
@@ -25,6 +26,7 @@ from jupyter_mlops.services.schema import (
     run_tags,
     runs,
     schedules,
+    serving,
     status,
 )
 from jupyter_mlops.services.schema.base import Real
@@ -34,12 +36,14 @@ _MODULES = (
     runs,
     run_tags,
     compare,
+    diff,
     datasets,
     models,
     pipelines,
     schedules,
     monitors,
     lineage,
+    serving,
 )
 
 HEADER = """\

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from jupyter_mlops.services import (
     compare,
     datasets,
+    diff,
     models,
     monitors,
     pipelines,
@@ -25,6 +26,7 @@ from jupyter_mlops.services import (
     runs,
     schedules,
     schema,
+    serving,
 )
 from jupyter_mlops.services import status as health
 
@@ -147,6 +149,16 @@ ROUTES: tuple[Route, ...] = (
         runs.restore,
         schema.RunLifecycleChange,
         request=schema.RunRefs,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/diff",
+        "diffRuns",
+        "Two runs diffed: why did the metric move (code, params, metrics, data, environment)",
+        diff.diff,
+        schema.RunDiff,
+        request=schema.RunDiffQuery,
         errors=(400, 404),
     ),
     Route(
@@ -276,6 +288,15 @@ ROUTES: tuple[Route, ...] = (
         "The promotion audit trail of a model",
         models.promotions,
         schema.PromotionHistory,
+    ),
+    Route(
+        "GET",
+        "models/{name}/serving",
+        "getModelServing",
+        "The servers of a model's versions and their traffic in the last hour",
+        serving.model_serving,
+        schema.ModelServing,
+        errors=(404,),
     ),
     # -- pipelines
     Route(

@@ -13,6 +13,7 @@ import type {
   ExperimentList,
   MetricHistory,
   ModelList,
+  ModelServing,
   ModelVersionInfo,
   ModelVersionList,
   MonitorHistoryInfo,
@@ -31,6 +32,8 @@ import type {
   RollbackRequest,
   RunComparison,
   RunDetail,
+  RunDiff,
+  RunDiffQuery,
   RunKeys,
   RunKeysQuery,
   RunLifecycleChange,
@@ -127,6 +130,14 @@ export async function restoreRuns(
   options: IRequestOptions = {}
 ): Promise<RunLifecycleChange> {
   return (await request('POST', 'runs/restore', { ...options, body })) as RunLifecycleChange;
+}
+
+/** Two runs diffed: why did the metric move (code, params, metrics, data, environment) (`GET runs/diff`). */
+export async function diffRuns(
+  query: RunDiffQuery,
+  options: IRequestOptions = {}
+): Promise<RunDiff> {
+  return (await request('GET', 'runs/diff', { ...options, query })) as RunDiff;
 }
 
 /** One run with everything stored about it (`GET runs/{run_id}`). */
@@ -245,6 +256,14 @@ export async function getPromotionHistory(
   options: IRequestOptions = {}
 ): Promise<PromotionHistory> {
   return (await request('GET', `models/${encodeURIComponent(name)}/promotions`, options)) as PromotionHistory;
+}
+
+/** The servers of a model's versions and their traffic in the last hour (`GET models/{name}/serving`). */
+export async function getModelServing(
+  name: string,
+  options: IRequestOptions = {}
+): Promise<ModelServing> {
+  return (await request('GET', `models/${encodeURIComponent(name)}/serving`, options)) as ModelServing;
 }
 
 /** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */
