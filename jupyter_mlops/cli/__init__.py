@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "data": "jupyter_mlops.cli.data",
     "demo": "jupyter_mlops.cli.demo",
     "doctor": "jupyter_mlops.cli.doctor",
+    "export": "jupyter_mlops.cli.export",
     "gc": "jupyter_mlops.cli.gc",
     "import": "jupyter_mlops.cli.import",
     "models": "jupyter_mlops.cli.models",

@@ -28,6 +28,9 @@ ALIASES = {
     "staging": "staging",
 }
 PAGE = 200
+#: The version tag keeping the MLflow aliases a version had (comma-separated), so an export
+#: gives them back.
+ALIASES_TAG = "mlflow.aliases"
 
 
 def _source_path(version: Any, run: Any) -> str | None:
@@ -119,6 +122,9 @@ def _one_model(
             )
             continue
         tags = {**dict(version.tags or {}), q.SOURCE_VERSION_TAG: key}
+        had = sorted(a for a, n in (model.aliases or {}).items() if str(n) == str(version.version))
+        if had:
+            tags[ALIASES_TAG] = ",".join(had)
         made = register(
             run_id,
             name,

@@ -55,7 +55,12 @@ from jupyter_mlops.services.schema.datasets import (
     DatasetVersionList,
     LinkMode,
 )
-from jupyter_mlops.services.schema.interop import MlflowImport, MlflowImportRequest
+from jupyter_mlops.services.schema.interop import (
+    MlflowExport,
+    MlflowExportRequest,
+    MlflowImport,
+    MlflowImportRequest,
+)
 from jupyter_mlops.services.schema.lineage import (
     LineageEdge,
     LineageGraph,
@@ -182,6 +187,8 @@ __all__ = [
     "LoggedModelInfo",
     "MetricHistory",
     "MetricPointInfo",
+    "MlflowExport",
+    "MlflowExportRequest",
     "MlflowImport",
     "MlflowImportRequest",
     "ModelList",
