@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.interop.export import ExportReport
-from jupyter_mlops.interop.registry import ALIASES, ALIASES_TAG
+from jupyter_mlops.interop.registry import ALIASES, ALIASES_TAG, DESCRIPTION_TAG
 from jupyter_mlops.models import export as export_model
 from jupyter_mlops.models.records import ModelVersion
 from jupyter_mlops.models.registry import held_stages, versions_of
@@ -29,7 +29,7 @@ from jupyter_mlops.store.models import model_rows
 #: The MLflow tag an exported version keeps our ``NAME/VERSION`` in.
 VERSION_TAG = "jupyter_mlops.model_version"
 #: Tags the import adds to keep MLflow's facts: not sent back.
-IMPORT_TAGS = (q.SOURCE_VERSION_TAG, ALIASES_TAG)
+IMPORT_TAGS = (q.SOURCE_VERSION_TAG, ALIASES_TAG, DESCRIPTION_TAG)
 _PICKLES = ("pickle", "cloudpickle", "joblib")
 
 
@@ -95,6 +95,9 @@ def _one_model(
     # start-up: MLflow's exceptions load with its client.
     from mlflow.exceptions import MlflowException
 
+    # The description an import kept (newest version first), else the registry's own.
+    kept = [v.tags[DESCRIPTION_TAG] for v in reversed(versions) if v.tags.get(DESCRIPTION_TAG)]
+    description = kept[0] if kept else description
     try:
         client.get_registered_model(name)
     except MlflowException:
@@ -117,12 +120,12 @@ def _one_model(
             report.not_mapped.append(warn)
         tags = {k: str(v) for k, v in version.tags.items() if k not in IMPORT_TAGS}
         tags[VERSION_TAG] = f"{name}/{version.version}"
+        # A description the import copied from the model goes back to the model only.
+        own = version.description
+        if own and own == version.tags.get(DESCRIPTION_TAG):
+            own = None
         made = client.create_model_version(
-            name,
-            source,
-            run_id=target,
-            tags=tags,
-            description=version.description or None,
+            name, source, run_id=target, tags=tags, description=own or None
         )
         present[version.version] = str(made.version)
         report.model_versions += 1
