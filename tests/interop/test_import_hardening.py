@@ -43,27 +43,28 @@ def test_a_second_import_while_one_runs_is_refused_in_one_line(
 ) -> None:
     src = make_source("sqlite")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
-    first = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-W", "ignore", "-c", _SLOW, src.uri],
         cwd=store_dir,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
-    )
-    try:
-        assert first.stdout is not None
-        assert first.stdout.readline().strip() == "page", first.stderr
-        refused = cli("import", "mlflow", "--from", src.uri)
-        assert refused.code == 2
-        err = refused.err.strip()
-        assert len(err.splitlines()) == 1
-        assert f"Another import into this store is running (pid {first.pid}" in err
-        assert "wait for it to end" in err
-        assert first.wait(timeout=180) == 0
-    finally:
-        if first.poll() is None:
-            first.kill()
+    ) as first:
+        try:
+            assert first.stdout is not None
+            assert first.stdout.readline().strip() == "page"  # it holds the store now
+            refused = cli("import", "mlflow", "--from", src.uri)
+            assert refused.code == 2
+            err = refused.err.strip()
+            assert len(err.splitlines()) == 1
+            assert f"Another import into this store is running (pid {first.pid}" in err
+            assert "wait for it to end" in err
+            first.stdout.read()
+            assert first.wait(timeout=180) == 0
+        finally:
+            if first.poll() is None:
+                first.kill()
     done = cli("import", "mlflow", "--from", src.uri, "--format", "json")
     assert done.code == 0, done.err
     assert json.loads(done.out)["runs_present"] == 4
