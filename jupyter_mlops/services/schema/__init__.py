@@ -118,8 +118,10 @@ from jupyter_mlops.services.schema.runs import (
     RunInputInfo,
     RunKeys,
     RunKeysQuery,
+    RunLifecycleChange,
     RunPage,
     RunQuery,
+    RunRefs,
     RunSummary,
 )
 from jupyter_mlops.services.schema.schedules import (
@@ -231,8 +233,10 @@ __all__ = [
     "RunInputInfo",
     "RunKeys",
     "RunKeysQuery",
+    "RunLifecycleChange",
     "RunPage",
     "RunQuery",
+    "RunRefs",
     "RunStatus",
     "RunSummary",
     "ScheduleCreate",
