@@ -195,7 +195,7 @@ class _Exporter:
             self.client.update_run(target, status=status)
         elif status != "RUNNING":
             self.client.set_terminated(target, status, end_time=_ms(row.get("end_time")))
-        if run.tags.get("mlflow.lifecycle") == "deleted" or row.get("deleted_at"):
+        if row.get("deleted_at") is not None:  # deleted here (or in MLflow before the import)
             self.client.delete_run(target)
         r = self.report
         r.runs_exported += 1

@@ -27,6 +27,7 @@ from jupyter_mlops.interop.registry import import_registry
 from jupyter_mlops.interop.source import open_client
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import interop as q
+from jupyter_mlops.store.run_lifecycle import set_deleted
 
 #: MLflow status -> ours. A run MLflow still calls RUNNING or SCHEDULED is not running here.
 STATUSES = {
@@ -152,11 +153,17 @@ class _Importer:
                     continue
                 write = self.convert(run, ours, experiment_id)
                 self.report.metric_points += q.refresh(self.store, ours, write)
+                gone = run.lifecycle_stage == "deleted"
+                set_deleted(self.store, [ours], at=time.time() if gone else None)
                 self.report.runs_updated += 1
                 continue
             free = len(source_id) == 32 and source_id not in taken
             new.append(self.convert(run, source_id if free else uuid.uuid4().hex, experiment_id))
         q.write_new(self.store, new)
+        deleted = [w.run["id"] for w in new if w.tags.get(DELETED_TAG) == "deleted"]
+        if deleted:
+            # As `runs delete` marks them: out of searches, kept until restored or purged.
+            set_deleted(self.store, deleted, at=time.time())
         for w in new:
             self.report.runs_imported += 1
             self.report.runs_deleted += w.tags.get(DELETED_TAG) == "deleted"
@@ -230,7 +237,8 @@ def import_mlflow(
 
     An experiment whose name the store already has is merged into: its imported runs join
     that experiment. Running the import again adds only what is new. Runs deleted in MLflow
-    come too, tagged ``mlflow.lifecycle=deleted``.
+    come too, deleted here as well (``runs restore`` brings one back) and tagged
+    ``mlflow.lifecycle=deleted``.
 
     Raises:
         MlopsUsageError: ``uri`` is malformed or names no MLflow store, or another import
@@ -297,7 +305,7 @@ def _import(
     if report.runs_deleted:
         report.not_mapped.append(
             f"{report.runs_deleted} run{'s' if report.runs_deleted != 1 else ''} deleted in "
-            f"MLflow: imported and tagged {DELETED_TAG}=deleted"
+            f"MLflow: imported as deleted runs (tag {DELETED_TAG}=deleted)"
         )
     report.model_versions, report.stages_set = import_registry(client, store, report.not_mapped)
     report.seconds = time.monotonic() - started

@@ -115,8 +115,12 @@ def test_runs_deleted_in_mlflow_come_over_marked_and_restoring_one_unmarks_it(
     assert any("1 run deleted in MLflow" in line for line in report.not_mapped)
     run = mlops.get_run(gone, store=store)
     assert run.tags["mlflow.lifecycle"] == "deleted" and run.metrics["auc"] == 0.4
+    assert run.deleted_at is not None
+    assert "gone" not in set(mlops.search_runs(store=store)["name"])  # as if deleted here
 
     c.restore_run(gone)
     later = mlops.interop.import_mlflow(src.uri, store=store)
     assert (later.runs_updated, later.runs_deleted) == (1, 0)
-    assert "mlflow.lifecycle" not in mlops.get_run(gone, store=store).tags
+    restored = mlops.get_run(gone, store=store)
+    assert "mlflow.lifecycle" not in restored.tags and restored.deleted_at is None
+    assert "gone" in set(mlops.search_runs(store=store)["name"])
