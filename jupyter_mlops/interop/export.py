@@ -62,6 +62,7 @@ class ExportReport:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
         return asdict(self)
 
 
