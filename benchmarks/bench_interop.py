@@ -70,7 +70,8 @@ def replicate(db: Path, times: int) -> None:
     with conn:
         conn.execute("CREATE TEMP TABLE base AS SELECT run_uuid FROM runs")
         for k in range(1, times):
-            new = f"substr(run_uuid, 1, 28) || printf('%04d', {k})"
+            # 'x' is not a hex digit: a copy's id is never an original's.
+            new = f"substr(run_uuid, 1, 27) || 'x' || printf('%04d', {k})"
             conn.execute(
                 f"INSERT INTO runs SELECT {new}, name || '-{k}', source_type, source_name, "
                 "entry_point_name, user_id, status, start_time + ?, end_time + ?, "
