@@ -6,14 +6,23 @@ metric's history); they differ in where they write. Target (issue 18): 10,000 ru
 x 5 metrics x 100 steps imported in < 60 s and >= 10x faster than the copy. The default scale
 is smaller (1,000 runs) so it runs in minutes; the size used is printed.
 
+Building 10,000 runs with MLflow's client takes most of an hour here: ``--replicate K`` logs
+``runs / K`` runs with it and copies each K - 1 times inside MLflow's SQLite tables (new run
+ids, names and times; the same params, tags and histories). ``--anchor-runs M`` times the
+``log_batch`` copy on the first M runs only and scales it per run. ``--profile FILE`` writes
+the import's cProfile statistics.
+
     python benchmarks/bench_interop.py [--runs 1000] [--params 20] [--metrics 5] [--steps 100]
+    python benchmarks/bench_interop.py --runs 10000 --replicate 20 --anchor-runs 200
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import logging
 import os
+import sqlite3
 import tempfile
 import time
 import warnings
@@ -54,8 +63,42 @@ def build(client: MlflowClient, runs: int, params: int, metrics: int, steps: int
         client.set_terminated(rid, "FINISHED", end_time=T0 + i + 1000)
 
 
-def copy(source: MlflowClient, target: MlflowClient) -> int:
-    """The anchor: every run re-logged into another MLflow store with MLflow's client."""
+def replicate(db: Path, times: int) -> None:
+    """Copy every run of the MLflow SQLite database ``db`` ``times - 1`` times, in SQL."""
+    conn = sqlite3.connect(db)
+    base = "run_uuid IN (SELECT run_uuid FROM base)"
+    with conn:
+        conn.execute("CREATE TEMP TABLE base AS SELECT run_uuid FROM runs")
+        for k in range(1, times):
+            # 'x' is not a hex digit: a copy's id is never an original's.
+            new = f"substr(run_uuid, 1, 27) || 'x' || printf('%04d', {k})"
+            conn.execute(
+                f"INSERT INTO runs SELECT {new}, name || '-{k}', source_type, source_name, "
+                "entry_point_name, user_id, status, start_time + ?, end_time + ?, "
+                "source_version, lifecycle_stage, replace(artifact_uri, run_uuid, "
+                f"{new}), experiment_id, deleted_time FROM runs WHERE {base}",
+                (k * 1_000_000, k * 1_000_000),
+            )
+            for table, cols in (
+                ("params", '"key", value'),
+                ("metrics", '"key", value, timestamp, step, is_nan'),
+                ("latest_metrics", '"key", value, timestamp, step, is_nan'),
+            ):
+                conn.execute(
+                    f"INSERT INTO {table} ({cols}, run_uuid) SELECT {cols}, {new} FROM {table} "
+                    f"WHERE {base}"
+                )
+            conn.execute(
+                'INSERT INTO tags ("key", value, run_uuid) SELECT "key", CASE "key" '
+                f"WHEN 'mlflow.runName' THEN value || '-{k}' ELSE value END, {new} FROM tags "
+                f"WHERE {base}"
+            )
+    conn.close()
+
+
+def copy(source: MlflowClient, target: MlflowClient, limit: int | None = None) -> int:
+    """The anchor: every run (or the first ``limit``) re-logged into another MLflow store with
+    MLflow's client."""
     copied = 0
     for exp in source.search_experiments():
         token: Any = None
@@ -83,6 +126,8 @@ def copy(source: MlflowClient, target: MlflowClient) -> int:
                     target.log_batch(new, metrics=points[start : start + BATCH])
                 target.set_terminated(new, info.status, end_time=info.end_time)
                 copied += 1
+                if limit is not None and copied >= limit:
+                    return copied
             token = page.token
             if not token:
                 break
@@ -95,6 +140,9 @@ def main() -> None:
     parser.add_argument("--params", type=int, default=20)
     parser.add_argument("--metrics", type=int, default=5)
     parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--replicate", type=int, default=1, metavar="K")
+    parser.add_argument("--anchor-runs", type=int, default=None, metavar="M")
+    parser.add_argument("--profile", default=None, metavar="FILE")
     args = parser.parse_args()
     size = (
         f"{args.runs:,} runs x {args.params} params x {args.metrics} metrics x {args.steps} steps "
@@ -105,28 +153,42 @@ def main() -> None:
         root = Path(tmp)
         source_uri = f"sqlite:///{root / 'source.db'}"
         started = time.perf_counter()
-        build(MlflowClient(source_uri), args.runs, args.params, args.metrics, args.steps)
-        print(f"set-up (MLflow source built with log_batch): {time.perf_counter() - started:.1f} s")
+        logged = args.runs // args.replicate
+        build(MlflowClient(source_uri), logged, args.params, args.metrics, args.steps)
+        if args.replicate > 1:
+            replicate(root / "source.db", args.replicate)
+        print(
+            f"set-up (MLflow source: {logged:,} runs built with log_batch, copied "
+            f"x{args.replicate}): {time.perf_counter() - started:.1f} s"
+        )
 
         target = MlflowClient(f"sqlite:///{root / 'copy.db'}")
         source = MlflowClient(source_uri)
         target.search_experiments(max_results=1)  # its schema made before the clock starts
         source.search_experiments(max_results=1)
         started = time.perf_counter()
-        copied = copy(source, target)
-        anchor = time.perf_counter() - started
+        copied = copy(source, target, args.anchor_runs)
+        anchor = (time.perf_counter() - started) * args.runs / copied
 
         store = open_store(f"sqlite:///{root / 'mlops.db'}", str(root / "objects"))
+        profile = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
+        if profile is not None:
+            profile.enable()
         report = import_mlflow(source_uri, store=store)
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(args.profile)
         ours = time.perf_counter() - started
         started = time.perf_counter()
         again = import_mlflow(source_uri, store=store)
         second = time.perf_counter() - started
         store.close()
-    assert copied == report.runs_imported == args.runs, (copied, report.runs_imported)
+    assert report.runs_imported == args.runs, report.runs_imported
+    assert copied == (args.anchor_runs or args.runs), copied
     assert again.runs_imported == 0 and again.runs_present == args.runs
-    print(f"MLflow client copy (log_batch) into MLflow/SQLite: {anchor:8.1f} s")
+    scaled = f" (timed on {copied:,} runs, scaled per run)" if copied < args.runs else ""
+    print(f"MLflow client copy (log_batch) into MLflow/SQLite: {anchor:8.1f} s{scaled}")
     print(f"jupyter-mlops import mlflow:                       {ours:8.1f} s")
     print(
         f"ratio (copy / import):                             {anchor / ours:8.2f}x (target >= 10x)"

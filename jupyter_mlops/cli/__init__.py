@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "demo": "jupyter_mlops.cli.demo",
     "diff": "jupyter_mlops.cli.diff",
     "doctor": "jupyter_mlops.cli.doctor",
+    "export": "jupyter_mlops.cli.export",
     "gc": "jupyter_mlops.cli.gc",
     "import": "jupyter_mlops.cli.import",
     "models": "jupyter_mlops.cli.models",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from jupyter_mlops.cli._common import Subparsers, add_verb, print_record
 from jupyter_mlops.commands import grammar
@@ -17,17 +16,18 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the store and MLflow's client load only when a command runs.
+    from jupyter_mlops.cli._progress import ProgressBar, wanted
     from jupyter_mlops.interop.text import summary_lines
     from jupyter_mlops.services import interop, project
 
     request = grammar.request(IMPORT, args)
     as_json = getattr(args, "format", "text") == "json"
-
-    def progress(line: str) -> None:
-        if not as_json:
-            print(f"  {line}", file=sys.stderr, flush=True)
-
-    report = interop.import_mlflow(project.store(), request, progress=progress)
+    bar = ProgressBar() if wanted(bool(getattr(args, "progress", False))) else None
+    try:
+        report = interop.import_mlflow(project.store(), request, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     if as_json:
         print_record(report)
     else:

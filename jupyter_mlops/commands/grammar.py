@@ -153,7 +153,9 @@ def _add(
         if not opt.flags:  # KEY=VALUE words as positionals: one or more
             kwargs.update(action="extend", nargs=opt.nargs or "+")
     elif shape == "list" or opt.repeat:
-        if opt.flags:
+        if opt.flags and opt.nargs:  # ``--experiments a b``: one or more words, repeatable
+            kwargs.update(action="extend", nargs=opt.nargs)
+        elif opt.flags:
             kwargs["action"] = "append"
         else:
             kwargs["nargs"] = opt.nargs or "+"

@@ -28,6 +28,12 @@ ALIASES = {
     "staging": "staging",
 }
 PAGE = 200
+#: The version tag keeping the MLflow aliases a version had (comma-separated), so an export
+#: gives them back.
+ALIASES_TAG = "mlflow.aliases"
+#: The version tag keeping the registered model's description (our registry has none per
+#: model; a version without one of its own shows it), so an export gives it back.
+DESCRIPTION_TAG = "mlflow.model_description"
 
 
 def _source_path(version: Any, run: Any) -> str | None:
@@ -119,6 +125,11 @@ def _one_model(
             )
             continue
         tags = {**dict(version.tags or {}), q.SOURCE_VERSION_TAG: key}
+        had = sorted(a for a, n in (model.aliases or {}).items() if str(n) == str(version.version))
+        if had:
+            tags[ALIASES_TAG] = ",".join(had)
+        if model.description:
+            tags[DESCRIPTION_TAG] = model.description
         made = register(
             run_id,
             name,

@@ -15,7 +15,7 @@ from IPython.core.error import UsageError
 
 from jupyter_mlops.commands.data import DATA
 from jupyter_mlops.commands.grammar import Verb
-from jupyter_mlops.commands.interop import IMPORT
+from jupyter_mlops.commands.interop import EXPORT, IMPORT
 from jupyter_mlops.commands.models import MODEL
 from jupyter_mlops.commands.monitor import MONITOR
 from jupyter_mlops.commands.pipelines import PIPELINE
@@ -52,6 +52,7 @@ VERBS: dict[str, Verb] = {
     ),
     "schedule": SCHEDULE,
     "import": IMPORT,
+    "export": EXPORT,
     "monitor": MONITOR,
     "serve": SERVE_MAGIC,
     "status": Verb("status", "Show the active run, the store and run counts.", "%mlops status"),

@@ -9,6 +9,7 @@ from jupyter_mlops.commands import grammar
 from jupyter_mlops.commands.interop import IMPORT
 from jupyter_mlops.interop.text import summary_lines
 from jupyter_mlops.magics._args import parser_for
+from jupyter_mlops.magics.export import progress_lines
 from jupyter_mlops.services import interop, project
 from jupyter_mlops.tracking.notebook import NotebookSession
 
@@ -20,8 +21,6 @@ parser = parser_for(IMPORT)
 def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -> object:
     """Import and print what came over (progress lines while it runs)."""
     request = grammar.request(IMPORT, args)
-    report = interop.import_mlflow(
-        project.store(), request, progress=lambda line: print(f"mlops: {line}", flush=True)
-    )
+    report = interop.import_mlflow(project.store(), request, progress=progress_lines())
     print("\n".join(f"mlops: {line}" for line in summary_lines(report.model_dump())))
     return None

@@ -8,11 +8,11 @@ transaction: a killed import leaves whole runs or none of a run.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, tuple_, update
 
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
@@ -24,6 +24,8 @@ from jupyter_mlops.store.runs import (
 
 #: The tag an imported run keeps its MLflow run id in.
 SOURCE_ID_TAG = "mlflow.run_id"
+#: The tag marking an imported run MLflow had deleted.
+LIFECYCLE_TAG = "mlflow.lifecycle"
 
 
 @dataclass
@@ -54,19 +56,25 @@ def ensure_experiment(store: Store, name: str) -> int:
 
 
 def imported(store: Store, source_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
-    """Source run id -> (our run id, the ``mlflow.status`` tag it was imported with)."""
+    """Source run id -> (our run id, the state it was imported in: the ``mlflow.status`` tag,
+    with ``/deleted`` after it when it came tagged ``mlflow.lifecycle=deleted``)."""
     ids = list(source_ids)
     if not ids:
         return {}
     tg = t.tags
     status = tg.alias("status_tag")
+    gone = tg.alias("lifecycle_tag")
     stmt = (
-        select(tg.c.value, tg.c.run_id, status.c.value)
+        select(tg.c.value, tg.c.run_id, status.c.value, gone.c.value)
         .outerjoin(status, (status.c.run_id == tg.c.run_id) & (status.c.key == "mlflow.status"))
+        .outerjoin(gone, (gone.c.run_id == tg.c.run_id) & (gone.c.key == LIFECYCLE_TAG))
         .where(tg.c.key == SOURCE_ID_TAG, tg.c.value.in_(ids))
     )
     with store.read() as conn:
-        return {str(src): (str(run), st) for src, run, st in conn.execute(stmt)}
+        return {
+            str(src): (str(run), None if st is None else st + ("/deleted" if lc else ""))
+            for src, run, st, lc in conn.execute(stmt)
+        }
 
 
 def taken_ids(store: Store, run_ids: Iterable[str]) -> set[str]:
@@ -104,34 +112,74 @@ def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k != "_rank"} for row in best.values()]
 
 
+def _insert_many(
+    conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) with the driver's own executemany.
+
+    An import writes hundreds of thousands of metric points: SQLAlchemy's insert builds a
+    parameter dict per row, which took most of the write's time.
+    """
+    if not rows:
+        return
+    style = conn.dialect.paramstyle
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
+    if mark is None:  # a driver with named parameters: SQLAlchemy's way
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join([mark] * len(columns))
+    # The names are this schema's own, quoted; every value goes as a parameter.
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+    conn.exec_driver_sql(sql, rows)
+
+
+_POINT = ["run_id", "key", "step", "value", "is_nan", "timestamp"]
+
+
+def _points(run_id: str, points: list[tuple[str, int, float, float]]) -> list[tuple[Any, ...]]:
+    # NaN != NaN: a NaN value is stored as NULL with is_nan set.
+    return [(run_id, k, s, None if v != v else v, v != v, ts) for k, s, v, ts in points]
+
+
+def _latest_points(
+    run_id: str, points: list[tuple[str, int, float, float]]
+) -> list[tuple[Any, ...]]:
+    # MLflow's latest value: the largest (step, timestamp), the larger value on a tie.
+    best: dict[str, tuple[tuple[int, float, float], tuple[str, int, float, float]]] = {}
+    for point in points:
+        key, step, value, ts = point
+        rank = (step, ts, -math.inf if value != value else value)
+        prev = best.get(key)
+        if prev is None or rank > prev[0]:
+            best[key] = (rank, point)
+    return _points(run_id, [p for _, p in best.values()])
+
+
 def write_new(store: Store, runs: list[RunWrite]) -> None:
     """Insert whole new runs (rows, params, tags, metric histories, artifacts) at once."""
     if not runs:
         return
     with store.write() as conn:
         conn.execute(insert(t.runs), [r.run for r in runs])
-        _rows(conn, t.params, runs, lambda r: r.params)
-        _rows(conn, t.tags, runs, lambda r: r.tags)
-        points = [row for r in runs for row in _metric_rows(r.run["id"], r.metrics)]
-        if points:
-            conn.execute(insert(t.metrics), points)
-            latest = [row for r in runs for row in _latest(_metric_rows(r.run["id"], r.metrics))]
-            conn.execute(insert(t.latest_metrics), latest)
+        for table, pick in ((t.params, "params"), (t.tags, "tags")):
+            pairs = [(r.run["id"], k, v) for r in runs for k, v in getattr(r, pick).items()]
+            _insert_many(conn, table, ["run_id", "key", "value"], pairs)
+        points = [row for r in runs for row in _points(r.run["id"], r.metrics)]
+        _insert_many(conn, t.metrics, _POINT, points)
+        latest = [row for r in runs for row in _latest_points(r.run["id"], r.metrics)]
+        _insert_many(conn, t.latest_metrics, _POINT, latest)
         artifacts = [{**a, "run_id": r.run["id"]} for r in runs for a in r.artifacts]
         if artifacts:
             conn.execute(insert(t.artifacts), artifacts)
-
-
-def _rows(conn: Connection, table: Any, runs: list[RunWrite], pick: Any) -> None:
-    rows = [{"run_id": r.run["id"], "key": k, "value": v} for r in runs for k, v in pick(r).items()]
-    if rows:
-        conn.execute(insert(table), rows)
 
 
 def refresh(store: Store, run_id: str, write: RunWrite) -> int:
     """Bring an imported run up to the source: its status and end, params, tags, the metric
     points and artifacts it lacks. Returns how many metric points were added."""
     run = write.run
+    tg = t.tags
     with store.write() as conn:
         conn.execute(
             update(t.runs)
@@ -163,6 +211,8 @@ def refresh(store: Store, run_id: str, write: RunWrite) -> int:
                 ["run_id", "key"],
                 ["value", "is_nan", "step", "timestamp"],
             )
+        if LIFECYCLE_TAG not in write.tags:  # restored in MLflow since the last import
+            conn.execute(tg.delete().where(tg.c.run_id == run_id, tg.c.key == LIFECYCLE_TAG))
         upsert_artifacts(store, conn, [{**a, "run_id": run_id} for a in write.artifacts])
     return len(fresh)
 
@@ -204,3 +254,121 @@ def add_logged_model(store: Store, row: dict[str, Any]) -> None:
     """Record a model file of an imported run as one of its logged models."""
     with store.write() as conn:
         upsert_logged_model(store, conn, row)
+
+
+# -- export: reading this store's runs in pages ---------------------------------------------
+
+
+@dataclass
+class RunRead:
+    """One run of this store as an export writes it elsewhere."""
+
+    run: dict[str, Any]
+    params: dict[str, str]
+    tags: dict[str, str]
+    #: (key, step, value, timestamp in seconds) points, in the order they were logged.
+    metrics: list[tuple[str, int, float, float]]
+    #: (path, digest) of each file.
+    artifacts: list[tuple[str, str]]
+
+
+def experiments_by_name(store: Store) -> dict[str, int]:
+    """Experiment name -> id, for every experiment the store has."""
+    e = t.experiments
+    with store.read() as conn:
+        return {str(n): int(i) for n, i in conn.execute(select(e.c.name, e.c.id))}
+
+
+def run_pages(store: Store, experiment_id: int, size: int) -> Iterator[list[RunRead]]:
+    """The runs of one experiment, oldest first, ``size`` at a time (each page one read)."""
+    r = t.runs
+    last: tuple[float, str] | None = None
+    while True:
+        stmt = (
+            select(r)
+            .where(r.c.experiment_id == experiment_id)
+            .order_by(r.c.start_time, r.c.id)
+            .limit(size)
+        )
+        if last is not None:
+            stmt = stmt.where(tuple_(r.c.start_time, r.c.id) > tuple_(*last))
+        with store.read() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(stmt)]
+            if not rows:
+                return
+            yield _details(conn, rows)
+        last = (rows[-1]["start_time"], rows[-1]["id"])
+
+
+def _details(conn: Connection, rows: list[dict[str, Any]]) -> list[RunRead]:
+    ids = [row["id"] for row in rows]
+    out = {row["id"]: RunRead(row, {}, {}, [], []) for row in rows}
+    for rid, key, value in conn.execute(
+        select(t.params.c.run_id, t.params.c.key, t.params.c.value).where(
+            t.params.c.run_id.in_(ids)
+        )
+    ):
+        out[rid].params[key] = value
+    for rid, key, value in conn.execute(
+        select(t.tags.c.run_id, t.tags.c.key, t.tags.c.value).where(t.tags.c.run_id.in_(ids))
+    ):
+        out[rid].tags[key] = value
+    m = t.metrics
+    for rid, key, step, value, nan, ts in conn.execute(
+        select(m.c.run_id, m.c.key, m.c.step, m.c.value, m.c.is_nan, m.c.timestamp)
+        .where(m.c.run_id.in_(ids))
+        .order_by(m.c.id)
+    ):
+        point = (str(key), int(step), math.nan if nan or value is None else float(value), ts)
+        out[rid].metrics.append(point)
+    a = t.artifacts
+    for rid, path, digest in conn.execute(
+        select(a.c.run_id, a.c.path, a.c.digest).where(a.c.run_id.in_(ids)).order_by(a.c.path)
+    ):
+        out[rid].artifacts.append((str(path), str(digest)))
+    return [out[i] for i in ids]
+
+
+def count_runs(store: Store, experiment_ids: list[int]) -> int:
+    """How many runs the experiments hold."""
+    if not experiment_ids:
+        return 0
+    r = t.runs
+    with store.read() as conn:
+        stmt = select(func.count()).select_from(r).where(r.c.experiment_id.in_(experiment_ids))
+        return int(conn.execute(stmt).scalar() or 0)
+
+
+# -- the import lock: one import into a store at a time ------------------------------------
+
+
+def claim(store: Store, key: str, value: str, free: Callable[[str], bool]) -> str | None:
+    """Hold ``store_meta[key]`` with ``value``: None when it is ours now, else the value of
+    the claim that stands. ``free(theirs)`` says whether an existing claim may be taken over
+    (its holder is gone).
+    The check and the write are one transaction: of two at once, one wins.
+    """
+    meta = t.store_meta
+    with store.write() as conn:
+        theirs = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+        if theirs is not None and not free(str(theirs)):
+            return str(theirs)
+        if theirs is None:
+            conn.execute(insert(meta).values(key=key, value=value))
+        else:
+            conn.execute(update(meta).where(meta.c.key == key).values(value=value))
+    return None
+
+
+def refresh_claim(store: Store, key: str, old: str, new: str) -> None:
+    """Replace our claim ``old`` by ``new`` (a heartbeat), if it is still ours."""
+    meta = t.store_meta
+    with store.write() as conn:
+        conn.execute(update(meta).where(meta.c.key == key, meta.c.value == old).values(value=new))
+
+
+def release(store: Store, key: str, value: str) -> None:
+    """Drop our claim on ``key`` (another's, taken over meanwhile, stays)."""
+    meta = t.store_meta
+    with store.write() as conn:
+        conn.execute(meta.delete().where(meta.c.key == key, meta.c.value == value))

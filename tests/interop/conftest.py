@@ -26,7 +26,7 @@ class Source:
 def _client(uri: str):  # type: ignore[no-untyped-def]
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=uri)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def build(uri: str, artifacts: Path) -> Source:

@@ -70,7 +70,12 @@ from jupyter_mlops.services.schema.diff import (
     RunDiff,
     RunDiffQuery,
 )
-from jupyter_mlops.services.schema.interop import MlflowImport, MlflowImportRequest
+from jupyter_mlops.services.schema.interop import (
+    MlflowExport,
+    MlflowExportRequest,
+    MlflowImport,
+    MlflowImportRequest,
+)
 from jupyter_mlops.services.schema.lineage import (
     LineageEdge,
     LineageGraph,
@@ -221,6 +226,8 @@ __all__ = [
     "MetricChange",
     "MetricHistory",
     "MetricPointInfo",
+    "MlflowExport",
+    "MlflowExportRequest",
     "MlflowImport",
     "MlflowImportRequest",
     "MlflowServerRequest",
