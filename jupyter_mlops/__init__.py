@@ -44,6 +44,7 @@ from jupyter_mlops.tracking.run import Run
 if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, interop, models, monitor, pipelines, scheduler, widgets
     from jupyter_mlops.pipelines.upstream import upstream
+    from jupyter_mlops.services.reproduce import reproduce_target as reproduce
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
 # so `import jupyter_mlops` stays cheap (a tracked cell pays for what it uses).
@@ -56,6 +57,7 @@ _LAZY = {
     "scheduler": ("jupyter_mlops.scheduler", None),
     "widgets": ("jupyter_mlops.widgets", None),
     "upstream": ("jupyter_mlops.pipelines.upstream", "upstream"),
+    "reproduce": ("jupyter_mlops.services.reproduce", "reproduce_target"),
 }
 
 
@@ -119,6 +121,7 @@ __all__ = [
     "models",
     "monitor",
     "pipelines",
+    "reproduce",
     "scheduler",
     "search_runs",
     "set_tag",

@@ -2,7 +2,7 @@
 
 The one function every face calls (``jupyter-mlops reproduce``, ``%mlops reproduce``,
 ``mlops.reproduce``, ``POST /runs/{run}/reproduce`` …): a model URI is resolved to the version
-and the run that produced it; the procedure itself is :func:`jupyter_mlops.reproduce.runner.
+and the run that produced it; the procedure itself is :func:`jupyter_mlops.reproduction.runner.
 reproduce_run`. Every completed reproduction is stored as a certificate (a ``reproductions``
 row), which the ``reproducible`` promotion check reads.
 """
@@ -14,16 +14,16 @@ import time
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.models.uri import SCHEME, parse_model_uri
 from jupyter_mlops.pipelines.kernels import KernelPool
-from jupyter_mlops.reproduce.materialize import DataUnavailable
-from jupyter_mlops.reproduce.runner import Outcome, reproduce_run
-from jupyter_mlops.reproduce.slicing import describe
+from jupyter_mlops.reproduction.materialize import DataUnavailable
+from jupyter_mlops.reproduction.runner import Outcome, reproduce_run
+from jupyter_mlops.reproduction.slicing import describe
 from jupyter_mlops.services.schema.reproduce import (
     ReproDifference,
     ReproduceRequest,
     ReproductionReport,
     SliceCellInfo,
 )
-from jupyter_mlops.store import Store, reproductions
+from jupyter_mlops.store import Store, current_store, reproductions
 from jupyter_mlops.store import models as stored
 from jupyter_mlops.store.runs import resolve
 
@@ -131,3 +131,35 @@ def _report(
         executions=len(outcome.executions),
         duration=took,
     )
+
+
+def reproduce_target(
+    target: str,
+    *,
+    tolerance: float = 0.0,
+    strict: bool = False,
+    timeout: float | None = None,
+    store: Store | None = None,
+) -> ReproductionReport:
+    """Re-execute a run's recorded cells in a clean kernel and certify the result.
+
+    ``mlops.reproduce("brisk-otter-42")``, ``mlops.reproduce("models:/churn@staging",
+    tolerance=1e-6)``: see :func:`reproduce` for the procedure.
+
+    Args:
+        target: A run (id, short id or name), ``models:/NAME@STAGE`` or ``models:/NAME/VERSION``.
+        tolerance: Largest absolute difference of a metric or prediction still reproduced.
+        strict: Refuse when the Python or package versions differ from the record.
+        timeout: Seconds the slice may run, all cells together.
+        store: The store (default: the project's).
+
+    Returns:
+        The report; ``str(report)`` reads as the command line prints it.
+
+    Raises:
+        MlopsUsageError: a bad target or option, or ``strict`` with a differing environment.
+        NotFoundError: no such run or model version.
+        DataUnavailable: recorded data cannot be restored (the message names the dataset).
+    """
+    request = ReproduceRequest(target=target, tolerance=tolerance, strict=strict, timeout=timeout)
+    return reproduce(store or current_store(), request)

@@ -53,7 +53,11 @@ def run_tracked(store_dir: Path) -> Callable[..., Any]:
     def run(cells: list[str], name: str = "train") -> Path:
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-        nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+        nb.metadata["kernelspec"] = {
+            "name": KERNEL,
+            "display_name": "Python 3",
+            "language": "python",
+        }
         path = store_dir / f"{name}.ipynb"
         nbformat.write(nb, path)
         papermill.execute_notebook(

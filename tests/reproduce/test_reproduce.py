@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from conftest import notebook, write_data
 
 import jupyter_mlops as mlops
-from conftest import notebook, write_data
 from jupyter_mlops.services import project
 from jupyter_mlops.services.reproduce import reproduce
 from jupyter_mlops.services.schema.reproduce import ReproduceRequest

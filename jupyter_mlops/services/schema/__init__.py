@@ -101,6 +101,12 @@ from jupyter_mlops.services.schema.pipelines import (
     StepRunInfo,
     StepStatus,
 )
+from jupyter_mlops.services.schema.reproduce import (
+    ReproDifference,
+    ReproduceRequest,
+    ReproductionReport,
+    SliceCellInfo,
+)
 from jupyter_mlops.services.schema.runs import (
     ArtifactInfo,
     CellInfo,
@@ -215,6 +221,9 @@ __all__ = [
     "PromotionHistory",
     "PromotionOutcome",
     "PromotionResult",
+    "ReproDifference",
+    "ReproduceRequest",
+    "ReproductionReport",
     "Request",
     "Response",
     "RollbackRequest",
@@ -242,6 +251,7 @@ __all__ = [
     "SchedulerOptions",
     "ServeRequest",
     "ServerInfo",
+    "SliceCellInfo",
     "StageList",
     "Status",
     "StepAction",

@@ -73,3 +73,23 @@ class ReproductionReport(Response):
     within_tolerance: list[ReproDifference]
     executions: int = Field(description="how many times the slice ran (2 when checking drift)")
     duration: float = Field(description="seconds the whole reproduction took")
+
+    def __str__(self) -> str:
+        """The report for people: the verdict line, then what was run and what differed."""
+        kept = [c for c in self.cells if c.kept]
+        lines = [self.message]
+        target = self.model or f"run {self.run_id[:8]}"
+        again = f", as run {self.reproduction_run_id[:8]}" if self.reproduction_run_id else ""
+        lines.append(
+            f"  {target}: {len(kept)} of {len(self.cells)} recorded cells re-executed "
+            f"{self.executions} time(s){again} in {self.duration:.1f} s"
+        )
+        lines += [f"  data restored: {item}" for item in self.data]
+        lines += [f"  environment differs: {item}" for item in self.environment]
+        for diff in self.differences[:10]:
+            lines.append(f"  differs: {diff.kind} {diff.key}: {diff.original} vs {diff.reproduced}")
+        for diff in self.within_tolerance[:10]:
+            lines.append(f"  within tolerance: {diff.kind} {diff.key}")
+        if self.certificate_id is not None:
+            lines.append(f"  certificate #{self.certificate_id} stored")
+        return "\n".join(lines)

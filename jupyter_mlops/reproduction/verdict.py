@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_mlops.reproduce.predictions import PredictionCheck
+from jupyter_mlops.reproduction.predictions import PredictionCheck
 from jupyter_mlops.store.records import ModelRecord
 
 #: Compares two models whose bytes differ, by their predictions.

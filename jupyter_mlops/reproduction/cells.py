@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 #: Lines that drive tracking itself: the reproduction's own tracking replaces them.
 _MLOPS_LINE = re.compile(
-    r"^\s*(%mlops\b|%(re)?load_ext\s+jupyter_mlops\b|__import__\('jupyter_mlops\.reproduce\.)"
+    r"^\s*(%mlops\b|%(re)?load_ext\s+jupyter_mlops\b|__import__\('jupyter_mlops\.reproduction\.)"
 )
 _MLOPS_CELL = re.compile(r"^\s*%%mlops\b")
 #: Plain functions whose call changes nothing a later cell could read.

@@ -64,6 +64,6 @@ def save_recorded_data(
 def probe_code(digests: Mapping[str, str], folder: Path) -> str:
     """The cell appended to the slice that calls :func:`save_recorded_data`."""
     return (
-        "__import__('jupyter_mlops.reproduce.probe', fromlist=['_']).save_recorded_data("
+        "__import__('jupyter_mlops.reproduction.probe', fromlist=['_']).save_recorded_data("
         f"globals(), {dict(digests)!r}, {str(folder)!r})"
     )

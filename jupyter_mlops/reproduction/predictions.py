@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.artifacts.cas import ObjectStore
-from jupyter_mlops.reproduce.probe import INDEX
+from jupyter_mlops.reproduction.probe import INDEX
 from jupyter_mlops.store.records import ModelRecord
 from jupyter_mlops.tracking import flavors
 

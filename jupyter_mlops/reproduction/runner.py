@@ -16,12 +16,12 @@ from pathlib import Path
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.pipelines.kernels import KernelPool
-from jupyter_mlops.reproduce.environment import EnvDifference, compare_environment
-from jupyter_mlops.reproduce.execute import Execution, execute_slice
-from jupyter_mlops.reproduce.materialize import restore_inputs
-from jupyter_mlops.reproduce.predictions import PredictionCheck, compare_predictions
-from jupyter_mlops.reproduce.probe import probe_code
-from jupyter_mlops.reproduce.slicing import (
+from jupyter_mlops.reproduction.environment import EnvDifference, compare_environment
+from jupyter_mlops.reproduction.execute import Execution, execute_slice
+from jupyter_mlops.reproduction.materialize import restore_inputs
+from jupyter_mlops.reproduction.predictions import PredictionCheck, compare_predictions
+from jupyter_mlops.reproduction.probe import probe_code
+from jupyter_mlops.reproduction.slicing import (
     SESSION_LOG,
     RecordedCell,
     Slice,
@@ -29,7 +29,7 @@ from jupyter_mlops.reproduce.slicing import (
     merge,
     session_cells,
 )
-from jupyter_mlops.reproduce.verdict import (
+from jupyter_mlops.reproduction.verdict import (
     NOT_REPRODUCED,
     Comparison,
     Difference,

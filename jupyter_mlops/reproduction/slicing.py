@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_mlops.reproduce.cells import CellCode, read_cell
+from jupyter_mlops.reproduction.cells import CellCode, read_cell
 
 #: The artifact holding the kernel session's cells before the tracked cell.
 SESSION_LOG = "mlops/session_cells.json"
