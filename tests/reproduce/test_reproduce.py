@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import notebook, write_data
+from tests.reproduce.conftest import notebook, write_data
 
 import jupyter_mlops as mlops
 from jupyter_mlops.services import project
