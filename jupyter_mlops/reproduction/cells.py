@@ -55,13 +55,23 @@ def runnable(source: str) -> str:
     return "\n".join(line for line in lines if not _MLOPS_LINE.match(line)).strip("\n")
 
 
+#: An IPython line (``%matplotlib inline``, ``!pip install x``) as a call for the reader: an
+#: effect nobody can rule out. Much cheaper than IPython's transformer, used for the rest.
+_IPYTHON_LINE = re.compile(r"^(\s*)[%!](?!%).*$", re.MULTILINE)
+_STAND_IN = "get_ipython"
+
+
 def _python(code: str) -> ast.Module | None:
     try:
         return ast.parse(code)
     except SyntaxError:
         pass
     try:
-        # start-up: IPython's transformer only for cells holding IPython syntax.
+        return ast.parse(_IPYTHON_LINE.sub(rf"\1{_STAND_IN}().system()", code))
+    except SyntaxError:
+        pass
+    try:
+        # start-up: IPython's transformer only for cells holding other IPython syntax.
         from IPython.core.inputtransformer2 import TransformerManager
 
         return ast.parse(TransformerManager().transform_cell(code))  # type: ignore[no-untyped-call]
