@@ -26,6 +26,7 @@ from jupyter_mlops.errors import (
 from jupyter_mlops.lineage import lineage
 from jupyter_mlops.tracking.fluent import (
     active_run,
+    delete_run,
     end_run,
     get_metric_history,
     get_run,
@@ -35,6 +36,7 @@ from jupyter_mlops.tracking.fluent import (
     log_model,
     log_param,
     log_params,
+    restore_run,
     search_runs,
     set_tag,
     start_run,
@@ -106,6 +108,7 @@ __all__ = [
     "__version__",
     "active_run",
     "data",
+    "delete_run",
     "end_run",
     "get_metric_history",
     "get_run",
@@ -122,6 +125,7 @@ __all__ = [
     "monitor",
     "pipelines",
     "reproduce",
+    "restore_run",
     "scheduler",
     "search_runs",
     "set_tag",

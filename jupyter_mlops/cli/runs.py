@@ -18,7 +18,7 @@ from jupyter_mlops.cli._common import (
 )
 from jupyter_mlops.cli._table import Column, fit, render
 from jupyter_mlops.commands import grammar
-from jupyter_mlops.commands.runs import RUNS
+from jupyter_mlops.commands.runs import RUNS, lifecycle_text
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services.schema import RunPage, RunQuery
 
@@ -35,6 +35,12 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: the store and pandas load only when a command runs, not for --help.
     from jupyter_mlops.services import project, runs
 
+    action = grammar.selected(RUNS, args)
+    if action is not RUNS:
+        change_runs = runs.delete if action.name == "delete" else runs.restore
+        change = change_runs(project.store(), grammar.request(RUNS, args))
+        print(lifecycle_text(change, action.name))
+        return 0
     query: RunQuery = grammar.request(RUNS, args)
     store = project.store()
     if args.format == "csv":

@@ -208,6 +208,8 @@ def selected(verb: Verb, args: argparse.Namespace) -> Verb:
     if not verb.actions:
         return verb
     name = getattr(args, "action", None) or verb.default
+    if name is None and verb.request is not None:
+        return verb  # a verb that does its own job when no action is typed (``runs``)
     if name is None:
         names = ", ".join(a.name for a in verb.actions)
         raise MlopsUsageError(f"give an action: {names}.")
@@ -230,8 +232,9 @@ def request(verb: Verb, args: argparse.Namespace, **fixed: Any) -> Any:
     """
     name = verb.name
     if verb.actions:
-        verb = selected(verb, args)
-        name = f"{name} {verb.name}"
+        chosen = selected(verb, args)
+        if chosen is not verb:
+            verb, name = chosen, f"{name} {chosen.name}"
     model = verb.request
     if model is None:
         raise TypeError(f"verb {verb.name!r} declares no request record")

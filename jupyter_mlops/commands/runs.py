@@ -4,21 +4,52 @@ compare runs side by side."""
 from __future__ import annotations
 
 from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb
-from jupyter_mlops.services.schema import CompareQuery, RunQuery
+from jupyter_mlops.services.schema import CompareQuery, RunLifecycleChange, RunQuery, RunRefs
 
 FORMATS = ("table", "json", "csv")
+
+DELETE = Verb(
+    "delete",
+    "Delete runs: they leave lists and searches but can be restored until gc purges them.",
+    example="%mlops runs delete a1b2c3d4",
+    request=RunRefs,
+    opts=(Opt("runs", metavar="RUN", nargs="+"),),
+    description="""\
+A deleted run keeps all its records; `runs restore` brings it back. `jupyter-mlops gc --yes`
+purges runs deleted longer ago than deleted_run_retention_days (default 30), except runs a
+model version was made from.
+
+examples:
+  jupyter-mlops runs delete 45b9d702 brisk-otter-42
+  jupyter-mlops runs --lifecycle deleted
+""",
+)
+
+RESTORE = Verb(
+    "restore",
+    "Restore deleted runs.",
+    example="%mlops runs restore a1b2c3d4",
+    request=RunRefs,
+    opts=(Opt("runs", metavar="RUN", nargs="+"),),
+    description="""\
+examples:
+  jupyter-mlops runs restore 45b9d702
+""",
+)
 
 RUNS = Verb(
     "runs",
     "List runs, newest first.",
     example='%mlops runs --filter "metrics.auc > 0.9" --experiment churn --limit 10',
     request=RunQuery,
+    actions=(DELETE, RESTORE),
     opts=(
         Opt("filter", ("-f", "--filter"), metavar="EXPR"),
         Opt("experiment", ("-e", "--experiment"), metavar="E"),
         Opt("order_by", ("--order-by", "--sort"), metavar="KEY"),
         Opt("limit", ("-n", "--limit"), metavar="N"),
         Opt("offset", ("--offset",), metavar="N"),
+        Opt("lifecycle", ("--lifecycle",), metavar="WHICH"),
         Opt(
             "columns",
             ("-c", "--columns"),
@@ -43,6 +74,9 @@ The filter language is the one of mlops.search_runs, e.g.
 
 The table fits the terminal: metrics and params named in --columns, --order-by or
 --filter come first, then other metrics, then params, while they fit.
+
+Deleted runs are left out: --lifecycle deleted lists only them, --lifecycle all both.
+`runs delete RUN...` and `runs restore RUN...` delete and restore runs.
 
 examples:
   jupyter-mlops runs --experiment churn --order-by "metrics.auc desc" --limit 10
@@ -111,3 +145,11 @@ examples:
   jupyter-mlops compare a1b2c3d4 e5f6a7b8 --format json | jq '.params[] | select(.differs)'
 """,
 )
+
+
+def lifecycle_text(change: RunLifecycleChange, action: str) -> str:
+    """What ``runs delete`` / ``runs restore`` did, one line per run."""
+    done = "deleted" if action == "delete" else "restored"
+    lines = [f"{done} run {run_id[:8]}" for run_id in change.changed]
+    lines += [f"run {run_id[:8]} was already {done}" for run_id in change.unchanged]
+    return "\n".join(lines)

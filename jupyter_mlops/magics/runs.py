@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from jupyter_mlops.commands import grammar
-from jupyter_mlops.commands.runs import RUNS
+from jupyter_mlops.commands.runs import RUNS, lifecycle_text
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show
@@ -22,6 +22,15 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
     # start-up: the table loads ipywidgets and pandas (~500 ms); --help and bad arguments don't.
     from jupyter_mlops.widgets.runs import RunsTable
 
+    action = grammar.selected(RUNS, args)
+    if action is not RUNS:
+        # start-up: the services load the store only when runs change.
+        from jupyter_mlops.services import project, runs
+
+        change_runs = runs.delete if action.name == "delete" else runs.restore
+        change = change_runs(project.store(), grammar.request(RUNS, args))
+        print(lifecycle_text(change, action.name))
+        return None
     query: RunQuery = grammar.request(RUNS, args)
     columns = [c.strip() for item in args.columns or () for c in item.split(",") if c.strip()]
     table = RunsTable(

@@ -20,6 +20,7 @@ from jupyter_mlops.errors import ForeignEntryError, MlopsUsageError, NotFoundErr
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.references import every_reference
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.run_lifecycle import purge_deleted
 
 DEFAULT_OLDER_THAN = 24 * 3600.0
 
@@ -65,6 +66,7 @@ def collect_garbage(
     older_than: float = DEFAULT_OLDER_THAN,
     delete: bool = False,
     now: Callable[[], float] = time.time,
+    retention: float | None = None,
 ) -> schema.GcReport:
     """List (and with ``delete=True`` remove) objects that no record references.
 
@@ -72,9 +74,18 @@ def collect_garbage(
         store: the store to clean.
         older_than: seconds; younger objects, or ones whose age is unknown, are kept.
         delete: remove the orphans and old temporaries; by default this is a dry run.
+        retention: seconds a deleted run stays restorable; older deleted runs are purged
+            first (their objects then go with the other orphans). Default: the project's
+            ``deleted_run_retention_days``.
     """
     if older_than < 0:
         raise MlopsUsageError(f"older_than must be zero or more, not {older_than!r}.")
+    if retention is None:
+        days = store.config.deleted_run_retention_days if store.config else 30.0
+        retention = days * 86400
+    if retention < 0:
+        raise MlopsUsageError(f"retention must be zero or more, not {retention!r}.")
+    purged, kept_for_models = purge_deleted(store, before=now() - retention, apply=delete)
     objects = store.objects
     referenced = _referenced(store)
     cutoff = now() - older_than
@@ -115,6 +126,8 @@ def collect_garbage(
         deleted=delete and bool(orphans),
         temporaries=temporaries,
         foreign=foreign,
+        purged_runs=purged,
+        runs_kept_for_models=kept_for_models,
     )
 
 

@@ -7,6 +7,7 @@ Every face asks these functions: the REST API sends their records, the CLI print
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
@@ -27,12 +28,15 @@ from jupyter_mlops.services.schema import (
     RunInputInfo,
     RunKeys,
     RunKeysQuery,
+    RunLifecycleChange,
     RunPage,
     RunQuery,
+    RunRefs,
     RunStatus,
     RunSummary,
 )
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.run_lifecycle import set_deleted
 from jupyter_mlops.store.runs import child_run_ids, load_run, metric_history, resolve
 from jupyter_mlops.store.search import count_runs, find_runs, run_keys, search_runs
 
@@ -72,6 +76,7 @@ def search(store: Store, query: RunQuery) -> RunPage:
         order_by=order_keys(query),
         limit=_limit(query),
         offset=query.offset,
+        lifecycle=query.lifecycle,
     )
     items = [_summary(row) for row in found.rows]
     for cells, group in ((found.params, "params"), (found.tags, "tags")):
@@ -86,12 +91,14 @@ def search(store: Store, query: RunQuery) -> RunPage:
         item.tags = dict(sorted(item.tags.items()))
     total = len(items) + query.offset
     if (query.limit and len(items) == query.limit) or (query.offset and not items):
-        total = count_runs(store, query.filter or None, experiments=experiments)
+        total = count_runs(
+            store, query.filter or None, experiments=experiments, lifecycle=query.lifecycle
+        )
     return RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
 def _summary(row: Any) -> RunSummary:
-    run_id, name, experiment, status, start, end, user, parent = row
+    run_id, name, experiment, status, start, end, user, parent, deleted = row
     return RunSummary(
         run_id=run_id,
         short_id=run_id[:8],
@@ -106,6 +113,7 @@ def _summary(row: Any) -> RunSummary:
         params={},
         metrics={},
         tags={},
+        deleted_at=deleted,
     )
 
 
@@ -118,6 +126,7 @@ def frame(store: Store, query: RunQuery) -> pd.DataFrame:
         order_by=order_keys(query),
         limit=_limit(query),
         offset=query.offset,
+        lifecycle=query.lifecycle,
     )
 
 
@@ -206,7 +215,29 @@ def detail(store: Store, ref: str, *, root: Path) -> RunDetail:
             for c in run.cells
         ],
         children=child_run_ids(store, run.id),
+        deleted_at=run.deleted_at,
     )
+
+
+def delete(store: Store, request: RunRefs) -> RunLifecycleChange:
+    """Soft-delete runs: they leave searches and lists but keep every record until restored,
+    or purged by ``gc`` once deleted longer than the retention period.
+
+    Raises:
+        NotFoundError: a run that does not exist (then nothing is deleted).
+    """
+    changed, unchanged = set_deleted(store, request.runs, at=time.time())
+    return RunLifecycleChange(changed=changed, unchanged=unchanged)
+
+
+def restore(store: Store, request: RunRefs) -> RunLifecycleChange:
+    """Bring soft-deleted runs back into searches and lists.
+
+    Raises:
+        NotFoundError: a run that does not exist (then nothing is restored).
+    """
+    changed, unchanged = set_deleted(store, request.runs, at=None)
+    return RunLifecycleChange(changed=changed, unchanged=unchanged)
 
 
 def metric_points(store: Store, ref: str, key: str) -> MetricHistory:

@@ -109,6 +109,8 @@ class RunRecord:
     models: list[ModelRecord] = field(default_factory=list)
     inputs: list[InputRecord] = field(default_factory=list)
     cells: list[CellRecord] = field(default_factory=list)
+    #: When the run was soft-deleted; None while it is not.
+    deleted_at: float | None = None
 
     @property
     def short_id(self) -> str:

@@ -247,8 +247,17 @@ def run_conditions(
     experiments: str | Sequence[str] | None,
     statuses: str | Sequence[str] | None,
     dialect: str,
+    lifecycle: str = "active",
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    if lifecycle == "active":
+        conditions.append(t.runs.c.deleted_at.is_(None))
+    elif lifecycle == "deleted":
+        conditions.append(t.runs.c.deleted_at.is_not(None))
+    elif lifecycle != "all":
+        raise MlopsUsageError(
+            f"Unknown lifecycle {lifecycle!r}; expected one of active, deleted, all."
+        )
     if node is not None:
         conditions.append(compile_filter(node, dialect=dialect))
     if experiments is not None:

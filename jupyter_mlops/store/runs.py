@@ -453,6 +453,7 @@ def load_run(store: Store, ref: str) -> RunRecord:
         models=models,
         inputs=inputs,
         cells=cells,
+        deleted_at=row.deleted_at,
     )
 
 

@@ -128,6 +128,7 @@ def find_runs(
     limit: int | None = 1000,
     offset: int = 0,
     statuses: str | Sequence[str] | None = None,
+    lifecycle: str = "active",
 ) -> FoundRuns:
     """Find runs matching ``filter``: the arguments and errors of :func:`search_runs`.
 
@@ -139,7 +140,12 @@ def find_runs(
     reap_stale_runs(store)
     with store.read() as conn:
         conditions = run_conditions(
-            conn, node, experiments=experiments, statuses=statuses, dialect=store.dialect
+            conn,
+            node,
+            experiments=experiments,
+            statuses=statuses,
+            dialect=store.dialect,
+            lifecycle=lifecycle,
         )
         stmt = select(
             t.runs.c.id,
@@ -150,6 +156,7 @@ def find_runs(
             t.runs.c.end_time,
             t.runs.c.user_name,
             t.runs.c.parent_id,
+            t.runs.c.deleted_at,
         ).where(*conditions)
         page = _ordered(stmt, _runs_with_experiment(), keys)
         rows: Sequence[Sequence[Any]] = conn.execute(page.limit(limit).offset(offset)).all()
@@ -174,6 +181,7 @@ def search_runs(
     limit: int | None = 1000,
     offset: int = 0,
     statuses: str | Sequence[str] | None = None,
+    lifecycle: str = "active",
 ) -> pd.DataFrame:
     """Find runs matching ``filter`` and return one row per run.
 
@@ -187,6 +195,8 @@ def search_runs(
         limit: the most rows to return; None for all.
         offset: rows to skip first, for pagination.
         statuses: only runs with these statuses.
+        lifecycle: ``active`` (default) leaves deleted runs out, ``deleted`` finds only
+            them, ``all`` both.
 
     Returns:
         Columns ``run_id, short_id, name, experiment, status, start_time, end_time`` (UTC),
@@ -206,6 +216,7 @@ def search_runs(
         limit=limit,
         offset=offset,
         statuses=statuses,
+        lifecycle=lifecycle,
     )
     return _frame(found.rows, found.params, found.metrics, found.tags)
 
@@ -216,6 +227,7 @@ def count_runs(
     *,
     experiments: str | Sequence[str] | None = None,
     statuses: str | Sequence[str] | None = None,
+    lifecycle: str = "active",
 ) -> int:
     """Count the runs :func:`search_runs` would find without a limit (for pagination).
 
@@ -227,7 +239,12 @@ def count_runs(
     reap_stale_runs(store)
     with store.read() as conn:
         conditions = run_conditions(
-            conn, node, experiments=experiments, statuses=statuses, dialect=store.dialect
+            conn,
+            node,
+            experiments=experiments,
+            statuses=statuses,
+            dialect=store.dialect,
+            lifecycle=lifecycle,
         )
         stmt = select(func.count()).select_from(_runs_with_experiment()).where(*conditions)
         return int(conn.execute(stmt).scalar_one())
@@ -249,8 +266,8 @@ def _frame(
 ) -> pd.DataFrame:
     """Build the result column by column (far cheaper than row by row)."""
     size = len(rows)
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 8
-    ids, names, experiments, statuses, starts, ends, users, parents = columns
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 9
+    ids, names, experiments, statuses, starts, ends, users, parents, _deleted = columns
     start = np.array(starts, dtype="float64")
     end = np.array(ends, dtype="float64")
     data: dict[str, Any] = {

@@ -64,12 +64,15 @@ runs = Table(
     Column("git_dirty", Boolean),
     Column("environment", Text),
     Column("error", Text),
+    # When the run was soft-deleted (revision 0009); NULL for a run that is not deleted.
+    Column("deleted_at", Double),
     Index("ix_runs_experiment_start", "experiment_id", "start_time"),
     Index("ix_runs_status", "status"),
     Index("ix_runs_name", "name"),
     Index("ix_runs_start_time", "start_time"),
     # A search's candidates are child runs, found by their parent (revision 0008).
     Index("ix_runs_parent_id", "parent_id"),
+    Index("ix_runs_deleted_at", "deleted_at"),
 )
 
 run_cells = Table(

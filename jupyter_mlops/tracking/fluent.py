@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from jupyter_mlops.identity import user_name
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.records import MetricPoint, RunRecord
+from jupyter_mlops.store.run_lifecycle import set_deleted
 from jupyter_mlops.tracking.active import active_run as active_run  # part of this API
 from jupyter_mlops.tracking.active import pop, push
 from jupyter_mlops.tracking.environment import notebook_path
@@ -142,6 +144,22 @@ def get_run(ref: str, *, store: Store | None = None) -> RunRecord:
     return q.load_run(store or current_store(), ref)
 
 
+def delete_run(*refs: str, store: Store | None = None) -> list[str]:
+    """Soft-delete runs (ids, short ids or names): they leave searches until restored.
+
+    Returns the ids of the runs this deleted (runs already deleted are left as they are).
+    ``jupyter-mlops gc --yes`` purges runs deleted longer ago than the retention period.
+    """
+    changed, _ = set_deleted(store or current_store(), refs, at=time.time())
+    return changed
+
+
+def restore_run(*refs: str, store: Store | None = None) -> list[str]:
+    """Bring soft-deleted runs back; returns the ids of the runs this restored."""
+    changed, _ = set_deleted(store or current_store(), refs, at=None)
+    return changed
+
+
 def get_metric_history(ref: str, key: str, *, store: Store | None = None) -> list[MetricPoint]:
     """Every point of one metric of a run."""
     return q.metric_history(store or current_store(), ref, key)
@@ -155,8 +173,11 @@ def search_runs(
     limit: int | None = 1000,
     offset: int = 0,
     store: Store | None = None,
+    lifecycle: str = "active",
 ) -> pd.DataFrame:
     """Find runs with a filter such as ``"metrics.auc > 0.9 and params.C = '0.5'"``.
+
+    Deleted runs are left out; ``lifecycle="deleted"`` finds only them, ``"all"`` both.
 
     Returns:
         One row per run with ``params.*``, ``metrics.*`` (latest value) and ``tags.*`` columns.
@@ -167,5 +188,11 @@ def search_runs(
     store = store or current_store()
     q.reap_stale_runs(store)
     return search.search_runs(
-        store, filter, experiments=experiments, order_by=order_by, limit=limit, offset=offset
+        store,
+        filter,
+        experiments=experiments,
+        order_by=order_by,
+        limit=limit,
+        offset=offset,
+        lifecycle=lifecycle,
     )

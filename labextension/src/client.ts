@@ -34,8 +34,10 @@ import type {
   RunDetail,
   RunKeys,
   RunKeysQuery,
+  RunLifecycleChange,
   RunPage,
   RunQuery,
+  RunRefs,
   ScheduleCreate,
   ScheduleExport,
   ScheduleExportQuery,
@@ -93,6 +95,22 @@ export async function compareRuns(
   options: IRequestOptions = {}
 ): Promise<RunComparison> {
   return (await request('GET', 'runs/compare', { ...options, query })) as RunComparison;
+}
+
+/** Soft-delete runs: they leave searches until restored or purged by gc (`POST runs/delete`). */
+export async function deleteRuns(
+  body: RunRefs,
+  options: IRequestOptions = {}
+): Promise<RunLifecycleChange> {
+  return (await request('POST', 'runs/delete', { ...options, body })) as RunLifecycleChange;
+}
+
+/** Restore soft-deleted runs (`POST runs/restore`). */
+export async function restoreRuns(
+  body: RunRefs,
+  options: IRequestOptions = {}
+): Promise<RunLifecycleChange> {
+  return (await request('POST', 'runs/restore', { ...options, body })) as RunLifecycleChange;
 }
 
 /** One run with everything stored about it (`GET runs/{run_id}`). */

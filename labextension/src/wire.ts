@@ -66,6 +66,21 @@ export interface RunQuery {
   limit?: number;
   /** skip the first N runs */
   offset?: number;
+  /** active runs (default), only deleted ones, or all */
+  lifecycle?: "active" | "deleted" | "all";
+}
+
+/** Runs to delete or restore. */
+export interface RunRefs {
+  /** run ids, short ids (4+ characters) or run names */
+  runs: string[];
+}
+
+/** What a delete or restore changed: full ids, in the order given. */
+export interface RunLifecycleChange {
+  changed: string[];
+  /** runs that were already deleted (or restored) */
+  unchanged: string[];
 }
 
 /** Which runs' keys: all, or those of some experiments. */
@@ -89,6 +104,8 @@ export interface RunSummary {
   params: Record<string, string>;
   metrics: Record<string, Real>;
   tags: Record<string, string>;
+  /** when the run was deleted; null if not */
+  deleted_at: number | null;
 }
 
 /** A page of runs and how many match in all. */
@@ -184,6 +201,8 @@ export interface RunDetail {
   inputs: RunInputInfo[];
   cells: CellInfo[];
   children: string[];
+  /** when the run was deleted; null if not */
+  deleted_at: number | null;
 }
 
 /** One logged value of a metric. */

@@ -38,7 +38,11 @@ USAGE_ERRORS = [
     ),
     (["--bogus"], "unrecognized arguments: --bogus; see `jupyter-mlops --help`."),
     (["runs", "--bogus"], "unrecognized arguments: --bogus; see `jupyter-mlops runs --help`."),
-    (["runs", "extra"], "unrecognized arguments: extra; see `jupyter-mlops runs --help`."),
+    (
+        ["runs", "extra"],
+        "argument ACTION: invalid choice: 'extra' (choose from 'delete', 'restore'); "
+        "see `jupyter-mlops runs --help`.",
+    ),
     (
         ["runs", "--limit", "ten"],
         "argument -n/--limit: expected a whole number, not 'ten'; see `jupyter-mlops runs --help`.",

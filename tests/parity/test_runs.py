@@ -82,3 +82,32 @@ def test_a_run_whose_process_died_is_killed_on_every_face(faces: Faces) -> None:
     assert faces.cli_json("runs", "-e", "parity-killed")["items"][0]["status"] == "killed"
     assert faces.rest("runs", experiment="parity-killed")["items"][0]["status"] == "killed"
     assert "mlops-killed" in faces.magic("runs -e parity-killed").displays[0]["text/html"]
+
+
+def test_a_deleted_run_is_gone_from_every_face_until_restored(faces: Faces) -> None:
+    ids = []
+    for name in ("kept", "binned"):
+        with mlops.start_run(name, experiment="parity-delete", store=faces.store) as run:
+            pass
+        ids.append(run.id)
+    kept, binned = ids
+
+    answer = faces.send("POST", "runs/delete", {"runs": [binned]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"changed": [binned], "unchanged": []}
+    assert list(mlops.search_runs(experiments=["parity-delete"])["run_id"]) == [kept]
+    assert [r["run_id"] for r in faces.cli_json("runs", "-e", "parity-delete")["items"]] == [kept]
+    rest = faces.rest("runs", experiment="parity-delete")
+    assert [r["run_id"] for r in rest["items"]] == [kept]
+    deleted = faces.rest("runs", experiment="parity-delete", lifecycle="deleted")
+    assert [r["run_id"] for r in deleted["items"]] == [binned]
+    assert faces.cli_json("runs", "-e", "parity-delete", "--lifecycle", "deleted") == deleted
+    html = faces.magic("runs -e parity-delete").displays[0]["text/html"]
+    assert ">kept<" in html and ">binned<" not in html
+
+    assert faces.magic(f"runs restore {binned}").stdout.strip() == f"restored run {binned[:8]}"
+    rest = faces.rest("runs", experiment="parity-delete")
+    assert {r["run_id"] for r in rest["items"]} == {kept, binned}
+    unknown = faces.send("POST", "runs/delete", {"runs": [kept, "nope-nope"]})
+    assert unknown.status_code == 404 and "nope-nope" in unknown.json()["error"]
+    assert len(faces.rest("runs", experiment="parity-delete")["items"]) == 2

@@ -119,8 +119,10 @@ from jupyter_mlops.services.schema.runs import (
     RunInputInfo,
     RunKeys,
     RunKeysQuery,
+    RunLifecycleChange,
     RunPage,
     RunQuery,
+    RunRefs,
     RunSummary,
 )
 from jupyter_mlops.services.schema.schedules import (
@@ -233,8 +235,10 @@ __all__ = [
     "RunInputInfo",
     "RunKeys",
     "RunKeysQuery",
+    "RunLifecycleChange",
     "RunPage",
     "RunQuery",
+    "RunRefs",
     "RunStatus",
     "RunSummary",
     "ScheduleCreate",

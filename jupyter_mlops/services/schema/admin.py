@@ -100,6 +100,15 @@ class GcReport(Response):
     deleted: bool
     temporaries: list[TemporaryFile]
     foreign: list[ForeignEntry] = Field(description="never touched: remove them by hand")
+    purged_runs: list[str] = Field(
+        default_factory=list,
+        description="deleted runs past the retention period: purged when ``deleted``, else "
+        "those that would be",
+    )
+    runs_kept_for_models: list[str] = Field(
+        default_factory=list,
+        description="deleted runs past retention kept because a model version was made from them",
+    )
 
 
 class DoctorCheck(Response):

@@ -10,6 +10,7 @@ from jupyter_mlops.services.schema.base import MAX_WHOLE, Real, Request, Respons
 
 #: How an executed cell ended (``killed``: interrupted).
 CellStatus = Literal["ok", "failed", "killed"]
+Lifecycle = Literal["active", "deleted", "all"]
 
 
 class RunQuery(Request):
@@ -29,6 +30,24 @@ class RunQuery(Request):
     )
     limit: int = Field(50, ge=0, le=MAX_WHOLE, description="at most N runs, 0 for all (default 50)")
     offset: int = Field(0, ge=0, le=MAX_WHOLE, description="skip the first N runs")
+    lifecycle: Lifecycle = Field(
+        default="active", description="active runs (default), only deleted ones, or all"
+    )
+
+
+class RunRefs(Request):
+    """Runs to delete or restore."""
+
+    runs: list[str] = Field(
+        min_length=1, description="run ids, short ids (4+ characters) or run names"
+    )
+
+
+class RunLifecycleChange(Response):
+    """What a delete or restore changed: full ids, in the order given."""
+
+    changed: list[str]
+    unchanged: list[str] = Field(description="runs that were already deleted (or restored)")
 
 
 class RunKeysQuery(Request):
@@ -55,6 +74,7 @@ class RunSummary(Response):
     params: dict[str, str]
     metrics: dict[str, Real]
     tags: dict[str, str]
+    deleted_at: float | None = Field(None, description="when the run was deleted; null if not")
 
 
 class RunPage(Response):
@@ -157,6 +177,7 @@ class RunDetail(Response):
     inputs: list[RunInputInfo]
     cells: list[CellInfo]
     children: list[str]
+    deleted_at: float | None = Field(None, description="when the run was deleted; null if not")
 
 
 class MetricPointInfo(Response):
