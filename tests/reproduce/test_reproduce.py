@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import jupyter_mlops as mlops
@@ -66,16 +68,18 @@ def test_recorded_data_is_used_and_a_missing_object_names_the_dataset(
     assert latest.verdict == "not reproduced"
 
 
-def test_unseeded_model_is_not_reproduced_nondeterministic(store_dir, run_tracked) -> None:
+def test_unseeded_model_is_not_reproduced_nondeterministic(store_dir, run_tracked, cli) -> None:
     write_data(store_dir)
     run_tracked(notebook(UNSEEDED))
 
-    report = reproduce(project.store(), ReproduceRequest(target="repro-demo"))
+    result = cli("reproduce", "repro-demo", "--format", "json")  # the command line's face
 
-    assert report.verdict == "not reproduced"
-    assert report.cause == "nondeterministic"
-    assert report.message.startswith("not reproduced: nondeterministic: ")
-    assert report.executions == 2
+    assert result.code == 1, result.err
+    report = json.loads(result.out)
+    assert report["verdict"] == "not reproduced"
+    assert report["cause"] == "nondeterministic"
+    assert report["message"].startswith("not reproduced: nondeterministic: ")
+    assert report["executions"] == 2
 
 
 def test_lightgbm_model_reproduces(store_dir, run_tracked) -> None:
