@@ -55,10 +55,17 @@ def check_reproducible(
     run_id: str | None,
     model_version_id: int | None,
     label: str,
+    same_step: bool = False,
 ) -> GateResult:
-    """Whether the newest certificate of ``label`` (a model version or run) passes the check."""
+    """Whether the newest certificate of ``label`` (a model version or run) passes the check.
+
+    ``same_step``: a pipeline step's gate, which a certificate of an earlier run of the same
+    step with the same cache key (code, params, upstream, input data) satisfies too.
+    """
     text = expression.strip()
-    cert = reproductions.latest(conn, run_id=run_id, model_version_id=model_version_id)
+    cert = reproductions.latest(
+        conn, run_id=run_id, model_version_id=model_version_id, same_step=same_step
+    )
     values: dict[str, object] = {"certificate": None if cert is None else cert.id}
     if cert is None:
         return GateResult(

@@ -24,7 +24,8 @@ def gate_failure(store: Store, gate: str, run_id: str | None) -> str | None:
         return "could not read the step's run"
     tolerance = parse_reproducible(gate)
     if tolerance is not None:
-        # A step's run is certified by `jupyter-mlops reproduce RUN` (a cached step keeps it).
+        # Certified by `jupyter-mlops reproduce RUN` of this run or of an earlier run of the
+        # step with the same cache key: the same code, params and data were proven.
         with store.read() as conn:
             certified = check_reproducible(
                 conn,
@@ -33,6 +34,7 @@ def gate_failure(store: Store, gate: str, run_id: str | None) -> str | None:
                 run_id=step_run.id,
                 model_version_id=None,
                 label=step_run.short_id,
+                same_step=True,
             )
         return None if certified.passed else certified.message
     context = {"metrics": step_run.metrics, "params": step_run.params, "tags": step_run.tags}

@@ -71,15 +71,31 @@ def add(
 
 
 def latest(
-    conn: Connection, *, run_id: str | None, model_version_id: int | None
+    conn: Connection,
+    *,
+    run_id: str | None,
+    model_version_id: int | None,
+    same_step: bool = False,
 ) -> Certificate | None:
-    """The newest certificate of a model version, or of the run that produced it."""
-    r = t.reproductions
+    """The newest certificate of a model version, or of the run that produced it.
+
+    With ``same_step``, a certificate of any pipeline step run with the same cache key as
+    ``run_id`` (the same notebook code, params, upstream steps and input data) counts too.
+    """
+    r, s = t.reproductions, t.step_runs
     conditions = []
     if model_version_id is not None:
         conditions.append(r.c.model_version_id == model_version_id)
     if run_id is not None:
         conditions.append(r.c.run_id == run_id)
+    if run_id is not None and same_step:
+        key = (
+            select(s.c.cache_key)
+            .where(s.c.run_id == run_id, s.c.cache_key.is_not(None))
+            .limit(1)
+            .scalar_subquery()
+        )
+        conditions.append(r.c.run_id.in_(select(s.c.run_id).where(s.c.cache_key == key)))
     if not conditions:
         return None
     row = conn.execute(
