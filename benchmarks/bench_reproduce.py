@@ -98,7 +98,11 @@ def bench_overhead(repeats: int) -> float:
         frame.to_csv(folder / "data.csv", index=False)
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(s) for s in NOTEBOOK]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
         nbformat.write(nb, folder / "train.ipynb")
         papermill.execute_notebook(
             "train.ipynb", "train.out.ipynb", kernel_name="python3", progress_bar=False

@@ -26,7 +26,11 @@ def _notebook(path, *cells: str) -> None:
     first = nbformat.v4.new_code_cell(cells[0])
     first.metadata["tags"] = ["parameters"]
     nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells[1:])]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
 
 
@@ -52,7 +56,10 @@ def test_step_run_reproduces_with_its_parameters_and_the_gate_reads_the_certific
     report = reproduce(project.store(), ReproduceRequest(target=step.run_id))
 
     assert report.verdict == "reproduced", report.message
-    assert get_run(report.reproduction_run_id).params["C"] == "0.5"
+    executed = [c.source for c in get_run(report.reproduction_run_id).cells]
+    # papermill's injected-parameters cell runs; the defaults cell it overrides is dropped
+    assert "C = 0.5" in executed[0]
+    assert not any("C = 1.0" in source for source in executed)
     again = run_pipeline("pipeline.yaml", params=["train.C=0.5"], progress=NullProgress())
     assert again.steps["train"].status in ("ok", "cached"), again.steps["train"].error_line()
 
