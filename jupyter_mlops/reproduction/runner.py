@@ -41,6 +41,9 @@ from jupyter_mlops.store import models as stored_models
 from jupyter_mlops.store.records import ModelRecord, RunRecord
 from jupyter_mlops.store.runs import load_run
 
+#: The tag capture sets on a run whose cells used names defined out of order (issue 20).
+HIDDEN_STATE_TAG = "mlops.hidden_state"
+
 
 @dataclass
 class Outcome:
@@ -224,6 +227,9 @@ def _cause(
         return f"data digest changed ({changed[0].source})"
     if environment:
         return f"package version changed ({environment[0]})"
+    hidden = original.tags.get(HIDDEN_STATE_TAG)
+    if hidden:  # capture flagged cells executed out of order, edited or deleted since
+        return f"hidden notebook state ({hidden})"
     return "the recorded cells do not produce the recorded results (hidden notebook state?)"
 
 
