@@ -46,12 +46,14 @@ from jupyter_mlops.tracking.run import Run
 if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, interop, models, monitor, pipelines, scheduler, widgets
     from jupyter_mlops.pipelines.upstream import upstream
+    from jupyter_mlops.services.diff import diff_runs as diff
     from jupyter_mlops.services.reproduce import reproduce_target as reproduce
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
 # so `import jupyter_mlops` stays cheap (a tracked cell pays for what it uses).
 _LAZY = {
     "data": ("jupyter_mlops.data", None),
+    "diff": ("jupyter_mlops.services.diff", "diff_runs"),
     "interop": ("jupyter_mlops.interop", None),
     "models": ("jupyter_mlops.models", None),
     "monitor": ("jupyter_mlops.monitor", None),
@@ -109,6 +111,7 @@ __all__ = [
     "active_run",
     "data",
     "delete_run",
+    "diff",
     "end_run",
     "get_metric_history",
     "get_run",

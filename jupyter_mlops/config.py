@@ -39,6 +39,8 @@ CONFIG_KEYS: dict[str, str] = {
     "(default: 100000000)",
     "deleted_run_retention_days": "days a deleted run can still be restored before "
     "`jupyter-mlops gc --yes` purges it (default: 30)",
+    "hidden_state": "registering a model whose run relied on hidden notebook state: warn, "
+    "refuse or ignore (default: warn)",
 }
 
 
@@ -68,6 +70,7 @@ class Config:
     max_model_size: int = 100_000_000
     capture_max_file_bytes: int = 100_000_000
     deleted_run_retention_days: float = 30.0
+    hidden_state: str = "warn"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -127,6 +130,13 @@ def _as_count(key: str, value: Any) -> int:
     return number
 
 
+def _as_choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise MlopsUsageError(f"{key} must be one of {', '.join(choices)}, not {value!r}.")
+    return text
+
+
 def _as_names(key: str, value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -175,6 +185,9 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
         ),
         deleted_run_retention_days=_as_float(
             "deleted_run_retention_days", values.get("deleted_run_retention_days", 30.0)
+        ),
+        hidden_state=_as_choice(
+            "hidden_state", values.get("hidden_state", "warn"), ("warn", "refuse", "ignore")
         ),
         sources=sources,
     )

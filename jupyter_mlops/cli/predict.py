@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(
             f"scored {info.rows:,} rows of {info.input} with models:/{info.model_name}/"
-            f"{info.version} into {info.output} ({info.chunks} chunks)"
+            f"{info.version} into {info.output} ({info.chunks} "
+            f"{'chunks' if info.executor == 'local' else 'parts on ' + info.executor})"
         )
     return 0

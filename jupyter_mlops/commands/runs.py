@@ -1,10 +1,16 @@
-"""``runs``, ``show`` and ``compare``: find runs with the filter language, show one run in full,
-compare runs side by side."""
+"""``runs``, ``show``, ``compare`` and ``diff``: find runs with the filter language, show one run
+in full, compare runs side by side, diff two runs."""
 
 from __future__ import annotations
 
 from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb
-from jupyter_mlops.services.schema import CompareQuery, RunLifecycleChange, RunQuery, RunRefs
+from jupyter_mlops.services.schema import (
+    CompareQuery,
+    RunDiffQuery,
+    RunLifecycleChange,
+    RunQuery,
+    RunRefs,
+)
 
 FORMATS = ("table", "json", "csv")
 
@@ -153,3 +159,41 @@ def lifecycle_text(change: RunLifecycleChange, action: str) -> str:
     lines = [f"{done} run {run_id[:8]}" for run_id in change.changed]
     lines += [f"run {run_id[:8]} was already {done}" for run_id in change.unchanged]
     return "\n".join(lines)
+
+
+DIFF = Verb(
+    "diff",
+    "Diff two runs: why did the metric move? Code by cell, params, metrics, data, environment.",
+    example="%mlops diff a1b2c3d4 e5f6a7b8",
+    request=RunDiffQuery,
+    opts=(
+        Opt("a", metavar="A"),
+        Opt("b", metavar="B"),
+        Opt(
+            "format",
+            ("--format",),
+            choices=("text", "json"),
+            default="text",
+            faces=CLI,
+            help="text for people (default); json (the REST API's RunDiff) for scripts",
+        ),
+        Opt(
+            "json",
+            ("--json",),
+            switch=True,
+            faces=CLI,
+            help="the same as --format json",
+        ),
+    ),
+    description="""\
+A headline says which metric moved most and what differs: params added, removed or
+changed; the dataset versions each run used (with the profile diff of each that changed);
+the cells, aligned by content (the session log of both runs when both have one, else the
+cells each tracked), unchanged ones collapsed and edited ones as a line diff; Python,
+package and git differences. Metrics are listed largest relative change first.
+
+examples:
+  jupyter-mlops diff brisk-otter-42 calm-heron-7
+  jupyter-mlops diff a1b2c3d4 e5f6a7b8 --json | jq .headline
+""",
+)

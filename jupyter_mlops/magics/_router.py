@@ -20,7 +20,7 @@ from jupyter_mlops.commands.models import MODEL
 from jupyter_mlops.commands.monitor import MONITOR
 from jupyter_mlops.commands.pipelines import PIPELINE
 from jupyter_mlops.commands.reproduce import REPRODUCE
-from jupyter_mlops.commands.runs import COMPARE, RUNS, SHOW
+from jupyter_mlops.commands.runs import COMPARE, DIFF, RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
 from jupyter_mlops.commands.serve import SERVE_MAGIC
 from jupyter_mlops.errors import MlopsUsageError, OptionError
@@ -42,6 +42,7 @@ VERBS: dict[str, Verb] = {
     "runs": RUNS,
     "show": SHOW,
     "compare": COMPARE,
+    "diff": DIFF,
     "data": DATA,
     "model": MODEL,
     "pipeline": PIPELINE,

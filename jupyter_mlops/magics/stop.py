@@ -24,5 +24,9 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
         print("mlops: no run in progress.")
         return None
     cells = session.line_cells if line_form else None
-    show(RunSummary.of(run, duration=time.time() - run.start_time, cells=cells))
+    hidden = session.take_hidden_state(run)
+    summary = RunSummary.of(
+        run, duration=time.time() - run.start_time, cells=cells, hidden_state=hidden
+    )
+    show(summary)
     return None

@@ -88,6 +88,7 @@ def _track_cell(session: NotebookSession, args: argparse.Namespace, body: str) -
     count = info.execution_count if info else None
     code = compile_cell(session.shell, body, header=header, execution_count=count)
     run = _start(session, args)
+    session.track_cell(run)
     if session.line_attached:
         session.suspend_capture()  # the child run captures this cell, not the step run
     started, clock = time.time(), time.perf_counter()
@@ -112,9 +113,11 @@ def _track_cell(session: NotebookSession, args: argparse.Namespace, body: str) -
             status=cell_status(error),
             error=text,
         )
+        session.seal(run, error)
     finally:
         finish(run, run_status(error), error=text)
-    show(RunSummary.of(run, duration=duration, error=text))
+    hidden = session.take_hidden_state(run)
+    show(RunSummary.of(run, duration=duration, error=text, hidden_state=hidden))
     if error is not None:
         session.cell_exception = error
         raise error

@@ -246,9 +246,14 @@ CMD {json.dumps(command)}
 
 
 def _dns_name(name: str) -> str:
-    """``name`` as a Kubernetes resource name (lower case, digits and dashes)."""
-    cleaned = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
-    return (cleaned or "model")[:53]
+    """``name`` as an InferenceService name: lower case, digits and dashes, starting with a
+    letter and ending with a letter or digit (KServe's rule), at most 53 characters (its
+    services add ``-predictor`` and the whole must stay a 63-character DNS label)."""
+    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
+    cleaned = cleaned.strip("-") or "model"
+    if not cleaned[0].isalpha():
+        cleaned = f"m-{cleaned}"
+    return cleaned[:53].rstrip("-")
 
 
 def _kserve(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.identity import user_name
 from jupyter_mlops.models.card import build_card
@@ -14,7 +15,7 @@ from jupyter_mlops.store import models as stored
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.models import ModelRow, model_rows
 from jupyter_mlops.store.records import ModelRecord, RunRecord
-from jupyter_mlops.tracking import fluent
+from jupyter_mlops.tracking import fluent, hidden_state
 from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.run import Run
 
@@ -112,7 +113,9 @@ def register(
         The new version, with its model card.
 
     Raises:
-        MlopsUsageError: a bad name, a run without a model, or several models and no ``model``.
+        MlopsUsageError: a bad name, a run without a model, or several models and no ``model``;
+            a run tagged with hidden notebook state when the setting ``hidden_state`` is
+            ``refuse`` (with ``warn``, the default, a :class:`HiddenStateWarning` instead).
         NotFoundError: an unknown run or logged model, or a model object missing from storage.
     """
     store = store or current_store()
@@ -124,6 +127,7 @@ def register(
     )
     record = q.load_run(store, run_id)
     logged = _pick_model(record, model if logged_name is None else logged_name)
+    hidden_state.check_registration(record.label, record.tags, policy=load_config().hidden_state)
     if not store.objects.exists(logged.digest):
         raise NotFoundError(
             f"The model {logged.name!r} of run {record.label} points at object {logged.digest}, "

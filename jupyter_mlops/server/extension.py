@@ -17,6 +17,8 @@ from traitlets import Bool, Float
 from jupyter_mlops.server import handlers as h
 from jupyter_mlops.server.base import CONTEXT_KEY, MlopsHandler
 from jupyter_mlops.server.context import ApiContext
+from jupyter_mlops.server.mlflow import SETTINGS_KEY, MlflowSettings
+from jupyter_mlops.server.mlflow_jupyter import jupyter_routes
 from jupyter_mlops.services import schedules
 from jupyter_mlops.services.schema import API_BASE, SchedulerOptions
 
@@ -30,7 +32,8 @@ ROUTES: list[tuple[str, type[MlopsHandler]]] = [
 
 
 class MlopsExtension(ExtensionApp):
-    """Serves the jupyter_mlops API under ``/mlops/api/v1/``; can run due schedules too."""
+    """Serves the jupyter_mlops API under ``/mlops/api/v1/`` and MLflow's tracking API under
+    ``/mlops/mlflow``; can run due schedules too."""
 
     name = "jupyter_mlops"
     load_other_extensions = True
@@ -54,11 +57,14 @@ class MlopsExtension(ExtensionApp):
         root = Path(self.serverapp.root_dir if self.serverapp else ".").expanduser().resolve()
         self.api = ApiContext(root=root, store_wait=self.store_wait)
         self.settings[CONTEXT_KEY] = self.api
+        # MLflow's API under /mlops/mlflow shares the store and the quick pool.
+        self.settings[SETTINGS_KEY] = MlflowSettings(store=self.api.store, pool=self.api.quick)
         self._stop = threading.Event()
         self._scheduler: threading.Thread | None = None
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(ROUTES)
+        self.handlers.extend(jupyter_routes())
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         if self.run_scheduler:

@@ -18,13 +18,16 @@ from jupyter_mlops.services import schema
 from jupyter_mlops.services.schema import (
     compare,
     datasets,
+    diff,
     lineage,
     models,
     monitors,
     pipelines,
     reproduce,
+    run_tags,
     runs,
     schedules,
+    serving,
     status,
 )
 from jupyter_mlops.services.schema.base import Real
@@ -32,13 +35,16 @@ from jupyter_mlops.services.schema.base import Real
 _MODULES = (
     status,
     runs,
+    run_tags,
     compare,
+    diff,
     datasets,
     models,
     pipelines,
     schedules,
     monitors,
     lineage,
+    serving,
     reproduce,
 )
 

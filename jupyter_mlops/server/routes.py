@@ -18,13 +18,16 @@ from pydantic import BaseModel
 from jupyter_mlops.services import (
     compare,
     datasets,
+    diff,
     models,
     monitors,
     pipelines,
     reproduce,
+    run_tags,
     runs,
     schedules,
     schema,
+    serving,
 )
 from jupyter_mlops.services import status as health
 
@@ -102,6 +105,24 @@ ROUTES: tuple[Route, ...] = (
         errors=(400, 404),
     ),
     Route(
+        "POST",
+        "runs/tags",
+        "tagRuns",
+        "Set tags on several runs at once (all of them or none)",
+        run_tags.set_tags,
+        schema.RunTagsResult,
+        request=schema.RunTagsRequest,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "experiments",
+        "listExperiments",
+        "Every experiment with its number of runs",
+        run_tags.experiments,
+        schema.ExperimentList,
+    ),
+    Route(
         "GET",
         "runs/compare",
         "compareRuns",
@@ -129,6 +150,16 @@ ROUTES: tuple[Route, ...] = (
         runs.restore,
         schema.RunLifecycleChange,
         request=schema.RunRefs,
+        errors=(400, 404),
+    ),
+    Route(
+        "GET",
+        "runs/diff",
+        "diffRuns",
+        "Two runs diffed: why did the metric move (code, params, metrics, data, environment)",
+        diff.diff,
+        schema.RunDiff,
+        request=schema.RunDiffQuery,
         errors=(400, 404),
     ),
     Route(
@@ -269,6 +300,15 @@ ROUTES: tuple[Route, ...] = (
         "The promotion audit trail of a model",
         models.promotions,
         schema.PromotionHistory,
+    ),
+    Route(
+        "GET",
+        "models/{name}/serving",
+        "getModelServing",
+        "The servers of a model's versions and their traffic in the last hour",
+        serving.model_serving,
+        schema.ModelServing,
+        errors=(404,),
     ),
     # -- pipelines
     Route(

@@ -36,6 +36,7 @@ from jupyter_mlops.services.schema import (
     RunSummary,
 )
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.run_groups import child_counts
 from jupyter_mlops.store.run_lifecycle import set_deleted
 from jupyter_mlops.store.runs import child_run_ids, load_run, metric_history, resolve
 from jupyter_mlops.store.search import count_runs, find_runs, run_keys, search_runs
@@ -73,6 +74,7 @@ def search(store: Store, query: RunQuery) -> RunPage:
         store,
         query.filter or None,
         experiments=experiments,
+        roots_only=query.roots_only,
         order_by=order_keys(query),
         limit=_limit(query),
         offset=query.offset,
@@ -89,10 +91,17 @@ def search(store: Store, query: RunQuery) -> RunPage:
         item.params = dict(sorted(item.params.items()))
         item.metrics = dict(sorted(item.metrics.items()))
         item.tags = dict(sorted(item.tags.items()))
+    counts = child_counts(store, [item.run_id for item in items], lifecycle=query.lifecycle)
+    for item in items:
+        item.children = counts.get(item.run_id, 0)
     total = len(items) + query.offset
     if (query.limit and len(items) == query.limit) or (query.offset and not items):
         total = count_runs(
-            store, query.filter or None, experiments=experiments, lifecycle=query.lifecycle
+            store,
+            query.filter or None,
+            experiments=experiments,
+            lifecycle=query.lifecycle,
+            roots_only=query.roots_only,
         )
     return RunPage(items=items, total=total, limit=query.limit, offset=query.offset)
 

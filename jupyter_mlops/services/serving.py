@@ -7,15 +7,20 @@ scores a file chunk by chunk (``jupyter-mlops predict``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.models import load_predictor
+from jupyter_mlops.models import Predictor, load_predictor
+from jupyter_mlops.models.registry import versions_of
+from jupyter_mlops.pipelines.executors import DaskExecutor, make_executor
 from jupyter_mlops.services import schema
-from jupyter_mlops.serving.batch import score_file
+from jupyter_mlops.serving.batch import Scored, score_file
+from jupyter_mlops.serving.dask_batch import input_files, score_on_dask
+from jupyter_mlops.serving.presence import servers_of
 from jupyter_mlops.serving.server import (
     LOOPBACK,
     BackgroundServer,
@@ -24,6 +29,7 @@ from jupyter_mlops.serving.server import (
     build_state,
     run_foreground,
 )
+from jupyter_mlops.serving.traffic import traffic_summary
 from jupyter_mlops.store import Store
 
 #: The environment variable holding the token clients must send.
@@ -143,16 +149,19 @@ def stop(url: str | None = None) -> list[str]:
 
 
 def predict_file(store: Store, request: schema.PredictRequest) -> schema.PredictInfo:
-    """Score ``request.input`` into ``request.output`` in chunks of ``chunk_rows`` rows.
+    """Score ``request.input`` into ``request.output`` in chunks of ``chunk_rows`` rows,
+    here or on the Dask cluster ``request.executor`` names.
 
     Raises:
-        MlopsUsageError: an unreadable input, an unknown model, rows that do not fit its
-            signature (nothing is written then).
+        MlopsUsageError: an unreadable input, an unknown model or executor, rows that do not
+            fit its signature (nothing is written then).
     """
     predictor = load_predictor(request.uri, trusted=request.trusted, store=store)
-    scored = score_file(
-        predictor, Path(request.input), Path(request.output), chunk_rows=request.chunk_rows
-    )
+    source, output = Path(request.input), Path(request.output)
+    if request.executor == "local":
+        scored = score_file(predictor, source, output, chunk_rows=request.chunk_rows)
+    else:
+        scored = _score_on_cluster(request.executor, predictor, source, output, request.chunk_rows)
     return schema.PredictInfo(
         uri=request.uri,
         model_name=predictor.name,
@@ -161,4 +170,57 @@ def predict_file(store: Store, request: schema.PredictRequest) -> schema.Predict
         output=request.output,
         rows=scored.rows,
         chunks=scored.chunks,
+        executor=request.executor,
+    )
+
+
+def _score_on_cluster(
+    spec: str, predictor: Predictor, source: Path, output: Path, chunk_rows: int
+) -> Scored:
+    if not spec.startswith("dask://"):
+        raise MlopsUsageError(f"Unknown executor {spec!r}: use 'local' or 'dask://HOST:PORT'.")
+    if output.suffix.lower() == ".csv":
+        raise MlopsUsageError(
+            f"Cannot write {output.name} on Dask: the output is a directory of Parquet files."
+        )
+    input_files(source)  # a bad input is refused before connecting to the cluster
+    executor = make_executor(spec)
+    assert isinstance(executor, DaskExecutor)  # what a dask:// spec makes
+    try:
+        return score_on_dask(executor.client, predictor, source, output, chunk_rows=chunk_rows)
+    finally:
+        executor.close()
+
+
+#: How far back the Models tab's traffic figures reach.
+TRAFFIC_WINDOW_S = 3600.0
+
+
+def model_serving(store: Store, name: str) -> schema.ModelServing:
+    """Which servers serve model ``name`` (up, or left behind by a crash) and what each of
+    its versions answered in the last hour, from the logged traffic.
+
+    Raises:
+        NotFoundError: no model has that name.
+    """
+    versions_of(name, store=store)  # an unknown model is a 404, not an empty answer
+    return schema.ModelServing(
+        name=name,
+        window_s=TRAFFIC_WINDOW_S,
+        servers=[
+            schema.ServedBy(
+                url=s.url,
+                pid=s.pid,
+                stage=s.stage,
+                version=s.version,
+                started=s.started,
+                last_seen=s.last_seen,
+                up=s.up,
+            )
+            for s in servers_of(store, name)
+        ],
+        traffic=[
+            schema.VersionTrafficInfo(**dataclasses.asdict(t))
+            for t in traffic_summary(store, name, window_s=TRAFFIC_WINDOW_S)
+        ],
     )

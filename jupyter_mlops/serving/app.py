@@ -69,6 +69,8 @@ class ServingState:
     max_body: int = MAX_BODY
     max_rows: int = MAX_ROWS
     stats: Stats = field(default_factory=Stats)
+    #: This server (process) in the store: its presence row and its logged batches.
+    server_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class _Handler(tornado.web.RequestHandler):

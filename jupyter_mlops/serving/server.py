@@ -11,6 +11,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
 ]
 from jupyter_mlops.serving.holder import ModelHolder
 from jupyter_mlops.serving.inference_log import InferenceLogger
+from jupyter_mlops.serving.presence import Presence
 from jupyter_mlops.store import Store
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -62,6 +64,7 @@ class Options:
 def build_state(store: Store, options: Options) -> ServingState:
     """Load the model (raising if it cannot load) and set up its log."""
     holder = ModelHolder(store, options.uri, trusted=options.trusted, poll=options.poll)
+    server_id = uuid.uuid4().hex
     logger = None
     if options.log_sample > 0:
         logger = InferenceLogger(
@@ -70,8 +73,21 @@ def build_state(store: Store, options: Options) -> ServingState:
             holder.stage,
             sample=options.log_sample,
             flush_seconds=options.flush_seconds,
+            server_id=server_id,
         )
-    return ServingState(holder, logger, options.token, options.max_body)
+    return ServingState(holder, logger, options.token, options.max_body, server_id=server_id)
+
+
+def _presence(state: ServingState, url: str) -> Presence:
+    holder = state.holder
+    return Presence(
+        holder.store,
+        state.server_id,
+        holder.name,
+        holder.stage,
+        url,
+        lambda: holder.current.version,
+    )
 
 
 def _bind(host: str, port: int) -> list[socket.socket]:
@@ -95,6 +111,7 @@ class BackgroundServer:
         self._server: tornado.httpserver.HTTPServer | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mlops-serve", daemon=True)
+        self._presence = _presence(state, self.url)
 
     def start(self) -> BackgroundServer:
         self.state.holder.start()
@@ -102,6 +119,7 @@ class BackgroundServer:
             self.state.logger.start()
         self._thread.start()
         self._started.wait(10)
+        self._presence.start()
         return self
 
     def _run(self) -> None:
@@ -124,6 +142,7 @@ class BackgroundServer:
 
             loop.add_callback(halt)
             self._thread.join(timeout=10)
+        self._presence.close()
         self.state.holder.close()
         if self.state.logger is not None:
             self.state.logger.close()
@@ -143,15 +162,15 @@ def run_foreground(
     url = url_of(options.host, sockets)
     if options.workers <= 1:
         on_ready(state, url)
-        _serve_here(state, sockets)
+        _serve_here(state, sockets, url)
         return
     state.holder.close()
     store.engine.dispose()  # no pooled connection may be shared with the children
     on_ready(state, url)
-    _supervise(store, options, sockets)
+    _supervise(store, options, sockets, url)
 
 
-def _serve_here(state: ServingState, sockets: list[socket.socket]) -> None:
+def _serve_here(state: ServingState, sockets: list[socket.socket], url: str) -> None:
     loop = tornado.ioloop.IOLoop.current()
     server = tornado.httpserver.HTTPServer(make_app(state))
     server.add_sockets(sockets)
@@ -168,15 +187,18 @@ def _serve_here(state: ServingState, sockets: list[socket.socket]) -> None:
     state.holder.start()
     if state.logger is not None:
         state.logger.start()
+    presence = _presence(state, url)
+    presence.start()
     try:
         loop.start()
     finally:
+        presence.close()
         state.holder.close()
         if state.logger is not None:
             state.logger.close()
 
 
-def _supervise(store: Store, options: Options, sockets: list[socket.socket]) -> None:
+def _supervise(store: Store, options: Options, sockets: list[socket.socket], url: str) -> None:
     """Fork ``options.workers`` children sharing ``sockets``; restart any that dies.
 
     A worker that dies within ``QUICK_DEATH_S`` of starting, ``QUICK_DEATHS`` times over,
@@ -195,7 +217,7 @@ def _supervise(store: Store, options: Options, sockets: list[socket.socket]) -> 
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 store.engine.dispose(close=False)
-                _serve_here(build_state(store, options), sockets)
+                _serve_here(build_state(store, options), sockets, url)
             except BaseException:  # noqa: BLE001 - the supervisor restarts the worker
                 code = 1
             finally:

@@ -9,13 +9,23 @@ import io
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.models.uri import check_name, check_stage
-from jupyter_mlops.serving.inference_log import META_COLUMNS, REQUEST_ID, TIME
+from jupyter_mlops.serving.inference_log import (
+    LATENCY_MS,
+    META_COLUMNS,
+    REQUEST_ID,
+    TIME,
+    VERSION,
+)
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.serving import add_inference_batch, inference_batches
 
@@ -171,3 +181,61 @@ def labelled_traffic(
             f"mlops.monitor.log_labels({source!r}, {{request_id: label}})."
         )
     return traffic.drop(columns=[ROW]).rename(columns={LABEL: target})
+
+
+@dataclass(frozen=True)
+class VersionTraffic:
+    """What one version answered recently, from the logged batches."""
+
+    version: int
+    requests: int
+    rows: int
+    p50_ms: float
+    p99_ms: float
+    first_request: float
+    last_request: float
+
+
+#: A summary reads at most this many of the newest batches (a busy server flushes every
+#: second): it describes recent traffic, not all of it.
+SUMMARY_BATCHES = 200
+
+
+def traffic_summary(
+    store: Store, model_name: str, *, window_s: float = 3600.0
+) -> list[VersionTraffic]:
+    """Requests, rows, latency and last request per version over the last ``window_s``,
+    newest version first (only logged requests count: a sample when sampling)."""
+    since = time.time() - window_s
+    batches = inference_batches(store, model_name, since=since)[-SUMMARY_BATCHES:]
+    columns = [REQUEST_ID, TIME, VERSION, LATENCY_MS]
+    tables = [
+        pq.read_table(io.BytesIO(store.objects.read_bytes(b.digest)), columns=columns)
+        for b in batches
+    ]
+    if not tables:
+        return []
+    frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    frame = frame[frame[TIME] >= since]
+    # One row per request: its rows share the request's id, time, version and latency.
+    requests = frame.groupby(REQUEST_ID, sort=False).agg(
+        time=(TIME, "first"),
+        version=(VERSION, "first"),
+        latency=(LATENCY_MS, "first"),
+        rows=(TIME, "size"),
+    )
+    summary = []
+    for version, group in requests.groupby("version"):
+        latency = group["latency"].to_numpy()
+        summary.append(
+            VersionTraffic(
+                version=int(version),
+                requests=len(group),
+                rows=int(group["rows"].sum()),
+                p50_ms=float(np.percentile(latency, 50)),
+                p99_ms=float(np.percentile(latency, 99)),
+                first_request=float(group["time"].min()),
+                last_request=float(group["time"].max()),
+            )
+        )
+    return sorted(summary, key=lambda t: -t.version)

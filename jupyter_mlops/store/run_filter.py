@@ -251,7 +251,10 @@ def run_conditions(
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if lifecycle == "active":
-        conditions.append(t.runs.c.deleted_at.is_(None))
+        # Written so that the database does not pick the deleted_at index, which almost every
+        # run matches: it then sorts them all for a page (0.47 s instead of 0.1 s for a page of
+        # 100,000 runs) rather than walking the index of the order.
+        conditions.append(func.coalesce(t.runs.c.deleted_at, -1.0) == -1.0)
     elif lifecycle == "deleted":
         conditions.append(t.runs.c.deleted_at.is_not(None))
     elif lifecycle != "all":

@@ -128,11 +128,13 @@ def find_runs(
     limit: int | None = 1000,
     offset: int = 0,
     statuses: str | Sequence[str] | None = None,
+    roots_only: bool = False,
     lifecycle: str = "active",
 ) -> FoundRuns:
     """Find runs matching ``filter``: the arguments and errors of :func:`search_runs`.
 
     Runs whose process died are marked killed first, so no face shows a ghost ``running``.
+    ``roots_only`` leaves out child runs (pipeline steps, search candidates).
     """
     page_bounds(limit, offset)
     node = parse_filter(filter)
@@ -157,7 +159,7 @@ def find_runs(
             t.runs.c.user_name,
             t.runs.c.parent_id,
             t.runs.c.deleted_at,
-        ).where(*conditions)
+        ).where(*conditions, *_roots(roots_only, page=True))
         page = _ordered(stmt, _runs_with_experiment(), keys)
         rows: Sequence[Sequence[Any]] = conn.execute(page.limit(limit).offset(offset)).all()
         if store.unrecorded_kills:  # dead runs that a read-only store could not mark
@@ -227,6 +229,7 @@ def count_runs(
     *,
     experiments: str | Sequence[str] | None = None,
     statuses: str | Sequence[str] | None = None,
+    roots_only: bool = False,
     lifecycle: str = "active",
 ) -> int:
     """Count the runs :func:`search_runs` would find without a limit (for pagination).
@@ -246,8 +249,22 @@ def count_runs(
             dialect=store.dialect,
             lifecycle=lifecycle,
         )
-        stmt = select(func.count()).select_from(_runs_with_experiment()).where(*conditions)
+        stmt = (
+            select(func.count())
+            .select_from(_runs_with_experiment())
+            .where(*conditions, *_roots(roots_only, page=False))
+        )
         return int(conn.execute(stmt).scalar_one())
+
+
+def _roots(roots_only: bool, *, page: bool) -> list[ColumnElement[bool]]:
+    """The condition "no parent" when asked. For a page it is written so that the database
+    walks the start-time index rather than the parent index (which every top-level run
+    matches, and then sorts them all): 0.5 s instead of 0.1 s for a page of 100,000 runs."""
+    if not roots_only:
+        return []
+    parent = t.runs.c.parent_id
+    return [func.coalesce(parent, "") == ""] if page else [parent.is_(None)]
 
 
 def _pivot(cells: list[Cell], size: int) -> dict[str, list[Any]]:
@@ -310,8 +327,17 @@ def run_keys(
         for table in (t.params, t.latest_metrics, t.tags):
             stmt = select(table.c.key).distinct()
             if ids is not None:
-                stmt = stmt.join(t.runs, t.runs.c.id == table.c.run_id).where(
-                    t.runs.c.experiment_id.in_(ids) if ids else false()
+                # Each distinct key (read from the key index), kept when some run of the
+                # experiments has it: the search stops at the first such run, where joining
+                # every row to its run took 0.8 s for 100,000 runs.
+                keys = stmt.subquery()
+                one = table.alias("one")
+                has = (
+                    select(one.c.run_id)
+                    .join(t.runs, t.runs.c.id == one.c.run_id)
+                    .where(one.c.key == keys.c.key)
+                    .where(t.runs.c.experiment_id.in_(ids) if ids else false())
                 )
+                stmt = select(keys.c.key).where(has.exists())
             found.append(sorted(str(key) for key in conn.scalars(stmt)))
     return found[0], found[1], found[2]

@@ -1,11 +1,12 @@
-"""What a model server reads and writes: which version holds a stage, logged-traffic batches."""
+"""What a model server reads and writes: which version holds a stage, logged-traffic batches,
+and its own presence (a row of kind ``server`` whose ``last_time`` it renews while it runs)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
@@ -111,3 +112,22 @@ def inference_batches(
         )
         for r in rows
     ]
+
+
+def renew_server(store: Store, server_id: str, version: int, seen: float) -> bool:
+    """Mark server ``server_id`` seen at ``seen`` serving ``version``; False if it has no row."""
+    ib = t.inference_batches
+    with store.write() as conn:
+        done = conn.execute(
+            update(ib)
+            .where(ib.c.server_id == server_id, ib.c.kind == "server")
+            .values(versions=str(version), last_time=seen)
+        )
+    return bool(done.rowcount)
+
+
+def forget_server(store: Store, server_id: str) -> None:
+    """Remove the presence row of a server that stopped (its traffic batches stay)."""
+    ib = t.inference_batches
+    with store.write() as conn:
+        conn.execute(delete(ib).where(ib.c.server_id == server_id, ib.c.kind == "server"))

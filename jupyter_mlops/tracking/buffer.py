@@ -2,7 +2,10 @@
 
 Params, tags, metric points, executed cells and data inputs are kept in memory and written
 together by :meth:`RunBuffer.flush` (the background flusher calls it about once a second, and
-the run's end with its final status). Logging goes on while a batch is written: a write
+the run's end with its final status). A short child run (an Optuna trial) can be started
+without a write and hand its records, its own row included, to its parent when it ends
+(:meth:`RunBuffer.adopt`): the parent's next flush writes many
+children in one transaction. Logging goes on while a batch is written: a write
 waiting on another process's lock must not stall the user's ``log_metric`` calls.
 """
 
@@ -11,11 +14,15 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 @dataclass
@@ -35,7 +42,7 @@ class Captured:
 class RunBuffer:
     """The records of one run waiting for the next flush; counts them into ``captured``."""
 
-    def __init__(self, run_id: str, captured: Captured) -> None:
+    def __init__(self, run_id: str, captured: Captured, row: RowFactory | None = None) -> None:
         self.run_id = run_id
         self.captured = captured
         self._lock = threading.RLock()  # guards the buffers; never held while writing
@@ -47,6 +54,9 @@ class RunBuffer:
         self._cell_seq = 0
         self._cells: list[dict[str, Any]] = []
         self._inputs: list[dict[str, Any]] = []
+        self._row = row  # the run's row, when the run is not in the store yet
+        self._children: list[Batch] = []  # ended child runs handed over, written first
+        self._closed = False  # the run's end was taken for writing: no more children
 
     def param(self, key: str, text: str) -> None:
         """Buffer a param's stored text (the last value wins)."""
@@ -124,7 +134,65 @@ class RunBuffer:
 
     def pending(self) -> bool:
         """Whether anything waits for a flush."""
-        return bool(self._points or self._params or self._tags or self._cells or self._inputs)
+        return bool(
+            self._row is not None
+            or self._children
+            or self._points
+            or self._params
+            or self._tags
+            or self._cells
+            or self._inputs
+        )
+
+    def needs_row(self) -> bool:
+        """Whether the run's own row is still to be written (a child not flushed yet)."""
+        return self._row is not None
+
+    def _take(self, final: tuple[str, str | None] | None, ended: float | None) -> list[Batch]:
+        # Called with self._lock held: this run's records as batches, its children's first.
+        own = Batch(
+            self.run_id,
+            self._row,
+            self._params,
+            self._tags,
+            self._points,
+            self._cells,
+            self._inputs,
+            final,
+            ended,
+        )
+        batches = [*self._children, own]
+        self._row, self._children = None, []
+        self._params, self._tags, self._points = {}, {}, []
+        self._cells, self._inputs = [], []
+        return batches
+
+    def _put_back(self, batches: list[Batch]) -> None:
+        # A write failed: keep what it held so a later flush writes it (older first).
+        own = batches[-1]
+        with self._lock:
+            self._closed = False
+            self._row = own.row if self._row is None else self._row
+            self._children = batches[:-1] + self._children
+            self._params = {**own.params, **self._params}
+            self._tags = {**own.tags, **self._tags}
+            self._points = own.points + self._points
+            self._cells = own.cells + self._cells
+            self._inputs = own.inputs + self._inputs
+
+    def adopt(self, child: RunBuffer, final: tuple[str, str | None]) -> bool:
+        """Take everything ``child`` buffered, with its end ``final``, into this run's next
+        flush; False (nothing taken) once this run's own end is being written.
+
+        Many short child runs (an Optuna study's trials) then cost one transaction per flush
+        instead of two each. A flush of the child in progress is waited for, so the parent
+        never writes before it.
+        """
+        with child._flush_lock, child._lock, self._lock:
+            if self._closed:
+                return False
+            self._children.extend(child._take(final, time.time()))
+            return True
 
     def flush(self, store: Store, final: tuple[str, str | None] | None = None) -> bool:
         """Write what is buffered; ``final`` (status, error) ends the run in the same transaction,
@@ -135,37 +203,58 @@ class RunBuffer:
         """
         with self._flush_lock:
             with self._lock:
-                params, self._params = self._params, {}
-                tags, self._tags = self._tags, {}
-                points, self._points = self._points, []
-                cells, self._cells = self._cells, []
-                inputs, self._inputs = self._inputs, []
-            if not (params or tags or points or cells or inputs or final):
-                return False
+                if not (self.pending() or final):
+                    return False
+                batches = self._take(final, time.time() if final else None)
+                self._closed = final is not None
             try:
                 with store.write() as conn:
-                    q.write_batch(
-                        store,
-                        conn,
-                        self.run_id,
-                        params=params,
-                        tags=tags,
-                        metrics=points,
-                        cells=cells,
-                        inputs=inputs,
-                    )
-                    if final is not None:
-                        status, error = final
-                        q.set_status(conn, self.run_id, status, end_time=time.time(), error=error)
-                    else:
+                    for batch in batches:
+                        write(store, conn, batch)
+                    if final is None:
                         q.heartbeat(conn, [self.run_id])
             except BaseException:
-                # Put them back so a later flush can write them.
-                with self._lock:
-                    self._params = {**params, **self._params}
-                    self._tags = {**tags, **self._tags}
-                    self._points = points + self._points
-                    self._cells = cells + self._cells
-                    self._inputs = inputs + self._inputs
+                self._put_back(batches)
                 raise
             return True
+
+
+@dataclass
+class Batch:
+    """What one flush writes for one run."""
+
+    run_id: str
+    #: The run's own row when it is not in the store yet (a child run started lazily):
+    #: built by this function when written; ``experiment`` is a name, not an id.
+    row: RowFactory | None
+    params: dict[str, str]
+    tags: dict[str, str]
+    points: list[tuple[str, int, float, float]]
+    cells: list[dict[str, Any]]
+    inputs: list[dict[str, Any]]
+    final: tuple[str, str | None] | None = None
+    ended: float | None = None
+
+
+RowFactory = Callable[[], dict[str, Any]]
+
+
+def write(store: Store, conn: Connection, batch: Batch) -> None:
+    """Write one batch inside the open transaction ``conn``."""
+    if batch.row is not None:
+        row = dict(batch.row())
+        row["experiment_id"] = q.get_or_create_experiment(conn, row.pop("experiment"))
+        q.insert_run(conn, row)
+    q.write_batch(
+        store,
+        conn,
+        batch.run_id,
+        params=batch.params,
+        tags=batch.tags,
+        metrics=batch.points,
+        cells=batch.cells,
+        inputs=batch.inputs,
+    )
+    if batch.final is not None:
+        status, error = batch.final
+        q.set_status(conn, batch.run_id, status, end_time=batch.ended, error=error)

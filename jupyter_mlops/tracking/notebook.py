@@ -9,6 +9,10 @@ the same way (:mod:`jupyter_mlops.pipelines.attach`), without ever ending it.
 
 The ``%mlops`` magics create the session and :meth:`NotebookSession.register` it on the shell
 (``%load_ext jupyter_mlops``); :meth:`NotebookSession.of` finds it again from the shell.
+
+From then on every executed cell, tracked or not, goes into the session's bounded cell log
+(:mod:`~jupyter_mlops.tracking.session_log`): a tracked cell is checked against it for hidden
+state (:mod:`~jupyter_mlops.tracking.hidden_state`), and a tracked run stores it as it ends.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import contextlib
 import os
 import time
 import traceback
+import warnings
 import weakref
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -27,9 +32,12 @@ from typing import Any
 
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 
-from jupyter_mlops.errors import MlopsUsageError
-from jupyter_mlops.tracking import active
+from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
+from jupyter_mlops.tracking import active, hidden_state
+from jupyter_mlops.tracking.environment import notebook_path
+from jupyter_mlops.tracking.hidden_state import Finding
 from jupyter_mlops.tracking.run import Run
+from jupyter_mlops.tracking.session_log import ARTIFACT, CellLog, SessionCell
 
 #: Frames of our own code (the magics, capture) are left out of a recorded traceback.
 _PACKAGE = str(Path(__file__).parents[1]) + os.sep
@@ -69,6 +77,14 @@ class NotebookSession:
         self.cell: CellInfo | None = None
         self._capture: AbstractContextManager[Any] | None = None
         self._captured_run: Run | None = None
+        #: Every executed cell since the extension was loaded (bounded).
+        self.cells = CellLog()
+        #: The log entry of the cell executing now.
+        self.entry: SessionCell | None = None
+        #: Hidden state found in each open tracked run's cells.
+        self.findings: dict[str, list[Finding]] = {}
+        #: Those findings in one line, for each run's receipt.
+        self._hidden: dict[str, str] = {}
 
     @property
     def capturing(self) -> bool:
@@ -139,6 +155,13 @@ class NotebookSession:
             started=time.time(),
             clock=time.perf_counter(),
         )
+        self.entry = self.cells.append(
+            SessionCell.executed(
+                self.cell.source,
+                execution_count=self.cell.execution_count,
+                started=self.cell.started,
+            )
+        )
         run = self.line_run
         if run is not None and run.ended:  # ended through the Python API
             self._forget_line_run()
@@ -146,17 +169,81 @@ class NotebookSession:
             self.begin_capture(run, autolog=self.line_autolog)
 
     def post_run_cell(self, result: ExecutionResult | None) -> None:
+        error = None if result is None else result.error_before_exec or result.error_in_exec
+        self._log_outcome(result, error)
         run = self._captured_run
         if run is None:
             self.cell = None
             return
-        error = None if result is None else result.error_before_exec or result.error_in_exec
         self.end_capture(run, error)
         self.cell = None
+
+    def _log_outcome(self, result: ExecutionResult | None, error: BaseException | None) -> None:
+        entry, self.entry = self.entry, None
+        if entry is None and result is not None and result.info is not None:
+            # The %load_ext cell: the hooks were registered while it ran.
+            entry = self.cells.append(
+                SessionCell.executed(
+                    result.info.raw_cell or "",
+                    execution_count=result.execution_count,
+                    started=time.time(),
+                )
+            )
+        if entry is not None:
+            entry.status = "ok" if error is None else "failed"
+
+    # -- the session's cells: hidden state and the log a run keeps ------------------
+    def track_cell(self, run: Run) -> list[Finding]:
+        """Mark the cell executing now as ``run``'s and check it for hidden state.
+
+        Hidden state found is tagged on the run (:data:`hidden_state.TAG`) and kept for its
+        receipt (:meth:`take_hidden_state`).
+        """
+        entry = self.entry
+        if entry is None or run.ended:
+            return []
+        entry.run_id = run.id
+        earlier = list(self.cells)[:-1] if self.cells.last is entry else list(self.cells)
+        try:
+            notebook = hidden_state.read_notebook(notebook_path(self.shell.user_ns))
+            found = hidden_state.detect(earlier, entry, notebook)
+        except Exception as exc:  # noqa: BLE001 - a check must never stop the user's cell
+            warnings.warn(f"The hidden-state check was skipped: {exc}", MlopsWarning, stacklevel=2)
+            return []
+        if found:
+            kept = self.findings.setdefault(run.id, [])
+            kept.extend(f for f in found if f not in kept)
+            line_form = run is self.line_run
+            self._hidden[run.id] = hidden_state.describe(kept, line_form=line_form)
+            run.set_tag(hidden_state.TAG, hidden_state.tag_value(kept, line_form=line_form))
+        return found
+
+    def take_hidden_state(self, run: Run) -> str | None:
+        """The hidden state ``run``'s cells relied on, in one line (None: none), for its receipt."""
+        self.findings.pop(run.id, None)
+        return self._hidden.pop(run.id, None)
+
+    def seal(self, run: Run, error: BaseException | None = None) -> None:
+        """Store the session's cell log into ``run`` as it ends (``error``: the current cell's)."""
+        if run.ended:
+            return
+        if self.entry is not None and self.entry.run_id == run.id:
+            self.entry.status = "ok" if error is None else "failed"
+        try:
+            run.log_artifact(
+                self.cells.payload(run.id), ARTIFACT, kind="session", media_type="application/json"
+            )
+        except Exception as exc:  # noqa: BLE001 - the run must still end
+            warnings.warn(
+                f"The session's cell log of run {run.label} could not be stored: {exc}",
+                MlopsWarning,
+                stacklevel=2,
+            )
 
     # -- capture around a cell -------------------------------------------------
     def begin_capture(self, run: Run, *, autolog: bool) -> None:
         """Switch capture on for ``run`` until :meth:`end_capture`."""
+        self.track_cell(run)
         capture = capture_for(run, self.shell.user_ns, autolog=autolog)
         capture.__enter__()
         self._capture, self._captured_run = capture, run
@@ -203,6 +290,7 @@ class NotebookSession:
             return None
         if self._captured_run is run:
             self.end_capture(run, None)
+        self.seal(run)  # the step's cells, as a tracked run keeps them
         self.line_attached = False
         self.line_run = None
         return run
@@ -225,6 +313,7 @@ class NotebookSession:
         try:
             if self._captured_run is run:
                 self.end_capture(run, None)
+            self.seal(run)
         finally:
             self._forget_line_run()
             finish(run, "finished")

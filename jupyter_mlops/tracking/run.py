@@ -15,18 +15,19 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from jupyter_mlops.artifacts import ObjectInfo
 from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.identity import user_name
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.tracking import active, datasets
 from jupyter_mlops.tracking.artifacts import store_artifact, store_model
-from jupyter_mlops.tracking.buffer import Captured, RunBuffer
+from jupyter_mlops.tracking.buffer import Captured, RowFactory, RunBuffer
 from jupyter_mlops.tracking.checks import (
     check_artifact_name,
     check_key,
@@ -34,8 +35,8 @@ from jupyter_mlops.tracking.checks import (
     metric_value,
     param_text,
 )
-from jupyter_mlops.tracking.environment import cached_environment
-from jupyter_mlops.tracking.flusher import FLUSHER
+from jupyter_mlops.tracking.environment import cached_environment, capture_environment
+from jupyter_mlops.tracking.flusher import DEFERRED, FLUSHER
 from jupyter_mlops.tracking.snapshot import (
     environment_values,
     git_diff_row,
@@ -63,19 +64,31 @@ class Run:
         root: Path,
         flush_interval: float = 1.0,
         parent_id: str | None = None,
+        notebook_path: str | None = None,
+        notebook_digest: str | None = None,
+        row: RowFactory | None = None,
+        batch_parent: Run | None = None,
     ) -> None:
-        self.store = store
+        self._store = store
         self.id = run_id
         self.name = name
         self.experiment = experiment
         self.start_time = start_time
         self.parent_id = parent_id
+        self.notebook_path = notebook_path
+        self.notebook_digest = notebook_digest
         self.status = "running"
         self.flush_interval = flush_interval
         self.captured = Captured()
         self.last_heartbeat = start_time
         self._root = root
-        self._buffer = RunBuffer(run_id, self.captured)
+        self._buffer = RunBuffer(run_id, self.captured, row)
+        #: The run whose flush writes this one's records once it ended (a lazy child).
+        self._batch_parent = batch_parent
+        self._jobs: list[Callable[[], object]] = []
+        self._jobs_lock = threading.Lock()
+        self._jobs_submitted = False
+        self._jobs_running = threading.Lock()  # one runner at a time, jobs in order
         self._env_thread: threading.Thread | None = None
         self._background_error = False
         self._ended = False
@@ -93,6 +106,21 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.label} {self.status} experiment={self.experiment!r}>"
+
+    @property
+    def store(self) -> Store:
+        """The store this run writes to.
+
+        A child run started with :meth:`start_child` is written to it first, so that code
+        writing rows about the run (an artifact, a dataset link) finds it there.
+        """
+        self._ensure_row()
+        return self._store
+
+    def _ensure_row(self) -> None:
+        # Not flush(): a deferred job writing an artifact calls this, inside the job runner.
+        if self._buffer.needs_row() and self._buffer.flush(self._store):
+            self.last_heartbeat = time.time()
 
     # -- creation ------------------------------------------------------------
     @classmethod
@@ -151,11 +179,70 @@ class Run:
             root=root,
             flush_interval=flush_interval,
             parent_id=parent_id,
+            notebook_path=notebook_path,
+            notebook_digest=notebook_digest,
         )
         if capture_env and env is None:
             run._env_thread = snapshot_in_background(store, run_id, root, run.short_id)
         FLUSHER.add(run)
         return run
+
+    def start_child(self, name: str, *, tags: Mapping[str, Any] | None = None) -> Run:
+        """Start a short child run of this one, made the active run until it ends.
+
+        Nothing is written when it starts: its row and records go with its first flush, or
+        with this run's next flush once it ended, so many short children (one per Optuna
+        trial) share transactions instead of costing two commits each. It is in the store
+        within about a second (the background flusher), and at the latest when this run
+        ends. The child carries the process's latest environment snapshot; the git diff
+        artifact stays with this run.
+        """
+        self._check_open()
+        now = time.time()
+        run_id = uuid.uuid4().hex
+        root = self._root
+        values = {
+            "id": run_id,
+            "name": name,
+            "experiment": self.experiment,
+            "status": "running",
+            "start_time": now,
+            "heartbeat": now,
+            "user_name": user_name(),
+            "host": q.HOST,
+            "pid": os.getpid(),
+            "parent_id": self.id,
+            "notebook_path": self.notebook_path,
+            "notebook_digest": self.notebook_digest,
+        }
+
+        def row() -> dict[str, Any]:
+            # Built when first written (off the caller's path, mostly in the flusher).
+            try:
+                env = cached_environment(root) or capture_environment(root)
+            except Exception:  # noqa: BLE001 - a broken git must not lose the run
+                return values
+            return {**values, **environment_values(env)}
+
+        child = Run(
+            self._store,
+            run_id=run_id,
+            name=name,
+            experiment=self.experiment,
+            start_time=now,
+            root=root,
+            flush_interval=self.flush_interval,
+            parent_id=self.id,
+            notebook_path=self.notebook_path,
+            notebook_digest=self.notebook_digest,
+            row=row,
+            batch_parent=self,
+        )
+        if tags:
+            child.set_tags(tags)
+        FLUSHER.add(child)  # a long child is written within a second, like any run
+        active.push(child)
+        return child
 
     # -- logging -------------------------------------------------------------
     def _check_open(self) -> None:
@@ -307,19 +394,65 @@ class Run:
     def has_pending(self) -> bool:
         return self._unwritten_end is not None or self._buffer.pending()
 
-    def flush(self) -> None:
-        """Write buffered params, tags, metric points and cells; durable when this returns."""
+    # -- capture work done off the cell's path ---------------------------------
+    def defer(self, job: Callable[[], object]) -> None:
+        """Run ``job`` (which logs into this run) in a background thread, after the cell.
+
+        For capture work a user should not wait for: rendering a statsmodels summary, the
+        first model saved while its serializer still imports. The background flusher hands
+        the jobs to a worker thread at its next round (within about a second, so they do not
+        compete with the rest of the cell); the run's :meth:`flush` and :meth:`end` finish
+        the jobs still waiting first, so what they log is never lost. A job that raises is
+        dropped: capture never breaks a run.
+        """
+        self._check_open()
+        with self._jobs_lock:
+            self._jobs.append(job)
+
+    def submit_deferred(self) -> None:
+        """Hand the deferred jobs to the background worker (the flusher calls this)."""
+        with self._jobs_lock:
+            if not self._jobs or self._jobs_submitted:
+                return
+            self._jobs_submitted = True
+        DEFERRED.submit(self._run_deferred)
+
+    def _run_deferred(self) -> None:
+        with self._jobs_running:
+            try:
+                self._run_jobs()
+            finally:
+                with self._jobs_lock:
+                    self._jobs_submitted = False
+
+    def _run_jobs(self) -> None:
+        while True:
+            with self._jobs_lock:
+                if not self._jobs:
+                    return
+                job = self._jobs.pop(0)
+            with contextlib.suppress(Exception):
+                job()
+
+    def flush(self, *, jobs: bool = True) -> None:
+        """Write buffered params, tags, metric points and cells; durable when this returns.
+
+        Capture work deferred off a cell (:meth:`defer`) is finished first, unless ``jobs`` is
+        False (the background flusher, which must not wait for it).
+        """
         if self._unwritten_end is not None:
             self._write_end()
             return
-        if self._buffer.flush(self.store):
+        if jobs:
+            self._run_deferred()
+        if self._buffer.flush(self._store):
             self.last_heartbeat = time.time()
 
     def _write_end(self) -> None:
         if self._unwritten_end is None:
             return
         # What was still buffered goes with it: nothing logged is lost once the store recovers.
-        self._buffer.flush(self.store, final=self._unwritten_end)
+        self._buffer.flush(self._store, final=self._unwritten_end)
         self._unwritten_end = None
         FLUSHER.discard(self)
 
@@ -345,7 +478,7 @@ class Run:
             self._write_end()
 
     def beat(self) -> None:
-        with self.store.write() as conn:
+        with self._store.write() as conn:
             q.heartbeat(conn, [self.id])
         self.last_heartbeat = time.time()
 
@@ -363,16 +496,24 @@ class Run:
             return
         if status not in q.TERMINAL:
             raise MlopsUsageError(f"status must be one of {', '.join(q.TERMINAL)}, not {status!r}.")
+        self._run_deferred()
         FLUSHER.discard(self)
         self.status = status
+        parent = self._batch_parent
+        if parent is not None and parent._buffer.adopt(self._buffer, (status, error)):
+            # A lazy child: its parent's next flush writes it (within about a second).
+            self._ended = True
+            active.pop(self)
+            return
         try:
-            if self._buffer.flush(self.store, final=(status, error)):
+            if self._buffer.flush(self._store, final=(status, error)):
                 self.last_heartbeat = time.time()
         except Exception as exc:
             self._end_unrecorded(error, exc)
             raise
         except BaseException:
-            with self.store.write() as conn:
+            self._ensure_row()
+            with self._store.write() as conn:
                 q.set_status(conn, self.id, status, end_time=time.time(), error=error)
             raise
         finally:

@@ -1,6 +1,10 @@
 """The one-line summary shown after a tracked cell or ``%mlops stop``.
 
 ``✓ run brisk-otter-42 (a1b2c3d4) · 6 params · 2 metrics · 1 model · 2 datasets · 0.41 s``
+
+and, when the run relied on hidden notebook state, a second line naming the cells:
+
+``⚠ hidden state: X comes from cell [7], which is below this cell in the notebook``
 """
 
 from __future__ import annotations
@@ -30,12 +34,20 @@ class RunSummary:
     cells: int | None = None
     error: str | None = None
     unstored_models: int = 0
+    hidden_state: str | None = None
 
     @classmethod
     def of(
-        cls, run: Run, *, duration: float, cells: int | None = None, error: str | None = None
+        cls,
+        run: Run,
+        *,
+        duration: float,
+        cells: int | None = None,
+        error: str | None = None,
+        hidden_state: str | None = None,
     ) -> RunSummary:
-        """Summarize ``run`` after ``duration`` seconds; ``error`` is its traceback, if any."""
+        """Summarize ``run`` after ``duration`` seconds; ``error`` is its traceback, if any;
+        ``hidden_state`` what its cells relied on (:mod:`~jupyter_mlops.tracking.hidden_state`)."""
         got = run.captured
         return cls(
             name=run.name,
@@ -51,6 +63,7 @@ class RunSummary:
             cells=cells,
             error=error_line(error),
             unstored_models=len(got.unstored_models),
+            hidden_state=hidden_state,
         )
 
     @property
@@ -82,7 +95,10 @@ class RunSummary:
         parts = [head, *self.counts(), format_seconds(self.duration)]
         if self.error:
             parts.append(self.error)
-        return " · ".join(parts)
+        line = " · ".join(parts)
+        if self.hidden_state:
+            line += f"\n⚠ hidden state: {self.hidden_state}"
+        return line
 
     __repr__ = __str__
 
@@ -98,9 +114,15 @@ class RunSummary:
         ]
         if self.error:
             parts.append(f"<span style='color:{color}'>{html.escape(self.error)}</span>")
+        hidden = ""
+        if self.hidden_state:
+            hidden = (
+                "<div class='mlops-hidden-state' style='color:#b26a00'>⚠ hidden state: "
+                f"{html.escape(self.hidden_state)}</div>"
+            )
         return (
             "<div class='mlops-summary' style='font-family: var(--jp-code-font-family, monospace);"
-            " font-size: 0.9em'>" + " · ".join(parts) + "</div>"
+            " font-size: 0.9em'>" + " · ".join(parts) + hidden + "</div>"
         )
 
 

@@ -1,5 +1,6 @@
 """Comparison of runs: params side by side (differences marked), metrics, overlaid curves and,
-for more than two runs, parallel coordinates of params against a chosen metric.
+for more than two runs, parallel coordinates of params against a chosen metric; for two runs,
+"Why did it move?": their diff (code cell by cell, params, data versions, environment).
 
 The panel draws the record of :func:`jupyter_mlops.services.compare.compare`, the comparison
 the command line and the REST API give too.
@@ -15,11 +16,19 @@ import ipywidgets as w  # type: ignore[import-untyped]
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services import project
 from jupyter_mlops.services.compare import compare as compare_runs
+from jupyter_mlops.services.diff import diff as diff_runs
 from jupyter_mlops.services.project import Store
-from jupyter_mlops.services.schema import ComparedParam, CompareQuery, RunComparison
+from jupyter_mlops.services.schema import (
+    ComparedParam,
+    CompareQuery,
+    RunComparison,
+    RunDiff,
+    RunDiffQuery,
+)
 from jupyter_mlops.widgets import _charts
 from jupyter_mlops.widgets import _html as h
 from jupyter_mlops.widgets._base import Panel, button
+from jupyter_mlops.widgets.rundiff import diff_html
 
 #: Rows of the params table before "show all"; thousands of params stay readable.
 MAX_PARAM_ROWS = 200
@@ -35,6 +44,24 @@ def read(refs: Sequence[str], *, store: Store | None = None) -> tuple[RunCompari
         return compare_runs(store or project.store(), CompareQuery(run=list(refs))), ""
     except MlopsUsageError as exc:  # fewer than two runs asked or found
         return EMPTY, str(exc)
+
+
+def read_diff(data: RunComparison, *, store: Store | None = None) -> RunDiff | None:
+    """The diff of the two runs compared; None unless exactly two runs were found."""
+    if len(data.runs) != 2:
+        return None
+    a, b = data.runs
+    try:
+        return diff_runs(store or project.store(), RunDiffQuery(a=a.run_id, b=b.run_id))
+    except MlopsUsageError:  # a run deleted since it was compared: the other tabs still stand
+        return None
+
+
+def why_html(found: RunDiff | None) -> str:
+    """ "Why did it move?": the diff of two runs, or why there is none."""
+    if found is None:
+        return h.note("Compare exactly two runs to see why a metric moved between them.")
+    return diff_html(found)
 
 
 def _labels(data: RunComparison) -> list[str]:
@@ -146,8 +173,9 @@ def comparison_html(
     metric: str | None = None,
     only_differences: bool = False,
     error: str = "",
+    found: RunDiff | None = None,
 ) -> str:
-    """The whole comparison as static HTML."""
+    """The whole comparison as static HTML (``found``: the two runs' diff)."""
     parts = [_messages(data, error)]
     if len(data.runs) < 2:
         return "".join(parts)
@@ -158,6 +186,8 @@ def comparison_html(
     ]
     if len(data.runs) > 2:
         parts.append(h.section("Parallel coordinates", parallel_html(data, metric)))
+    if found is not None:
+        parts.append(h.section("Why did it move?", why_html(found)))
     return "".join(parts)
 
 
@@ -192,6 +222,8 @@ class Comparison(Panel):
         self.metrics = w.HTML()
         self.curves = w.HTML()
         self.parallel = w.HTML()
+        self.why = w.HTML()
+        self.diff: RunDiff | None = None
         self.refresh_button = button("Refresh", self.refresh, icon="refresh")
         self.metric.observe(lambda _c: self._draw_parallel(), names="value")
         self.only_differences.observe(lambda _c: self._draw_params(), names="value")
@@ -201,9 +233,11 @@ class Comparison(Panel):
                 self.metrics,
                 self.curves,
                 w.VBox([self.metric, self.parallel]),
+                self.why,
             ]
         )
-        for i, title in enumerate(("Params", "Metrics", "Curves", "Parallel coordinates")):
+        titles = ("Params", "Metrics", "Curves", "Parallel coordinates", "Why did it move?")
+        for i, title in enumerate(titles):
             tabs.set_title(i, title)
         self.widget.children = [self.refresh_button, self.message, tabs]
         self._render()
@@ -221,6 +255,8 @@ class Comparison(Panel):
         self.parallel.value = parallel_html(self.data, self.metric.value)
 
     def _render(self) -> None:
+        self.diff = read_diff(self.data, store=self.store)
+        self.why.value = why_html(self.diff)
         self.say(_messages(self.data, self.error))
         self._draw_params()
         self.metrics.value = metrics_html(self.data)
@@ -233,6 +269,7 @@ class Comparison(Panel):
             metric=self.metric.value,
             only_differences=self.only_differences.value,
             error=self.error,
+            found=self.diff,
         )
         return h.panel(f"Comparison of {len(self.data.runs)} runs", body, kind="compare")
 

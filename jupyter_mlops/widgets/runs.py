@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
@@ -24,6 +24,8 @@ from jupyter_mlops.widgets._base import AutoRefresh, Panel, button
 
 #: How many param/metric columns show when none are chosen (thousands of params stay usable).
 DEFAULT_DATA_COLUMNS = 8
+#: How many child runs show under an opened parent (the rest: filter on ``parent_id``).
+CHILD_ROWS = 100
 SORTABLE = ("start_time", "end_time", "duration", "name", "status", "experiment", "user")
 _LEAD = ("short_id", "name", "experiment", "status", "start_time", "duration")
 _GROUPS = ("params", "metrics", "tags")
@@ -43,6 +45,22 @@ class RunsPage:
     filter: str | None = None
     error: str | None = None
     hidden: int = 0
+    #: the child runs shown under each opened parent of the page
+    children: dict[str, list[RunSummary]] = field(default_factory=dict)
+
+    @property
+    def tree(self) -> bool:
+        """Whether the page lists top-level runs with their children under them (no filter:
+        a filter lists every run that matches, flat)."""
+        return not self.filter
+
+    def rows(self) -> list[tuple[RunSummary, int]]:
+        """The runs in the order shown, each with its depth (1: under its parent)."""
+        shown: list[tuple[RunSummary, int]] = []
+        for run in self.items:
+            shown.append((run, 0))
+            shown += [(child, 1) for child in self.children.get(run.run_id, [])]
+        return shown
 
     @property
     def pages(self) -> int:
@@ -51,11 +69,11 @@ class RunsPage:
 
     @property
     def run_ids(self) -> list[str]:
-        return [run.run_id for run in self.items]
+        return [run.run_id for run, _ in self.rows()]
 
     @property
     def statuses(self) -> list[str]:
-        return [run.status for run in self.items]
+        return [run.status for run, _ in self.rows()]
 
     @property
     def running(self) -> bool:
@@ -88,8 +106,12 @@ def runs_page(
     page: int = 0,
     page_size: int = 25,
     store: Store | None = None,
+    opened: Sequence[str] = (),
 ) -> RunsPage:
     """Read one page of runs; a bad filter comes back as ``error``, not an exception.
+
+    Without a filter the page holds top-level runs, each counting its child runs (pipeline
+    steps, search candidates), which show under it when it is in ``opened``.
 
     Args:
         filter: the search language, e.g. ``metrics.auc > 0.9 and params.C = '0.5'``.
@@ -100,6 +122,7 @@ def runs_page(
         page: which page, from 0; past the end shows the last page.
         page_size: runs per page.
         store: the store (default: the project's).
+        opened: parents (run ids) whose child runs to show under them.
 
     Returns:
         The page, with the total count for the pager.
@@ -114,15 +137,26 @@ def runs_page(
         order_by=[order_by] if order_by else [],
         limit=page_size,
         offset=page * page_size,
+        roots_only=not filter,
     )
+    children: dict[str, list[RunSummary]] = {}
     try:
         found = search(store, query)
         if not found.items and page > 0:  # past the end: show the last page
             page = max(0, math.ceil(found.total / page_size) - 1)
             found = search(store, query.model_copy(update={"offset": page * page_size}))
+        for run in found.items:
+            if run.children and run.run_id in opened:
+                under = RunQuery(
+                    filter=f"parent_id = '{run.run_id}'",
+                    order_by=query.order_by,
+                    limit=CHILD_ROWS,
+                    offset=0,
+                )
+                children[run.run_id] = search(store, under).items
     except MlopsUsageError as exc:  # a filter that does not parse, an unknown experiment
         return RunsPage([], 0, 0, page_size, [], [], order_by, filter, error=str(exc))
-    available = _available(found.items)
+    available = _available([*found.items, *(c for runs in children.values() for c in runs)])
     if columns is None:
         chosen = [c for c in available if c.startswith("metrics.")]
         chosen += [c for c in available if c.startswith("params.")]
@@ -141,6 +175,7 @@ def runs_page(
         order_by,
         filter,
         hidden=hidden,
+        children=children,
     )
 
 
@@ -164,11 +199,11 @@ def page_html(page: RunsPage, *, selected: Sequence[str] = ()) -> str:
         return h.note("No runs yet: track one with %%mlops track or mlops.start_run().")
     head = ["", *_LEAD, *page.columns]
     rows, classes = [], []
-    for run in page.items:
+    for run, depth in page.rows():
         cells = [
             "✔" if run.run_id in selected else "",
             f"<code>{h.esc(run.short_id)}</code>",
-            h.esc(run.name),
+            _name_html(run, depth, page),
             h.esc(run.experiment),
             h.badge(run.status),
             _when(run.start_time),
@@ -176,7 +211,8 @@ def page_html(page: RunsPage, *, selected: Sequence[str] = ()) -> str:
         ]
         cells += [h.fmt(cell(run, c)) for c in page.columns]
         rows.append(cells)
-        classes.append("mlops-selected" if run.run_id in selected else "")
+        kinds = ["mlops-child" if depth else "", "mlops-selected" if run.run_id in selected else ""]
+        classes.append(" ".join(k for k in kinds if k))
     first = page.page * page.page_size + 1
     summary = (
         f"runs {first:,} to {first + len(page.items) - 1:,} of {page.total:,} "
@@ -195,6 +231,25 @@ def page_html(page: RunsPage, *, selected: Sequence[str] = ()) -> str:
     )
 
 
+def children_label(run: RunSummary, opened: bool) -> str:
+    """What a parent row says of its children: ``▸ 12 child runs`` (``▾`` when shown)."""
+    noun = "child run" if run.children == 1 else "child runs"
+    return f"{'▾' if opened else '▸'} {run.children:,} {noun}"
+
+
+def _name_html(run: RunSummary, depth: int, page: RunsPage) -> str:
+    if depth:
+        # Indented under its parent, as the sidebar and the lab's runs table show it.
+        return f'<span class="mlops-indent" style="padding-left:1.5em">└ {h.esc(run.name)}</span>'
+    if not run.children:
+        return h.esc(run.name)
+    opened = run.run_id in page.children
+    shown = len(page.children.get(run.run_id, []))
+    more = f" ({shown} shown)" if opened and shown < run.children else ""
+    label = h.esc(children_label(run, opened) + more)
+    return f'{h.esc(run.name)} <span class="mlops-children">{label}</span>'
+
+
 def page_text(page: RunsPage) -> str:
     """The page as aligned plain text (terminals, logs)."""
     if page.error:
@@ -205,14 +260,14 @@ def page_text(page: RunsPage) -> str:
     rows = [
         [
             run.short_id,
-            run.name,
+            ("  └ " if depth else "") + run.name,
             run.experiment,
             run.status,
             _when(run.start_time),
             _seconds(run.duration),
             *(_plain(cell(run, c)) for c in page.columns),
         ]
-        for run in page.items
+        for run, depth in page.rows()
     ]
     widths = [max(len(x) for x in column) for column in zip(head, *rows, strict=True)]
     return "\n".join(
@@ -249,6 +304,7 @@ class RunsTable(Panel):
         self.page_size = page_size
         self.page_number = 0
         self.selected: list[str] = []
+        self.opened: list[str] = []
         self._columns: list[str] | None = list(columns) if columns is not None else None
         self._syncing = False
         key, _, direction = order_by.strip().rpartition(" ")
@@ -272,6 +328,10 @@ class RunsTable(Panel):
         self.refresh_button = button("Refresh", self.refresh, icon="refresh")
         self.pager = w.HTML()
         self.picker = w.SelectMultiple(options=[], rows=5, description="Select")
+        # Parents on the page whose child runs show under them (collapsed at first).
+        self.children_picker = w.SelectMultiple(
+            options=[], rows=3, description="Open", layout=w.Layout(display="none")
+        )
         self.compare_button = button("Compare selected", self.compare)
         self.compare_box = w.VBox()
         # Refresh while a run on the page runs, and only while the panel is open.
@@ -286,10 +346,12 @@ class RunsTable(Panel):
         self.direction.observe(lambda _c: self._reload(first=True), names="value")
         self.column_picker.observe(self._pick_columns, names="value")
         self.picker.observe(self._pick_runs, names="value")
+        self.children_picker.observe(self._pick_parents, names="value")
         self.widget.children = [
             w.HBox([self.filter, self.refresh_button]),
             w.HBox([self.sort, self.direction]),
             self.column_picker,
+            self.children_picker,
             self.message,
             self.table,
             w.HBox([self.prev_button, self.pager, self.next_button]),
@@ -314,6 +376,7 @@ class RunsTable(Panel):
             page=self.page_number,
             page_size=self.page_size,
             store=self.store,
+            opened=self.opened,
         )
 
     def _reload(self, *, first: bool = False) -> None:
@@ -345,6 +408,19 @@ class RunsTable(Panel):
     def set_columns(self, columns: Sequence[str] | None) -> None:
         """Show these ``params.X`` / ``metrics.X`` columns (None: the default few)."""
         self._columns = list(columns) if columns is not None else None
+        self._reload()
+
+    def open_children(self, parents: Sequence[str], *, opened: bool = True) -> None:
+        """Show (or, with ``opened=False``, hide) the child runs of these parents under them."""
+        wanted = [p for p in self.opened if p not in parents]
+        self.opened = [*wanted, *parents] if opened else wanted
+        self._reload()
+
+    def _pick_parents(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        on_page = {run.run_id for run in self.page.items}
+        self.opened = [p for p in self.opened if p not in on_page] + list(change["new"])
         self._reload()
 
     def _pick_columns(self, change: dict[str, Any]) -> None:
@@ -387,7 +463,19 @@ class RunsTable(Panel):
             self.sort.options = _sort_options([self.sort.value, *keys])
             self.column_picker.options = page.available
             self.column_picker.value = tuple(c for c in page.columns if c in page.available)
-            self.picker.options = [(f"{r.name} ({r.short_id})", r.run_id) for r in page.items]
+            self.picker.options = [
+                (f"{'└ ' if depth else ''}{r.name} ({r.short_id})", r.run_id)
+                for r, depth in page.rows()
+            ]
+            parents = [r for r in page.items if r.children and page.tree]
+            self.children_picker.options = [
+                (f"{r.name}: {children_label(r, r.run_id in page.children)}", r.run_id)
+                for r in parents
+            ]
+            self.children_picker.value = tuple(
+                r.run_id for r in parents if r.run_id in page.children
+            )
+            self.children_picker.layout.display = "" if parents else "none"
             self.picker.value = tuple(r for r in self.selected if r in page.run_ids)
             self.pager.value = f"page {page.page + 1} of {page.pages} ({page.total:,} runs)"
             self.prev_button.disabled = page.page == 0

@@ -10,8 +10,10 @@ import type {
   DatasetTagRequest,
   DatasetVersionInfo,
   DatasetVersionList,
+  ExperimentList,
   MetricHistory,
   ModelList,
+  ModelServing,
   ModelVersionInfo,
   ModelVersionList,
   MonitorHistoryInfo,
@@ -32,12 +34,16 @@ import type {
   RollbackRequest,
   RunComparison,
   RunDetail,
+  RunDiff,
+  RunDiffQuery,
   RunKeys,
   RunKeysQuery,
   RunLifecycleChange,
   RunPage,
   RunQuery,
   RunRefs,
+  RunTagsRequest,
+  RunTagsResult,
   ScheduleCreate,
   ScheduleExport,
   ScheduleExportQuery,
@@ -89,6 +95,21 @@ export async function runKeys(
   return (await request('GET', 'runs/keys', { ...options, query })) as RunKeys;
 }
 
+/** Set tags on several runs at once (all of them or none) (`POST runs/tags`). */
+export async function tagRuns(
+  body: RunTagsRequest,
+  options: IRequestOptions = {}
+): Promise<RunTagsResult> {
+  return (await request('POST', 'runs/tags', { ...options, body })) as RunTagsResult;
+}
+
+/** Every experiment with its number of runs (`GET experiments`). */
+export async function listExperiments(
+  options: IRequestOptions = {}
+): Promise<ExperimentList> {
+  return (await request('GET', 'experiments', options)) as ExperimentList;
+}
+
 /** Runs side by side: params (differences marked), metrics and metric curves (`GET runs/compare`). */
 export async function compareRuns(
   query: CompareQuery = {},
@@ -111,6 +132,14 @@ export async function restoreRuns(
   options: IRequestOptions = {}
 ): Promise<RunLifecycleChange> {
   return (await request('POST', 'runs/restore', { ...options, body })) as RunLifecycleChange;
+}
+
+/** Two runs diffed: why did the metric move (code, params, metrics, data, environment) (`GET runs/diff`). */
+export async function diffRuns(
+  query: RunDiffQuery,
+  options: IRequestOptions = {}
+): Promise<RunDiff> {
+  return (await request('GET', 'runs/diff', { ...options, query })) as RunDiff;
 }
 
 /** One run with everything stored about it (`GET runs/{run_id}`). */
@@ -237,6 +266,14 @@ export async function getPromotionHistory(
   options: IRequestOptions = {}
 ): Promise<PromotionHistory> {
   return (await request('GET', `models/${encodeURIComponent(name)}/promotions`, options)) as PromotionHistory;
+}
+
+/** The servers of a model's versions and their traffic in the last hour (`GET models/{name}/serving`). */
+export async function getModelServing(
+  name: string,
+  options: IRequestOptions = {}
+): Promise<ModelServing> {
+  return (await request('GET', `models/${encodeURIComponent(name)}/serving`, options)) as ModelServing;
 }
 
 /** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */

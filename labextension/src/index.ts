@@ -15,6 +15,8 @@ import { type INotebookModel, INotebookTracker, type NotebookPanel } from '@jupy
 import type { IDisposable } from '@lumino/disposable';
 
 import { RunDetailWidget } from './rundetail';
+import { RunsCompareWidget } from './runsCompare';
+import { RunsTableWidget } from './runsTable';
 import { MlopsSidebar, isTab, mlopsIcon } from './sidebar';
 import { currentNotebook, trackNotebook } from './track';
 
@@ -23,7 +25,10 @@ const PLUGIN_ID = 'jupyter-mlops-labextension:plugin';
 export const CommandIDs = {
   track: 'jupyter-mlops:track-notebook',
   openSidebar: 'jupyter-mlops:open-sidebar',
-  openRun: 'jupyter-mlops:open-run'
+  openRun: 'jupyter-mlops:open-run',
+  openRunsTable: 'jupyter-mlops:open-runs-table',
+  /** Compare runs (args ``runIds``); a richer compare view may register it first. */
+  compareRuns: 'jupyter-mlops:compare-runs'
 } as const;
 
 /** The toolbar button every notebook gets. */
@@ -97,7 +102,37 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(view.id);
     };
 
-    const sidebar = new MlopsSidebar({ openRun, openPath });
+    const compare = (runIds: string[]) => {
+      if (app.commands.hasCommand(CommandIDs.compareRuns)) {
+        void app.commands.execute(CommandIDs.compareRuns, { runIds });
+        return;
+      }
+      const view = new MainAreaWidget({ content: new RunsCompareWidget(runIds) });
+      view.id = `jupyter-mlops-compare-${Date.now()}`;
+      view.title.label = `Compare ${runIds.length} runs`;
+      view.title.icon = mlopsIcon;
+      view.title.closable = true;
+      app.shell.add(view, 'main');
+      app.shell.activateById(view.id);
+    };
+    let runsTable: MainAreaWidget<RunsTableWidget> | null = null;
+    const openRunsTable = () => {
+      if (runsTable === null || runsTable.isDisposed) {
+        const view = new MainAreaWidget({
+          content: new RunsTableWidget({ openRun, compare })
+        });
+        view.id = 'jupyter-mlops-runs-table';
+        view.title.label = 'Runs';
+        view.title.caption = 'MLOps: every run of the store, as a table';
+        view.title.icon = mlopsIcon;
+        view.title.closable = true;
+        app.shell.add(view, 'main');
+        runsTable = view;
+      }
+      app.shell.activateById(runsTable.id);
+    };
+
+    const sidebar = new MlopsSidebar({ openRun, openPath, openRunsTable });
     app.shell.add(sidebar, 'left', { rank: 850 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);
@@ -134,7 +169,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(CommandIDs.openRunsTable, {
+      label: 'MLOps: open the runs table',
+      caption: 'Every run in a table: sort, choose columns, select, compare, tag',
+      icon: mlopsIcon,
+      execute: openRunsTable
+    });
     if (palette) {
+      palette.addItem({ command: CommandIDs.openRunsTable, category: 'MLOps' });
       palette.addItem({ command: CommandIDs.track, category: 'MLOps' });
       palette.addItem({ command: CommandIDs.openSidebar, category: 'MLOps' });
     }

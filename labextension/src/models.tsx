@@ -1,4 +1,5 @@
-// The Models tab: versions with stage badges, promotion with a dry run first, the audit trail.
+// The Models tab: versions with stage badges and what serves them, promotion with a dry run
+// first, the audit trail.
 import * as React from 'react';
 
 import { Badge, outcomeTone } from './badges';
@@ -11,6 +12,7 @@ import {
 } from './client';
 import { Card, EmptyState, ErrorLine, useApi } from './common';
 import { ago, gateValue, metric, plural } from './format';
+import { ServingLine, useServing } from './serving';
 import { ApiError } from './transport';
 import type {
   GateCheck,
@@ -83,6 +85,7 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
     },
     [name]
   );
+  const serving = useServing(name);
   const [promoting, setPromoting] = React.useState<number | null>(null);
   const reload = detail.reload;
   const done = React.useCallback(() => {
@@ -98,7 +101,8 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
       <ErrorLine error={detail.error} />
       {versions.map(v => (
         <div key={v.version} className="jp-mlops-version" data-version={v.version}>
-          <div className="jp-mlops-row-line">
+          {/* Wraps: with a stage badge the line is wider than the default sidebar. */}
+          <div className="jp-mlops-row-line jp-mlops-wrap">
             <span className="jp-mlops-run-name">v{v.version}</span>
             {v.stages.map(s => (
               <Badge key={s} text={s} tone="neutral" kind={`stage-${s}`} />
@@ -108,6 +112,7 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
             </span>
             <span className="jp-mlops-muted jp-mlops-right">{ago(v.created_at)}</span>
           </div>
+          <ServingLine version={v.version} serving={serving.data} />
           <div className="jp-mlops-row-line jp-mlops-wrap jp-mlops-muted">
             {/* Named as a check names them: gates read metrics.X and tags.X. */}
             {gateInputs(v.metrics, v.tags).map(([k, val]) => (

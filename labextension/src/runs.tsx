@@ -5,6 +5,7 @@ import { Badge, moving, runTone } from './badges';
 import { searchRuns } from './client';
 import { EmptyState, FilterForm } from './common';
 import { ago, metric, plural } from './format';
+import { type IChildRuns, displayRows, displayTotal } from './runTree';
 import { ApiError } from './transport';
 import type { RunPage, RunSummary } from './wire';
 
@@ -18,6 +19,8 @@ export interface IRunsTabProps {
   openRun: (runId: string) => void;
   /** whether the sidebar is on screen (no polling while hidden) */
   shown: boolean;
+  /** open the runs table in the main area */
+  openTable?: () => void;
 }
 
 interface IListState {
@@ -32,14 +35,20 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
   const [list, setList] = React.useState<IListState>({ total: null, pages: new Map() });
   const [scrollTop, setScrollTop] = React.useState(0);
   const [height, setHeight] = React.useState(600);
+  // Parents whose child runs show under them (a filter lists every match flat instead).
+  const [expanded, setExpanded] = React.useState<Map<string, IChildRuns>>(new Map());
   const viewport = React.useRef<HTMLDivElement>(null);
   const inflight = React.useRef(new Set<number>());
   const generation = React.useRef(0);
 
   const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
   const last = Math.ceil((scrollTop + height) / ROW) + OVERSCAN;
-  const firstPage = Math.floor(first / PAGE);
-  const lastPage = Math.floor(last / PAGE);
+  // Rows on screen are parents (by their place in the search) and the children shown under
+  // them: the pages to load are those of the parents in view.
+  const inView = displayRows(list.pages, PAGE, expanded, first, last, list.total ?? 0);
+  const roots = inView.map(r => r.root);
+  const firstPage = Math.floor((roots.length ? Math.min(...roots) : first) / PAGE);
+  const lastPage = Math.floor((roots.length ? Math.max(...roots) : last) / PAGE);
 
   const loadPage = React.useCallback(
     async (index: number, gen: number): Promise<RunPage | null> => {
@@ -48,7 +57,12 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
       }
       inflight.current.add(index);
       try {
-        const page = await searchRuns({ filter, limit: PAGE, offset: index * PAGE });
+        const page = await searchRuns({
+          filter,
+          limit: PAGE,
+          offset: index * PAGE,
+          roots_only: filter === ''
+        });
         if (gen !== generation.current) {
           return null;
         }
@@ -84,6 +98,7 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
     generation.current += 1;
     inflight.current.clear();
     setList({ total: null, pages: new Map() });
+    setExpanded(new Map());
     viewport.current?.scrollTo({ top: 0 });
     setScrollTop(0);
   }, [filter]);
@@ -143,19 +158,54 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
     };
   }, []);
 
-  const total = list.total ?? 0;
+  const toggle = (parent: RunSummary) => {
+    const next = new Map(expanded);
+    if (next.has(parent.run_id)) {
+      next.delete(parent.run_id);
+      setExpanded(next);
+      return;
+    }
+    next.set(parent.run_id, { items: null, total: parent.children });
+    setExpanded(next);
+    const put = (value: IChildRuns | null) =>
+      setExpanded(prev => {
+        if (!prev.has(parent.run_id)) {
+          return prev;
+        }
+        const after = new Map(prev);
+        after.set(parent.run_id, value ?? { items: [], total: 0 });
+        return after;
+      });
+    searchRuns({ filter: `parent_id = '${parent.run_id}'`, limit: PAGE })
+      .then(page => put({ items: page.items, total: page.total }))
+      .catch((e: unknown) => {
+        setError(e);
+        put(null);
+      });
+  };
+
+  const total = displayTotal(list.total ?? 0, expanded);
   const rows: React.JSX.Element[] = [];
   const visible: RunSummary[] = [];
-  for (let i = first; i < Math.min(last, total); i++) {
-    const run = list.pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+  for (const row of inView) {
+    const top = row.index * ROW;
+    const run = row.run;
     if (run) {
       visible.push(run);
     }
     rows.push(
       run ? (
-        <RunRow key={run.run_id} run={run} top={i * ROW} open={props.openRun} />
+        <RunRow
+          key={run.run_id}
+          run={run}
+          top={top}
+          open={props.openRun}
+          child={row.child}
+          expanded={expanded.get(run.run_id)}
+          toggle={filter === '' ? toggle : undefined}
+        />
       ) : (
-        <div key={`loading-${i}`} className="jp-mlops-row jp-mlops-muted" style={{ top: i * ROW }}>
+        <div key={`loading-${row.index}`} className="jp-mlops-row jp-mlops-muted" style={{ top }}>
           …
         </div>
       )
@@ -172,8 +222,19 @@ export function RunsTab(props: IRunsTabProps): React.JSX.Element {
         apply={setFilter}
         error={error}
       />
-      <div className="jp-mlops-count jp-mlops-muted">
-        {list.total === null ? 'Loading runs…' : plural(list.total, 'run')}
+      <div className="jp-mlops-count-line">
+        <span className="jp-mlops-count jp-mlops-muted">
+          {list.total === null ? 'Loading runs…' : plural(list.total, 'run')}
+        </span>
+        {props.openTable ? (
+          <button
+            className="jp-mlops-button jp-mlops-right"
+            title="Open every run in a table in the main area: columns, sorting, bulk actions"
+            onClick={props.openTable}
+          >
+            Open runs table
+          </button>
+        ) : null}
       </div>
       {list.total === 0 && !error ? (
         <EmptyState>
@@ -206,12 +267,18 @@ function RunRow(props: {
   run: RunSummary;
   top: number;
   open: (id: string) => void;
+  /** whether it shows under its parent */
+  child: boolean;
+  /** its children while shown */
+  expanded?: IChildRuns;
+  toggle?: (run: RunSummary) => void;
 }): React.JSX.Element {
-  const run = props.run;
+  const { run, toggle, expanded } = props;
   const metrics = Object.entries(run.metrics).slice(0, MAX_METRICS);
+  const shown = expanded?.items?.length ?? 0;
   return (
     <div
-      className="jp-mlops-row jp-mlops-run"
+      className={`jp-mlops-row jp-mlops-run${props.child ? ' jp-mlops-child-run' : ''}`}
       style={{ top: props.top }}
       data-run-id={run.run_id}
       role="button"
@@ -227,9 +294,29 @@ function RunRow(props: {
       }}
     >
       <div className="jp-mlops-row-line">
+        {props.child ? <span className="jp-mlops-tree-leaf">└</span> : null}
         <span className="jp-mlops-run-name" title={run.name || run.short_id}>
           {run.name || run.short_id}
         </span>
+        {toggle && run.children > 0 ? (
+          <button
+            className="jp-mlops-tree-toggle jp-mlops-right"
+            aria-expanded={expanded !== undefined}
+            title={
+              expanded
+                ? 'Hide its child runs'
+                : `Show its child runs (pipeline steps, search candidates)`
+            }
+            onClick={e => {
+              e.stopPropagation();
+              toggle(run);
+            }}
+            onKeyDown={e => e.stopPropagation()}
+          >
+            {expanded ? '▾' : '▸'} {plural(run.children, 'child run')}
+            {expanded?.items && shown < run.children ? ` (${shown} shown)` : ''}
+          </button>
+        ) : null}
       </div>
       <div className="jp-mlops-row-line">
         <Badge text={run.status} tone={runTone(run.status)} />

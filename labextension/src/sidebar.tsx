@@ -28,6 +28,8 @@ export function isTab(name: string): name is TabName {
 export interface ISidebarActions {
   openRun: (runId: string) => void;
   openPath: (path: string) => void;
+  /** Open the runs table in the main area. */
+  openRunsTable?: () => void;
 }
 
 /** The MLOps panel of the left sidebar. */
@@ -63,11 +65,11 @@ export class MlopsSidebar extends ReactWidget {
 
   protected render(): React.JSX.Element {
     const shown = this.shown;
-    const { openRun, openPath } = this.actions;
+    const { openRun, openPath, openRunsTable } = this.actions;
     let body: React.JSX.Element;
     switch (this.tab) {
       case 'Runs':
-        body = <RunsTab shown={shown} openRun={openRun} />;
+        body = <RunsTab shown={shown} openRun={openRun} openTable={openRunsTable} />;
         break;
       case 'Models':
         body = <ModelsTab shown={shown} />;

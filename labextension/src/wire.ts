@@ -11,6 +11,10 @@ export type CellStatus = "ok" | "failed" | "killed";
 
 export type CheckStatus = "passed" | "failed" | "error";
 
+export type DiffCellSource = "session" | "run_cells";
+
+export type DiffChange = "same" | "changed" | "added" | "removed";
+
 export type EventOutcome = "promoted" | "refused" | "conflict";
 
 export type ExportFormat = "crontab" | "kubernetes" | "github-actions";
@@ -66,6 +70,8 @@ export interface RunQuery {
   limit?: number;
   /** skip the first N runs */
   offset?: number;
+  /** only runs without a parent; each run's children counts its child runs */
+  roots_only?: boolean;
   /** active runs (default), only deleted ones, or all */
   lifecycle?: "active" | "deleted" | "all";
 }
@@ -104,6 +110,8 @@ export interface RunSummary {
   params: Record<string, string>;
   metrics: Record<string, Real>;
   tags: Record<string, string>;
+  /** how many child runs (steps, candidates) it has */
+  children: number;
   /** when the run was deleted; null if not */
   deleted_at: number | null;
 }
@@ -226,6 +234,31 @@ export interface RunKeys {
   tags: string[];
 }
 
+/** Tags to set on several runs at once; a key a run already has gets the new value. */
+export interface RunTagsRequest {
+  /** run ids, short ids or names: one or more */
+  runs: string[];
+  /** the tags to set, KEY=VALUE: one or more */
+  tags: Record<string, string>;
+}
+
+/** The runs tagged (full ids, in the order asked) and the tags they got. */
+export interface RunTagsResult {
+  runs: string[];
+  tags: Record<string, string>;
+}
+
+/** An experiment and how many runs it has. */
+export interface ExperimentInfo {
+  name: string;
+  runs: number;
+}
+
+/** Every experiment of the store, by name. */
+export interface ExperimentList {
+  items: ExperimentInfo[];
+}
+
 /** Which runs to compare. */
 export interface CompareQuery {
   /** run ids, short ids (4+ characters) or names: two or more */
@@ -271,6 +304,127 @@ export interface RunComparison {
   params: ComparedParam[];
   metrics: ComparedMetric[];
   curves: ComparedCurve[];
+}
+
+/** Which two runs to diff: ``a`` the before, ``b`` the after. */
+export interface RunDiffQuery {
+  /** the first run: id, short id (4+ characters) or name */
+  a: string;
+  /** the second run: id, short id (4+ characters) or name */
+  b: string;
+}
+
+/** One of the two runs. */
+export interface DiffedRun {
+  run_id: string;
+  short_id: string;
+  name: string;
+  /** name (short id) */
+  label: string;
+  experiment: string;
+  status: RunStatus;
+  start_time: number;
+}
+
+/** A cell of one run, as the code diff names it. */
+export interface DiffedCell {
+  /** 1-based place in that run's cells */
+  position: number;
+  execution_count: number | null;
+  status: string;
+}
+
+/**
+ * One step of the cell-aligned code diff.
+ *
+ * ``same``: cells equal in both runs, collapsed (``a`` and ``b`` list them); ``changed``:
+ * one cell edited (``diff`` the unified line diff); ``added``/``removed``: a cell only in
+ * ``b``/``a`` (``diff`` its lines, ``+``/``-``).
+ */
+export interface CellBlock {
+  change: DiffChange;
+  a: DiffedCell[];
+  b: DiffedCell[];
+  diff: string[];
+}
+
+/** The two runs' cells aligned by content, and how many of each kind of step. */
+export interface CodeDiff {
+  source: DiffCellSource;
+  /** a session log dropped its oldest cells */
+  truncated: boolean;
+  blocks: CellBlock[];
+  edited: number;
+  added: number;
+  removed: number;
+  unchanged: number;
+}
+
+/** A param one run has and the other has not, or with another value. */
+export interface ParamChange {
+  key: string;
+  change: DiffChange;
+  a: string | null;
+  b: string | null;
+}
+
+/** A metric's latest value in both runs; ``relative`` is the delta over ``|a|``. */
+export interface MetricChange {
+  key: string;
+  a: number | "NaN" | "Infinity" | "-Infinity" | null;
+  b: number | "NaN" | "Infinity" | "-Infinity" | null;
+  delta: number | "NaN" | "Infinity" | "-Infinity" | null;
+  relative: number | "NaN" | "Infinity" | "-Infinity" | null;
+}
+
+/** A dataset the runs read or wrote, the version each used, and what changed. */
+export interface DatasetChange {
+  dataset: string;
+  role: string;
+  direction: string;
+  change: DiffChange;
+  /** dataset:NAME@N in the first run */
+  a: string | null;
+  /** dataset:NAME@N in the second run */
+  b: string | null;
+  /** the profile diff of two versions that differ */
+  diff: DatasetDiff | null;
+}
+
+/** Other data a run read or fitted on (a file, a frame's fingerprint), by digest. */
+export interface InputChange {
+  role: string;
+  kind: string;
+  source: string;
+  change: DiffChange;
+  a: string | null;
+  b: string | null;
+}
+
+/** One part of the environment that differs: Python, a package, the git state. */
+export interface EnvironmentChange {
+  /** python, platform, package NAME, git commit, ... */
+  key: string;
+  a: string | null;
+  b: string | null;
+}
+
+/** Why did the metric move: what differs between run ``a`` and run ``b``. */
+export interface RunDiff {
+  a: DiffedRun;
+  b: DiffedRun;
+  /** one line: the largest metric move and its likely causes */
+  headline: string;
+  code: CodeDiff;
+  /** added, removed and changed params, by key */
+  params: ParamChange[];
+  /** every metric, largest relative change first */
+  metrics: MetricChange[];
+  datasets: DatasetChange[];
+  /** inputs that differ */
+  inputs: InputChange[];
+  /** only what differs */
+  environment: EnvironmentChange[];
 }
 
 /** A dataset with its latest version. */
@@ -867,6 +1021,119 @@ export interface LineageGraph {
   edges: LineageEdge[];
   /** the graph stopped growing at its node limit */
   truncated: boolean;
+}
+
+/** Serve a registered model over HTTP. */
+export interface ServeRequest {
+  /** models:/NAME@STAGE (follows the stage as it moves) or models:/NAME/VERSION */
+  uri: string;
+  /** the address to listen on; any other than 127.0.0.1 needs a token */
+  host?: string;
+  /** the port (0: any free port) */
+  port?: number;
+  /** server processes sharing the port */
+  workers?: number;
+  /** clients must send Authorization: Bearer TOKEN (default: MLOPS_SERVE_TOKEN) */
+  token?: string | null;
+  /** log inputs, outputs, version and latency */
+  log?: boolean;
+  /** the share of requests logged (0 to 1) */
+  log_sample?: number;
+  /** how often to look whether the stage moved */
+  poll_seconds?: number;
+  /** the largest request body, MiB */
+  max_body_mb?: number;
+  /** allow model formats that run code on load (pickle) */
+  trusted?: boolean;
+}
+
+/** Serve MLflow's tracking REST API (and its artifact service) over a store. */
+export interface MlflowServerRequest {
+  /** the address to listen on; any other than 127.0.0.1 needs a token */
+  host?: string;
+  /** the port (0: any free port) */
+  port?: number;
+  /** clients must send Authorization: Bearer TOKEN, as MLflow's client does with MLFLOW_TRACKING_TOKEN (default: MLOPS_SERVER_TOKEN) */
+  token?: string | null;
+  /** the store's database URI (default: the working directory's project) */
+  store?: string | null;
+}
+
+/** A model server that is answering. */
+export interface ServerInfo {
+  url: string;
+  /** what the server follows: models:/NAME@STAGE or a version */
+  uri: string;
+  model_name: string;
+  /** the version answering now */
+  version: number;
+  stage: string | null;
+  workers: number;
+  /** the share of requests logged (0: logging off) */
+  log_sample: number;
+  pid: number;
+}
+
+/** Score a Parquet or CSV file with a registered model, chunk by chunk. */
+export interface PredictRequest {
+  /** models:/NAME@STAGE, models:/NAME/VERSION or models:/NAME */
+  uri: string;
+  /** a .parquet or .csv file */
+  input: string;
+  /** where to write the rows with predictions (.parquet, .csv) */
+  output: string;
+  /** rows read, predicted and written at a time */
+  chunk_rows?: number;
+  /** allow model formats that run code on load (pickle) */
+  trusted?: boolean;
+  /** local, or dask://HOST:PORT: score on a Dask cluster (Parquet in, a directory of Parquet files out) */
+  executor?: string;
+}
+
+/** What batch scoring wrote. */
+export interface PredictInfo {
+  uri: string;
+  model_name: string;
+  version: number;
+  input: string;
+  output: string;
+  rows: number;
+  chunks: number;
+  executor: string;
+}
+
+/** A server of a model as the store last saw it. */
+export interface ServedBy {
+  url: string;
+  pid: number;
+  /** the stage it follows (None: a fixed version) */
+  stage: string | null;
+  /** the version it answered with when last seen */
+  version: number;
+  started: number;
+  last_seen: number;
+  /** seen within the last 20 seconds */
+  up: boolean;
+}
+
+/** What one version answered recently (logged requests only). */
+export interface VersionTrafficInfo {
+  version: number;
+  requests: number;
+  rows: number;
+  p50_ms: number;
+  p99_ms: number;
+  first_request: number;
+  last_request: number;
+}
+
+/** Which servers serve a model's versions, and their recent traffic. */
+export interface ModelServing {
+  name: string;
+  /** how far back the traffic reaches */
+  window_s: number;
+  servers: ServedBy[];
+  traffic: VersionTrafficInfo[];
 }
 
 /** What to reproduce, and how strictly. */

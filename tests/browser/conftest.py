@@ -141,6 +141,22 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def _this_trees_extension(base: Path) -> dict[str, str]:
+    """``JUPYTER_PATH`` that makes the lab load the extension built in this source tree (the
+    ``jupyter_mlops/labextension`` that ``jlpm build`` writes next to the package under test)
+    ahead of the one installed in the environment, which may be another checkout's build."""
+    import jupyter_mlops
+
+    built = Path(jupyter_mlops.__file__).resolve().parent / "labextension"
+    if not (built / "package.json").exists():
+        return {}
+    data = base / "jupyter-data"
+    (data / "labextensions").mkdir(parents=True)
+    (data / "labextensions" / "jupyter-mlops-labextension").symlink_to(built)
+    paths = [str(data), os.environ.get("JUPYTER_PATH", "")]
+    return {"JUPYTER_PATH": os.pathsep.join(p for p in paths if p)}
+
+
 def start_lab(base: Path) -> LabServer:
     """Start ``jupyter lab`` with its project root, settings and runtime files under ``base``."""
     root = base / "project"
@@ -159,6 +175,7 @@ def start_lab(base: Path) -> LabServer:
         JUPYTER_RUNTIME_DIR=str(base / "runtime"),
         JUPYTER_PLATFORM_DIRS="1",
         MPLBACKEND="Agg",
+        **_this_trees_extension(base),
     )
     port = _free_port()
     token = secrets.token_hex(16)

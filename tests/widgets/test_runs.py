@@ -110,3 +110,39 @@ def test_runs_without_metrics_and_an_unknown_selected_id(make_run: Callable[...,
     table.compare_button.click()
     assert "No run '00000000000000000000000000000000'" in table.comparison.message.value
     assert "None of these runs logged metrics." in table.comparison.metrics.value
+
+
+def test_child_runs_show_indented_under_their_parent(project: Store) -> None:
+    with mlops.start_run("grid-search", experiment="tuning", store=project) as search:
+        search.log_metric("auc", 0.9)
+    for i in range(12):
+        with mlops.start_run(f"trial-{i:02d}", experiment="tuning", parent=search, store=project):
+            pass
+    with mlops.start_run("baseline", experiment="tuning", store=project):
+        pass
+
+    table = RunsTable(store=project)
+    # Collapsed at first: the parent with its count, no trial as a row of its own.
+    assert [r.name for r in table.page.items] == ["baseline", "grid-search"]
+    assert "▸ 12 child runs" in table.table.value
+    assert "trial-03" not in table.table.value
+    assert "page 1 of 1 (2 runs)" in table.pager.value
+    assert table.children_picker.options == (("grid-search: ▸ 12 child runs", search.id),)
+
+    table.children_picker.value = (search.id,)
+    body = table.table.value
+    assert "▾ 12 child runs" in body
+    assert body.count('class="mlops-child"') == 12
+    # The trials right under their parent, indented, in the table's order (newest first).
+    rows = body.split("<tr")
+    at = next(i for i, r in enumerate(rows) if "grid-search" in r)
+    assert "└ trial-11" in rows[at + 1] and "padding-left" in rows[at + 1]
+    assert "└ trial-00" in rows[at + 12]
+    assert "  └ trial-00" in table.to_text()
+
+    table.open_children([search.id], opened=False)
+    assert "trial-00" not in table.table.value
+
+    # A filter lists every matching run flat, the trials too.
+    table.filter.value = "name LIKE 'trial-0%'"
+    assert len(table.page.items) == 10 and 'class="mlops-child"' not in table.table.value

@@ -30,6 +30,10 @@ class RunQuery(Request):
     )
     limit: int = Field(50, ge=0, le=MAX_WHOLE, description="at most N runs, 0 for all (default 50)")
     offset: int = Field(0, ge=0, le=MAX_WHOLE, description="skip the first N runs")
+    roots_only: bool = Field(
+        default=False,
+        description="only runs without a parent; each run's children counts its child runs",
+    )
     lifecycle: Lifecycle = Field(
         default="active", description="active runs (default), only deleted ones, or all"
     )
@@ -74,6 +78,7 @@ class RunSummary(Response):
     params: dict[str, str]
     metrics: dict[str, Real]
     tags: dict[str, str]
+    children: int = Field(default=0, description="how many child runs (steps, candidates) it has")
     deleted_at: float | None = Field(None, description="when the run was deleted; null if not")
 
 

@@ -38,6 +38,25 @@ class ServeRequest(Request):
     )
 
 
+class MlflowServerRequest(Request):
+    """Serve MLflow's tracking REST API (and its artifact service) over a store."""
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="the address to listen on; any other than 127.0.0.1 needs a token",
+    )
+    port: int = Field(default=5000, ge=0, le=65535, description="the port (0: any free port)")
+    token: str | None = Field(
+        default=None,
+        description="clients must send Authorization: Bearer TOKEN, as MLflow's client does "
+        "with MLFLOW_TRACKING_TOKEN (default: MLOPS_SERVER_TOKEN)",
+    )
+    store: str | None = Field(
+        default=None,
+        description="the store's database URI (default: the working directory's project)",
+    )
+
+
 class ServerInfo(Response):
     """A model server that is answering."""
 
@@ -66,6 +85,11 @@ class PredictRequest(Request):
     trusted: bool = Field(
         default=False, description="allow model formats that run code on load (pickle)"
     )
+    executor: str = Field(
+        default="local",
+        description="local, or dask://HOST:PORT: score on a Dask cluster (Parquet in, "
+        "a directory of Parquet files out)",
+    )
 
 
 class PredictInfo(Response):
@@ -78,3 +102,37 @@ class PredictInfo(Response):
     output: str
     rows: int
     chunks: int
+    executor: str = "local"
+
+
+class ServedBy(Response):
+    """A server of a model as the store last saw it."""
+
+    url: str
+    pid: int
+    stage: str | None = Field(description="the stage it follows (None: a fixed version)")
+    version: int = Field(description="the version it answered with when last seen")
+    started: float
+    last_seen: float
+    up: bool = Field(description="seen within the last 20 seconds")
+
+
+class VersionTrafficInfo(Response):
+    """What one version answered recently (logged requests only)."""
+
+    version: int
+    requests: int
+    rows: int
+    p50_ms: float
+    p99_ms: float
+    first_request: float
+    last_request: float
+
+
+class ModelServing(Response):
+    """Which servers serve a model's versions, and their recent traffic."""
+
+    name: str
+    window_s: float = Field(description="how far back the traffic reaches")
+    servers: list[ServedBy]
+    traffic: list[VersionTrafficInfo]

@@ -71,3 +71,66 @@ def test_a_failing_trial_ends_its_run_failed(data) -> None:
     frame = mlops.search_runs()
     children = frame[frame["parent_id"] == parent.id]
     assert list(zip(children["name"], children["status"], strict=True)) == [("trial-0", "failed")]
+
+
+def test_ended_trials_are_in_the_store_while_the_study_still_runs(data) -> None:
+    pytest.importorskip("optuna")
+    data.run_cell(
+        "%%mlops track long-study\n"
+        "import time\n"
+        "import optuna\n"
+        "import jupyter_mlops as mlops\n"
+        "optuna.logging.set_verbosity(optuna.logging.WARNING)\n"
+        "seen = []\n"
+        "def objective(trial):\n"
+        "    x = trial.suggest_float('x', -1, 1)\n"
+        "    if trial.number == 3:\n"
+        "        parent = mlops.active_run().parent_id\n"
+        "        for _ in range(50):  # what the study did so far is written within a second\n"
+        "            frame = mlops.search_runs()\n"
+        "            frame = frame[frame['parent_id'] == parent]\n"
+        "            seen[:] = sorted(zip(frame['name'], frame['status']))\n"
+        "            if len(seen) == 4:\n"
+        "                break\n"
+        "            time.sleep(0.1)\n"
+        "    return x ** 2\n"
+        "optuna.create_study().optimize(objective, n_trials=5)"
+    )
+    # The trial in progress is shown running, as any run, once a second has passed.
+    assert data.user_ns["seen"] == [
+        ("trial-0", "finished"),
+        ("trial-1", "finished"),
+        ("trial-2", "finished"),
+        ("trial-3", "running"),
+    ]
+    parent = mlops.get_run("long-study")
+    frame = mlops.search_runs()
+    children = frame[frame["parent_id"] == parent.id]
+    assert sorted(children["name"]) == [f"trial-{n}" for n in range(5)]
+    assert set(children["status"]) == {"finished"}
+    assert all(children["end_time"] >= children["start_time"])
+
+
+def test_a_statsmodels_fit_in_each_trial_gets_its_summary_in_the_trial_run(data) -> None:
+    pytest.importorskip("optuna")
+    pytest.importorskip("statsmodels")
+    data.run_cell(
+        "%%mlops track ols-study\n"
+        "import optuna\n"
+        "import statsmodels.api as sm\n"
+        "optuna.logging.set_verbosity(optuna.logging.WARNING)\n"
+        "def objective(trial):\n"
+        "    k = trial.suggest_int('k', 1, 5)\n"
+        "    fit = sm.OLS(y_train, sm.add_constant(X_train.iloc[:, :k])).fit()\n"
+        "    return fit.rsquared\n"
+        "optuna.create_study(direction='maximize').optimize(objective, n_trials=3)"
+    )
+    parent = mlops.get_run("ols-study")
+    frame = mlops.search_runs()
+    children = frame[frame["parent_id"] == parent.id]
+    assert len(children) == 3
+    for run_id in children["run_id"]:
+        trial = mlops.get_run(run_id)
+        assert trial.status == "finished"
+        assert "summary.txt" in [a.path for a in trial.artifacts]
+        assert trial.metrics["rsquared"] == pytest.approx(trial.metrics["value"])

@@ -6,6 +6,8 @@ run); ``pytest.importorskip`` only guards a machine without it.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -60,3 +62,26 @@ def test_fits_made_inside_statsmodels_are_not_recorded(data) -> None:
         ("training", "exog"),
         ("training", "y_train"),
     }
+
+
+def test_the_summary_is_rendered_after_the_cell_and_stored_before_the_run_ends(data) -> None:
+    pytest.importorskip("statsmodels")
+    data.run_cell("%mlops track probit")
+    data.run_cell(
+        "import statsmodels.api as sm\n"
+        "result = sm.Probit(y_train, sm.add_constant(X_train)).fit(disp=0)"
+    )
+    result = data.user_ns["result"]
+    run = mlops.get_run("probit")
+    for _ in range(50):  # written in the background within about a second
+        if "summary.txt" in [a.path for a in run.artifacts] and "prsquared" in run.metrics:
+            break
+        time.sleep(0.1)
+        run = mlops.get_run("probit")
+    assert run.status == "running"
+    summary = next(a for a in run.artifacts if a.path == "summary.txt")
+    assert b"Probit Regression Results" in current_store().objects.read_bytes(summary.digest)
+    assert run.metrics["prsquared"] == pytest.approx(result.prsquared)
+    assert run.metrics["llf"] == pytest.approx(result.llf)
+    data.run_cell("%mlops stop")
+    assert mlops.get_run("probit").status == "finished"

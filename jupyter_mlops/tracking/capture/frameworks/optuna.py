@@ -7,6 +7,8 @@ The tracked cell's run is the study's (the parent). Each trial gets a child run 
   ``value`` (``value_0``, ``value_1``… for several objectives), ``duration_s``, and the tags
   ``optuna.trial`` and ``optuna.state`` (``COMPLETE``, ``PRUNED``, ``FAIL``); the run ends
   ``finished``, or ``failed`` when the objective raised (a pruned trial is ``finished``).
+  Trial runs are written in batches with the study's run (within about a second, and
+  when the cell ends), not one transaction each.
   What the objective fits is captured into the trial's run (an XGBoost fit, its curves and
   model), when the trial runs in the cell's thread (``n_jobs=1``).
 * **parent** — ``study_name`` and ``direction`` as params; each trial's value as the metric
@@ -24,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from jupyter_mlops.tracking.capture import capturing
 from jupyter_mlops.tracking.capture.frameworks import _common as c
 from jupyter_mlops.tracking.capture.values import param_text
-from jupyter_mlops.tracking.fluent import start_run
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
@@ -46,12 +47,9 @@ def stop(session: Session) -> None:
 
 
 def _trial_run(session: Session, parent: Run, objective: Any, trial: Any) -> Any:
-    run = start_run(
-        f"trial-{trial.number}",
-        experiment=parent.experiment,
-        parent=parent,
-        store=parent.store,
-        tags={PARENT_TAG: parent.id, "optuna.trial": trial.number},
+    # Written with the study's run's next flush: no commit per trial (Run.start_child).
+    run = parent.start_child(
+        f"trial-{trial.number}", tags={PARENT_TAG: parent.id, "optuna.trial": trial.number}
     )
     started = time.perf_counter()
     nested = session.thread == c._get_ident()
@@ -114,7 +112,9 @@ def _after(
         c.log_metric(session, "best_value", best.value)
         c.log_metric(session, "best_trial", best.number)
     table = study.trials_dataframe().to_csv(index=False).encode()
-    session.run.log_artifact(table, "trials.csv", kind="table", media_type="text/csv")
+    run = session.run
+    # Stored in the background: the write may wait for the flusher writing the trials.
+    run.defer(lambda: run.log_artifact(table, "trials.csv", kind="table", media_type="text/csv"))
 
 
 OPTIMIZE = c.Capture("optuna", _after, _before)

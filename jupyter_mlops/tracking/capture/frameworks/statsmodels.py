@@ -8,6 +8,11 @@ A fit made by statsmodels itself (a test or a helper fitting an OLS inside) is n
   ``rsquared``, ``rsquared_adj``, ``fvalue``, ``f_pvalue``, ``nobs``, ``prsquared``,
   ``deviance``, ``scale``; and the first 50 coefficients as ``coef.<name>``.
 * **artifact** — ``summary.txt``: the results' ``summary()``.
+
+``summary()`` and ``prsquared`` fit a second, intercept-only model (the null model) and format
+tables: several times the cost of a small fit. They are done in the background after the
+cell (:meth:`Run.defer <jupyter_mlops.tracking.run.Run.defer>`), and are in the run when it
+ends; everything else is recorded in the cell.
 * **model** — ``models/<label>.pickle``: statsmodels' own ``save``, which is a pickle; loading
   it needs ``trusted=True``.
 * **data** — fingerprints of the ``endog`` and ``exog`` the model was built on (``training``).
@@ -16,6 +21,7 @@ A fit made by statsmodels itself (a test or a helper fitting an OLS inside) is n
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.capture.frameworks import _common as c
@@ -23,6 +29,7 @@ from jupyter_mlops.tracking.flavors import infer_signature
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
+    from jupyter_mlops.tracking.run import Run
 
 DISTRIBUTIONS = ("statsmodels",)
 STATS = (
@@ -34,10 +41,11 @@ STATS = (
     "fvalue",
     "f_pvalue",
     "nobs",
-    "prsquared",
     "deviance",
     "scale",
 )
+#: Statistics that fit the null model: computed with the summary, off the cell's path.
+LATER = ("prsquared",)
 MAX_COEFS = 50
 
 _cache_key: tuple[int, int] | None = None
@@ -83,14 +91,28 @@ def _after_fit(
     if coefs is not None and hasattr(coefs, "items"):
         for name, value in list(coefs.items())[:MAX_COEFS]:
             c.log_metric(session, f"{prefix}coef.{name}", value)
-    summary = str(results.summary()).encode()
-    session.run.log_artifact(summary, f"{prefix}summary.txt", kind="artifact")
+    session.run.defer(lambda: _summary(session.run, results, prefix))
     data = getattr(model, "data", None)
     exog = getattr(data, "orig_exog", None)
     endog = getattr(data, "orig_endog", None)
     c.save_later(session, label, results, infer_signature(exog))
     session.log_data("training", exog, "exog")
     session.log_data("training", endog, "endog")
+
+
+def _summary(run: Run, results: Any, prefix: str) -> None:
+    # The results object stays as the fit left it: statsmodels results are not refitted
+    # in place, and what is computed here is cached on them as the user would compute it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = str(results.summary()).encode()
+        for stat in LATER:
+            try:
+                value = getattr(results, stat)
+            except Exception:  # noqa: BLE001, S112 - some statistics do not apply to every model
+                continue
+            c.log_metric_to(run, f"{prefix}{stat}", value)
+    run.log_artifact(text, f"{prefix}summary.txt", kind="artifact")
 
 
 FIT = c.Capture("statsmodels", _after_fit)

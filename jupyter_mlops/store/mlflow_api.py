@@ -1,0 +1,284 @@
+"""The SQL behind MLflow's tracking REST API (:mod:`jupyter_mlops.services.mlflow_api`).
+
+What the rest of the store does not already offer: experiments by id, runs created and
+updated with the client's own times, a tag removed, params read before one is overwritten,
+runs found by a tag key (MLflow's logged models live in tags), a registered model made
+empty, and the versions holding a tag (MLflow aliases that are not stages).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from jupyter_mlops.errors import ConflictError, NotFoundError
+from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.core import Store
+from jupyter_mlops.store.runs import KILLED_ERROR, get_or_create_experiment, write_batch
+
+__all__ = [
+    "Experiment",
+    "create_experiment",
+    "create_registered_model",
+    "delete_tag",
+    "experiment",
+    "experiment_ids",
+    "experiments",
+    "find_run_tag",
+    "insert_run",
+    "log_batch",
+    "params_of",
+    "rename_experiment",
+    "run_experiment_ids",
+    "run_state",
+    "runs_with_tag_prefix",
+    "update_run",
+    "versions_with_tag",
+]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment as MLflow shows one: id, name, creation and last update (seconds)."""
+
+    id: int
+    name: str
+    created_at: float
+    last_update: float
+
+
+def _experiment_query() -> Any:
+    e = t.experiments.c
+    return select(e.id, e.name, e.created_at)
+
+
+def _row(row: Any) -> Experiment:
+    created = float(row[2])
+    return Experiment(int(row[0]), str(row[1]), created, created)
+
+
+def experiments(store: Store) -> list[Experiment]:
+    """Every experiment, oldest first."""
+    with store.read() as conn:
+        rows = conn.execute(_experiment_query().order_by(t.experiments.c.id)).all()
+    return [_row(r) for r in rows]
+
+
+def experiment(store: Store, *, id: int | None = None, name: str | None = None) -> Experiment:
+    """One experiment by id or by name.
+
+    Raises:
+        NotFoundError: no experiment has it.
+    """
+    stmt = _experiment_query()
+    stmt = (
+        stmt.where(t.experiments.c.id == id)
+        if id is not None
+        else stmt.where(t.experiments.c.name == name)
+    )
+    with store.read() as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        what = f"id {id}" if id is not None else f"name {name!r}"
+        raise NotFoundError(f"No experiment with {what}.", experiment=id or name)
+    return _row(row)
+
+
+def create_experiment(store: Store, name: str) -> int:
+    """Create experiment ``name``; its id.
+
+    Raises:
+        ConflictError: an experiment has that name already.
+    """
+    try:
+        with store.write() as conn:
+            result = conn.execute(insert(t.experiments).values(name=name, created_at=time.time()))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+    except IntegrityError:
+        raise ConflictError(f"Experiment {name!r} already exists.", experiment=name) from None
+
+
+def rename_experiment(store: Store, id: int, name: str) -> None:
+    """Rename experiment ``id``.
+
+    Raises:
+        ConflictError: another experiment has that name.
+    """
+    try:
+        with store.write() as conn:
+            conn.execute(update(t.experiments).where(t.experiments.c.id == id).values(name=name))
+    except IntegrityError:
+        raise ConflictError(f"Experiment {name!r} already exists.", experiment=name) from None
+
+
+def experiment_ids(store: Store, names: Iterable[str]) -> dict[str, int]:
+    """Experiment name -> id for those of ``names`` the store has."""
+    wanted = list(set(names))
+    if not wanted:
+        return {}
+    e = t.experiments.c
+    with store.read() as conn:
+        return {
+            str(n): int(i) for n, i in conn.execute(select(e.name, e.id).where(e.name.in_(wanted)))
+        }
+
+
+def run_experiment_ids(store: Store, run_ids: Iterable[str]) -> dict[str, int]:
+    """Run id -> its experiment's id."""
+    ids = list(run_ids)
+    if not ids:
+        return {}
+    r = t.runs.c
+    with store.read() as conn:
+        return {
+            str(i): int(e)
+            for i, e in conn.execute(select(r.id, r.experiment_id).where(r.id.in_(ids)))
+        }
+
+
+def insert_run(store: Store, row: dict[str, Any], tags: dict[str, str]) -> None:
+    """Insert run ``row`` (``experiment_id`` included) with its first tags."""
+    with store.write() as conn:
+        conn.execute(insert(t.runs).values(**row))
+        if tags:
+            conn.execute(
+                insert(t.tags),
+                [{"run_id": row["id"], "key": k, "value": v} for k, v in tags.items()],
+            )
+
+
+def ensure_experiment(store: Store, name: str) -> int:
+    """The id of experiment ``name``, created when missing."""
+    with store.write() as conn:
+        return get_or_create_experiment(conn, name)
+
+
+def update_run(store: Store, run_id: str, values: dict[str, Any]) -> None:
+    """Set columns of run ``run_id`` (status, end time, name, heartbeat)."""
+    with store.write() as conn:
+        conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
+
+
+def log_batch(
+    store: Store,
+    run_id: str,
+    *,
+    params: dict[str, str],
+    tags: dict[str, str],
+    metrics: list[tuple[str, int, float, float]],
+) -> None:
+    """Write params, tags and metric points of run ``run_id`` and beat its heart, at once.
+
+    A run a reader marked killed for its silence (a remote client has no heartbeat of its
+    own, only its writes) is running again: its client is plainly alive.
+    """
+    r = t.runs.c
+    with store.write() as conn:
+        write_batch(store, conn, run_id, params=params, tags=tags, metrics=metrics)
+        conn.execute(update(t.runs).where(r.id == run_id).values(heartbeat=time.time()))
+        conn.execute(
+            update(t.runs)
+            .where(r.id == run_id, r.status == "killed", r.error == KILLED_ERROR, r.pid.is_(None))
+            .values(status="running", end_time=None, error=None)
+        )
+
+
+def delete_tag(store: Store, run_id: str, key: str) -> bool:
+    """Remove tag ``key`` of run ``run_id``; whether it was there."""
+    with store.write() as conn:
+        gone = conn.execute(delete(t.tags).where(t.tags.c.run_id == run_id, t.tags.c.key == key))
+    return bool(gone.rowcount)
+
+
+def params_of(store: Store, run_id: str, keys: Iterable[str]) -> dict[str, str]:
+    """The values run ``run_id`` has for the params ``keys``."""
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    p = t.params.c
+    with store.read() as conn:
+        rows = conn.execute(select(p.key, p.value).where(p.run_id == run_id, p.key.in_(wanted)))
+        return {str(k): str(v) for k, v in rows}
+
+
+def run_state(store: Store, run_id: str) -> tuple[bool, float | None]:
+    """(whether run ``run_id`` exists, when it was deleted or None)."""
+    with store.read() as conn:
+        row = conn.execute(select(t.runs.c.deleted_at).where(t.runs.c.id == run_id)).first()
+    return (False, None) if row is None else (True, row[0])
+
+
+def find_run_tag(store: Store, key: str) -> tuple[str, str] | None:
+    """(run id, value) of the run holding tag ``key``, if one does."""
+    with store.read() as conn:
+        row = conn.execute(
+            select(t.tags.c.run_id, t.tags.c.value).where(t.tags.c.key == key).limit(1)
+        ).first()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def runs_with_tag_prefix(store: Store, prefix: str) -> list[tuple[str, str, str]]:
+    """(run id, key, value) of every tag whose key starts with ``prefix``."""
+    tg = t.tags.c
+    with store.read() as conn:
+        rows = conn.execute(
+            select(tg.run_id, tg.key, tg.value)
+            .where(tg.key.startswith(prefix, autoescape=True))
+            .order_by(tg.run_id, tg.key)
+        )
+        return [(str(r), str(k), str(v)) for r, k, v in rows]
+
+
+def create_registered_model(store: Store, name: str, description: str | None) -> None:
+    """Create registered model ``name`` without versions.
+
+    Raises:
+        ConflictError: a model has that name already.
+    """
+    try:
+        with store.write() as conn:
+            conn.execute(
+                insert(t.registered_models).values(
+                    name=name, description=description or None, created_at=time.time()
+                )
+            )
+    except IntegrityError:
+        raise ConflictError(f"Registered model {name!r} already exists.", model=name) from None
+
+
+def describe_registered_model(store: Store, name: str, description: str | None) -> None:
+    """Set the description of registered model ``name``."""
+    rm = t.registered_models
+    with store.write() as conn:
+        done = conn.execute(update(rm).where(rm.c.name == name).values(description=description))
+    if not done.rowcount:
+        raise NotFoundError(f"No registered model {name!r}.", model=name)
+
+
+def registered_model_names(store: Store) -> list[tuple[str, str | None, float]]:
+    """(name, description, created at) of every registered model, by name."""
+    rm = t.registered_models.c
+    with store.read() as conn:
+        rows = conn.execute(select(rm.name, rm.description, rm.created_at).order_by(rm.name))
+        return [(str(n), d, float(c)) for n, d, c in rows]
+
+
+def versions_with_tag(store: Store, name: str, key: str) -> list[int]:
+    """The version numbers of model ``name`` holding tag ``key``."""
+    mv, rm, tg = t.model_versions.c, t.registered_models.c, t.model_version_tags.c
+    with store.read() as conn:
+        rows = conn.execute(
+            select(mv.version)
+            .select_from(
+                t.model_versions.join(t.registered_models, rm.id == mv.model_id).join(
+                    t.model_version_tags, tg.version_id == mv.id
+                )
+            )
+            .where(rm.name == name, tg.key == key)
+        )
+        return [int(v) for (v,) in rows]
