@@ -146,9 +146,12 @@ def reproduce_run(
         outcome.executions.append(first)
         if not first.ok:
             outcome.cause = "error"
+            hint = ""
+            if first.error and "FileNotFoundError" in first.error:
+                hint = "; only files read in tracked cells are in the record"
             outcome.message = (
                 f"not reproduced: the slice failed: {first.error} "
-                f"(see run {first.run_id[:8]}'s report.ipynb)"
+                f"(see run {first.run_id[:8]}'s report.ipynb){hint}"
             )
             return outcome
         comparison = _compare(store, original, first.run_id, folder, tolerance)

@@ -115,3 +115,29 @@ def test_gate_refuses_uncertified_and_passes_certified_in_the_audit_history(
     refused, promoted = history["checks"]
     assert "reproducible" in refused and "no reproducibility certificate" in refused
     assert f"certificate #{report.certificate_id} says reproduced" in promoted
+
+
+def test_cell_form_run_reproduces_through_the_session_log(store_dir, run_tracked) -> None:
+    write_data(store_dir)
+    cells = notebook(LOGREG)
+    # Imports and a helper run untracked; the tracked cell reads the data and trains.
+    helper = "def features(frame):\n    return frame.drop(columns=['target']).to_numpy()"
+    tracked = (
+        "%%mlops track cell-form\n"
+        "df = pd.read_csv('data/train.csv')\n"
+        "X, y = features(df), df['target'].to_numpy()\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n" + cells[6]
+    )
+    run_tracked([cells[0], cells[2], cells[3], helper, tracked])
+    original = mlops.get_run("cell-form")
+    assert len(original.cells) == 1
+
+    report = reproduce(project.store(), ReproduceRequest(target="cell-form"))
+
+    assert report.verdict == "reproduced", report.message
+    kept = [(c.tracked, c.why) for c in report.cells if c.kept]
+    assert kept == [
+        (False, "defines pd, roc_auc_score, train_test_split"),
+        (False, "defines features"),
+        (True, "tracked"),
+    ]
