@@ -47,6 +47,7 @@ if _typing.TYPE_CHECKING:
     from jupyter_mlops import data, interop, models, monitor, pipelines, scheduler, widgets
     from jupyter_mlops.pipelines.upstream import upstream
     from jupyter_mlops.services.diff import diff_runs as diff
+    from jupyter_mlops.services.reproduce import reproduce_target as reproduce
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
 # so `import jupyter_mlops` stays cheap (a tracked cell pays for what it uses).
@@ -60,6 +61,7 @@ _LAZY = {
     "scheduler": ("jupyter_mlops.scheduler", None),
     "widgets": ("jupyter_mlops.widgets", None),
     "upstream": ("jupyter_mlops.pipelines.upstream", "upstream"),
+    "reproduce": ("jupyter_mlops.services.reproduce", "reproduce_target"),
 }
 
 
@@ -125,6 +127,7 @@ __all__ = [
     "models",
     "monitor",
     "pipelines",
+    "reproduce",
     "restore_run",
     "scheduler",
     "search_runs",

@@ -34,6 +34,9 @@ CONFIG_KEYS: dict[str, str] = {
     "candidates (default: 100; 0: none)",
     "max_model_size": "bytes above which a captured model is fingerprinted but not stored "
     "(default: 100000000)",
+    "capture_max_file_bytes": "bytes above which a file read in a tracked cell is only "
+    "fingerprinted, not stored, so the run cannot be reproduced from its record "
+    "(default: 100000000)",
     "deleted_run_retention_days": "days a deleted run can still be restored before "
     "`jupyter-mlops gc --yes` purges it (default: 30)",
     "hidden_state": "registering a model whose run relied on hidden notebook state: warn, "
@@ -65,6 +68,7 @@ class Config:
     s3_endpoint_url: str | None = None
     max_candidate_runs: int = 100
     max_model_size: int = 100_000_000
+    capture_max_file_bytes: int = 100_000_000
     deleted_run_retention_days: float = 30.0
     hidden_state: str = "warn"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
@@ -176,6 +180,9 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
         s3_endpoint_url=str(values["s3_endpoint_url"]) if values.get("s3_endpoint_url") else None,
         max_candidate_runs=_as_count("max_candidate_runs", values.get("max_candidate_runs", 100)),
         max_model_size=_as_count("max_model_size", values.get("max_model_size", 100_000_000)),
+        capture_max_file_bytes=_as_count(
+            "capture_max_file_bytes", values.get("capture_max_file_bytes", 100_000_000)
+        ),
         deleted_run_retention_days=_as_float(
             "deleted_run_retention_days", values.get("deleted_run_retention_days", 30.0)
         ),

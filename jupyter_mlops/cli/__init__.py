@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "monitor": "jupyter_mlops.cli.monitor",
     "predict": "jupyter_mlops.cli.predict",
     "promote": "jupyter_mlops.cli.promote",
+    "reproduce": "jupyter_mlops.cli.reproduce",
     "run": "jupyter_mlops.cli.run",
     "runs": "jupyter_mlops.cli.runs",
     "schedule": "jupyter_mlops.cli.schedule",

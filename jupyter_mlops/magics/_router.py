@@ -19,6 +19,7 @@ from jupyter_mlops.commands.interop import EXPORT, IMPORT
 from jupyter_mlops.commands.models import MODEL
 from jupyter_mlops.commands.monitor import MONITOR
 from jupyter_mlops.commands.pipelines import PIPELINE
+from jupyter_mlops.commands.reproduce import REPRODUCE
 from jupyter_mlops.commands.runs import COMPARE, DIFF, RUNS, SHOW
 from jupyter_mlops.commands.schedule import SCHEDULE
 from jupyter_mlops.commands.serve import SERVE_MAGIC
@@ -55,6 +56,7 @@ VERBS: dict[str, Verb] = {
     "export": EXPORT,
     "monitor": MONITOR,
     "serve": SERVE_MAGIC,
+    "reproduce": REPRODUCE,
     "status": Verb("status", "Show the active run, the store and run counts.", "%mlops status"),
     "config": Verb(
         "config",

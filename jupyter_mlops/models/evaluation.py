@@ -14,6 +14,7 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.expressions import Gate, GateResult, Missing, evaluate_all, parse_gate
+from jupyter_mlops.models.reproducible import check_reproducible, parse_reproducible
 from jupyter_mlops.models.stages import check_stages
 from jupyter_mlops.models.uri import check_name, check_stage, check_version
 from jupyter_mlops.models.validation import ValidationResult, check_notebook, run_validation
@@ -146,7 +147,11 @@ def evaluate(
     exprs = [checks] if isinstance(checks, str) else list(checks)
     if not all(isinstance(e, str) for e in exprs):
         raise MlopsUsageError("checks must be gate expressions (strings).")
-    gates: list[str | Gate] = [parse_gate(e) for e in exprs] if parse_first else list(exprs)
+    # ``reproducible`` checks read certificates, not the gate context: split them off.
+    parsed = {i: parse_reproducible(e) for i, e in enumerate(exprs)}
+    certified = {i: tol for i, tol in parsed.items() if tol is not None}
+    plain = [e for i, e in enumerate(exprs) if i not in certified]
+    gates: list[str | Gate] = [parse_gate(e) for e in plain] if parse_first else list(plain)
     if validate is not None:
         check_notebook(validate)
 
@@ -157,6 +162,17 @@ def evaluate(
         holders: dict[str, StoredModelVersion | None] = {
             stage: stored.version(conn, mid, name, held[stage][1]) if stage in held else None
             for stage in dict.fromkeys([*allowed, *held])
+        }
+        certificates = {
+            i: check_reproducible(
+                conn,
+                exprs[i],
+                tol,
+                run_id=candidate.run_id,
+                model_version_id=candidate.id,
+                label=f"models:/{name}/{number}",
+            )
+            for i, tol in certified.items()
         }
     holder = holders[to]
     if holder is not None and holder.id == candidate.id:
@@ -172,7 +188,8 @@ def evaluate(
             kernel_name=kernel_name,
             timeout=timeout,
         )
-    results = evaluate_all(gates, gate_context(name, candidate, holders, to, validation))
+    evaluated = iter(evaluate_all(gates, gate_context(name, candidate, holders, to, validation)))
+    results = [certificates[i] if i in certificates else next(evaluated) for i in range(len(exprs))]
     if validation is not None:
         results.insert(0, validation.as_check())
     check = PromotionCheck(

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.expressions import parse_gate
+from jupyter_mlops.models.reproducible import parse_reproducible
 
 if TYPE_CHECKING:
     from jupyter_mlops.pipelines.runner import PipelineResult
@@ -180,7 +181,8 @@ def _step(path: Path, name: str, data: Any) -> Step:
         if not isinstance(gate, str):
             raise _err(path, f"{where}: key 'gate'", f"expected a string, got {_type_name(gate)}")
         try:
-            parse_gate(gate)
+            if parse_reproducible(gate) is None:
+                parse_gate(gate)
         except MlopsUsageError as exc:
             raise _err(path, f"{where}: key 'gate'", str(exc)) from None
     kernel = data.get("kernel", "python3")

@@ -23,6 +23,7 @@ from jupyter_mlops.services.schema import (
     models,
     monitors,
     pipelines,
+    reproduce,
     run_tags,
     runs,
     schedules,
@@ -44,6 +45,7 @@ _MODULES = (
     monitors,
     lineage,
     serving,
+    reproduce,
 )
 
 HEADER = """\

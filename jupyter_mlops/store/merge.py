@@ -174,6 +174,8 @@ class Merger:
             ),
             # Logged traffic: a batch is its object, so the same batch on both sides is one row.
             (t.inference_batches, self.mapped),
+            # Reproducibility certificates (revision 0010), after the versions they certify.
+            (t.reproductions, lambda tb: self.mapped(tb, {"model_version_id": "model_versions"})),
         ]
         own = {t.store_meta.name, t.migrated_ids.name}
         missing = {tb.name for tb in t.metadata.sorted_tables} - own - {tb.name for tb, _ in steps}

@@ -473,3 +473,21 @@ inference_batches = Table(
     Index("ix_inference_batches_model_time", "model_name", "last_time"),
     Index("ix_inference_batches_digest", "digest"),
 )
+
+# -- reproductions (revision 0010) --------------------------------------------
+
+# A reproducibility certificate: a run re-executed from its record, and the verdict.
+reproductions = Table(
+    "reproductions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("reproduction_run_id", String(32)),
+    Column("model_version_id", Integer, ForeignKey("model_versions.id", ondelete="SET NULL")),
+    Column("verdict", String(32), nullable=False),
+    Column("tolerance", Double, nullable=False),
+    Column("details", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Index("ix_reproductions_run", "run_id"),
+    Index("ix_reproductions_model_version", "model_version_id"),
+)

@@ -29,6 +29,8 @@ import type {
   PromoteRequest,
   PromotionHistory,
   PromotionResult,
+  ReproduceRequest,
+  ReproductionReport,
   RollbackRequest,
   RunComparison,
   RunDetail,
@@ -146,6 +148,14 @@ export async function getRun(
   options: IRequestOptions = {}
 ): Promise<RunDetail> {
   return (await request('GET', `runs/${encodeURIComponent(runId)}`, options)) as RunDetail;
+}
+
+/** Re-execute a run's (or model version's) recorded cells in a clean kernel; certify it (`POST reproductions`). */
+export async function reproduce(
+  body: ReproduceRequest,
+  options: IRequestOptions = {}
+): Promise<ReproductionReport> {
+  return (await request('POST', 'reproductions', { ...options, body })) as ReproductionReport;
 }
 
 /** Every logged point of one metric of a run (`GET runs/{run_id}/metrics/{key}`). */

@@ -1135,3 +1135,64 @@ export interface ModelServing {
   servers: ServedBy[];
   traffic: VersionTrafficInfo[];
 }
+
+/** What to reproduce, and how strictly. */
+export interface ReproduceRequest {
+  /** a run (id, short id or name), models:/NAME@STAGE or models:/NAME/VERSION */
+  target: string;
+  /** largest absolute difference of a metric or prediction still counted as reproduced (default 0: exact) */
+  tolerance?: number;
+  /** refuse to run when the Python or package versions differ from the record */
+  strict?: boolean;
+  /** seconds the slice may run, all cells together */
+  timeout?: number | null;
+}
+
+/** One recorded cell of the slice: kept (executed) or dropped, and why. */
+export interface SliceCellInfo {
+  position: number;
+  execution_count: number | null;
+  /** recorded by the run itself (else from the session log) */
+  tracked: boolean;
+  kept: boolean;
+  why: string;
+}
+
+/** A metric, model or prediction that differs between the original and the reproduction. */
+export interface ReproDifference {
+  kind: "metric" | "model" | "prediction";
+  key: string;
+  original: unknown;
+  reproduced: unknown;
+  delta: unknown;
+}
+
+/** The verdict of a reproduction, what it ran, and what differed (the certificate). */
+export interface ReproductionReport {
+  /** the stored certificate (null: none stored) */
+  certificate_id: number | null;
+  /** the run reproduced */
+  run_id: string;
+  /** models:/NAME/VERSION when a model version was asked */
+  model: string | null;
+  /** the run that re-executed the slice */
+  reproduction_run_id: string | null;
+  verdict: "reproduced" | "reproduced within tolerance" | "not reproduced";
+  /** one line: the verdict, the first difference and its cause */
+  message: string;
+  /** the likely cause when not reproduced: nondeterministic, data digest changed, package version changed, or an error */
+  cause: string | null;
+  tolerance: number;
+  cells: SliceCellInfo[];
+  /** the data files restored from the store */
+  data: string[];
+  /** Python and package versions that differ */
+  environment: string[];
+  /** beyond the tolerance, first first */
+  differences: ReproDifference[];
+  within_tolerance: ReproDifference[];
+  /** how many times the slice ran (2 when checking drift) */
+  executions: number;
+  /** seconds the whole reproduction took */
+  duration: number;
+}

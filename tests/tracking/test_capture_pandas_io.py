@@ -48,8 +48,26 @@ def test_read_csv_records_the_file_with_its_digest(run, store, csv_file) -> None
     assert (entry.role, entry.kind, entry.source) == ("input", "file", "data/train.csv")
     assert entry.digest == hash_file(csv_file)
     assert entry.size == csv_file.stat().st_size
-    assert entry.info == {"reader": "read_csv", "rows": 3, "columns": ["a", "b"]}
+    assert entry.info == {"reader": "read_csv", "rows": 3, "columns": ["a", "b"], "stored": True}
     assert ns["df"].shape == (3, 2)  # the cell's result is untouched
+    # The bytes are kept, so the run can be reproduced from its record.
+    assert store.objects.read_bytes(entry.digest) == csv_file.read_bytes()
+
+
+def test_a_file_above_capture_max_file_bytes_is_only_fingerprinted(
+    run, store, csv_file, monkeypatch
+) -> None:
+    monkeypatch.setenv("MLOPS_CAPTURE_MAX_FILE_BYTES", "10")
+    cell(run, "df = pd.read_csv('data/train.csv')", {"pd": pd})
+    rec = finished(run, store)
+    [entry] = rec.inputs
+    assert entry.info["stored"] is False
+    assert not store.objects.exists(entry.digest)
+    size = csv_file.stat().st_size
+    assert rec.tags["mlops.reproducible_record"] == (
+        f"false: data/train.csv is {size} bytes, above capture_max_file_bytes (10); "
+        "only its digest was recorded"
+    )
 
 
 def test_reader_imported_before_the_cell_and_paths_outside_the_cwd(

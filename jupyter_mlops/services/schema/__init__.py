@@ -121,6 +121,12 @@ from jupyter_mlops.services.schema.pipelines import (
     StepRunInfo,
     StepStatus,
 )
+from jupyter_mlops.services.schema.reproduce import (
+    ReproDifference,
+    ReproduceRequest,
+    ReproductionReport,
+    SliceCellInfo,
+)
 from jupyter_mlops.services.schema.run_tags import (
     ExperimentInfo,
     ExperimentList,
@@ -264,6 +270,9 @@ __all__ = [
     "PromotionHistory",
     "PromotionOutcome",
     "PromotionResult",
+    "ReproDifference",
+    "ReproduceRequest",
+    "ReproductionReport",
     "Request",
     "Response",
     "RollbackRequest",
@@ -298,6 +307,7 @@ __all__ = [
     "ServeRequest",
     "ServedBy",
     "ServerInfo",
+    "SliceCellInfo",
     "StageList",
     "Status",
     "StepAction",

@@ -13,6 +13,12 @@ the notebook) record a ``role="input"`` input:
 * another buffer: ``kind="buffer"`` and the fingerprint of the frame read.
 
 ``info`` holds the reader, the number of rows and the column names of the frame read.
+
+The bytes of a local file read are kept in the content-addressed store too (once per
+digest), so the run can be reproduced from its record: ``info["stored"]`` says whether they
+were (a folder lists its files' digests in ``info["files"]``). A file larger than the
+``capture_max_file_bytes`` setting is only fingerprinted, and the run is tagged
+``mlops.reproducible_record = false`` with the reason.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ READERS = {
     "read_excel": "io",
 }
 MAX_CACHED = 4096
+#: Default of the ``capture_max_file_bytes`` setting.
+MAX_FILE_BYTES = 100_000_000
+#: Tag set on a run whose data cannot all be restored from the store.
+UNRESTORABLE_TAG = "mlops.reproducible_record"
 
 _digests: dict[tuple[str, int, int], str] = {}
 
@@ -110,6 +120,9 @@ def _reader_hook(reader: str, first: str) -> Hook:
         path = _local_path(src)
         if path is not None:
             digest, size = file_digest(path)
+            if ("input", digest) not in session.state.inputs:
+                # A store that cannot take the bytes must not lose the input's record.
+                session.guard(f"the bytes of {path}", _keep_bytes, session, path, size, info)
             _log(session, "file", display_path(path), digest, size, info)
             link_read(session, path, digest, result)
             return
@@ -122,6 +135,31 @@ def _reader_hook(reader: str, first: str) -> Hook:
             _log(session, "buffer", f"<{type(src).__name__}>", fp.digest, None, info)
 
     return record_read
+
+
+def _keep_bytes(session: Session, path: str, size: int, info: dict[str, Any]) -> None:
+    """Store the bytes of the file (or folder) read, unless over the size limit."""
+    limit = session.setting("capture_max_file_bytes", MAX_FILE_BYTES)
+    if size > limit:
+        info["stored"] = False
+        session.run.set_tag(
+            UNRESTORABLE_TAG,
+            f"false: {display_path(path)} is {size} bytes, above capture_max_file_bytes "
+            f"({limit}); only its digest was recorded",
+        )
+        return
+    objects = session.run.store.objects
+    if os.path.isdir(path):
+        files: dict[str, str] = {}
+        for file in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+            part, _ = file_digest(str(file))
+            objects.put_file(file, digest=part)
+            files[file.relative_to(path).as_posix()] = part
+        info["files"] = files
+    else:
+        digest, _ = file_digest(path)
+        objects.put_file(path, digest=digest)
+    info["stored"] = True
 
 
 def _log(
