@@ -123,8 +123,8 @@ def _same(result: dict[str, Any]) -> dict[str, Any]:
 def test_a_rollback_answers_the_same_everywhere(faces: Faces) -> None:
     for face in FACES:
         register(faces, f"p-back-{face}", 0.9, 0.8)
-        mlops.models.promote(f"p-back-{face}", 1, to="production")
-        mlops.models.promote(f"p-back-{face}", 2, to="production")
+        mlops.models.promote(f"p-back-{face}", 1, to="production", checks=["version >= 1"])
+        mlops.models.promote(f"p-back-{face}", 2, to="production", checks=["version >= 1"])
 
     event = mlops.models.rollback("p-back-api", stage="production", reason="v2 misbehaves")
     ran = faces.magic('model rollback p-back-magic --to production --reason "v2 misbehaves"')
@@ -157,7 +157,7 @@ REFUSED = [
 
 def test_a_refused_promotion_lists_every_check_the_same_everywhere(faces: Faces) -> None:
     register(faces, "p-refused", 0.9, 0.8)
-    mlops.models.promote("p-refused", 1, to="production")
+    mlops.models.promote("p-refused", 1, to="production", checks=["version >= 1"])
     words = ["2", "--to", "production", *(w for c in REFUSED for w in ("--check", c))]
 
     with pytest.raises(GateRefused) as api:
@@ -191,7 +191,7 @@ def test_a_gate_that_does_not_parse_is_bad_usage_everywhere_and_records_nothing(
     faces: Faces,
 ) -> None:
     register(faces, "p-typo", 0.9, 0.8)
-    mlops.models.promote("p-typo", 1, to="production")
+    mlops.models.promote("p-typo", 1, to="production", checks=["version >= 1"])
     before = mlops.models.events("p-typo")
     checks = ["metrics.auc > 0.5", "metrics.auc >= (0.5"]
     words = ["2", "--to", "production", *(w for c in checks for w in ("--check", c))]
