@@ -13,7 +13,7 @@ from IPython.utils.capture import capture_output
 from sklearn.dummy import DummyClassifier
 
 import jupyter_mlops as mlops
-from jupyter_mlops.errors import FilterSyntaxError, GateRefused
+from jupyter_mlops.errors import FilterSyntaxError, GateRefused, MlopsUsageError
 from tests.parity.conftest import Faces
 
 FACES = ("api", "magic", "cli", "rest")
@@ -215,3 +215,44 @@ def test_a_gate_that_does_not_parse_is_bad_usage_everywhere_and_records_nothing(
     assert str(magic.value) == message
     assert mlops.models.events("p-typo") == before  # nothing recorded, by any face
     assert mlops.models.get("models:/p-typo@production").version == 1
+
+
+NO_CHECK = (
+    "Promotion to production needs at least one check (e.g. --check 'metrics.roc_auc >= 0.8') "
+    "or a default policy (stage_checks in [tool.jupyter-mlops]); gated stages: production."
+)
+
+
+def test_production_with_no_check_is_bad_usage_everywhere_and_records_nothing(
+    faces: Faces,
+) -> None:
+    register(faces, "p-nogate", 0.9)
+    words = ["1", "--to", "production"]
+
+    with pytest.raises(MlopsUsageError) as api:
+        mlops.models.promote("p-nogate", 1, to="production")
+    with pytest.raises(UsageError) as magic:
+        faces.magic(f"model promote p-nogate {shlex.join(words)}")
+    cli = faces.cli("promote", "p-nogate", *words, "--format", "json")
+    answer = faces.send("POST", "models/p-nogate/promote", {"version": 1, "stage": "production"})
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == str(api.value) == str(magic.value) == NO_CHECK
+    assert (cli.code, cli.out) == (2, "")
+    assert cli.err.startswith(f"jupyter-mlops: error: {NO_CHECK[:-1]}")
+    assert mlops.models.events("p-nogate") == []  # nothing recorded, by any face
+    assert mlops.models.get("p-nogate", 1).stages == []
+
+    # The dry run (the sidebar's "Check") reports the same refusal as its one result.
+    plan = mlops.models.check_promotion("p-nogate", 1, to="production")
+    dry = faces.send(
+        "POST", "models/p-nogate/promote", {"version": 1, "stage": "production", "dry_run": True}
+    ).json()
+    ran = faces.cli("promote", "p-nogate", *words, "--dry-run", "--format", "json")
+    cli_dry = json.loads(ran.out)
+    assert ran.code == 1  # as for any dry run that would be refused
+    assert dry["outcome"] == cli_dry["outcome"] == "would_refuse"
+    assert [c["error"] for c in dry["checks"]] == [c.error for c in plan.checks] == [NO_CHECK]
+    assert cli_dry["checks"] == dry["checks"]
+    # staging is not gated: the same promotion with no check moves it.
+    assert mlops.models.promote("p-nogate", 1, to="staging").outcome == "promoted"
