@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import FilterSyntaxError, MlopsUsageError
 from jupyter_mlops.expressions import Gate, GateResult, Missing, evaluate_all, parse_gate
 from jupyter_mlops.models.stages import check_stages, gate_policy, ungated_message
 from jupyter_mlops.models.uri import check_name, check_stage, check_version
@@ -155,6 +155,11 @@ def evaluate(
     ungated = None
     if gated:
         policy, needs_gate = gate_policy(to)
+        for expression in policy if parse_first else ():
+            try:
+                parse_gate(expression)
+            except FilterSyntaxError as exc:  # say where it comes from: not the user's input
+                raise MlopsUsageError(f"stage_checks.{to} in the configuration: {exc}") from None
         # The team's policy always applies: a weaker explicit check adds to it.
         exprs = [*policy, *exprs]
         if needs_gate and not exprs and validate is None:

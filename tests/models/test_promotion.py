@@ -329,6 +329,11 @@ def test_the_policy_from_pyproject_and_gated_stages(churn, monkeypatch, tmp_path
         ("MLOPS_STAGE_CHECKS", "production = x", "stage_checks must be JSON like"),
         ("MLOPS_STAGE_CHECKS", '["x"]', "stage_checks must be a table of stage"),
         ("MLOPS_STAGE_CHECKS", '{"production": [1]}', "stage_checks.production must be a list"),
+        (
+            "MLOPS_STAGE_CHECKS",
+            '{"production": ["metrics.roc_auc >="]}',
+            "stage_checks.production in the configuration: Invalid gate at position",
+        ),
     ],
 )
 def test_bad_gate_settings_are_one_line_errors(churn, monkeypatch, env, value, message):
