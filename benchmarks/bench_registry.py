@@ -62,7 +62,7 @@ def main() -> None:
             run_ids.append(run.id)
 
         models.register(run_ids[0], "bench", store=store)
-        models.promote("bench", 1, to="production", store=store)
+        models.promote("bench", 1, to="production", store=store, checks=["version >= 1"])
 
         register = [
             timed(lambda rid=rid: models.register(rid, "bench", store=store))  # type: ignore[misc]

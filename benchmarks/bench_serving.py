@@ -193,7 +193,7 @@ def setup(tmp: Path) -> tuple[dict[str, str], Path]:
     with mlops.start_run(store=store) as run:
         run.log_model(model, "model", input_example=frame[:5])
     mlops.models.register(run.id, "bench", store=store)
-    mlops.models.promote("bench", 1, to="production", store=store)
+    mlops.models.promote("bench", 1, to="production", store=store, checks=["version >= 1"])
     store.close()
     with open(tmp / "model.pkl", "wb") as f:
         pickle.dump(model, f)

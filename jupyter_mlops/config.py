@@ -8,6 +8,7 @@ else the working directory.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tomllib
@@ -41,7 +42,15 @@ CONFIG_KEYS: dict[str, str] = {
     "`jupyter-mlops gc --yes` purges it (default: 30)",
     "hidden_state": "registering a model whose run relied on hidden notebook state: warn, "
     "refuse or ignore (default: warn)",
+    # Promotion gates (issue 19): kept together.
+    "gated_stages": "stages a promotion needs a check or a stage_checks policy for, "
+    'comma-separated or a TOML list (default: production; "" or []: none)',
+    "stage_checks": "the default policy: a table stage -> gate expressions every promotion "
+    "to that stage must pass, beside its own checks (env: JSON)",
 }
+
+#: Keys whose empty env value means "none" rather than "not set".
+_BLANK_IS_EMPTY = frozenset({"gated_stages"})
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -71,6 +80,8 @@ class Config:
     capture_max_file_bytes: int = 100_000_000
     deleted_run_retention_days: float = 30.0
     hidden_state: str = "warn"
+    gated_stages: tuple[str, ...] = ("production",)
+    stage_checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -149,6 +160,44 @@ def _as_names(key: str, value: Any) -> tuple[str, ...] | None:
     return names
 
 
+def _as_gated(key: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ("production",)
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise MlopsUsageError(
+            f'{key} must be a list of stage names (or "" for none), not {value!r}.'
+        )
+    return tuple(i.strip() for i in items if i.strip())
+
+
+def _as_stage_checks(key: str, value: Any) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise MlopsUsageError(
+                f"{key} must be JSON like "
+                f'{{"production": ["metrics.roc_auc >= 0.8"]}}, not {value!r}.'
+            ) from None
+    if not isinstance(value, dict):
+        raise MlopsUsageError(
+            f"{key} must be a table of stage = [gate expressions], not {value!r}."
+        )
+    policy: dict[str, tuple[str, ...]] = {}
+    for stage, checks in value.items():
+        items = [checks] if isinstance(checks, str) else checks
+        if not isinstance(items, list) or not all(isinstance(c, str) and c.strip() for c in items):
+            raise MlopsUsageError(
+                f"{key}.{stage} must be a list of gate expressions, "
+                f'e.g. ["metrics.roc_auc >= 0.8"], not {checks!r}.'
+            )
+        policy[str(stage)] = tuple(c.strip() for c in items)
+    return policy
+
+
 def load_config(start: Path | None = None, environ: dict[str, str] | None = None) -> Config:
     """Resolve the configuration for the project containing ``start``."""
     env = os.environ if environ is None else environ
@@ -158,7 +207,7 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
     sources: dict[str, str] = {}
     for key in CONFIG_KEYS:
         env_key = f"MLOPS_{key.upper()}"
-        if env_key in env and env[env_key] != "":
+        if env_key in env and (env[env_key] != "" or key in _BLANK_IS_EMPTY):
             values[key] = env[env_key]
             sources[key] = f"env {env_key}"
         elif key in file_values:
@@ -189,6 +238,8 @@ def load_config(start: Path | None = None, environ: dict[str, str] | None = None
         hidden_state=_as_choice(
             "hidden_state", values.get("hidden_state", "warn"), ("warn", "refuse", "ignore")
         ),
+        gated_stages=_as_gated("gated_stages", values.get("gated_stages")),
+        stage_checks=_as_stage_checks("stage_checks", values.get("stage_checks")),
         sources=sources,
     )
 
@@ -212,7 +263,9 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return ", ".join(value)
+        return ", ".join(value) if value else "(none)"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {', '.join(v)}" for k, v in value.items()) or "(none)"
     return str(value)
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from jupyter_mlops.models import get, promote, register
+from jupyter_mlops.models import get, register
+from jupyter_mlops.models.promotion import import_stage
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import interop as q
 
@@ -158,6 +159,6 @@ def _one_model(
             continue
         if stage in get(name, target, store=store).stages:
             continue
-        promote(name, target, to=stage, reason=f"imported from MLflow {where}", store=store)
+        import_stage(name, target, stage, reason=f"imported from MLflow {where}", store=store)
         set_ += 1
     return added, set_

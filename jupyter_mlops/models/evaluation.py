@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import FilterSyntaxError, MlopsUsageError
 from jupyter_mlops.expressions import Gate, GateResult, Missing, evaluate_all, parse_gate
 from jupyter_mlops.models.reproducible import check_reproducible, parse_reproducible
-from jupyter_mlops.models.stages import check_stages
+from jupyter_mlops.models.stages import check_stages, gate_policy, ungated_message
 from jupyter_mlops.models.uri import check_name, check_stage, check_version
 from jupyter_mlops.models.validation import ValidationResult, check_notebook, run_validation
 from jupyter_mlops.store import Store
@@ -129,8 +129,14 @@ def evaluate(
     timeout: float | None,
     store: Store,
     parse_first: bool = False,
+    gated: bool = True,
 ) -> Evaluated:
     """Read the candidate and the stage holders, run the validation, evaluate the checks.
+
+    With ``gated`` (a promotion, not a rollback), the configured ``stage_checks`` of ``to``
+    come first, before ``checks``; a promotion to one of the ``gated_stages`` with no check
+    at all is refused as bad usage (MlopsUsageError) before anything runs or is recorded, and
+    a dry run reports that refusal as its one failed result.
 
     With ``parse_first`` (a promotion), a check that does not parse is refused as bad usage
     (FilterSyntaxError) before anything runs or is recorded; a dry run reports it as that
@@ -147,6 +153,19 @@ def evaluate(
     exprs = [checks] if isinstance(checks, str) else list(checks)
     if not all(isinstance(e, str) for e in exprs):
         raise MlopsUsageError("checks must be gate expressions (strings).")
+    ungated = None
+    if gated:
+        policy, needs_gate = gate_policy(to)
+        for expression in policy if parse_first else ():
+            try:
+                if parse_reproducible(expression) is None:
+                    parse_gate(expression)
+            except FilterSyntaxError as exc:  # say where it comes from: not the user's input
+                raise MlopsUsageError(f"stage_checks.{to} in the configuration: {exc}") from None
+        # The team's policy always applies: a weaker explicit check adds to it.
+        exprs = [*policy, *exprs]
+        if needs_gate and not exprs and validate is None:
+            ungated = ungated_message(to)
     # ``reproducible`` checks read certificates, not the gate context: split them off.
     parsed = {i: parse_reproducible(e) for i, e in enumerate(exprs)}
     certified = {i: tol for i, tol in parsed.items() if tol is not None}
@@ -177,6 +196,15 @@ def evaluate(
     holder = holders[to]
     if holder is not None and holder.id == candidate.id:
         raise MlopsUsageError(f"Version {number} of {name!r} already holds stage {to!r}.")
+
+    if ungated is not None and parse_first:
+        raise MlopsUsageError(ungated)
+    if ungated is not None:  # a dry run: report the refusal as its result, run nothing
+        refused = GateResult("(no check)", False, message=ungated, error=ungated)
+        check = PromotionCheck(
+            name, number, to, holder.version if holder is not None else None, [refused]
+        )
+        return Evaluated(check, mid, candidate.id, holder.id if holder is not None else None)
 
     validation = None
     if validate is not None:

@@ -66,6 +66,9 @@ def promote(
         version: the candidate version.
         to: the stage to move.
         checks: gate expressions that must all pass, e.g. ``"metrics.roc_auc >= 0.85"``.
+            The configured ``stage_checks`` of ``to`` (the team's policy) always apply too,
+            before these. A stage in ``gated_stages`` (default: production) needs at least
+            one check, a policy or a validation notebook.
         reason: why, stored in the audit event.
         validate: a notebook executed against the candidate first (see
             :mod:`jupyter_mlops.models.validation` for its parameters and how it logs metrics).
@@ -84,7 +87,8 @@ def promote(
             ``fields["failed"]`` the failed ones.
         ConflictError: another promotion moved the stage meanwhile; recorded as ``conflict``.
         FilterSyntaxError: a check that does not parse; nothing runs and nothing is recorded.
-        MlopsUsageError: an unknown stage, a bad version or a missing validation notebook.
+        MlopsUsageError: an unknown stage, a bad version, a missing validation notebook, or
+            no check at all for a gated stage; nothing runs and nothing is recorded.
         NotFoundError: an unknown model or version.
     """
     return _promote(
@@ -100,6 +104,30 @@ def promote(
         timeout=timeout,
         store=store,
         action="promote",
+    )
+
+
+def import_stage(
+    name: str, version: int, stage: str, *, reason: str, store: Store | None = None
+) -> PromotionEvent:
+    """Give ``stage`` to ``version`` as another registry already did (an MLflow import).
+
+    Not gated, like a rollback: it records a decision made elsewhere, it does not make one.
+    """
+    return _promote(
+        name,
+        version,
+        stage,
+        checks=(),
+        reason=reason,
+        validate=None,
+        stages=None,
+        user=None,
+        kernel_name=None,
+        timeout=None,
+        store=store,
+        action="promote",
+        gated=False,
     )
 
 
@@ -134,8 +162,9 @@ def check_promotion(
         store: the store (default: the project's store).
 
     Returns:
-        Every check's result; ``.passed`` says whether :func:`promote` would move the stage
-        now. A failing check is a result, not an exception.
+        Every check's result (the configured ``stage_checks`` first); ``.passed`` says
+        whether :func:`promote` would move the stage now. A failing check is a result, not an
+        exception; so is a gated stage with no check at all (one failed result saying so).
 
     Raises:
         MlopsUsageError: an unknown stage, a bad version, a missing validation notebook, or
@@ -169,6 +198,7 @@ def _promote(
     timeout: float | None,
     store: Store | None,
     action: str,
+    gated: bool = True,
 ) -> PromotionEvent:
     store = store or current_store()
     who = user or user_name()
@@ -183,6 +213,7 @@ def _promote(
         timeout=timeout,
         store=store,
         parse_first=True,
+        gated=gated,
     )
     plan = evaluated.check
     attempt = Attempt(
@@ -258,7 +289,8 @@ def rollback(
     """Give ``stage`` back to an earlier version (default: the one the holder replaced).
 
     A rollback is a promotion with its own audit event (action ``rollback``); checks are
-    optional and evaluated as for :func:`promote`.
+    optional and evaluated as for :func:`promote`. It is not gated: an emergency restore of
+    a version that held the stage needs no check, and ``stage_checks`` do not apply.
 
     Raises:
         MlopsUsageError: no earlier version is known for the stage.
@@ -295,4 +327,5 @@ def rollback(
         timeout=None,
         store=store,
         action="rollback",
+        gated=False,
     )

@@ -13,6 +13,22 @@ DEFAULT_STAGES: tuple[str, ...] = ("staging", "production")
 RESERVED = frozenset({"metrics", "params", "tags", "version", "candidate", "current", "validation"})
 
 
+def gate_policy(stage: str) -> tuple[tuple[str, ...], bool]:
+    """The checks the configuration makes every promotion to ``stage`` pass (``stage_checks``),
+    and whether a promotion to it needs at least one check (``gated_stages``)."""
+    config = load_config()
+    return config.stage_checks.get(stage, ()), stage in config.gated_stages
+
+
+def ungated_message(stage: str) -> str:
+    """The one line refusing a promotion to a gated ``stage`` with no check at all."""
+    gated = ", ".join(load_config().gated_stages)
+    return (
+        f"Promotion to {stage} needs at least one check (e.g. --check 'metrics.roc_auc >= 0.8')"
+        f" or a default policy (stage_checks in [tool.jupyter-mlops]); gated stages: {gated}."
+    )
+
+
 def check_stages(stages: Iterable[str] | None) -> tuple[str, ...]:
     """Validate a stage list (default: config ``stages``, else ``("staging", "production")``).
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsUsageError, PipelineRefused
 from jupyter_mlops.identity import user_name
 from jupyter_mlops.pipelines.keys import manifest_of, manifest_version
@@ -92,7 +93,8 @@ def promote_pipeline(
         The recorded promotion.
 
     Raises:
-        MlopsUsageError: The environments are not consecutive in ``promotion``.
+        MlopsUsageError: The environments are not consecutive in ``promotion``, or ``to_env``
+            is one of the ``gated_stages`` (default: production) and no step has a ``gate``.
         PipelineRefused: No successful run in ``from_env``, or the files changed since it.
     """
     if not isinstance(pipeline, Pipeline):
@@ -112,6 +114,13 @@ def promote_pipeline(
         raise MlopsUsageError(
             f"{pipeline.path}: promote one step at a time along {' -> '.join(order)}; "
             f"{to_env!r} does not follow {from_env!r}."
+        )
+    gated = load_config().gated_stages
+    if to_env in gated and not any(step.gate for step in pipeline.steps.values()):
+        # As for a model: a gated stage is never reached through no check at all.
+        raise MlopsUsageError(
+            f"{pipeline.path}: promotion to {to_env} needs at least one step with a gate "
+            f'(e.g. gate: "metrics.roc_auc >= 0.8"); gated stages: {", ".join(gated)}.'
         )
     source = records.latest_pipeline_run(
         store, pipeline.name, env=from_env, status="ok", exclude_trigger="accept"

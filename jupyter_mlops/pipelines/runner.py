@@ -149,7 +149,8 @@ def run_pipeline(
             f"{pipeline.name}" + (f"-{env}" if env else ""),
             experiment=pipeline.name,
             tags=tags,
-            notebook=str(pipeline.path),
+            # The notebook that started the pipeline, if any: pipeline.yaml is not a notebook
+            # (the spec is the pipeline run's spec_path; each step run links its report).
             store=store,
         )
         options = {

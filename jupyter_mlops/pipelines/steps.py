@@ -119,10 +119,14 @@ class StepRunner:
         self.active: dict[str, Any] = {}
         self.out_dir = pipeline_output_dir(pipeline.root, pipeline.name, prun_id)
 
+    def output(self, step: Step, attempt: int) -> Path:
+        """Where attempt ``attempt`` of ``step`` saves its executed notebook (its report)."""
+        suffix = f".attempt{attempt}" if attempt > 1 else ""
+        return self.out_dir / f"{step.name}{suffix}.ipynb"
+
     def request(self, step: Step, step_run: Any, attempt: int) -> Any:
         execute = _execute_module()
-        suffix = f".attempt{attempt}" if attempt > 1 else ""
-        output = self.out_dir / f"{step.name}{suffix}.ipynb"
+        output = self.output(step, attempt)
         env = {
             "MLOPS_RUN_ID": step_run.id,
             "MLOPS_PIPELINE_RUN": self.prun_id,
@@ -151,7 +155,8 @@ class StepRunner:
             parent=self.run.id,
             tags=tags,
             params=self.resolved[step.name],
-            notebook=str(step.notebook),
+            # The run links the executed report, not the unexecuted source notebook.
+            notebook=str(self.output(step, attempt)),
             store=self.store,
         )
         records.update_step_run(

@@ -176,7 +176,8 @@ def promote(
         GateRefused: a check failed (not for a dry run); ``checks`` holds every result.
         ConflictError: the stage moved meanwhile.
         NotFoundError: no such model or version.
-        MlopsUsageError: an unknown stage, a check that does not parse, or a notebook
+        MlopsUsageError: an unknown stage, a check that does not parse, no check at all for
+            a gated stage (a dry run reports that as its one failed check), or a notebook
             outside the root; nothing is recorded.
     """
     given = request.validate_notebook

@@ -134,11 +134,19 @@ def test_promotion_with_no_checks_says_so(project: LabServer, page: Page) -> Non
     panel.locator(f'[data-model="{MODEL}"] .jp-mlops-card-head').click()
     version = panel.locator('[data-version="1"]')
     version.get_by_role("button", name="Promote…").click()
-    version.get_by_label("Stage").select_option("production")
+    version.get_by_label("Stage").select_option("staging")
     version.get_by_role("button", name="Check").click()
     outcome = version.get_by_role("status")
     expect(outcome).to_contain_text(re.compile("no checks given", re.IGNORECASE))
     expect(outcome).not_to_contain_text("Every check passes")
+    # production is gated: with no check the dry run says it would be refused, and why.
+    version.get_by_label("Stage").select_option("production")
+    version.get_by_role("button", name="Check").click()
+    expect(version.locator('[data-check-status="error"]')).to_contain_text(
+        "Promotion to production needs at least one check"
+    )
+    expect(outcome).not_to_contain_text("Every check passes")
+    expect(outcome).not_to_contain_text("no checks given")
     assert project.api("GET", f"mlops/api/v1/models/{MODEL}/stages")["held"] == {}
     save_screenshot(page, "sidebar-promote-no-checks")
 

@@ -69,3 +69,28 @@ def test_bad_pyproject_value_is_one_line_usage_error(project, cli, body, message
     assert result.code == 2
     assert result.out == ""
     assert message in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_the_promotion_gate_settings_show_what_applies(project, monkeypatch) -> None:
+    entries = {e.key: e for e in explain_config()}
+    assert (entries["gated_stages"].value, entries["gated_stages"].source) == (
+        "production",
+        "default",
+    )
+    assert entries["stage_checks"].value == "(none)"
+    path = _pyproject(
+        project,
+        'gated_stages = "staging, production"\n'
+        "[tool.jupyter-mlops.stage_checks]\n"
+        'production = ["metrics.roc_auc >= 0.8", "version >= 2"]',
+    )
+    entries = {e.key: e for e in explain_config()}
+    assert entries["gated_stages"].value == "staging, production"
+    assert entries["stage_checks"].value == "production: metrics.roc_auc >= 0.8, version >= 2"
+    assert entries["stage_checks"].source == f"{path} [tool.jupyter-mlops]"
+    monkeypatch.setenv("MLOPS_GATED_STAGES", "")
+    entries = {e.key: e for e in explain_config()}
+    assert (entries["gated_stages"].value, entries["gated_stages"].source) == (
+        "(none)",
+        "env MLOPS_GATED_STAGES",
+    )

@@ -44,7 +44,7 @@ def test_the_serving_step_serves_production_and_checks_drift_on_its_traffic(
     with mlops.start_run() as run:
         run.log_model(LogisticRegression(max_iter=5000).fit(X, y), "model", input_example=X[:3])
     mlops.models.register(run.id, "breast-cancer")
-    mlops.models.promote("breast-cancer", 1, to="production")
+    mlops.models.promote("breast-cancer", 1, to="production", checks=["version >= 1"])
     served, drift = serve_step(store_dir)
     assert "models:/breast-cancer/1 answered 10 requests of 10 rows at http://127.0.0.1:" in served
     assert served.endswith("following models:/breast-cancer@production; stopped")

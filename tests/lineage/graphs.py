@@ -87,5 +87,5 @@ def build_graph(store):
     link(store, run.id, train, "training", "input")
     models.register(run.id, "churn", store=store)
     models.promote("churn", 1, to="staging", user="ana", store=store)
-    models.promote("churn", 1, to="production", user="ana", store=store)
+    models.promote("churn", 1, to="production", user="ana", store=store, checks=["version >= 1"])
     return {"prep": prep.id, "train": run.id}

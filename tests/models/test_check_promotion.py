@@ -25,7 +25,7 @@ def churn(store, make_run):
     """Model churn with v1 (roc_auc 0.90) in production, v2 (0.95) and v3 (0.70)."""
     for auc in (0.90, 0.95, 0.70):
         models.register(make_run(metrics={"roc_auc": auc}), "churn", store=store)
-    models.promote("churn", 1, to="production", store=store)
+    models.promote("churn", 1, to="production", store=store, checks=["version >= 1"])
     return store
 
 
@@ -122,7 +122,7 @@ def cli(store_dir, capsys, data, monkeypatch):
             run.log_model(LogisticRegression().fit(X, y))
             run.log_metric("roc_auc", auc)
         models.register(run.id, "churn", store=store)
-    models.promote("churn", 1, to="production", store=store)
+    models.promote("churn", 1, to="production", store=store, checks=["version >= 1"])
 
     def run_cli(*args):
         capsys.readouterr()

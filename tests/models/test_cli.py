@@ -50,7 +50,7 @@ def test_promote_passes_and_prints_the_checks(cli, churn):
 
 
 def test_a_refused_gate_exits_1(cli, churn):
-    cli("promote", "churn", "2", "--to", "production")
+    cli("promote", "churn", "2", "--to", "production", "--check", "metrics.roc_auc >= 0.5")
     code, out, err = cli(
         "promote",
         "churn",
@@ -104,7 +104,7 @@ def test_bad_usage_and_refusals_are_one_line(cli, churn, argv, code, message):
 
 
 def test_a_check_that_does_not_parse_is_exit_2_and_records_nothing(cli, churn):
-    models.promote("churn", 1, to="production", store=churn)
+    models.promote("churn", 1, to="production", store=churn, checks=["version >= 1"])
     before = models.events("churn", store=churn)
     code, out, err = cli(
         "promote", "churn", "2", "--to", "production",
@@ -119,8 +119,8 @@ def test_a_check_that_does_not_parse_is_exit_2_and_records_nothing(cli, churn):
 
 
 def test_rollback(cli, churn):
-    cli("promote", "churn", "1", "--to", "production")
-    cli("promote", "churn", "2", "--to", "production")
+    cli("promote", "churn", "1", "--to", "production", "--check", "metrics.roc_auc >= 0.5")
+    cli("promote", "churn", "2", "--to", "production", "--check", "metrics.roc_auc >= 0.5")
     code, out, _ = cli("promote", "churn", "--rollback", "--to", "production", "--reason", "bad")
     assert code == 0
     assert out.splitlines()[-1] == "✓ churn v1 now holds production (was v2)."

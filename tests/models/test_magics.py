@@ -71,7 +71,7 @@ def test_list_show_promote_history_and_load(ip, churn):
     assert out == "mlops: loaded models:/churn/2 as candidate.\n"
     assert isinstance(ip.user_ns["candidate"], LogisticRegression)
 
-    ip.run("%mlops model promote churn 2 --to production")
+    ip.run('%mlops model promote churn 2 --to production --check "metrics.roc_auc >= 0.5"')
     _, out, _ = ip.run("%mlops model rollback churn --to production")
     assert out.endswith("mlops: churn v1 now holds production (was v2).\n")
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_first_promotion_with_checks(churn):
 
 
 def test_compare_with_the_stage_holder(churn):
-    models.promote("churn", 1, to="production", store=churn)
+    models.promote("churn", 1, to="production", store=churn, checks=["version >= 1"])
     check = "metrics.roc_auc >= production.metrics.roc_auc - 0.01"
     event = models.promote("churn", 2, to="production", checks=[check], store=churn)
     assert event.from_version == 1
@@ -102,7 +103,7 @@ def test_bad_checks_are_refused_never_passed(churn, check, reason):
 
 @pytest.mark.parametrize("action", ["promote", "rollback"])
 def test_a_check_that_does_not_parse_is_bad_usage_and_writes_nothing(churn, action):
-    models.promote("churn", 1, to="production", store=churn)
+    models.promote("churn", 1, to="production", store=churn, checks=["version >= 1"])
     before = models.events("churn", store=churn)
     checks = ["metrics.roc_auc >= 0.5", "metrics.roc_auc >="]
     with pytest.raises(FilterSyntaxError) as info:
@@ -131,7 +132,7 @@ def test_tags_gate(churn):
 
 def test_stages_are_independent_and_configurable(churn):
     models.promote("churn", 1, to="staging", store=churn)
-    models.promote("churn", 2, to="production", store=churn)
+    models.promote("churn", 2, to="production", store=churn, checks=["version >= 1"])
     models.promote("churn", 3, to="canary", stages=["canary", "production"], store=churn)
     assert models.get("churn", 1, store=churn).stages == ["staging"]
     assert models.get("churn", 3, store=churn).stages == ["canary"]
@@ -171,14 +172,14 @@ def test_bad_promotion_arguments(churn, kwargs, error, message):
 
 
 def test_promoting_the_holder_again_is_a_usage_error(churn):
-    models.promote("churn", 1, store=churn)
+    models.promote("churn", 1, store=churn, checks=["version >= 1"])
     with pytest.raises(MlopsUsageError, match="Version 1 of 'churn' already holds stage"):
-        models.promote("churn", 1, store=churn)
+        models.promote("churn", 1, store=churn, checks=["version >= 1"])
 
 
 def test_rollback_is_a_promotion_of_an_earlier_version(churn):
-    models.promote("churn", 1, store=churn)
-    models.promote("churn", 2, store=churn)
+    models.promote("churn", 1, store=churn, checks=["version >= 1"])
+    models.promote("churn", 2, store=churn, checks=["version >= 1"])
     event = models.rollback("churn", reason="v2 misbehaves", user="ops", store=churn)
     assert (event.action, event.outcome, event.from_version, event.to_version) == (
         "rollback",
@@ -230,10 +231,10 @@ def test_lost_race_is_a_conflict_with_its_own_event(churn, tmp_path, write_noteb
         tmp_path / "racer.ipynb",
         [
             "from jupyter_mlops import models",
-            "models.promote('churn', 2, to='production', reason='racer')",
+            "models.promote('churn', 2, to='production', checks='version >= 1', reason='racer')",
         ],
     )
-    models.promote("churn", 1, store=churn)
+    models.promote("churn", 1, store=churn, checks=["version >= 1"])
     with pytest.raises(ConflictError) as info:
         models.promote("churn", 3, validate=nb, store=churn)
     assert str(info.value) == (
@@ -257,3 +258,95 @@ def test_stages_come_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLOPS_STAGES", " , ")
     with pytest.raises(MlopsUsageError, match="stages must name at least one"):
         check_stages(None)
+
+
+# -- the gate rule: a gated stage (default: production) is never reached through no check ----
+
+NO_CHECK = (
+    "Promotion to production needs at least one check (e.g. --check 'metrics.roc_auc >= 0.8') "
+    "or a default policy (stage_checks in [tool.jupyter-mlops]); gated stages: production."
+)
+
+
+def test_production_without_a_check_is_refused_and_nothing_is_recorded(churn):
+    with pytest.raises(MlopsUsageError) as info:
+        models.promote("churn", 1, to="production", store=churn)
+    assert str(info.value) == NO_CHECK
+    assert models.events("churn", store=churn) == []
+    assert holder(churn) is None
+    plan = models.check_promotion("churn", 1, to="production", store=churn)
+    assert not plan.passed
+    assert [(c.status, c.error) for c in plan.checks] == [("error", NO_CHECK)]
+
+
+def test_staging_is_not_gated_by_default_and_rollback_never_is(churn):
+    models.promote("churn", 1, to="staging", store=churn)
+    models.promote("churn", 1, to="production", checks="version >= 1", store=churn)
+    models.promote("churn", 2, to="production", checks="version >= 1", store=churn)
+    event = models.rollback("churn", stage="production", store=churn)
+    assert (event.action, event.to_version, event.checks) == ("rollback", 1, [])
+
+
+def test_the_configured_policy_always_applies_and_is_audited(churn, monkeypatch):
+    monkeypatch.setenv("MLOPS_STAGE_CHECKS", '{"production": ["metrics.roc_auc >= 0.8"]}')
+    event = models.promote("churn", 1, to="production", store=churn)
+    assert [c.expression for c in event.checks] == ["metrics.roc_auc >= 0.8"]
+    # an explicit, weaker check adds to the policy; it does not replace it
+    with pytest.raises(GateRefused) as info:
+        models.promote("churn", 3, to="production", checks=["version >= 1"], store=churn)
+    assert [c["expression"] for c in info.value.checks] == [
+        "metrics.roc_auc >= 0.8",
+        "version >= 1",
+    ]
+    refused = models.events("churn", store=churn)[-1]
+    assert refused.outcome == "refused"
+    assert [(c.expression, c.passed) for c in refused.checks] == [
+        ("metrics.roc_auc >= 0.8", False),
+        ("version >= 1", True),
+    ]
+    assert holder(churn).version == 1
+
+
+def test_the_policy_from_pyproject_and_gated_stages(churn, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    Path("pyproject.toml").write_text(
+        "[tool.jupyter-mlops]\n"
+        'gated_stages = ["staging", "production"]\n'
+        "[tool.jupyter-mlops.stage_checks]\n"
+        'staging = ["metrics.roc_auc >= 0.85"]\n'
+    )
+    plan = models.check_promotion("churn", 3, to="staging", store=churn)
+    assert [(c.expression, c.passed) for c in plan.checks] == [("metrics.roc_auc >= 0.85", False)]
+    with pytest.raises(MlopsUsageError, match="gated stages: staging, production"):
+        models.promote("churn", 1, to="production", store=churn)
+    monkeypatch.setenv("MLOPS_GATED_STAGES", "")  # "" switches the rule off
+    assert models.promote("churn", 1, to="production", store=churn).checks == []
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "message"),
+    [
+        ("MLOPS_STAGE_CHECKS", "production = x", "stage_checks must be JSON like"),
+        ("MLOPS_STAGE_CHECKS", '["x"]', "stage_checks must be a table of stage"),
+        ("MLOPS_STAGE_CHECKS", '{"production": [1]}', "stage_checks.production must be a list"),
+        (
+            "MLOPS_STAGE_CHECKS",
+            '{"production": ["metrics.roc_auc >="]}',
+            "stage_checks.production in the configuration: Invalid gate at position",
+        ),
+    ],
+)
+def test_bad_gate_settings_are_one_line_errors(churn, monkeypatch, env, value, message):
+    monkeypatch.setenv(env, value)
+    with pytest.raises(MlopsUsageError) as info:
+        models.promote("churn", 1, to="production", checks="version >= 1", store=churn)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+    assert models.events("churn", store=churn) == []
+
+
+def test_bad_gated_stages_in_pyproject_is_a_one_line_error(churn, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    Path("pyproject.toml").write_text("[tool.jupyter-mlops]\ngated_stages = 3\n")
+    with pytest.raises(MlopsUsageError) as info:
+        models.promote("churn", 1, to="staging", store=churn)
+    assert str(info.value) == 'gated_stages must be a list of stage names (or "" for none), not 3.'

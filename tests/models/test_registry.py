@@ -161,7 +161,7 @@ def test_list_models_versions_and_tags(store, make_run):
     models.register(make_run(metrics={"roc_auc": 0.8}), "churn", store=store)
     models.register(make_run(metrics={"roc_auc": 0.9}), "churn", store=store)
     models.register(make_run(), "fraud", store=store)
-    models.promote("churn", 1, to="production", store=store)
+    models.promote("churn", 1, to="production", store=store, checks=["version >= 1"])
     models.set_tag("churn", 2, "reviewed", "yes", store=store)
 
     listing = models.list(store=store)
@@ -185,7 +185,7 @@ def test_load_by_version_stage_and_latest(store, make_run, data):
     X, _ = data
     models.register(make_run(C=0.1), "churn", store=store)
     models.register(make_run(C=2.0), "churn", store=store)
-    models.promote("churn", 1, to="production", store=store)
+    models.promote("churn", 1, to="production", store=store, checks=["version >= 1"])
 
     assert models.load("models:/churn/1", store=store).C == 0.1
     assert models.load("models:/churn@production", store=store).C == 0.1

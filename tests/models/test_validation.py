@@ -134,7 +134,7 @@ def test_two_processes_promote_at_once_exactly_one_wins(
     for _ in range(3):
         models.register(make_run(), "churn", store=store)
     if first_holder:
-        models.promote("churn", first_holder, store=store)
+        models.promote("churn", first_holder, store=store, checks=["version >= 1"])
     nb = write_notebook(tmp_path / "barrier.ipynb", BARRIER)
     args = [str(store.engine.url), str(store.objects.root)]
     procs = [

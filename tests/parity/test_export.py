@@ -29,7 +29,7 @@ def test_every_face_exports_the_same_folder(faces: Faces, tmp_path: Path, format
     with mlops.start_run(experiment="parity-export", store=faces.store) as run:
         run.log_model(DummyClassifier().fit([[0], [1]], [0, 1]), "model")
     version = mlops.models.register(run.id, name, store=faces.store).version
-    mlops.models.promote(name, version, to="production", store=faces.store)
+    mlops.models.promote(name, version, to="production", store=faces.store, checks=["version >= 1"])
 
     api = mlops.models.export(f"models:/{name}@production", format, tmp_path / "api",
                               store=faces.store)  # fmt: skip

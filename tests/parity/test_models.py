@@ -13,7 +13,7 @@ from IPython.utils.capture import capture_output
 from sklearn.dummy import DummyClassifier
 
 import jupyter_mlops as mlops
-from jupyter_mlops.errors import FilterSyntaxError, GateRefused
+from jupyter_mlops.errors import FilterSyntaxError, GateRefused, MlopsUsageError
 from tests.parity.conftest import Faces
 
 FACES = ("api", "magic", "cli", "rest")
@@ -123,8 +123,8 @@ def _same(result: dict[str, Any]) -> dict[str, Any]:
 def test_a_rollback_answers_the_same_everywhere(faces: Faces) -> None:
     for face in FACES:
         register(faces, f"p-back-{face}", 0.9, 0.8)
-        mlops.models.promote(f"p-back-{face}", 1, to="production")
-        mlops.models.promote(f"p-back-{face}", 2, to="production")
+        mlops.models.promote(f"p-back-{face}", 1, to="production", checks=["version >= 1"])
+        mlops.models.promote(f"p-back-{face}", 2, to="production", checks=["version >= 1"])
 
     event = mlops.models.rollback("p-back-api", stage="production", reason="v2 misbehaves")
     ran = faces.magic('model rollback p-back-magic --to production --reason "v2 misbehaves"')
@@ -157,7 +157,7 @@ REFUSED = [
 
 def test_a_refused_promotion_lists_every_check_the_same_everywhere(faces: Faces) -> None:
     register(faces, "p-refused", 0.9, 0.8)
-    mlops.models.promote("p-refused", 1, to="production")
+    mlops.models.promote("p-refused", 1, to="production", checks=["version >= 1"])
     words = ["2", "--to", "production", *(w for c in REFUSED for w in ("--check", c))]
 
     with pytest.raises(GateRefused) as api:
@@ -191,7 +191,7 @@ def test_a_gate_that_does_not_parse_is_bad_usage_everywhere_and_records_nothing(
     faces: Faces,
 ) -> None:
     register(faces, "p-typo", 0.9, 0.8)
-    mlops.models.promote("p-typo", 1, to="production")
+    mlops.models.promote("p-typo", 1, to="production", checks=["version >= 1"])
     before = mlops.models.events("p-typo")
     checks = ["metrics.auc > 0.5", "metrics.auc >= (0.5"]
     words = ["2", "--to", "production", *(w for c in checks for w in ("--check", c))]
@@ -215,3 +215,44 @@ def test_a_gate_that_does_not_parse_is_bad_usage_everywhere_and_records_nothing(
     assert str(magic.value) == message
     assert mlops.models.events("p-typo") == before  # nothing recorded, by any face
     assert mlops.models.get("models:/p-typo@production").version == 1
+
+
+NO_CHECK = (
+    "Promotion to production needs at least one check (e.g. --check 'metrics.roc_auc >= 0.8') "
+    "or a default policy (stage_checks in [tool.jupyter-mlops]); gated stages: production."
+)
+
+
+def test_production_with_no_check_is_bad_usage_everywhere_and_records_nothing(
+    faces: Faces,
+) -> None:
+    register(faces, "p-nogate", 0.9)
+    words = ["1", "--to", "production"]
+
+    with pytest.raises(MlopsUsageError) as api:
+        mlops.models.promote("p-nogate", 1, to="production")
+    with pytest.raises(UsageError) as magic:
+        faces.magic(f"model promote p-nogate {shlex.join(words)}")
+    cli = faces.cli("promote", "p-nogate", *words, "--format", "json")
+    answer = faces.send("POST", "models/p-nogate/promote", {"version": 1, "stage": "production"})
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == str(api.value) == str(magic.value) == NO_CHECK
+    assert (cli.code, cli.out) == (2, "")
+    assert cli.err.startswith(f"jupyter-mlops: error: {NO_CHECK[:-1]}")
+    assert mlops.models.events("p-nogate") == []  # nothing recorded, by any face
+    assert mlops.models.get("p-nogate", 1).stages == []
+
+    # The dry run (the sidebar's "Check") reports the same refusal as its one result.
+    plan = mlops.models.check_promotion("p-nogate", 1, to="production")
+    dry = faces.send(
+        "POST", "models/p-nogate/promote", {"version": 1, "stage": "production", "dry_run": True}
+    ).json()
+    ran = faces.cli("promote", "p-nogate", *words, "--dry-run", "--format", "json")
+    cli_dry = json.loads(ran.out)
+    assert ran.code == 1  # as for any dry run that would be refused
+    assert dry["outcome"] == cli_dry["outcome"] == "would_refuse"
+    assert [c["error"] for c in dry["checks"]] == [c.error for c in plan.checks] == [NO_CHECK]
+    assert cli_dry["checks"] == dry["checks"]
+    # staging is not gated: the same promotion with no check moves it.
+    assert mlops.models.promote("p-nogate", 1, to="staging").outcome == "promoted"

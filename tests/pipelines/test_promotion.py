@@ -89,3 +89,34 @@ def test_promote_records_an_audit_event_and_pins_the_version(pipe, store_dir: Pa
 def test_promotion_usage_errors(pipe, src: str, dst: str, message: str) -> None:
     with pytest.raises(MlopsUsageError, match=message):
         promote_pipeline(pipe, from_env=src, to_env=dst)
+
+
+def test_production_needs_a_gated_step_as_a_model_stage_needs_a_check(
+    pipe, store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = current_store()
+    fake_ok_run(pipe, "staging")
+    with pytest.raises(MlopsUsageError) as info:
+        promote_pipeline(pipe, from_env="staging", to_env="production")
+    assert str(info.value) == (
+        f"{pipe.path}: promotion to production needs at least one step with a gate "
+        '(e.g. gate: "metrics.roc_auc >= 0.8"); gated stages: production.'
+    )
+    assert records.promotions(store, "promo", "production") == []
+    # a gate on a step: the version that passed it may go to production
+    (store_dir / "pipeline.yaml").write_text(
+        (store_dir / "pipeline.yaml")
+        .read_text()
+        .replace("a: {notebook: a.ipynb}", 'a: {notebook: a.ipynb, gate: "x >= 1"}')
+    )
+    gated = load(store_dir / "pipeline.yaml")
+    fake_ok_run(gated, "staging")
+    assert promote_pipeline(gated, from_env="staging", to_env="production").to_env == "production"
+    # gated_stages = "" switches the rule off
+    monkeypatch.setenv("MLOPS_GATED_STAGES", "")
+    (store_dir / "pipeline.yaml").write_text(
+        (store_dir / "pipeline.yaml").read_text().replace(', gate: "x >= 1"', "")
+    )
+    ungated = load(store_dir / "pipeline.yaml")
+    fake_ok_run(ungated, "staging")
+    assert promote_pipeline(ungated, from_env="staging", to_env="production").to_env == "production"

@@ -116,6 +116,11 @@ def test_run_then_everything_is_cached(project: Path) -> None:
     assert train.metrics["auc"] == 0.9
     assert train.tags["step"] == "train" and train.parent_id == first.run_id
     assert "report.ipynb" in {a.path for a in train.artifacts}
+    # A step run's notebook is its executed report, not the unexecuted source; the parent
+    # run links no notebook (pipeline.yaml is none; started from a notebook, it is that one).
+    assert train.notebook_path == rows[1].output_notebook
+    assert Path(train.notebook_path or "").is_file() and train.notebook_path.endswith("train.ipynb")
+    assert q.load_run(store, first.run_id).notebook_path is None
 
     again = CountingExecutor()
     second = run(project, again)

@@ -28,7 +28,7 @@ def trained(store: Store, iris: Iris) -> None:
         run.log_model(LogisticRegression(max_iter=500).fit(X, y), "model", input_example=X[:3])
     mlops.models.register(run.id, "iris", store=store)
     mlops.models.promote("iris", 1, to="staging", store=store)
-    mlops.models.promote("iris", 1, to="production", store=store)
+    mlops.models.promote("iris", 1, to="production", store=store, checks=["version >= 1"])
 
 
 def _traffic(url: str, rows: pd.DataFrame) -> None:

@@ -39,7 +39,7 @@ def project(store_dir: Path, iris: Iris) -> Store:
             fitted = LogisticRegression(C=C, max_iter=500).fit(X, y)
             run.log_model(fitted, "model", input_example=X[:3])
         version = mlops.models.register(run.id, "iris", store=store).version
-        mlops.models.promote("iris", version, to=stage, store=store)
+        mlops.models.promote("iris", version, to=stage, checks=["version >= 1"], store=store)
     return store
 
 
@@ -177,7 +177,7 @@ def test_kserve_other_flavors_run_our_server_as_a_custom_predictor(
     with mlops.start_run(store=store) as run:
         run.log_model(xgboost.XGBClassifier(n_estimators=5).fit(X, y), "model")
     mlops.models.register(run.id, "Iris_XGB.v2", store=store)
-    mlops.models.promote("Iris_XGB.v2", 1, to="production", store=store)
+    mlops.models.promote("Iris_XGB.v2", 1, to="production", store=store, checks=["version >= 1"])
     mlops.models.export("models:/Iris_XGB.v2@production", "kserve", tmp_path / "k", store=store)
     manifest = yaml.safe_load((tmp_path / "k" / "inferenceservice.yaml").read_text())
     assert manifest["metadata"]["name"] == "iris-xgb-v2"  # a valid Kubernetes name

@@ -32,7 +32,7 @@ def project(store_dir: Path, iris: Iris) -> Store:
     with mlops.start_run(store=store) as run:
         run.log_model(LogisticRegression(max_iter=500).fit(X, y), "model", input_example=X[:3])
     mlops.models.register(run.id, "iris", store=store)
-    mlops.models.promote("iris", 1, to="production", store=store)
+    mlops.models.promote("iris", 1, to="production", store=store, checks=["version >= 1"])
     return store
 
 
@@ -140,7 +140,7 @@ def test_workers_share_the_port_follow_the_stage_and_flush_on_sigterm(
         run.log_model(LogisticRegression(C=0.01, max_iter=500).fit(*iris), "model",
                       input_example=iris[0][:3])  # fmt: skip
     mlops.models.register(run.id, "iris", store=project)
-    mlops.models.promote("iris", 2, to="production", store=project)
+    mlops.models.promote("iris", 2, to="production", store=project, checks=["version >= 1"])
     for _ in range(100):  # each worker follows the stage on its own
         if {session.post(f"{url}/invocations", json=body, timeout=10).json()["model_version"]
                 for _ in range(10)} == {2}:  # fmt: skip

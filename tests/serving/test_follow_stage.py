@@ -151,7 +151,7 @@ def test_a_corrupt_object_leaves_the_last_good_one_serving(
         first = f.read(1)
         f.seek(0)
         f.write(bytes([first[0] ^ 0xFF]))
-    mlops.models.promote("iris", 2, to="production", store=store)
+    mlops.models.promote("iris", 2, to="production", store=store, checks=["version >= 1"])
     _wait_for(lambda: _ready(url)["problem"] is not None)
     problem = str(_ready(url)["problem"])
     assert "is corrupt" in problem and "still serving version 1" in problem

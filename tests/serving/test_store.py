@@ -32,7 +32,7 @@ def test_the_stage_holder_and_logged_batches_read_back(store: Store) -> None:
         run.log_model(LogisticRegression(max_iter=500).fit(X, y), "model", input_example=X[:3])
     version = mlops.models.register(run.id, "iris", store=store)
     assert stage_holder(store, "iris", "production") is None
-    mlops.models.promote("iris", 1, to="production", store=store)
+    mlops.models.promote("iris", 1, to="production", store=store, checks=["version >= 1"])
     holder = stage_holder(store, "iris", "production")
     assert holder is not None and (holder.version, holder.digest) == (1, version.digest)
 
@@ -55,7 +55,7 @@ def test_gc_keeps_logged_traffic(store: Store) -> None:
     with mlops.start_run(store=store) as run:
         run.log_model(LogisticRegression(max_iter=500).fit(X, y), "model", input_example=X[:3])
     mlops.models.register(run.id, "iris", store=store)
-    mlops.models.promote("iris", 1, to="production", store=store)
+    mlops.models.promote("iris", 1, to="production", store=store, checks=["version >= 1"])
     logger = InferenceLogger(store, "iris", "production", flush_seconds=60)
     logger.record("r0", 1, X.iloc[:4], [0, 0, 0, 0], 1.0)
     logger.close()
@@ -73,7 +73,7 @@ def test_store_migrate_brings_logged_traffic_over_once(
     with mlops.start_run(store=store) as run:
         run.log_model(LogisticRegression(max_iter=500).fit(X, y), "model", input_example=X[:3])
     mlops.models.register(run.id, "iris", store=store)
-    mlops.models.promote("iris", 1, to="production", store=store)
+    mlops.models.promote("iris", 1, to="production", store=store, checks=["version >= 1"])
     logger = InferenceLogger(store, "iris", "production", flush_seconds=60)
     logger.record("r0", 1, X.iloc[:4], [0, 0, 0, 0], 1.0)
     logger.close()

@@ -164,7 +164,14 @@ def _promote_after_barrier(store: Store, version: int, gate: Any) -> str:
 
     evaluation.evaluate_all = both_have_read
     try:
-        models.promote("churn", version, to="production", user=f"user{version}", store=store)
+        models.promote(
+            "churn",
+            version,
+            to="production",
+            user=f"user{version}",
+            store=store,
+            checks=["version >= 1"],
+        )
     except ConflictError as exc:
         return f"conflict: {exc}"
     return "promoted"
@@ -174,7 +181,7 @@ def test_two_users_promoting_one_stage_one_wins_one_conflicts(store: Store, tmp_
     fitted = DummyClassifier().fit([[0], [1]], [0, 1])
     for _ in range(3):
         models.register(fitted, "churn", store=store)
-    models.promote("churn", 1, to="production", store=store)
+    models.promote("churn", 1, to="production", store=store, checks=["version >= 1"])
     gate = FORK.Barrier(2)
     results = run_at_once(store, tmp_path, _promote_after_barrier, [(2, gate), (3, gate)])
     outcomes = sorted(value.split(":")[0] for status, value in results if status == "ok")

@@ -19,7 +19,7 @@ def churn(project: Store) -> Store:
             run.log_model(LogisticRegression().fit([[0], [1]], [0, 1]), "model")
             run.log_metric("auc", auc)
         mlops.models.register(run.id, "churn", store=project)
-    mlops.models.promote("churn", 1, to="production", store=project)
+    mlops.models.promote("churn", 1, to="production", store=project, checks=["version >= 1"])
     return project
 
 

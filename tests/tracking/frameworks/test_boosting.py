@@ -37,7 +37,7 @@ def test_xgboost_early_stopping_curves_model_and_roundtrip_by_stage(data, steps)
     assert run.environment["packages"]["xgboost"] == __import__("xgboost").__version__
 
     mlops.models.register(run.id, "churn-xgb")
-    mlops.models.promote("churn-xgb", 1, to="production")
+    mlops.models.promote("churn-xgb", 1, to="production", checks=["version >= 1"])
     loaded = mlops.models.load("models:/churn-xgb@production")
     X_valid = data.user_ns["X_valid"]
     assert type(loaded).__name__ == "XGBClassifier"

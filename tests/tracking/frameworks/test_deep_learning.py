@@ -65,7 +65,7 @@ def test_keras_fit_epochs_early_stopping_and_roundtrip(data, steps) -> None:
     [saved] = run.models
     assert (saved.flavor, saved.format) == ("keras", "keras")
     mlops.models.register(run.id, "keras-net")
-    mlops.models.promote("keras-net", 1, to="production")
+    mlops.models.promote("keras-net", 1, to="production", checks=["version >= 1"])
     X_valid = data.user_ns["X_valid"]
     loaded = mlops.models.load("models:/keras-net@production")
     model = data.user_ns["model"]

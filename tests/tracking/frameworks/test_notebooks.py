@@ -94,7 +94,7 @@ def notebook(framework: str) -> nbformat.NotebookNode:
         f"expected = {predict}\n"
         f"import jupyter_mlops as mlops\n"
         f"mlops.models.register('nb-{framework}', '{framework}-model')\n"
-        f"mlops.models.promote('{framework}-model', 1, to='production')\n"
+        f"mlops.models.promote('{framework}-model', 1, to='production', checks='version >= 1')\n"
         f"served = mlops.models.load_predictor('models:/{framework}-model@production',\n"
         f"                                     trusted={framework == 'statsmodels'})\n"
         f"np.testing.assert_allclose(np.asarray(served.predict(X_test)).ravel(),\n"
