@@ -24,7 +24,13 @@ pytestmark = pytest.mark.filterwarnings(r"ignore:::mlflow(\.|$)")
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = start_server(tmp_path_factory.mktemp("mlflow-rest"))
+    root = tmp_path_factory.mktemp("mlflow-rest")
+    # MLflow's client cannot pass checks: a team that moves production by alias sets its
+    # policy (the stage_checks every promotion to the stage must pass) in the project.
+    (root / "pyproject.toml").write_text(
+        '[tool.jupyter-mlops.stage_checks]\nproduction = ["version >= 1"]\n'
+    )
+    server = start_server(root)
     yield server
     log = server.stop()
     assert "Traceback" not in log, log
@@ -142,8 +148,11 @@ def test_an_sklearn_model_registers_takes_an_alias_and_loads_by_it(
     loaded = mlflow.pyfunc.load_model("models:/churn-model@champion")
     assert (loaded.predict(X) == est.predict(X)).all()
 
-    # In our registry: version 1 holds production (champion's stage), loads without pickle.
+    # In our registry: version 1 holds production (champion's stage), loads without pickle;
+    # the promotion passed the project's policy and says so in the audit history.
     assert mlops.models.get("churn-model", 1, store=ours).stages == ["production"]
+    (event,) = mlops.models.events("churn-model", stage="production", store=ours)
+    assert [check.expression for check in event.checks] == ["version >= 1"]
     ours_loaded = mlops.models.load("models:/churn-model@production", store=ours)
     assert (ours_loaded.predict(X) == est.predict(X)).all()
     with pytest.raises(MlflowException) as refused:

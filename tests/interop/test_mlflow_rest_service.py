@@ -159,3 +159,31 @@ def test_a_silent_run_marked_killed_runs_again_when_its_client_logs(store: Store
     answer(store, "POST", "runs/update", {"run_id": run_id, "status": "FINISHED"})
     ended = mlops.get_run(run_id, store=store)
     assert (ended.status, ended.error) == ("finished", None)
+
+
+def test_a_production_alias_without_a_policy_is_refused_as_any_ungated_promotion(
+    store: Store,
+) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    with mlops.start_run("m", store=store) as run:
+        run.log_model(LogisticRegression().fit([[0], [1]], [0, 1]), "model")
+    mlops.models.register(run.id, "gated", store=store)
+    with pytest.raises(MlflowApiError) as refused:
+        answer(
+            store,
+            "POST",
+            "registered-models/alias",
+            {"name": "gated", "alias": "champion", "version": "1"},
+        )
+    assert refused.value.code == "INVALID_PARAMETER_VALUE"
+    assert "Promotion to production needs at least one check" in refused.value.message
+    assert mlops.models.get("gated", 1, store=store).stages == []
+    # A stage that is not gated moves by alias as before.
+    answer(
+        store,
+        "POST",
+        "registered-models/alias",
+        {"name": "gated", "alias": "challenger", "version": "1"},
+    )
+    assert mlops.models.get("gated", 1, store=store).stages == ["staging"]

@@ -3,8 +3,9 @@
 A version registers the run's logged model (an MLflow scikit-learn model once uploaded, see
 :mod:`~jupyter_mlops.services.mlflow_api.logged_models`), so our loaders and servers take it.
 An alias that means a stage (``champion`` -> production, ``challenger`` -> staging, as the
-MLflow import maps them, or a stage's own name) is set by an audited promotion without
-checks; any other alias is a tag of the version. A stage is never removed, only moved, so
+MLflow import maps them, or a stage's own name) is set by an audited promotion, which
+passes the project's stage_checks policy (a gated stage without one is refused, as on every
+face); any other alias is a tag of the version. A stage is never removed, only moved, so
 deleting a stage's alias is refused.
 """
 
