@@ -34,7 +34,7 @@ for C in (1.0, 0.1):
     with mlops.start_run(experiment="churn") as run:
         run.log_model(LogisticRegression(C=C).fit(X, y), "model", input_example=X[:3])
     mlops.models.register(run.id, "{MODEL}")
-mlops.models.promote("{MODEL}", 1, to="production")
+mlops.models.promote("{MODEL}", 1, to="production", checks=["version >= 1"])
 """
 
 

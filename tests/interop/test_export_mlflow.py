@@ -165,7 +165,9 @@ def test_runs_and_models_made_here_export_as_mlflow_runs_and_a_pyfunc_model(
     with mlops.start_run(experiment="native", name="child", parent=run.id, store=store):
         pass
     version = mlops.models.register(fitted, "native-model", store=store)
-    mlops.models.promote("native-model", version.version, to="production", store=store)
+    mlops.models.promote(
+        "native-model", version.version, to="production", checks=["version >= 1"], store=store
+    )
     target = f"file:{tmp_path / 'mlruns'}"
 
     report = mlops.interop.export_mlflow(target, store=store)

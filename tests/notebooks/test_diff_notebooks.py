@@ -43,7 +43,7 @@ def test_two_notebook_runs_diff_cell_by_cell_and_in_the_notebook(run_notebook) -
     found = mlops.diff(first, "cancer-lr")
     assert found.a.run_id == first and found.b.run_id != first
     assert [(b.change, len(b.a), len(b.b)) for b in found.code.blocks] == [
-        ("same", 2, 2),  # %mlops track, the data preparation
+        ("same", 3, 3),  # %load_ext (the session log starts there), %mlops track, the data
         ("changed", 1, 1),  # C
         ("added", 0, 1),  # the columns dropped
         ("same", 2, 2),  # the fit, %mlops stop

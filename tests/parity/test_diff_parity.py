@@ -22,7 +22,8 @@ def _runs(faces: Faces, experiment: str) -> list[str]:
         )
         params = {"C": c, "penalty": "l2"}
         with mlops.start_run(name, experiment=experiment, params=params, store=faces.store) as run:
-            run.log_dataset(data, experiment, role="training")
+            # Not named like the experiment: test_datasets' own "p-diff" shares the project.
+            run.log_dataset(data, f"{experiment}-train", role="training")
             run.log_metric("auc", 0.8 + c / 10)
             run.log_metric("up", float("inf"))
             for i, source in enumerate(["import numpy", f"C = {c}", "fit(C)"], start=1):
@@ -45,7 +46,8 @@ def test_a_diff_reads_the_same_everywhere(faces: Faces) -> None:
     assert cli == rest == python
     assert [rest["a"]["run_id"], rest["b"]["run_id"]] == ids
     assert rest["headline"] == (
-        "auc 0.85→0.9 (+5.9%): 1 param changed (C 0.5→1.0), dataset p-diff v1→v2, 1 cell edited"
+        "auc 0.85→0.9 (+5.9%): 1 param changed (C 0.5→1.0), dataset p-diff-train v1→v2, "
+        "1 cell edited"
     )
     assert rest["params"] == [{"key": "C", "change": "changed", "a": "0.5", "b": "1.0"}]
     assert [m["key"] for m in rest["metrics"]] == ["auc", "up"]
@@ -57,7 +59,7 @@ def test_a_diff_reads_the_same_everywhere(faces: Faces) -> None:
         "relative": None,
     }
     [dataset] = rest["datasets"]
-    assert (dataset["a"], dataset["b"]) == ("dataset:p-diff@1", "dataset:p-diff@2")
+    assert (dataset["a"], dataset["b"]) == ("dataset:p-diff-train@1", "dataset:p-diff-train@2")
     assert dataset["diff"]["rows"] == [10, 12]
     assert [b["change"] for b in rest["code"]["blocks"]] == ["same", "changed", "same"]
     assert shown["text/plain"] == rest["headline"]

@@ -41,7 +41,7 @@ def project(store_dir: Path, iris: Iris) -> Store:
     with mlops.start_run(store=store) as run:
         run.log_model(LogisticRegression(max_iter=500).fit(X, y), "model", input_example=X[:3])
     mlops.models.register(run.id, "iris", store=store)
-    mlops.models.promote("iris", 1, to="production", store=store)
+    mlops.models.promote("iris", 1, to="production", checks=["version >= 1"], store=store)
     return store
 
 

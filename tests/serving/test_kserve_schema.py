@@ -38,7 +38,7 @@ def _export(store: Store, name: str, model: Any, X: pd.DataFrame, out: Path) -> 
     with mlops.start_run(store=store) as run:
         run.log_model(model, "model", input_example=X[:3])
     mlops.models.register(run.id, name, store=store)
-    mlops.models.promote(name, 1, to="production", store=store)
+    mlops.models.promote(name, 1, to="production", checks=["version >= 1"], store=store)
     mlops.models.export(f"models:/{name}@production", "kserve", out, store=store)
     manifest: dict[str, Any] = yaml.safe_load((out / "inferenceservice.yaml").read_text())
     return manifest

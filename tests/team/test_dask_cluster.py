@@ -82,7 +82,8 @@ def test_a_step_runs_on_the_cluster_and_lands_in_the_store_and_on_s3(
     assert train.metrics["auc"] == pytest.approx(0.92)
     assert Path(result.steps["train"].output_notebook or "").is_file()
     artifacts = {a.path: a.digest for a in train.artifacts}
-    assert sorted(artifacts) == ["model.txt", "report.ipynb"]
+    # The step kernel's session log (what reproduce and diff read) comes with the step's files.
+    assert sorted(artifacts) == ["mlops/session_cells.json", "model.txt", "report.ipynb"]
     for digest in artifacts.values():  # stored by the worker's kernel, and by the runner
         assert s3.filesystem().exists(s3_store.objects.path_for(digest))
     assert s3_store.objects.read_bytes(artifacts["model.txt"]) == b"fitted on 42 rows"

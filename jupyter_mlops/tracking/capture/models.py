@@ -10,11 +10,9 @@ Before a model is serialized in its own format, its pickle stream is hashed and 
 * a model identical to one already saved in the run (same digest: the same estimator fitted
   twice to the same data, a search's ``best_estimator_`` refitted by hand) is not saved again.
 
-The first scikit-learn model of a process is saved in the background when skops, its
-serializer, is still importing (it takes a second or more, and pulls in torch when torch is
-installed): the model is pickled as the cell left it, and the run saves it with skops in a
-background thread (:meth:`Run.defer <jupyter_mlops.tracking.run.Run.defer>`); the run's end
-waits for it.
+Models are saved in the cell's thread: saving one in the background would import skops (and
+through it every scikit-learn module) beside the user's own imports, and Python may then hand
+one thread a partially initialized module (an ImportError in the user's cell).
 """
 
 from __future__ import annotations
@@ -22,20 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.tracking.flavors import class_name
-from jupyter_mlops.tracking.flavors.sklearn import is_sklearn_estimator
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Session
     from jupyter_mlops.tracking.run import Run
 
 MAX_MODEL_SIZE = 100_000_000
-#: Larger models are saved in the cell even while skops imports (their copy costs memory).
-MAX_DEFERRED_SIZE = 20_000_000
 
 
 class _Digest:
@@ -85,19 +79,10 @@ def save_model(session: Session, model: Any, name: str, signature: Any) -> None:
         )
         run.captured.artifacts -= 1  # counted as a model not stored, not as an artifact
         run.captured.unstored_models.append(name)
-    elif size is not None and size <= MAX_DEFERRED_SIZE and _serializer_importing(model):
-        # Its state now, as bytes: the next cell may refit the same object.
-        copy = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-        run.defer(lambda: _save(run, pickle.loads(copy), name, signature))  # noqa: S301 - ours
     else:
         _save(run, model, name, signature)
     if digest is not None:
         seen.add(digest)
-
-
-def _serializer_importing(model: Any) -> bool:
-    # skops.io is bound in sys.modules as its import starts; ``dumps`` once it finished.
-    return is_sklearn_estimator(model) and not hasattr(sys.modules.get("skops.io"), "dumps")
 
 
 def _save(run: Run, model: Any, name: str, signature: Any) -> None:

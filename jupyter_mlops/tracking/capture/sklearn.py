@@ -60,7 +60,6 @@ from jupyter_mlops.tracking.capture.models import save_model
 from jupyter_mlops.tracking.capture.searches import log_candidates
 from jupyter_mlops.tracking.capture.values import param_text
 from jupyter_mlops.tracking.flavors import infer_signature
-from jupyter_mlops.tracking.flavors.sklearn import prefetch
 
 if TYPE_CHECKING:
     from jupyter_mlops.tracking.capture.session import Hook, Session
@@ -118,10 +117,10 @@ class SklearnPatcher:
     """Record fitted estimators and ``estimator.score`` calls."""
 
     def start(self, session: Session) -> None:
-        entries = patch_entries()
-        if entries:
-            prefetch()  # the model serializer loads in the background, off the cell's path
-        session.patches.attrs(entries)
+        # skops (the model serializer) is imported by the first save, in the cell's thread:
+        # importing it in the background races the user's own scikit-learn imports, and
+        # Python can then hand the cell a partially initialized module (an ImportError).
+        session.patches.attrs(patch_entries())
 
     def stop(self, session: Session) -> None:
         """Record the estimators fitted in the cell, each once, in its final state.

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import pickle
-import sys
-import threading
 from typing import Any
 
 from jupyter_mlops.errors import UntrustedArtifactError
@@ -13,33 +10,6 @@ from jupyter_mlops.tracking.flavors.base import Saved, class_name, instance_of
 
 SKOPS_MEDIA_TYPE = "application/x-skops"
 _SAFE_MODULES = frozenset({"sklearn", "numpy", "scipy", "builtins", "collections"})
-
-
-_prefetch_lock = threading.Lock()
-_prefetching: threading.Thread | None = None
-
-
-def prefetch() -> None:
-    """Import skops in a background thread, once per process, if scikit-learn is loaded.
-
-    Importing skops takes most of a second (it walks every scikit-learn estimator); done on
-    the first model save it would land on the user's cell. Capture calls this when a tracked
-    cell starts with scikit-learn loaded, so the import overlaps the user's work.
-    """
-    global _prefetching
-    if "skops.io" in sys.modules or "sklearn.base" not in sys.modules:
-        return
-    with _prefetch_lock:
-        if _prefetching is not None:
-            return
-        _prefetching = threading.Thread(target=_import_skops, name="mlops-skops", daemon=True)
-    _prefetching.start()
-
-
-def _import_skops() -> None:
-    # A failure is reported by the save, which imports skops again.
-    with contextlib.suppress(Exception):
-        import skops.io  # noqa: F401 - the import is the point
 
 
 def is_sklearn_estimator(obj: Any) -> bool:

@@ -10,9 +10,9 @@ A fit made by statsmodels itself (a test or a helper fitting an OLS inside) is n
 * **artifact** — ``summary.txt``: the results' ``summary()``.
 
 ``summary()`` and ``prsquared`` fit a second, intercept-only model (the null model) and format
-tables: several times the cost of a small fit. They are done in the background after the
-cell (:meth:`Run.defer <jupyter_mlops.tracking.run.Run.defer>`), and are in the run when it
-ends; everything else is recorded in the cell.
+tables: several times the cost of a small fit. They run in the cell's thread: in the
+background they would import statsmodels and scipy modules beside the user's imports, and
+their warning filters would be swapped under the user's code.
 * **model** — ``models/<label>.pickle``: statsmodels' own ``save``, which is a pickle; loading
   it needs ``trusted=True``.
 * **data** — fingerprints of the ``endog`` and ``exog`` the model was built on (``training``).
@@ -91,7 +91,7 @@ def _after_fit(
     if coefs is not None and hasattr(coefs, "items"):
         for name, value in list(coefs.items())[:MAX_COEFS]:
             c.log_metric(session, f"{prefix}coef.{name}", value)
-    session.run.defer(lambda: _summary(session.run, results, prefix))
+    _summary(session.run, results, prefix)
     data = getattr(model, "data", None)
     exog = getattr(data, "orig_exog", None)
     endog = getattr(data, "orig_endog", None)
