@@ -85,17 +85,18 @@ def _run_notebook_target(
     tags = {SCHEDULE_TAG: sched.name, "mlops.schedule.tick": tick_label(claim.tick)}
     if sched.monitor:
         tags["mlops.monitor"] = str(sched.monitor.get("name") or sched.name)
+    output = output_path(root, sched.name, claim.tick)
     run = start_run(
         f"{sched.name}-{tick_label(claim.tick)}",
         tags=tags,
         params=checked.params or None,
-        notebook=str(path),
+        # The run links the executed notebook of this tick, not the unexecuted source.
+        notebook=str(output),
         store=store,
     )
     q.record(store, claim.schedule_run_id, run_id=run.id)
     status: str = "failed"
     error: str | None = "interrupted"
-    output = output_path(root, sched.name, claim.tick)
     try:
         runs_folder(root)  # in the try: a folder that cannot be made fails this run, recorded
         result = run_notebook(

@@ -38,6 +38,8 @@ def test_a_due_notebook_runs_and_is_recorded(store: Store, make_notebook, clock:
     assert run.metrics["x_seen"] == 7.0
     assert run.params["x"] == "7"
     assert run.tags["mlops.schedule"] == "daily"
+    # The run's notebook link opens what ran (outputs included), not the source notebook.
+    assert run.notebook_path is not None and Path(run.notebook_path) == out
     assert [a.path for a in run.artifacts if a.path.startswith("schedule/")] == [
         f"schedule/{out.name}"
     ]
