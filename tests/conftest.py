@@ -25,6 +25,26 @@ from jupyter_mlops.tracking import fluent
 BACKENDS = ("sqlite", "postgresql")
 
 
+def _room_for_sockets() -> None:
+    """One xdist worker runs ~1,500 tests in one process, many starting kernels and servers
+    in it; the descriptors and ZeroMQ sockets the test clients leave to the collector can
+    reach a 1,024 limit before it runs. Raise the soft file limit to the hard one and the
+    shared ZeroMQ context's socket cap, as long-lived test processes commonly do."""
+    import resource
+
+    import zmq
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    context = zmq.Context.instance()
+    context.set(zmq.MAX_SOCKETS, max(context.get(zmq.MAX_SOCKETS), 8192))
+
+
+_room_for_sockets()
+
+
 @pytest.fixture
 def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh project folder as the working directory, with an empty ``.mlops/`` store.
