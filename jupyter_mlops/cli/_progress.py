@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from collections.abc import Callable
+from typing import TextIO, TypeVar
 
 from jupyter_mlops.interop.progress import Progress
+
+T = TypeVar("T")
 
 _WIDTH = 30
 
@@ -45,3 +48,13 @@ class ProgressBar:
 def wanted(forced: bool, stream: TextIO | None = None) -> bool:
     """A bar is drawn on a terminal, or anywhere when ``--progress`` asks for it."""
     return forced or (stream or sys.stderr).isatty()
+
+
+def with_progress(forced: bool, call: Callable[[ProgressBar | None], T]) -> T:
+    """``call(bar)`` with a progress bar on stderr when one is wanted, closed afterwards."""
+    bar = ProgressBar() if wanted(forced) else None
+    try:
+        return call(bar)
+    finally:
+        if bar is not None:
+            bar.close()

@@ -16,18 +16,16 @@ def add_parser(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the store and MLflow's client load only when a command runs.
-    from jupyter_mlops.cli._progress import ProgressBar, wanted
+    from jupyter_mlops.cli._progress import with_progress
     from jupyter_mlops.interop.text import summary_lines
     from jupyter_mlops.services import interop, project
 
     request = grammar.request(IMPORT, args)
     as_json = getattr(args, "format", "text") == "json"
-    bar = ProgressBar() if wanted(bool(getattr(args, "progress", False))) else None
-    try:
-        report = interop.import_mlflow(project.store(), request, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
+    report = with_progress(
+        bool(getattr(args, "progress", False)),
+        lambda bar: interop.import_mlflow(project.store(), request, progress=bar),
+    )
     if as_json:
         print_record(report)
     else:
