@@ -197,40 +197,49 @@ def test_the_rest_api_reads_a_read_only_store(project: Project, tmp_path: Path) 
     assert "Traceback" not in log, log[-3000:]
 
 
-def _refuse_writes(store: Store) -> Callable[[Any, Any], None]:
-    """From now on the store's database takes no writes (new connections, read-only)."""
+class _WriteSwitch:
+    """Lets the store's database take writes or not, on every connection it hands out.
 
-    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+    Set on checkout rather than on connect so the pool never has to be disposed: disposing
+    while the run's background writer holds a connection would orphan that connection.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.refusing = False
+        event.listen(store.engine, "checkout", self._on_checkout)
+
+    def _on_checkout(self, dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         cur = dbapi_conn.cursor()
-        if store.dialect == "sqlite":
-            cur.execute("PRAGMA query_only = ON")
+        if self.store.dialect == "sqlite":
+            cur.execute(f"PRAGMA query_only = {'ON' if self.refusing else 'OFF'}")
         else:
-            cur.execute("SET default_transaction_read_only = on")
+            cur.execute(f"SET default_transaction_read_only = {'on' if self.refusing else 'off'}")
             dbapi_conn.commit()
         cur.close()
 
-    event.listen(store.engine, "connect", on_connect)
-    store.engine.dispose()
-    return on_connect
+    def remove(self) -> None:
+        event.remove(self.store.engine, "checkout", self._on_checkout)
 
 
 def test_a_run_whose_writes_failed_ends_failed_not_killed(store: Store) -> None:
     run = mlops.start_run("unlucky", experiment="e", store=store)
     run.log_metric("auc", 0.7)
     run.flush()
-    refusing = _refuse_writes(store)
+    switch = _WriteSwitch(store)
+    switch.refusing = True
     run.log_metric("auc", 0.8)
     with pytest.raises(ReadOnlyStoreError):
         run.end()
     assert run.status == "failed"
     # While the store refuses writes, a read shows the run as it was recorded.
     assert mlops.get_run(run.id, store=store).status == "running"
-    event.remove(store.engine, "connect", refusing)
-    store.engine.dispose()
+    switch.refusing = False
     deadline = time.monotonic() + 10
     while mlops.get_run(run.id, store=store).status == "running":
         assert time.monotonic() < deadline, "the run's end was never recorded"
         time.sleep(0.1)
+    switch.remove()
     record = mlops.get_run(run.id, store=store)
     assert record.status == "failed"
     assert "could not be written when this run ended" in (record.error or "")
