@@ -57,6 +57,11 @@ class ConflictError(MlopsError):
     """Two writers raced for the same thing; the loser gets this."""
 
 
+class RecordUnavailable(MlopsError):  # noqa: N818 - reads as the state it names
+    """Something a record names can no longer be read (e.g. a data object lost from the
+    artifact store): the request was valid, the store cannot answer it from its record."""
+
+
 class FilterSyntaxError(MlopsUsageError):
     """A filter or gate expression that does not parse; ``position`` is 0-based."""
 

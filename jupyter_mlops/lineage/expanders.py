@@ -16,6 +16,7 @@ from jupyter_mlops.lineage.datasets import data_downstream, dataset_downstream, 
 from jupyter_mlops.lineage.graph import Direction, Edge, Node, NodeKind
 from jupyter_mlops.lineage.models import model_downstream, model_upstream
 from jupyter_mlops.lineage.monitors import triggered_downstream, triggered_upstream
+from jupyter_mlops.lineage.reproductions import reproduced_downstream, reproduced_upstream
 from jupyter_mlops.lineage.runs import run_downstream, run_upstream
 from jupyter_mlops.store.lineage import LineageReader
 
@@ -30,8 +31,8 @@ EXPANDERS: ExpanderTable = MappingProxyType(
         ("dataset_version", "upstream"): (dataset_upstream,),
         ("dataset_version", "downstream"): (dataset_downstream,),
         ("data", "downstream"): (data_downstream,),
-        ("run", "upstream"): (run_upstream,),
-        ("run", "downstream"): (run_downstream, triggered_downstream),
+        ("run", "upstream"): (run_upstream, reproduced_upstream),
+        ("run", "downstream"): (run_downstream, triggered_downstream, reproduced_downstream),
         ("model_version", "upstream"): (model_upstream,),
         ("model_version", "downstream"): (model_downstream,),
         ("pipeline_run", "upstream"): (triggered_upstream,),

@@ -5,6 +5,7 @@ Edges point the way data flows::
     dataset version --training--> run --registered--> model version --promoted--> promotion
     run --produced--> dataset version --evaluation--> run ...
     monitor run --triggered--> pipeline run
+    run --reproduced: VERDICT--> the run that re-executed its record
 
 Node ids are the references users type: ``dataset:NAME@N``, ``run:<id>``,
 ``models:/NAME/N``, ``pipeline_run:<id>``, ``promotion:<event id>`` and ``data:<digest>``

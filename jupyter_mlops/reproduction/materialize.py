@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from jupyter_mlops.artifacts.cas import ObjectStore, hash_file
-from jupyter_mlops.errors import ArtifactIntegrityError, MlopsError, NotFoundError
+from jupyter_mlops.errors import ArtifactIntegrityError, NotFoundError, RecordUnavailable
 from jupyter_mlops.store.records import InputRecord
 
 
-class DataUnavailable(MlopsError):  # noqa: N818 - reads as the failure it names
+class DataUnavailable(RecordUnavailable):
     """A recorded data version cannot be restored (object missing, corrupt, or never stored)."""
 
 

@@ -14,6 +14,7 @@ from jupyter_mlops.errors import (
     MlopsError,
     MlopsUsageError,
     NotFoundError,
+    RecordUnavailable,
     StoreError,
 )
 from jupyter_mlops.services.schema import ErrorBody, GateCheck
@@ -57,8 +58,9 @@ def http_error(exc: BaseException) -> tuple[int, ErrorBody]:
     """The HTTP status and body for ``exc``.
 
     404 unknown thing, 400 invalid input, 409 conflict (also a write that lost a race with
-    another), 422 promotion refused by its checks (with every check's result), 503 store
-    unreachable or busy (try again), the status of a tornado ``HTTPError``, else 500.
+    another, and a record whose data the store no longer has), 422 promotion refused by its
+    checks (with every check's result), 503 store unreachable or busy (try again), the status
+    of a tornado ``HTTPError``, else 500.
     """
     if isinstance(exc, GateRefused):
         raw = exc.fields.get("checks") or exc.fields.get("failed") or []
@@ -68,7 +70,7 @@ def http_error(exc: BaseException) -> tuple[int, ErrorBody]:
         return 404, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, MlopsUsageError):
         return 400, ErrorBody(error=one_line(exc.message))
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, ConflictError | RecordUnavailable):
         return 409, ErrorBody(error=one_line(exc.message))
     if isinstance(exc, pydantic.ValidationError):
         return 400, ErrorBody(error=one_line(explain(exc)))

@@ -26,8 +26,9 @@ _REASONS = {
     401: "Not authenticated",
     403: "Not authenticated, or a state-changing request without the XSRF token",
     404: "No such run, model, dataset, object, schedule or monitor",
-    409: "Conflict: the stage moved meanwhile, the schedule is running already, or another "
-    "request wrote the same thing at the same moment",
+    409: "Conflict: the stage moved meanwhile, the schedule is running already, a record's "
+    "data is gone from the artifact store, or another request wrote the same thing at the "
+    "same moment",
     422: "Refused by its checks; `checks` holds every check's result",
     503: "The store's database is unreachable or busy: retry after `Retry-After` seconds",
 }

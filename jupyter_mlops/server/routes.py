@@ -179,7 +179,7 @@ ROUTES: tuple[Route, ...] = (
         reproduce.reproduce,
         schema.ReproductionReport,
         request=schema.ReproduceRequest,
-        errors=(400, 404),
+        errors=(400, 404, 409),  # 409: the record's data is gone from the artifact store
         slow=True,
     ),
     Route(

@@ -324,6 +324,27 @@ class LineageReader:
         )
         return [_pipeline_run(r) for r in rows]
 
+    # -- reproductions ------------------------------------------------------------
+
+    def reproductions_of(self, run_id: str) -> list[tuple[str, str]]:
+        """``(reproduction run id, verdict)`` of each re-execution of run ``run_id``, oldest
+        first (a reproduction refused before it ran has no run and is left out)."""
+        r = t.reproductions
+        rows = self._conn.execute(
+            select(r.c.reproduction_run_id, r.c.verdict)
+            .where(r.c.run_id == run_id, r.c.reproduction_run_id.is_not(None))
+            .order_by(r.c.id)
+        )
+        return [(str(row.reproduction_run_id), str(row.verdict)) for row in rows]
+
+    def reproduced_run(self, reproduction_run_id: str) -> tuple[str, str] | None:
+        """``(original run id, verdict)`` when run ``reproduction_run_id`` re-executed one."""
+        r = t.reproductions
+        row = self._conn.execute(
+            select(r.c.run_id, r.c.verdict).where(r.c.reproduction_run_id == reproduction_run_id)
+        ).first()
+        return None if row is None else (str(row.run_id), str(row.verdict))
+
 
 @contextmanager
 def reading(store: Store) -> Iterator[LineageReader]:

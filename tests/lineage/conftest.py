@@ -6,7 +6,7 @@ import pytest
 
 from jupyter_mlops.store import open_store
 
-from .graphs import add_triggered_pipeline_run, build_graph
+from .graphs import add_reproductions, add_triggered_pipeline_run, build_graph
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +34,9 @@ def graph(store):
 def triggered(store, graph):
     """The graph, plus a retrain pipeline run the train run triggered as a monitor would."""
     return {**graph, "pipeline_run": add_triggered_pipeline_run(store, graph["train"])}
+
+
+@pytest.fixture
+def reproduced(store, triggered):
+    """The triggered graph, the train run also reproducing one run and reproduced by another."""
+    return {**triggered, **add_reproductions(store, triggered["train"])}

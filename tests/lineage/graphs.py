@@ -67,6 +67,28 @@ def add_triggered_pipeline_run(store, monitor_run_id):
     return pipeline_run_id
 
 
+def add_reproductions(store, run_id):
+    """Run ``run_id`` as the reproduction of an earlier run, and reproduced by a later one."""
+    from jupyter_mlops.store import reproductions
+
+    with mlops.start_run("train-original", store=store) as original:
+        pass
+    with mlops.start_run("train-again", store=store) as again:
+        pass
+    common = {"model_version_id": None, "tolerance": 0.0, "details": {}}
+    reproductions.add(
+        store, run_id=original.id, reproduction_run_id=run_id, verdict="reproduced", **common
+    )
+    reproductions.add(
+        store, run_id=run_id, reproduction_run_id=again.id, verdict="not reproduced", **common
+    )
+    # Refused before anything ran (data gone): a certificate without a reproduction run.
+    reproductions.add(
+        store, run_id=run_id, reproduction_run_id=None, verdict="not reproduced", **common
+    )
+    return {"original": original.id, "again": again.id}
+
+
 def build_graph(store):
     """raw -> prep run -> train, test -> train run -> models:/churn/1 -> staging, production.
 

@@ -35,8 +35,8 @@ def root_of(kind, ids):
 
 
 @pytest.mark.parametrize(("kind", "direction", "index"), ENTRIES)
-def test_every_expander_in_the_table_finds_neighbours(store, triggered, kind, direction, index):
-    root = resolve(store, root_of(kind, triggered))
+def test_every_expander_in_the_table_finds_neighbours(store, reproduced, kind, direction, index):
+    root = resolve(store, root_of(kind, reproduced))
     assert root.kind == kind
     with reading(store) as reads:
         found = list(EXPANDERS[kind, direction][index](reads, root))
@@ -69,6 +69,25 @@ def test_a_monitor_run_leads_to_the_pipeline_run_it_triggered_and_back(store, tr
     assert up.downstream == []
     with pytest.raises(NotFoundError, match=r"^No pipeline run 'nope'\.$"):
         lineage("pipeline_run:nope", store=store)
+
+
+def test_a_run_leads_to_its_reproductions_with_their_verdicts_and_back(store, reproduced):
+    train, again = f"run:{reproduced['train']}", f"run:{reproduced['again']}"
+    original = f"run:{reproduced['original']}"
+    down = lineage(train, store=store, depth=1)
+    edges = {(e.source, e.target, e.relation) for e in down.edges}
+    assert (train, again, "reproduced: not reproduced") in edges
+    assert down.nodes[again].label.startswith("run train-again (")
+    # The refused reproduction (no run) adds a certificate, not a node.
+    assert [e for e in edges if e[0] == train and e[2].startswith("reproduced")] == [
+        (train, again, "reproduced: not reproduced")
+    ]
+    up = lineage(again, store=store, depth=2)
+    assert train in {n.id for n in up.upstream}
+    assert original in {n.id for n in up.upstream}  # a reproduction of a reproduction
+    assert (original, train, "reproduced: reproduced") in {
+        (e.source, e.target, e.relation) for e in up.edges
+    }
 
 
 TRIGGERED_WITHOUT_MONITOR = textwrap.dedent(

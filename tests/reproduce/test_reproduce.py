@@ -8,8 +8,10 @@ import pytest
 
 import jupyter_mlops as mlops
 from jupyter_mlops.reproduction.materialize import DataUnavailable
+from jupyter_mlops.server.errors import http_error
 from jupyter_mlops.services import project
 from jupyter_mlops.services.reproduce import reproduce
+from jupyter_mlops.services.schema import ErrorBody
 from jupyter_mlops.services.schema.reproduce import ReproduceRequest
 from jupyter_mlops.store import reproductions
 from tests.reproduce.conftest import notebook, write_data
@@ -47,7 +49,7 @@ def test_deterministic_notebook_reproduces_from_a_clone_without_its_notebook(
 
 
 def test_recorded_data_is_used_and_a_missing_object_names_the_dataset(
-    store_dir, run_tracked
+    store_dir, run_tracked, cli
 ) -> None:
     data = write_data(store_dir)
     run_tracked(notebook(LOGREG))
@@ -66,6 +68,11 @@ def test_recorded_data_is_used_and_a_missing_object_names_the_dataset(
     assert "The recorded data data/train.csv is not in the artifact store" in str(info.value)
     latest = reproductions.for_run(project.store(), original.id)[0]
     assert latest.verdict == "not reproduced"
+    # REST answers 409 (the request was valid; the store lost what the record names), not 500.
+    assert http_error(info.value) == (409, ErrorBody(error=str(info.value)))
+    refused = cli("reproduce", "repro-demo")
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == f"jupyter-mlops: error: {info.value}\n"
 
 
 def test_unseeded_model_is_not_reproduced_nondeterministic(store_dir, run_tracked, cli) -> None:
