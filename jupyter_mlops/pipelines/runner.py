@@ -162,6 +162,8 @@ def run_pipeline(
             "only": only,
             "from": from_step,
             "resume": resume,
+            # The step graph as it ran (the UI draws it; the spec may change later).
+            "needs": {name: list(step.needs) for name, step in pipeline.steps.items()},
             "manifest": manifest,
             "parts": {n: p.parts.to_dict() for n, p in plans.items()},
         }

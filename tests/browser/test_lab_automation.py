@@ -70,8 +70,10 @@ def _step_status(page: Page, step: str) -> str | None:
 def test_start_a_pipeline_and_watch_its_steps_change(project: LabServer, page: Page) -> None:
     open_lab(page, project)
     panel = open_mlops(page, "Pipelines")
+    panel.get_by_role("button", name="Run a pipeline…").click()
     expect(panel.get_by_label("Pipeline spec")).to_have_value("pipeline.yaml")
-    panel.get_by_role("button", name="Run", exact=True).click()
+    expect(panel.locator("[data-plan-summary]")).to_contain_text("would run")
+    panel.get_by_role("button", name="Start", exact=True).click()
 
     card = panel.locator("[data-pipeline-run]").first
     seen: dict[str, list[str]] = {"prepare": [], "train": []}
