@@ -44,8 +44,8 @@ def _plural(n: int, what: str) -> str:
 def summary_text(counts: Mapping[str, int]) -> str:
     """What ran and what did not: ``4 steps cached, 0 ran``, ``1 step cached, 2 ran, 1 failed``.
 
-    ``ran`` counts the steps that ran (succeeded or failed); skipped steps and steps still to
-    go are named when there are any.
+    ``ran`` counts the steps that ran (succeeded or failed); skipped and cancelled steps and
+    steps still to go are named when there are any.
     """
     get = counts.get
     ran = get("ok", 0) + get("failed", 0)
@@ -54,6 +54,8 @@ def summary_text(counts: Mapping[str, int]) -> str:
         words.append(f"{get('failed', 0)} failed")
     if get("skipped", 0):
         words.append(f"{get('skipped', 0)} skipped")
+    if get("cancelled", 0):
+        words.append(f"{get('cancelled', 0)} cancelled")
     going = get("queued", 0) + get("running", 0)
     if going:
         words.append(f"{going} to go")
@@ -423,7 +425,8 @@ def _spec_info(base: Path, path: Path) -> schema.PipelineSpecInfo:
                 name=step.name,
                 notebook=in_root(base, str(step.notebook)) or str(step.notebook),
                 needs=list(step.needs),
-                params={**_defaults(step.notebook), **step.params},
+                params=(params := {**_defaults(step.notebook), **step.params}),
+                param_types={k: _type_name(v) for k, v in params.items()},
             )
             for step in pipeline.steps.values()
         ]
@@ -440,6 +443,11 @@ def _spec_info(base: Path, path: Path) -> schema.PipelineSpecInfo:
         steps=steps,
         error=None,
     )
+
+
+def _type_name(value: Any) -> str:
+    kinds = (bool, int, float, str, list, dict)  # bool first: it is an int too
+    return next((k.__name__ for k in kinds if isinstance(value, k)), "any")
 
 
 def _defaults(notebook: Path) -> dict[str, Any]:
@@ -496,8 +504,6 @@ def _cell_output(cell: dict[str, Any]) -> str:
             plain = (out.get("data") or {}).get("text/plain")
             if plain is not None:
                 parts.append(_text(plain) + "\n")
-        elif kind == "error":
-            parts.append(f"{out.get('ename')}: {out.get('evalue')}\n")
     return "".join(parts)[-LOG_CHARS:]
 
 

@@ -71,7 +71,7 @@ export function PipelineRunCard(props: {
               <td>
                 <Badge text={s.status} tone={stepTone(s.status)} />
               </td>
-              <td className="jp-mlops-muted">
+              <td className="jp-mlops-muted jp-mlops-nowrap">
                 {/* A cached or skipped step did not run: no "0 ms". */}
                 {s.status === 'cached' || s.status === 'skipped' ? '' : span(s.started, s.ended)}
                 {s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}
@@ -89,7 +89,13 @@ export function PipelineRunCard(props: {
         </tbody>
       </table>
       {selected && steps.some(s => s.step === selected && s.status !== 'queued') ? (
-        <StepLogView key={selected} runId={r.id} step={selected} open={props.open} />
+        <StepLogView
+          key={selected}
+          runId={r.id}
+          step={selected}
+          status={steps.find(s => s.step === selected)?.status ?? ''}
+          open={props.open}
+        />
       ) : null}
       <div className="jp-mlops-row-line">
         <button className="jp-mlops-button" onClick={() => void props.rerun(r.id, false)}>

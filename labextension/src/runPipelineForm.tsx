@@ -10,9 +10,12 @@ import type { PipelineRunDetail, PipelineSpecInfo, PipelineStatus } from './wire
 const CHECK_AFTER_MS = 350;
 
 /** A default as the text the server reads back as the same value (its -p spelling). */
-function asText(value: unknown): string {
+function asText(value: unknown, type = ''): string {
   if (typeof value === 'string') {
     return value;
+  }
+  if (type === 'float' && typeof value === 'number' && Number.isInteger(value)) {
+    return value.toFixed(1); // JSON sent 1.0 as 1
   }
   if (typeof value === 'boolean') {
     return value ? 'True' : 'False';
@@ -21,16 +24,6 @@ function asText(value: unknown): string {
     return 'None';
   }
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null || value === undefined) {
-    return 'any';
-  }
-  if (typeof value === 'number') {
-    return Number.isInteger(value) ? 'int or float' : 'float';
-  }
-  return Array.isArray(value) ? 'list' : typeof value;
 }
 
 interface IChoice {
@@ -47,7 +40,7 @@ function request(spec: PipelineSpecInfo, c: IChoice) {
   const defaults: Record<string, string> = {};
   spec.steps.forEach(s => {
     Object.entries(s.params).forEach(([k, v]) => {
-      defaults[`${s.name}.${k}`] = asText(v);
+      defaults[`${s.name}.${k}`] = asText(v, s.param_types[k]);
     });
   });
   const params = Object.entries(c.values)
@@ -175,15 +168,19 @@ export function RunPipelineForm(props: {
               {spec.steps.flatMap(s =>
                 Object.entries(s.params).map(([key, value]) => {
                   const name = `${s.name}.${key}`;
+                  const type = s.param_types[key] ?? 'any';
+                  const text = asText(value, type);
                   return (
                     <label key={name} className="jp-mlops-field">
-                      <span title={`${name} (${typeName(value)})`}>{name}</span>
+                      <span title={`${name} (${type})`}>
+                        {name} <span className="jp-mlops-muted">{type}</span>
+                      </span>
                       <input
                         className="jp-mlops-input"
                         aria-label={`Parameter ${name}`}
                         data-param={name}
-                        title={`${typeName(value)}; default ${asText(value)}`}
-                        value={choice.values[name] ?? asText(value)}
+                        title={`${type}; default ${text}`}
+                        value={choice.values[name] ?? text}
                         onChange={e => set({ values: { ...choice.values, [name]: e.target.value } })}
                       />
                     </label>

@@ -12,10 +12,14 @@ const LIVE_MS = 1000;
 export function StepLogView(props: {
   runId: string;
   step: string;
+  /** The step's status in the run: a change loads the log again (ended, cancelled). */
+  status: string;
   open: (path: string) => void;
 }): React.JSX.Element {
-  const { runId, step } = props;
-  const log = useApi(signal => getStepLog(runId, step, { signal }), [runId, step], {
+  const { runId, step, status } = props;
+  // ``status`` is not read by the load: a change of it (ended, cancelled) loads again.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const log = useApi(signal => getStepLog(runId, step, { signal }), [runId, step, status], {
     poll: answer => (answer === null || moving(answer.status) ? LIVE_MS : null)
   });
   const data = log.data;
@@ -61,7 +65,7 @@ function FailingCell(props: { failure: StepFailure }): React.JSX.Element {
   return (
     <div className="jp-mlops-failure" data-failing-cell={f.cell_index ?? ''}>
       <div className="jp-mlops-muted">
-        {f.cell_index === null ? 'Failed outside its cells' : `Failed in cell ${f.cell_index}`}
+        {f.source ? 'Failed in this cell:' : 'Failed outside its cells:'}
       </div>
       {f.source ? <pre className="jp-mlops-log jp-mlops-failure-source">{f.source}</pre> : null}
       <div className="jp-mlops-error" data-failure-error>

@@ -831,6 +831,8 @@ export interface SpecStepInfo {
   needs: string[];
   /** every parameter the step takes with its default (the notebook's parameters cell, then the spec's params) */
   params: Record<string, unknown>;
+  /** each parameter's type, by its default: int, float, str, bool, list, dict or any (JSON writes the float 1.0 as 1) */
+  param_types: Record<string, string>;
 }
 
 /** A pipeline spec found under the server's root (``error``: it does not load). */

@@ -60,6 +60,7 @@ def test_the_specs_of_the_project_are_listed_with_environments_steps_and_default
     steps = {s["name"]: s for s in two["steps"]}
     assert steps["fit"]["needs"] == ["prep"]
     assert steps["fit"]["params"] == {"C": 1.0}
+    assert steps["fit"]["param_types"] == {"C": "float"}
     assert steps["prep"]["notebook"] == "ui/prep.ipynb"
     assert "nope.ipynb" in found["ui/broken.yaml"]["error"]
 

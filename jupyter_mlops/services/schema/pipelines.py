@@ -175,6 +175,10 @@ class SpecStepInfo(Response):
         description="every parameter the step takes with its default (the notebook's "
         "parameters cell, then the spec's params)"
     )
+    param_types: dict[str, str] = Field(
+        description="each parameter's type, by its default: int, float, str, bool, list, "
+        "dict or any (JSON writes the float 1.0 as 1)"
+    )
 
 
 class PipelineSpecInfo(Response):
