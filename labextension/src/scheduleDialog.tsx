@@ -52,11 +52,13 @@ export function openScheduleDialog(
     />
   );
   body.addClass('jp-mlops-schedule-dialog');
+  // The form has its own Create and Cancel; the dialog's one button (hidden) closes it.
   dialog = new Dialog({
     title: `Schedule ${target.path}`,
     body,
-    buttons: [],
+    buttons: [Dialog.cancelButton({ label: 'Close' })],
     hasClose: true
   });
+  dialog.addClass('jp-mlops-schedule-dialog-host');
   void dialog.launch();
 }

@@ -143,7 +143,7 @@ export function SchedulesTab(props: {
                 {s.target_kind} {s.target}
               </span>
             </div>
-            <div className="jp-mlops-row-line">
+            <div className="jp-mlops-row-line jp-mlops-wrap">
               <button
                 className="jp-mlops-button"
                 disabled={busy !== null}
