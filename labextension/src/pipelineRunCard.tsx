@@ -58,33 +58,37 @@ export function PipelineRunCard(props: {
       <table className="jp-mlops-table jp-mlops-steps">
         <tbody>
           {steps.map(s => (
-            <tr
-              key={s.id}
-              data-step={s.step}
-              data-status={s.status}
-              className={selected === s.step ? 'jp-mod-selected' : ''}
-              onClick={() => {
-                setPicked(s.step);
-              }}
-            >
-              <td>{s.step}</td>
-              <td>
-                <Badge text={s.status} tone={stepTone(s.status)} />
-              </td>
-              <td className="jp-mlops-muted jp-mlops-nowrap">
-                {/* A cached or skipped step did not run: no "0 ms". */}
-                {s.status === 'cached' || s.status === 'skipped' ? '' : span(s.started, s.ended)}
-                {s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}
-              </td>
-              <td>
-                <OpenLink path={s.output_notebook_in_root} open={props.open} label="notebook" />
-                {s.reason ? (
-                  <div className="jp-mlops-muted jp-mlops-reason" data-step-reason>
+            <React.Fragment key={s.id}>
+              <tr
+                data-step={s.step}
+                data-status={s.status}
+                className={selected === s.step ? 'jp-mod-selected' : ''}
+                onClick={() => {
+                  setPicked(s.step);
+                }}
+              >
+                <td>{s.step}</td>
+                <td>
+                  <Badge text={s.status} tone={stepTone(s.status)} />
+                </td>
+                <td className="jp-mlops-muted jp-mlops-nowrap">
+                  {/* A cached or skipped step did not run: no "0 ms". */}
+                  {s.status === 'cached' || s.status === 'skipped' ? '' : span(s.started, s.ended)}
+                  {s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}
+                </td>
+                <td>
+                  <OpenLink path={s.output_notebook_in_root} open={props.open} label="notebook" />
+                </td>
+              </tr>
+              {/* The reason on a row of its own: the full sidebar width, not a narrow cell. */}
+              {s.reason ? (
+                <tr className="jp-mlops-step-reason-row" data-reason-of={s.step}>
+                  <td colSpan={4} className="jp-mlops-muted jp-mlops-reason" data-step-reason>
                     {s.reason}
-                  </div>
-                ) : null}
-              </td>
-            </tr>
+                  </td>
+                </tr>
+              ) : null}
+            </React.Fragment>
           ))}
         </tbody>
       </table>
