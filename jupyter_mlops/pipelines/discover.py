@@ -1,7 +1,8 @@
 """Find the pipeline specs of a project: the ``.yaml`` files under a folder with ``steps:``.
 
 Hidden folders, ``mlops-runs/`` (executed notebooks), ``node_modules`` and virtual
-environments are not searched; a file that names steps but does not load is listed with why.
+environments are not searched, nor links leading out of the folder; a file that names steps
+but does not load is listed with why.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ MAX_BYTES = 256 * 1024
 
 
 def spec_files(root: Path, *, limit: int) -> Iterator[Path]:
-    """The candidate pipeline specs under ``root``, by path, ``limit`` at most."""
+    """The candidate pipeline specs under ``root`` (resolved), by path, ``limit`` at most."""
     found = 0
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP)
@@ -29,7 +30,8 @@ def spec_files(root: Path, *, limit: int) -> Iterator[Path]:
                 continue
             path = Path(folder) / name
             try:
-                if path.stat().st_size > MAX_BYTES:
+                if not path.resolve().is_relative_to(root) or path.stat().st_size > MAX_BYTES:
+                    continue  # a link out of the root is not the project's (nor run from here)
                     continue
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:

@@ -36,6 +36,9 @@ def _project(root: Path) -> None:
     (folder / "boom.yaml").write_text("name: ui-boom\nsteps:\n  boom: {notebook: boom.ipynb}\n")
     (folder / "broken.yaml").write_text("name: ui-broken\nsteps:\n  a: {notebook: nope.ipynb}\n")
     (folder / "other.yaml").write_text("just: a config\n")
+    outside = root.parent / "outside-spec.yaml"
+    outside.write_text("name: secret\nsteps:\n  a: {notebook: x.ipynb}\n")
+    (folder / "link.yaml").symlink_to(outside)
 
 
 def _wait(server: Server, run_id: str, until: Any, seconds: float = 120) -> dict[str, Any]:
@@ -55,6 +58,7 @@ def test_the_specs_of_the_project_are_listed_with_environments_steps_and_default
     assert answer.status_code == 200, answer.text
     found = {s["path"]: s for s in answer.json()["items"]}
     assert "ui/other.yaml" not in found  # no steps: not a pipeline
+    assert "ui/link.yaml" not in found  # a link out of the root
     two = found["ui/two.yaml"]
     assert (two["name"], two["environments"], two["error"]) == ("ui-two", ["dev", "prod"], None)
     steps = {s["name"]: s for s in two["steps"]}
