@@ -1,4 +1,4 @@
-"""``jupyter-mlops schedule``: add, list, pause, resume, remove, run-now, history, export.
+"""``jupyter-mlops schedule``: add, update, list, pause, resume, remove, run-now, history, export.
 
 Text for people; ``--format json`` prints the REST API's record of the same answer.
 """
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     if action == "add":
         request = grammar.request(SCHEDULE, args)
         record = schedules.add(store, request, root=root, cwd=Path.cwd())
+    elif action == "update":
+        record = schedules.update(store, args.name, grammar.request(SCHEDULE, args), root=root)
     elif action == "list":
         record = schedules.list_schedules(store)
     elif action == "history":
@@ -81,7 +83,7 @@ def text(
         if record.error:
             lines.append(f"  error: {record.error}")
         return "\n".join(lines)
-    verb = {"add": "added", "pause": "paused", "resume": "resumed"}[action]
+    verb = {"add": "added", "update": "updated", "pause": "paused", "resume": "resumed"}[action]
     due = _when(record.next_due) if record.enabled else "never (paused)"
     return f"{verb} schedule {record.name}: {record.cron} ({record.timezone}); next due {due}"
 

@@ -11,6 +11,7 @@ from jupyter_mlops.services.schema import (
     ScheduleCreate,
     ScheduleExportQuery,
     ScheduleHistoryQuery,
+    ScheduleUpdate,
 )
 
 
@@ -57,12 +58,31 @@ by the default in the notebook's parameters cell (C = 1.0 makes -p C=1 the float
 pipeline, -p train.C=0.5 by the train step's notebook).""",
 )
 
+UPDATE = Verb(
+    "update",
+    "Change a schedule's cron expression, timezone, environment or parameters.",
+    request=ScheduleUpdate,
+    opts=(
+        name_of(),
+        Opt("cron", ("--cron",), metavar="EXPR"),
+        Opt("timezone", ("--timezone",), metavar="TZ"),
+        Opt("env", ("--env",), metavar="ENV"),
+        Opt("clear_env", ("--clear-env",)),
+        Opt("params", ("-p", "--param"), metavar="KEY=VALUE"),
+        text_or_json("ScheduleInfo"),
+    ),
+    description="""\
+What is not given stays; -p replaces every parameter. Checked as `schedule add` checks it
+(nothing changes when refused); a new --cron or --timezone moves the next tick.""",
+)
+
 SCHEDULE = Verb(
     "schedule",
     "Run a notebook or pipeline on a cron schedule; list, pause, run now, history, export.",
     example='%mlops schedule add churn-drift --notebook monitor.ipynb --cron "0 6 * * *"',
     actions=(
         ADD,
+        UPDATE,
         Verb("list", "Every schedule (the default).", opts=(text_or_json("ScheduleList"),)),
         Verb(
             "pause",
@@ -113,6 +133,7 @@ examples:
       --timezone Europe/Paris -p window=7 --monitor-webhook https://hooks.example/x \\
       --trigger-pipeline pipeline.yaml --trigger-env production --drift-threshold 0.3
   jupyter-mlops schedule add nightly --pipeline pipeline.yaml --env staging --cron "0 2 * * *"
+  jupyter-mlops schedule update nightly --cron "30 2 * * 1-5" --timezone Europe/Paris
   jupyter-mlops schedule list
   jupyter-mlops schedule run-now churn-drift
   jupyter-mlops schedule history churn-drift

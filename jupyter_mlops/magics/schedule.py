@@ -1,7 +1,8 @@
-"""``%mlops schedule``: add, list, pause, resume, remove, run now, show history, export.
+"""``%mlops schedule``: add, update, list, pause, resume, remove, run now, show history, export.
 
 %mlops schedule add churn-drift --notebook monitor.ipynb --cron "0 6 * * *" --timezone UTC
 %mlops schedule add nightly --pipeline pipeline.yaml --env staging --cron "0 2 * * *" -p train.C=0.5
+%mlops schedule update nightly --cron "30 2 * * 1-5" --timezone Europe/Paris
 %mlops schedule list
 %mlops schedule run-now churn-drift
 %mlops schedule history churn-drift
@@ -76,6 +77,9 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
         if action == "add":
             request = grammar.request(SCHEDULE, args)
             sched = schedules.add(store, request, root=root, cwd=Path.cwd())
+        elif action == "update":
+            request = grammar.request(SCHEDULE, args)
+            sched = schedules.update(store, args.name, request, root=root)
         else:
             sched = (schedules.pause if action == "pause" else schedules.resume)(store, args.name)
         show(frame([sched], times=("next_due", "last_tick")))

@@ -257,5 +257,7 @@ def execute_notebook(
         engine_name=ENGINE,
         kernel_name=kernel_name,
         progress_bar=False,
+        # Outputs of a running cell reach the saved notebook within a second (live logs).
+        autosave_cell_every=1,
         state=state,
     )

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlops.pipelines import cancel
 from jupyter_mlops.pipelines.kernel_env import neutral_env
 from jupyter_mlops.pipelines.kernels import PooledKernel, start_kernel
 
@@ -201,9 +202,14 @@ def execute_step(
         timeout=request.timeout,
         grace=GRACE if grace is None else grace,
     )
+    run = request.env.get("MLOPS_PIPELINE_RUN")
+    if run:
+        cancel.register(run, kernel)  # so a cancel of the pipeline run kills it
     try:
         return _run(request, state, output, clock)
     finally:
+        if run:
+            cancel.unregister(run, kernel)
         kernel.retire()
 
 

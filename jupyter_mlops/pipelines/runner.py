@@ -16,6 +16,7 @@ from typing import Any
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
+from jupyter_mlops.pipelines import cancel
 from jupyter_mlops.pipelines.keys import StepPlan, file_digest, manifest_of, manifest_version, plan
 from jupyter_mlops.pipelines.progress import LineProgress, PipelineStart, Progress, StepEvent
 from jupyter_mlops.pipelines.promotion import check_promoted
@@ -113,7 +114,7 @@ def run_pipeline(
         store: The store (default: the project's).
 
     Returns:
-        The outcome of every step; ``status`` is ``ok`` or ``failed``.
+        The outcome of every step; ``status`` is ``ok``, ``failed`` or ``cancelled``.
 
     Raises:
         MlopsUsageError: A bad spec, environment, parameter or option.
@@ -141,6 +142,7 @@ def run_pipeline(
     steps = sum(1 for p in plans.values() if p.action == "run")
     # Kernels start now, while the run is recorded (a bad executor fails before any record).
     chosen = start_executor(executor, jobs, steps) if steps else None
+    prun_id: str | None = None
     try:
         tags = {"pipeline": pipeline.name, "kind": "pipeline"}
         if env is not None:
@@ -160,6 +162,8 @@ def run_pipeline(
             "only": only,
             "from": from_step,
             "resume": resume,
+            # The step graph as it ran (the UI draws it; the spec may change later).
+            "needs": {name: list(step.needs) for name, step in pipeline.steps.items()},
             "manifest": manifest,
             "parts": {n: p.parts.to_dict() for n, p in plans.items()},
         }
@@ -218,8 +222,10 @@ def run_pipeline(
         status = "failed" if failed else "ok"
         if failed:
             error = "; ".join(o.error_line() for o in failed)
+        if runner.is_cancelled():
+            status, error = "cancelled", "cancelled"
         records.end_pipeline_run(store, prun_id, status, error)
-        run.end("finished" if status == "ok" else "failed", error=error)
+        run.end({"ok": "finished", "cancelled": "killed"}.get(status, "failed"), error=error)
         progress.close(status)
         return PipelineResult(
             prun_id,
@@ -233,3 +239,5 @@ def run_pipeline(
     finally:
         if chosen is not None and isinstance(executor, str):
             chosen.close()
+        if prun_id is not None:
+            cancel.forget(prun_id)

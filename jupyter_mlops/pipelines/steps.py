@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlops.errors import StoreError
+from jupyter_mlops.pipelines import cancel
 from jupyter_mlops.pipelines.gate import gate_failure
 from jupyter_mlops.pipelines.keys import StepPlan, digests
 from jupyter_mlops.pipelines.outputs import RUNS_DIR, pipeline_output_dir, runs_folder
@@ -118,6 +119,16 @@ class StepRunner:
         self.step_rows: dict[str, int] = {}
         self.active: dict[str, Any] = {}
         self.out_dir = pipeline_output_dir(pipeline.root, pipeline.name, prun_id)
+        self.cancelled = False
+
+    def is_cancelled(self) -> bool:
+        """Whether someone cancelled this run (the store says so); kills its kernels then."""
+        if not self.cancelled:
+            record = records.get_pipeline_run(self.store, self.prun_id)
+            if record is not None and record.status == "cancelled":
+                self.cancelled = True
+                cancel.kill(self.prun_id)
+        return self.cancelled
 
     def output(self, step: Step, attempt: int) -> Path:
         """Where attempt ``attempt`` of ``step`` saves its executed notebook (its report)."""
@@ -166,6 +177,8 @@ class StepRunner:
             run_id=step_run.id,
             attempt=attempt,
             started=time.time(),
+            # Where its notebook is saved as it runs: the live log reads it.
+            output_notebook=str(self.output(step, attempt)),
         )
         detail = f"attempt {attempt}" if attempt > 1 else ""
         self.progress.update(StepEvent(step.name, "running", detail))
@@ -204,7 +217,13 @@ class StepRunner:
             if error is None
             else (error.get("message") or f"{error['ename']}: {error['evalue']}")
         )
-        step_run.end("finished" if error is None else "failed", error=text)
+        if error is not None and self.is_cancelled():
+            error = _error_dict(None, "cancelled while it ran")
+            text = "cancelled"
+            step_run.end("killed", error=text)
+            status = "cancelled"
+        else:
+            step_run.end("finished" if error is None else "failed", error=text)
         duration = float(getattr(result, "duration", 0.0) or 0.0)
         return StepOutcome(
             step.name,
@@ -328,8 +347,12 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
     submitted: set[str] = set()
     try:
         while True:
+            cancelled = runner.is_cancelled()
             for name in to_run:
                 if name in submitted or name in runner.outcomes:
+                    continue
+                if cancelled:
+                    _end_cancelled(runner, name)
                     continue
                 needs = pipeline.steps[name].needs
                 if any(runner.outcomes.get(n) is None for n in needs):
@@ -346,7 +369,8 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
                 pending[_submit(runner, executor, name, 1)] = (name, None, 1)
             if not pending:
                 break
-            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+            # Woken every POLL seconds to look for a cancel asked by another process.
+            done, _ = cf.wait(list(pending), timeout=cancel.POLL, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 name, _unused, attempt = pending.pop(future)
                 step = pipeline.steps[name]
@@ -354,7 +378,7 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
                 exc = future.exception()
                 result = None if exc is not None else future.result()
                 outcome = runner.finish_step(step, step_run, result, exc, attempt)
-                if outcome.status == "failed" and attempt <= step.retries:
+                if outcome.status == "failed" and attempt <= step.retries and not cancelled:
                     retry = f"retry {attempt + 1}: {outcome.error_line()}"
                     runner.progress.update(StepEvent(name, "running", retry))
                     pending[_submit(runner, executor, name, attempt + 1)] = (
@@ -367,6 +391,19 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
     finally:
         for future in pending:
             future.cancel()
+
+
+def _end_cancelled(runner: StepRunner, name: str) -> None:
+    """A step the cancel came before: it never runs."""
+    runner.outcomes[name] = StepOutcome(name, "cancelled", "cancelled before it ran")
+    records.update_step_run(
+        runner.store,
+        runner.step_rows[name],
+        status="cancelled",
+        ended=time.time(),
+        error={"note": "cancelled before it ran"},
+    )
+    runner.progress.update(StepEvent(name, "skipped", "cancelled"))
 
 
 def _submit(runner: StepRunner, executor: Any, name: str, attempt: int) -> cf.Future[Any]:
@@ -394,7 +431,9 @@ def _record_outcome(runner: StepRunner, step: Step, outcome: StepOutcome) -> Non
         error=outcome.error,
     )
     notebook = outcome.output_notebook
-    if outcome.status == "ok":
+    if outcome.status == "cancelled":
+        runner.progress.update(StepEvent(step.name, "failed", "cancelled", notebook))
+    elif outcome.status == "ok":
         runner.progress.update(StepEvent(step.name, "ok", f"{outcome.duration:.1f} s", notebook))
     else:
         runner.progress.update(StepEvent(step.name, "failed", outcome.error_line(), notebook))

@@ -8,6 +8,7 @@ are the Python API behind ``jupyter-mlops schedule`` and ``%mlops schedule``;
 from jupyter_mlops.scheduler.daemon import Scheduler
 from jupyter_mlops.scheduler.export import FORMATS, export
 from jupyter_mlops.scheduler.service import (
+    KEEP,
     Schedule,
     ScheduleRun,
     add,
@@ -19,10 +20,12 @@ from jupyter_mlops.scheduler.service import (
     resume,
     run_now,
     runs,
+    update,
 )
 
 __all__ = [
     "FORMATS",
+    "KEEP",
     "Schedule",
     "ScheduleRun",
     "Scheduler",
@@ -36,4 +39,5 @@ __all__ = [
     "resume",
     "run_now",
     "runs",
+    "update",
 ]

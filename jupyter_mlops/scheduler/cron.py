@@ -71,6 +71,23 @@ def next_tick(expr: str, timezone: str, after: float) -> float:
     return float(nxt.timestamp())
 
 
+def next_ticks(expr: str, timezone: str, after: float, count: int) -> list[float]:
+    """The next ``count`` ticks of ``expr`` in ``timezone`` after epoch second ``after``."""
+    ticks: list[float] = []
+    tick = after
+    for _ in range(count):
+        tick = next_tick(expr, timezone, tick)
+        ticks.append(tick)
+    return ticks
+
+
+def local_label(tick: float, timezone: str) -> str:
+    """A tick as wall-clock time in ``timezone``: ``Mon 2026-12-07 06:00 CET (UTC+01:00)``."""
+    when = dt.datetime.fromtimestamp(tick, check_timezone(timezone))
+    offset = when.strftime("%z")
+    return f"{when:%a %Y-%m-%d %H:%M} {when.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def due_ticks(
     expr: str, timezone: str, first: float, now: float, *, limit: int = MAX_CATCHUP
 ) -> list[float]:

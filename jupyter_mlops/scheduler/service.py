@@ -189,6 +189,60 @@ def add(
     return get(name, store=store)
 
 
+#: An argument of :func:`update` left as it is.
+KEEP: Any = object()
+
+
+def update(
+    name: str,
+    *,
+    cron: str | None = None,
+    timezone: str | None = None,
+    env: str | None = KEEP,
+    params: dict[str, Any] | None = None,
+    coalesce: bool | None = None,
+    store: Store | None = None,
+    now: Clock = time.time,
+    root: Path | None = None,
+) -> Schedule:
+    """Change a schedule's cron expression, timezone, environment, parameters or coalescing.
+
+    What is not given stays. The target is checked again with the new environment and
+    parameters (``params`` replaces them all); a new cron expression or timezone moves the
+    next tick. Nothing is written when a check fails.
+
+    Raises:
+        NotFoundError: no schedule has that name.
+        MlopsUsageError: a bad cron expression, timezone, environment or parameter.
+    """
+    store = _store(store)
+    root = root or project_root(store)
+    sched = get(name, store=store)
+    new_cron = sched.cron if cron is None else check_cron(cron)
+    new_zone = sched.timezone if timezone is None else timezone
+    check_timezone(new_zone)
+    new_env = sched.env if env is KEEP else env
+    typed = check_target(
+        sched.target_kind,
+        target_path(sched.target, root),
+        env=new_env,
+        params=sched.params if params is None else params,
+    )
+    values: dict[str, Any] = {
+        "cron": new_cron,
+        "timezone": new_zone,
+        "env": new_env,
+        "params": typed,
+        "updated_at": now(),
+    }
+    if coalesce is not None:
+        values["coalesce"] = coalesce
+    if (new_cron, new_zone) != (sched.cron, sched.timezone):
+        values["next_due"] = next_tick(new_cron, new_zone, now())
+    q.update_schedule(store, sched.id, **values)
+    return get(name, store=store)
+
+
 def get(name: str, *, store: Store | None = None) -> Schedule:
     """Read one schedule by name.
 

@@ -1,5 +1,6 @@
 """Pipelines on every face: what a run would do (status), run one, accept a step's outputs,
-a page of runs, one run with its steps, rerun one.
+a page of runs, one run with its steps, rerun one, cancel one; the specs of the project and
+a step's notebook so far (its live log, its failing cell).
 
 Paths: the command line and the magics name a spec relative to their working folder
 (``cwd``); over REST a spec must lie inside the server's root (no ``cwd``). A ``.ipynb``
@@ -15,10 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from jupyter_mlops.errors import MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
+from jupyter_mlops.pipelines import cancel as kernels
+from jupyter_mlops.pipelines.discover import spec_files
 from jupyter_mlops.pipelines.keys import accept as accept_outputs
 from jupyter_mlops.pipelines.keys import plan
 from jupyter_mlops.pipelines.notebook import notebook_pipeline, step_overrides
+from jupyter_mlops.pipelines.params import notebook_parameters, read_notebook
 from jupyter_mlops.pipelines.progress import NullProgress, PipelineStart, Progress
 from jupyter_mlops.pipelines.runner import run_pipeline
 from jupyter_mlops.pipelines.spec import load
@@ -40,8 +44,8 @@ def _plural(n: int, what: str) -> str:
 def summary_text(counts: Mapping[str, int]) -> str:
     """What ran and what did not: ``4 steps cached, 0 ran``, ``1 step cached, 2 ran, 1 failed``.
 
-    ``ran`` counts the steps that ran (succeeded or failed); skipped steps and steps still to
-    go are named when there are any.
+    ``ran`` counts the steps that ran (succeeded or failed); skipped and cancelled steps and
+    steps still to go are named when there are any.
     """
     get = counts.get
     ran = get("ok", 0) + get("failed", 0)
@@ -50,6 +54,8 @@ def summary_text(counts: Mapping[str, int]) -> str:
         words.append(f"{get('failed', 0)} failed")
     if get("skipped", 0):
         words.append(f"{get('skipped', 0)} skipped")
+    if get("cancelled", 0):
+        words.append(f"{get('cancelled', 0)} cancelled")
     going = get("queued", 0) + get("running", 0)
     if going:
         words.append(f"{going} to go")
@@ -377,4 +383,175 @@ def rerun(
             wait=request.wait,
         ),
         root=root,
+    )
+
+
+def cancel(store: Store, pipeline_run_id: str, *, root: Path) -> schema.PipelineRunDetail:
+    """Cancel a running pipeline run: its kernels are killed, it and its unfinished steps
+    end ``cancelled`` (a run in another process sees it within half a second).
+
+    Raises:
+        NotFoundError: no pipeline run has that id.
+        ConflictError: the run has ended already.
+    """
+    record = records.get_pipeline_run(store, pipeline_run_id)
+    if record is None:
+        raise NotFoundError(f"No pipeline run {pipeline_run_id!r}.")
+    if not records.cancel_pipeline_run(store, record.id, "cancelled"):
+        ended = records.get_pipeline_run(store, record.id)
+        state = ended.status if ended is not None else record.status
+        raise ConflictError(
+            f"Pipeline run {record.id[:8]} has ended ({state}); only a running run can be "
+            "cancelled."
+        )
+    kernels.kill(record.id)  # at once when its steps run in this process
+    return get_run(store, record.id, root=root)
+
+
+def specs(store: Store, query: schema.PipelineSpecQuery, *, root: Path) -> schema.PipelineSpecList:
+    """The pipeline specs under ``root`` with their environments, steps and parameters."""
+    base = root.resolve()
+    return schema.PipelineSpecList(
+        items=[_spec_info(base, path) for path in spec_files(base, limit=query.limit)]
+    )
+
+
+def _spec_info(base: Path, path: Path) -> schema.PipelineSpecInfo:
+    relative = path.relative_to(base).as_posix()
+    try:
+        pipeline = load(path)
+        steps = [
+            schema.SpecStepInfo(
+                name=step.name,
+                notebook=in_root(base, str(step.notebook)) or str(step.notebook),
+                needs=list(step.needs),
+                params=(params := {**_defaults(step.notebook), **step.params}),
+                param_types={k: _type_name(v) for k, v in params.items()},
+            )
+            for step in pipeline.steps.values()
+        ]
+    except MlopsUsageError as exc:
+        return schema.PipelineSpecInfo(
+            path=relative, name=path.stem, description="", environments=[], steps=[],
+            error=str(exc),
+        )  # fmt: skip
+    return schema.PipelineSpecInfo(
+        path=relative,
+        name=pipeline.name,
+        description=pipeline.description,
+        environments=sorted(pipeline.environments),
+        steps=steps,
+        error=None,
+    )
+
+
+def _type_name(value: Any) -> str:
+    kinds = (bool, int, float, str, list, dict)  # bool first: it is an int too
+    return next((k.__name__ for k in kinds if isinstance(value, k)), "any")
+
+
+def _defaults(notebook: Path) -> dict[str, Any]:
+    try:
+        return notebook_parameters(notebook)
+    except (OSError, MlopsUsageError):
+        return {}  # a missing or broken notebook: the spec's own params still show
+
+
+#: The end of a cell's text output the live log shows.
+LOG_CHARS = 20_000
+
+
+def step_log(store: Store, pipeline_run_id: str, step: str, *, root: Path) -> schema.StepLog:
+    """A step's executed notebook so far: its cells with their output, and the failing cell.
+
+    While the step runs the notebook is saved about every second, so polling this shows its
+    output live.
+
+    Raises:
+        NotFoundError: no such pipeline run, or no such step in it.
+    """
+    record = records.get_pipeline_run(store, pipeline_run_id)
+    if record is None:
+        raise NotFoundError(f"No pipeline run {pipeline_run_id!r}.")
+    found = [s for s in records.step_runs(store, record.id) if s.step == step]
+    if not found:
+        names = ", ".join(s.step for s in records.step_runs(store, record.id))
+        raise NotFoundError(f"Pipeline run {record.id[:8]} has no step {step!r}; steps: {names}.")
+    step_run = found[-1]
+    cells = _log_cells(step_run.output_notebook, step_run.status)
+    return schema.StepLog(
+        pipeline_run_id=record.id,
+        step=step,
+        status=cast(schema.StepStatus, step_run.status),
+        attempt=step_run.attempt,
+        notebook_in_root=in_root(root, step_run.output_notebook),
+        cells=cells,
+        failure=_failure(step_run, cells),
+    )
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _cell_output(cell: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for out in cell.get("outputs") or []:
+        kind = out.get("output_type")
+        if kind == "stream":
+            parts.append(_text(out.get("text")))
+        elif kind in ("execute_result", "display_data"):
+            plain = (out.get("data") or {}).get("text/plain")
+            if plain is not None:
+                parts.append(_text(plain) + "\n")
+    return "".join(parts)[-LOG_CHARS:]
+
+
+def _log_cells(notebook: str | None, step_status: str) -> list[schema.LogCell]:
+    if not notebook or not Path(notebook).is_file():
+        return []
+    try:
+        data = read_notebook(Path(notebook))
+    except MlopsUsageError:
+        return []  # caught mid-write: the next poll reads it whole
+    cells: list[schema.LogCell] = []
+    code = [c for c in data["cells"] if c.get("cell_type") == "code"]
+    for index, cell in enumerate(code):
+        meta = (cell.get("metadata") or {}).get("papermill") or {}
+        state = str(meta.get("status") or "pending")
+        if meta.get("exception"):
+            state = "failed"
+        elif state == "completed":
+            state = "ok"
+        elif state == "running" and step_status not in ("running", "queued"):
+            state = "failed"  # killed while it ran
+        elif state not in ("running", "pending"):
+            state = "pending"
+        cells.append(
+            schema.LogCell(
+                index=index,
+                source=_text(cell.get("source")),
+                status=cast(Any, state),
+                output=_cell_output(cell),
+            )
+        )
+    return cells
+
+
+def _failure(step: records.StepRunRecord, cells: list[schema.LogCell]) -> schema.StepFailure | None:
+    if step.status not in ("failed", "cancelled") or not step.error:
+        return None
+    error = step.error
+    if "ename" not in error and "message" not in error:
+        return None  # a note (cancelled before it ran), not an error
+    index = error.get("cell_index")
+    if index is None:
+        index = next((c.index for c in cells if c.status == "failed"), None)
+    source = cells[index].source if index is not None and index < len(cells) else ""
+    return schema.StepFailure(
+        cell_index=index,
+        source=source,
+        ename=str(error.get("ename") or ""),
+        evalue=str(error.get("evalue") or error.get("message") or ""),
+        traceback=str(error.get("traceback") or "")[-LOG_CHARS:],
     )

@@ -1,4 +1,5 @@
-"""Schedules: add, list, show, pause, resume, remove, run now, history, export; the daemon.
+"""Schedules: add, update, list, show, pause, resume, remove, run now, history, export, a cron
+preview; the daemon.
 
 Every face asks these functions: the REST API sends their records, the command line prints
 them (``--format json`` is the same JSON), the magics show them. What a schedule may be —
@@ -8,10 +9,12 @@ typed by the target — is the scheduler's to say (:mod:`jupyter_mlops.scheduler
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from jupyter_mlops import scheduler
 from jupyter_mlops.scheduler import Scheduler
+from jupyter_mlops.scheduler.cron import check_cron, local_label, next_ticks
 from jupyter_mlops.scheduler.runner import Abandon
 from jupyter_mlops.services import schema
 from jupyter_mlops.services.paths import in_root
@@ -28,10 +31,12 @@ __all__ = [
     "history",
     "list_schedules",
     "pause",
+    "preview",
     "remove",
     "resume",
     "run_due",
     "run_now",
+    "update",
 ]
 
 
@@ -130,6 +135,53 @@ def add(
             root=root,
             cwd=cwd or root,
         )
+    )
+
+
+def update(
+    store: Store, name: str, request: schema.ScheduleUpdate, *, root: Path
+) -> schema.ScheduleInfo:
+    """Change a schedule's cron expression, timezone, environment, parameters or coalescing.
+
+    What the request leaves out stays; ``params`` replaces the parameters. The target is
+    checked again as ``add`` checks it. Nothing is written when a check fails.
+
+    Raises:
+        NotFoundError: no schedule has that name.
+        MlopsUsageError: a bad cron expression, timezone, environment or parameter.
+    """
+    env: str | None = scheduler.KEEP
+    if request.clear_env:
+        env = None
+    elif request.env is not None:
+        env = request.env
+    return schedule_info(
+        scheduler.update(
+            name,
+            cron=request.cron,
+            timezone=request.timezone,
+            env=env,
+            params=request.params,
+            coalesce=request.coalesce,
+            store=store,
+            root=root,
+        )
+    )
+
+
+def preview(store: Store, query: schema.CronPreviewQuery) -> schema.CronPreview:
+    """When a cron expression fires next, as wall-clock times of its timezone (not the
+    browser's).
+
+    Raises:
+        MlopsUsageError: a bad cron expression or timezone.
+    """
+    cron = check_cron(query.cron)
+    ticks = next_ticks(cron, query.timezone, time.time(), query.count)
+    return schema.CronPreview(
+        cron=cron,
+        timezone=query.timezone,
+        ticks=[schema.CronTick(at=t, local=local_label(t, query.timezone)) for t in ticks],
     )
 
 

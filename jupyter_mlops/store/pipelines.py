@@ -17,7 +17,7 @@ from jupyter_mlops.store.core import Store
 #: step_runs statuses that count as done and reusable
 DONE = ("ok", "cached")
 #: every step_runs status
-STEP_STATUSES = ("queued", "running", "cached", "ok", "failed", "skipped")
+STEP_STATUSES = ("queued", "running", "cached", "ok", "failed", "skipped", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,30 @@ def end_pipeline_run(store: Store, pipeline_run_id: str, status: str, error: str
             .where(t.pipeline_runs.c.id == pipeline_run_id)
             .values(status=status, ended=time.time(), error=error)
         )
+
+
+def cancel_pipeline_run(store: Store, pipeline_run_id: str, note: str) -> bool:
+    """Mark a running pipeline run and its unfinished steps cancelled; False if not running.
+
+    One transaction, conditional on ``running``: two cancels, or a cancel racing the run's
+    end, never both win.
+    """
+    now = time.time()
+    pr, sr = t.pipeline_runs, t.step_runs
+    with store.write() as conn:
+        changed = conn.execute(
+            update(pr)
+            .where(pr.c.id == pipeline_run_id, pr.c.status == "running")
+            .values(status="cancelled", ended=now, error=note)
+        ).rowcount
+        if not changed:
+            return False
+        conn.execute(
+            update(sr)
+            .where(sr.c.pipeline_run_id == pipeline_run_id, sr.c.status.in_(("queued", "running")))
+            .values(status="cancelled", ended=now, error=json.dumps({"note": note}))
+        )
+    return True
 
 
 def add_step_run(store: Store, pipeline_run_id: str, step: str, **values: Any) -> int:

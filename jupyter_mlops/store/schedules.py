@@ -159,7 +159,9 @@ def all_schedules(store: Store) -> list[Schedule]:
 
 
 def update_schedule(store: Store, schedule_id: int, **values: Any) -> None:
-    """Change fields of one schedule (``enabled``, ``next_due``, ``updated_at``...)."""
+    """Change fields of one schedule (``enabled``, ``next_due``, ``params``...)."""
+    if "params" in values:
+        values["params"] = json.dumps(values["params"] or {}, sort_keys=True, default=str)
     with store.write() as conn:
         conn.execute(update(t.schedules).where(t.schedules.c.id == schedule_id).values(**values))
 

@@ -44,6 +44,7 @@ export function stepTone(status: StepStatus): Tone {
     case 'failed':
       return 'bad';
     case 'skipped':
+    case 'cancelled':
       return 'warn';
   }
 }
@@ -56,6 +57,8 @@ export function pipelineTone(status: PipelineRunStatus): Tone {
       return 'good';
     case 'failed':
       return 'bad';
+    case 'cancelled':
+      return 'warn';
   }
 }
 

@@ -4,6 +4,8 @@
 import { type IRequestOptions, request, requestBlob } from './transport';
 import type {
   CompareQuery,
+  CronPreview,
+  CronPreviewQuery,
   DatasetDiff,
   DatasetDiffQuery,
   DatasetList,
@@ -24,6 +26,8 @@ import type {
   PipelineRunPage,
   PipelineRunQuery,
   PipelineRunRequest,
+  PipelineSpecList,
+  PipelineSpecQuery,
   PipelineStatus,
   PipelineStatusQuery,
   PromoteRequest,
@@ -53,8 +57,10 @@ import type {
   ScheduleRemoved,
   ScheduleRunInfo,
   ScheduleRunList,
+  ScheduleUpdate,
   StageList,
-  Status
+  Status,
+  StepLog
 } from './wire';
 
 /** This API's OpenAPI document (`GET openapi.json`). */
@@ -276,6 +282,14 @@ export async function getModelServing(
   return (await request('GET', `models/${encodeURIComponent(name)}/serving`, options)) as ModelServing;
 }
 
+/** The pipeline specs under the server's root: environments, steps and their parameters (`GET pipelines/specs`). */
+export async function listPipelineSpecs(
+  query: PipelineSpecQuery = {},
+  options: IRequestOptions = {}
+): Promise<PipelineSpecList> {
+  return (await request('GET', 'pipelines/specs', { ...options, query })) as PipelineSpecList;
+}
+
 /** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */
 export async function getPipelineStatus(
   query: PipelineStatusQuery,
@@ -317,6 +331,31 @@ export async function rerunPipelineRun(
   return (await request('POST', `pipelines/runs/${encodeURIComponent(runId)}/rerun`, { ...options, body })) as PipelineRunDetail;
 }
 
+/** Cancel a running pipeline run: its kernels are killed, it and its unfinished steps end cancelled (`POST pipelines/runs/{run_id}/cancel`). */
+export async function cancelPipelineRun(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<PipelineRunDetail> {
+  return (await request('POST', `pipelines/runs/${encodeURIComponent(runId)}/cancel`, options)) as PipelineRunDetail;
+}
+
+/** A step's executed notebook so far (live while it runs) and its failing cell (`GET pipelines/runs/{run_id}/steps/{step}/log`). */
+export async function getStepLog(
+  runId: string,
+  step: string,
+  options: IRequestOptions = {}
+): Promise<StepLog> {
+  return (await request('GET', `pipelines/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(step)}/log`, options)) as StepLog;
+}
+
+/** The next ticks of a cron expression, as wall-clock times of its timezone (`GET cron/preview`). */
+export async function previewCron(
+  query: CronPreviewQuery,
+  options: IRequestOptions = {}
+): Promise<CronPreview> {
+  return (await request('GET', 'cron/preview', { ...options, query })) as CronPreview;
+}
+
 /** Every schedule (`GET schedules`). */
 export async function listSchedules(
   options: IRequestOptions = {}
@@ -338,6 +377,15 @@ export async function getSchedule(
   options: IRequestOptions = {}
 ): Promise<ScheduleInfo> {
   return (await request('GET', `schedules/${encodeURIComponent(name)}`, options)) as ScheduleInfo;
+}
+
+/** Change a schedule's cron expression, timezone, environment, parameters or coalescing (`POST schedules/{name}`). */
+export async function updateSchedule(
+  name: string,
+  body: ScheduleUpdate = {},
+  options: IRequestOptions = {}
+): Promise<ScheduleInfo> {
+  return (await request('POST', `schedules/${encodeURIComponent(name)}`, { ...options, body })) as ScheduleInfo;
 }
 
 /** Remove a schedule and its history of ticks (the runs it produced stay) (`DELETE schedules/{name}`). */

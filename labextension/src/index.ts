@@ -18,6 +18,7 @@ import { RunDetailWidget } from './rundetail';
 import { RunsCompareWidget } from './runsCompare';
 import { RunsTableWidget } from './runsTable';
 import { MlopsSidebar, isTab, mlopsIcon } from './sidebar';
+import { openScheduleDialog } from './scheduleDialog';
 import { currentNotebook, trackNotebook } from './track';
 
 const PLUGIN_ID = 'jupyter-mlops-labextension:plugin';
@@ -28,7 +29,8 @@ export const CommandIDs = {
   openRun: 'jupyter-mlops:open-run',
   openRunsTable: 'jupyter-mlops:open-runs-table',
   /** Compare runs (args ``runIds``); a richer compare view may register it first. */
-  compareRuns: 'jupyter-mlops:compare-runs'
+  compareRuns: 'jupyter-mlops:compare-runs',
+  scheduleNotebook: 'jupyter-mlops:schedule-notebook'
 } as const;
 
 /** The toolbar button every notebook gets. */
@@ -49,6 +51,27 @@ class TrackButtonExtension implements DocumentRegistry.IWidgetExtension<
       }
     });
     panel.toolbar.insertItem(10, 'mlopsTrack', button);
+    return button;
+  }
+}
+
+/** "Schedule" on every notebook's toolbar: create a schedule of this notebook. */
+class ScheduleButtonExtension implements DocumentRegistry.IWidgetExtension<
+  NotebookPanel,
+  INotebookModel
+> {
+  constructor(private readonly created: () => void) {}
+
+  createNew(panel: NotebookPanel): IDisposable {
+    const button = new ToolbarButton({
+      className: 'jp-mlops-schedule-button',
+      label: 'Schedule',
+      tooltip: 'Run this notebook on a schedule (cron, timezone, parameters)',
+      onClick: () => {
+        openScheduleDialog(panel, this.created); // this notebook, not the one focused last
+      }
+    });
+    panel.toolbar.insertItem(11, 'mlopsSchedule', button);
     return button;
   }
 }
@@ -175,12 +198,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: mlopsIcon,
       execute: openRunsTable
     });
+    const showSchedules = () => {
+      sidebar.select('Schedules');
+      app.shell.activateById(sidebar.id);
+    };
+    app.commands.addCommand(CommandIDs.scheduleNotebook, {
+      label: 'Schedule this notebook',
+      caption: 'Run this notebook on a cron schedule, with a preview of its next runs',
+      isEnabled: () => notebooks.currentWidget !== null,
+      execute: () => {
+        const panel = currentNotebook(notebooks);
+        if (panel !== null) {
+          openScheduleDialog(panel, showSchedules);
+        }
+      }
+    });
     if (palette) {
+      palette.addItem({ command: CommandIDs.scheduleNotebook, category: 'MLOps' });
       palette.addItem({ command: CommandIDs.openRunsTable, category: 'MLOps' });
       palette.addItem({ command: CommandIDs.track, category: 'MLOps' });
       palette.addItem({ command: CommandIDs.openSidebar, category: 'MLOps' });
     }
     app.docRegistry.addWidgetExtension('Notebook', new TrackButtonExtension(app));
+    app.docRegistry.addWidgetExtension('Notebook', new ScheduleButtonExtension(showSchedules));
   }
 };
 

@@ -1,11 +1,18 @@
-// The Pipelines tab: pipeline runs with their step states, step notebooks, rerun, start.
+// The Pipelines tab: start a pipeline of the project, its runs with their step graphs, live
+// step logs and failing cells; rerun, resume, cancel.
 import * as React from 'react';
 
-import { Badge, moving, pipelineTone, stepTone } from './badges';
-import { getPipelineRun, listPipelineRuns, rerunPipelineRun, startPipelineRun } from './client';
-import { Card, EmptyState, ErrorLine, OpenLink, useApi } from './common';
-import { ago, span } from './format';
-import type { PipelineRunDetail, PipelineRunSummary } from './wire';
+import { moving } from './badges';
+import {
+  cancelPipelineRun,
+  getPipelineRun,
+  listPipelineRuns,
+  rerunPipelineRun
+} from './client';
+import { EmptyState, ErrorLine, useApi } from './common';
+import { PipelineRunCard } from './pipelineRunCard';
+import { RunPipelineForm } from './runPipelineForm';
+import type { PipelineRunDetail } from './wire';
 
 const MOVING_MS = 1500;
 const RESTING_MS = 10000;
@@ -17,8 +24,7 @@ export function PipelinesTab(props: {
   const [details, setDetails] = React.useState<Record<string, PipelineRunDetail>>({});
   const [expanded, setExpanded] = React.useState<string | null>(null);
   const [actionError, setActionError] = React.useState<unknown>(null);
-  const [spec, setSpec] = React.useState('pipeline.yaml');
-  const [env, setEnv] = React.useState('');
+  const [starting, setStarting] = React.useState(false);
 
   const remember = React.useCallback((detail: PipelineRunDetail) => {
     setDetails(prev => ({ ...prev, [detail.run.id]: detail }));
@@ -58,46 +64,39 @@ export function PipelinesTab(props: {
       setActionError(e);
     }
   };
-  const start = () => act(() => startPipelineRun({ spec: spec.trim(), env: env.trim() || null }));
   const rerun = (id: string, resume: boolean) => act(() => rerunPipelineRun(id, { resume }));
+  const cancel = (id: string) => act(() => cancelPipelineRun(id));
   const page = runs.data?.page;
 
   return (
     <div className="jp-mlops-tab jp-mlops-pipelines">
-      <form
-        className="jp-mlops-filter"
-        onSubmit={e => {
-          e.preventDefault();
-          void start();
-        }}
-      >
-        <input
-          className="jp-mlops-input"
-          aria-label="Pipeline spec"
-          title="pipeline.yaml, relative to the server's root"
-          value={spec}
-          onChange={e => {
-            setSpec(e.target.value);
+      {starting ? (
+        <RunPipelineForm
+          started={detail => {
+            setStarting(false);
+            void act(() => Promise.resolve(detail));
+          }}
+          close={() => {
+            setStarting(false);
           }}
         />
-        <input
-          className="jp-mlops-input jp-mlops-narrow"
-          aria-label="Environment"
-          placeholder="env"
-          value={env}
-          onChange={e => {
-            setEnv(e.target.value);
-          }}
-        />
-        <button type="submit" className="jp-mlops-button">
-          Run
-        </button>
-      </form>
+      ) : (
+        <div className="jp-mlops-toolbar">
+          <button
+            className="jp-mlops-button jp-mod-accept"
+            onClick={() => {
+              setStarting(true);
+            }}
+          >
+            Run a pipeline…
+          </button>
+        </div>
+      )}
       <ErrorLine error={actionError ?? runs.error} />
       {page?.items.length === 0 ? (
         <EmptyState>
-          No pipeline runs yet: write a <code>pipeline.yaml</code> of notebook steps, then press Run
-          above.
+          No pipeline runs yet: write a <code>pipeline.yaml</code> of notebook steps, then press
+          Run a pipeline.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
@@ -112,95 +111,10 @@ export function PipelinesTab(props: {
             }}
             open={props.open}
             rerun={rerun}
+            cancel={cancel}
           />
         ))}
       </div>
     </div>
-  );
-}
-
-function stepCounts(steps: Record<string, number>): string {
-  return Object.entries(steps)
-    .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`)
-    .join(' · ');
-}
-
-function PipelineRunCard(props: {
-  run: PipelineRunSummary;
-  detail: PipelineRunDetail | null;
-  expanded: boolean;
-  toggle: () => void;
-  open: (path: string) => void;
-  rerun: (id: string, resume: boolean) => Promise<void>;
-}): React.JSX.Element {
-  const r = props.run;
-  const details = (
-    <>
-      <table className="jp-mlops-table jp-mlops-steps">
-        <tbody>
-          {(props.detail?.step_runs ?? []).map(s => (
-            <tr key={s.id} data-step={s.step} data-status={s.status}>
-              <td>{s.step}</td>
-              <td>
-                <Badge text={s.status} tone={stepTone(s.status)} />
-              </td>
-              <td className="jp-mlops-muted">
-                {/* A cached or skipped step did not run: no "0 ms". */}
-                {s.status === 'cached' || s.status === 'skipped' ? '' : span(s.started, s.ended)}
-                {s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}
-              </td>
-              <td>
-                <OpenLink path={s.output_notebook_in_root} open={props.open} label="notebook" />
-                {s.reason ? (
-                  <div className="jp-mlops-muted jp-mlops-reason" data-step-reason>
-                    {s.reason}
-                  </div>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="jp-mlops-row-line">
-        <button className="jp-mlops-button" onClick={() => void props.rerun(r.id, false)}>
-          Rerun
-        </button>
-        <button
-          className="jp-mlops-button"
-          title="Reuse the steps that succeeded last time"
-          onClick={() => void props.rerun(r.id, true)}
-        >
-          Resume
-        </button>
-      </div>
-    </>
-  );
-  return (
-    <Card
-      data={{ 'data-pipeline-run': r.id, 'data-status': r.status }}
-      head={
-        <>
-          <Badge text={r.status} tone={pipelineTone(r.status)} />
-          <span className="jp-mlops-run-name">{r.name}</span>
-          {r.env ? <span className="jp-mlops-muted">{r.env}</span> : null}
-          <span className="jp-mlops-muted jp-mlops-right">{ago(r.started)}</span>
-        </>
-      }
-      open={props.expanded}
-      toggle={props.toggle}
-      details={details}
-    >
-      <div className="jp-mlops-row-line jp-mlops-wrap jp-mlops-muted">
-        <span>{stepCounts(r.steps)}</span>
-        {r.trigger ? <span>trigger {r.trigger}</span> : null}
-      </div>
-      {r.summary ? (
-        <div className="jp-mlops-muted jp-mlops-reason" data-run-summary>
-          {r.summary}
-        </div>
-      ) : null}
-      <ErrorLine error={r.error} />
-    </Card>
   );
 }

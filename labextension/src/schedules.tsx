@@ -1,22 +1,25 @@
-// The Schedules tab: next run, pause/resume, run now, the runs of each schedule.
+// The Schedules tab: next run, pause/resume, run now, edit, delete, the runs of each schedule.
 import * as React from 'react';
 
-import { Badge, scheduleRunTone } from './badges';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+
+import { Badge } from './badges';
 import {
-  getScheduleHistory,
   listSchedules,
   pauseSchedule,
+  removeSchedule,
   resumeSchedule,
   runScheduleNow
 } from './client';
-import { Card, EmptyState, ErrorLine, OpenLink, useApi } from './common';
-import { ago, dateTime, duration, inFuture } from './format';
-import type { ScheduleInfo, ScheduleRunInfo } from './wire';
+import { Card, EmptyState, ErrorLine, useApi } from './common';
+import { dateTime, inFuture } from './format';
+import { ScheduleForm } from './scheduleForm';
+import { ScheduleHistory } from './scheduleHistory';
+import type { ScheduleInfo } from './wire';
 
 const EVERY_MS = 15000;
-const HISTORY = 20;
 
-type Verb = 'pause' | 'resume' | 'run';
+type Verb = 'pause' | 'resume' | 'run' | 'delete';
 
 function perform(verb: Verb, name: string): Promise<unknown> {
   switch (verb) {
@@ -26,7 +29,18 @@ function perform(verb: Verb, name: string): Promise<unknown> {
       return resumeSchedule(name);
     case 'run':
       return runScheduleNow(name);
+    case 'delete':
+      return removeSchedule(name);
   }
+}
+
+async function confirmDelete(name: string): Promise<boolean> {
+  const answer = await showDialog({
+    title: `Delete schedule ${name}?`,
+    body: 'Its history of ticks is forgotten; the runs it produced stay.',
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+  });
+  return answer.button.accept;
 }
 
 export function SchedulesTab(props: {
@@ -44,7 +58,12 @@ export function SchedulesTab(props: {
   // Bumped by "Run now": the history of that schedule loads again (its newest tick is new).
   const [historyKick, setHistoryKick] = React.useState(0);
 
+  const [editing, setEditing] = React.useState<string | null>(null);
+
   const act = async (s: ScheduleInfo, verb: Verb) => {
+    if (verb === 'delete' && !(await confirmDelete(s.name))) {
+      return;
+    }
     setBusy(`${s.name}:${verb}`);
     try {
       await perform(verb, s.name);
@@ -67,8 +86,7 @@ export function SchedulesTab(props: {
       <ErrorLine error={actionError ?? schedules.error} />
       {list?.items.length === 0 ? (
         <EmptyState>
-          No schedules yet: in a notebook,{' '}
-          <code>%mlops schedule add NAME --notebook X.ipynb --cron &quot;0 6 * * *&quot;</code>.
+          No schedules yet: open a notebook and press Schedule on its toolbar.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">
@@ -99,6 +117,18 @@ export function SchedulesTab(props: {
               />
             }
           >
+            {editing === s.name ? (
+              <ScheduleForm
+                schedule={s}
+                done={() => {
+                  setEditing(null);
+                  schedules.reload();
+                }}
+                cancel={() => {
+                  setEditing(null);
+                }}
+              />
+            ) : null}
             {s.enabled && s.next_due !== null ? (
               <div className="jp-mlops-row-line jp-mlops-wrap" data-next-run={s.next_due}>
                 <span>next {inFuture(s.next_due)}</span>
@@ -113,7 +143,7 @@ export function SchedulesTab(props: {
                 {s.target_kind} {s.target}
               </span>
             </div>
-            <div className="jp-mlops-row-line">
+            <div className="jp-mlops-row-line jp-mlops-wrap">
               <button
                 className="jp-mlops-button"
                 disabled={busy !== null}
@@ -128,6 +158,22 @@ export function SchedulesTab(props: {
               >
                 {busy === `${s.name}:run` ? 'Running…' : 'Run now'}
               </button>
+              <button
+                className="jp-mlops-button"
+                disabled={busy !== null || editing === s.name}
+                onClick={() => {
+                  setEditing(s.name);
+                }}
+              >
+                Edit
+              </button>
+              <button
+                className="jp-mlops-button"
+                disabled={busy !== null}
+                onClick={() => void act(s, 'delete')}
+              >
+                Delete
+              </button>
             </div>
           </Card>
         ))}
@@ -136,65 +182,3 @@ export function SchedulesTab(props: {
   );
 }
 
-/** When a tick ran (or was due, if it never started), always in the past for a past tick. */
-function tickTime(r: ScheduleRunInfo): string {
-  const when = r.started ?? r.tick;
-  return when > Date.now() / 1000 ? dateTime(when) : ago(when);
-}
-
-/** How long a tick's run took, for runs that really ran. */
-function tickDuration(r: ScheduleRunInfo): string {
-  if (r.started === null || r.ended === null || r.ended <= r.started) {
-    return '';
-  }
-  return duration(r.ended - r.started);
-}
-
-function ScheduleHistory(props: {
-  name: string;
-  open: (path: string) => void;
-  openRun: (runId: string) => void;
-}): React.JSX.Element {
-  const { name } = props;
-  const runs = useApi(signal => getScheduleHistory(name, { limit: HISTORY }, { signal }), [name]);
-  return (
-    <>
-      <ErrorLine error={runs.error} />
-      {runs.data?.items.length === 0 ? <div className="jp-mlops-muted">Not run yet.</div> : null}
-      <table className="jp-mlops-table jp-mlops-schedule-runs">
-        <tbody>
-          {runs.data?.items.map(r => (
-            <tr key={r.id} data-status={r.status}>
-              <td>
-                <Badge text={r.status} tone={scheduleRunTone(r.status)} />
-              </td>
-              <td className="jp-mlops-muted jp-mlops-nowrap" title={dateTime(r.tick)}>
-                {tickTime(r)}
-              </td>
-              <td className="jp-mlops-muted jp-mlops-nowrap">{tickDuration(r)}</td>
-              <td>
-                {r.run_id !== null ? <RunLink id={r.run_id} open={props.openRun} /> : null}{' '}
-                <OpenLink path={r.output_notebook_in_root} open={props.open} label="notebook" />
-                {r.error ? <span className="jp-mlops-error-inline">{r.error}</span> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>
-  );
-}
-
-function RunLink(props: { id: string; open: (runId: string) => void }): React.JSX.Element {
-  return (
-    <button
-      className="jp-mlops-link"
-      title={`Open run ${props.id}`}
-      onClick={() => {
-        props.open(props.id);
-      }}
-    >
-      run
-    </button>
-  );
-}

@@ -25,7 +25,7 @@ export type LinkMode = "auto" | "copy" | "reflink" | "hardlink";
 
 export type MonitorVerdict = "drift" | "no_drift" | "unknown";
 
-export type PipelineRunStatus = "running" | "ok" | "failed";
+export type PipelineRunStatus = "running" | "ok" | "failed" | "cancelled";
 
 export type PromotionAction = "promote" | "rollback";
 
@@ -37,7 +37,7 @@ export type ScheduleRunStatus = "running" | "finished" | "failed" | "killed" | "
 
 export type StepAction = "run" | "cached" | "skip";
 
-export type StepStatus = "queued" | "running" | "cached" | "ok" | "failed" | "skipped";
+export type StepStatus = "queued" | "running" | "cached" | "ok" | "failed" | "skipped" | "cancelled";
 
 export type TargetKind = "notebook" | "pipeline";
 
@@ -817,6 +817,72 @@ export interface PipelineRerunRequest {
   wait?: boolean;
 }
 
+/** Which pipeline specs of the server's root to list. */
+export interface PipelineSpecQuery {
+  /** at most N specs */
+  limit?: number;
+}
+
+/** One step of a spec: its notebook, the steps it needs, its parameters' defaults. */
+export interface SpecStepInfo {
+  name: string;
+  /** relative to the server's root */
+  notebook: string;
+  needs: string[];
+  /** every parameter the step takes with its default (the notebook's parameters cell, then the spec's params) */
+  params: Record<string, unknown>;
+  /** each parameter's type, by its default: int, float, str, bool, list, dict or any (JSON writes the float 1.0 as 1) */
+  param_types: Record<string, string>;
+}
+
+/** A pipeline spec found under the server's root (``error``: it does not load). */
+export interface PipelineSpecInfo {
+  /** relative to the server's root */
+  path: string;
+  name: string;
+  description: string;
+  environments: string[];
+  steps: SpecStepInfo[];
+  /** one line: why the spec does not load */
+  error: string | null;
+}
+
+/** The pipeline specs under the server's root, by path. */
+export interface PipelineSpecList {
+  items: PipelineSpecInfo[];
+}
+
+/** One code cell of a step's executed notebook so far. */
+export interface LogCell {
+  /** position among the notebook's code cells */
+  index: number;
+  source: string;
+  status: "pending" | "running" | "ok" | "failed";
+  /** its text output so far (the end of it when long) */
+  output: string;
+}
+
+/** The cell a step failed in and the error it raised. */
+export interface StepFailure {
+  cell_index: number | null;
+  /** the failing cell's code ('' when no cell was running) */
+  source: string;
+  ename: string;
+  evalue: string;
+  traceback: string;
+}
+
+/** A step's executed notebook so far: live while it runs, its report after. */
+export interface StepLog {
+  pipeline_run_id: string;
+  step: string;
+  status: StepStatus;
+  attempt: number;
+  notebook_in_root: string | null;
+  cells: LogCell[];
+  failure: StepFailure | null;
+}
+
 /** What a schedule's monitor does when its notebook finds drift. */
 export interface ScheduleMonitor {
   name: string;
@@ -940,6 +1006,47 @@ export interface SchedulerOptions {
   poll?: number;
   /** a cell may run SECONDS at most */
   timeout?: number | null;
+}
+
+/** Change a schedule: what is left out (null) stays; ``params`` replaces them all. */
+export interface ScheduleUpdate {
+  /** a five-field cron expression */
+  cron?: string | null;
+  /** the IANA zone of the cron expression */
+  timezone?: string | null;
+  /** the pipeline's environment (clear_env: true removes it) */
+  env?: string | null;
+  /** run without an environment from now on */
+  clear_env?: boolean;
+  /** the parameters, KEY=VALUE, typed by the target (all of them) */
+  params?: Record<string, unknown> | null;
+  /** run missed ticks once */
+  coalesce?: boolean | null;
+}
+
+/** When a cron expression fires next, read in a timezone. */
+export interface CronPreviewQuery {
+  /** a five-field cron expression, e.g. "0 6 * * *" */
+  cron: string;
+  /** the IANA zone the expression is read in */
+  timezone?: string;
+  /** how many ticks */
+  count?: number;
+}
+
+/** One tick: epoch seconds and the wall-clock time in the schedule's timezone. */
+export interface CronTick {
+  at: number;
+  /** e.g. 'Mon 2026-12-07 06:00 CET (UTC+01:00)' */
+  local: string;
+}
+
+/** The next ticks of a cron expression in its timezone (computed by the server). */
+export interface CronPreview {
+  /** the expression, normalized */
+  cron: string;
+  timezone: string;
+  ticks: CronTick[];
 }
 
 /** A monitor with its latest verdict. */

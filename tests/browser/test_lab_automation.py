@@ -70,8 +70,10 @@ def _step_status(page: Page, step: str) -> str | None:
 def test_start_a_pipeline_and_watch_its_steps_change(project: LabServer, page: Page) -> None:
     open_lab(page, project)
     panel = open_mlops(page, "Pipelines")
+    panel.get_by_role("button", name="Run a pipeline…").click()
     expect(panel.get_by_label("Pipeline spec")).to_have_value("pipeline.yaml")
-    panel.get_by_role("button", name="Run", exact=True).click()
+    expect(panel.locator("[data-plan-summary]")).to_contain_text("would run")
+    panel.get_by_role("button", name="Start", exact=True).click()
 
     card = panel.locator("[data-pipeline-run]").first
     seen: dict[str, list[str]] = {"prepare": [], "train": []}
@@ -122,6 +124,9 @@ def test_schedule_pause_resume_and_run_now(project: LabServer, page: Page) -> No
     card.get_by_role("button", name="Run now").click()
     history = card.locator(".jp-mlops-schedule-runs tr")
     expect(history.first).to_have_attribute("data-status", "finished", timeout=120_000)
+    # The tick links the run it triggered (issue 19 bug 7): it opens in a tab.
+    history.first.get_by_role("button", name="run", exact=True).click()
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Run ")).to_be_visible()
 
 
 def test_monitor_shows_latest_verdict_and_trend(project: LabServer, page: Page) -> None:

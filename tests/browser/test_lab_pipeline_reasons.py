@@ -52,6 +52,7 @@ def test_pipeline_card_shows_summary_and_step_reasons(lab_server: LabServer, pag
     expect(card.locator("[data-run-summary]")).to_have_text(run["summary"])  # type: ignore[index]
     card.locator(".jp-mlops-card-head").click()
     row = card.locator('tr[data-step="make"]')
-    expect(row.locator("[data-step-reason]")).to_have_text(step["reason"])  # type: ignore[index]
+    reason = card.locator('tr[data-reason-of="make"] [data-step-reason]')
+    expect(reason).to_have_text(step["reason"])  # type: ignore[index]
     expect(row).not_to_contain_text("0 ms")  # a cached step did not run
     save_screenshot(page, "sidebar-pipelines-reasons")

@@ -167,3 +167,50 @@ def test_export_history_and_removal_read_the_same_everywhere(faces: Faces, files
     assert rest.status_code == 200 and rest.json() == {"name": "gone", "removed_ticks": 0}
     for name in ("moved", "gone"):
         assert faces.project.jupyter.get(f"schedules/{name}").status_code == 404
+
+
+def test_update_changes_a_schedule_alike_on_every_face(faces: Faces, files: Path) -> None:
+    names = _add_everywhere(faces, "edit", ["C=1"])
+    words = ["--cron", "30 7 * * 1-5", "--timezone", "Europe/Paris", "-p", "C=0.5"]
+    faces.cli_json("schedule", "update", names[0], *words)
+    faces.magic(f"schedule update {names[1]} {shlex.join(words)}")
+    body = {"cron": "30 7 * * 1-5", "timezone": "Europe/Paris", "params": {"C": "0.5"}}
+    assert faces.send("POST", f"schedules/{names[2]}", body).status_code == 200
+    scheduler.update(names[3], cron="30 7 * * 1-5", timezone="Europe/Paris", params={"C": "0.5"})
+    seen = [faces.rest(f"schedules/{name}") for name in names]
+    for record in seen:
+        assert (record["cron"], record["timezone"]) == ("30 7 * * 1-5", "Europe/Paris")
+        assert record["params"]["C"] == 0.5
+    assert len({record["next_due"] for record in seen}) == 1  # the same next tick everywhere
+
+
+UPDATE_REFUSED = [
+    ("cron", ["--cron", "0 25 * * *"], "Invalid cron expression"),
+    ("zone", ["--timezone", "Mars/Olympus"], "Unknown timezone 'Mars/Olympus'"),
+    ("float", ["-p", "C=abc"], "'abc' is not a float"),
+    ("unknown", ["-p", "D=1"], "unknown parameter 'D'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "words", "reason"), UPDATE_REFUSED, ids=[c[0] for c in UPDATE_REFUSED]
+)
+def test_update_refuses_alike_on_every_face_and_changes_nothing(
+    faces: Faces, files: Path, case: str, words: list[str], reason: str
+) -> None:
+    name = f"upd-{case}"
+    faces.cli_json("schedule", "add", name, "--notebook", "p-typed.ipynb", "--cron", CRON)
+    before = faces.rest(f"schedules/{name}")
+    cli = faces.cli("schedule", "update", name, *words)
+    body = {k: v for k, v in _body(name, words).items() if k != "name"}
+    if "--cron" not in words:
+        del body["cron"]
+    rest = faces.send("POST", f"schedules/{name}", body)
+    with pytest.raises(UsageError) as magic:
+        faces.magic(f"schedule update {name} {shlex.join(words)}")
+    assert rest.status_code == 400, rest.text
+    message = rest.json()["error"]
+    assert reason in message
+    assert (cli.code, cli.out, cli.err) == (2, "", f"jupyter-mlops: error: {message}\n")
+    assert str(magic.value) == message
+    assert faces.rest(f"schedules/{name}") == before

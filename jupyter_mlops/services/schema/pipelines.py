@@ -9,8 +9,8 @@ from pydantic import Field
 from jupyter_mlops.services.schema.base import MAX_WHOLE, Request, Response
 
 #: A step of a pipeline run: ``ok`` ran and succeeded, ``cached`` reused an earlier result.
-StepStatus = Literal["queued", "running", "cached", "ok", "failed", "skipped"]
-PipelineRunStatus = Literal["running", "ok", "failed"]
+StepStatus = Literal["queued", "running", "cached", "ok", "failed", "skipped", "cancelled"]
+PipelineRunStatus = Literal["running", "ok", "failed", "cancelled"]
 #: What a run would do with a step: run it, reuse its cached result, or leave it out.
 StepAction = Literal["run", "cached", "skip"]
 
@@ -157,3 +157,73 @@ class PipelineRerunRequest(Request):
     force: bool = False
     resume: bool = Field(False, description="reuse the steps that succeeded last time")
     wait: bool = Field(False, description="answer when the run ends instead of when it starts")
+
+
+class PipelineSpecQuery(Request):
+    """Which pipeline specs of the server's root to list."""
+
+    limit: int = Field(200, ge=1, le=1000, description="at most N specs")
+
+
+class SpecStepInfo(Response):
+    """One step of a spec: its notebook, the steps it needs, its parameters' defaults."""
+
+    name: str
+    notebook: str = Field(description="relative to the server's root")
+    needs: list[str]
+    params: dict[str, Any] = Field(
+        description="every parameter the step takes with its default (the notebook's "
+        "parameters cell, then the spec's params)"
+    )
+    param_types: dict[str, str] = Field(
+        description="each parameter's type, by its default: int, float, str, bool, list, "
+        "dict or any (JSON writes the float 1.0 as 1)"
+    )
+
+
+class PipelineSpecInfo(Response):
+    """A pipeline spec found under the server's root (``error``: it does not load)."""
+
+    path: str = Field(description="relative to the server's root")
+    name: str
+    description: str
+    environments: list[str]
+    steps: list[SpecStepInfo]
+    error: str | None = Field(description="one line: why the spec does not load")
+
+
+class PipelineSpecList(Response):
+    """The pipeline specs under the server's root, by path."""
+
+    items: list[PipelineSpecInfo]
+
+
+class LogCell(Response):
+    """One code cell of a step's executed notebook so far."""
+
+    index: int = Field(description="position among the notebook's code cells")
+    source: str
+    status: Literal["pending", "running", "ok", "failed"]
+    output: str = Field(description="its text output so far (the end of it when long)")
+
+
+class StepFailure(Response):
+    """The cell a step failed in and the error it raised."""
+
+    cell_index: int | None
+    source: str = Field(description="the failing cell's code ('' when no cell was running)")
+    ename: str
+    evalue: str
+    traceback: str
+
+
+class StepLog(Response):
+    """A step's executed notebook so far: live while it runs, its report after."""
+
+    pipeline_run_id: str
+    step: str
+    status: StepStatus
+    attempt: int
+    notebook_in_root: str | None
+    cells: list[LogCell]
+    failure: StepFailure | None

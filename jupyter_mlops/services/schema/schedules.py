@@ -143,3 +143,41 @@ class SchedulerOptions(Request):
     once: bool = Field(default=False, description="run what is due now, then exit")
     poll: float = Field(default=30.0, gt=0, description="wake at least every SECONDS")
     timeout: float | None = Field(default=None, gt=0, description="a cell may run SECONDS at most")
+
+
+class ScheduleUpdate(Request):
+    """Change a schedule: what is left out (null) stays; ``params`` replaces them all."""
+
+    cron: str | None = Field(default=None, description="a five-field cron expression")
+    timezone: str | None = Field(default=None, description="the IANA zone of the cron expression")
+    env: str | None = Field(
+        default=None, description="the pipeline's environment (clear_env: true removes it)"
+    )
+    clear_env: bool = Field(default=False, description="run without an environment from now on")
+    params: dict[str, Any] | None = Field(
+        default=None, description="the parameters, KEY=VALUE, typed by the target (all of them)"
+    )
+    coalesce: bool | None = Field(default=None, description="run missed ticks once")
+
+
+class CronPreviewQuery(Request):
+    """When a cron expression fires next, read in a timezone."""
+
+    cron: str = Field(description='a five-field cron expression, e.g. "0 6 * * *"')
+    timezone: str = Field(default="UTC", description="the IANA zone the expression is read in")
+    count: int = Field(default=5, ge=1, le=50, description="how many ticks")
+
+
+class CronTick(Response):
+    """One tick: epoch seconds and the wall-clock time in the schedule's timezone."""
+
+    at: float
+    local: str = Field(description="e.g. 'Mon 2026-12-07 06:00 CET (UTC+01:00)'")
+
+
+class CronPreview(Response):
+    """The next ticks of a cron expression in its timezone (computed by the server)."""
+
+    cron: str = Field(description="the expression, normalized")
+    timezone: str
+    ticks: list[CronTick]

@@ -1,0 +1,61 @@
+"""Cancelling a pipeline run: the kernels its steps run in, by pipeline run, in this process.
+
+A cancel is recorded in the store first (the run and its unfinished steps become
+``cancelled``), so any process may ask for it; the process running the steps sees it within
+:data:`POLL` seconds (:func:`jupyter_mlops.pipelines.steps.run_steps` looks between steps and
+while they run) and kills their kernels. A cancel asked in the same process kills them at once.
+Steps on a Dask cluster are not reachable from here: they finish, and nothing runs after them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+#: Seconds between two looks at the store for a cancel while steps run.
+POLL = 0.5
+
+
+class Killable(Protocol):
+    def kill(self) -> None: ...
+
+
+_lock = threading.Lock()
+_kernels: dict[str, set[Killable]] = {}
+_cancelled: set[str] = set()
+
+
+def register(pipeline_run_id: str, kernel: Killable) -> None:
+    """``kernel`` runs a step of ``pipeline_run_id`` now (killed at once if it was cancelled)."""
+    with _lock:
+        _kernels.setdefault(pipeline_run_id, set()).add(kernel)
+        cancelled = pipeline_run_id in _cancelled
+    if cancelled:
+        kernel.kill()
+
+
+def unregister(pipeline_run_id: str, kernel: Killable) -> None:
+    """The step in ``kernel`` ended."""
+    with _lock:
+        found = _kernels.get(pipeline_run_id)
+        if found is not None:
+            found.discard(kernel)
+            if not found:
+                del _kernels[pipeline_run_id]
+
+
+def kill(pipeline_run_id: str) -> int:
+    """Kill the kernels of ``pipeline_run_id``'s running steps (and those it starts); how many."""
+    with _lock:
+        _cancelled.add(pipeline_run_id)
+        kernels = list(_kernels.get(pipeline_run_id, ()))
+    for kernel in kernels:
+        kernel.kill()
+    return len(kernels)
+
+
+def forget(pipeline_run_id: str) -> None:
+    """The run ended: drop what is kept about it."""
+    with _lock:
+        _cancelled.discard(pipeline_run_id)
+        _kernels.pop(pipeline_run_id, None)

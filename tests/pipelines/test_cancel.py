@@ -1,0 +1,89 @@
+"""Cancelling a pipeline run from another process: the command line runs it, a cancel (as the
+lab's Cancel button asks it) kills the step's kernel, and the run, its running step and the
+steps still to come end ``cancelled``; the command exits 1 saying so."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jupyter_mlops.errors import ConflictError, NotFoundError
+from jupyter_mlops.services import pipelines
+from jupyter_mlops.services.schema import PipelineRunQuery
+from jupyter_mlops.store import current_store
+
+
+def notebook(path: Path, params: str, *cells: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell(params)
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def test_a_run_of_another_process_is_cancelled_its_kernel_killed(store_dir: Path) -> None:
+    notebook(
+        store_dir / "slow.ipynb",
+        "seconds = 300",
+        "import time\nfor i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
+    )
+    notebook(store_dir / "after.ipynb", "x = 1", "print('after')")
+    (store_dir / "pipeline.yaml").write_text(
+        "name: long\nsteps:\n  slow: {notebook: slow.ipynb}\n"
+        "  after: {notebook: after.ipynb, needs: [slow]}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mlops.cli", "run", "pipeline.yaml"],
+        cwd=store_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        store = current_store()
+        deadline = time.monotonic() + 120
+        running = None
+        while running is None and time.monotonic() < deadline:
+            page = pipelines.list_runs(store, PipelineRunQuery(name="long"))
+            for found in page.items:
+                steps = pipelines.get_run(store, found.id, root=store_dir).step_runs
+                if any(s.step == "slow" and s.status == "running" for s in steps):
+                    running = found
+            time.sleep(0.2)
+        assert running is not None, "the step never started"
+        time.sleep(2)  # inside the long cell
+
+        clock = time.monotonic()
+        detail = pipelines.cancel(store, running.id, root=store_dir)
+        assert detail.run.status == "cancelled"
+        out, _ = process.communicate(timeout=60)
+        took = time.monotonic() - clock
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, out
+    assert "pipeline cancelled" in out, out
+    assert took < 20, took  # the kernel was killed, not waited for (the cell runs 300 s)
+    ended = pipelines.get_run(store, running.id, root=store_dir)
+    assert ended.run.status == "cancelled"
+    assert {s.step: s.status for s in ended.step_runs} == {
+        "slow": "cancelled",
+        "after": "cancelled",
+    }
+    with pytest.raises(ConflictError, match="has ended"):
+        pipelines.cancel(store, running.id, root=store_dir)
+    with pytest.raises(NotFoundError):
+        pipelines.cancel(store, "nope", root=store_dir)
