@@ -128,21 +128,27 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, float]:
 # -- servers ------------------------------------------------------------------------------
 
 
-def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-    )
-    assert process.stdout is not None
+def start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:
+    """Start a server writing its output to ``log``; its URL, read from that output.
+
+    A file, not a pipe: a server that logs every request (uvicorn's access log, as
+    ``mlflow models serve`` runs it) would block on a full pipe nobody reads. MLflow 3 prints
+    its address on stderr, so both streams go there.
+    """
+    out = open(log, "w")  # noqa: SIM115 - the server holds it until stop()
+    process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
+    out.close()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        found = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+        found = re.search(r"(http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
         if found:
             return process, found.group(1)
-        if not line and process.poll() is not None:
+        if process.poll() is not None:
             break
+        time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"server did not start: {' '.join(command)}")
+    tail = log.read_text(errors="replace")[-2000:]
+    raise SystemExit(f"server did not start: {' '.join(command)}\n{tail}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -165,8 +171,6 @@ def stop(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
 
 
 def setup(tmp: Path) -> tuple[dict[str, str], Path]:
@@ -330,7 +334,11 @@ def main() -> None:
             f"{os.cpu_count()} CPUs, load average {load}\n"
         )
         for label, command in sides.items():
-            process, url = start(command, env)
+            # `mlflow models serve` starts the `uvicorn` it finds on PATH: its interpreter's.
+            bin_dir = Path(command[0]).parent
+            path = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+            log = tmp / f"server-{len(single)}.log"
+            process, url = start(command, {**env, "PATH": path}, log)
             try:
                 single[label] = measure(url, 1, args.seconds / 2)
                 used = cpu_seconds(process.pid)
