@@ -303,7 +303,11 @@ def line(label: str, f: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="load per measurement")
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=8, help="clients for the targets")
+    parser.add_argument(
+        "--also-clients", default="4,16", help="other concurrencies to measure (comma-separated)"
+    )
+    parser.add_argument("--no-batch", action="store_true", help="skip batch scoring")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for batch scoring")
     parser.add_argument("--chunk", type=int, default=100_000)
     parser.add_argument("--mlflow-python", help="an interpreter with MLflow (the anchor)")
@@ -327,6 +331,8 @@ def main() -> None:
             anchor_label: anchor_cmd,
         }
         results: dict[str, dict[str, float]] = {}
+        others = [int(c) for c in args.also_clients.split(",") if c.strip()]
+        more: dict[int, dict[str, dict[str, float]]] = {c: {} for c in others}
         single: dict[str, dict[str, float]] = {}
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
@@ -346,6 +352,8 @@ def main() -> None:
                 used = cpu_seconds(process.pid) - used
                 answered = results[label]["rps"] * args.seconds
                 results[label]["cpu_ms"] = 1000 * used / max(answered, 1)
+                for clients in others:
+                    more[clients][label] = measure(url, clients, args.seconds / 2)
             finally:
                 stop(process)
         print("one client (latency)")
@@ -354,6 +362,10 @@ def main() -> None:
         print(f"{args.clients} concurrent clients (throughput)")
         for label, f in results.items():
             print("  " + line(label, f))
+        for clients in others:
+            print(f"{clients} concurrent clients")
+            for label, f in more[clients].items():
+                print("  " + line(label, f))
         ours = results["jupyter-mlops serve (logging on)"]
         off = results["jupyter-mlops serve (logging off)"]
         anchor = results[anchor_label]
@@ -376,6 +388,8 @@ def main() -> None:
             f"{ours['cpu_ms'] / off['cpu_ms']:.2f}x"
         )
 
+        if args.no_batch:
+            return
         batch = batch_memory(tmp, env, args.rows, args.chunk)
         mib = 2**20
         print(
