@@ -188,7 +188,9 @@ class _Predicting(_Handler):
         try:
             predictions = _predict(served, rows)
         except (ValueError, TypeError) as exc:
-            raise PayloadError(f"The model refused the input: {exc}") from None
+            # One line: scikit-learn's messages go on to advice over several lines.
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise PayloadError(f"The model refused the input: {first}") from None
         latency = (time.perf_counter() - started) * 1000
         self.state.stats.rows += len(rows)
         self.state.stats.latency_ms_total += latency
