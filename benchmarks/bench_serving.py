@@ -128,21 +128,27 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, float]:
 # -- servers ------------------------------------------------------------------------------
 
 
-def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-    )
-    assert process.stdout is not None
+def start(command: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:
+    """Start a server writing its output to ``log``; its URL, read from that output.
+
+    A file, not a pipe: a server that logs every request (uvicorn's access log, as
+    ``mlflow models serve`` runs it) would block on a full pipe nobody reads. MLflow 3 prints
+    its address on stderr, so both streams go there.
+    """
+    out = open(log, "w")  # noqa: SIM115 - the server holds it until stop()
+    process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
+    out.close()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        found = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+        found = re.search(r"(http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
         if found:
             return process, found.group(1)
-        if not line and process.poll() is not None:
+        if process.poll() is not None:
             break
+        time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"server did not start: {' '.join(command)}")
+    tail = log.read_text(errors="replace")[-2000:]
+    raise SystemExit(f"server did not start: {' '.join(command)}\n{tail}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -165,8 +171,6 @@ def stop(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
 
 
 def setup(tmp: Path) -> tuple[dict[str, str], Path]:
@@ -299,7 +303,11 @@ def line(label: str, f: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="load per measurement")
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=8, help="clients for the targets")
+    parser.add_argument(
+        "--also-clients", default="4,16", help="other concurrencies to measure (comma-separated)"
+    )
+    parser.add_argument("--no-batch", action="store_true", help="skip batch scoring")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for batch scoring")
     parser.add_argument("--chunk", type=int, default=100_000)
     parser.add_argument("--mlflow-python", help="an interpreter with MLflow (the anchor)")
@@ -323,6 +331,8 @@ def main() -> None:
             anchor_label: anchor_cmd,
         }
         results: dict[str, dict[str, float]] = {}
+        others = [int(c) for c in args.also_clients.split(",") if c.strip()]
+        more: dict[int, dict[str, dict[str, float]]] = {c: {} for c in others}
         single: dict[str, dict[str, float]] = {}
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
@@ -330,7 +340,11 @@ def main() -> None:
             f"{os.cpu_count()} CPUs, load average {load}\n"
         )
         for label, command in sides.items():
-            process, url = start(command, env)
+            # `mlflow models serve` starts the `uvicorn` it finds on PATH: its interpreter's.
+            bin_dir = Path(command[0]).parent
+            path = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+            log = tmp / f"server-{len(single)}.log"
+            process, url = start(command, {**env, "PATH": path}, log)
             try:
                 single[label] = measure(url, 1, args.seconds / 2)
                 used = cpu_seconds(process.pid)
@@ -338,6 +352,8 @@ def main() -> None:
                 used = cpu_seconds(process.pid) - used
                 answered = results[label]["rps"] * args.seconds
                 results[label]["cpu_ms"] = 1000 * used / max(answered, 1)
+                for clients in others:
+                    more[clients][label] = measure(url, clients, args.seconds / 2)
             finally:
                 stop(process)
         print("one client (latency)")
@@ -346,6 +362,10 @@ def main() -> None:
         print(f"{args.clients} concurrent clients (throughput)")
         for label, f in results.items():
             print("  " + line(label, f))
+        for clients in others:
+            print(f"{clients} concurrent clients")
+            for label, f in more[clients].items():
+                print("  " + line(label, f))
         ours = results["jupyter-mlops serve (logging on)"]
         off = results["jupyter-mlops serve (logging off)"]
         anchor = results[anchor_label]
@@ -368,6 +388,8 @@ def main() -> None:
             f"{ours['cpu_ms'] / off['cpu_ms']:.2f}x"
         )
 
+        if args.no_batch:
+            return
         batch = batch_memory(tmp, env, args.rows, args.chunk)
         mib = 2**20
         print(

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import tornado.http1connection
 import tornado.web
 
@@ -28,7 +27,13 @@ from jupyter_mlops._version import __version__
 from jupyter_mlops.serving.holder import ModelHolder, Served
 from jupyter_mlops.serving.inference_log import InferenceLogger
 from jupyter_mlops.serving.payload import mlflow_frame, plain, v2_datatype, v2_frame
-from jupyter_mlops.serving.signature import PayloadError, conform, input_columns
+from jupyter_mlops.serving.signature import (
+    Matrix,
+    PayloadError,
+    Rows,
+    conform_rows,
+    input_columns,
+)
 
 access = logging.getLogger("jupyter_mlops.serving.access")
 
@@ -166,9 +171,7 @@ class _Predicting(_Handler):
             raise tornado.web.HTTPError(413)
         return b"".join(self._chunks)
 
-    def predict(
-        self, frame: pd.DataFrame, request_id: str | None = None
-    ) -> tuple[Served, str, Any]:
+    def predict(self, frame: Rows, request_id: str | None = None) -> tuple[Served, str, Any]:
         """Check ``frame`` against the served version's signature and predict, logging it."""
         started = time.perf_counter()
         served = self.state.holder.current  # the version this request is accepted by
@@ -181,11 +184,13 @@ class _Predicting(_Handler):
                 f"The request has {len(frame)} rows; the server takes at most "
                 f"{self.state.max_rows} per request (use `jupyter-mlops predict` for files)."
             )
-        rows = conform(frame, served.predictor.signature)
+        rows = conform_rows(frame, served.predictor.signature)
         try:
-            predictions = served.predictor.predict(rows)
+            predictions = _predict(served, rows)
         except (ValueError, TypeError) as exc:
-            raise PayloadError(f"The model refused the input: {exc}") from None
+            # One line: scikit-learn's messages go on to advice over several lines.
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise PayloadError(f"The model refused the input: {first}") from None
         latency = (time.perf_counter() - started) * 1000
         self.state.stats.rows += len(rows)
         self.state.stats.latency_ms_total += latency
@@ -198,6 +203,19 @@ class _Predicting(_Handler):
     def refuse(self, exc: PayloadError) -> None:
         self.state.stats.errors += 1
         self.send({"error_code": "BAD_REQUEST", "message": str(exc)}, 400)
+
+
+def _predict(served: Served, rows: Rows) -> Any:
+    fast = served.array
+    if isinstance(rows, Matrix):
+        if fast is not None and rows.columns == fast.columns:
+            # Checked against the signature: these are the values the model would take
+            # out of a frame, so it is handed them without one.
+            return fast.predict(rows.values)
+        rows = rows.frame()
+    if fast is not None and rows.columns.tolist() == fast.columns:
+        return fast.predict(rows.to_numpy())
+    return served.predictor.predict(rows)
 
 
 class Invocations(_Predicting):

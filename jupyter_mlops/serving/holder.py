@@ -16,8 +16,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from jupyter_mlops.errors import MlopsError
 from jupyter_mlops.models import Predictor, load_predictor, parse_model_uri
+from jupyter_mlops.serving.arrays import ArrayModel, array_model
 from jupyter_mlops.serving.signature import example_row
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.serving import stage_holder
@@ -34,10 +38,20 @@ class Served:
 
     predictor: Predictor
     since: float
+    #: The model asked with arrays, for frames of the signature's columns (scikit-learn).
+    array: ArrayModel | None = None
 
     @property
     def version(self) -> int:
         return self.predictor.version
+
+
+def _same(fast: ArrayModel, row: pd.DataFrame, expected: Any) -> bool:
+    """Whether the array form predicts what the model predicts on ``row``."""
+    try:
+        return bool(np.array_equal(np.asarray(fast.predict(row.to_numpy())), np.asarray(expected)))
+    except Exception:  # noqa: BLE001 - any doubt: the model keeps its frames
+        return False
 
 
 class ModelHolder:
@@ -62,14 +76,16 @@ class ModelHolder:
     def _load(self, uri: str) -> Served:
         predictor = load_predictor(uri, trusted=self.trusted, store=self.store)
         row = example_row(predictor.signature)
+        fast = array_model(predictor.flavor, predictor.model, predictor.signature)
         if row is not None:
             try:
-                predictor.predict(row)
+                expected = predictor.predict(row)
             except Exception as exc:
                 raise MlopsError(
                     f"{predictor.uri} loaded but failed a smoke prediction on one row: {exc}"
                 ) from exc
-        return Served(predictor, time.time())
+            fast = fast if fast is not None and _same(fast, row, expected) else None
+        return Served(predictor, time.time(), fast)
 
     def start(self) -> None:
         """Follow the stage in a background thread (a fixed version needs none)."""

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jupyter_mlops.serving.signature import Matrix
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.serving import add_inference_batch
 
@@ -48,7 +49,7 @@ class _Entry:
     latency_ms: float
     # The frame as one array and its column labels: cheap to keep and to join later
     # (a DataFrame per request would cost more than the prediction).
-    columns: pd.Index
+    columns: tuple[str, ...]
     values: np.ndarray
     predictions: Any
 
@@ -110,7 +111,7 @@ class InferenceLogger:
         self,
         request_id: str,
         version: int,
-        frame: pd.DataFrame,
+        frame: pd.DataFrame | Matrix,
         predictions: Any,
         latency_ms: float,
     ) -> None:
@@ -119,7 +120,13 @@ class InferenceLogger:
             return
         if self.sample < 1 and random.random() >= self.sample:  # noqa: S311 - sampling only
             return
-        n = len(frame)
+        if isinstance(frame, Matrix):
+            width = frame.values.shape[1]
+            columns = tuple(frame.columns or (str(i) for i in range(width)))
+            values = frame.values
+        else:
+            columns, values = tuple(str(c) for c in frame.columns), frame.to_numpy()
+        n = len(values)
         with self._lock:
             if self._pending + n > self.max_pending:
                 self.dropped += n
@@ -130,8 +137,8 @@ class InferenceLogger:
                     time.time(),
                     version,
                     latency_ms,
-                    frame.columns,
-                    frame.to_numpy(),
+                    columns,
+                    values,
                     predictions,
                 )
             )
@@ -197,7 +204,7 @@ def _batch_frame(entries: list[_Entry]) -> pd.DataFrame:
     start = 0
     for i in range(1, len(entries) + 1):
         # Runs of requests with the same columns (all of them, unless the version changed).
-        if i == len(entries) or not entries[i].columns.equals(entries[start].columns):
+        if i == len(entries) or entries[i].columns != entries[start].columns:
             parts.append(_columns_frame(entries[start:i]))
             start = i
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
@@ -205,7 +212,7 @@ def _batch_frame(entries: list[_Entry]) -> pd.DataFrame:
 
 def _columns_frame(run: list[_Entry]) -> pd.DataFrame:
     counts = [e.n for e in run]
-    names = [str(c) for c in run[0].columns]
+    names = list(run[0].columns)
     # Mixed kinds were kept as objects: infer_objects gives each column its own dtype back.
     frame = pd.DataFrame(np.concatenate([e.values for e in run]), columns=names).infer_objects()
     predictions = [_prediction_column(e.predictions, e.n) for e in run]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jupyter_mlops.serving.signature import PayloadError
+from jupyter_mlops.serving.signature import Matrix, PayloadError, Rows
 
 MLFLOW_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
@@ -29,27 +29,29 @@ def _json(body: bytes) -> Any:
         raise PayloadError(f"The body is not valid JSON: {exc}.") from None
 
 
-def _table(rows: list[Any], columns: Any = None) -> pd.DataFrame:
-    """A frame from rows of plain values; numbers only go through one NumPy array (fast)."""
+def _table(rows: list[Any], columns: Any = None) -> Rows:
+    """Rows of plain values; numbers only go through one NumPy array (no DataFrame)."""
     # A bool among numbers would become 1.0 in one array: leave those to the checks.
     listed = rows and all(isinstance(r, list) for r in rows)
     if listed and not any(type(v) is bool for r in rows for v in r):
         array = np.asarray(rows) if len({len(r) for r in rows}) == 1 else None
-        if array is not None and array.ndim == 2 and array.dtype.kind in "iuf":
-            # Object labels: sklearn reads Arrow-backed string labels more slowly per call.
-            labels = None if columns is None else pd.Index(columns, dtype=object)
-            return pd.DataFrame(array, columns=labels)
+        named = columns is None or (
+            isinstance(columns, list) and all(isinstance(c, str) for c in columns)
+        )
+        if array is not None and array.ndim == 2 and array.dtype.kind in "iuf" and named:  # noqa: SIM102
+            if columns is None or len(columns) == array.shape[1]:
+                return Matrix(array, columns)
     return pd.DataFrame(rows, columns=columns)
 
 
-def _records(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _records(rows: list[dict[str, Any]]) -> Rows:
     keys = list(rows[0]) if rows else []
     if rows and all(len(r) == len(keys) and r.keys() == rows[0].keys() for r in rows):
         return _table([[r[k] for k in keys] for r in rows], keys)
     return pd.DataFrame.from_records(rows)
 
 
-def _rows(value: Any, key: str) -> pd.DataFrame:
+def _rows(value: Any, key: str) -> Rows:
     """A frame from ``instances``/``inputs``: a list of rows, or a dict of columns."""
     if isinstance(value, dict):
         lengths = {len(v) if isinstance(v, list) else 1 for v in value.values()}
@@ -72,7 +74,7 @@ def _rows(value: Any, key: str) -> pd.DataFrame:
     raise PayloadError(f"{key!r} must be a list of rows (all lists or all objects).")
 
 
-def mlflow_frame(body: bytes, content_type: str) -> pd.DataFrame:
+def mlflow_frame(body: bytes, content_type: str) -> Rows:
     """The rows of an MLflow scoring request (JSON or CSV).
 
     Raises:
@@ -145,7 +147,7 @@ def _tensor(item: Any) -> tuple[str, np.ndarray]:
     return str(name), array.reshape(shape)
 
 
-def v2_frame(body: bytes) -> tuple[pd.DataFrame, str | None]:
+def v2_frame(body: bytes) -> tuple[Rows, str | None]:
     """The rows of a V2 inference request and its ``id``.
 
     One input of shape ``[rows, width]`` is a matrix; several inputs of shape ``[rows]``
@@ -158,7 +160,8 @@ def v2_frame(body: bytes) -> tuple[pd.DataFrame, str | None]:
     request_id = data.get("id")
     rid = str(request_id) if isinstance(request_id, str | int) else None
     if len(tensors) == 1 and tensors[0][1].ndim == 2 and tensors[0][1].shape[1] != 1:
-        return pd.DataFrame(tensors[0][1]), rid
+        matrix = tensors[0][1]
+        return (Matrix(matrix, None) if matrix.dtype.kind in "iuf" else pd.DataFrame(matrix)), rid
     columns = {name: array.reshape(len(array)) for name, array in tensors}
     if len({len(a) for a in columns.values()}) > 1:
         raise PayloadError("The V2 inputs have different numbers of rows.")

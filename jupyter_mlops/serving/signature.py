@@ -7,6 +7,7 @@ one line naming the column; a value is converted only where that cannot change i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,29 @@ from jupyter_mlops.errors import MlopsUsageError
 
 class PayloadError(MlopsUsageError):
     """A request the server refuses (HTTP 400): bad JSON, a missing column, a wrong type."""
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Rows of numbers parsed straight into one 2-D array (no DataFrame built per request).
+
+    ``columns`` are the names the request gave, or None for rows given as plain lists (the
+    signature's order names them).
+    """
+
+    values: np.ndarray
+    columns: list[str] | None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def frame(self) -> pd.DataFrame:
+        """The same rows as a DataFrame (for checks column by column, and other models)."""
+        labels = None if self.columns is None else pd.Index(self.columns, dtype=object)
+        return pd.DataFrame(self.values, columns=labels)
+
+
+Rows = pd.DataFrame | Matrix
 
 
 def _kind(dtype: str) -> str:
@@ -118,6 +142,41 @@ def conform(frame: pd.DataFrame, signature: dict[str, Any] | None) -> pd.DataFra
             {i: _column(values[i], str(i), dtype) for i in range(width)}, columns=range(width)
         )
     return frame
+
+
+def conform_rows(rows: Rows, signature: dict[str, Any] | None) -> Rows:
+    """:func:`conform` for a request's rows: a :class:`Matrix` that already fits a signature
+    of numeric columns stays an array (named by the signature); anything else is checked
+    column by column as a DataFrame, with the same messages.
+    """
+    if isinstance(rows, Matrix):
+        fitted = _fitting_matrix(rows, signature)
+        if fitted is not None:
+            return fitted
+        rows = rows.frame()
+    return conform(rows, signature)
+
+
+def _fitting_matrix(rows: Matrix, signature: dict[str, Any] | None) -> Matrix | None:
+    """``rows`` named and typed as the signature says, when that needs no check per column."""
+    if not len(rows) or not signature or signature.get("type") != "dataframe":
+        return None
+    columns = signature.get("columns") or []
+    names = [c["name"] for c in columns]
+    if rows.columns is None and rows.values.shape[1] != len(names):
+        return None
+    if rows.columns is not None and rows.columns != names:
+        return None
+    dtypes = {c["dtype"] for c in columns}
+    if len(dtypes) != 1:
+        return None
+    (dtype,) = dtypes
+    want = _kind(dtype)
+    have = rows.values.dtype.kind
+    if (want == "float" and have in "iuf") or (want == "int" and have in "iu"):
+        values = rows.values.astype(np.dtype(dtype), copy=False)  # whole numbers only
+        return Matrix(values, names)
+    return None
 
 
 def _exact(frame: pd.DataFrame, columns: list[dict[str, str]]) -> bool:

@@ -99,6 +99,11 @@ def test_06_serving(project: Path) -> None:
     assert "labels logged: 72" in text
     assert "before the shift, drifted columns: []" in text
     assert "after the shift, drifted columns: ['proline']" in text
+    # The loop closes: the scheduled monitor alerts and retrains; the server swaps.
+    assert "scheduled monitor: finished" in text
+    assert "alert: wine-traffic-drift drifted ['proline']" in text
+    assert "retrain pipeline: ok" in text and "production is now version 3" in text
+    assert "the server now answers with version 3, without a restart" in text
     assert "mlops: stopped http://127.0.0.1:" in text
 
 
