@@ -1,28 +1,39 @@
 """Runs side by side: every face's comparison (the panel, ``compare`` on the command line, REST).
 
 The runs come in the order asked (a run named twice once); params and metrics in code-point
-order; a metric logged at more than one step brings its curves, for the first few metrics.
+order; a metric logged at more than one step brings its curves, for the first few metrics or
+those asked, each run's history downsampled to ``max_points`` (see :mod:`.downsample`).
+:func:`space` lays out every run matching a filter by params and metrics, for the
+parallel-coordinates plot and the param-vs-metric scatter.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import cast
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.services.runs import metric_points
+from jupyter_mlops.services import runs as run_search
+from jupyter_mlops.services.downsample import min_max
 from jupyter_mlops.services.schema import (
     ComparedCurve,
     ComparedMetric,
     ComparedParam,
     ComparedRun,
     CompareQuery,
+    MetricHistory,
+    MetricPointInfo,
     RunComparison,
+    RunQuery,
+    RunSpace,
     RunStatus,
+    SpaceParam,
+    SpaceQuery,
 )
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.records import RunRecord
-from jupyter_mlops.store.runs import load_run
+from jupyter_mlops.store.runs import load_run, metric_history
 
 #: Metrics whose curves a comparison carries (the rest are in its table of latest values).
 MAX_CURVES = 6
@@ -49,6 +60,7 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
     Raises:
         MlopsUsageError: fewer than two runs asked.
         NotFoundError: fewer than two of them found (the message names the missing ones).
+        MlopsUsageError: a curve asked of a metric none of the runs logged.
     """
     refs = [ref.strip() for ref in query.run if ref.strip()]
     if len(dict.fromkeys(refs)) < 2:
@@ -64,6 +76,13 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
     for key in param_keys:
         values = [run.params.get(key) for run in runs]
         params.append(ComparedParam(key=key, values=values, differs=len(set(values)) > 1))
+    asked = list(dict.fromkeys(key.strip() for key in query.curve if key.strip()))
+    unknown = [key for key in asked if key not in metric_keys]
+    if unknown:
+        raise MlopsUsageError(
+            f"None of these runs logged metric {unknown[0]!r}; "
+            f"pick one of: {', '.join(metric_keys) or '(none logged)'}."
+        )
     metrics = [
         ComparedMetric(key=key, values=[run.metrics.get(key) for run in runs])
         for key in metric_keys
@@ -83,14 +102,95 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
         missing=missing,
         params=params,
         metrics=metrics,
-        curves=_curves(store, runs, metric_keys[:MAX_CURVES]),
+        curves=_curves(
+            store, runs, asked or metric_keys[:MAX_CURVES], query.max_points, every=bool(asked)
+        ),
     )
 
 
-def _curves(store: Store, runs: list[RunRecord], keys: list[str]) -> list[ComparedCurve]:
+def _curves(
+    store: Store, runs: list[RunRecord], keys: list[str], limit: int, *, every: bool
+) -> list[ComparedCurve]:
+    """The curves of ``keys``: those with a history, or ``every`` one (a metric asked by name)."""
     curves = []
     for key in keys:
-        lines = [metric_points(store, run.id, key) for run in runs if key in run.metrics]
-        if any(len(line.points) > 1 for line in lines):
-            curves.append(ComparedCurve(key=key, runs=lines))
+        lines, logged = [], []
+        for run in runs:
+            if key not in run.metrics:
+                continue
+            points = metric_history(store, run.id, key)
+            logged.append(len(points))
+            lines.append(
+                MetricHistory(
+                    run_id=run.id,
+                    key=key,
+                    points=[
+                        MetricPointInfo(step=p.step, value=p.value, timestamp=p.timestamp)
+                        for p in min_max(points, limit)
+                    ],
+                )
+            )
+        if every or any(n > 1 for n in logged):
+            curves.append(
+                ComparedCurve(
+                    key=key, runs=lines, logged=logged, downsampled=any(n > limit for n in logged)
+                )
+            )
     return curves
+
+
+def _numeric(values: list[str | None]) -> bool:
+    present = [v for v in values if v is not None]
+    if not present:
+        return False
+    try:
+        return all(math.isfinite(float(v)) for v in present)
+    except ValueError:
+        return False
+
+
+def space(store: Store, query: SpaceQuery) -> RunSpace:
+    """Every run matching ``query`` (the newest ``limit``) by params and latest metrics.
+
+    Raises:
+        FilterSyntaxError: a filter that does not parse.
+        NotFoundError: an unknown experiment.
+    """
+    page = run_search.search(
+        store,
+        RunQuery(
+            filter=query.filter,
+            experiment=query.experiment,
+            lifecycle=query.lifecycle,
+            limit=query.limit,
+            offset=0,
+        ),
+    )
+    items = page.items
+    param_keys = sorted({key for item in items for key in item.params})
+    metric_keys = sorted({key for item in items for key in item.metrics})
+    params = []
+    for key in param_keys:
+        values = [item.params.get(key) for item in items]
+        params.append(
+            SpaceParam(key=key, values=values, numeric=_numeric(values), distinct=len(set(values)))
+        )
+    return RunSpace(
+        runs=[
+            ComparedRun(
+                run_id=item.run_id,
+                short_id=item.short_id,
+                name=item.name,
+                label=f"{item.name} ({item.short_id})",
+                experiment=item.experiment,
+                status=item.status,
+            )
+            for item in items
+        ],
+        total=page.total,
+        params=params,
+        metrics=[
+            ComparedMetric(key=key, values=[item.metrics.get(key) for item in items])
+            for key in metric_keys
+        ],
+    )

@@ -39,6 +39,9 @@ from jupyter_mlops.services.schema.compare import (
     ComparedRun,
     CompareQuery,
     RunComparison,
+    RunSpace,
+    SpaceParam,
+    SpaceQuery,
 )
 from jupyter_mlops.services.schema.datasets import (
     DatasetAddRequest,
@@ -288,6 +291,7 @@ __all__ = [
     "RunPage",
     "RunQuery",
     "RunRefs",
+    "RunSpace",
     "RunStatus",
     "RunSummary",
     "RunTagsRequest",
@@ -308,6 +312,8 @@ __all__ = [
     "ServedBy",
     "ServerInfo",
     "SliceCellInfo",
+    "SpaceParam",
+    "SpaceQuery",
     "StageList",
     "Status",
     "StepAction",
