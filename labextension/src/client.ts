@@ -42,6 +42,7 @@ import type {
   RunPage,
   RunQuery,
   RunRefs,
+  RunSpace,
   RunTagsRequest,
   RunTagsResult,
   ScheduleCreate,
@@ -53,6 +54,7 @@ import type {
   ScheduleRemoved,
   ScheduleRunInfo,
   ScheduleRunList,
+  SpaceQuery,
   StageList,
   Status
 } from './wire';
@@ -110,12 +112,20 @@ export async function listExperiments(
   return (await request('GET', 'experiments', options)) as ExperimentList;
 }
 
-/** Runs side by side: params (differences marked), metrics and metric curves (`GET runs/compare`). */
+/** Runs side by side: params (differences marked), metrics and (downsampled) metric curves (`GET runs/compare`). */
 export async function compareRuns(
   query: CompareQuery = {},
   options: IRequestOptions = {}
 ): Promise<RunComparison> {
   return (await request('GET', 'runs/compare', { ...options, query })) as RunComparison;
+}
+
+/** Every run matching a filter by params and latest metrics (parallel coordinates, scatter) (`GET runs/space`). */
+export async function runSpace(
+  query: SpaceQuery = {},
+  options: IRequestOptions = {}
+): Promise<RunSpace> {
+  return (await request('GET', 'runs/space', { ...options, query })) as RunSpace;
 }
 
 /** Soft-delete runs: they leave searches until restored or purged by gc (`POST runs/delete`). */

@@ -91,7 +91,10 @@ class SpaceQuery(Request):
         default="active", description="active runs (default), only deleted ones, or all"
     )
     limit: int = Field(
-        default=2000, ge=1, le=MAX_WHOLE, description="at most the N newest matching runs (default 2000)"
+        default=2000,
+        ge=1,
+        le=MAX_WHOLE,
+        description="at most the N newest matching runs (default 2000)",
     )
 
 
