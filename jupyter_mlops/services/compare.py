@@ -1,8 +1,8 @@
 """Runs side by side: every face's comparison (the panel, ``compare`` on the command line, REST).
 
 The runs come in the order asked (a run named twice once); params and metrics in code-point
-order; a metric logged at more than one step brings its curves, for the first few metrics or
-those asked, each run's history downsampled to ``max_points`` (see :mod:`.downsample`).
+order; the first six metrics a run logged at more than one step bring their curves (or the
+metrics asked), each run's history downsampled to ``max_points`` (see :mod:`.downsample`).
 :func:`space` lays out every run matching a filter by params and metrics, for the
 parallel-coordinates plot and the param-vs-metric scatter.
 """
@@ -33,7 +33,7 @@ from jupyter_mlops.services.schema import (
 )
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.records import RunRecord
-from jupyter_mlops.store.runs import load_run, metric_history
+from jupyter_mlops.store.runs import load_run, metric_history, metrics_with_history
 
 #: Metrics whose curves a comparison carries (the rest are in its table of latest values).
 MAX_CURVES = 6
@@ -83,6 +83,8 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
             f"None of these runs logged metric {unknown[0]!r}; "
             f"pick one of: {', '.join(metric_keys) or '(none logged)'}."
         )
+    found = metrics_with_history(store, [run.id for run in runs])
+    history = [key for key in metric_keys if key in found]
     metrics = [
         ComparedMetric(key=key, values=[run.metrics.get(key) for run in runs])
         for key in metric_keys
@@ -102,16 +104,15 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
         missing=missing,
         params=params,
         metrics=metrics,
-        curves=_curves(
-            store, runs, asked or metric_keys[:MAX_CURVES], query.max_points, every=bool(asked)
-        ),
+        curves=_curves(store, runs, asked or history[:MAX_CURVES], query.max_points),
+        with_history=history,
     )
 
 
 def _curves(
-    store: Store, runs: list[RunRecord], keys: list[str], limit: int, *, every: bool
+    store: Store, runs: list[RunRecord], keys: list[str], limit: int
 ) -> list[ComparedCurve]:
-    """The curves of ``keys``: those with a history, or ``every`` one (a metric asked by name)."""
+    """The curves of ``keys``, a metric logged once a one-point curve."""
     curves = []
     for key in keys:
         lines, logged = [], []
@@ -130,12 +131,11 @@ def _curves(
                     ],
                 )
             )
-        if every or any(n > 1 for n in logged):
-            curves.append(
-                ComparedCurve(
-                    key=key, runs=lines, logged=logged, downsampled=any(n > limit for n in logged)
-                )
+        curves.append(
+            ComparedCurve(
+                key=key, runs=lines, logged=logged, downsampled=any(n > limit for n in logged)
             )
+        )
     return curves
 
 

@@ -495,6 +495,18 @@ def metric_history(store: Store, ref: str, key: str) -> list[MetricPoint]:
     ]
 
 
+def metrics_with_history(store: Store, run_ids: Sequence[str]) -> set[str]:
+    """The metric keys that one of ``run_ids`` logged at more than one step."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.metrics.c.key)
+            .where(t.metrics.c.run_id.in_(list(run_ids)))
+            .group_by(t.metrics.c.run_id, t.metrics.c.key)
+            .having(func.count() > 1)
+        ).all()
+    return {str(key) for (key,) in rows}
+
+
 def count_runs_by_status(store: Store) -> dict[str, int]:
     """How many runs have each status (dead runs marked killed first)."""
     reap_stale_runs(store)

@@ -43,7 +43,7 @@ MAX_AXES = 12
 MAX_LINES = 500
 MAX_SCATTER_ROWS = 50
 
-EMPTY = RunComparison(runs=[], missing=[], params=[], metrics=[], curves=[])
+EMPTY = RunComparison(runs=[], missing=[], params=[], metrics=[], curves=[], with_history=[])
 NO_SPACE = RunSpace(runs=[], total=0, params=[], metrics=[])
 
 

@@ -62,6 +62,9 @@ export function useThemeKey(): string {
 /** "1h 2m", "3m 4s", "5.2s": a relative time on the x axis. */
 export function shortDuration(seconds: number): string {
   const s = Math.abs(seconds);
+  if (s < 1) {
+    return `${Math.round(seconds * 1000)}ms`;
+  }
   if (s < 60) {
     return `${Number(seconds.toFixed(s < 10 ? 1 : 0))}s`;
   }

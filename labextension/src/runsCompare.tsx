@@ -145,7 +145,7 @@ function CompareView(props: { runIds: string[]; scope: ICompareScope | null }): 
           runIds={runIds}
           runs={data.runs}
           metrics={data.metrics.map(m => m.key)}
-          withHistory={data.curves.map(c => c.key)}
+          withHistory={data.with_history}
         />
       ))}
       {panel('Parallel coordinates', () =>

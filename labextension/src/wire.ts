@@ -263,7 +263,7 @@ export interface ExperimentList {
 export interface CompareQuery {
   /** run ids, short ids (4+ characters) or names: two or more */
   run?: string[];
-  /** metrics whose curves to carry, any the runs logged (default: the first six logged at more than one step) */
+  /** metrics whose curves to carry, any the runs logged (default: the first six a run logged at more than one step) */
   curve?: string[];
   /** at most N points per run and curve: longer histories are downsampled (the lowest and highest value of each of N/2 step buckets kept) */
   max_points?: number;
@@ -312,6 +312,8 @@ export interface RunComparison {
   params: ComparedParam[];
   metrics: ComparedMetric[];
   curves: ComparedCurve[];
+  /** the metrics a run logged at more than one step (those with a curve) */
+  with_history: string[];
 }
 
 /** Which runs to lay out in param/metric space: the runs table's filter and experiments. */

@@ -36,9 +36,10 @@ def _run(store: Store, name: str, c: float, steps: int = 3, experiment: str = "c
 def test_curves_of_any_metric_asked_not_only_the_first_six(store: Store) -> None:
     a, b = _run(store, "a", 1.0), _run(store, "b", 2.0)
     default = compare(store, CompareQuery(run=[a, b]))
-    # By default the first six metrics, those of them with a history: not m5 to m7.
-    assert [c.key for c in default.curves] == ["m0", "m1", "m2", "m3", "m4"]
+    # By default the first six metrics with a history (auc has none): not m6 and m7.
     assert MAX_CURVES == 6
+    assert [c.key for c in default.curves] == ["m0", "m1", "m2", "m3", "m4", "m5"]
+    assert default.with_history == [f"m{i}" for i in range(8)]
 
     asked = compare(store, CompareQuery(run=[a, b], curve=["m7", "auc"]))
     assert [c.key for c in asked.curves] == ["m7", "auc"]  # in the order asked

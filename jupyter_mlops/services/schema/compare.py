@@ -21,7 +21,7 @@ class CompareQuery(Request):
     curve: list[str] = Field(
         default_factory=list,
         description="metrics whose curves to carry, any the runs logged "
-        "(default: the first six logged at more than one step)",
+        "(default: the first six a run logged at more than one step)",
     )
     max_points: int = Field(
         default=DEFAULT_CURVE_POINTS,
@@ -75,6 +75,9 @@ class RunComparison(Response):
     params: list[ComparedParam]
     metrics: list[ComparedMetric]
     curves: list[ComparedCurve]
+    with_history: list[str] = Field(
+        description="the metrics a run logged at more than one step (those with a curve)"
+    )
 
 
 class SpaceQuery(Request):
