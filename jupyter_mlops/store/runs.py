@@ -512,7 +512,7 @@ def metric_histories(
             )
             .where(t.metrics.c.run_id.in_(list(run_ids)), t.metrics.c.key == key)
             .order_by(t.metrics.c.run_id, t.metrics.c.step, t.metrics.c.timestamp, t.metrics.c.id)
-        ).tuples()
+        )
         for run_id, step, value, nan, ts in rows:
             found[run_id].append(
                 MetricPoint(int(step), math.nan if nan else float(value), float(ts))

@@ -3,6 +3,7 @@ long histories, and every run of a filter laid out by params and metrics."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -116,3 +117,15 @@ def test_space_refuses_a_bad_filter_and_an_unknown_experiment(store: Store) -> N
     with pytest.raises(MlopsUsageError):
         space(store, SpaceQuery(experiment=["ghost"]))
     assert space(store, SpaceQuery(filter="metrics.auc > 5")).runs == []
+
+
+def test_a_nan_in_a_curve_reads_as_nan_in_json(store: Store) -> None:
+    ids = []
+    for name in ("nan-a", "nan-b"):
+        with mlops.start_run(name, experiment="nan", store=store) as run:
+            for step, value in enumerate([1.0, float("nan"), float("inf"), 0.5]):
+                run.log_metric("loss", value, step=step)
+        ids.append(run.id)
+    found = json.loads(compare(store, CompareQuery(run=ids, curve=["loss"])).model_dump_json())
+    values = [p["value"] for p in found["curves"][0]["runs"][0]["points"]]
+    assert values == [1.0, "NaN", "Infinity", 0.5]
