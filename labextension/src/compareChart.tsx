@@ -119,18 +119,28 @@ function nearest(u: uPlot, lines: ICurveLine[], left: number, top: number): IHov
         hi = mid;
       }
     }
-    for (let i = Math.max(0, lo - 3); i <= Math.min(xs.length - 1, lo + 3); i++) {
-      const y = line.ys[i];
-      if (y === null) {
-        continue;
-      }
+    // Every point within reach either side (a vertical run of points shares one x).
+    const visit = (i: number): boolean => {
       const dx = u.valToPos(xs[i], 'x') - left;
-      const dy = u.valToPos(y, 'y') - top;
-      const dist = dx * dx + dy * dy;
-      if (dist < bestDist) {
-        bestDist = dist;
-        best = { left: u.valToPos(xs[i], 'x'), top: u.valToPos(y, 'y'), line, index: i };
+      if (dx * dx > bestDist) {
+        return false;
       }
+      const y = line.ys[i];
+      if (y !== null) {
+        const dy = u.valToPos(y, 'y') - top;
+        const dist = dx * dx + dy * dy;
+        if (dist < bestDist) {
+          bestDist = dist;
+          best = { left: u.valToPos(xs[i], 'x'), top: u.valToPos(y, 'y'), line, index: i };
+        }
+      }
+      return true;
+    };
+    for (let i = lo; i < xs.length && visit(i); i++) {
+      // walk right while the points are within reach
+    }
+    for (let i = lo - 1; i >= 0 && visit(i); i--) {
+      // walk left while the points are within reach
     }
   });
   return best;

@@ -114,6 +114,22 @@ def tab(view: Locator, name: str) -> Locator:
 THEMES = [("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")]
 
 
+def hover_a_line(page: Page, chart: Locator) -> Locator:
+    """Move the mouse down the chart at a few places until a line's tooltip shows."""
+    box = chart.locator(".u-over").bounding_box()
+    assert box is not None
+    tooltip = chart.get_by_role("tooltip")
+    for fx in (0.1, 0.2, 0.3, 0.05, 0.5, 0.005, 0.995):
+        page.mouse.move(box["x"] + 2, box["y"] + 2)
+        for fy in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.wait_for_timeout(60)
+            if tooltip.count():
+                expect(tooltip).to_be_visible()
+                return tooltip
+    raise AssertionError("no tooltip anywhere on the chart")
+
+
 @pytest.mark.parametrize(("theme", "tail"), THEMES)
 def test_curves_of_any_metric_with_hover_log_smoothing_and_time(
     seeded: LabServer, page: Page, theme: str, tail: str
@@ -132,22 +148,7 @@ def test_curves_of_any_metric_with_hover_log_smoothing_and_time(
     expect(chart).to_have_attribute("data-points", "180")
 
     # Hover names the run, the step and the value of the nearest point.
-    over = chart.locator(".u-over")
-    box = over.bounding_box()
-    assert box is not None
-    tooltip = chart.get_by_role("tooltip")
-    for fx in (0.1, 0.2, 0.3, 0.05):
-        page.mouse.move(box["x"] + 2, box["y"] + 2)
-        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * 0.5, steps=3)
-        # Walk down the chart until a line is under the cursor.
-        for fy in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-            page.wait_for_timeout(60)
-            if tooltip.count():
-                break
-        if tooltip.count():
-            break
-    expect(tooltip).to_be_visible()
+    tooltip = hover_a_line(page, chart)
     expect(tooltip).to_contain_text(re.compile(r"lr-0\.0?0?1"))
     expect(tooltip).to_contain_text(re.compile(r"step \d+"))
     expect(tooltip).to_contain_text("value")
@@ -156,13 +157,15 @@ def test_curves_of_any_metric_with_hover_log_smoothing_and_time(
     curves.get_by_label("Log scale").check()
     curves.get_by_label("Smoothing").fill("0.8")
     expect(curves.locator(".jp-mlops-smoothing output")).to_have_text("0.80")
+    expect(hover_a_line(page, chart)).to_contain_text("smoothed")  # logged and smoothed
     curves.get_by_label("X axis").select_option("relative")
     expect(chart).to_have_attribute("data-series", "3")
-    axis_text = chart.locator(".u-axis").first.inner_text()
-    assert re.search(r"\d+(\.\d)?s", axis_text), axis_text  # seconds since each run began
+    # Time since each run's first point, on the axis and in the tooltip.
+    expect(hover_a_line(page, chart)).to_contain_text(re.compile(r"after \d+(\.\d+)?m?s"))
     curves.get_by_label("X axis").select_option("wall")
+    expect(hover_a_line(page, chart)).to_contain_text(re.compile(r"at \S+"))
     curves.get_by_label("X axis").select_option("step")
-    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)
+    hover_a_line(page, chart)
     save_screenshot(page, f"compare-curves-{tail}")
 
 
@@ -187,13 +190,15 @@ def test_parallel_coordinates_and_scatter_over_every_run_the_table_shows(
     parallel.get_by_label("Colour by metric").select_option("auc")
     expect(chart.locator('[data-axis="metrics.auc"]')).to_have_count(1)
     chart.locator('polyline[data-run="lr-0.3"]').hover(force=True)
-    expect(parallel.get_by_text(re.compile(r"^lr-0\.3 \(\w+\): auc [\d.]+$"))).to_be_visible()
+    expect(parallel.locator("[aria-live]")).to_have_text(
+        re.compile(r"^lr-0\.3 \(\w+\): auc [\d.]+$")
+    )
     save_screenshot(page, f"compare-parallel-{tail}")
 
     scatter = tab(view, "Param vs metric")
     dots = scatter.locator("svg circle")
     expect(dots).to_have_count(6)
-    scatter.get_by_label("Param").select_option("lr")
+    scatter.get_by_label("Param", exact=True).select_option("lr")
     scatter.get_by_label("Scatter metric").select_option("auc")
     expect(scatter.locator("svg")).to_have_attribute("aria-label", "metrics.auc by params.lr")
     expect(scatter.locator("circle.jp-mod-selected")).to_have_count(2)
@@ -204,7 +209,9 @@ def test_parallel_coordinates_and_scatter_over_every_run_the_table_shows(
     ordered = sorted(xs_ys)
     assert [y for _, y in ordered] == sorted((y for _, y in ordered), reverse=True)
     scatter.locator('circle[data-run="lr-0.001"]').hover(force=True)
-    expect(scatter.get_by_text(re.compile(r"^lr-0\.001 .*params\.lr = 0\.001"))).to_be_visible()
+    expect(scatter.locator("[aria-live]")).to_have_text(
+        re.compile(r"^lr-0\.001 .*params\.lr = 0\.001")
+    )
     save_screenshot(page, f"compare-scatter-{tail}")
 
 
