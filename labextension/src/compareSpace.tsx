@@ -9,7 +9,7 @@ import type { RunSpace, SpaceParam } from './wire';
 
 const W = 920;
 const H = 380;
-const PAD = { left: 56, right: 24, top: 28, bottom: 44 };
+const PAD = { left: 64, right: 64, top: 28, bottom: 44 };
 const MAX_AXES = 12;
 const LOW = '#2c7fb8';
 const HIGH = '#f03b20';
