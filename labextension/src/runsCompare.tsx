@@ -11,7 +11,7 @@ import { CurvesTab } from './compareCurves';
 import { ParallelTab, ScatterTab } from './compareSpace';
 import { WhyTab } from './compareWhy';
 import { metric } from './format';
-import type { RunComparison } from './wire';
+import type { ComparedRun, RunComparison } from './wire';
 
 /** Which runs the plots across runs take: the runs table's experiment and filter. */
 export interface ICompareScope {
@@ -22,6 +22,9 @@ export interface ICompareScope {
 
 /** Runs the parallel coordinates and the scatter draw at most (the newest). */
 export const SPACE_LIMIT = 2000;
+
+/** Runs named one by one above the tabs; more are folded into one line. */
+const RUN_CHIPS = 12;
 
 const TABS = ['Curves', 'Parallel coordinates', 'Param vs metric', 'Table', 'Why did it move?'];
 
@@ -117,13 +120,21 @@ function CompareView(props: { runIds: string[]; scope: ICompareScope | null }): 
   return (
     <div className="jp-mlops-page jp-mlops-compare" data-runs={data.runs.length}>
       <h2>Comparing {data.runs.length} runs</h2>
-      <div className="jp-mlops-compare-runs">
-        {data.runs.map(r => (
-          <span key={r.run_id} title={r.run_id} className="jp-mlops-compare-run">
-            {r.label} <Badge text={r.status} tone={runTone(r.status)} />
-          </span>
-        ))}
-      </div>
+      {data.runs.length <= RUN_CHIPS ? (
+        <RunChips runs={data.runs} />
+      ) : (
+        // Many runs: their names folded away, so the charts stay on screen.
+        <details className="jp-mlops-compare-many">
+          <summary className="jp-mlops-muted">
+            {data.runs
+              .slice(0, 3)
+              .map(r => r.label)
+              .join(', ')}{' '}
+            and {data.runs.length - 3} more runs
+          </summary>
+          <RunChips runs={data.runs} />
+        </details>
+      )}
       {data.missing.map(line => (
         <ErrorLine key={line} error={line} />
       ))}
@@ -159,6 +170,18 @@ function CompareView(props: { runIds: string[]; scope: ICompareScope | null }): 
       </div>
       {panel('Why did it move?', () => (
         <WhyTab runs={data.runs} />
+      ))}
+    </div>
+  );
+}
+
+function RunChips(props: { runs: ComparedRun[] }): React.JSX.Element {
+  return (
+    <div className="jp-mlops-compare-runs">
+      {props.runs.map(r => (
+        <span key={r.run_id} title={r.run_id} className="jp-mlops-compare-run">
+          {r.label} <Badge text={r.status} tone={runTone(r.status)} />
+        </span>
       ))}
     </div>
   );
