@@ -1,44 +1,65 @@
 """Runs side by side: every face's comparison (the panel, ``compare`` on the command line, REST).
 
 The runs come in the order asked (a run named twice once); params and metrics in code-point
-order; a metric logged at more than one step brings its curves, for the first few metrics.
+order; the first six metrics a run logged at more than one step bring their curves (or the
+metrics asked), each run's history downsampled to ``max_points`` (see :mod:`.downsample`).
+:func:`space` lays out every run matching a filter by params and metrics, for the
+parallel-coordinates plot and the param-vs-metric scatter.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import cast
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError
-from jupyter_mlops.services.runs import metric_points
+from jupyter_mlops.services import runs as run_search
+from jupyter_mlops.services.downsample import min_max
 from jupyter_mlops.services.schema import (
     ComparedCurve,
     ComparedMetric,
     ComparedParam,
     ComparedRun,
     CompareQuery,
+    MetricHistory,
+    MetricPointInfo,
     RunComparison,
-    RunStatus,
+    RunQuery,
+    RunSpace,
+    RunSummary,
+    SpaceParam,
+    SpaceQuery,
 )
 from jupyter_mlops.store import Store
-from jupyter_mlops.store.records import RunRecord
-from jupyter_mlops.store.runs import load_run
+from jupyter_mlops.store.runs import metric_histories, metrics_with_history, resolve
 
 #: Metrics whose curves a comparison carries (the rest are in its table of latest values).
 MAX_CURVES = 6
 
 
-def _load(store: Store, refs: Sequence[str]) -> tuple[list[RunRecord], list[str]]:
-    found: dict[str, RunRecord] = {}
+def _load(store: Store, refs: Sequence[str]) -> tuple[list[RunSummary], list[str]]:
+    """The runs ``refs`` name, in order, and one line for each that names none.
+
+    Read as one search (params and latest metrics of every run at once), not run by run: a
+    comparison of 100 runs is read in one query per table.
+    """
+    ids: list[str] = []
     missing: list[str] = []
     for ref in dict.fromkeys(refs):
         try:
-            run = load_run(store, ref)
+            ids.append(resolve(store, ref))
         except (NotFoundError, MlopsUsageError) as exc:
             missing.append(str(exc))
-            continue
-        found.setdefault(run.id, run)
-    return list(found.values()), missing
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return [], missing
+    quoted = ", ".join(f"'{run_id}'" for run_id in ids)
+    page = run_search.search(
+        store,
+        RunQuery(filter=f"run_id IN ({quoted})", lifecycle="all", limit=0, offset=0),
+    )
+    by_id = {item.run_id: item for item in page.items}
+    return [by_id[run_id] for run_id in ids if run_id in by_id], missing
 
 
 def compare(store: Store, query: CompareQuery) -> RunComparison:
@@ -49,6 +70,7 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
     Raises:
         MlopsUsageError: fewer than two runs asked.
         NotFoundError: fewer than two of them found (the message names the missing ones).
+        MlopsUsageError: a curve asked of a metric none of the runs logged.
     """
     refs = [ref.strip() for ref in query.run if ref.strip()]
     if len(dict.fromkeys(refs)) < 2:
@@ -64,6 +86,15 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
     for key in param_keys:
         values = [run.params.get(key) for run in runs]
         params.append(ComparedParam(key=key, values=values, differs=len(set(values)) > 1))
+    asked = list(dict.fromkeys(key.strip() for key in query.curve if key.strip()))
+    unknown = [key for key in asked if key not in metric_keys]
+    if unknown:
+        raise MlopsUsageError(
+            f"None of these runs logged metric {unknown[0]!r}; "
+            f"pick one of: {', '.join(metric_keys) or '(none logged)'}."
+        )
+    found = metrics_with_history(store, [run.run_id for run in runs])
+    history = [key for key in metric_keys if key in found]
     metrics = [
         ComparedMetric(key=key, values=[run.metrics.get(key) for run in runs])
         for key in metric_keys
@@ -71,26 +102,109 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
     return RunComparison(
         runs=[
             ComparedRun(
-                run_id=run.id,
+                run_id=run.run_id,
                 short_id=run.short_id,
                 name=run.name,
-                label=run.label,
+                label=f"{run.name} ({run.short_id})",
                 experiment=run.experiment,
-                status=cast(RunStatus, run.status),
+                status=run.status,
             )
             for run in runs
         ],
         missing=missing,
         params=params,
         metrics=metrics,
-        curves=_curves(store, runs, metric_keys[:MAX_CURVES]),
+        curves=_curves(store, runs, asked or history[:MAX_CURVES], query.max_points),
+        with_history=history,
     )
 
 
-def _curves(store: Store, runs: list[RunRecord], keys: list[str]) -> list[ComparedCurve]:
+def _curves(
+    store: Store, runs: list[RunSummary], keys: list[str], limit: int
+) -> list[ComparedCurve]:
+    """The curves of ``keys``, a metric logged once a one-point curve."""
     curves = []
     for key in keys:
-        lines = [metric_points(store, run.id, key) for run in runs if key in run.metrics]
-        if any(len(line.points) > 1 for line in lines):
-            curves.append(ComparedCurve(key=key, runs=lines))
+        having = [run for run in runs if key in run.metrics]
+        histories = metric_histories(store, [run.run_id for run in having], key)
+        lines, logged = [], []
+        for run in having:
+            points = histories[run.run_id]
+            logged.append(len(points))
+            # Built without validation: 100 runs x 10,000 points are read from the store as
+            # typed values, and validating each point again took longer than the query.
+            lines.append(
+                MetricHistory.model_construct(
+                    run_id=run.run_id,
+                    key=key,
+                    points=[
+                        MetricPointInfo.model_construct(
+                            step=p.step, value=p.value, timestamp=p.timestamp
+                        )
+                        for p in min_max(points, limit)
+                    ],
+                )
+            )
+        curves.append(
+            ComparedCurve(
+                key=key, runs=lines, logged=logged, downsampled=any(n > limit for n in logged)
+            )
+        )
     return curves
+
+
+def _numeric(values: list[str | None]) -> bool:
+    present = [v for v in values if v is not None]
+    if not present:
+        return False
+    try:
+        return all(math.isfinite(float(v)) for v in present)
+    except ValueError:
+        return False
+
+
+def space(store: Store, query: SpaceQuery) -> RunSpace:
+    """Every run matching ``query`` (the newest ``limit``) by params and latest metrics.
+
+    Raises:
+        FilterSyntaxError: a filter that does not parse.
+        NotFoundError: an unknown experiment.
+    """
+    page = run_search.search(
+        store,
+        RunQuery(
+            filter=query.filter,
+            experiment=query.experiment,
+            lifecycle=query.lifecycle,
+            limit=query.limit,
+            offset=0,
+        ),
+    )
+    items = page.items
+    param_keys = sorted({key for item in items for key in item.params})
+    metric_keys = sorted({key for item in items for key in item.metrics})
+    params = []
+    for key in param_keys:
+        values = [item.params.get(key) for item in items]
+        params.append(
+            SpaceParam(key=key, values=values, numeric=_numeric(values), distinct=len(set(values)))
+        )
+    return RunSpace(
+        runs=[
+            ComparedRun(
+                run_id=item.run_id,
+                short_id=item.short_id,
+                name=item.name,
+                label=f"{item.name} ({item.short_id})",
+                experiment=item.experiment,
+                status=item.status,
+            )
+            for item in items
+        ],
+        total=page.total,
+        params=params,
+        metrics=[
+            ComparedMetric(key=key, values=[item.metrics.get(key) for item in items])
+            for key in metric_keys
+        ],
+    )

@@ -495,6 +495,43 @@ def metric_history(store: Store, ref: str, key: str) -> list[MetricPoint]:
     ]
 
 
+def metric_histories(
+    store: Store, run_ids: Sequence[str], key: str
+) -> dict[str, list[MetricPoint]]:
+    """Every logged point of metric ``key`` of each of ``run_ids`` (full ids), by step then
+    time: one query for a chart of many runs instead of one per run."""
+    found: dict[str, list[MetricPoint]] = {run_id: [] for run_id in run_ids}
+    with store.read() as conn:
+        rows = conn.execute(
+            select(
+                t.metrics.c.run_id,
+                t.metrics.c.step,
+                t.metrics.c.value,
+                t.metrics.c.is_nan,
+                t.metrics.c.timestamp,
+            )
+            .where(t.metrics.c.run_id.in_(list(run_ids)), t.metrics.c.key == key)
+            .order_by(t.metrics.c.run_id, t.metrics.c.step, t.metrics.c.timestamp, t.metrics.c.id)
+        ).all()  # fetched at once: row by row took 8 of 13 s for 1,000,000 points
+        for run_id, step, value, nan, ts in rows:
+            found[run_id].append(
+                MetricPoint(int(step), math.nan if nan else float(value), float(ts))
+            )
+    return found
+
+
+def metrics_with_history(store: Store, run_ids: Sequence[str]) -> set[str]:
+    """The metric keys that one of ``run_ids`` logged at more than one step."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.metrics.c.key)
+            .where(t.metrics.c.run_id.in_(list(run_ids)))
+            .group_by(t.metrics.c.run_id, t.metrics.c.key)
+            .having(func.count() > 1)
+        ).all()
+    return {str(key) for (key,) in rows}
+
+
 def count_runs_by_status(store: Store) -> dict[str, int]:
     """How many runs have each status (dead runs marked killed first)."""
     reap_stale_runs(store)

@@ -4,8 +4,6 @@
 import { type IRequestOptions, request, requestBlob } from './transport';
 import type {
   CompareQuery,
-  CronPreview,
-  CronPreviewQuery,
   DatasetDiff,
   DatasetDiffQuery,
   DatasetList,
@@ -26,8 +24,6 @@ import type {
   PipelineRunPage,
   PipelineRunQuery,
   PipelineRunRequest,
-  PipelineSpecList,
-  PipelineSpecQuery,
   PipelineStatus,
   PipelineStatusQuery,
   PromoteRequest,
@@ -46,6 +42,7 @@ import type {
   RunPage,
   RunQuery,
   RunRefs,
+  RunSpace,
   RunTagsRequest,
   RunTagsResult,
   ScheduleCreate,
@@ -57,10 +54,9 @@ import type {
   ScheduleRemoved,
   ScheduleRunInfo,
   ScheduleRunList,
-  ScheduleUpdate,
+  SpaceQuery,
   StageList,
-  Status,
-  StepLog
+  Status
 } from './wire';
 
 /** This API's OpenAPI document (`GET openapi.json`). */
@@ -116,12 +112,20 @@ export async function listExperiments(
   return (await request('GET', 'experiments', options)) as ExperimentList;
 }
 
-/** Runs side by side: params (differences marked), metrics and metric curves (`GET runs/compare`). */
+/** Runs side by side: params (differences marked), metrics and (downsampled) metric curves (`GET runs/compare`). */
 export async function compareRuns(
   query: CompareQuery = {},
   options: IRequestOptions = {}
 ): Promise<RunComparison> {
   return (await request('GET', 'runs/compare', { ...options, query })) as RunComparison;
+}
+
+/** Every run matching a filter by params and latest metrics (parallel coordinates, scatter) (`GET runs/space`). */
+export async function runSpace(
+  query: SpaceQuery = {},
+  options: IRequestOptions = {}
+): Promise<RunSpace> {
+  return (await request('GET', 'runs/space', { ...options, query })) as RunSpace;
 }
 
 /** Soft-delete runs: they leave searches until restored or purged by gc (`POST runs/delete`). */
@@ -282,14 +286,6 @@ export async function getModelServing(
   return (await request('GET', `models/${encodeURIComponent(name)}/serving`, options)) as ModelServing;
 }
 
-/** The pipeline specs under the server's root: environments, steps and their parameters (`GET pipelines/specs`). */
-export async function listPipelineSpecs(
-  query: PipelineSpecQuery = {},
-  options: IRequestOptions = {}
-): Promise<PipelineSpecList> {
-  return (await request('GET', 'pipelines/specs', { ...options, query })) as PipelineSpecList;
-}
-
 /** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */
 export async function getPipelineStatus(
   query: PipelineStatusQuery,
@@ -331,31 +327,6 @@ export async function rerunPipelineRun(
   return (await request('POST', `pipelines/runs/${encodeURIComponent(runId)}/rerun`, { ...options, body })) as PipelineRunDetail;
 }
 
-/** Cancel a running pipeline run: its kernels are killed, it and its unfinished steps end cancelled (`POST pipelines/runs/{run_id}/cancel`). */
-export async function cancelPipelineRun(
-  runId: string,
-  options: IRequestOptions = {}
-): Promise<PipelineRunDetail> {
-  return (await request('POST', `pipelines/runs/${encodeURIComponent(runId)}/cancel`, options)) as PipelineRunDetail;
-}
-
-/** A step's executed notebook so far (live while it runs) and its failing cell (`GET pipelines/runs/{run_id}/steps/{step}/log`). */
-export async function getStepLog(
-  runId: string,
-  step: string,
-  options: IRequestOptions = {}
-): Promise<StepLog> {
-  return (await request('GET', `pipelines/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(step)}/log`, options)) as StepLog;
-}
-
-/** The next ticks of a cron expression, as wall-clock times of its timezone (`GET cron/preview`). */
-export async function previewCron(
-  query: CronPreviewQuery,
-  options: IRequestOptions = {}
-): Promise<CronPreview> {
-  return (await request('GET', 'cron/preview', { ...options, query })) as CronPreview;
-}
-
 /** Every schedule (`GET schedules`). */
 export async function listSchedules(
   options: IRequestOptions = {}
@@ -377,15 +348,6 @@ export async function getSchedule(
   options: IRequestOptions = {}
 ): Promise<ScheduleInfo> {
   return (await request('GET', `schedules/${encodeURIComponent(name)}`, options)) as ScheduleInfo;
-}
-
-/** Change a schedule's cron expression, timezone, environment, parameters or coalescing (`POST schedules/{name}`). */
-export async function updateSchedule(
-  name: string,
-  body: ScheduleUpdate = {},
-  options: IRequestOptions = {}
-): Promise<ScheduleInfo> {
-  return (await request('POST', `schedules/${encodeURIComponent(name)}`, { ...options, body })) as ScheduleInfo;
 }
 
 /** Remove a schedule and its history of ticks (the runs it produced stay) (`DELETE schedules/{name}`). */

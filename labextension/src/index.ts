@@ -15,7 +15,7 @@ import { type INotebookModel, INotebookTracker, type NotebookPanel } from '@jupy
 import type { IDisposable } from '@lumino/disposable';
 
 import { RunDetailWidget } from './rundetail';
-import { RunsCompareWidget } from './runsCompare';
+import { type ICompareScope, RunsCompareWidget } from './runsCompare';
 import { RunsTableWidget } from './runsTable';
 import { MlopsSidebar, isTab, mlopsIcon } from './sidebar';
 import { openScheduleDialog } from './scheduleDialog';
@@ -28,7 +28,7 @@ export const CommandIDs = {
   openSidebar: 'jupyter-mlops:open-sidebar',
   openRun: 'jupyter-mlops:open-run',
   openRunsTable: 'jupyter-mlops:open-runs-table',
-  /** Compare runs (args ``runIds``); a richer compare view may register it first. */
+  /** Compare runs (args ``runIds``, ``scope``); a richer compare view may register it first. */
   compareRuns: 'jupyter-mlops:compare-runs',
   scheduleNotebook: 'jupyter-mlops:schedule-notebook'
 } as const;
@@ -125,12 +125,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(view.id);
     };
 
-    const compare = (runIds: string[]) => {
+    const compare = (runIds: string[], scope: ICompareScope | null = null) => {
       if (app.commands.hasCommand(CommandIDs.compareRuns)) {
-        void app.commands.execute(CommandIDs.compareRuns, { runIds });
+        void app.commands.execute(CommandIDs.compareRuns, {
+          runIds,
+          scope: scope ? { ...scope } : null
+        });
         return;
       }
-      const view = new MainAreaWidget({ content: new RunsCompareWidget(runIds) });
+      const view = new MainAreaWidget({ content: new RunsCompareWidget(runIds, scope) });
       view.id = `jupyter-mlops-compare-${Date.now()}`;
       view.title.label = `Compare ${runIds.length} runs`;
       view.title.icon = mlopsIcon;

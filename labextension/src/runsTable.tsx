@@ -7,6 +7,7 @@ import { Badge, moving, runTone } from './badges';
 import { deleteRuns, listExperiments, restoreRuns, runKeys, searchRuns, tagRuns } from './client';
 import { ErrorLine, useApi } from './common';
 import { ago, duration, metric, plural } from './format';
+import type { ICompareScope } from './runsCompare';
 import { RunsFilterBox } from './runsFilter';
 import { quoteKey, splitOrderBy } from './runsQuery';
 import type { RunKeys, RunPage, RunSummary } from './wire';
@@ -21,8 +22,8 @@ const MIN_WIDTH = 48;
 
 export interface IRunsTableActions {
   openRun: (runId: string) => void;
-  /** Compare these runs (two or more) side by side. */
-  compare: (runIds: string[]) => void;
+  /** Compare these runs (two or more); ``scope``: the runs the table shows, for the plots across runs. */
+  compare: (runIds: string[], scope: ICompareScope) => void;
 }
 
 /** The main-area widget (``MLOps: open the runs table``). */
@@ -385,7 +386,13 @@ function RunsTable(props: IRunsTableActions): React.JSX.Element {
           className="jp-mlops-button"
           disabled={selected.size < 2}
           title="Compare the selected runs side by side"
-          onClick={() => props.compare(selectedIds)}
+          onClick={() =>
+            props.compare(selectedIds, {
+              filter,
+              experiment: experiment ? [experiment] : [],
+              lifecycle
+            })
+          }
         >
           Compare
         </button>

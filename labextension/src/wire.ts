@@ -263,6 +263,10 @@ export interface ExperimentList {
 export interface CompareQuery {
   /** run ids, short ids (4+ characters) or names: two or more */
   run?: string[];
+  /** metrics whose curves to carry, any the runs logged (default: the first six a run logged at more than one step) */
+  curve?: string[];
+  /** at most N points per run and curve: longer histories are downsampled (the lowest and highest value of each of N/2 step buckets kept) */
+  max_points?: number;
 }
 
 /** One of the runs compared, in the order asked. */
@@ -294,6 +298,10 @@ export interface ComparedMetric {
 export interface ComparedCurve {
   key: string;
   runs: MetricHistory[];
+  /** how many points each run logged (before downsampling) */
+  logged: number[];
+  /** whether a run's points were thinned to max_points */
+  downsampled: boolean;
 }
 
 /** Runs side by side: their params (differences marked), metrics and metric curves. */
@@ -304,6 +312,43 @@ export interface RunComparison {
   params: ComparedParam[];
   metrics: ComparedMetric[];
   curves: ComparedCurve[];
+  /** the metrics a run logged at more than one step (those with a curve) */
+  with_history: string[];
+}
+
+/** Which runs to lay out in param/metric space: the runs table's filter and experiments. */
+export interface SpaceQuery {
+  /** only runs matching EXPR, e.g. "metrics.auc > 0.9 and status = 'finished'" */
+  filter?: string;
+  /** only runs of these experiments */
+  experiment?: string[];
+  /** active runs (default), only deleted ones, or all */
+  lifecycle?: "active" | "deleted" | "all";
+  /** at most the N newest matching runs (default 2000) */
+  limit?: number;
+}
+
+/** One param across the runs (null where a run did not log it). */
+export interface SpaceParam {
+  key: string;
+  values: (string | null)[];
+  /** every logged value reads as a finite number */
+  numeric: boolean;
+  /** how many different values (absent counts as one) */
+  distinct: number;
+}
+
+/**
+ * Every matching run's params and latest metrics: the parallel-coordinates plot and the
+ * param-vs-metric scatter.
+ */
+export interface RunSpace {
+  /** newest first */
+  runs: ComparedRun[];
+  /** how many runs match (more than ``runs`` when over the limit) */
+  total: number;
+  params: SpaceParam[];
+  metrics: ComparedMetric[];
 }
 
 /** Which two runs to diff: ``a`` the before, ``b`` the after. */

@@ -1,2 +1,4 @@
+import 'uplot/dist/uPlot.min.css';
 import './base.css';
 import './runsTable.css';
+import './compare.css';

@@ -49,3 +49,18 @@ def test_thousands_of_params(make_run: Callable[..., str]) -> None:
     a = make_run("a", params={f"p{i}": i for i in range(1000)})
     b = make_run("b", params={f"p{i}": i + 1 for i in range(1000)})
     assert "800 more params not shown" in params_html(read([a, b])[0])
+
+
+def test_scatter_and_parallel_cover_every_run_of_the_experiment(
+    make_run: Callable[..., str],
+) -> None:
+    ids = [make_run(f"s{c}", params={"C": c}, metrics={"auc": c / 10}) for c in (1, 2, 3, 4)]
+    panel = mlops.widgets.compare(ids[0], ids[1], metric="auc")  # two compared, four laid out
+    assert len(panel.space.runs) == 4
+    assert 'alt="auc by C"' in panel.scatter.value
+    assert panel.scatter.value.count("<tr>") >= 4  # one row per run (and the header)
+    assert 'alt="params to auc"' in panel.parallel.value
+    narrowed = mlops.widgets.compare(ids[0], ids[1], metric="auc", filter="metrics.auc > 0.25")
+    assert [r.name for r in narrowed.space.runs] == ["s4", "s3"]
+    bad = mlops.widgets.compare(ids[0], ids[1], filter="metrics.auc >")
+    assert "Invalid filter" in bad.message.value

@@ -39,6 +39,9 @@ from jupyter_mlops.services.schema.compare import (
     ComparedRun,
     CompareQuery,
     RunComparison,
+    RunSpace,
+    SpaceParam,
+    SpaceQuery,
 )
 from jupyter_mlops.services.schema.datasets import (
     DatasetAddRequest,
@@ -306,6 +309,7 @@ __all__ = [
     "RunPage",
     "RunQuery",
     "RunRefs",
+    "RunSpace",
     "RunStatus",
     "RunSummary",
     "RunTagsRequest",
@@ -327,6 +331,8 @@ __all__ = [
     "ServedBy",
     "ServerInfo",
     "SliceCellInfo",
+    "SpaceParam",
+    "SpaceQuery",
     "SpecStepInfo",
     "StageList",
     "Status",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from jupyter_mlops.services.schema.base import Real, Request, Response, RunStatus
-from jupyter_mlops.services.schema.runs import MetricHistory
+from jupyter_mlops.services.schema.base import MAX_WHOLE, Real, Request, Response, RunStatus
+from jupyter_mlops.services.schema.runs import Lifecycle, MetricHistory
+
+#: The most points a curve of one run carries by default; longer histories are downsampled.
+DEFAULT_CURVE_POINTS = 2000
 
 
 class CompareQuery(Request):
@@ -14,6 +17,18 @@ class CompareQuery(Request):
     run: list[str] = Field(
         default_factory=list,
         description="run ids, short ids (4+ characters) or names: two or more",
+    )
+    curve: list[str] = Field(
+        default_factory=list,
+        description="metrics whose curves to carry, any the runs logged "
+        "(default: the first six a run logged at more than one step)",
+    )
+    max_points: int = Field(
+        default=DEFAULT_CURVE_POINTS,
+        ge=10,
+        le=MAX_WHOLE,
+        description="at most N points per run and curve: longer histories are downsampled "
+        "(the lowest and highest value of each of N/2 step buckets kept)",
     )
 
 
@@ -48,6 +63,8 @@ class ComparedCurve(Response):
 
     key: str
     runs: list[MetricHistory]
+    logged: list[int] = Field(description="how many points each run logged (before downsampling)")
+    downsampled: bool = Field(description="whether a run's points were thinned to max_points")
 
 
 class RunComparison(Response):
@@ -58,3 +75,46 @@ class RunComparison(Response):
     params: list[ComparedParam]
     metrics: list[ComparedMetric]
     curves: list[ComparedCurve]
+    with_history: list[str] = Field(
+        description="the metrics a run logged at more than one step (those with a curve)"
+    )
+
+
+class SpaceQuery(Request):
+    """Which runs to lay out in param/metric space: the runs table's filter and experiments."""
+
+    filter: str = Field(
+        default="",
+        description="only runs matching EXPR, e.g. \"metrics.auc > 0.9 and status = 'finished'\"",
+    )
+    experiment: list[str] = Field(
+        default_factory=list, description="only runs of these experiments"
+    )
+    lifecycle: Lifecycle = Field(
+        default="active", description="active runs (default), only deleted ones, or all"
+    )
+    limit: int = Field(
+        default=2000,
+        ge=1,
+        le=MAX_WHOLE,
+        description="at most the N newest matching runs (default 2000)",
+    )
+
+
+class SpaceParam(Response):
+    """One param across the runs (null where a run did not log it)."""
+
+    key: str
+    values: list[str | None]
+    numeric: bool = Field(description="every logged value reads as a finite number")
+    distinct: int = Field(description="how many different values (absent counts as one)")
+
+
+class RunSpace(Response):
+    """Every matching run's params and latest metrics: the parallel-coordinates plot and the
+    param-vs-metric scatter."""
+
+    runs: list[ComparedRun] = Field(description="newest first")
+    total: int = Field(description="how many runs match (more than ``runs`` when over the limit)")
+    params: list[SpaceParam]
+    metrics: list[ComparedMetric]
