@@ -3,6 +3,7 @@
 
 import { type IRequestOptions, request, requestBlob } from './transport';
 import type {
+  ArtifactPreview,
   CompareQuery,
   DatasetDiff,
   DatasetDiffQuery,
@@ -26,6 +27,7 @@ import type {
   PipelineRunRequest,
   PipelineStatus,
   PipelineStatusQuery,
+  PreviewQuery,
   PromoteRequest,
   PromotionHistory,
   PromotionResult,
@@ -39,6 +41,9 @@ import type {
   RunKeys,
   RunKeysQuery,
   RunLifecycleChange,
+  RunLinks,
+  RunNote,
+  RunNoteRequest,
   RunPage,
   RunQuery,
   RunRefs,
@@ -148,6 +153,48 @@ export async function getRun(
   options: IRequestOptions = {}
 ): Promise<RunDetail> {
   return (await request('GET', `runs/${encodeURIComponent(runId)}`, options)) as RunDetail;
+}
+
+/** What a run is linked to: dataset versions, model versions, pipeline run, reproductions (`GET runs/{run_id}/links`). */
+export async function getRunLinks(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<RunLinks> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/links`, options)) as RunLinks;
+}
+
+/** A run's markdown note, also rendered as HTML (`GET runs/{run_id}/note`). */
+export async function getRunNote(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<RunNote> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/note`, options)) as RunNote;
+}
+
+/** Keep a markdown note on a run (its mlflow.note.content tag; empty removes it) (`POST runs/{run_id}/note`). */
+export async function setRunNote(
+  runId: string,
+  body: RunNoteRequest,
+  options: IRequestOptions = {}
+): Promise<RunNote> {
+  return (await request('POST', `runs/${encodeURIComponent(runId)}/note`, { ...options, body })) as RunNote;
+}
+
+/** What to show inline of one of a run's artifacts (a table's first rows, a text's start) (`GET runs/{run_id}/preview`). */
+export async function previewArtifact(
+  runId: string,
+  query: PreviewQuery,
+  options: IRequestOptions = {}
+): Promise<ArtifactPreview> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/preview`, { ...options, query })) as ArtifactPreview;
+}
+
+/** The notebook a run recorded, cell by cell with its outputs, to show read-only (`GET runs/{run_id}/notebook`). */
+export async function getRunNotebook(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<ArtifactPreview> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/notebook`, options)) as ArtifactPreview;
 }
 
 /** Re-execute a run's (or model version's) recorded cells in a clean kernel; certify it (`POST reproductions`). */
