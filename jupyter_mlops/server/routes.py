@@ -216,10 +216,11 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "runs/{run_id}/notebook",
         "getRunNotebook",
-        "The notebook a run recorded, cell by cell with its outputs, to show read-only",
+        "The notebook a run executed, cell by cell with its outputs, to show read-only",
         previews.recorded_notebook,
         schema.ArtifactPreview,
         slow=True,
+        context=_ROOT,
     ),
     Route(
         "POST",

@@ -12,10 +12,12 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from jupyter_mlops.artifacts.digests import hash_bytes
 from jupyter_mlops.errors import MlopsError, NotFoundError
+from jupyter_mlops.services.paths import in_root
 from jupyter_mlops.services.run_notes import render_markdown
 from jupyter_mlops.services.runs import artifact_url
 from jupyter_mlops.services.schema import (
@@ -27,6 +29,8 @@ from jupyter_mlops.services.schema import (
     PreviewTable,
 )
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.pipelines import pipeline_of_run
+from jupyter_mlops.store.records import RunRecord
 from jupyter_mlops.store.runs import load_run
 
 #: The largest text, JSON or HTML file read for a preview (its start is shown up to this).
@@ -247,8 +251,22 @@ def notebook_cells(data: bytes) -> list[NotebookCellPreview]:
     return shown
 
 
-def recorded_notebook(store: Store, ref: str) -> ArtifactPreview:
-    """The notebook run ``ref`` recorded (as it was saved when the run was captured).
+def _executed_file(store: Store, run: RunRecord, root: Path) -> Path | None:
+    """The executed notebook of ``run`` inside ``root``: a pipeline step's report, else the
+    run's own notebook file."""
+    found = pipeline_of_run(store, run.id)
+    candidates = [found[1].output_notebook if found and found[1] else None, run.notebook_path]
+    for candidate in candidates:
+        inside = in_root(root, candidate)
+        if inside is not None and (root / inside).is_file():
+            return root / inside
+    return None
+
+
+def recorded_notebook(store: Store, ref: str, *, root: Path) -> ArtifactPreview:
+    """The notebook run ``ref`` executed, to show read-only: the copy the run stored, else
+    the executed notebook in the server's root (a pipeline step's report, or the notebook
+    file as it is now, said so when it changed since the run started).
 
     Raises:
         NotFoundError: no run has that id.
@@ -269,14 +287,27 @@ def recorded_notebook(store: Store, ref: str) -> ArtifactPreview:
         message=None,
     )
     digest = run.notebook_digest
-    if not digest or not store.objects.exists(digest):
-        return base.model_copy(update={"message": "This run recorded no copy of its notebook."})
-    size = store.objects.size(digest)
-    base = base.model_copy(update={"size": size, "url": artifact_url(digest, path)})
-    if size > MAX_NOTEBOOK:
-        return base.model_copy(update={"message": _too_big(size, MAX_NOTEBOOK)})
+    data: bytes | None = None
+    message = None
+    if digest and store.objects.exists(digest):
+        size = store.objects.size(digest)
+        base = base.model_copy(update={"size": size, "url": artifact_url(digest, path)})
+        if size <= MAX_NOTEBOOK:
+            data = store.objects.read_bytes(digest)
+    else:
+        executed = _executed_file(store, run, root)
+        if executed is None:
+            return base.model_copy(update={"message": "This run kept no copy of its notebook."})
+        size = executed.stat().st_size
+        base = base.model_copy(update={"path": executed.relative_to(root).as_posix(), "size": size})
+        if size <= MAX_NOTEBOOK:
+            data = executed.read_bytes()
+            if executed.as_posix() == str(run.notebook_path) and digest != hash_bytes(data):
+                message = "The notebook file as it is now: it changed since the run started."
+    if data is None:
+        return base.model_copy(update={"message": _too_big(base.size, MAX_NOTEBOOK)})
     try:
-        cells = notebook_cells(store.objects.read_bytes(digest))
+        cells = notebook_cells(data)
     except (OSError, ValueError, MlopsError) as exc:
         return base.model_copy(update={"message": f"Cannot show it: {exc}".splitlines()[0]})
-    return base.model_copy(update={"kind": "notebook", "cells": cells})
+    return base.model_copy(update={"kind": "notebook", "cells": cells, "message": message})

@@ -189,7 +189,7 @@ export async function previewArtifact(
   return (await request('GET', `runs/${encodeURIComponent(runId)}/preview`, { ...options, query })) as ArtifactPreview;
 }
 
-/** The notebook a run recorded, cell by cell with its outputs, to show read-only (`GET runs/{run_id}/notebook`). */
+/** The notebook a run executed, cell by cell with its outputs, to show read-only (`GET runs/{run_id}/notebook`). */
 export async function getRunNotebook(
   runId: string,
   options: IRequestOptions = {}
