@@ -197,12 +197,12 @@ function NotebookLine(props: { run: RunDetail; actions: IRunPageActions }): Reac
           Notebook: {run.notebook_path} (outside the server root)
         </span>
       ) : null}
-      {run.notebook_digest ? (
+      {run.notebook_digest || inRoot ? (
         <button
           className="jp-mlops-button"
           onClick={() => actions.openRecordedNotebook(run.run_id, run.name || run.short_id)}
         >
-          View recorded notebook (read-only)
+          View executed notebook (read-only)
         </button>
       ) : null}
     </div>

@@ -9,21 +9,29 @@ import { serverUrl } from './transport';
 import type { ArtifactInfo, ArtifactPreview, NotebookCellPreview, PreviewTable } from './wire';
 
 /** Artifacts up to this many open with their preview shown; the rest open on a click. */
-const OPEN_AT_FIRST = 6;
+const OPEN_AT_FIRST = 8;
+/** What the toolkit logs itself (the session's cells, model files): closed at first. */
+const INTERNAL = ['mlops/', 'models/'];
+
+function shownAtFirst(artifacts: ArtifactInfo[]): Set<string> {
+  const own = artifacts.filter(a => !INTERNAL.some(prefix => a.path.startsWith(prefix)));
+  return new Set(own.slice(0, OPEN_AT_FIRST).map(a => a.path));
+}
 
 export function Artifacts(props: { runId: string; artifacts: ArtifactInfo[] }): React.JSX.Element {
   const { runId, artifacts } = props;
   if (artifacts.length === 0) {
     return <div className="jp-mlops-muted">No artifacts.</div>;
   }
+  const open = shownAtFirst(artifacts);
   return (
     <div className="jp-mlops-artifacts">
-      {artifacts.map((a, i) => (
+      {artifacts.map(a => (
         <ArtifactItem
           key={a.path + a.digest}
           runId={runId}
           artifact={a}
-          initiallyOpen={i < OPEN_AT_FIRST}
+          initiallyOpen={open.has(a.path)}
         />
       ))}
     </div>
@@ -196,7 +204,7 @@ export function NotebookCells(props: { cells: NotebookCellPreview[] }): React.JS
   );
 }
 
-/** The notebook a run recorded, read-only (the content of its own lab tab). */
+/** The notebook a run executed, read-only (the content of its own lab tab). */
 export function RecordedNotebook(props: { runId: string }): React.JSX.Element {
   const { runId } = props;
   const nb = useApi(signal => getRunNotebook(runId, { signal }), [runId]);
@@ -208,7 +216,7 @@ export function RecordedNotebook(props: { runId: string }): React.JSX.Element {
       ) : (
         <>
           <div className="jp-mlops-muted">
-            {nb.data.path} · as recorded by the run · read-only
+            {nb.data.path} · executed by run {runId.slice(0, 8)} · read-only
           </div>
           <Preview preview={nb.data} />
         </>

@@ -1,2 +1,3 @@
 import './base.css';
 import './runsTable.css';
+import './runPage.css';
