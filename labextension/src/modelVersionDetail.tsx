@@ -8,12 +8,17 @@ import { ErrorLine, useApi } from './common';
 import { verdictTone } from './runPageReproduce';
 import type { ModelVersionInfo } from './wire';
 
-interface Field { name?: string; type?: string; dtype?: string; shape?: unknown }
+interface IField {
+  name?: string;
+  type?: string;
+  dtype?: string;
+  shape?: unknown;
+}
 
 /** The columns of one side of a signature (``inputs`` or ``outputs``), whatever its flavour. */
-function fields(side: unknown): Field[] {
+function fields(side: unknown): IField[] {
   if (Array.isArray(side)) {
-    return side as Field[];
+    return side as IField[];
   }
   if (typeof side === 'string') {
     try {
@@ -23,10 +28,13 @@ function fields(side: unknown): Field[] {
     }
   }
   if (side && typeof side === 'object') {
-    const inner = (side as { columns?: unknown; fields?: unknown }).columns ??
-      (side as { fields?: unknown }).fields;
+    const spec = side as { columns?: unknown; fields?: unknown; type?: unknown };
+    const inner = spec.columns ?? spec.fields;
     if (inner !== undefined) {
       return fields(inner);
+    }
+    if (typeof spec.type === 'string') {
+      return [side]; // one array or tensor: its type, dtype and shape
     }
     return Object.entries(side as Record<string, unknown>).map(([name, type]) => ({
       name,
@@ -36,9 +44,10 @@ function fields(side: unknown): Field[] {
   return [];
 }
 
-function typeOf(f: Field): string {
-  const shape = f.shape === undefined ? '' : ` ${JSON.stringify(f.shape)}`;
-  return `${f.type ?? f.dtype ?? '?'}${shape}`;
+function typeOf(f: IField): string {
+  const kind = [f.type, f.dtype].filter(Boolean).join(' of ') || '?';
+  const shape = f.shape === undefined ? '' : `, shape ${JSON.stringify(f.shape)}`;
+  return `${kind}${shape}`;
 }
 
 export function Signature(props: {
@@ -48,15 +57,19 @@ export function Signature(props: {
   if (!sig) {
     return <div className="jp-mlops-muted">No signature recorded.</div>;
   }
-  const sides = (['inputs', 'outputs'] as const).filter(k => sig[k] !== undefined);
+  // MLflow-style signatures name both sides; a captured one describes the input only.
+  const named = (['inputs', 'outputs'] as const).filter(k => sig[k] !== undefined);
+  const sides: [string, unknown][] = named.length
+    ? named.map(k => [k, sig[k]])
+    : [['inputs', sig]];
   return (
     <table className="jp-mlops-table jp-mlops-signature" data-signature="">
       <tbody>
-        {sides.map(side =>
-          fields(sig[side]).map((f, i) => (
+        {sides.map(([side, spec]) =>
+          fields(spec).map((f, i) => (
             <tr key={`${side}-${i}`}>
               <th>{i === 0 ? side : ''}</th>
-              <td>{f.name ?? `#${i}`}</td>
+              <td>{f.name ?? ''}</td>
               <td className="jp-mlops-muted">{typeOf(f)}</td>
             </tr>
           ))

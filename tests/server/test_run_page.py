@@ -136,3 +136,27 @@ def test_links_of_a_run_that_registered_a_model(store_dir: Path) -> None:
     assert found.pipeline is None and found.reproductions == []
     with pytest.raises(NotFoundError):
         run_links.links(current_store(), "no-such-run", root=store_dir)
+
+
+def test_the_executed_notebook_falls_back_to_the_file_in_the_root(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nbformat
+
+    path = store_dir / "train.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Train"), nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, path)
+    monkeypatch.setenv("MLOPS_NOTEBOOK", str(path))
+    with mlops.start_run("from-a-notebook") as run:
+        pass
+    shown = previews.recorded_notebook(current_store(), run.id, root=store_dir)
+    assert (shown.kind, shown.path, shown.message) == ("notebook", "train.ipynb", None)
+    assert shown.cells is not None and [c.source for c in shown.cells] == ["# Train", "x = 1"]
+
+    nb.cells.append(nbformat.v4.new_code_cell("y = 2"))
+    nbformat.write(nb, path)
+    changed = previews.recorded_notebook(current_store(), run.id, root=store_dir)
+    assert changed.message == "The notebook file as it is now: it changed since the run started."
+    outside = previews.recorded_notebook(current_store(), run.id, root=store_dir / "data")
+    assert (outside.kind, outside.message) == ("none", "This run kept no copy of its notebook.")
