@@ -101,7 +101,7 @@ export function Provenance(props: { run: RunDetail }): React.JSX.Element {
     a.localeCompare(b)
   );
   return (
-    <table className="jp-mlops-table jp-mlops-params jp-mlops-provenance">
+    <table className="jp-mlops-table jp-mlops-provenance">
       <tbody>
         <tr>
           <th>Git</th>
