@@ -160,3 +160,43 @@ def test_the_executed_notebook_falls_back_to_the_file_in_the_root(
     assert changed.message == "The notebook file as it is now: it changed since the run started."
     outside = previews.recorded_notebook(current_store(), run.id, root=store_dir / "data")
     assert (outside.kind, outside.message) == ("none", "This run kept no copy of its notebook.")
+
+
+def test_a_step_run_and_its_parent_link_to_their_pipeline_run(store_dir: Path) -> None:
+    from jupyter_mlops.store import pipelines as stored
+
+    store = current_store()
+    with mlops.start_run("nightly") as parent:
+        pass
+    with mlops.start_run("train", parent=parent) as step:
+        pass
+    (store_dir / "mlops-runs").mkdir()
+    report = store_dir / "mlops-runs" / "train.ipynb"
+    report.write_text("{}")
+    pipeline_run = stored.create_pipeline_run(
+        store,
+        name="nightly",
+        spec_path="pipeline.yaml",
+        spec_digest="0" * 64,
+        pipeline_version="1",
+        env=None,
+        run_id=parent.id,
+        params={},
+        options={},
+    )
+    stored.add_step_run(
+        store, pipeline_run, "train", run_id=step.id, status="ok", output_notebook=str(report)
+    )
+    stored.end_pipeline_run(store, pipeline_run, "ok", None)
+
+    of_step = run_links.links(store, step.id, root=store_dir).pipeline
+    assert of_step is not None
+    assert (of_step.pipeline_run_id, of_step.pipeline, of_step.step, of_step.status) == (
+        pipeline_run,
+        "nightly",
+        "train",
+        "ok",
+    )
+    assert of_step.output_notebook == "mlops-runs/train.ipynb"
+    of_parent = run_links.links(store, parent.id, root=store_dir).pipeline
+    assert of_parent is not None and (of_parent.step, of_parent.output_notebook) == (None, None)
