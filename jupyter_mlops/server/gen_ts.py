@@ -24,6 +24,7 @@ from jupyter_mlops.services.schema import (
     monitors,
     pipelines,
     reproduce,
+    run_page,
     run_tags,
     runs,
     schedules,
@@ -35,6 +36,7 @@ from jupyter_mlops.services.schema.base import Real
 _MODULES = (
     status,
     runs,
+    run_page,
     run_tags,
     compare,
     diff,

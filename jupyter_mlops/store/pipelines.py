@@ -379,3 +379,21 @@ def promotions(store: Store, name: str, to_env: str | None = None) -> list[Pipel
         )
         for r in rows
     ]
+
+
+def pipeline_of_run(
+    store: Store, run_id: str
+) -> tuple[PipelineRunRecord, StepRunRecord | None] | None:
+    """The pipeline run that run ``run_id`` is a step of (with that step), or the parent run
+    of (step None); None when it belongs to none."""
+    sr, pr = t.step_runs, t.pipeline_runs
+    with store.read() as conn:
+        step = conn.execute(
+            select(sr).where(sr.c.run_id == run_id).order_by(sr.c.id.desc()).limit(1)
+        ).first()
+        owner = step.pipeline_run_id if step is not None else None
+        where = pr.c.id == owner if owner is not None else pr.c.run_id == run_id
+        row = conn.execute(select(pr).where(where).order_by(pr.c.started.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return _pipeline(row), None if step is None else _step(step)

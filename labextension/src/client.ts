@@ -3,7 +3,10 @@
 
 import { type IRequestOptions, request, requestBlob } from './transport';
 import type {
+  ArtifactPreview,
   CompareQuery,
+  CronPreview,
+  CronPreviewQuery,
   DatasetDiff,
   DatasetDiffQuery,
   DatasetList,
@@ -24,8 +27,11 @@ import type {
   PipelineRunPage,
   PipelineRunQuery,
   PipelineRunRequest,
+  PipelineSpecList,
+  PipelineSpecQuery,
   PipelineStatus,
   PipelineStatusQuery,
+  PreviewQuery,
   PromoteRequest,
   PromotionHistory,
   PromotionResult,
@@ -39,6 +45,9 @@ import type {
   RunKeys,
   RunKeysQuery,
   RunLifecycleChange,
+  RunLinks,
+  RunNote,
+  RunNoteRequest,
   RunPage,
   RunQuery,
   RunRefs,
@@ -54,9 +63,11 @@ import type {
   ScheduleRemoved,
   ScheduleRunInfo,
   ScheduleRunList,
+  ScheduleUpdate,
   SpaceQuery,
   StageList,
-  Status
+  Status,
+  StepLog
 } from './wire';
 
 /** This API's OpenAPI document (`GET openapi.json`). */
@@ -158,6 +169,48 @@ export async function getRun(
   options: IRequestOptions = {}
 ): Promise<RunDetail> {
   return (await request('GET', `runs/${encodeURIComponent(runId)}`, options)) as RunDetail;
+}
+
+/** What a run is linked to: dataset versions, model versions, pipeline run, reproductions (`GET runs/{run_id}/links`). */
+export async function getRunLinks(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<RunLinks> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/links`, options)) as RunLinks;
+}
+
+/** A run's markdown note, also rendered as HTML (`GET runs/{run_id}/note`). */
+export async function getRunNote(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<RunNote> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/note`, options)) as RunNote;
+}
+
+/** Keep a markdown note on a run (its mlflow.note.content tag; empty removes it) (`POST runs/{run_id}/note`). */
+export async function setRunNote(
+  runId: string,
+  body: RunNoteRequest,
+  options: IRequestOptions = {}
+): Promise<RunNote> {
+  return (await request('POST', `runs/${encodeURIComponent(runId)}/note`, { ...options, body })) as RunNote;
+}
+
+/** What to show inline of one of a run's artifacts (a table's first rows, a text's start) (`GET runs/{run_id}/preview`). */
+export async function previewArtifact(
+  runId: string,
+  query: PreviewQuery,
+  options: IRequestOptions = {}
+): Promise<ArtifactPreview> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/preview`, { ...options, query })) as ArtifactPreview;
+}
+
+/** The notebook a run executed, cell by cell with its outputs, to show read-only (`GET runs/{run_id}/notebook`). */
+export async function getRunNotebook(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<ArtifactPreview> {
+  return (await request('GET', `runs/${encodeURIComponent(runId)}/notebook`, options)) as ArtifactPreview;
 }
 
 /** Re-execute a run's (or model version's) recorded cells in a clean kernel; certify it (`POST reproductions`). */
@@ -286,6 +339,14 @@ export async function getModelServing(
   return (await request('GET', `models/${encodeURIComponent(name)}/serving`, options)) as ModelServing;
 }
 
+/** The pipeline specs under the server's root: environments, steps and their parameters (`GET pipelines/specs`). */
+export async function listPipelineSpecs(
+  query: PipelineSpecQuery = {},
+  options: IRequestOptions = {}
+): Promise<PipelineSpecList> {
+  return (await request('GET', 'pipelines/specs', { ...options, query })) as PipelineSpecList;
+}
+
 /** What a run of a pipeline spec inside the server's root would do with each step, and why (`GET pipelines/status`). */
 export async function getPipelineStatus(
   query: PipelineStatusQuery,
@@ -327,6 +388,31 @@ export async function rerunPipelineRun(
   return (await request('POST', `pipelines/runs/${encodeURIComponent(runId)}/rerun`, { ...options, body })) as PipelineRunDetail;
 }
 
+/** Cancel a running pipeline run: its kernels are killed, it and its unfinished steps end cancelled (`POST pipelines/runs/{run_id}/cancel`). */
+export async function cancelPipelineRun(
+  runId: string,
+  options: IRequestOptions = {}
+): Promise<PipelineRunDetail> {
+  return (await request('POST', `pipelines/runs/${encodeURIComponent(runId)}/cancel`, options)) as PipelineRunDetail;
+}
+
+/** A step's executed notebook so far (live while it runs) and its failing cell (`GET pipelines/runs/{run_id}/steps/{step}/log`). */
+export async function getStepLog(
+  runId: string,
+  step: string,
+  options: IRequestOptions = {}
+): Promise<StepLog> {
+  return (await request('GET', `pipelines/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(step)}/log`, options)) as StepLog;
+}
+
+/** The next ticks of a cron expression, as wall-clock times of its timezone (`GET cron/preview`). */
+export async function previewCron(
+  query: CronPreviewQuery,
+  options: IRequestOptions = {}
+): Promise<CronPreview> {
+  return (await request('GET', 'cron/preview', { ...options, query })) as CronPreview;
+}
+
 /** Every schedule (`GET schedules`). */
 export async function listSchedules(
   options: IRequestOptions = {}
@@ -348,6 +434,15 @@ export async function getSchedule(
   options: IRequestOptions = {}
 ): Promise<ScheduleInfo> {
   return (await request('GET', `schedules/${encodeURIComponent(name)}`, options)) as ScheduleInfo;
+}
+
+/** Change a schedule's cron expression, timezone, environment, parameters or coalescing (`POST schedules/{name}`). */
+export async function updateSchedule(
+  name: string,
+  body: ScheduleUpdate = {},
+  options: IRequestOptions = {}
+): Promise<ScheduleInfo> {
+  return (await request('POST', `schedules/${encodeURIComponent(name)}`, { ...options, body })) as ScheduleInfo;
 }
 
 /** Remove a schedule and its history of ticks (the runs it produced stay) (`DELETE schedules/{name}`). */

@@ -14,7 +14,11 @@ import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { type INotebookModel, INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
+import { focusModel } from './models';
 import { RunDetailWidget } from './rundetail';
+import type { IRunPageActions } from './runPageActions';
+import { openNotebookAtCell } from './runPageOpen';
+import { DatasetVersionWidget, RecordedNotebookWidget } from './runPageViews';
 import { type ICompareScope, RunsCompareWidget } from './runsCompare';
 import { RunsTableWidget } from './runsTable';
 import { MlopsSidebar, isTab, mlopsIcon } from './sidebar';
@@ -106,23 +110,69 @@ const plugin: JupyterFrontEndPlugin<void> = {
       await app.commands.execute('docmanager:open', { path });
     };
     const openPath = (path: string) => void openNotebook(path);
-    const runViews = new Map<string, MainAreaWidget<RunDetailWidget>>();
-    const openRun = (runId: string) => {
-      const existing = runViews.get(runId);
+    // One tab per thing shown (a run, a recorded notebook, a dataset version): opening it
+    // again brings its tab forward.
+    const tabs = new Map<string, MainAreaWidget>();
+    const openTab = (id: string, make: () => MainAreaWidget) => {
+      const existing = tabs.get(id);
       if (existing && !existing.isDisposed) {
         app.shell.activateById(existing.id);
         return;
       }
-      const content = new RunDetailWidget(runId, openPath);
-      const view = new MainAreaWidget({ content });
-      view.id = `jupyter-mlops-run-${runId}`;
-      view.title.label = `Run ${runId.slice(0, 8)}`;
+      const view = make();
+      view.id = id;
       view.title.icon = mlopsIcon;
       view.title.closable = true;
-      runViews.set(runId, view);
-      view.disposed.connect(() => runViews.delete(runId));
+      tabs.set(id, view);
+      view.disposed.connect(() => tabs.delete(id));
       app.shell.add(view, 'main');
       app.shell.activateById(view.id);
+    };
+    const openRun = (runId: string) => {
+      // The tab takes the run's name from its content once the run is loaded.
+      openTab(
+        `jupyter-mlops-run-${runId}`,
+        () => new MainAreaWidget({ content: new RunDetailWidget(runId, runPageActions) })
+      );
+    };
+    const runPageActions: IRunPageActions = {
+      openPath,
+      openRun,
+      openAtCell: (path, cell) => {
+        void openNotebookAtCell(app, path, cell).then(found => {
+          if (!found) {
+            void showErrorMessage(
+              'Cell not found',
+              `${path} no longer has the cell this run executed (edited or deleted since).`
+            );
+          }
+        });
+      },
+      openRecordedNotebook: (runId, title) => {
+        openTab(`jupyter-mlops-notebook-${runId}`, () => {
+          const view = new MainAreaWidget({ content: new RecordedNotebookWidget(runId) });
+          view.title.label = `${title} · notebook (read-only)`;
+          return view;
+        });
+      },
+      openDataset: (name, version) => {
+        openTab(`jupyter-mlops-dataset-${name}-${version}`, () => {
+          const view = new MainAreaWidget({
+            content: new DatasetVersionWidget(name, version, openRun)
+          });
+          view.title.label = `${name} v${version}`;
+          return view;
+        });
+      },
+      openModel: (name, version) => {
+        sidebar.select('Models');
+        app.shell.activateById(sidebar.id);
+        focusModel(name, version);
+      },
+      openPipelines: () => {
+        sidebar.select('Pipelines');
+        app.shell.activateById(sidebar.id);
+      }
     };
 
     const compare = (runIds: string[], scope: ICompareScope | null = null) => {

@@ -12,6 +12,7 @@ import {
 } from './client';
 import { Card, EmptyState, ErrorLine, useApi } from './common';
 import { ago, gateValue, metric, plural } from './format';
+import { ModelVersionDetail } from './modelVersionDetail';
 import { ServingLine, useServing } from './serving';
 import { ApiError } from './transport';
 import type {
@@ -23,9 +24,35 @@ import type {
   StageList
 } from './wire';
 
-export function ModelsTab(props: { shown: boolean }): React.JSX.Element {
+/** A model version to show (asked from elsewhere, e.g. a run page): kept until the tab shows it. */
+let pendingFocus: { name: string; version: number } | null = null;
+const FOCUS_EVENT = 'jp-mlops-focus-model';
+
+/** Open model ``name`` in the Models tab with version ``version``'s details shown. */
+export function focusModel(name: string, version: number): void {
+  pendingFocus = { name, version };
+  window.dispatchEvent(new Event(FOCUS_EVENT));
+}
+
+export function ModelsTab(props: {
+  shown: boolean;
+  openRun: (runId: string) => void;
+}): React.JSX.Element {
   const models = useApi(signal => listModels({ signal }), [], { enabled: props.shown });
   const [selected, setSelected] = React.useState<string | null>(null);
+  const [focused, setFocused] = React.useState<number | null>(null);
+  React.useEffect(() => {
+    const take = () => {
+      if (pendingFocus) {
+        setSelected(pendingFocus.name);
+        setFocused(pendingFocus.version);
+        pendingFocus = null;
+      }
+    };
+    take();
+    window.addEventListener(FOCUS_EVENT, take);
+    return () => window.removeEventListener(FOCUS_EVENT, take);
+  }, []);
 
   return (
     <div className="jp-mlops-tab jp-mlops-models">
@@ -51,7 +78,14 @@ export function ModelsTab(props: { shown: boolean }): React.JSX.Element {
             toggle={() => {
               setSelected(selected === m.name ? null : m.name);
             }}
-            details={<ModelDetail name={m.name} changed={models.reload} />}
+            details={
+              <ModelDetail
+                name={m.name}
+                changed={models.reload}
+                openRun={props.openRun}
+                focused={selected === m.name ? focused : null}
+              />
+            }
           />
         ))}
       </div>
@@ -72,8 +106,19 @@ function ModelHead(props: { model: ModelSummary }): React.JSX.Element {
   );
 }
 
-function ModelDetail(props: { name: string; changed: () => void }): React.JSX.Element {
+function ModelDetail(props: {
+  name: string;
+  changed: () => void;
+  openRun: (runId: string) => void;
+  focused: number | null;
+}): React.JSX.Element {
   const { name, changed } = props;
+  const [shown, setShown] = React.useState<number | null>(props.focused);
+  React.useEffect(() => {
+    if (props.focused !== null) {
+      setShown(props.focused);
+    }
+  }, [props.focused]);
   const detail = useApi(
     async signal => {
       const [versions, stages, history] = await Promise.all([
@@ -120,15 +165,27 @@ function ModelDetail(props: { name: string; changed: () => void }): React.JSX.El
                 {k} <b className="jp-mlops-metric-value">{val}</b>
               </span>
             ))}
-            <button
-              className="jp-mlops-button jp-mlops-right"
-              onClick={() => {
-                setPromoting(promoting === v.version ? null : v.version);
-              }}
-            >
-              Promote…
-            </button>
+            <span className="jp-mlops-right">
+              <button
+                className="jp-mlops-button"
+                aria-expanded={shown === v.version}
+                onClick={() => {
+                  setShown(shown === v.version ? null : v.version);
+                }}
+              >
+                Details
+              </button>{' '}
+              <button
+                className="jp-mlops-button"
+                onClick={() => {
+                  setPromoting(promoting === v.version ? null : v.version);
+                }}
+              >
+                Promote…
+              </button>
+            </span>
           </div>
+          {shown === v.version ? <ModelVersionDetail version={v} openRun={props.openRun} /> : null}
           {promoting === v.version && stages ? (
             <PromoteForm name={props.name} version={v.version} stages={stages} done={done} />
           ) : null}

@@ -72,7 +72,7 @@ export class MlopsSidebar extends ReactWidget {
         body = <RunsTab shown={shown} openRun={openRun} openTable={openRunsTable} />;
         break;
       case 'Models':
-        body = <ModelsTab shown={shown} />;
+        body = <ModelsTab shown={shown} openRun={openRun} />;
         break;
       case 'Pipelines':
         body = <PipelinesTab shown={shown} open={openPath} />;

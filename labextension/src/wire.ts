@@ -27,6 +27,8 @@ export type MonitorVerdict = "drift" | "no_drift" | "unknown";
 
 export type PipelineRunStatus = "running" | "ok" | "failed" | "cancelled";
 
+export type PreviewKind = "image" | "html" | "table" | "json" | "text" | "notebook" | "none";
+
 export type PromotionAction = "promote" | "rollback";
 
 export type PromotionOutcome = "promoted" | "refused" | "conflict" | "would_promote" | "would_refuse";
@@ -232,6 +234,113 @@ export interface RunKeys {
   params: string[];
   metrics: string[];
   tags: string[];
+}
+
+/** The markdown note to keep on a run (empty: remove it). */
+export interface RunNoteRequest {
+  /** markdown text; stored as the run's mlflow.note.content tag */
+  note: string;
+}
+
+/** A run's markdown note and the same rendered as HTML (raw HTML in it escaped). */
+export interface RunNote {
+  run_id: string;
+  note: string;
+  html: string;
+}
+
+/** Which artifact of the run to preview, and how many rows of a table. */
+export interface PreviewQuery {
+  /** the artifact's path as the run logged it */
+  path: string;
+  /** at most N rows of a table (default 50) */
+  rows?: number;
+}
+
+/** The first rows of a CSV or Parquet artifact, every value as text. */
+export interface PreviewTable {
+  columns: string[];
+  rows: ((string | null)[])[];
+  /** rows in the whole file when known cheaply */
+  total_rows: number | null;
+}
+
+/** One output of a notebook cell: text, an image (a data URL) or HTML. */
+export interface NotebookOutputPreview {
+  kind: "text" | "image" | "html" | "error";
+  text: string;
+}
+
+/** One cell of a notebook: its source, and for markdown the rendered HTML. */
+export interface NotebookCellPreview {
+  cell_type: string;
+  source: string;
+  /** a markdown cell rendered (raw HTML escaped) */
+  html: string | null;
+  execution_count: number | null;
+  outputs: NotebookOutputPreview[];
+}
+
+/** What to show of an artifact inline; ``message`` says why when there is nothing. */
+export interface ArtifactPreview {
+  run_id: string;
+  path: string;
+  kind: PreviewKind;
+  media_type: string;
+  size: number;
+  /** downloads the whole object (below the server's base URL) */
+  url: string;
+  /** html, json (indented) or text */
+  text: string | null;
+  table: PreviewTable | null;
+  cells: NotebookCellPreview[] | null;
+  /** only the start is shown */
+  truncated: boolean;
+  /** why there is no preview, or what was left out */
+  message: string | null;
+}
+
+/** A registered model version a run produced. */
+export interface ModelVersionLink {
+  name: string;
+  version: number;
+  /** models:/NAME/VERSION */
+  uri: string;
+  stages: string[];
+}
+
+/** The pipeline run a run belongs to: as one of its steps, or as its parent run. */
+export interface PipelineLink {
+  pipeline_run_id: string;
+  pipeline: string;
+  status: string;
+  /** the step this run executed; null for the parent run */
+  step: string | null;
+  /** the executed notebook relative to the server's root, to open it */
+  output_notebook: string | null;
+}
+
+/** A reproduction of the run: its verdict and the run that re-executed it. */
+export interface CertificateInfo {
+  id: number;
+  verdict: string;
+  tolerance: number;
+  created_at: number;
+  reproduction_run_id: string | null;
+  message: string;
+  cause: string | null;
+}
+
+/** What a run is linked to: data, models, pipeline run, reproductions. */
+export interface RunLinks {
+  run_id: string;
+  datasets: RunDatasetLink[];
+  models: ModelVersionLink[];
+  pipeline: PipelineLink | null;
+  /** newest first */
+  reproductions: CertificateInfo[];
+  /** the run this run reproduced, if it did */
+  reproduction_of: string | null;
 }
 
 /** Tags to set on several runs at once; a key a run already has gets the new value. */
