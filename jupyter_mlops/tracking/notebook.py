@@ -33,7 +33,7 @@ from typing import Any
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 
 from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
-from jupyter_mlops.tracking import active, hidden_state
+from jupyter_mlops.tracking import active, after_cell, hidden_state
 from jupyter_mlops.tracking.environment import notebook_path
 from jupyter_mlops.tracking.hidden_state import Finding
 from jupyter_mlops.tracking.run import Run
@@ -147,6 +147,7 @@ class NotebookSession:
             del _SESSIONS[self.shell]
 
     def pre_run_cell(self, info: ExecutionInfo) -> None:
+        after_cell.open_cell()
         count = self.shell.execution_count
         # IPython has already counted a cell that goes into history.
         self.cell = CellInfo(
@@ -169,14 +170,17 @@ class NotebookSession:
             self.begin_capture(run, autolog=self.line_autolog)
 
     def post_run_cell(self, result: ExecutionResult | None) -> None:
-        error = None if result is None else result.error_before_exec or result.error_in_exec
-        self._log_outcome(result, error)
-        run = self._captured_run
-        if run is None:
+        try:
+            error = None if result is None else result.error_before_exec or result.error_in_exec
+            self._log_outcome(result, error)
+            run = self._captured_run
+            if run is not None:
+                self.end_capture(run, error)
             self.cell = None
-            return
-        self.end_capture(run, error)
-        self.cell = None
+        finally:
+            # The cell's output is shown: now the models it fitted are saved (and a
+            # %%mlops track cell's run ends), in this thread, before the next cell.
+            after_cell.close_cell()
 
     def _log_outcome(self, result: ExecutionResult | None, error: BaseException | None) -> None:
         entry, self.entry = self.entry, None
