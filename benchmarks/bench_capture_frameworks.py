@@ -17,6 +17,8 @@ run started and ended outside the timing) in a fresh ``--mlflow-python`` interpr
 this one; MLflow or mlflow-skinny and the frameworks) that never imports jupyter_mlops, and
 prints its overhead beside ours (overhead + after: all our work in the cell's thread) as a
 ratio. Target: at least 20x less. MLflow has no autolog for CatBoost, plain PyTorch or Optuna.
+Most of MLflow's time is logging the model (inferring its pip requirements in a subprocess);
+``--mlflow-without-models`` measures ``autolog(log_models=False)`` instead, for reference.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ import numpy as np, pandas as pd
 import mlflow
 
 flavour, setup, cell, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+options = {"silent": True, "log_models": sys.argv[5] == "models"}
 logging.getLogger("mlflow").setLevel(logging.ERROR)
 warnings.simplefilter("ignore")
 rng = np.random.default_rng(0)
@@ -140,14 +143,14 @@ with tempfile.TemporaryDirectory() as tmp:
     mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
     mlflow.create_experiment("bench", artifact_location=f"file://{tmp}/artifacts")
     mlflow.set_experiment("bench")
-    autolog(silent=True)
+    autolog(**options)
     with mlflow.start_run():  # warm-up: MLflow's own first-call costs
         exec(code, ns)
     plain, tracked = [], []
     for _ in range(repeat):
         autolog(disable=True)
         t = time.perf_counter(); exec(code, ns); plain.append(time.perf_counter() - t)
-        autolog(silent=True)
+        autolog(**options)
         mlflow.start_run()  # started and ended outside the timing, as ours
         t = time.perf_counter(); exec(code, ns); tracked.append(time.perf_counter() - t)
         mlflow.end_run()
@@ -157,13 +160,16 @@ print(json.dumps({"plain": statistics.median(plain), "tracked": statistics.media
 
 
 def mlflow_autolog(
-    python: str, name: str, setup: str, cell: str, repeat: int
+    python: str, name: str, setup: str, cell: str, repeat: int, models: bool = True
 ) -> dict[str, Any] | str:
     """The cell untracked and under ``mlflow.<flavour>.autolog()`` (defaults, SQLite tracking
     URI), in a fresh ``python`` that never imports jupyter_mlops; or why it could not run."""
     try:
         out = subprocess.run(
-            [python, "-c", MLFLOW_AUTOLOG, AUTOLOG[name], setup, cell, str(repeat)],
+            [
+                *(python, "-c", MLFLOW_AUTOLOG, AUTOLOG[name], setup, cell, str(repeat)),
+                "models" if models else "no-models",
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -233,6 +239,11 @@ def main() -> None:
         default=sys.executable,
         help="the anchor's interpreter: MLflow (mlflow-skinny is enough) and the frameworks",
     )
+    parser.add_argument(
+        "--mlflow-without-models",
+        action="store_true",
+        help="the anchor with autolog(log_models=False): MLflow's params and metrics only",
+    )
     args = parser.parse_args()
     os.chdir(tempfile.mkdtemp())
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -258,7 +269,8 @@ def main() -> None:
         if args.mlflow > 0:  # ours: all our work in the cell's thread, before output or after
             anchors.append(anchor_line(args, name, setup, cell, tracked - plain + ms["after"]))
     if anchors:
-        print("against mlflow.<flavour>.autolog() on the same cell (its defaults; target 20x):")
+        how = "log_models=False" if args.mlflow_without_models else "its defaults"
+        print(f"against mlflow.<flavour>.autolog() on the same cell ({how}; target 20x):")
         print("\n".join(anchors))
 
 
@@ -266,7 +278,8 @@ def anchor_line(args: argparse.Namespace, name: str, setup: str, cell: str, ours
     """One line: MLflow autolog's overhead on the cell beside ours, as a ratio."""
     if name not in AUTOLOG:
         return f"{name:<12} MLflow has no autolog for it"
-    figures = mlflow_autolog(args.mlflow_python, name, setup, cell, args.mlflow)
+    models = not args.mlflow_without_models
+    figures = mlflow_autolog(args.mlflow_python, name, setup, cell, args.mlflow, models)
     if isinstance(figures, str):
         return f"{name:<12} mlflow.{AUTOLOG[name]}.autolog() could not run: {figures}"
     plain, tracked = figures["plain"] * 1000, figures["tracked"] * 1000
