@@ -294,6 +294,7 @@ class NotebookSession:
             return None
         if self._captured_run is run:
             self.end_capture(run, None)
+        after_cell.run_pending(run)  # the run is written now: its models too
         self.seal(run)  # the step's cells, as a tracked run keeps them
         self.line_attached = False
         self.line_run = None
