@@ -285,7 +285,7 @@ class Run:
         given = None if step is None else metric_step(key, step)
         return self._buffer.point(key, number, given, timestamp)
 
-    def expect_metric(self, key: str) -> None:
+    def _expect_metric(self, key: str) -> None:
         """Count metric ``key`` in :attr:`captured` before it is logged (capture work put off
         until after the cell's receipt, :mod:`.after_cell`, which must count what it logs)."""
         self._check_open()

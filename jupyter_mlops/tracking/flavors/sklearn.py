@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import pickle
 import sys
 from types import ModuleType
@@ -40,12 +41,12 @@ def import_skops() -> ModuleType:
     for name in held:
         sys.modules[name] = _HeldOut(name)
     try:
-        import skops.io as sio
+        importlib.import_module("skops.io")
     finally:
         for name in held:
             if isinstance(sys.modules.get(name), _HeldOut):
                 del sys.modules[name]
-    return sio
+    return sys.modules["skops.io"]
 
 
 def is_sklearn_estimator(obj: Any) -> bool:

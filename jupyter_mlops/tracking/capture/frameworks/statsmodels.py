@@ -117,7 +117,7 @@ def _summary_after_output(session: Session, results: Any, prefix: str) -> None:
     own = type(getattr(results, "_results", results))
     for stat in LATER:
         if hasattr(own, stat):
-            run.expect_metric(f"{prefix}{stat}")
+            run._expect_metric(f"{prefix}{stat}")
 
 
 def _summary(run: Run, results: Any, prefix: str, counted: bool) -> None:
