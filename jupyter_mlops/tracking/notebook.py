@@ -145,6 +145,7 @@ class NotebookSession:
                 self.shell.events.unregister(event, callback)
         if _SESSIONS.get(self.shell) is self:
             del _SESSIONS[self.shell]
+        after_cell.close_cell()  # no post_run_cell will come to do what was put off
 
     def pre_run_cell(self, info: ExecutionInfo) -> None:
         after_cell.open_cell()
