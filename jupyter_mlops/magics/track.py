@@ -9,6 +9,7 @@ from jupyter_mlops.config import load_config
 from jupyter_mlops.magics._args import VerbParser, key_value, nonempty, param_pair
 from jupyter_mlops.magics._cell import compile_cell
 from jupyter_mlops.magics._display import show
+from jupyter_mlops.tracking import after_cell
 from jupyter_mlops.tracking.capture.papermill import log_injected_params
 from jupyter_mlops.tracking.environment import notebook_path
 from jupyter_mlops.tracking.fluent import start_run
@@ -104,6 +105,7 @@ def _track_cell(session: NotebookSession, args: argparse.Namespace, body: str) -
         session.cell_run = None
     duration = time.perf_counter() - clock
     text = format_error(error)
+    status = run_status(error)
     try:
         run.log_cell(
             info.source if info else body,
@@ -115,9 +117,14 @@ def _track_cell(session: NotebookSession, args: argparse.Namespace, body: str) -
         )
         session.seal(run, error)
     finally:
-        finish(run, run_status(error), error=text)
+        # Models still to save wait for the cell's output (after_cell): the run ends after.
+        if not (
+            after_cell.pending(run)
+            and after_cell.put_off(run, lambda: finish(run, status, error=text))
+        ):
+            finish(run, status, error=text)
     hidden = session.take_hidden_state(run)
-    show(RunSummary.of(run, duration=duration, error=text, hidden_state=hidden))
+    show(RunSummary.of(run, duration=duration, error=text, hidden_state=hidden, status=status))
     if error is not None:
         session.cell_exception = error
         raise error

@@ -70,6 +70,13 @@ class RunBuffer:
         with self._lock:
             self._tags[key] = text
 
+    def expect(self, key: str) -> None:
+        """Count metric ``key`` now; its first point (logged later) goes at step 0."""
+        with self._lock:
+            if key not in self._next_step:
+                self.captured.metrics += 1
+                self._next_step[key] = 0
+
     def point(self, key: str, value: float, step: int | None, timestamp: float | None) -> int:
         """Buffer a metric point; without ``step`` the key's next step. Returns the step."""
         with self._lock:

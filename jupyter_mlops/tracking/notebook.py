@@ -33,7 +33,7 @@ from typing import Any
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult, InteractiveShell
 
 from jupyter_mlops.errors import MlopsUsageError, MlopsWarning
-from jupyter_mlops.tracking import active, hidden_state
+from jupyter_mlops.tracking import active, after_cell, hidden_state
 from jupyter_mlops.tracking.environment import notebook_path
 from jupyter_mlops.tracking.hidden_state import Finding
 from jupyter_mlops.tracking.run import Run
@@ -145,8 +145,10 @@ class NotebookSession:
                 self.shell.events.unregister(event, callback)
         if _SESSIONS.get(self.shell) is self:
             del _SESSIONS[self.shell]
+        after_cell.close_cell()  # no post_run_cell will come to do what was put off
 
     def pre_run_cell(self, info: ExecutionInfo) -> None:
+        after_cell.open_cell()
         count = self.shell.execution_count
         # IPython has already counted a cell that goes into history.
         self.cell = CellInfo(
@@ -169,14 +171,17 @@ class NotebookSession:
             self.begin_capture(run, autolog=self.line_autolog)
 
     def post_run_cell(self, result: ExecutionResult | None) -> None:
-        error = None if result is None else result.error_before_exec or result.error_in_exec
-        self._log_outcome(result, error)
-        run = self._captured_run
-        if run is None:
+        try:
+            error = None if result is None else result.error_before_exec or result.error_in_exec
+            self._log_outcome(result, error)
+            run = self._captured_run
+            if run is not None:
+                self.end_capture(run, error)
             self.cell = None
-            return
-        self.end_capture(run, error)
-        self.cell = None
+        finally:
+            # The cell's output is shown: now the models it fitted are saved (and a
+            # %%mlops track cell's run ends), in this thread, before the next cell.
+            after_cell.close_cell()
 
     def _log_outcome(self, result: ExecutionResult | None, error: BaseException | None) -> None:
         entry, self.entry = self.entry, None
@@ -290,6 +295,7 @@ class NotebookSession:
             return None
         if self._captured_run is run:
             self.end_capture(run, None)
+        after_cell.run_pending(run)  # the run is written now: its models too
         self.seal(run)  # the step's cells, as a tracked run keeps them
         self.line_attached = False
         self.line_run = None

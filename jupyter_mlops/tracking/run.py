@@ -25,7 +25,7 @@ from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
-from jupyter_mlops.tracking import active, datasets
+from jupyter_mlops.tracking import active, after_cell, datasets
 from jupyter_mlops.tracking.artifacts import store_artifact, store_model
 from jupyter_mlops.tracking.buffer import Captured, RowFactory, RunBuffer
 from jupyter_mlops.tracking.checks import (
@@ -285,6 +285,13 @@ class Run:
         given = None if step is None else metric_step(key, step)
         return self._buffer.point(key, number, given, timestamp)
 
+    def _expect_metric(self, key: str) -> None:
+        """Count metric ``key`` in :attr:`captured` before it is logged (capture work put off
+        until after the cell's receipt, :mod:`.after_cell`, which must count what it logs)."""
+        self._check_open()
+        check_key("metric", key)
+        self._buffer.expect(key)
+
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         """Record several metrics at one step."""
         for key, value in metrics.items():
@@ -496,6 +503,7 @@ class Run:
             return
         if status not in q.TERMINAL:
             raise MlopsUsageError(f"status must be one of {', '.join(q.TERMINAL)}, not {status!r}.")
+        after_cell.run_pending(self)  # what capture put off until the cell's output
         self._run_deferred()
         FLUSHER.discard(self)
         self.status = status

@@ -45,14 +45,16 @@ class RunSummary:
         cells: int | None = None,
         error: str | None = None,
         hidden_state: str | None = None,
+        status: str | None = None,
     ) -> RunSummary:
         """Summarize ``run`` after ``duration`` seconds; ``error`` is its traceback, if any;
-        ``hidden_state`` what its cells relied on (:mod:`~jupyter_mlops.tracking.hidden_state`)."""
+        ``hidden_state`` what its cells relied on (:mod:`~jupyter_mlops.tracking.hidden_state`);
+        ``status`` the one it ends with, when it ends after the summary is shown."""
         got = run.captured
         return cls(
             name=run.name,
             short_id=run.short_id,
-            status=run.status,
+            status=status or run.status,
             duration=duration,
             params=got.params,
             metrics=got.metrics,

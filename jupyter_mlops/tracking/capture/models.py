@@ -10,9 +10,13 @@ Before a model is serialized in its own format, its pickle stream is hashed and 
 * a model identical to one already saved in the run (same digest: the same estimator fitted
   twice to the same data, a search's ``best_estimator_`` refitted by hand) is not saved again.
 
-Models are saved in the cell's thread: saving one in the background would import skops (and
+In a notebook the model is saved after the cell's output (what it prints, its value, the
+run's receipt, which counts the model already) is shown, in the cell's thread
+(:mod:`~jupyter_mlops.tracking.after_cell`): the first scikit-learn model of a kernel needs
+skops, whose import takes seconds. Never in a background thread: that would import skops (and
 through it every scikit-learn module) beside the user's own imports, and Python may then hand
-one thread a partially initialized module (an ImportError in the user's cell).
+one thread a partially initialized module (an ImportError in the user's cell). The model
+saved is the object as the cell left it (nothing of the user's runs in between).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pickle
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlops.tracking import after_cell
 from jupyter_mlops.tracking.flavors import class_name
 
 if TYPE_CHECKING:
@@ -80,9 +85,23 @@ def save_model(session: Session, model: Any, name: str, signature: Any) -> None:
         run.captured.artifacts -= 1  # counted as a model not stored, not as an artifact
         run.captured.unstored_models.append(name)
     else:
-        _save(run, model, name, signature)
+        save_after_output(session, run, model, name, signature)
     if digest is not None:
         seen.add(digest)
+
+
+def save_after_output(session: Session, run: Run, model: Any, name: str, signature: Any) -> None:
+    """Save ``model`` as ``run``'s model ``name`` once the cell's output is shown (at once
+    outside a notebook cell); a failure is one warning."""
+
+    def job() -> None:
+        session.guard(f"the model {name}", _save, run, model, name, signature)
+
+    if after_cell.put_off(run, job):
+        if name not in run.captured.models:  # the receipt, shown before the save, counts it
+            run.captured.models.append(name)
+    else:
+        job()
 
 
 def _save(run: Run, model: Any, name: str, signature: Any) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import pickle
+import sys
+from types import ModuleType
 from typing import Any
 
 from jupyter_mlops.errors import UntrustedArtifactError
@@ -10,6 +13,40 @@ from jupyter_mlops.tracking.flavors.base import Saved, class_name, instance_of
 
 SKOPS_MEDIA_TYPE = "application/x-skops"
 _SAFE_MODULES = frozenset({"sklearn", "numpy", "scipy", "builtins", "collections"})
+
+
+#: Packages that scikit-learn's ``all_estimators()`` (which skops runs as it imports) imports
+#: only to walk into them: its array-API adapters, which import torch, dask or cupy when they
+#: are installed (seconds, for torch). They are held out while skops imports.
+_WALKED_ONLY = tuple(
+    f"sklearn.externals.array_api_compat.{name}" for name in ("torch", "dask", "cupy")
+)
+
+
+class _HeldOut(ModuleType):
+    """Stands in for a package while skops imports; without ``__path__``, never walked into."""
+
+
+def import_skops() -> ModuleType:
+    """``skops.io``, imported without the array-API adapters scikit-learn walks past.
+
+    Only what was not imported already is held out, and only during the import: a later use
+    of scikit-learn's array API with torch imports the real adapter as usual. Call it in the
+    cell's thread (:mod:`~jupyter_mlops.tracking.after_cell`), like any import of ours.
+    """
+    loaded = sys.modules.get("skops.io")
+    if loaded is not None and hasattr(loaded, "dumps"):
+        return loaded
+    held = [name for name in _WALKED_ONLY if name not in sys.modules]
+    for name in held:
+        sys.modules[name] = _HeldOut(name)
+    try:
+        importlib.import_module("skops.io")
+    finally:
+        for name in held:
+            if isinstance(sys.modules.get(name), _HeldOut):
+                del sys.modules[name]
+    return sys.modules["skops.io"]
 
 
 def is_sklearn_estimator(obj: Any) -> bool:
@@ -26,7 +63,7 @@ class SklearnFlavor:
         return is_sklearn_estimator(model)
 
     def save(self, model: Any) -> Saved:
-        import skops.io as sio  # loaded on the first model saved, not by the capture
+        sio = import_skops()  # loaded on the first model saved, not by the capture
 
         try:
             data = sio.dumps(model)
@@ -43,7 +80,7 @@ class SklearnFlavor:
             from jupyter_mlops.tracking.flavors.python import load_pickle
 
             return load_pickle(data, trusted=trusted)
-        import skops.io as sio  # loaded when a model is loaded
+        sio = import_skops()  # loaded when a model is loaded
 
         untrusted = sio.get_untrusted_types(data=data)
         unsafe = [name for name in untrusted if name.split(".", 1)[0] not in _SAFE_MODULES]

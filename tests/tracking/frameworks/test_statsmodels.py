@@ -6,7 +6,9 @@ run); ``pytest.importorskip`` only guards a machine without it.
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -73,8 +75,11 @@ def test_the_summary_is_rendered_after_the_cell_and_stored_before_the_run_ends(d
     )
     result = data.user_ns["result"]
     run = mlops.get_run("probit")
-    for _ in range(50):  # written in the background within about a second
-        if "summary.txt" in [a.path for a in run.artifacts] and "prsquared" in run.metrics:
+    # The summary is stored when the cell is over (rendered after its output, in its
+    # thread); prsquared comes with the run's next flush, within about a second.
+    assert "summary.txt" in [a.path for a in run.artifacts]
+    for _ in range(50):
+        if "prsquared" in run.metrics:
             break
         time.sleep(0.1)
         run = mlops.get_run("probit")
@@ -85,3 +90,33 @@ def test_the_summary_is_rendered_after_the_cell_and_stored_before_the_run_ends(d
     assert run.metrics["llf"] == pytest.approx(result.llf)
     data.run_cell("%mlops stop")
     assert mlops.get_run("probit").status == "finished"
+
+
+def _counts(receipt: str) -> dict[str, int]:
+    return {
+        noun.rstrip("s"): int(n) for n, noun in re.findall(r"(\d+) (\w+)", receipt.split("·", 1)[1])
+    }
+
+
+def test_receipt_counts_the_summary_and_model_saved_after_it(data: Any) -> None:
+    pytest.importorskip("statsmodels")
+    ran = data.run(
+        "%%mlops track logit-after\n"
+        "import statsmodels.api as sm\n"
+        "result = sm.Logit(y_train, sm.add_constant(X_train)).fit(disp=0)\n"
+        "result.llf"
+    )
+    [receipt] = [t for t in ran.texts if t.startswith("✓ run")]
+    run = mlops.get_run("logit-after")
+    result = data.user_ns["result"]
+    # Rendered after the receipt, and in the run when the cell is over.
+    assert run.status == "finished"
+    assert run.metrics["prsquared"] == pytest.approx(result.prsquared)
+    assert "summary.txt" in [a.path for a in run.artifacts]
+    assert [m.name for m in run.models] == ["logit"]
+    # The receipt said what the run holds.
+    counts = _counts(receipt)
+    assert counts["param"] == len(run.params)
+    assert counts["metric"] == len(run.metrics)
+    assert counts["model"] == 1
+    assert counts["artifact"] == sum(a.kind in ("artifact", "table") for a in run.artifacts)

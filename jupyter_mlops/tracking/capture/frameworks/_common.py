@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.tracking.capture import patching
+from jupyter_mlops.tracking.capture.models import save_after_output
 from jupyter_mlops.tracking.capture.values import param_text
 from jupyter_mlops.tracking.environment import imported_packages
 from jupyter_mlops.tracking.flavors import infer_signature
@@ -271,13 +272,8 @@ def save_pending(session: Session) -> None:
     """Save the models :func:`save_later` collected (each failure is one warning)."""
     pending: dict[str, tuple[Any, Any]] = session.scratch.pop(PENDING, {})
     for label, (model, signature) in pending.items():
-        session.guard(f"the model {label}", _save, session.run, model, label, signature)
-
-
-def _save(run: Run, model: Any, label: str, signature: Any) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # serializer warnings are not the notebook's business
-        run.log_model(model, label, signature=signature)
+        # In a notebook, after the cell's output is shown (:mod:`..models`).
+        save_after_output(session, session.run, model, label, signature)
 
 
 def frame_or_array(value: Any) -> Any:

@@ -10,9 +10,11 @@ A fit made by statsmodels itself (a test or a helper fitting an OLS inside) is n
 * **artifact** — ``summary.txt``: the results' ``summary()``.
 
 ``summary()`` and ``prsquared`` fit a second, intercept-only model (the null model) and format
-tables: several times the cost of a small fit. They run in the cell's thread: in the
-background they would import statsmodels and scipy modules beside the user's imports, and
-their warning filters would be swapped under the user's code.
+tables: several times the cost of a small fit. In a notebook they are computed after the
+cell's output is shown (the receipt counts them already), in the cell's thread
+(:mod:`~jupyter_mlops.tracking.after_cell`); never in the background, where they would import
+statsmodels and scipy modules beside the user's imports and swap warning filters under the
+user's code.
 * **model** — ``models/<label>.pickle``: statsmodels' own ``save``, which is a pickle; loading
   it needs ``trusted=True``.
 * **data** — fingerprints of the ``endog`` and ``exog`` the model was built on (``training``).
@@ -24,6 +26,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlops.tracking import after_cell
 from jupyter_mlops.tracking.capture.frameworks import _common as c
 from jupyter_mlops.tracking.flavors import infer_signature
 
@@ -91,7 +94,7 @@ def _after_fit(
     if coefs is not None and hasattr(coefs, "items"):
         for name, value in list(coefs.items())[:MAX_COEFS]:
             c.log_metric(session, f"{prefix}coef.{name}", value)
-    _summary(session.run, results, prefix)
+    _summary_after_output(session, results, prefix)
     data = getattr(model, "data", None)
     exog = getattr(data, "orig_exog", None)
     endog = getattr(data, "orig_endog", None)
@@ -100,7 +103,24 @@ def _after_fit(
     session.log_data("training", endog, "endog")
 
 
-def _summary(run: Run, results: Any, prefix: str) -> None:
+def _summary_after_output(session: Session, results: Any, prefix: str) -> None:
+    run = session.run
+
+    def job(counted: bool) -> None:
+        session.guard("the summary", _summary, run, results, prefix, counted)
+
+    if not after_cell.put_off(run, lambda: job(True)):
+        job(False)
+        return
+    # The receipt is shown before the job runs: count what it will log.
+    run.captured.artifacts += 1
+    own = type(getattr(results, "_results", results))
+    for stat in LATER:
+        if hasattr(own, stat):
+            run._expect_metric(f"{prefix}{stat}")
+
+
+def _summary(run: Run, results: Any, prefix: str, counted: bool) -> None:
     # The results object stays as the fit left it: statsmodels results are not refitted
     # in place, and what is computed here is cached on them as the user would compute it.
     with warnings.catch_warnings():
@@ -113,6 +133,8 @@ def _summary(run: Run, results: Any, prefix: str) -> None:
                 continue
             c.log_metric_to(run, f"{prefix}{stat}", value)
     run.log_artifact(text, f"{prefix}summary.txt", kind="artifact")
+    if counted:
+        run.captured.artifacts -= 1
 
 
 FIT = c.Capture("statsmodels", _after_fit)
