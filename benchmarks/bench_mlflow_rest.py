@@ -111,9 +111,9 @@ def wait(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"{url}: the server exited ({process.returncode})")
         try:
-            requests.post(f"{url}/api/2.0/mlflow/experiments/search", json={}, timeout=5)
+            requests.post(f"{url}/api/2.0/mlflow/experiments/search", json={}, timeout=30)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # starting, on a loaded machine
             time.sleep(0.3)
     raise RuntimeError(f"{url}: the server did not answer")
 
