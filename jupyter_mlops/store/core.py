@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, insert
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
@@ -80,6 +80,29 @@ def dialect_insert(dialect: str) -> Any:
 
         return postgresql.insert
     return sqlite.insert
+
+
+def insert_many(
+    conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) with the driver's own executemany.
+
+    SQLAlchemy's insert builds and converts a parameter dict per row: most of the time of
+    writing thousands of metric points (an import, an MLflow log-batch of 1,000).
+    """
+    if not rows:
+        return
+    style = conn.dialect.paramstyle
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
+    if mark is None:  # a driver with named parameters: SQLAlchemy's way
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join([mark] * len(columns))
+    # The names are this schema's own, quoted; every value goes as a parameter.
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+    conn.exec_driver_sql(sql, rows)
 
 
 class Store:

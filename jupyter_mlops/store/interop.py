@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, tuple_, update
 
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.core import Store
+from jupyter_mlops.store.core import Store, insert_many
 from jupyter_mlops.store.runs import (
     get_or_create_experiment,
     upsert_artifacts,
@@ -112,29 +112,6 @@ def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k != "_rank"} for row in best.values()]
 
 
-def _insert_many(
-    conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order) with the driver's own executemany.
-
-    An import writes hundreds of thousands of metric points: SQLAlchemy's insert builds a
-    parameter dict per row, which took most of the write's time.
-    """
-    if not rows:
-        return
-    style = conn.dialect.paramstyle
-    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
-    if mark is None:  # a driver with named parameters: SQLAlchemy's way
-        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-        return
-    quote = conn.dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
-    marks = ", ".join([mark] * len(columns))
-    # The names are this schema's own, quoted; every value goes as a parameter.
-    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
-    conn.exec_driver_sql(sql, rows)
-
-
 _POINT = ["run_id", "key", "step", "value", "is_nan", "timestamp"]
 
 
@@ -165,11 +142,11 @@ def write_new(store: Store, runs: list[RunWrite]) -> None:
         conn.execute(insert(t.runs), [r.run for r in runs])
         for table, pick in ((t.params, "params"), (t.tags, "tags")):
             pairs = [(r.run["id"], k, v) for r in runs for k, v in getattr(r, pick).items()]
-            _insert_many(conn, table, ["run_id", "key", "value"], pairs)
+            insert_many(conn, table, ["run_id", "key", "value"], pairs)
         points = [row for r in runs for row in _points(r.run["id"], r.metrics)]
-        _insert_many(conn, t.metrics, _POINT, points)
+        insert_many(conn, t.metrics, _POINT, points)
         latest = [row for r in runs for row in _latest_points(r.run["id"], r.metrics)]
-        _insert_many(conn, t.latest_metrics, _POINT, latest)
+        insert_many(conn, t.latest_metrics, _POINT, latest)
         artifacts = [{**a, "run_id": r.run["id"]} for r in runs for a in r.artifacts]
         if artifacts:
             conn.execute(insert(t.artifacts), artifacts)

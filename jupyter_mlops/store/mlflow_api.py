@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, bindparam, case, delete, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.errors import ConflictError, NotFoundError
@@ -177,15 +177,29 @@ def log_batch(
     A run a reader marked killed for its silence (a remote client has no heartbeat of its
     own, only its writes) is running again: its client is plainly alive.
     """
-    r = t.runs.c
     with store.write() as conn:
         write_batch(store, conn, run_id, params=params, tags=tags, metrics=metrics)
-        conn.execute(update(t.runs).where(r.id == run_id).values(heartbeat=time.time()))
-        conn.execute(
-            update(t.runs)
-            .where(r.id == run_id, r.status == "killed", r.error == KILLED_ERROR, r.pid.is_(None))
-            .values(status="running", end_time=None, error=None)
+        conn.execute(_BEAT, {"run": run_id, "now": time.time()})
+
+
+def _beat() -> Any:
+    """The heartbeat of a run written by a remote client, in one statement (each SET reads
+    the row as it was): a run killed for its silence, not by us, is running again."""
+    r = t.runs.c
+    revived = and_(r.status == "killed", r.error == KILLED_ERROR, r.pid.is_(None))
+    return (
+        update(t.runs)
+        .where(r.id == bindparam("run"))
+        .values(
+            heartbeat=bindparam("now"),
+            status=case((revived, "running"), else_=r.status),
+            end_time=case((revived, null()), else_=r.end_time),
+            error=case((revived, null()), else_=r.error),
         )
+    )
+
+
+_BEAT = _beat()
 
 
 def delete_tag(store: Store, run_id: str, key: str) -> bool:

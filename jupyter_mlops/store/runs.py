@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError, ReadOnlyStoreError
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.core import Store, dialect_insert
+from jupyter_mlops.store.core import Store, dialect_insert, insert_many
 from jupyter_mlops.store.records import (
     ArtifactRecord,
     CellRecord,
@@ -120,29 +120,22 @@ def write_batch(
     )
     if not metrics:
         return
-    rows: list[dict[str, Any]] = [
-        {
-            "run_id": run_id,
-            "key": key,
-            "step": step,
-            "value": None if math.isnan(value) else value,
-            "is_nan": math.isnan(value),
-            "timestamp": ts,
-        }
+    rows = [
+        (run_id, key, step, None if math.isnan(value) else value, math.isnan(value), ts)
         for key, step, value, ts in metrics
     ]
-    conn.execute(insert(t.metrics), rows)
+    insert_many(conn, t.metrics, _POINT, rows)
     # MLflow's latest value: the largest (step, timestamp), then the larger value (a NaN
     # counts as smallest); among equal points the last logged.
-    latest: dict[str, dict[str, Any]] = {}
+    latest: dict[str, tuple[Any, ...]] = {}
     for row in rows:
-        prev = latest.get(row["key"])
+        prev = latest.get(row[1])
         if prev is None or _rank(row) >= _rank(prev):
-            latest[row["key"]] = row
+            latest[row[1]] = row
     store.insert_or_update(
         conn,
         t.latest_metrics,
-        list(latest.values()),
+        [dict(zip(_POINT, row, strict=True)) for row in latest.values()],
         ["run_id", "key"],
         ["value", "is_nan", "step", "timestamp"],
         where=lambda table, new: or_(
@@ -158,8 +151,13 @@ def write_batch(
     )
 
 
-def _rank(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (row["step"], row["timestamp"], -math.inf if row["value"] is None else row["value"])
+#: A metric point's columns, in the order of the rows :func:`write_batch` inserts.
+_POINT = ["run_id", "key", "step", "value", "is_nan", "timestamp"]
+
+
+def _rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """(step, timestamp, value) of a point row, a NaN's value the smallest."""
+    return (row[2], row[5], -math.inf if row[3] is None else row[3])
 
 
 def insert_finished_runs(

@@ -21,7 +21,7 @@ from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.arguments import as_list, page_bounds
 from jupyter_mlops.store.core import Store
 from jupyter_mlops.store.order import code_point
-from jupyter_mlops.store.run_cells import Cell, fetch_all_postgresql, fetch_cells
+from jupyter_mlops.store.run_cells import Cell, fetch_all
 from jupyter_mlops.store.run_filter import (
     ATTRIBUTES,
     NULLABLE,
@@ -165,12 +165,7 @@ def find_runs(
         if store.unrecorded_kills:  # dead runs that a read-only store could not mark
             rows = [shown_row(store, row) for row in rows]
         ids = [str(row[0]) for row in rows]
-        if store.dialect == "postgresql":
-            params, metrics, run_tags = fetch_all_postgresql(conn, ids)
-        else:
-            params = fetch_cells(conn, t.params, ids, store.dialect)
-            metrics = fetch_cells(conn, t.latest_metrics, ids, store.dialect)
-            run_tags = fetch_cells(conn, t.tags, ids, store.dialect)
+        params, metrics, run_tags = fetch_all(conn, ids, store.dialect)
     return FoundRuns(rows, params, metrics, run_tags)
 
 

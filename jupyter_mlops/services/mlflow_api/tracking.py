@@ -195,16 +195,29 @@ def _points(items: Any) -> list[tuple[str, int, float, float]]:
     if not isinstance(items, list):
         raise invalid("Parameter 'metrics' must be a list.")
     points = []
+    checked: set[str] = set()  # a batch repeats a few keys: each is checked once
     for item in items:
         if not isinstance(item, dict):
             raise invalid("Each metric is an object with key, value, timestamp and step.")
-        key = check_key("metric", item.get("key"))
+        key = item.get("key")
+        if type(key) is not str or key not in checked:
+            key = check_key("metric", key)
+            checked.add(key)
         if "value" not in item:
             raise invalid(f"Missing value for required parameter 'value' of metric {key!r}.")
-        value = number(item["value"], "value")
+        # What MLflow's client sends (a float, int milliseconds and step) is taken as it is;
+        # anything else goes through the checks.
+        value = item["value"]
+        if type(value) is not float:
+            value = number(value, "value")
         stamp = item.get("timestamp")
-        ts = seconds(stamp, "timestamp") if stamp not in (None, "") else time.time()
-        step = whole(item.get("step") or 0, "step")
+        if type(stamp) is int:
+            ts = stamp / 1000.0
+        else:
+            ts = seconds(stamp, "timestamp") if stamp not in (None, "") else time.time()
+        step = item.get("step") or 0
+        if type(step) is not int:
+            step = whole(step, "step")
         points.append((key, step, value, ts))
     return points
 
