@@ -16,7 +16,7 @@ EMPTY = {
     "Runs": "Track",
     "Models": "mlops.models.register",
     "Pipelines": "pipeline.yaml",
-    "Schedules": "%mlops schedule add",
+    "Schedules": "open a notebook and press Schedule on its toolbar",
     "Monitors": "mlops.monitor.act",
 }
 
