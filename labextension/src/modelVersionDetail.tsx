@@ -50,18 +50,14 @@ function typeOf(f: IField): string {
   return `${kind}${shape}`;
 }
 
-export function Signature(props: {
-  signature: Record<string, unknown> | null;
-}): React.JSX.Element {
+export function Signature(props: { signature: Record<string, unknown> | null }): React.JSX.Element {
   const sig = props.signature;
   if (!sig) {
     return <div className="jp-mlops-muted">No signature recorded.</div>;
   }
   // MLflow-style signatures name both sides; a captured one describes the input only.
   const named = (['inputs', 'outputs'] as const).filter(k => sig[k] !== undefined);
-  const sides: [string, unknown][] = named.length
-    ? named.map(k => [k, sig[k]])
-    : [['inputs', sig]];
+  const sides: [string, unknown][] = named.length ? named.map(k => [k, sig[k]]) : [['inputs', sig]];
   return (
     <table className="jp-mlops-table jp-mlops-signature" data-signature="">
       <tbody>
@@ -109,8 +105,8 @@ export function ModelVersionDetail(props: {
         </li>
         {l?.pipeline ? (
           <li data-link="pipeline">
-            {l.pipeline.step ? `step ${l.pipeline.step} of ` : ''}pipeline run{' '}
-            {l.pipeline.pipeline} {l.pipeline.pipeline_run_id.slice(0, 8)}
+            {l.pipeline.step ? `step ${l.pipeline.step} of ` : ''}pipeline run {l.pipeline.pipeline}{' '}
+            {l.pipeline.pipeline_run_id.slice(0, 8)}
           </li>
         ) : null}
         {l?.datasets

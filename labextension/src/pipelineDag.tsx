@@ -95,15 +95,15 @@ export function PipelineDag(props: {
           const from = at.get(n);
           const to = at.get(s.name);
           return from === undefined || to === undefined ? null : (
-              <line
-                key={`${n}->${s.name}`}
-                className="jp-mlops-dag-edge"
-                x1={from.x + BOX_W / 2}
-                y1={from.y + BOX_H}
-                x2={to.x + BOX_W / 2}
-                y2={to.y - 1}
-                markerEnd="url(#jp-mlops-dag-arrow)"
-              />
+            <line
+              key={`${n}->${s.name}`}
+              className="jp-mlops-dag-edge"
+              x1={from.x + BOX_W / 2}
+              y1={from.y + BOX_H}
+              x2={to.x + BOX_W / 2}
+              y2={to.y - 1}
+              markerEnd="url(#jp-mlops-dag-arrow)"
+            />
           );
         })
       )}

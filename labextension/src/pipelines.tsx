@@ -3,12 +3,7 @@
 import * as React from 'react';
 
 import { moving } from './badges';
-import {
-  cancelPipelineRun,
-  getPipelineRun,
-  listPipelineRuns,
-  rerunPipelineRun
-} from './client';
+import { cancelPipelineRun, getPipelineRun, listPipelineRuns, rerunPipelineRun } from './client';
 import { EmptyState, ErrorLine, useApi } from './common';
 import { PipelineRunCard } from './pipelineRunCard';
 import { RunPipelineForm } from './runPipelineForm';
@@ -95,8 +90,8 @@ export function PipelinesTab(props: {
       <ErrorLine error={actionError ?? runs.error} />
       {page?.items.length === 0 ? (
         <EmptyState>
-          No pipeline runs yet: write a <code>pipeline.yaml</code> of notebook steps, then press
-          Run a pipeline.
+          No pipeline runs yet: write a <code>pipeline.yaml</code> of notebook steps, then press Run
+          a pipeline.
         </EmptyState>
       ) : null}
       <div className="jp-mlops-scroll">

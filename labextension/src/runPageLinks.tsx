@@ -19,7 +19,9 @@ export function RegistryLinks(props: {
   const nothing = !links.models.length && !links.datasets.length && !p && !links.reproduction_of;
   return (
     <ul className="jp-mlops-links">
-      {nothing ? <li className="jp-mlops-muted">No registered models, datasets or pipeline run.</li> : null}
+      {nothing ? (
+        <li className="jp-mlops-muted">No registered models, datasets or pipeline run.</li>
+      ) : null}
       {links.models.map(m => (
         <li key={m.uri} data-link="model">
           This run produced{' '}
@@ -68,10 +70,7 @@ export function RegistryLinks(props: {
           {executed ? (
             <>
               {' '}
-              <button
-                className="jp-mlops-link"
-                onClick={() => actions.openPath(executed)}
-              >
+              <button className="jp-mlops-link" onClick={() => actions.openPath(executed)}>
                 executed notebook
               </button>
             </>
@@ -81,10 +80,7 @@ export function RegistryLinks(props: {
       {original ? (
         <li data-link="reproduces">
           Reproduction of{' '}
-          <button
-            className="jp-mlops-link"
-            onClick={() => actions.openRun(original)}
-          >
+          <button className="jp-mlops-link" onClick={() => actions.openRun(original)}>
             run {original.slice(0, 8)}
           </button>
         </li>

@@ -59,7 +59,10 @@ export function RunNote(props: { runId: string }): React.JSX.Element {
       <ErrorLine error={note.error} />
       {html ? (
         // Rendered by the server with every raw HTML tag escaped and unsafe links removed.
-        <div className="jp-mlops-note-body jp-RenderedMarkdown" dangerouslySetInnerHTML={{ __html: html }} />
+        <div
+          className="jp-mlops-note-body jp-RenderedMarkdown"
+          dangerouslySetInnerHTML={{ __html: html }}
+        />
       ) : (
         <div className="jp-mlops-muted">No note yet.</div>
       )}

@@ -21,9 +21,7 @@ export function findCell(
   cell: ICellRef
 ): number {
   const wanted = normalized(cell.source);
-  const same = cells
-    .map((c, i) => ({ c, i }))
-    .filter(({ c }) => normalized(c.source) === wanted);
+  const same = cells.map((c, i) => ({ c, i })).filter(({ c }) => normalized(c.source) === wanted);
   const exact = same.find(({ c }) => c.executionCount === cell.executionCount);
   if (exact) {
     return exact.i;
@@ -44,8 +42,7 @@ export async function openNotebookAtCell(
   cell: ICellRef
 ): Promise<boolean> {
   const panel = (await app.commands.execute('docmanager:open', { path })) as
-    | NotebookPanel
-    | undefined;
+    NotebookPanel | undefined;
   if (!panel?.content) {
     return false;
   }

@@ -75,10 +75,10 @@ function ArtifactItem(props: {
 
 function ArtifactBody(props: { runId: string; path: string }): React.JSX.Element {
   const { runId, path } = props;
-  const preview = useApi(signal => previewArtifact(runId, { path, rows: 50 }, { signal }), [
-    runId,
-    path
-  ]);
+  const preview = useApi(
+    signal => previewArtifact(runId, { path, rows: 50 }, { signal }),
+    [runId, path]
+  );
   if (preview.data === null) {
     return (
       <div className="jp-mlops-preview">
@@ -94,7 +94,9 @@ export function Preview(props: { preview: ArtifactPreview }): React.JSX.Element 
   const p = props.preview;
   return (
     <div className="jp-mlops-preview" data-preview-kind={p.kind}>
-      {p.message ? <div className="jp-mlops-muted jp-mlops-preview-message">{p.message}</div> : null}
+      {p.message ? (
+        <div className="jp-mlops-muted jp-mlops-preview-message">{p.message}</div>
+      ) : null}
       <PreviewBody preview={p} />
     </div>
   );
@@ -108,12 +110,7 @@ function PreviewBody(props: { preview: ArtifactPreview }): React.JSX.Element | n
     case 'html':
       // An empty sandbox: no scripts, no forms, no same-origin access to the lab.
       return (
-        <iframe
-          className="jp-mlops-preview-html"
-          sandbox=""
-          title={p.path}
-          srcDoc={p.text ?? ''}
-        />
+        <iframe className="jp-mlops-preview-html" sandbox="" title={p.path} srcDoc={p.text ?? ''} />
       );
     case 'table':
       return p.table ? <PreviewRows table={p.table} /> : null;
@@ -212,7 +209,9 @@ export function RecordedNotebook(props: { runId: string }): React.JSX.Element {
     <div className="jp-mlops-page" data-recorded-notebook={runId}>
       <ErrorLine error={nb.error} />
       {nb.data === null ? (
-        nb.error ? null : <div className="jp-mlops-muted">Loading the notebook…</div>
+        nb.error ? null : (
+          <div className="jp-mlops-muted">Loading the notebook…</div>
+        )
       ) : (
         <>
           <div className="jp-mlops-muted">

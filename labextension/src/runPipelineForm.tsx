@@ -181,7 +181,9 @@ export function RunPipelineForm(props: {
                         data-param={name}
                         title={`${type}; default ${text}`}
                         value={choice.values[name] ?? text}
-                        onChange={e => set({ values: { ...choice.values, [name]: e.target.value } })}
+                        onChange={e =>
+                          set({ values: { ...choice.values, [name]: e.target.value } })
+                        }
                       />
                     </label>
                   );

@@ -60,7 +60,9 @@ export function ScheduleForm(props: {
   const [cron, setCron] = React.useState(s?.cron ?? '0 6 * * *');
   const [timezone, setTimezone] = React.useState(s?.timezone ?? browserZone());
   const [env, setEnv] = React.useState(s?.env ?? '');
-  const [params, setParams] = React.useState(s ? paramsText(s.params) : props.target?.params ?? '');
+  const [params, setParams] = React.useState(
+    s ? paramsText(s.params) : (props.target?.params ?? '')
+  );
   const [preview, setPreview] = React.useState<{ data: CronPreview | null; error: unknown }>({
     data: null,
     error: null

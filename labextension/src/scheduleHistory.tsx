@@ -87,14 +87,11 @@ function PipelineRunLink(props: { id: string; open: (runId: string) => void }): 
         data-pipeline-run-link={props.id}
         title={`Open pipeline run ${props.id}`}
         onClick={() => {
-          getPipelineRun(props.id).then(
-            detail => {
-              if (detail.run.run_id) {
-                props.open(detail.run.run_id);
-              }
-            },
-            setError
-          );
+          getPipelineRun(props.id).then(detail => {
+            if (detail.run.run_id) {
+              props.open(detail.run.run_id);
+            }
+          }, setError);
         }}
       >
         pipeline run
