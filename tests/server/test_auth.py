@@ -19,6 +19,7 @@ SAMPLES = {
     "digest": "0" * 64,
     "name": "churn",
     "version": "1",
+    "step": "fit",
 }
 
 
