@@ -24,6 +24,16 @@ export function RunsFilterBox(props: {
     setOffer(suggest(text, cursor, props.keys));
     setActive(-1);
   };
+  // Keys that arrive while the user is typing (another experiment picked, a slow store)
+  // complete what is typed already, not only the next keystroke.
+  const { keys } = props;
+  React.useEffect(() => {
+    const el = input.current;
+    if (el && document.activeElement === el && el.value) {
+      setOffer(suggest(el.value, el.selectionStart ?? el.value.length, keys));
+      setActive(-1);
+    }
+  }, [keys]);
   const take = (item: string) => {
     const el = input.current;
     const cursor = el?.selectionStart ?? draft.length;

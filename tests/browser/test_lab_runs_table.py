@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from .conftest import LabServer, command, open_lab, project_python, save_screenshot
 
@@ -199,6 +199,26 @@ def test_the_filter_box_completes_keys_and_takes_order_by(seeded: LabServer, pag
     box.fill("metrics.auc >")
     box.press("Enter")
     expect(table.locator(".jp-mlops-error")).to_contain_text("filter")
+
+
+def test_keys_that_arrive_while_typing_complete_what_is_typed(
+    seeded: LabServer, page: Page
+) -> None:
+    # The store is slow to list its keys: the user types before they arrive.
+    held: list[Route] = []
+    page.route("**/mlops/api/v1/runs/keys**", lambda route: held.append(route))
+    table = open_table(page, seeded)
+    box = table.get_by_label("Filter runs")
+    box.click()
+    box.press_sequentially("metrics.a")
+    completions = table.get_by_role("listbox", name="Completions")
+    expect(completions).to_have_count(0)
+    assert held, "the table asked for the store's keys"
+    for route in held:
+        route.continue_()
+    page.unroute("**/mlops/api/v1/runs/keys**")
+    expect(completions.get_by_role("option", name="metrics.auc")).to_be_visible()
+    expect(box).to_be_focused()
 
 
 def test_delete_hides_a_run_until_it_is_restored(seeded: LabServer, page: Page) -> None:
