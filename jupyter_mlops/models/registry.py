@@ -16,6 +16,7 @@ from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.models import ModelRow, model_rows
 from jupyter_mlops.store.records import ModelRecord, RunRecord
 from jupyter_mlops.tracking import fluent, hidden_state
+from jupyter_mlops.tracking.active import in_progress
 from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.run import Run
 
@@ -47,7 +48,11 @@ def _run_ref(
         return source.id, None
     if isinstance(source, str):
         with store.read() as conn:
-            return q.resolve_run_id(conn, source), None
+            run_id = q.resolve_run_id(conn, source)
+        live = in_progress(run_id)
+        if live is not None and live.store is store and not live.ended:
+            live.flush()  # its buffered metrics are what the version's gates will read
+        return run_id, None
     if source is None or isinstance(source, int | float | bytes | dict | list | tuple):
         raise MlopsUsageError(
             f"register() takes a run (Run, run record, id or name) or a fitted estimator, "

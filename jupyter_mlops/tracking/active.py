@@ -29,3 +29,9 @@ def active_run() -> Run | None:
     """The innermost run in progress in this process, or None."""
     with _stack_lock:
         return _stack[-1] if _stack else None
+
+
+def in_progress(run_id: str) -> Run | None:
+    """Run ``run_id`` if it is in progress in this process (its buffer may hold records)."""
+    with _stack_lock:
+        return next((r for r in reversed(_stack) if r.id == run_id), None)

@@ -98,6 +98,20 @@ def test_register_accepts_a_run_object_and_short_id(store, data):
     assert models.register(run.id[:8], "inside", store=store).version == 2
 
 
+def test_register_by_id_of_a_run_in_progress_sees_its_latest_metrics(store, data):
+    # As a retrain notebook does: log, then register by the run's id and gate on the metric.
+    X, y = data
+    with mlops.start_run(store=store) as run:
+        run.log_metric("accuracy", 0.9)
+        run.log_model(LogisticRegression().fit(X, y))
+        mv = models.register(run.id, "by-id", store=store)
+        assert mv.metrics == {"accuracy": 0.9}
+        event = models.promote(
+            "by-id", mv.version, to="production", checks=["metrics.accuracy >= 0.8"], store=store
+        )
+        assert event.outcome == "promoted"
+
+
 def test_register_an_estimator_logs_it_into_a_new_run(store, data):
     X, y = data
     mv = models.register(LogisticRegression().fit(X, y), "est", input_example=X[:2], store=store)

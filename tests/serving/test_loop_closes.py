@@ -33,6 +33,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import jupyter_mlops as mlops
+from jupyter_mlops.services import pipelines
 from jupyter_mlops.serving import logged_traffic
 from jupyter_mlops.store import current_store
 
@@ -182,7 +183,12 @@ def test_a_scheduled_monitor_on_served_traffic_retrains_and_the_running_server_s
     (tick,) = mlops.scheduler.runs("wine-traffic-drift")
     assert tick.run_id is not None
     tags = mlops.get_run(tick.run_id).tags
-    assert tags["mlops.trigger.status"] == "ok"
+    if tags["mlops.trigger.status"] != "ok":  # say why the retrain failed, step by step
+        detail = pipelines.get_run(store, tags["mlops.trigger.pipeline_run_id"], root=Path.cwd())
+        pytest.fail(
+            f"retrain failed: {tags.get('mlops.trigger.error')}: "
+            + "; ".join(f"{s.step} {s.status}: {s.error}" for s in detail.step_runs)
+        )
     assert json.loads(tags["drift.drifted_columns"]) == ["proline"]
     # The retrained version holds production, promoted behind its check.
     production = mlops.models.get("models:/wine@production")
