@@ -231,3 +231,30 @@ export function useApi<T>(
   }, []);
   return { ...state, reload };
 }
+
+/** A labelled drop-down of keys (metric or param names). */
+export function KeyPicker(props: {
+  label: string;
+  ariaLabel: string;
+  keys: readonly string[];
+  value: string;
+  onChange: (key: string) => void;
+}): React.JSX.Element {
+  return (
+    <label>
+      {props.label}{' '}
+      <select
+        className="jp-mlops-select"
+        aria-label={props.ariaLabel}
+        value={props.value}
+        onChange={e => props.onChange(e.target.value)}
+      >
+        {props.keys.map(k => (
+          <option key={k} value={k}>
+            {k}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -3,7 +3,7 @@
 import * as React from 'react';
 
 import { compareRuns } from './client';
-import { ErrorLine, useApi } from './common';
+import { ErrorLine, KeyPicker, useApi } from './common';
 import { CurveChart, type ICurveLine, PALETTE, type XAxis } from './compareChart';
 import { realNumber } from './format';
 import type { ComparedCurve, ComparedRun } from './wire';
@@ -105,21 +105,13 @@ export function CurvesTab(props: {
   return (
     <div className="jp-mlops-compare-curves">
       <div className="jp-mlops-toolbar jp-mlops-compare-controls">
-        <label>
-          Metric{' '}
-          <select
-            className="jp-mlops-select"
-            aria-label="Metric"
-            value={key}
-            onChange={e => setKey(e.target.value)}
-          >
-            {props.metrics.map(m => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
-        </label>
+        <KeyPicker
+          label="Metric"
+          ariaLabel="Metric"
+          keys={props.metrics}
+          value={key}
+          onChange={setKey}
+        />
         <label>
           X axis{' '}
           <select

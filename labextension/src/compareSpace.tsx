@@ -4,6 +4,7 @@
 // draws too. SVG: at most a few thousand runs (the service's limit), each one shape with a title.
 import * as React from 'react';
 
+import { KeyPicker } from './common';
 import { metric, realNumber } from './format';
 import type { RunSpace, SpaceParam } from './wire';
 
@@ -170,21 +171,13 @@ export function ParallelTab(props: {
   return (
     <div className="jp-mlops-parallel">
       <div className="jp-mlops-toolbar jp-mlops-compare-controls">
-        <label>
-          Colour by{' '}
-          <select
-            className="jp-mlops-select"
-            aria-label="Colour by metric"
-            value={key}
-            onChange={e => setKey(e.target.value)}
-          >
-            {space.metrics.map(m => (
-              <option key={m.key} value={m.key}>
-                {m.key}
-              </option>
-            ))}
-          </select>
-        </label>
+        <KeyPicker
+          label="Colour by"
+          ariaLabel="Colour by metric"
+          keys={space.metrics.map(m => m.key)}
+          value={key}
+          onChange={setKey}
+        />
         <span className="jp-mlops-muted">
           {varied.length
             ? `${varied.length} params that vary → metrics.${key}`
@@ -263,36 +256,20 @@ export function ScatterTab(props: {
   return (
     <div className="jp-mlops-scatter">
       <div className="jp-mlops-toolbar jp-mlops-compare-controls">
-        <label>
-          Param (x){' '}
-          <select
-            className="jp-mlops-select"
-            aria-label="Param"
-            value={paramKey}
-            onChange={e => setParamKey(e.target.value)}
-          >
-            {space.params.map(p => (
-              <option key={p.key} value={p.key}>
-                {p.key}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Metric (y){' '}
-          <select
-            className="jp-mlops-select"
-            aria-label="Scatter metric"
-            value={metricKey}
-            onChange={e => setMetricKey(e.target.value)}
-          >
-            {space.metrics.map(m => (
-              <option key={m.key} value={m.key}>
-                {m.key}
-              </option>
-            ))}
-          </select>
-        </label>
+        <KeyPicker
+          label="Param (x)"
+          ariaLabel="Param"
+          keys={space.params.map(p => p.key)}
+          value={paramKey}
+          onChange={setParamKey}
+        />
+        <KeyPicker
+          label="Metric (y)"
+          ariaLabel="Scatter metric"
+          keys={space.metrics.map(m => m.key)}
+          value={metricKey}
+          onChange={setMetricKey}
+        />
       </div>
       <SpaceNote space={space} scope={props.scope} />
       <svg
