@@ -62,6 +62,17 @@ def _load(store: Store, refs: Sequence[str]) -> tuple[list[RunSummary], list[str
     return [by_id[run_id] for run_id in ids if run_id in by_id], missing
 
 
+def _compared(run: RunSummary) -> ComparedRun:
+    return ComparedRun(
+        run_id=run.run_id,
+        short_id=run.short_id,
+        name=run.name,
+        label=f"{run.name} ({run.short_id})",
+        experiment=run.experiment,
+        status=run.status,
+    )
+
+
 def compare(store: Store, query: CompareQuery) -> RunComparison:
     """Runs ``query.run`` side by side: params (differences marked), metrics, curves.
 
@@ -100,17 +111,7 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
         for key in metric_keys
     ]
     return RunComparison(
-        runs=[
-            ComparedRun(
-                run_id=run.run_id,
-                short_id=run.short_id,
-                name=run.name,
-                label=f"{run.name} ({run.short_id})",
-                experiment=run.experiment,
-                status=run.status,
-            )
-            for run in runs
-        ],
+        runs=[_compared(run) for run in runs],
         missing=missing,
         params=params,
         metrics=metrics,
@@ -190,17 +191,7 @@ def space(store: Store, query: SpaceQuery) -> RunSpace:
             SpaceParam(key=key, values=values, numeric=_numeric(values), distinct=len(set(values)))
         )
     return RunSpace(
-        runs=[
-            ComparedRun(
-                run_id=item.run_id,
-                short_id=item.short_id,
-                name=item.name,
-                label=f"{item.name} ({item.short_id})",
-                experiment=item.experiment,
-                status=item.status,
-            )
-            for item in items
-        ],
+        runs=[_compared(item) for item in items],
         total=page.total,
         params=params,
         metrics=[
