@@ -43,6 +43,17 @@ def set_deleted(
     return changed, [i for i in ids if i not in changing]
 
 
+#: Columns that name a run without a foreign key (history outlives the run it names).
+_RUN_REFERENCES = (
+    (t.pipeline_runs, "run_id"),
+    (t.pipeline_runs, "trigger_run_id"),
+    (t.step_runs, "run_id"),
+    (t.schedule_runs, "run_id"),
+    (t.dataset_versions, "run_id"),
+    (t.reproductions, "reproduction_run_id"),
+)
+
+
 def purge_deleted(store: Store, *, before: float, apply: bool) -> tuple[list[str], list[str]]:
     """Runs deleted before ``before``: (purged or purgeable ids, kept because a model uses them).
 
@@ -89,5 +100,11 @@ def purge_deleted(store: Store, *, before: float, apply: bool) -> tuple[list[str
                 conn.execute(
                     update(t.runs).where(t.runs.c.parent_id.in_(chunk)).values(parent_id=None)
                 )
+                # Histories keep their entries (a step ran, a tick fired) but no longer point
+                # at a run that is gone: every face then shows "no run", never a dead link.
+                for table, column in _RUN_REFERENCES:
+                    conn.execute(
+                        update(table).where(table.c[column].in_(chunk)).values({column: None})
+                    )
                 conn.execute(delete(t.runs).where(t.runs.c.id.in_(chunk)))
     return purge, [i for i in old if i in used]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
+import nbformat
 from sklearn.linear_model import LogisticRegression
 
 import jupyter_mlops as mlops
+from jupyter_mlops.services import pipelines
 from jupyter_mlops.services.gc import collect_garbage
+from jupyter_mlops.services.schema import PipelineRunQuery
 
 
 def _run(store, name: str) -> str:
@@ -108,3 +112,32 @@ def test_gc_keeps_deleted_runs_within_retention(store, cli) -> None:
     purged = cli("gc", "--yes", "--older-than", "0", "--retention", "0")
     assert "purged 1 deleted run(s) past the retention period." in purged.out
     assert mlops.search_runs(lifecycle="all", store=store).empty
+
+
+def test_a_purged_runs_pipeline_history_keeps_the_step_without_a_dead_link(store, cli) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import jupyter_mlops as mlops\nmlops.log_metric('a', 1)")
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, "train.ipynb")
+    out = json.loads(cli("run", "train.ipynb", "--format", "json").out)
+    ran, (step,) = out["run"], out["step_runs"]
+    assert step["run_id"] is not None
+    mlops.delete_run(step["run_id"], ran["run_id"], store=store)
+
+    assert cli("gc", "--yes", "--older-than", "0", "--retention", "0").code == 0
+
+    # The step still ran (its status and notebook stay in the history), but it names no run:
+    # the faces show "no run" rather than a link to a run that is gone.
+    detail = pipelines.get_run(store, ran["id"], root=Path.cwd())
+    assert [(s.step, s.status, s.run_id) for s in detail.step_runs] == [
+        ("train", step["status"], None)
+    ]
+    assert detail.run.run_id is None
+    listed = pipelines.list_runs(store, PipelineRunQuery())
+    assert [(p.id, p.run_id) for p in listed.items] == [(ran["id"], None)]
