@@ -20,6 +20,7 @@ from .conftest import (
     run_cell,
     save_screenshot,
     wait_kernel_idle,
+    widen_sidebar,
 )
 
 TRACKED_CELL = """\
@@ -82,6 +83,10 @@ def test_tracked_cell_appears_in_runs_tab_and_detail_draws_the_chart(
     expect(row).to_contain_text("churn")
     expect(row.locator('[data-metric="accuracy_score"]')).to_contain_text(re.compile(r"0\.\d+"))
     expect(panel.locator(".jp-mlops-count")).to_have_text("1 run")
+    # With room in the row, a metric's name shows whole (it used to be cut at 90 px).
+    metric = row.locator('[data-metric="accuracy_score"]')
+    key = metric.locator(".jp-mlops-metric-key")
+    assert key.evaluate("el => el.scrollWidth <= el.clientWidth"), "the metric's name is cut"
     save_screenshot(page, "runs")
 
     row.click()
@@ -102,6 +107,14 @@ def test_tracked_cell_appears_in_runs_tab_and_detail_draws_the_chart(
     expect(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(1)).to_contain_text(
         "%%mlops track"
     )
+
+    # In a narrow sidebar the metric's name gives way (an ellipsis), its value still shows whole.
+    widen_sidebar(page, 230)
+    assert key.evaluate("el => el.scrollWidth > el.clientWidth"), "the row is not narrow"
+    value = metric.locator(".jp-mlops-metric-value").bounding_box()
+    shown = metric.bounding_box()
+    assert value is not None and shown is not None
+    assert value["x"] + value["width"] <= shown["x"] + shown["width"] + 0.5, "the value is cut"
 
 
 def test_bad_filter_shows_the_error_inline_and_a_good_one_filters(
