@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -137,3 +138,42 @@ def test_the_command_line_cancels_a_run_by_the_id_another_shell_printed(store_di
         f"jupyter-mlops: error: Pipeline run {short} has ended (cancelled); only a running "
         "run can be cancelled.\n"
     )
+
+
+def test_a_prefix_names_one_pipeline_run_or_is_refused(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    from jupyter_mlops.pipelines.cancel import cancel_run
+    from jupyter_mlops.store import pipelines as records
+
+    ids = iter([uuid.UUID("abcd0000" + "0" * 24), uuid.UUID("abcd1111" + "1" * 24)])
+    monkeypatch.setattr(records.uuid, "uuid4", lambda: next(ids))
+    store = current_store()
+    made = [
+        records.create_pipeline_run(
+            store,
+            name="p",
+            spec_path="p.yaml",
+            spec_digest="d",
+            pipeline_version="v",
+            env=None,
+            run_id=None,
+            params={},
+            options={},
+        )
+        for _ in range(2)
+    ]
+    found = [records.find_pipeline_run(store, ref) for ref in ("abcd0", "ABCD1111")]
+    assert [r.id if r else None for r in found] == made
+    assert records.find_pipeline_run(store, "abc") is None  # under 4 characters: no prefix
+    assert records.find_pipeline_run(store, "not-hex!") is None
+
+    both = cli("cancel", "abcd")
+    assert (both.code, both.out) == (2, "")
+    assert both.err == (
+        "jupyter-mlops: error: 'abcd' starts more than one pipeline run's id; give more of the "
+        "id.\n"
+    )
+    assert [records.get_pipeline_run(store, i).status for i in made] == ["running", "running"]
+    assert cancel_run("ABCD1") == made[1]
+    assert [records.get_pipeline_run(store, i).status for i in made] == ["running", "cancelled"]
