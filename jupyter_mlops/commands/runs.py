@@ -228,7 +228,10 @@ def new_note(args: argparse.Namespace, cell: str | None = None) -> str | None:
         if value is not None
     ]
     if len(given) > 1:
-        raise MlopsUsageError(f"runs note: give one of {' and '.join(given)}, not both.")
+        which = f"{', '.join(given[:-1])} and {given[-1]}"
+        raise MlopsUsageError(
+            f"runs note: give one of {which}, not {'both' if len(given) == 2 else 'several'}."
+        )
     if cell is not None:
         text = cell.strip("\n").rstrip()
         if not text:
@@ -248,7 +251,8 @@ def new_note(args: argparse.Namespace, cell: str | None = None) -> str | None:
             ) from None
     if args.clear:
         return ""
-    return args.note if args.note is not None else None
+    note: str | None = args.note  # None: show the note
+    return note
 
 
 def note_text(note: RunNote, changed: bool) -> str:

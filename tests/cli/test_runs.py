@@ -225,6 +225,10 @@ def test_csv_is_the_search_frame(cli, three_runs) -> None:
     [
         (("--set", "a", "--clear"), "runs note: give one of --set and --clear, not both."),
         (("--set", "a", "--file", "n.md"), "runs note: give one of --set and --file, not both."),
+        (
+            ("--set", "a", "--file", "n.md", "--clear"),
+            "runs note: give one of --set, --file and --clear, not several.",
+        ),
         (("--file", "missing.md"), "runs note: cannot read missing.md: No such file or directory."),
         (("--file", "latin1.md"), "runs note: latin1.md is not UTF-8 text."),
         (("--set", "a\x00b"), "A note cannot contain a NUL character; remove it and save again."),
