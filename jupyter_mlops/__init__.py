@@ -48,6 +48,7 @@ if _typing.TYPE_CHECKING:
     from jupyter_mlops.pipelines.upstream import upstream
     from jupyter_mlops.services.diff import diff_runs as diff
     from jupyter_mlops.services.reproduce import reproduce_target as reproduce
+    from jupyter_mlops.services.run_notes import get_run_note, set_run_note
 
 # Namespaces and names that pull in pandas, pyarrow or the registry load on first use,
 # so `import jupyter_mlops` stays cheap (a tracked cell pays for what it uses).
@@ -62,6 +63,8 @@ _LAZY = {
     "widgets": ("jupyter_mlops.widgets", None),
     "upstream": ("jupyter_mlops.pipelines.upstream", "upstream"),
     "reproduce": ("jupyter_mlops.services.reproduce", "reproduce_target"),
+    "get_run_note": ("jupyter_mlops.services.run_notes", "get_run_note"),
+    "set_run_note": ("jupyter_mlops.services.run_notes", "set_run_note"),
 }
 
 
@@ -115,6 +118,7 @@ __all__ = [
     "end_run",
     "get_metric_history",
     "get_run",
+    "get_run_note",
     "interop",
     "lineage",
     "load_ipython_extension",
@@ -131,6 +135,7 @@ __all__ = [
     "restore_run",
     "scheduler",
     "search_runs",
+    "set_run_note",
     "set_tag",
     "start_run",
     "unload_ipython_extension",

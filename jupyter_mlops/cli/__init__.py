@@ -22,6 +22,7 @@ from jupyter_mlops.errors import FilterSyntaxError, MlopsError, MlopsUsageError,
 #: Command name -> the module implementing it. A test rebuilds this from the package.
 COMMANDS: dict[str, str] = {
     "accept": "jupyter_mlops.cli.accept",
+    "cancel": "jupyter_mlops.cli.cancel",
     "compare": "jupyter_mlops.cli.compare",
     "config": "jupyter_mlops.cli.config",
     "data": "jupyter_mlops.cli.data",

@@ -1,4 +1,7 @@
-"""``jupyter-mlops runs``: a table for people, the REST API's JSON or the search frame as CSV."""
+"""``jupyter-mlops runs``: a table for people, the REST API's JSON or the search frame as CSV.
+
+``runs delete``, ``runs restore`` and ``runs note`` delete, restore and annotate runs.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from jupyter_mlops.cli._common import (
 )
 from jupyter_mlops.cli._table import Column, fit, render
 from jupyter_mlops.commands import grammar
-from jupyter_mlops.commands.runs import RUNS, lifecycle_text
+from jupyter_mlops.commands.runs import RUNS, lifecycle_text, new_note, note_text
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services.schema import RunPage, RunQuery
 
@@ -36,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from jupyter_mlops.services import project, runs
 
     action = grammar.selected(RUNS, args)
+    if action.name == "note":
+        return _note(args)
     if action is not RUNS:
         change_runs = runs.delete if action.name == "delete" else runs.restore
         change = change_runs(project.store(), grammar.request(RUNS, args))
@@ -51,6 +56,26 @@ def run(args: argparse.Namespace) -> int:
         print_record(page)
     else:
         print_table(page, query, columns=args.columns)
+    return 0
+
+
+def _note(args: argparse.Namespace) -> int:
+    from jupyter_mlops.services import project, run_notes
+
+    text = new_note(args)
+    store = project.store()
+    if text is None:
+        note = run_notes.get_note(store, args.run)
+    else:
+        note = run_notes.set_note(store, args.run, grammar.request(RUNS, args, note=text))
+    if args.format == "json":
+        print_record(note)
+    elif text is None and not note.note:
+        # stdout stays the note itself (empty), for scripts; people are told why.
+        print(f"run {note.run_id[:8]} has no note", file=sys.stderr)
+    else:
+        said = note_text(note, changed=text is not None)
+        sys.stdout.write(said if said.endswith("\n") else said + "\n")
     return 0
 
 

@@ -1,5 +1,6 @@
-"""``run``, ``status`` and ``accept`` (``%mlops pipeline run|status|accept``): run a pipeline or
-a notebook, say what a run would do, take a step's outputs as up to date."""
+"""``run``, ``status``, ``accept`` and ``cancel`` (``%mlops pipeline run|status|accept|cancel``):
+run a pipeline or a notebook, say what a run would do, take a step's outputs as up to date,
+cancel a running pipeline run."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from jupyter_mlops.commands.grammar import CLI, Opt, Verb
 from jupyter_mlops.commands.schedule import text_or_json
 from jupyter_mlops.services.schema import (
     PipelineAcceptRequest,
+    PipelineRunDetail,
     PipelineRunRequest,
     PipelineStatusQuery,
 )
@@ -117,17 +119,52 @@ example:
 """,
 )
 
+CANCEL = Verb(
+    "cancel",
+    "Cancel a running pipeline run: its kernels are killed, its unfinished steps end cancelled.",
+    example="%mlops pipeline cancel 3f9c2a7e",
+    opts=(
+        Opt(
+            "run_id",
+            metavar="PIPELINE_RUN",
+            help="the pipeline run's id or a prefix of 4+ characters (`run` prints 8)",
+        ),
+        text_or_json("PipelineRunDetail"),
+    ),
+    description="""\
+The run, its running step and the steps still to come end `cancelled`; a run in another
+process (a shell, the lab, a schedule) sees it within half a second, kills its kernels and
+exits 1. Steps on a Dask cluster finish, and nothing runs after them.
+Exits 1 when the run has ended already, 2 when no pipeline run has that id.
+
+examples:
+  jupyter-mlops cancel 3f9c2a7e
+  jupyter-mlops cancel 3f9c2a7e --format json | jq -r .run.status
+""",
+)
+
+
+def cancelled_text(detail: PipelineRunDetail) -> str:
+    """What ``cancel`` did: the run, and the steps it cancelled."""
+    run = detail.run
+    steps = [s.step for s in detail.step_runs if s.status == "cancelled"]
+    which = f": {', '.join(steps)} cancelled" if steps else ""
+    return f"cancelled pipeline run {run.id[:8]} of {run.name}{which}."
+
+
 PIPELINE = Verb(
     "pipeline",
-    "Run a pipeline.yaml with live step progress, say what a run would do, accept outputs.",
+    "Run a pipeline.yaml with live step progress, say what a run would do, accept outputs, "
+    "cancel a run.",
     example="%mlops pipeline run pipeline.yaml --env dev -p train.C=0.5",
-    actions=(RUN, STATUS, ACCEPT),
+    actions=(RUN, STATUS, ACCEPT, CANCEL),
     description="""\
-The actions are the command line's `jupyter-mlops run`, `status` and `accept`.
+The actions are the command line's `jupyter-mlops run`, `status`, `accept` and `cancel`.
 
 examples:
   %mlops pipeline run pipeline.yaml --env dev -p train.C=0.5 --jobs 2
   %mlops pipeline status pipeline.yaml --env dev
   %mlops pipeline accept pipeline.yaml prepare
+  %mlops pipeline cancel 3f9c2a7e
 """,
 )

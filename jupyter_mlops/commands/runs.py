@@ -1,13 +1,19 @@
-"""``runs``, ``show``, ``compare`` and ``diff``: find runs with the filter language, show one run
-in full, compare runs side by side, diff two runs."""
+"""``runs``, ``show``, ``compare`` and ``diff``: find runs with the filter language (and delete,
+restore or annotate them), show one run in full, compare runs side by side, diff two runs."""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb
+from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services.schema import (
     CompareQuery,
     RunDiffQuery,
     RunLifecycleChange,
+    RunNote,
+    RunNoteRequest,
     RunQuery,
     RunRefs,
 )
@@ -43,12 +49,52 @@ examples:
 """,
 )
 
+NOTE = Verb(
+    "note",
+    "Show a run's markdown note, or keep a new one (--set, --file) or remove it (--clear).",
+    example="%mlops runs note a1b2c3d4 --set 'Baseline: **C=0.5**, no feature scaling.'",
+    request=RunNoteRequest,
+    cell=True,
+    opts=(
+        Opt("run", metavar="RUN", help="run id, short id (4+ characters) or run name"),
+        Opt("note", ("--set",), metavar="TEXT", help="keep TEXT (markdown) as the run's note"),
+        Opt(
+            "file",
+            ("--file",),
+            metavar="FILE",
+            help="keep the text of FILE (markdown, UTF-8) as the run's note",
+        ),
+        Opt("clear", ("--clear",), switch=True, help="remove the run's note"),
+        Opt(
+            "format",
+            ("--format",),
+            choices=("text", "json"),
+            default="text",
+            faces=CLI,
+            help="text for people (default: the note's markdown); json (the REST API's "
+            "RunNote, with the note rendered as HTML) for scripts",
+        ),
+    ),
+    description="""\
+The note is the run's description in the lab's run page and in MLflow (its
+mlflow.note.content tag, carried by export and import). Without --set, --file or --clear
+it is shown: printed as markdown by the command line, rendered in a notebook. In a
+notebook, `%%mlops runs note RUN` keeps the cell's body as the note. A note holds up to
+20,000 characters; a run's note can be changed while the run is deleted.
+
+examples:
+  jupyter-mlops runs note brisk-otter-42
+  jupyter-mlops runs note 45b9d702 --file notes/baseline.md
+  jupyter-mlops runs note 45b9d702 --clear
+""",
+)
+
 RUNS = Verb(
     "runs",
     "List runs, newest first.",
     example='%mlops runs --filter "metrics.auc > 0.9" --experiment churn --limit 10',
     request=RunQuery,
-    actions=(DELETE, RESTORE),
+    actions=(DELETE, RESTORE, NOTE),
     opts=(
         Opt("filter", ("-f", "--filter"), metavar="EXPR"),
         Opt("experiment", ("-e", "--experiment"), metavar="E"),
@@ -82,7 +128,8 @@ The table fits the terminal: metrics and params named in --columns, --order-by o
 --filter come first, then other metrics, then params, while they fit.
 
 Deleted runs are left out: --lifecycle deleted lists only them, --lifecycle all both.
-`runs delete RUN...` and `runs restore RUN...` delete and restore runs.
+`runs delete RUN...` and `runs restore RUN...` delete and restore runs; `runs note RUN`
+shows or changes a run's markdown note.
 
 examples:
   jupyter-mlops runs --experiment churn --order-by "metrics.auc desc" --limit 10
@@ -159,6 +206,63 @@ def lifecycle_text(change: RunLifecycleChange, action: str) -> str:
     lines = [f"{done} run {run_id[:8]}" for run_id in change.changed]
     lines += [f"run {run_id[:8]} was already {done}" for run_id in change.unchanged]
     return "\n".join(lines)
+
+
+def new_note(args: argparse.Namespace, cell: str | None = None) -> str | None:
+    """The note ``runs note`` is asked to keep (``""`` removes it), or None to show the note.
+
+    ``cell`` is the body of ``%%mlops runs note RUN``.
+
+    Raises:
+        MlopsUsageError: more than one of --set, --file, --clear and a cell body; an empty
+            cell body; a FILE that cannot be read as text.
+    """
+    given = [
+        name
+        for name, value in (
+            ("--set", args.note),
+            ("--file", args.file),
+            ("--clear", args.clear or None),
+            ("a cell body", cell),
+        )
+        if value is not None
+    ]
+    if len(given) > 1:
+        which = f"{', '.join(given[:-1])} and {given[-1]}"
+        raise MlopsUsageError(
+            f"runs note: give one of {which}, not {'both' if len(given) == 2 else 'several'}."
+        )
+    if cell is not None:
+        text = cell.strip("\n").rstrip()
+        if not text:
+            raise MlopsUsageError(
+                "runs note: the cell is empty; write the note under %%mlops runs note RUN "
+                "(--clear removes a note)."
+            )
+        return text
+    if args.file is not None:
+        try:
+            return Path(args.file).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise MlopsUsageError(f"runs note: {args.file} is not UTF-8 text.") from None
+        except OSError as exc:
+            raise MlopsUsageError(
+                f"runs note: cannot read {args.file}: {exc.strerror or exc}."
+            ) from None
+    if args.clear:
+        return ""
+    note: str | None = args.note  # None: show the note
+    return note
+
+
+def note_text(note: RunNote, changed: bool) -> str:
+    """What ``runs note`` says: the note itself, or what a change did."""
+    short = note.run_id[:8]
+    if not changed:
+        return note.note
+    if not note.note:
+        return f"removed the note of run {short}"
+    return f"kept the note of run {short} ({len(note.note):,} characters)"
 
 
 DIFF = Verb(

@@ -1,9 +1,11 @@
 """``%mlops pipeline``: run a pipeline from a notebook with live progress, say what a run
-would do, or accept a step's outputs (the command line's ``run``, ``status``, ``accept``).
+would do, accept a step's outputs, or cancel a running pipeline run (the command line's
+``run``, ``status``, ``accept``, ``cancel``).
 
 %mlops pipeline run pipeline.yaml --env dev -p train.C=0.5 --jobs 2
 %mlops pipeline status pipeline.yaml --env dev
 %mlops pipeline accept pipeline.yaml prepare
+%mlops pipeline cancel 3f9c2a7e
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 from pathlib import Path
 
 from jupyter_mlops.commands import grammar
-from jupyter_mlops.commands.pipelines import PIPELINE
+from jupyter_mlops.commands.pipelines import PIPELINE, cancelled_text
+from jupyter_mlops.errors import ConflictError, MlopsUsageError
 from jupyter_mlops.magics._args import parser_for
 from jupyter_mlops.magics._display import show_text
 from jupyter_mlops.tracking.notebook import NotebookSession
@@ -29,8 +32,15 @@ def main(session: NotebookSession, args: argparse.Namespace, cell: str | None) -
     from jupyter_mlops.services import pipelines, project
 
     action = grammar.selected(PIPELINE, args).name
-    request = grammar.request(PIPELINE, args)
     store, root, cwd = project.store(), project.root(), Path.cwd()
+    if action == "cancel":
+        try:
+            cancelled = pipelines.cancel(store, args.run_id, root=root)
+        except ConflictError as exc:  # an ended run is the line's mistake: one line, no traceback
+            raise MlopsUsageError(str(exc)) from None
+        print(f"mlops: {cancelled_text(cancelled)}")
+        return None
+    request = grammar.request(PIPELINE, args)
     if action == "status":
         record = pipelines.status(store, request, root=root, cwd=cwd)
         width = max((len(p.step) for p in record.steps), default=0)

@@ -2,6 +2,7 @@
 
 ``load(path)`` validates a spec; ``run_pipeline`` (or ``Pipeline.run``) runs it; ``status``
 says what a run would do and why; ``accept`` takes current outputs as up to date;
+``cancel_run`` cancels a running pipeline run (from any process);
 ``promote_pipeline`` promotes a version between environments; ``upstream(step)`` reads what
 an earlier step published, from inside a step.
 """
@@ -12,6 +13,7 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from jupyter_mlops.pipelines.cancel import cancel_run
     from jupyter_mlops.pipelines.keys import StepPlan, accept, plan, status
     from jupyter_mlops.pipelines.promotion import PromotionResult, promote_pipeline
     from jupyter_mlops.pipelines.runner import PipelineResult, StepOutcome, run_pipeline
@@ -27,6 +29,7 @@ from jupyter_mlops.pipelines.upstream import Upstream, upstream
 _LAZY = {
     "StepPlan": "keys",
     "accept": "keys",
+    "cancel_run": "cancel",
     "plan": "keys",
     "status": "keys",
     "PromotionResult": "promotion",
@@ -49,6 +52,7 @@ __all__ = [
     "StepPlan",
     "Upstream",
     "accept",
+    "cancel_run",
     "load",
     "plan",
     "promote_pipeline",

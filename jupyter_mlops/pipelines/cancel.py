@@ -10,7 +10,10 @@ Steps on a Dask cluster are not reachable from here: they finish, and nothing ru
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from jupyter_mlops.store import Store
 
 #: Seconds between two looks at the store for a cancel while steps run.
 POLL = 0.5
@@ -59,3 +62,35 @@ def forget(pipeline_run_id: str) -> None:
     with _lock:
         _cancelled.discard(pipeline_run_id)
         _kernels.pop(pipeline_run_id, None)
+
+
+def cancel_run(pipeline_run_id: str, *, store: Store | None = None) -> str:
+    """Cancel a running pipeline run (its id, or a unique prefix of 4+ characters): it and its
+    unfinished steps end ``cancelled`` and its kernels are killed (a run in another process
+    sees it within :data:`POLL` seconds). Returns the run's full id.
+
+    Raises:
+        NotFoundError: no pipeline run has that id.
+        ConflictError: the run has ended already.
+    """
+    # start-up: the store loads when a run is cancelled, not with the runner's kernels.
+    from jupyter_mlops.errors import ConflictError, NotFoundError
+    from jupyter_mlops.store import current_store
+    from jupyter_mlops.store import pipelines as records
+
+    store = store or current_store()
+    record = records.find_pipeline_run(store, pipeline_run_id)
+    if record is None:
+        raise NotFoundError(
+            f"No pipeline run {pipeline_run_id!r}: give its id or a prefix of 4+ characters "
+            "(`jupyter-mlops run` prints it)."
+        )
+    if not records.cancel_pipeline_run(store, record.id, "cancelled"):
+        ended = records.get_pipeline_run(store, record.id)
+        state = ended.status if ended is not None else record.status
+        raise ConflictError(
+            f"Pipeline run {record.id[:8]} has ended ({state}); only a running run can be "
+            "cancelled."
+        )
+    kill(record.id)  # at once when its steps run in this process
+    return record.id

@@ -109,7 +109,8 @@ class LineProgress:
             if tqdm is not None:
                 total = len(run.steps)
                 self._bar = tqdm(total=total, desc=run.name, unit="step", file=self.stream)
-        self._print(f"pipeline {run.name}: {len(run.steps)} step(s)")
+        # The id is what `jupyter-mlops cancel` takes, from another shell.
+        self._print(f"pipeline {run.name}: {len(run.steps)} step(s), run {run.pipeline_run_id[:8]}")
         for event in run.steps:  # what will not run says so, and why
             if event.status in ("cached", "skipped"):
                 self.update(event)

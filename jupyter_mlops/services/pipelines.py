@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
+from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.pipelines import cancel as kernels
 from jupyter_mlops.pipelines.discover import spec_files
 from jupyter_mlops.pipelines.keys import accept as accept_outputs
@@ -387,25 +387,15 @@ def rerun(
 
 
 def cancel(store: Store, pipeline_run_id: str, *, root: Path) -> schema.PipelineRunDetail:
-    """Cancel a running pipeline run: its kernels are killed, it and its unfinished steps
-    end ``cancelled`` (a run in another process sees it within half a second).
+    """Cancel a running pipeline run (its id or a unique prefix of 4+ characters): its kernels
+    are killed, it and its unfinished steps end ``cancelled`` (a run in another process sees
+    it within half a second).
 
     Raises:
         NotFoundError: no pipeline run has that id.
         ConflictError: the run has ended already.
     """
-    record = records.get_pipeline_run(store, pipeline_run_id)
-    if record is None:
-        raise NotFoundError(f"No pipeline run {pipeline_run_id!r}.")
-    if not records.cancel_pipeline_run(store, record.id, "cancelled"):
-        ended = records.get_pipeline_run(store, record.id)
-        state = ended.status if ended is not None else record.status
-        raise ConflictError(
-            f"Pipeline run {record.id[:8]} has ended ({state}); only a running run can be "
-            "cancelled."
-        )
-    kernels.kill(record.id)  # at once when its steps run in this process
-    return get_run(store, record.id, root=root)
+    return get_run(store, kernels.cancel_run(pipeline_run_id, store=store), root=root)
 
 
 def specs(store: Store, query: schema.PipelineSpecQuery, *, root: Path) -> schema.PipelineSpecList:

@@ -32,6 +32,7 @@ from jupyter_mlops.store import Store
 from jupyter_mlops.store.pipelines import pipeline_of_run
 from jupyter_mlops.store.records import RunRecord
 from jupyter_mlops.store.runs import load_run
+from jupyter_mlops.tracking.environment import EXECUTED_NOTEBOOK_TAG
 
 #: The largest text, JSON or HTML file read for a preview (its start is shown up to this).
 MAX_TEXT = 1024 * 1024
@@ -252,10 +253,14 @@ def notebook_cells(data: bytes) -> list[NotebookCellPreview]:
 
 
 def _executed_file(store: Store, run: RunRecord, root: Path) -> Path | None:
-    """The executed notebook of ``run`` inside ``root``: a pipeline step's report, else the
-    run's own notebook file."""
+    """The executed notebook of ``run`` inside ``root``: a pipeline step's report, the output
+    notebook papermill wrote for it, else the run's own notebook file."""
     found = pipeline_of_run(store, run.id)
-    candidates = [found[1].output_notebook if found and found[1] else None, run.notebook_path]
+    candidates = [
+        found[1].output_notebook if found and found[1] else None,
+        run.tags.get(EXECUTED_NOTEBOOK_TAG),
+        run.notebook_path,
+    ]
     for candidate in candidates:
         inside = in_root(root, candidate)
         if inside is not None and (root / inside).is_file():

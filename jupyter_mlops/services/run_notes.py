@@ -10,7 +10,7 @@ import mistune
 
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services.schema import RunNote, RunNoteRequest
-from jupyter_mlops.store import Store
+from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store.run_groups import set_tags_of_runs
 from jupyter_mlops.store.runs import load_run
 
@@ -60,3 +60,21 @@ def set_note(store: Store, ref: str, request: RunNoteRequest) -> RunNote:
         )
     (run_id,) = set_tags_of_runs(store, [ref], {NOTE_TAG: text})
     return _note(run_id, text)
+
+
+# -- the Python API (``mlops.get_run_note``, ``mlops.set_run_note``) --------------------------
+
+
+def get_run_note(ref: str, *, store: Store | None = None) -> str:
+    """The markdown note of run ``ref`` (id, short id or name); ``""`` when it has none.
+
+    The note is what the lab's run page and MLflow show as the run's description.
+    """
+    return get_note(store or current_store(), ref).note
+
+
+def set_run_note(ref: str, text: str, *, store: Store | None = None) -> str:
+    """Keep ``text`` (markdown, up to 20,000 characters) as run ``ref``'s note; ``""`` removes
+    it. Returns the run's id.
+    """
+    return set_note(store or current_store(), ref, RunNoteRequest(note=text)).run_id

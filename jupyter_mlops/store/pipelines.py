@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
 
+from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
 
@@ -250,6 +251,27 @@ def get_pipeline_run(store: Store, pipeline_run_id: str) -> PipelineRunRecord | 
     with store.read() as conn:
         row = conn.execute(select(pr).where(pr.c.id == pipeline_run_id)).first()
     return None if row is None else _pipeline(row)
+
+
+def find_pipeline_run(store: Store, ref: str) -> PipelineRunRecord | None:
+    """The pipeline run of id ``ref`` or of a unique id prefix of 4+ characters (the command
+    line shows 8); None when none matches.
+
+    Raises:
+        MlopsUsageError: a prefix that more than one pipeline run starts with.
+    """
+    ref = ref.strip().lower()
+    found = get_pipeline_run(store, ref) if ref else None
+    if found is not None or len(ref) < 4 or any(c not in "0123456789abcdef" for c in ref):
+        return found
+    pr = t.pipeline_runs
+    with store.read() as conn:
+        rows = conn.execute(select(pr).where(pr.c.id.like(ref + "%")).limit(2)).all()
+    if len(rows) > 1:
+        raise MlopsUsageError(
+            f"{ref!r} starts more than one pipeline run's id; give more of the id."
+        )
+    return _pipeline(rows[0]) if rows else None
 
 
 def latest_pipeline_run(

@@ -184,7 +184,7 @@ def notebook_path(user_ns: dict[str, Any] | None = None) -> str | None:
     explicit = os.environ.get("MLOPS_NOTEBOOK")
     if explicit:
         return explicit
-    ns = user_ns or {}
+    ns = user_ns if user_ns is not None else _kernel_namespace()
     for key in ("__session__", "__vsc_ipynb_file__"):
         value = ns.get(key)
         if isinstance(value, str) and value.endswith(".ipynb"):
@@ -198,7 +198,37 @@ def notebook_path(user_ns: dict[str, Any] | None = None) -> str | None:
     return launcher_notebook()
 
 
-_launcher: list[str | None] = []
+#: The tag naming the executed notebook papermill writes for a run (its absolute path).
+EXECUTED_NOTEBOOK_TAG = "mlops.executed_notebook"
+
+
+def executed_notebook(user_ns: dict[str, Any] | None = None) -> str | None:
+    """The executed notebook papermill is writing for this kernel, when the kernel can know it.
+
+    papermill's Python API tells the kernel nothing of its output path; it reaches the kernel
+    only as the ``PAPERMILL_OUTPUT_PATH`` parameter (``papermill --inject-output-path`` or
+    ``--inject-paths``, or ``parameters={"PAPERMILL_OUTPUT_PATH": path}`` given to
+    ``papermill.execute_notebook``), or as the OUTPUT argument of a ``papermill INPUT OUTPUT``
+    command that started the kernel. A relative path is taken from the kernel's working
+    folder; a remote one (``s3://``) or ``-`` (stdout) is not a file to link.
+    """
+    ns = user_ns if user_ns is not None else _kernel_namespace()
+    injected = ns.get("PAPERMILL_OUTPUT_PATH")
+    if isinstance(injected, str) and injected.endswith(".ipynb") and "://" not in injected:
+        return os.path.abspath(injected)
+    return _launched()[1]
+
+
+def _kernel_namespace() -> dict[str, Any]:
+    """The user namespace of the IPython kernel this runs in (empty outside one)."""
+    ipython = sys.modules.get("IPython")  # never imported here: a script has no kernel
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    ns = getattr(shell, "user_ns", None)
+    return ns if isinstance(ns, dict) else {}
+
+
+_launcher: list[tuple[str | None, str | None]] = []
 
 
 def launcher_notebook() -> str | None:
@@ -209,29 +239,41 @@ def launcher_notebook() -> str | None:
     ``.ipynb`` among the parent's arguments (relative to its working folder) is the notebook.
     Linux only (``/proc``); cached for the kernel's life.
     """
+    return _launched()[0]
+
+
+def _launched() -> tuple[str | None, str | None]:
+    """The parent runner's (input notebook, papermill's output notebook), cached."""
     if not _launcher:
         _launcher.append(_read_launcher(os.getppid()))
     return _launcher[0]
 
 
-def _read_launcher(pid: int) -> str | None:
+def _read_launcher(pid: int) -> tuple[str | None, str | None]:
     proc = Path(f"/proc/{pid}")
     try:
         args = (proc / "cmdline").read_bytes().split(b"\0")
         cwd = os.readlink(proc / "cwd")
     except OSError:  # not Linux, or the parent is gone
-        return None
-    runner = False
+        return None, None
+    runner = papermill = False
+    found: str | None = None
     for raw in args:
         arg = os.fsdecode(raw)
         name = os.path.basename(arg)
         # Only headless runners: `jupyter lab nb.ipynb` serves many notebooks, not that one.
-        runner = runner or name in _RUNNERS or any(r in name for r in ("papermill", "nbclient"))
-        if runner and arg.endswith(".ipynb") and not arg.startswith("-"):
-            path = os.path.join(cwd, arg)
+        if not runner:
+            papermill = "papermill" in name
+            runner = papermill or name in _RUNNERS or "nbclient" in name
+        if not runner or not arg.endswith(".ipynb") or arg.startswith("-"):
+            continue
+        path = os.path.normpath(os.path.join(cwd, arg))
+        if found is None:
             if os.path.isfile(path):
-                return os.path.normpath(path)
-    return None
+                found = path
+        elif papermill:  # `papermill INPUT OUTPUT`: the next notebook is where it writes
+            return found, path
+    return found, None
 
 
 _RUNNERS = frozenset({"jupyter-nbconvert", "jupyter-execute", "nbconvert", "execute"})

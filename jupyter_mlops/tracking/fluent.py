@@ -17,7 +17,11 @@ from jupyter_mlops.store.records import MetricPoint, RunRecord
 from jupyter_mlops.store.run_lifecycle import set_deleted
 from jupyter_mlops.tracking.active import active_run as active_run  # part of this API
 from jupyter_mlops.tracking.active import pop, push
-from jupyter_mlops.tracking.environment import notebook_path
+from jupyter_mlops.tracking.environment import (
+    EXECUTED_NOTEBOOK_TAG,
+    executed_notebook,
+    notebook_path,
+)
 from jupyter_mlops.tracking.names import readable_name
 from jupyter_mlops.tracking.run import Run
 
@@ -79,6 +83,10 @@ def start_run(
         notebook_digest=nb_digest,
         flush_interval=config.flush_interval,
     )
+    executed = executed_notebook()
+    if executed is not None and executed != nb:
+        # Under papermill the executed copy is the notebook to show (the run page links it).
+        run.set_tags({EXECUTED_NOTEBOOK_TAG: executed})
     if tags:
         run.set_tags(tags)
     if params:

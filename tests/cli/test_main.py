@@ -40,7 +40,7 @@ USAGE_ERRORS = [
     (["runs", "--bogus"], "unrecognized arguments: --bogus; see `jupyter-mlops runs --help`."),
     (
         ["runs", "extra"],
-        "argument ACTION: invalid choice: 'extra' (choose from 'delete', 'restore'); "
+        "argument ACTION: invalid choice: 'extra' (choose from 'delete', 'restore', 'note'); "
         "see `jupyter-mlops runs --help`.",
     ),
     (

@@ -215,3 +215,42 @@ def test_csv_is_the_search_frame(cli, three_runs) -> None:
     assert [r["run_id"] for r in rows] == [three_runs[n] for n in "abc"]
     assert list(rows[0])[:3] == ["run_id", "short_id", "name"]
     assert (rows[0]["params.C"], rows[0]["metrics.auc"]) == ("0.1", "0.8")
+
+
+# -- runs note ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--set", "a", "--clear"), "runs note: give one of --set and --clear, not both."),
+        (("--set", "a", "--file", "n.md"), "runs note: give one of --set and --file, not both."),
+        (
+            ("--set", "a", "--file", "n.md", "--clear"),
+            "runs note: give one of --set, --file and --clear, not several.",
+        ),
+        (("--file", "missing.md"), "runs note: cannot read missing.md: No such file or directory."),
+        (("--file", "latin1.md"), "runs note: latin1.md is not UTF-8 text."),
+        (("--set", "a\x00b"), "A note cannot contain a NUL character; remove it and save again."),
+    ],
+)
+def test_a_bad_note_is_one_line_exit_2_and_keeps_the_note(
+    cli, make_run, project, argv: tuple[str, ...], message: str
+) -> None:
+    run_id = make_run("noted")
+    mlops.set_run_note(run_id, "kept")
+    (project / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    result = cli("runs", "note", run_id, *argv)
+    assert (result.code, result.out, result.err) == (2, "", f"jupyter-mlops: error: {message}\n")
+    assert mlops.get_run_note(run_id) == "kept"
+
+
+def test_a_note_from_a_file_is_kept_as_written_and_printed_as_is(cli, make_run, project) -> None:
+    run_id = make_run("noted")
+    text = "# Findings\n\n| C | auc |\n|---|---|\n| 0.5 | 0.91 |\n"
+    (project / "findings.md").write_text(text, encoding="utf-8")
+    kept = cli("runs", "note", "noted", "--file", "findings.md")
+    assert (kept.code, kept.out) == (0, f"kept the note of run {run_id[:8]} (49 characters)\n")
+    assert cli("runs", "note", "noted").out == text  # already ends with a newline: none added
+    shown = json.loads(cli("runs", "note", "noted", "--format", "json").out)
+    assert shown["note"] == text and "<table>" in shown["html"]

@@ -69,7 +69,11 @@ def test_unload_removes_the_magic_and_events(ip) -> None:
         ("%mlops TRACK", f"Unknown verb 'TRACK' for %mlops. Valid verbs: {VERB_LIST}."),
         ("%%mlops\nx = 1", f"Give a verb: %mlops VERB. Valid verbs: {VERB_LIST}."),
         ("%%mlops stop\nx = 1", "%%mlops stop is not a cell magic; use %mlops stop on a line."),
-        ("%%mlops runs\nx = 1", "%%mlops runs is not a cell magic; use %mlops runs on a line."),
+        ("%%mlops show\nx = 1", "%%mlops show is not a cell magic; use %mlops show on a line."),
+        (
+            "%%mlops runs\nx = 1",
+            "%%mlops runs takes a cell body only as a run's note: %%mlops runs note RUN.",
+        ),
         (
             "%mlops stop now",
             "%mlops stop: unrecognized arguments: now. See %mlops stop --help.",

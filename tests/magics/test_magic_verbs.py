@@ -122,3 +122,36 @@ def test_status_with_no_runs(ip) -> None:
     text = ip.run("%mlops status").texts[0]
     assert "active run  none" in text
     assert "runs        none yet" in text
+
+
+def test_runs_note_shows_the_note_rendered_and_keeps_a_cells_body(ip) -> None:
+    ip.run("%%mlops track noted\nx = 1")
+    assert ip.run("%mlops runs note noted").stdout.endswith("has no note\n")
+    ip.run("%%mlops runs note noted\nRaw <b>html</b> is *escaped*\n")
+    [shown] = ip.run("%mlops runs note noted").displays
+    assert shown["text/plain"] == "Raw <b>html</b> is *escaped*"
+    assert shown["text/html"] == "<p>Raw &lt;b&gt;html&lt;/b&gt; is <em>escaped</em></p>\n"
+    assert ip.run("%mlops runs note noted --clear").stdout.startswith("removed the note of run")
+    assert mlops.get_run_note("noted") == ""
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("%%mlops runs note noted\n\n  \n", "runs note: the cell is empty"),
+        ("%%mlops runs note noted --set x\nbody", "give one of --set and a cell body, not both"),
+        ("%%mlops runs note noted --clear\nbody", "give one of --clear and a cell body"),
+        ("%%mlops runs\nbody", "%%mlops runs takes a cell body only as a run's note"),
+        ("%%mlops runs delete noted\nbody", "%%mlops runs takes a cell body only as a run's note"),
+        ("%mlops runs note", "the following arguments are required: RUN"),
+        ("%mlops runs note ghost", "No run 'ghost': use a run id"),
+        ("%mlops runs note noted --file missing.md", "cannot read missing.md"),
+    ],
+)
+def test_runs_note_bad_usage_is_one_line_and_keeps_the_note(ip, cell: str, message: str) -> None:
+    ip.run("%%mlops track noted\nx = 1")
+    mlops.set_run_note("noted", "kept")
+    with pytest.raises(UsageError, match=re.escape(message)):
+        ip.run(cell)
+    assert mlops.get_run_note("noted") == "kept"
+    assert mlops.get_run("noted").deleted_at is None

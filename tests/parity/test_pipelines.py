@@ -1,16 +1,19 @@
 """Pipelines: what a run would do (status) and a run's steps, the same from the Python API,
-``%mlops pipeline``, the CLI's JSON and REST; a refused parameter is refused alike."""
+``%mlops pipeline``, the CLI's JSON and REST; a refused parameter is refused alike; a run
+cancelled from any face ends cancelled on every face."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from IPython.core.error import UsageError
 
 import jupyter_mlops as mlops
-from jupyter_mlops.errors import MlopsUsageError
+from jupyter_mlops.errors import ConflictError, MlopsUsageError, NotFoundError
 from jupyter_mlops.pipelines.progress import NullProgress
 from tests.parity.conftest import Faces
 
@@ -121,3 +124,112 @@ def test_an_unknown_parameter_is_refused_alike(faces: Faces) -> None:
     assert str(magic.value) == message
     with pytest.raises(MlopsUsageError, match="unknown parameter 'm'"):
         mlops.pipelines.status(path, params=["make.m=1"])
+
+
+def _slow_spec(faces: Faces, name: str) -> str:
+    """A pipeline ``name`` whose first step runs for minutes unless cancelled."""
+    root = faces.project.root
+    notebook(
+        root / f"{name}-slow.ipynb",
+        "seconds = 300",
+        "import time\nfor i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
+    )
+    notebook(root / f"{name}-after.ipynb", "x = 1", "print('after')")
+    (root / f"{name}.yaml").write_text(
+        f"name: {name}\nsteps:\n  slow: {{notebook: {name}-slow.ipynb}}\n"
+        f"  after: {{notebook: {name}-after.ipynb, needs: [slow]}}\n"
+    )
+    return f"{name}.yaml"
+
+
+def _wait(faces: Faces, run_id: str, done: Any, seconds: float) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    detail: dict[str, Any] = faces.rest(f"pipelines/runs/{run_id}")
+    while not done(detail) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        detail = faces.rest(f"pipelines/runs/{run_id}")
+    assert done(detail), detail
+    return detail
+
+
+def _running(faces: Faces, path: str) -> str:
+    """Start ``path`` in the server (as the lab does); its id once its slow step runs."""
+    started = faces.send("POST", "pipelines/runs", {"spec": path, "force": True})
+    assert started.status_code == 202, started.text
+    run_id = str(started.json()["run"]["id"])
+    _wait(faces, run_id, lambda d: d["step_runs"][0]["status"] == "running", 120)
+    return run_id
+
+
+def _killed(faces: Faces, run_id: str) -> dict[str, Any]:
+    """The run once its step's kernel is gone: the server's runner saw the cancel."""
+    detail = _wait(faces, run_id, lambda d: all(s["ended"] for s in d["step_runs"]), 30)
+    assert detail["run"]["status"] == "cancelled"
+    assert [(s["step"], s["status"]) for s in detail["step_runs"]] == [
+        ("slow", "cancelled"),
+        ("after", "cancelled"),
+    ]
+    return detail
+
+
+def test_a_run_cancelled_on_any_face_ends_cancelled_everywhere(faces: Faces) -> None:
+    path = _slow_spec(faces, "p-cancel")
+
+    run_id = _running(faces, path)
+    clock = time.monotonic()
+    cli = faces.cli_json("cancel", run_id[:8])  # the 8 characters `run` prints
+    assert cli["run"]["id"] == run_id and cli["run"]["status"] == "cancelled"
+    assert cli == faces.rest(f"pipelines/runs/{run_id}")
+    _killed(faces, run_id)
+    assert time.monotonic() - clock < 20  # killed, not waited for (the cell runs 300 s)
+
+    run_id = _running(faces, path)
+    assert faces.magic(f"pipeline cancel {run_id}").stdout == f"mlops: {_said(run_id)}\n"
+    _killed(faces, run_id)
+
+    run_id = _running(faces, path)
+    assert mlops.pipelines.cancel_run(run_id) == run_id
+    _killed(faces, run_id)
+
+    run_id = _running(faces, path)
+    assert faces.cli("cancel", run_id).out == f"{_said(run_id)}\n"
+    _killed(faces, run_id)
+
+
+def _said(run_id: str) -> str:
+    return f"cancelled pipeline run {run_id[:8]} of p-cancel: slow, after cancelled."
+
+
+def test_cancelling_an_ended_or_unknown_run_is_refused_alike(faces: Faces) -> None:
+    path = spec(faces, "p-cancel-ended")
+    done = faces.send("POST", "pipelines/runs", {"spec": path, "wait": True}).json()["run"]
+    assert done["status"] == "ok"
+    rest = faces.send("POST", f"pipelines/runs/{done['id']}/cancel")
+    assert rest.status_code == 409
+    message = rest.json()["error"]
+    assert message == (
+        f"Pipeline run {done['id'][:8]} has ended (ok); only a running run can be cancelled."
+    )
+    cli = faces.cli("cancel", done["id"])
+    assert (cli.code, cli.out, cli.err) == (1, "", f"jupyter-mlops: error: {message}\n")
+    with pytest.raises(UsageError) as magic:
+        faces.magic(f"pipeline cancel {done['id']}")
+    assert str(magic.value) == message
+    with pytest.raises(ConflictError) as api:
+        mlops.pipelines.cancel_run(done["id"])
+    assert str(api.value) == message
+    assert faces.rest(f"pipelines/runs/{done['id']}")["run"]["status"] == "ok"
+
+    unknown = faces.send("POST", "pipelines/runs/0ddba11/cancel")
+    assert unknown.status_code == 404
+    message = unknown.json()["error"]
+    assert "0ddba11" in message
+    cli = faces.cli("cancel", "0ddba11")
+    assert (cli.code, cli.out, cli.err) == (2, "", f"jupyter-mlops: error: {message}\n")
+    with pytest.raises(UsageError) as magic:
+        faces.magic("pipeline cancel 0ddba11")
+    assert str(magic.value) == message
+    with pytest.raises(NotFoundError):
+        mlops.pipelines.cancel_run("0ddba11")
+    with pytest.raises(UsageError, match="the following arguments are required: PIPELINE_RUN"):
+        faces.magic("pipeline cancel")

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -87,3 +88,92 @@ def test_a_run_of_another_process_is_cancelled_its_kernel_killed(store_dir: Path
         pipelines.cancel(store, running.id, root=store_dir)
     with pytest.raises(NotFoundError):
         pipelines.cancel(store, "nope", root=store_dir)
+
+
+def test_the_command_line_cancels_a_run_by_the_id_another_shell_printed(store_dir: Path) -> None:
+    notebook(
+        store_dir / "slow.ipynb",
+        "seconds = 300",
+        "import time\nfor i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
+    )
+    (store_dir / "slow.yaml").write_text("name: slow\nsteps:\n  slow: {notebook: slow.ipynb}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    command = [sys.executable, "-m", "jupyter_mlops.cli"]
+    process = subprocess.Popen(
+        [*command, "run", "slow.yaml"],
+        cwd=store_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        # "pipeline slow: 1 step(s), run 3f9c2a7e": the id to cancel it by
+        assert first.startswith("pipeline slow: 1 step(s), run "), first
+        short = first.split()[-1]
+        while "running" not in process.stdout.readline():
+            pass
+        cancelled = subprocess.run(
+            [*command, "cancel", short],
+            cwd=store_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (cancelled.returncode, cancelled.stderr) == (0, "")
+    assert cancelled.stdout == f"cancelled pipeline run {short} of slow: slow cancelled.\n"
+    assert process.returncode == 1 and "pipeline cancelled" in rest, rest
+    again = subprocess.run(
+        [*command, "cancel", short], cwd=store_dir, env=env, capture_output=True, text=True
+    )
+    assert (again.returncode, again.stdout) == (1, "")
+    assert again.stderr == (
+        f"jupyter-mlops: error: Pipeline run {short} has ended (cancelled); only a running "
+        "run can be cancelled.\n"
+    )
+
+
+def test_a_prefix_names_one_pipeline_run_or_is_refused(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
+    from jupyter_mlops.pipelines.cancel import cancel_run
+    from jupyter_mlops.store import pipelines as records
+
+    ids = iter([uuid.UUID("abcd0000" + "0" * 24), uuid.UUID("abcd1111" + "1" * 24)])
+    monkeypatch.setattr(records.uuid, "uuid4", lambda: next(ids))
+    store = current_store()
+    made = [
+        records.create_pipeline_run(
+            store,
+            name="p",
+            spec_path="p.yaml",
+            spec_digest="d",
+            pipeline_version="v",
+            env=None,
+            run_id=None,
+            params={},
+            options={},
+        )
+        for _ in range(2)
+    ]
+    found = [records.find_pipeline_run(store, ref) for ref in ("abcd0", "ABCD1111")]
+    assert [r.id if r else None for r in found] == made
+    assert records.find_pipeline_run(store, "abc") is None  # under 4 characters: no prefix
+    assert records.find_pipeline_run(store, "not-hex!") is None
+
+    both = cli("cancel", "abcd")
+    assert (both.code, both.out) == (2, "")
+    assert both.err == (
+        "jupyter-mlops: error: 'abcd' starts more than one pipeline run's id; give more of the "
+        "id.\n"
+    )
+    assert [records.get_pipeline_run(store, i).status for i in made] == ["running", "running"]
+    assert cancel_run("ABCD1") == made[1]
+    assert [records.get_pipeline_run(store, i).status for i in made] == ["running", "cancelled"]
