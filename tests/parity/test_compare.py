@@ -44,10 +44,8 @@ def test_a_comparison_reads_the_same_everywhere(faces: Faces) -> None:
         {"key": "up", "values": ["Infinity", "Infinity"]},
     ]
     assert [c["key"] for c in rest["curves"]] == ["loss"]
-    assert [[p["value"] for p in line["points"]] for line in rest["curves"][0]["runs"]] == [
-        [0.9, 0.2],
-        [0.9, 0.4],
-    ]
+    assert [line["values"] for line in rest["curves"][0]["runs"]] == [[0.9, 0.2], [0.9, 0.4]]
+    assert [line["steps"] for line in rest["curves"][0]["runs"]] == [[0, 1], [0, 1]]
     [missing] = rest["missing"]
     assert missing.startswith("No run 'ghost'")
     assert '<tr class="diff"><td>C</td><td>0.5</td><td>1.0</td></tr>' in magic
