@@ -4,8 +4,10 @@ Min-max per bucket keeps every spike and dip a reader would look for (an average
 n-th point would hide them) in linear time; a chart of 10,000 points per run is drawn from
 at most ``limit`` of them, and the curve looks the same at a chart's width.
 
-Thinned in Python over the column of values, not in SQL: window functions numbering and
-ranking the points took SQLite 5.8 s for 100 runs x 10,000 points, reading them all 1.3 s.
+Thinned in Python over the column of values, not in SQL. For 100 runs x 10,000 points on
+SQLite, window functions numbering and ranking the points took 5.8 s and a GROUP BY of step
+buckets 0.75 s for the minima alone, while reading every point took 1.2 s and thinning them
+here 0.07 s.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def min_max(values: Sequence[float], limit: int) -> list[int]:
         return list(range(n))
     buckets = max(limit // 2, 1)
     # Without NaN, min() and index() run in C: 100 runs x 10,000 points in a few ms. The sum
-    # is NaN when a value is (or when +inf meets -inf: then the slower way, as right).
+    # is NaN when a value is (or when +inf meets -inf: then the slower way, equally right).
     finite = not math.isnan(sum(values))
     kept: list[int] = []
     for b in range(buckets):
