@@ -21,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
     from jupyter_mlops.services import compare, project
 
     query: CompareQuery = grammar.request(COMPARE, args)
+    if args.format != "json":  # the text shows no curves: do not read them
+        query = query.model_copy(update={"curves": 0})
     comparison = compare.compare(project.store(), query)
     if args.format == "json":
         print_record(comparison)

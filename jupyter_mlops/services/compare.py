@@ -2,7 +2,8 @@
 
 The runs come in the order asked (a run named twice once); params and metrics in code-point
 order; the first six metrics a run logged at more than one step bring their curves (or the
-metrics asked), each run's history downsampled to ``max_points`` (see :mod:`.downsample`).
+metrics asked, or as many as ``curves`` says), each run's history downsampled to
+``max_points`` (see :mod:`.downsample`) and carried as columns (steps, values, timestamps).
 :func:`space` lays out every run matching a filter by params and metrics, for the
 parallel-coordinates plot and the param-vs-metric scatter.
 """
@@ -16,13 +17,13 @@ from jupyter_mlops.errors import MlopsUsageError, NotFoundError
 from jupyter_mlops.services import runs as run_search
 from jupyter_mlops.services.downsample import min_max
 from jupyter_mlops.services.schema import (
+    DEFAULT_CURVES,
     ComparedCurve,
+    ComparedLine,
     ComparedMetric,
     ComparedParam,
     ComparedRun,
     CompareQuery,
-    MetricHistory,
-    MetricPointInfo,
     RunComparison,
     RunQuery,
     RunSpace,
@@ -31,10 +32,10 @@ from jupyter_mlops.services.schema import (
     SpaceQuery,
 )
 from jupyter_mlops.store import Store
-from jupyter_mlops.store.runs import metric_histories, metrics_with_history, resolve
+from jupyter_mlops.store.runs import metric_columns, metrics_with_history, resolve_all
 
-#: Metrics whose curves a comparison carries (the rest are in its table of latest values).
-MAX_CURVES = 6
+#: Metrics whose curves a comparison carries by default (the rest: the table's latest values).
+MAX_CURVES = DEFAULT_CURVES
 
 
 def _load(store: Store, refs: Sequence[str]) -> tuple[list[RunSummary], list[str]]:
@@ -43,13 +44,7 @@ def _load(store: Store, refs: Sequence[str]) -> tuple[list[RunSummary], list[str
     Read as one search (params and latest metrics of every run at once), not run by run: a
     comparison of 100 runs is read in one query per table.
     """
-    ids: list[str] = []
-    missing: list[str] = []
-    for ref in dict.fromkeys(refs):
-        try:
-            ids.append(resolve(store, ref))
-        except (NotFoundError, MlopsUsageError) as exc:
-            missing.append(str(exc))
+    ids, missing = resolve_all(store, list(dict.fromkeys(refs)))
     ids = list(dict.fromkeys(ids))
     if not ids:
         return [], missing
@@ -115,7 +110,7 @@ def compare(store: Store, query: CompareQuery) -> RunComparison:
         missing=missing,
         params=params,
         metrics=metrics,
-        curves=_curves(store, runs, asked or history[:MAX_CURVES], query.max_points),
+        curves=_curves(store, runs, asked or history[: query.curves], query.max_points),
         with_history=history,
     )
 
@@ -127,23 +122,22 @@ def _curves(
     curves = []
     for key in keys:
         having = [run for run in runs if key in run.metrics]
-        histories = metric_histories(store, [run.run_id for run in having], key)
+        columns = metric_columns(store, [run.run_id for run in having], key)
         lines, logged = [], []
         for run in having:
-            points = histories[run.run_id]
-            logged.append(len(points))
-            # Built without validation: 100 runs x 10,000 points are read from the store as
-            # typed values, and validating each point again took longer than the query.
+            found = columns[run.run_id]
+            logged.append(len(found.steps))
+            steps, values, stamps = found.steps, found.values, found.timestamps
+            if len(steps) > limit:
+                kept = min_max(values, limit)
+                steps = [steps[i] for i in kept]
+                values = [values[i] for i in kept]
+                stamps = [stamps[i] for i in kept]
+            # Built without validation: the store's columns are typed already, and validating
+            # 100 runs x 1,000 points again would take longer than reading them.
             lines.append(
-                MetricHistory.model_construct(
-                    run_id=run.run_id,
-                    key=key,
-                    points=[
-                        MetricPointInfo.model_construct(
-                            step=p.step, value=p.value, timestamp=p.timestamp
-                        )
-                        for p in min_max(points, limit)
-                    ],
+                ComparedLine.model_construct(
+                    run_id=run.run_id, steps=steps, values=values, timestamps=stamps
                 )
             )
         curves.append(

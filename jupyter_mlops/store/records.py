@@ -69,6 +69,16 @@ class MetricPoint:
 
 
 @dataclass(frozen=True)
+class MetricColumns:
+    """Every logged point of a metric of one run as three columns of the same length, by step:
+    a chart's data without an object per point."""
+
+    steps: list[int]
+    values: list[float]
+    timestamps: list[float]
+
+
+@dataclass(frozen=True)
 class RunHead:
     """Who a run is, without what hangs off it: enough to write into it again."""
 

@@ -151,7 +151,7 @@ def curves_html(data: RunComparison) -> str:
         h.png(
             _charts.curves(
                 {
-                    label[line.run_id]: [(float(p.step), p.value) for p in line.points]
+                    label[line.run_id]: list(zip(map(float, line.steps), line.values, strict=True))
                     for line in curve.runs
                 },
                 title=curve.key,

@@ -40,25 +40,27 @@ export function curveLines(
   log: boolean
 ): ICurveLine[] {
   const index = new Map(runs.map((r, i) => [r.run_id, i]));
-  return curve.runs.map(history => {
-    const i = index.get(history.run_id) ?? 0;
-    const points = history.points;
-    const t0 = points.length ? Math.min(...points.map(p => p.timestamp)) : 0;
-    const raw = points.map(p => {
-      const v = realNumber(p.value);
+  return curve.runs.map(line => {
+    const i = index.get(line.run_id) ?? 0;
+    const { steps, timestamps } = line;
+    let t0 = Infinity;
+    for (const t of timestamps) {
+      t0 = Math.min(t0, t); // not Math.min(...timestamps): a long spread overflows the stack
+    }
+    const raw = line.values.map(value => {
+      const v = realNumber(value);
       return Number.isFinite(v) && (!log || v > 0) ? v : null;
     });
     const ys = smooth(raw, weight);
-    const xs = points.map(p =>
-      axis === 'step' ? p.step : axis === 'relative' ? p.timestamp - t0 : p.timestamp
-    );
+    const xs =
+      axis === 'step' ? steps : axis === 'relative' ? timestamps.map(t => t - t0) : timestamps;
     // Steps come in order; times nearly always do, but a chart needs them sorted.
     const order = xs.map((_, k) => k);
     if (axis !== 'step') {
       order.sort((a, b) => xs[a] - xs[b]);
     }
     return {
-      label: runs[i]?.label ?? history.run_id.slice(0, 8),
+      label: runs[i]?.label ?? line.run_id.slice(0, 8),
       xs: order.map(k => xs[k]),
       ys: order.map(k => ys[k]),
       raw: order.map(k => raw[k]),
@@ -73,22 +75,24 @@ export function CurvesTab(props: {
   metrics: string[];
   /** metrics logged at more than one step: the first is shown first */
   withHistory: string[];
+  /** a curve already read (the first shown), at most CURVE_POINTS points per run */
+  first: ComparedCurve | null;
 }): React.JSX.Element {
   const [key, setKey] = React.useState([...props.withHistory, ...props.metrics, ''][0]);
   const [axis, setAxis] = React.useState<XAxis>('step');
   const [log, setLog] = React.useState(false);
   const [weight, setWeight] = React.useState(0);
   const [drawMs, setDrawMs] = React.useState<number | null>(null);
-  const { runIds } = props;
+  const { runIds, first } = props;
+  // The curve read with the comparison is not read again; any other metric's is.
+  const own = key !== '' && key !== first?.key;
   const answer = useApi(
-    signal =>
-      key
-        ? compareRuns({ run: runIds, curve: [key], max_points: CURVE_POINTS }, { signal })
-        : Promise.resolve(null),
-    [runIds, key]
+    signal => compareRuns({ run: runIds, curve: [key], max_points: CURVE_POINTS }, { signal }),
+    [runIds, key],
+    { enabled: own }
   );
-  const curve = answer.data?.curves[0] ?? null;
-  const runs = answer.data?.runs ?? props.runs;
+  const curve = own ? (answer.data?.curves[0] ?? null) : first;
+  const runs = (own ? answer.data?.runs : null) ?? props.runs;
   const lines = React.useMemo(
     () => (curve === null ? [] : curveLines(curve, runs, axis, weight, log)),
     [curve, runs, axis, weight, log]
@@ -142,7 +146,7 @@ export function CurvesTab(props: {
           <output>{weight.toFixed(2)}</output>
         </label>
       </div>
-      <ErrorLine error={answer.error} />
+      <ErrorLine error={own ? answer.error : null} />
       {curve === null ? (
         <div className="jp-mlops-muted">{answer.loading ? 'Reading the curves…' : ''}</div>
       ) : (

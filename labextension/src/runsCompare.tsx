@@ -7,7 +7,7 @@ import * as React from 'react';
 import { Badge, runTone } from './badges';
 import { compareRuns, runSpace } from './client';
 import { ErrorLine, useApi } from './common';
-import { CurvesTab } from './compareCurves';
+import { CURVE_POINTS, CurvesTab } from './compareCurves';
 import { ParallelTab, ScatterTab } from './compareSpace';
 import { WhyTab } from './compareWhy';
 import { metric } from './format';
@@ -54,9 +54,10 @@ function CompareView(props: { runIds: string[]; scope: ICompareScope | null }): 
   const [tab, setTab] = React.useState(TABS[0]);
   const [visited, setVisited] = React.useState(new Set([TABS[0]]));
   const runIds = props.runIds;
-  // The table's values and which metrics have curves; the curves themselves come per metric.
+  // The table's values, which metrics have curves and the first curve (the tab shown first):
+  // the chart opens on one request; other curves come when picked.
   const answer = useApi(
-    signal => compareRuns({ run: runIds, max_points: 10 }, { signal }),
+    signal => compareRuns({ run: runIds, curves: 1, max_points: CURVE_POINTS }, { signal }),
     [runIds]
   );
   const data = answer.data;
@@ -157,6 +158,7 @@ function CompareView(props: { runIds: string[]; scope: ICompareScope | null }): 
           runs={data.runs}
           metrics={data.metrics.map(m => m.key)}
           withHistory={data.with_history}
+          first={data.curves[0] ?? null}
         />
       ))}
       {panel('Parallel coordinates', () =>

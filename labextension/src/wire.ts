@@ -372,8 +372,10 @@ export interface ExperimentList {
 export interface CompareQuery {
   /** run ids, short ids (4+ characters) or names: two or more */
   run?: string[];
-  /** metrics whose curves to carry, any the runs logged (default: the first six a run logged at more than one step) */
+  /** metrics whose curves to carry, any the runs logged (default: the first `curves` a run logged at more than one step) */
   curve?: string[];
+  /** when no curve is named, how many curves to carry: those of the first N metrics logged at more than one step (default 6; 0 for none, the table alone) */
+  curves?: number;
   /** at most N points per run and curve: longer histories are downsampled (the lowest and highest value of each of N/2 step buckets kept) */
   max_points?: number;
 }
@@ -403,10 +405,25 @@ export interface ComparedMetric {
   values: (number | "NaN" | "Infinity" | "-Infinity" | null)[];
 }
 
+/**
+ * One run's points of a curve as three arrays of the same length, by step.
+ *
+ * Columns rather than an object per point: 100 runs x 1,000 points are 4 MB of JSON this
+ * way and 7 MB as objects, and are built and parsed much faster.
+ */
+export interface ComparedLine {
+  run_id: string;
+  steps: number[];
+  values: Real[];
+  /** when each point was logged (Unix seconds) */
+  timestamps: number[];
+}
+
 /** One metric logged at more than one step: every compared run's points, by step. */
 export interface ComparedCurve {
   key: string;
-  runs: MetricHistory[];
+  /** the runs that logged the metric, in order */
+  runs: ComparedLine[];
   /** how many points each run logged (before downsampling) */
   logged: number[];
   /** whether a run's points were thinned to max_points */

@@ -4,7 +4,7 @@ A person picks an experiment in the runs table, selects three runs and compares 
 curves of any metric overlaid (hover, log scale, smoothing, time axes), parallel coordinates
 and a param-vs-metric scatter over every run the table shows, the table with only the
 differences, and "Why did it move?" for two of them; in light and dark theme. And 100 runs of
-1,000 points each are drawn in under a second.
+1,000 points each open (click to chart, the server's reading included) and draw fast.
 """
 
 from __future__ import annotations
@@ -252,20 +252,50 @@ def test_why_did_it_move_diffs_two_of_the_compared_runs(
     save_screenshot(page, f"compare-why-{tail}")
 
 
-def test_one_hundred_runs_of_a_thousand_points_draw_in_under_a_second(
+# Times the opening in the page itself, from the click to the chart's drawn attribute: a
+# Playwright wait polls at growing intervals and would add up to a second of its own.
+TIME_THE_OPENING = """() => {
+  const times = (window.mlopsOpening = {});
+  document.addEventListener('click', () => (times.click = performance.now()), {
+    capture: true,
+    once: true
+  });
+  const drawn = '.jp-mlops-compare .jp-mlops-curve-frame[data-draw-ms]';
+  new MutationObserver((_, observer) => {
+    if (document.querySelector(drawn)) {
+      times.drawn = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document.body, { subtree: true, childList: true, attributes: true });
+}"""
+
+
+def test_one_hundred_runs_of_a_thousand_points_open_and_draw_in_under_a_second(
     seeded: LabServer, page: Page
 ) -> None:
     table = open_table(page, seeded)
     pick(table, "perf")
-    expect(table.locator("tbody tr.jp-mlops-grid-row")).to_have_count(N_PERF_RUNS)
+    # perf's runs only: every experiment's first page also has 100 rows, six of them cmp's
+    # (selecting those compared 94 perf runs and 6 others now and then).
+    links = table.locator("tbody .jp-mlops-run-link")
+    expect(links.filter(has_text=re.compile(r"^lr-"))).to_have_count(0)
+    expect(links.filter(has_text=re.compile(r"^perf-"))).to_have_count(N_PERF_RUNS)
     table.get_by_label("Select the runs shown").check()
     expect(table.locator(".jp-mlops-selection")).to_have_text(f"{N_PERF_RUNS} runs selected")
 
-    started = time.perf_counter()
+    page.evaluate(TIME_THE_OPENING)
     table.get_by_role("button", name="Compare", exact=True).click()
     frame = page.locator(".jp-mlops-compare .jp-mlops-curve-frame[data-draw-ms]")
     expect(frame).to_have_count(1, timeout=30_000)
-    opened = time.perf_counter() - started
+    page.wait_for_function("() => window.mlopsOpening.drawn !== undefined")
+    times = page.evaluate("() => window.mlopsOpening")
+    opened_ms = times["drawn"] - times["click"]
+    # The view's request as the browser saw it: asked, first byte, last byte.
+    [(asked, first_byte, last_byte)] = page.evaluate(
+        """() => performance.getEntriesByType('resource')
+          .filter(e => e.name.includes('/runs/compare?'))
+          .map(e => [e.startTime, e.responseStart, e.responseEnd])"""
+    )
     chart = frame.locator(".jp-mlops-curve-chart")
     expect(chart).to_have_attribute("data-series", str(N_PERF_RUNS))
     expect(chart).to_have_attribute("data-points", str(N_PERF_RUNS * N_PERF_POINTS))
@@ -276,27 +306,32 @@ def test_one_hundred_runs_of_a_thousand_points_draw_in_under_a_second(
     view.get_by_label("Log scale").check()
     expect(frame).not_to_have_attribute("data-draw-ms", f"{draw_ms:.1f}")
     redraw_ms = float(frame.get_attribute("data-draw-ms") or "nan")
-    # The server's part of opening: the same two reads the view makes.
+    # The server's part of opening: the one read the view makes (the comparison with its
+    # first curve), then a curve alone as when another metric is picked.
     ids = [
         r["run_id"]
         for r in seeded.api("GET", "mlops/api/v1/runs?experiment=perf&limit=100")["items"]
     ]
     runs = urllib.parse.urlencode([("run", run_id) for run_id in ids])
     started = time.perf_counter()
-    seeded.api("GET", f"mlops/api/v1/runs/compare?{runs}&max_points=10")
-    table_read = time.perf_counter() - started
+    seeded.api("GET", f"mlops/api/v1/runs/compare?{runs}&curves=1&max_points=1000")
+    open_read = time.perf_counter() - started
     started = time.perf_counter()
     seeded.api("GET", f"mlops/api/v1/runs/compare?{runs}&curve=loss&max_points=1000")
     curve_read = time.perf_counter() - started
     print(
-        f"compare {N_PERF_RUNS} runs x {N_PERF_POINTS:,} points: drawn in {draw_ms:.0f} ms "
-        f"(redraw {redraw_ms:.0f} ms); click to chart incl. reading the curves "
-        f"{opened * 1000:.0f} ms (server: runs {table_read * 1000:.0f} ms, "
-        f"curves {curve_read * 1000:.0f} ms)"
+        f"compare {N_PERF_RUNS} runs x {N_PERF_POINTS:,} points: click to chart "
+        f"{opened_ms:.0f} ms (request sent after {asked - times['click']:.0f} ms, answered "
+        f"in {first_byte - asked:.0f} ms + {last_byte - first_byte:.0f} ms, chart drawn "
+        f"{times['drawn'] - last_byte:.0f} ms later), drawn in {draw_ms:.0f} ms "
+        f"(redraw {redraw_ms:.0f} ms); "
+        f"server: the comparison with its first curve {open_read * 1000:.0f} ms, "
+        f"a curve alone {curve_read * 1000:.0f} ms"
     )
     save_screenshot(page, "compare-100-runs")
     assert draw_ms < 1000, f"the chart took {draw_ms:.0f} ms to draw"
     assert redraw_ms < 1000, f"the redraw took {redraw_ms:.0f} ms"
-    # Opening includes the server reading 100,000 points: bounded loosely (two CI cores shared
-    # by many processes); the requirement measured above is the drawing.
-    assert opened < 30.0, f"opening the compare view took {opened:.1f} s"
+    # Opening includes the server reading 100,000 points and the browser parsing them: well
+    # under a second on a quiet machine, bounded at two for CI's two cores shared by many
+    # processes (it took 5 to 11 s when each point travelled as an object).
+    assert opened_ms < 2000, f"opening the compare view took {opened_ms:.0f} ms"

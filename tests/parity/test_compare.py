@@ -44,10 +44,8 @@ def test_a_comparison_reads_the_same_everywhere(faces: Faces) -> None:
         {"key": "up", "values": ["Infinity", "Infinity"]},
     ]
     assert [c["key"] for c in rest["curves"]] == ["loss"]
-    assert [[p["value"] for p in line["points"]] for line in rest["curves"][0]["runs"]] == [
-        [0.9, 0.2],
-        [0.9, 0.4],
-    ]
+    assert [line["values"] for line in rest["curves"][0]["runs"]] == [[0.9, 0.2], [0.9, 0.4]]
+    assert [line["steps"] for line in rest["curves"][0]["runs"]] == [[0, 1], [0, 1]]
     [missing] = rest["missing"]
     assert missing.startswith("No run 'ghost'")
     assert '<tr class="diff"><td>C</td><td>0.5</td><td>1.0</td></tr>' in magic
@@ -77,3 +75,22 @@ def test_too_few_runs_are_refused_alike_on_every_face(
     assert (cli.code, cli.out, cli.err) == (2, "", f"jupyter-mlops: error: {message}\n")
     assert str(magic.value) == message
     assert panel.error == message and panel.data.runs == []
+
+
+@pytest.mark.parametrize(
+    ("curves", "reason"),
+    [("-1", "curves: expected zero or more, not -1"), ("two", "curves: expected a whole number")],
+)
+def test_a_bad_curve_count_is_refused_over_rest_in_one_line(
+    faces: Faces, curves: str, reason: str
+) -> None:
+    ids = _runs(faces, "p-count")
+    rest = faces.project.jupyter.get("runs/compare", params={"run": ids, "curves": curves})
+    assert rest.status_code == 400, rest.text
+    message = rest.json()["error"]
+    assert message.startswith(reason)
+    assert "\n" not in message
+    # 0 is the table alone: every param and metric, no curve.
+    table = faces.rest("runs/compare", run=ids, curves=0)
+    assert table["curves"] == [] and table["with_history"] == ["loss"]
+    assert [m["key"] for m in table["metrics"]] == ["loss", "up"]

@@ -86,6 +86,43 @@ def test_write_batch_round_trips_special_floats(store: Store, value: float) -> N
         assert (math.isnan(got) and math.isnan(value)) or got == value
 
 
+def test_metric_columns_read_many_runs_by_step_then_time_as_the_history_does(
+    store: Store,
+) -> None:
+    a, b, silent = insert_run(store), insert_run(store), insert_run(store)
+    with store.write() as conn:
+        # Step 1 twice, the later point logged first; a NaN; b's points out of order.
+        points = [("loss", 0, 1.0, 10.0), ("loss", 1, 0.6, 13.0), ("loss", 1, 0.7, 12.0)]
+        points += [("loss", 2, math.nan, 14.0), ("loss", 3, math.inf, 15.0)]
+        q.write_batch(store, conn, a, params={}, tags={}, metrics=points)
+        q.write_batch(
+            store,
+            conn,
+            b,
+            params={},
+            tags={},
+            metrics=[("loss", 5, 2.0, 1.0), ("loss", 4, 3.0, 2.0), ("acc", 0, 0.5, 3.0)],
+        )
+    found = q.metric_columns(store, [a, b, silent], "loss")
+    assert list(found) == [a, b, silent]
+    history = q.metric_history(store, a, "loss")
+    assert found[a].steps == [p.step for p in history] == [0, 1, 1, 2, 3]
+    assert found[a].timestamps == [p.timestamp for p in history] == [10.0, 12.0, 13.0, 14.0, 15.0]
+    values = found[a].values
+    assert values[:2] == [1.0, 0.7] and math.isnan(values[3]) and values[4] == math.inf
+    assert (found[b].steps, found[b].values) == ([4, 5], [3.0, 2.0])  # acc is not loss
+    assert (found[silent].steps, found[silent].values, found[silent].timestamps) == ([], [], [])
+
+
+def test_resolve_all_names_each_ref_in_order_and_says_which_name_none(store: Store) -> None:
+    a = insert_run(store, name="alpha")
+    b = insert_run(store, name="beta")
+    ids, missing = q.resolve_all(store, [b, "alpha", a[:8], "ghost"])
+    assert ids == [b, a, a]
+    [line] = missing
+    assert line.startswith("No run 'ghost'")
+
+
 # -- reaping ------------------------------------------------------------------------
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+import random
 
 import pytest
+from pydantic import ValidationError
 
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import FilterSyntaxError, MlopsUsageError
@@ -14,7 +16,6 @@ from jupyter_mlops.services.compare import MAX_CURVES, compare, space
 from jupyter_mlops.services.downsample import min_max
 from jupyter_mlops.services.schema import CompareQuery, SpaceQuery
 from jupyter_mlops.store import Store
-from jupyter_mlops.store.records import MetricPoint
 
 
 @pytest.fixture
@@ -45,8 +46,25 @@ def test_curves_of_any_metric_asked_not_only_the_first_six(store: Store) -> None
     asked = compare(store, CompareQuery(run=[a, b], curve=["m7", "auc"]))
     assert [c.key for c in asked.curves] == ["m7", "auc"]  # in the order asked
     m7 = asked.curves[0]
-    assert [[p.value for p in line.points] for line in m7.runs] == [[0, 1, 2], [0, 2, 4]]
+    assert [line.values for line in m7.runs] == [[0, 1, 2], [0, 2, 4]]
+    assert [line.steps for line in m7.runs] == [[0, 1, 2], [0, 1, 2]]
+    assert all(len(line.timestamps) == 3 for line in m7.runs)
     assert m7.logged == [3, 3] and not m7.downsampled
+
+    # How many curves come when none is named: none for a table alone, or the first N.
+    assert compare(store, CompareQuery(run=[a, b], curves=0)).curves == []
+    one = compare(store, CompareQuery(run=[a, b], curves=1))
+    assert [c.key for c in one.curves] == ["m0"]
+    assert one.with_history == default.with_history
+    # A curve named wins over the count.
+    assert [
+        c.key for c in compare(store, CompareQuery(run=[a, b], curve=["m7"], curves=0)).curves
+    ] == ["m7"]
+
+
+def test_a_negative_curve_count_is_refused() -> None:
+    with pytest.raises(ValidationError, match="curves"):
+        CompareQuery(run=["a", "b"], curves=-1)
 
 
 def test_a_curve_of_an_unlogged_metric_is_refused_in_one_line(store: Store) -> None:
@@ -76,20 +94,53 @@ def test_long_histories_are_downsampled_keeping_spikes(store: Store) -> None:
     [curve] = found.curves
     assert curve.downsampled and curve.logged == [5000, 5000]
     for line in curve.runs:
-        steps = [p.step for p in line.points]
+        steps = line.steps
         assert len(steps) <= 500 and steps == sorted(steps)
+        assert len(line.values) == len(line.timestamps) == len(steps)
         assert steps[0] == 0 and steps[-1] > 4980  # the whole range, not its start
-        assert max(p.value for p in line.points) == 100.0  # the spike survives
-        assert min(p.value for p in line.points) < -0.99
+        assert max(line.values) == 100.0  # the spike survives
+        assert min(line.values) < -0.99
+        # Each kept point is the point logged at its step (value and time kept together).
+        assert line.values[steps.index(3333)] == 100.0
 
 
 def test_min_max_keeps_a_gap_of_nan_and_short_histories_whole() -> None:
-    points = [MetricPoint(i, math.nan if 40 <= i < 60 else float(i), 0.0) for i in range(100)]
-    assert min_max(points[:10], 10) == points[:10]
-    kept = min_max(points, 20)
-    assert len(kept) <= 20
-    assert any(math.isnan(p.value) for p in kept)
-    assert kept[0].value == 0.0 and kept[-1].value == 99.0
+    values = [math.nan if 40 <= i < 60 else float(i) for i in range(100)]
+    assert min_max(values[:10], 10) == list(range(10))
+    kept = min_max(values, 20)
+    assert len(kept) <= 20 and kept == sorted(kept)
+    assert any(math.isnan(values[i]) for i in kept)
+    assert kept[0] == 0 and kept[-1] == 99
+
+
+def _reference(values: list[float], limit: int) -> list[int]:
+    """min_max as first written: each bucket's lowest and highest by a key (NaN never wins
+    unless the bucket holds only NaN), the first of equal ones."""
+    n = len(values)
+    if n <= limit:
+        return list(range(n))
+    buckets = max(limit // 2, 1)
+    kept: list[int] = []
+    for b in range(buckets):
+        span = range(b * n // buckets, (b + 1) * n // buckets)
+        if not span:
+            continue
+        lo = min(span, key=lambda i: math.inf if math.isnan(values[i]) else values[i])
+        hi = max(span, key=lambda i: -math.inf if math.isnan(values[i]) else values[i])
+        kept.extend(sorted({lo, hi}))
+    return kept
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_min_max_keeps_the_same_points_with_and_without_nan(seed: int) -> None:
+    # The fast way (no NaN in the history) and the slow one choose as the reference does:
+    # ties, infinities, a bucket of NaN, more buckets than points.
+    rng = random.Random(seed)
+    pool = [0.0, -0.0, 1.0, 1.0, -1.0, math.inf, -math.inf, 2.5, math.nan]
+    for n in (1, 7, 50, 333):
+        values = [rng.choice(pool if seed % 2 else pool[:-1]) for _ in range(n)]
+        for limit in (2, 3, 10, 64, 1000):
+            assert min_max(values, limit) == _reference(values, limit), (values, limit)
 
 
 def test_space_lays_out_every_run_of_a_filter(store: Store) -> None:
@@ -127,5 +178,6 @@ def test_a_nan_in_a_curve_reads_as_nan_in_json(store: Store) -> None:
                 run.log_metric("loss", value, step=step)
         ids.append(run.id)
     found = json.loads(compare(store, CompareQuery(run=ids, curve=["loss"])).model_dump_json())
-    values = [p["value"] for p in found["curves"][0]["runs"][0]["points"]]
-    assert values == [1.0, "NaN", "Infinity", 0.5]
+    line = found["curves"][0]["runs"][0]
+    assert line["values"] == [1.0, "NaN", "Infinity", 0.5]
+    assert line["steps"] == [0, 1, 2, 3]

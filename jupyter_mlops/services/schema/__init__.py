@@ -33,7 +33,9 @@ from jupyter_mlops.services.schema.base import (
     RunStatus,
 )
 from jupyter_mlops.services.schema.compare import (
+    DEFAULT_CURVES,
     ComparedCurve,
+    ComparedLine,
     ComparedMetric,
     ComparedParam,
     ComparedRun,
@@ -209,6 +211,7 @@ from jupyter_mlops.services.schema.status import ErrorBody, Status
 
 __all__ = [
     "API_BASE",
+    "DEFAULT_CURVES",
     "MAX_WHOLE",
     "ArtifactInfo",
     "ArtifactPreview",
@@ -220,6 +223,7 @@ __all__ = [
     "CodeDiff",
     "CompareQuery",
     "ComparedCurve",
+    "ComparedLine",
     "ComparedMetric",
     "ComparedParam",
     "ComparedRun",

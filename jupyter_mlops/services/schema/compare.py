@@ -5,10 +5,12 @@ from __future__ import annotations
 from pydantic import Field
 
 from jupyter_mlops.services.schema.base import MAX_WHOLE, Real, Request, Response, RunStatus
-from jupyter_mlops.services.schema.runs import Lifecycle, MetricHistory
+from jupyter_mlops.services.schema.runs import Lifecycle
 
 #: The most points a curve of one run carries by default; longer histories are downsampled.
 DEFAULT_CURVE_POINTS = 2000
+#: How many metrics bring their curves when none is asked (the rest: their latest values).
+DEFAULT_CURVES = 6
 
 
 class CompareQuery(Request):
@@ -21,7 +23,14 @@ class CompareQuery(Request):
     curve: list[str] = Field(
         default_factory=list,
         description="metrics whose curves to carry, any the runs logged "
-        "(default: the first six a run logged at more than one step)",
+        "(default: the first `curves` a run logged at more than one step)",
+    )
+    curves: int = Field(
+        default=DEFAULT_CURVES,
+        ge=0,
+        le=MAX_WHOLE,
+        description="when no curve is named, how many curves to carry: those of the first N "
+        "metrics logged at more than one step (default 6; 0 for none, the table alone)",
     )
     max_points: int = Field(
         default=DEFAULT_CURVE_POINTS,
@@ -58,11 +67,24 @@ class ComparedMetric(Response):
     values: list[Real | None]
 
 
+class ComparedLine(Response):
+    """One run's points of a curve as three arrays of the same length, by step.
+
+    Columns rather than an object per point: 100 runs x 1,000 points are 4 MB of JSON this
+    way and 7 MB as objects, and are built and parsed much faster.
+    """
+
+    run_id: str
+    steps: list[int]
+    values: list[Real]
+    timestamps: list[float] = Field(description="when each point was logged (Unix seconds)")
+
+
 class ComparedCurve(Response):
     """One metric logged at more than one step: every compared run's points, by step."""
 
     key: str
-    runs: list[MetricHistory]
+    runs: list[ComparedLine] = Field(description="the runs that logged the metric, in order")
     logged: list[int] = Field(description="how many points each run logged (before downsampling)")
     downsampled: bool = Field(description="whether a run's points were thinned to max_points")
 
