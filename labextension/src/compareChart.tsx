@@ -90,6 +90,44 @@ function linearPaths(): uPlot.Series.PathBuilder {
   return make();
 }
 const LINEAR = linearPaths();
+/** Tick spacings of a step axis: 1, 2, 5, 10, 20, 50, ... */
+const STEP_INCREMENTS = Array.from(
+  { length: 45 },
+  (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3)
+);
+/** Series with at most this many points also draw a marker at each. */
+const FEW_POINTS = 30;
+
+/**
+ * A dot at each point of the series that have few: a metric logged once (a final score) is a
+ * point, not a line, and without a marker its chart would show empty axes. Drawn here, not
+ * by uPlot's own points, which its faceted mode leaves out.
+ */
+function drawMarkers(u: uPlot, lines: ICurveLine[]): void {
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  for (const line of lines) {
+    if (line.xs.length > FEW_POINTS) {
+      continue;
+    }
+    const radius = (line.xs.length === 1 ? 4 : 3) * devicePixelRatio;
+    ctx.fillStyle = line.color;
+    line.xs.forEach((x, i) => {
+      const y = line.ys[i];
+      if (y === null || !Number.isFinite(y)) {
+        return;
+      }
+      ctx.beginPath();
+      ctx.arc(u.valToPos(x, 'x', true), u.valToPos(y, 'y', true), radius, 0, 2 * Math.PI);
+      ctx.fill();
+    });
+  }
+  ctx.restore();
+}
 
 interface IHover {
   left: number;
@@ -192,12 +230,29 @@ export function CurveChart(props: ICurveChartProps): React.JSX.Element {
       legend: { show: false },
       cursor: { points: { show: false }, drag: { x: true, y: false, setScale: true } },
       scales: {
-        x: { time: xAxis === 'wall', auto: true },
-        y: { auto: true, distr: log ? uPlot.Scale.Distr.Logarithmic : uPlot.Scale.Distr.Linear }
+        x: {
+          time: xAxis === 'wall',
+          auto: true,
+          // Runs that each logged the metric once all sit at one x: give the axis a width.
+          range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax =>
+            min === max ? [min - 1, max + 1] : [min, max]
+        },
+        y: log
+          ? { auto: true, distr: uPlot.Scale.Distr.Logarithmic }
+          : {
+              auto: true,
+              // A margin, so a run's best or worst value is not drawn on the chart's edge.
+              range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => {
+                const pad = (max - min) * 0.05 || Math.abs(min) * 0.05 || 1;
+                return [min - pad, max + pad];
+              }
+            }
       },
       axes: [
         {
           ...axis,
+          // Steps are whole numbers: no tick at step 0.2.
+          incrs: xAxis === 'step' ? STEP_INCREMENTS : undefined,
           values:
             xAxis === 'relative'
               ? (_u: uPlot, ticks: number[]) => ticks.map(shortDuration)
@@ -218,7 +273,8 @@ export function CurveChart(props: ICurveChartProps): React.JSX.Element {
       hooks: {
         // The first draw's end: how long the chart took (the browser test prints it).
         draw: [
-          () => {
+          (u: uPlot) => {
+            drawMarkers(u, lines);
             if (!drawn) {
               drawn = true;
               onDrawn?.(performance.now() - started);

@@ -8,11 +8,14 @@ runs, each page read from the server as it is shown.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Locator, Page, Route, expect
 
 from .conftest import LabServer, command, open_lab, project_python, save_screenshot
@@ -168,6 +171,10 @@ def test_a_person_sorts_chooses_columns_expands_compares_and_tags(
     expect(compare).to_be_visible()
     expect(compare.locator("h2")).to_have_text("Comparing 2 runs")
     expect(compare.locator('tr[data-param="C"]')).to_have_class(re.compile("jp-mlops-differs"))
+    # Each trial logged its auc once: the chart shows two dots, not empty axes.
+    frame = compare.locator(".jp-mlops-curve-frame[data-draw-ms]")
+    expect(frame.locator(".jp-mlops-curve-chart")).to_have_attribute("data-series", "2")
+    assert _coloured_pixels(frame.locator("canvas").first) > 20, "the runs' points are not drawn"
     save_screenshot(page, "runs-compare-light")
 
     # Back in the table: tag both.
@@ -317,3 +324,9 @@ def test_one_hundred_thousand_runs_page_by_page(seeded: LabServer, page: Page) -
     assert first_page < 5.0, f"first page took {first_page:.2f} s"
     assert page_500 < 5.0, f"page 500 took {page_500:.2f} s"
     assert last_page < 5.0, f"the last page took {last_page:.2f} s"
+
+
+def _coloured_pixels(canvas: Locator) -> int:
+    """Pixels of a chart in a series colour (axes, grid and text are grey)."""
+    hsv = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("HSV"))
+    return int(((hsv[..., 1] > 80) & (hsv[..., 2] > 60)).sum())
