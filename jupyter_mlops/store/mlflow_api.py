@@ -171,25 +171,39 @@ def log_batch(
     params: dict[str, str],
     tags: dict[str, str],
     metrics: list[tuple[str, int, float, float]],
-) -> None:
-    """Write params, tags and metric points of run ``run_id`` and beat its heart, at once.
+    run: dict[str, Any] | None = None,
+    active: bool = False,
+) -> tuple[bool, float | None]:
+    """Write params, tags, metric points and the ``run`` columns (name, parent) of run
+    ``run_id`` and beat its heart, at once; (whether the run exists, when it was deleted or
+    None), as :func:`run_state` says.
 
+    Nothing is written to a run that does not exist, nor (``active``) to a deleted one: the
+    heartbeat is the first statement and finds the run, so a batch costs no read of its own.
     A run a reader marked killed for its silence (a remote client has no heartbeat of its
     own, only its writes) is running again: its client is plainly alive.
     """
     with store.write() as conn:
+        beat = _BEAT_ACTIVE if active else _BEAT
+        if not conn.execute(beat, {"run": run_id, "now": time.time()}).rowcount:
+            row = conn.execute(select(t.runs.c.deleted_at).where(t.runs.c.id == run_id)).first()
+            return (False, None) if row is None else (True, row[0])
+        if run:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**run))
         write_batch(store, conn, run_id, params=params, tags=tags, metrics=metrics)
-        conn.execute(_BEAT, {"run": run_id, "now": time.time()})
+    return True, None
 
 
-def _beat() -> Any:
+def _beat(*, active: bool) -> Any:
     """The heartbeat of a run written by a remote client, in one statement (each SET reads
-    the row as it was): a run killed for its silence, not by us, is running again."""
+    the row as it was): a run killed for its silence, not by us, is running again.
+    ``active``: a deleted run is left alone (the statement matches no row)."""
     r = t.runs.c
     revived = and_(r.status == "killed", r.error == KILLED_ERROR, r.pid.is_(None))
+    found = [r.id == bindparam("run")] + ([r.deleted_at.is_(None)] if active else [])
     return (
         update(t.runs)
-        .where(r.id == bindparam("run"))
+        .where(*found)
         .values(
             heartbeat=bindparam("now"),
             status=case((revived, "running"), else_=r.status),
@@ -199,7 +213,7 @@ def _beat() -> Any:
     )
 
 
-_BEAT = _beat()
+_BEAT, _BEAT_ACTIVE = _beat(active=False), _beat(active=True)
 
 
 def delete_tag(store: Store, run_id: str, key: str) -> bool:

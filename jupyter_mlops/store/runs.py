@@ -125,39 +125,55 @@ def write_batch(
     )
     if not metrics:
         return
+    # One pass over the points (a batch is up to thousands): a NaN is stored as NULL with
+    # is_nan set (``value != value`` is the NaN test, cheaper than a call per point).
     rows = [
-        (run_id, key, step, None if math.isnan(value) else value, math.isnan(value), ts)
+        (run_id, key, step, None if value != value else value, value != value, ts)
         for key, step, value, ts in metrics
     ]
     insert_many(conn, t.metrics, _POINT, rows)
     # MLflow's latest value: the largest (step, timestamp), then the larger value (a NaN
-    # counts as smallest); among equal points the last logged.
+    # counts as smallest); among equal points the last logged. Steps mostly differ: the
+    # full comparison is only for points of the same step.
     latest: dict[str, tuple[Any, ...]] = {}
     for row in rows:
         prev = latest.get(row[1])
-        if prev is None or _rank(row) >= _rank(prev):
+        if prev is None or row[2] > prev[2] or (row[2] == prev[2] and _rank(row) >= _rank(prev)):
             latest[row[1]] = row
-    store.insert_or_update(
-        conn,
-        t.latest_metrics,
+    conn.execute(
+        _latest_upsert(store.dialect),
         [dict(zip(_POINT, row, strict=True)) for row in latest.values()],
-        ["run_id", "key"],
-        ["value", "is_nan", "step", "timestamp"],
-        where=lambda table, new: or_(
-            table.c.step < new.step,
-            and_(table.c.step == new.step, table.c.timestamp < new.timestamp),
-            and_(
-                table.c.step == new.step,
-                table.c.timestamp == new.timestamp,
-                # A NaN (NULL) stored is beaten by anything; a new NaN beats only a NaN.
-                or_(table.c.value.is_(None), new.value >= table.c.value),
-            ),
-        ),
     )
 
 
 #: A metric point's columns, in the order of the rows :func:`write_batch` inserts.
 _POINT = ["run_id", "key", "step", "value", "is_nan", "timestamp"]
+_LATEST_UPSERT: dict[str, Any] = {}
+
+
+def _latest_upsert(dialect: str) -> Any:
+    """The upsert of ``latest_metrics`` that keeps the later point, built once per dialect
+    (building it on every batch cost more than running it)."""
+    stmt = _LATEST_UPSERT.get(dialect)
+    if stmt is None:
+        table = t.latest_metrics
+        insert_ = dialect_insert(dialect)(table)
+        new = insert_.excluded
+        stmt = _LATEST_UPSERT[dialect] = insert_.on_conflict_do_update(
+            index_elements=["run_id", "key"],
+            set_={col: new[col] for col in ("value", "is_nan", "step", "timestamp")},
+            where=or_(
+                table.c.step < new.step,
+                and_(table.c.step == new.step, table.c.timestamp < new.timestamp),
+                and_(
+                    table.c.step == new.step,
+                    table.c.timestamp == new.timestamp,
+                    # A NaN (NULL) stored is beaten by anything; a new NaN beats only a NaN.
+                    or_(table.c.value.is_(None), new.value >= table.c.value),
+                ),
+            ),
+        )
+    return stmt
 
 
 def _rank(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -35,6 +35,29 @@ metadata = MetaData(
 # SQLite only aliases rowid (fast autoincrement) for a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+
+def key_value_indexes(table: str) -> tuple[Index, Index]:
+    """The index of ``params`` or ``tags`` that a filter on their values walks, per dialect.
+
+    SQLite (revision 0011): covering, ``(key, value, run_id)``: ``params.p = '4'`` is answered
+    from the index alone (the key's entries with that value, each with its run) instead of
+    reading every row holding the key. PostgreSQL keeps ``(key)``: a B-tree entry there holds
+    at most 2,704 bytes, and a param (up to 6,000 characters) or a tag value (a note, a
+    model's history) can be longer: the insert would fail.
+    """
+    return (
+        Index(f"ix_{table}_key_value_run", "key", "value", "run_id").ddl_if(dialect="sqlite"),
+        Index(f"ix_{table}_key", "key").ddl_if(dialect="postgresql"),
+    )
+
+
+#: Indexes that only one dialect has (see :func:`key_value_indexes`): dialect -> names.
+DIALECT_INDEXES = {
+    "sqlite": frozenset({"ix_params_key_value_run", "ix_tags_key_value_run"}),
+    "postgresql": frozenset({"ix_params_key", "ix_tags_key"}),
+}
+
+
 experiments = Table(
     "experiments",
     metadata,
@@ -94,7 +117,7 @@ params = Table(
     Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(250), primary_key=True),
     Column("value", Text, nullable=False),
-    Index("ix_params_key", "key"),
+    *key_value_indexes("params"),
 )
 
 tags = Table(
@@ -103,7 +126,7 @@ tags = Table(
     Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(250), primary_key=True),
     Column("value", Text, nullable=False),
-    Index("ix_tags_key", "key"),
+    *key_value_indexes("tags"),
 )
 
 metrics = Table(

@@ -253,3 +253,30 @@ def test_delete_and_restore_follow_run_view_type(client: MlflowClient, ours: Sto
     assert names(ViewType.ACTIVE_ONLY) == ["gone", "keep"]
     assert client.get_run(gone).info.lifecycle_stage == "active"
     assert client.get_run(keep).info.lifecycle_stage == "active"
+
+
+def test_request_bodies_are_read_as_json_reads_them(client: MlflowClient, served: Served) -> None:
+    exp = mlflow.set_experiment("bodies").experiment_id
+    run_id = client.create_run(exp).info.run_id
+    url = f"{served.url}/api/2.0/mlflow/runs/log-batch"
+    headers = {"Authorization": f"Bearer {served.token}", "Content-Type": "application/json"}
+
+    def post(body: bytes) -> requests.Response:
+        return requests.post(url, data=body, headers=headers, timeout=30)
+
+    for key, value, encoding in (
+        ("bare-nan", "NaN", "utf-8"),  # Python's json writes NaN bare
+        ("big", "1e400", "utf-8"),
+        ("bom", "1", "utf-8-sig"),  # a byte-order mark first
+        ("wide", "2", "utf-16"),
+    ):
+        point = f'{{"key": "{key}", "value": {value}, "timestamp": 1700000000000}}'
+        body = f'{{"run_id": "{run_id}", "metrics": [{point}]}}'
+        assert post(body.encode(encoding)).status_code == 200, key
+    got = client.get_run(run_id).data.metrics
+    assert math.isnan(got["bare-nan"]) and got["big"] == math.inf
+    assert (got["bom"], got["wide"]) == (1.0, 2.0)
+    for bad in (b"{", b'{"run_id": "x",}', b"[1]", b'{"a": 1} x', b"\xff"):
+        answer = post(bad)
+        assert answer.status_code == 400, bad
+        assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE", bad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -187,3 +188,262 @@ def test_a_production_alias_without_a_policy_is_refused_as_any_ungated_promotion
         {"name": "gated", "alias": "challenger", "version": "1"},
     )
     assert mlops.models.get("gated", 1, store=store).stages == ["staging"]
+
+
+# -- runs/log-batch: every mistake, what it answers and that it writes nothing ---------------
+
+_GOOD = [{"key": "m", "value": 1.0, "timestamp": 1000, "step": 0}]
+_BAD_METRICS = [{"key": "m", "value": "high", "timestamp": 1000, "step": 0}]
+
+
+def _batch_refused(store: Store, body: dict[str, Any]) -> MlflowApiError:
+    with pytest.raises(MlflowApiError) as refused:
+        answer(store, "POST", "runs/log-batch", body)
+    return refused.value
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (
+            {"metrics": {"key": "m"}},
+            "INVALID_PARAMETER_VALUE",
+            "Parameter 'metrics' must be a list.",
+        ),
+        (
+            {"metrics": ["m"]},
+            "INVALID_PARAMETER_VALUE",
+            "Each metric is an object with key, value, timestamp and step.",
+        ),
+        (
+            {"metrics": [{"key": "", "value": 1}]},
+            "INVALID_PARAMETER_VALUE",
+            "A metric name must be a non-empty string, not ''.",
+        ),
+        (
+            {"metrics": [{"key": 3, "value": 1}]},
+            "INVALID_PARAMETER_VALUE",
+            "A metric name must be a non-empty string, not 3.",
+        ),
+        (
+            {"metrics": [{"key": "m", "value": 1}, {"key": "m\x00", "value": 1}]},
+            "INVALID_PARAMETER_VALUE",
+            "The metric name 'm\\x00' contains a NUL character.",
+        ),
+        (
+            {"metrics": [{"key": "m", "timestamp": 1}]},
+            "INVALID_PARAMETER_VALUE",
+            "Missing value for required parameter 'value' of metric 'm'.",
+        ),
+        (
+            {"metrics": _BAD_METRICS},
+            "INVALID_PARAMETER_VALUE",
+            "value must be a number, not 'high'.",
+        ),
+        (
+            {"metrics": [{"key": "m", "value": True}]},
+            "INVALID_PARAMETER_VALUE",
+            "value must be a number, not True.",
+        ),
+        (
+            {"metrics": [{"key": "m", "value": 1, "timestamp": 1.5}]},
+            "INVALID_PARAMETER_VALUE",
+            "timestamp must be a whole number, not 1.5.",
+        ),
+        (
+            {"metrics": [{"key": "m", "value": 1, "step": "one"}]},
+            "INVALID_PARAMETER_VALUE",
+            "step must be a whole number, not 'one'.",
+        ),
+        (
+            {"metrics": [{"key": "m", "value": 1, "step": i} for i in range(1001)]},
+            "INVALID_PARAMETER_VALUE",
+            "A batch may hold at most 1000 metrics; it held 1001.",
+        ),
+        (
+            {"params": [{"key": f"p{i}", "value": "1"} for i in range(101)]},
+            "INVALID_PARAMETER_VALUE",
+            "A batch may hold at most 100 params; it held 101.",
+        ),
+        (
+            {"tags": [{"key": f"t{i}", "value": "1"} for i in range(101)]},
+            "INVALID_PARAMETER_VALUE",
+            "A batch may hold at most 100 tags; it held 101.",
+        ),
+        (
+            {"params": {"key": "p"}},
+            "INVALID_PARAMETER_VALUE",
+            "Parameter 'params' must be a list of key/value objects.",
+        ),
+        (
+            {"tags": [{"value": "x"}]},
+            "INVALID_PARAMETER_VALUE",
+            "Each item of 'tags' needs a string 'key'.",
+        ),
+        (
+            {"params": [{"key": "p", "value": "x" * 6001}]},
+            "INVALID_PARAMETER_VALUE",
+            "Param value of 'p' is 6001 characters; at most 6000.",
+        ),
+        (
+            {"params": [{"key": " ", "value": "x"}]},
+            "INVALID_PARAMETER_VALUE",
+            "A param name must be a non-empty string, not ' '.",
+        ),
+        (
+            {"tags": [{"key": "mlops.mlflow.origin", "value": "x"}]},
+            "INVALID_PARAMETER_VALUE",
+            "Tags starting with 'mlops.mlflow.' are reserved.",
+        ),
+    ],
+)
+def test_a_refused_batch_says_why_and_writes_nothing(
+    store: Store, body: dict[str, Any], code: str, message: str
+) -> None:
+    run_id = _run(store, run_name="kept")
+    # Good points, a param and a new name beside the mistake: none of them may be written.
+    good = {
+        "metrics": _GOOD,
+        "params": [{"key": "C", "value": "0.5"}],
+        "tags": [{"key": "mlflow.runName", "value": "renamed"}],
+    }
+    refused = _batch_refused(store, {"run_id": run_id, **good, **body})
+    assert (refused.code, refused.message) == (code, message)
+    run = mlops.get_run(run_id, store=store)
+    assert (run.metrics, run.params, run.name) == ({}, {}, "kept")
+    assert mlops.get_metric_history(run_id, "m", store=store) == []
+
+
+def test_a_batch_without_a_run_id_is_refused(store: Store) -> None:
+    refused = _batch_refused(store, {"metrics": _GOOD})
+    assert (refused.code, refused.message) == (
+        "INVALID_PARAMETER_VALUE",
+        "Missing value for required parameter 'run_id'.",
+    )
+
+
+def test_a_changed_param_is_refused_with_mlflows_message_and_nothing_else_is_written(
+    store: Store,
+) -> None:
+    run_id = _run(store)
+    answer(store, "POST", "runs/log-parameter", {"run_id": run_id, "key": "C", "value": "0.5"})
+    body = {
+        "run_id": run_id,
+        "metrics": _GOOD,
+        "params": [{"key": "C", "value": "1.0"}],
+        "tags": [{"key": "mlflow.runName", "value": "renamed"}, {"key": "team", "value": "x"}],
+    }
+    refused = _batch_refused(store, body)
+    assert refused.code == "INVALID_PARAMETER_VALUE"
+    assert refused.message == (
+        "Changing param values is not allowed. Param with key='C' was already logged with "
+        f"value='0.5' for run ID='{run_id}'. Attempted logging new value '1.0'."
+    )
+    run = mlops.get_run(run_id, store=store)
+    assert (run.params, run.metrics, run.tags.get("team")) == ({"C": "0.5"}, {}, None)
+    assert run.name != "renamed"
+    # The same value again is no change: accepted.
+    answer(store, "POST", "runs/log-batch", {**body, "params": [{"key": "C", "value": "0.5"}]})
+    assert mlops.get_run(run_id, store=store).name == "renamed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"metrics": _GOOD},
+        {"metrics": _BAD_METRICS},
+        {"metrics": "nope"},
+        {"params": [{"key": "p", "value": "x" * 6001}]},
+        {"metrics": [{"key": "m", "value": 1, "step": i} for i in range(1001)]},
+    ],
+)
+def test_a_batch_for_an_unknown_run_is_not_found_whatever_else_is_wrong(
+    store: Store, body: dict[str, Any]
+) -> None:
+    for unknown in ("f" * 32, "f" * 40):
+        refused = _batch_refused(store, {"run_id": unknown, **body})
+        assert (refused.code, refused.message) == (
+            "RESOURCE_DOES_NOT_EXIST",
+            f"Run with id={unknown} not found",
+        )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"metrics": _GOOD},
+        {"metrics": _BAD_METRICS},
+        {"params": [{"key": "C", "value": "changed"}]},
+        {"tags": [{"key": "mlflow.runName", "value": "renamed"}]},
+        {"tags": [{"key": "mlops.mlflow.x", "value": "reserved"}]},
+    ],
+)
+def test_a_batch_for_a_deleted_run_is_refused_first_and_writes_nothing(
+    store: Store, body: dict[str, Any]
+) -> None:
+    run_id = _run(store, run_name="kept")
+    answer(store, "POST", "runs/log-parameter", {"run_id": run_id, "key": "C", "value": "0.5"})
+    answer(store, "POST", "runs/delete", {"run_id": run_id})
+    refused = _batch_refused(store, {"run_id": run_id, **body})
+    assert refused.code == "INVALID_PARAMETER_VALUE"
+    assert refused.message == (
+        f"The run {run_id} must be in the 'active' state. Current state is deleted: "
+        "restore it first (MlflowClient().restore_run)."
+    )
+    answer(store, "POST", "runs/restore", {"run_id": run_id})
+    run = mlops.get_run(run_id, store=store)
+    assert (run.name, run.params, run.metrics) == ("kept", {"C": "0.5"}, {})
+
+
+def test_a_batch_takes_mlflows_spellings_of_numbers_times_and_steps(store: Store) -> None:
+    run_id = _run(store)
+    points = [
+        {"key": "a", "value": 1, "timestamp": "1700000000000", "step": "2"},
+        {"key": "a", "value": "NaN", "timestamp": 1_700_000_000_000, "step": 3},
+        {"key": "b", "value": "-Infinity", "timestamp": 1_700_000_000_500.0},
+        {"key": "c", "value": 0.25, "step": None},
+    ]
+    answer(store, "POST", "runs/log-batch", {"run_id": run_id, "metrics": points})
+    a = mlops.get_metric_history(run_id, "a", store=store)
+    assert [(p.step, p.timestamp) for p in a] == [(2, 1_700_000_000.0), (3, 1_700_000_000.0)]
+    assert a[0].value == 1.0 and a[1].value != a[1].value  # NaN
+    (b,) = mlops.get_metric_history(run_id, "b", store=store)
+    assert (b.step, b.value, b.timestamp) == (0, float("-inf"), 1_700_000_000.5)
+    (c,) = mlops.get_metric_history(run_id, "c", store=store)
+    assert c.step == 0 and c.value == 0.25 and abs(c.timestamp - time.time()) < 60
+    # The latest value of a is its NaN (step 3 beats step 2), as MLflow shows it.
+    got = answer(store, "GET", "runs/get", {"run_id": run_id})["run"]["data"]["metrics"]
+    assert {m["key"]: m["value"] for m in got} == {"a": "NaN", "b": "-Infinity", "c": 0.25}
+
+
+def test_a_batch_sets_params_tags_and_the_runs_name_and_parent_at_once(store: Store) -> None:
+    parent = _run(store)
+    run_id = answer(store, "POST", "runs/create", {"experiment_id": "1"})["run"]["info"]["run_id"]
+    body = {
+        "run_id": run_id,
+        "params": [{"key": "C", "value": "0.5"}, {"key": "n", "value": 3}],
+        "tags": [
+            {"key": "team", "value": "risk"},
+            {"key": "mlflow.runName", "value": "named"},
+            {"key": "mlflow.parentRunId", "value": parent},
+        ],
+        "metrics": [{"key": "m", "value": 0.5, "timestamp": 1000, "step": 1}],
+    }
+    assert answer(store, "POST", "runs/log-batch", body) == {}
+    run = mlops.get_run(run_id, store=store)
+    assert run.params == {"C": "0.5", "n": "3"}
+    assert (run.name, run.parent_id, run.tags["team"], run.metrics) == (
+        "named",
+        parent,
+        "risk",
+        {"m": 0.5},
+    )
+    assert run.tags["mlflow.parentRunId"] == parent
+    # An empty name falls back to the start of the run id.
+    answer(
+        store,
+        "POST",
+        "runs/set-tag",
+        {"run_id": run_id, "key": "mlflow.runName", "value": ""},
+    )
+    assert mlops.get_run(run_id, store=store).name == run_id[:8]

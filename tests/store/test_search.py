@@ -566,3 +566,47 @@ def test_many_runs_beyond_one_chunk(store: Store, monkeypatch: pytest.MonkeyPatc
             assert sorted(run_cells.fetch_cells(conn, table, ids, "portable")) == sorted(
                 run_cells.fetch_cells(conn, table, ids, store.dialect)
             )
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_filter_on_params_and_tags_is_answered_from_the_covering_indexes(store: Store) -> None:
+    """SQLite reads a param or tag filter from the (key, value, run_id) index alone (revision
+    0011), not every row holding the key and then the table."""
+    from sqlalchemy import event
+
+    from jupyter_mlops.store.search import find_runs
+
+    with store.write() as conn:
+        for i in range(50):
+            add_run(
+                conn,
+                f"{i:032x}",
+                f"r{i}",
+                params={"p": str(i % 10)},
+                metrics={"m": i / 50},
+                tags={"team": "risk" if i % 2 else "growth"},
+            )
+    seen: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", keep)
+    try:
+        found = find_runs(
+            store,
+            "metrics.m > 0.1 and params.p = '3' and tags.team = 'risk'",
+            experiments="churn",
+            order_by="metrics.m DESC",
+        )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", keep)
+    assert [row[1] for row in found.rows] == ["r43", "r33", "r23", "r13"]
+    statement, parameters = next(s for s in seen if "ORDER BY" in s[0])
+    with store.read() as conn:
+        plan = [
+            str(row[-1])
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        ]
+    assert "SEARCH params USING COVERING INDEX ix_params_key_value_run (key=? AND value=?)" in plan
+    assert "SEARCH tags USING COVERING INDEX ix_tags_key_value_run (key=? AND value=?)" in plan

@@ -118,6 +118,11 @@ def existing_run(store: Store, value: str, *, active: bool = False) -> str:
             ``active`` is asked (INVALID_PARAMETER_VALUE, as MLflow answers).
     """
     found, deleted = (False, None) if len(value) > 32 else q.run_state(store, value)
+    return _checked(value, found, deleted, active=active)
+
+
+def _checked(value: str, found: bool, deleted: float | None, *, active: bool) -> str:
+    """``value``, or the error :func:`existing_run` raises for a run in that state."""
     if not found:
         raise missing(f"Run with id={value} not found")
     if active and deleted is not None:
@@ -239,8 +244,9 @@ def _params(store: Store, ref: str, params: dict[str, str]) -> dict[str, str]:
     return params
 
 
-def _tags(store: Store, ref: str, tags: dict[str, str]) -> dict[str, str]:
-    """Tags to store; the run's name and parent go to its own columns."""
+def _tags(store: Store, ref: str, tags: dict[str, str]) -> dict[str, Any]:
+    """The columns of run ``ref`` that ``tags`` set: its name and parent (the tags themselves
+    are stored too, except the name's)."""
     for key in tags:
         check_key("tag", key)
         if key.startswith(HIDDEN_TAG_PREFIX):
@@ -251,27 +257,37 @@ def _tags(store: Store, ref: str, tags: dict[str, str]) -> dict[str, str]:
     parent = tags.get(PARENT_TAG)
     if parent and run_head(store, parent) is not None:
         values["parent_id"] = parent
-    if values:
-        q.update_run(store, ref, values)
-    return tags
+    return values
 
 
 def log_batch(store: Store, payload: Payload) -> Payload:
-    """``runs/log-batch``: up to 1,000 metric points, 100 params and 100 tags at once."""
-    ref = existing_run(store, run_id(payload), active=True)
-    metrics = _points(payload.get("metrics") or [])
-    params = pairs(payload, "params")
-    tags = pairs(payload, "tags")
-    for what, items, limit in (
-        ("metrics", metrics, MAX_BATCH_METRICS),
-        ("params", params, MAX_BATCH_PARAMS),
-        ("tags", tags, MAX_BATCH_TAGS),
-    ):
-        if len(items) > limit:
-            raise invalid(f"A batch may hold at most {limit} {what}; it held {len(items)}.")
-    params = _params(store, ref, params)
-    tags = _tags(store, ref, tags)
-    q.log_batch(store, ref, params=params, tags=tags, metrics=metrics)
+    """``runs/log-batch``: up to 1,000 metric points, 100 params and 100 tags at once.
+
+    A run that does not exist or is deleted is the answer whatever else is wrong with the
+    batch. The run is looked up by the write itself (its heartbeat is the first statement),
+    and only when the batch is refused: one transaction for a good batch.
+    """
+    ref = run_id(payload)
+    try:
+        metrics = _points(payload.get("metrics") or [])
+        params = pairs(payload, "params")
+        tags = pairs(payload, "tags")
+        for what, items, limit in (
+            ("metrics", metrics, MAX_BATCH_METRICS),
+            ("params", params, MAX_BATCH_PARAMS),
+            ("tags", tags, MAX_BATCH_TAGS),
+        ):
+            if len(items) > limit:
+                raise invalid(f"A batch may hold at most {limit} {what}; it held {len(items)}.")
+        params = _params(store, ref, params)
+        columns = _tags(store, ref, tags)
+    except Exception:
+        existing_run(store, ref, active=True)
+        raise
+    found, deleted = q.log_batch(
+        store, ref, params=params, tags=tags, metrics=metrics, run=columns, active=True
+    )
+    _checked(ref, found, deleted, active=True)
     return {}
 
 
@@ -310,7 +326,10 @@ def log_model(store: Store, payload: Payload) -> Payload:
     tag = "mlflow.log-model.history"
     history = json.loads(load_run(store, ref).tags.get(tag) or "[]")
     history.append(model)
-    q.log_batch(store, ref, params={}, tags={tag: json.dumps(history)}, metrics=[])
+    found, deleted = q.log_batch(
+        store, ref, params={}, tags={tag: json.dumps(history)}, metrics=[], active=True
+    )
+    _checked(ref, found, deleted, active=True)
     return {}
 
 
