@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from jupyter_mlops.commands.grammar import CLI, Opt, Verb
+from jupyter_mlops.commands.grammar import Opt, Verb, text_or_json
 from jupyter_mlops.services.schema import (
     DatasetAddRequest,
     DatasetCheckoutRequest,
@@ -13,17 +13,6 @@ from jupyter_mlops.services.schema import (
 )
 
 _REF = "NAME for the latest version, NAME@N for version N"
-
-
-def _format(record: str) -> Opt:
-    return Opt(
-        "format",
-        ("--format",),
-        choices=("text", "json"),
-        default="text",
-        faces=CLI,
-        help=f"text for people (default); json (the REST API's {record}) for scripts",
-    )
 
 
 ADD = Verb(
@@ -35,7 +24,7 @@ ADD = Verb(
         Opt("name", ("-n", "--name"), metavar="NAME"),
         Opt("description", ("-d", "--description"), metavar="TEXT"),
         Opt("link", ("--link",), choices=get_args(LinkMode)),
-        _format("DatasetVersionInfo"),
+        text_or_json("DatasetVersionInfo"),
     ),
     description="""\
 Content equal to the dataset's latest version gives that version back; other content
@@ -48,14 +37,14 @@ LIST = Verb(
     "List the datasets with their latest version, or the versions of one (the default action).",
     opts=(
         Opt("name", metavar="NAME", nargs="?", help="list the versions of this dataset"),
-        _format("DatasetList, or DatasetVersionList for NAME"),
+        text_or_json("DatasetList, or DatasetVersionList for NAME"),
     ),
 )
 
 SHOW = Verb(
     "show",
     "Show one version: digest, source, schema, rows, column profile, tags.",
-    opts=(Opt("ref", metavar="NAME[@N]", help=_REF), _format("DatasetVersionInfo")),
+    opts=(Opt("ref", metavar="NAME[@N]", help=_REF), text_or_json("DatasetVersionInfo")),
 )
 
 DIFF = Verb(
@@ -64,7 +53,7 @@ DIFF = Verb(
     opts=(
         Opt("a", metavar="NAME@N", help="the older version"),
         Opt("b", metavar="NAME@M", help="the newer version"),
-        _format("DatasetDiff"),
+        text_or_json("DatasetDiff"),
     ),
 )
 
@@ -76,7 +65,7 @@ CHECKOUT = Verb(
         Opt("ref", metavar="NAME[@N]", help=_REF),
         Opt("dest", metavar="DEST"),
         Opt("force", ("--force",)),
-        _format("DatasetCheckout"),
+        text_or_json("DatasetCheckout"),
     ),
 )
 
@@ -87,7 +76,7 @@ TAG = Verb(
     opts=(
         Opt("ref", metavar="NAME[@N]", help=_REF),
         Opt("tags", metavar="KEY=VALUE"),
-        _format("DatasetVersionInfo"),
+        text_or_json("DatasetVersionInfo"),
     ),
 )
 

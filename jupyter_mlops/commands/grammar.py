@@ -120,6 +120,19 @@ def _help(opt: Opt, info: FieldInfo | None) -> str | None:
     return text
 
 
+def text_or_json(record: str = "", *, help: str | None = None, default: Any = "text") -> Opt:
+    """The command line's ``--format text|json``; json prints the REST API's ``record``
+    (``help`` says it otherwise)."""
+    return Opt(
+        "format",
+        ("--format",),
+        choices=("text", "json"),
+        default=default,
+        faces=CLI,
+        help=help or f"text for people (default); json (the REST API's {record}) for scripts",
+    )
+
+
 def one_of(*choices: str) -> Callable[[str], str]:
     """An argparse ``type`` accepting one of ``choices``, with a message of our own."""
 

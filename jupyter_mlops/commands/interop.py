@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jupyter_mlops.commands.grammar import CLI, Opt, Verb
+from jupyter_mlops.commands.grammar import CLI, Opt, Verb, text_or_json
 from jupyter_mlops.services.schema import MlflowExportRequest, MlflowImportRequest
 
 MLFLOW = Verb(
@@ -19,12 +19,7 @@ MLFLOW = Verb(
             faces=CLI,
             help="draw a progress bar on stderr even when it is not a terminal",
         ),
-        Opt(
-            "format",
-            ("--format",),
-            choices=("text", "json"),
-            default="text",
-            faces=CLI,
+        text_or_json(
             help="text for people (default); json (the MlflowImport record) for scripts",
         ),
     ),
@@ -67,12 +62,7 @@ EXPORT_MLFLOW = Verb(
             faces=CLI,
             help="draw a progress bar on stderr even when it is not a terminal",
         ),
-        Opt(
-            "format",
-            ("--format",),
-            choices=("text", "json"),
-            default="text",
-            faces=CLI,
+        text_or_json(
             help="text for people (default); json (the MlflowExport record) for scripts",
         ),
     ),

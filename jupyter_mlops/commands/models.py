@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb
+from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb, text_or_json
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services.schema import PromoteRequest, RollbackRequest
 from jupyter_mlops.services.schema.export import ExportRequest
@@ -17,14 +17,7 @@ from jupyter_mlops.services.schema.export import ExportRequest
 
 def _format(record: str, *, inner: bool = False) -> Opt:
     # An action's --format leaves the verb's own (``models --format json``) alone unless given.
-    return Opt(
-        "format",
-        ("--format",),
-        choices=("text", "json"),
-        default=argparse.SUPPRESS if inner else "text",
-        faces=CLI,
-        help=f"text for people (default); json (the REST API's {record}) for scripts",
-    )
+    return text_or_json(record, default=argparse.SUPPRESS if inner else "text")
 
 
 def _pair(text: str) -> tuple[str, str]:

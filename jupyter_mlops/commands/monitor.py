@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from jupyter_mlops.commands.grammar import CLI, Opt, Verb
-from jupyter_mlops.commands.schedule import name_of, text_or_json
+from jupyter_mlops.commands.grammar import CLI, Opt, Verb, text_or_json
+from jupyter_mlops.commands.schedule import name_of
 from jupyter_mlops.services.schema import MonitorHistoryQuery
 
 

@@ -4,8 +4,7 @@ cancel a running pipeline run."""
 
 from __future__ import annotations
 
-from jupyter_mlops.commands.grammar import CLI, Opt, Verb
-from jupyter_mlops.commands.schedule import text_or_json
+from jupyter_mlops.commands.grammar import CLI, Opt, Verb, text_or_json
 from jupyter_mlops.services.schema import (
     PipelineAcceptRequest,
     PipelineRunDetail,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from jupyter_mlops.commands.grammar import Opt, Verb
-from jupyter_mlops.commands.schedule import text_or_json
+from jupyter_mlops.commands.grammar import Opt, Verb, text_or_json
 from jupyter_mlops.services.schema import PredictRequest
 
 PREDICT = Verb(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jupyter_mlops.commands.grammar import CLI, Opt, Verb
+from jupyter_mlops.commands.grammar import Opt, Verb, text_or_json
 from jupyter_mlops.services.schema.reproduce import ReproduceRequest
 
 REPRODUCE = Verb(
@@ -15,14 +15,7 @@ REPRODUCE = Verb(
         Opt("tolerance", ("--tolerance",), metavar="X"),
         Opt("strict", ("--strict",)),
         Opt("timeout", ("--timeout",), metavar="S"),
-        Opt(
-            "format",
-            ("--format",),
-            choices=("text", "json"),
-            default="text",
-            faces=CLI,
-            help="text for people (default); json (the REST API's ReproductionReport) for scripts",
-        ),
+        text_or_json("ReproductionReport"),
     ),
     description="""\
 The slice is the recorded cells the run's metrics and model depend on, in their recorded

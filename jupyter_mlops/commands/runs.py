@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb
+from jupyter_mlops.commands.grammar import BOTH, CLI, MAGIC, Opt, Verb, text_or_json
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.services.schema import (
     CompareQuery,
@@ -65,12 +65,7 @@ NOTE = Verb(
             help="keep the text of FILE (markdown, UTF-8) as the run's note",
         ),
         Opt("clear", ("--clear",), switch=True, help="remove the run's note"),
-        Opt(
-            "format",
-            ("--format",),
-            choices=("text", "json"),
-            default="text",
-            faces=CLI,
+        text_or_json(
             help="text for people (default: the note's markdown); json (the REST API's "
             "RunNote, with the note rendered as HTML) for scripts",
         ),
@@ -150,14 +145,7 @@ SHOW = Verb(
             help="run id, short id (4+ characters) or run name (the newest run of that name); "
             "in a notebook the default is the active run, else the last one tracked there",
         ),
-        Opt(
-            "format",
-            ("--format",),
-            choices=("text", "json"),
-            default="text",
-            faces=CLI,
-            help="text for people (default); json (the REST API's RunDetail) for scripts",
-        ),
+        text_or_json("RunDetail"),
     ),
     description="""\
 examples:
@@ -180,14 +168,7 @@ COMPARE = Verb(
             faces=MAGIC,
             help="the metric of the parallel coordinates (default: the first)",
         ),
-        Opt(
-            "format",
-            ("--format",),
-            choices=("text", "json"),
-            default="text",
-            faces=CLI,
-            help="text for people (default); json (the REST API's RunComparison) for scripts",
-        ),
+        text_or_json("RunComparison"),
     ),
     description="""\
 A ref that names no run is reported and the other runs are still compared; fewer than
@@ -273,14 +254,7 @@ DIFF = Verb(
     opts=(
         Opt("a", metavar="A"),
         Opt("b", metavar="B"),
-        Opt(
-            "format",
-            ("--format",),
-            choices=("text", "json"),
-            default="text",
-            faces=CLI,
-            help="text for people (default); json (the REST API's RunDiff) for scripts",
-        ),
+        text_or_json("RunDiff"),
         Opt(
             "json",
             ("--json",),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing
 
-from jupyter_mlops.commands.grammar import CLI, Opt, Verb
+from jupyter_mlops.commands.grammar import Opt, Verb, text_or_json
 from jupyter_mlops.services.schema import (
     ExportFormat,
     ScheduleCreate,
@@ -13,18 +13,6 @@ from jupyter_mlops.services.schema import (
     ScheduleHistoryQuery,
     ScheduleUpdate,
 )
-
-
-def text_or_json(record: str) -> Opt:
-    """The command line's ``--format text|json``; json prints the REST API's ``record``."""
-    return Opt(
-        "format",
-        ("--format",),
-        choices=("text", "json"),
-        default="text",
-        faces=CLI,
-        help=f"text for people (default); json (the REST API's {record}) for scripts",
-    )
 
 
 def name_of(what: str = "the schedule") -> Opt:
