@@ -32,7 +32,8 @@ from jupyter_mlops.services.schema import (
     SpaceQuery,
 )
 from jupyter_mlops.store import Store
-from jupyter_mlops.store.runs import metric_columns, metrics_with_history, resolve_all
+from jupyter_mlops.store.metric_history import metric_columns, metrics_with_history
+from jupyter_mlops.store.runs import resolve_all
 
 #: Metrics whose curves a comparison carries by default (the rest: the table's latest values).
 MAX_CURVES = DEFAULT_CURVES

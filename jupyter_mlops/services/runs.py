@@ -36,9 +36,10 @@ from jupyter_mlops.services.schema import (
     RunSummary,
 )
 from jupyter_mlops.store import Store
+from jupyter_mlops.store.metric_history import metric_history
 from jupyter_mlops.store.run_groups import child_counts
 from jupyter_mlops.store.run_lifecycle import set_deleted
-from jupyter_mlops.store.runs import child_run_ids, load_run, metric_history, resolve
+from jupyter_mlops.store.runs import child_run_ids, load_run, resolve
 from jupyter_mlops.store.search import count_runs, find_runs, run_keys, search_runs
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from jupyter_mlops.config import load_config
 from jupyter_mlops.errors import MlopsUsageError
 from jupyter_mlops.identity import user_name
 from jupyter_mlops.store import Store, current_store
+from jupyter_mlops.store import metric_history as mh
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store.records import MetricPoint, RunRecord
 from jupyter_mlops.store.run_lifecycle import set_deleted
@@ -170,7 +171,7 @@ def restore_run(*refs: str, store: Store | None = None) -> list[str]:
 
 def get_metric_history(ref: str, key: str, *, store: Store | None = None) -> list[MetricPoint]:
     """Every point of one metric of a run."""
-    return q.metric_history(store or current_store(), ref, key)
+    return mh.metric_history(store or current_store(), ref, key)
 
 
 def search_runs(

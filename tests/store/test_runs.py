@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jupyter_mlops.store import Store
+from jupyter_mlops.store import metric_history as mh
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
 
@@ -71,7 +72,7 @@ def test_write_batch_upserts_params_and_tags_and_keeps_the_latest_metric(store: 
     assert run.params == {"C": "1.0"}
     assert run.tags == {"owner": "bo"}
     assert run.metrics == {"loss": 0.5}
-    steps = [(p.step, p.value) for p in q.metric_history(store, run_id, "loss")]
+    steps = [(p.step, p.value) for p in mh.metric_history(store, run_id, "loss")]
     assert steps == [(0, 1.0), (1, 0.7), (1, 0.6), (2, 0.5)]
 
 
@@ -81,7 +82,7 @@ def test_write_batch_round_trips_special_floats(store: Store, value: float) -> N
     with store.write() as conn:
         q.write_batch(store, conn, run_id, params={}, tags={}, metrics=[("m", 0, value, 1.0)])
     latest = q.load_run(store, run_id).metrics["m"]
-    history = q.metric_history(store, run_id, "m")[0].value
+    history = mh.metric_history(store, run_id, "m")[0].value
     for got in (latest, history):
         assert (math.isnan(got) and math.isnan(value)) or got == value
 
@@ -103,9 +104,9 @@ def test_metric_columns_read_many_runs_by_step_then_time_as_the_history_does(
             tags={},
             metrics=[("loss", 5, 2.0, 1.0), ("loss", 4, 3.0, 2.0), ("acc", 0, 0.5, 3.0)],
         )
-    found = q.metric_columns(store, [a, b, silent], "loss")
+    found = mh.metric_columns(store, [a, b, silent], "loss")
     assert list(found) == [a, b, silent]
-    history = q.metric_history(store, a, "loss")
+    history = mh.metric_history(store, a, "loss")
     assert found[a].steps == [p.step for p in history] == [0, 1, 1, 2, 3]
     assert found[a].timestamps == [p.timestamp for p in history] == [10.0, 12.0, 13.0, 14.0, 15.0]
     values = found[a].values

@@ -12,6 +12,7 @@ from _postgres import PostgresServer
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import StoreError
 from jupyter_mlops.store import Store
+from jupyter_mlops.store import metric_history as mh
 from jupyter_mlops.store import runs as q
 
 # In an empty folder (store_dir): runs capture the git state of where they start.
@@ -28,7 +29,7 @@ def started(store: Store, name: str) -> mlops.Run:
 
 
 def steps(store: Store, run_id: str) -> list[int]:
-    return [point.step for point in q.metric_history(store, run_id, "loss")]
+    return [point.step for point in mh.metric_history(store, run_id, "loss")]
 
 
 def test_a_restart_between_logs_is_invisible_to_the_run(

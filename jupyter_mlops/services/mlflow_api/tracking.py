@@ -37,8 +37,9 @@ from jupyter_mlops.services.mlflow_api.wire import (
 from jupyter_mlops.services.schema import RunRefs
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import mlflow_api as q
+from jupyter_mlops.store.metric_history import metric_history
 from jupyter_mlops.store.records import RunRecord
-from jupyter_mlops.store.runs import load_run, metric_history, run_head
+from jupyter_mlops.store.runs import load_run, run_head
 from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.names import readable_name
 
