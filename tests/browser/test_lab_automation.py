@@ -126,7 +126,10 @@ def test_schedule_pause_resume_and_run_now(project: LabServer, page: Page) -> No
     expect(history.first).to_have_attribute("data-status", "finished", timeout=120_000)
     # The tick links the run it triggered (issue 19 bug 7): it opens in a tab.
     history.first.get_by_role("button", name="run", exact=True).click()
-    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Run ")).to_be_visible()
+    # The tab is titled "Run <id>" until the run is read, then by the run's name.
+    tick = project.api("GET", "mlops/api/v1/schedules/nightly-train/history")["items"][0]
+    name = project.api("GET", f"mlops/api/v1/runs/{tick['run_id']}")["name"]
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=name)).to_be_visible()
 
 
 def test_monitor_shows_latest_verdict_and_trend(project: LabServer, page: Page) -> None:
