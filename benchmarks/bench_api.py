@@ -39,6 +39,7 @@ def populate(root: Path, n: int) -> None:
     from jupyter_mlops.store import open_store
     from jupyter_mlops.store import runs as q
     from jupyter_mlops.store import tables as t
+    from jupyter_mlops.store.metric_chunks import insert_point_rows
 
     store = open_store(config=load_config(root, environ={}))
     rng = random.Random(0)
@@ -82,7 +83,7 @@ def populate(root: Path, n: int) -> None:
         conn.execute(insert(t.runs), runs)
         conn.execute(insert(t.params), params)
         conn.execute(insert(t.tags), tags)
-        conn.execute(insert(t.metrics), metrics)
+        insert_point_rows(conn, metrics)
         conn.execute(insert(t.latest_metrics), metrics)
     store.close()
 

@@ -41,6 +41,7 @@ def populate(root: Path, runs: int, points: int) -> list[str]:
     from jupyter_mlops.store import open_store
     from jupyter_mlops.store import runs as q
     from jupyter_mlops.store import tables as t
+    from jupyter_mlops.store.metric_chunks import insert_point_rows
 
     store = open_store(config=load_config(root, environ={}))
     now = time.time() - 10_000
@@ -77,18 +78,19 @@ def populate(root: Path, runs: int, points: int) -> list[str]:
                 )
             latest.append(metrics[-1])
         conn.execute(insert(t.runs), rows)
-        conn.execute(insert(t.metrics), metrics)
+        insert_point_rows(conn, metrics)
         conn.execute(insert(t.latest_metrics), latest)
     store.close()
     return [str(r["id"]) for r in rows]
 
 
 def floor(root: Path, ids: list[str]) -> None:
-    """SQLite's own read of every point of the curve: the least any server does."""
+    """SQLite's own read of the rows holding every point of the curve: the least any server
+    does."""
     with sqlite3.connect(root / ".mlops" / "mlops.db") as db:
         marks = ", ".join("?" * len(ids))
         db.execute(
-            "SELECT run_id, step, value, timestamp FROM metrics "
+            "SELECT run_id, step_data, value_data, time_data FROM metric_chunks "
             f"WHERE run_id IN ({marks}) AND key = 'loss'",
             ids,
         ).fetchall()

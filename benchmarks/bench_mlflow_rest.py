@@ -8,7 +8,7 @@ server): pass ``--mlflow-python PATH`` (an interpreter with MLflow, such as the
 absolute figures are printed. Both servers answer the same raw HTTP requests from this process.
 
     python benchmarks/bench_mlflow_rest.py [--runs 10000] [--repeats 20] [--mlflow-python PATH]
-        [--cache DIR]
+        [--cache DIR] [--pause 0.3]
 
 The two servers run side by side and take turns request by request, so a load that comes and
 goes on a shared machine slows both alike. ``--cache DIR`` keeps the filled stores (MLflow's
@@ -37,6 +37,9 @@ REPO = Path(__file__).resolve().parents[1]
 T0 = 1_700_000_000_000
 # Between requests: MLflow's server goes on working after it answers a log-batch (measured:
 # our next request took 150 ms instead of 25 ms without a pause), which is not our cost.
+# ``--pause`` changes it: on some machines a process that waited 0.3 s finds its caches cold
+# (measured on one: a Tornado hello-world answered in 1.1 ms back to back, 12-16 ms after a
+# 0.3 s pause), which floors every short request whatever the server does.
 PAUSE = 0.3
 
 # Fills an MLflow SQLite store with the same runs as ours, in the anchor's interpreter. The
@@ -235,7 +238,9 @@ class Target:
         return json.dumps(body)
 
 
-def measure(targets: dict[str, Target], repeats: int) -> dict[str, dict[str, float]]:
+def measure(
+    targets: dict[str, Target], repeats: int, pause: float = PAUSE
+) -> dict[str, dict[str, float]]:
     """Median seconds of each request on each server, the servers taking turns request by
     request (first one, then the other, alternating), so that both see the same load; and
     each server's CPU seconds per request (``<case>_cpu``), which a loaded machine disturbs
@@ -260,7 +265,7 @@ def measure(targets: dict[str, Target], repeats: int) -> dict[str, dict[str, flo
             for label in order if i % 2 == 0 else order[::-1]:
                 target = targets[label]
                 data = body(target)
-                time.sleep(PAUSE)
+                time.sleep(pause)
                 started = time.perf_counter()
                 target.post(path, data)
                 seconds[label][case].append(time.perf_counter() - started)
@@ -307,6 +312,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10_000, help="runs to search over")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--mlflow-python", help="an interpreter with MLflow (the anchor)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=PAUSE,
+        help=f"seconds between requests (default {PAUSE}; MLflow's server works on after it "
+        "answers a log-batch)",
+    )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -359,13 +371,16 @@ def main() -> None:
                     servers.items(), processes, strict=True
                 )
             }
-            results = measure(targets, args.repeats)
+            results = measure(targets, args.repeats, args.pause)
             after = load()
         finally:
             for process in processes:
                 process.terminate()
                 process.wait(timeout=60)
-    print(f"\n{args.runs:,} runs; load average {before} before, {after} after")
+    print(
+        f"\n{args.runs:,} runs; {args.pause} s between requests; "
+        f"load average {before} before, {after} after"
+    )
     keys = ("log_batch_1000", "search_filtered_100", "search_page_1000")
     for what, suffix in (("median time per request", ""), ("server CPU per request", "_cpu")):
         print(f"{what:24}" + "".join(f"{label:>24}" for label in results))

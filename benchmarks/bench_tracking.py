@@ -124,6 +124,7 @@ def ours_search(work: Path, n: int, repeat: int) -> dict[str, Any]:
     from jupyter_mlops.store import open_store
     from jupyter_mlops.store import runs as q
     from jupyter_mlops.store import tables as t
+    from jupyter_mlops.store.metric_chunks import insert_point_rows
 
     store = open_store(f"sqlite:///{work}/mlops.db", str(work / "objects"))
     data = run_data(n)
@@ -178,7 +179,7 @@ def ours_search(work: Path, n: int, repeat: int) -> dict[str, Any]:
         conn.execute(insert(t.runs), runs)
         conn.execute(insert(t.params), params)
         conn.execute(insert(t.tags), tags)
-        conn.execute(insert(t.metrics), metrics)
+        insert_point_rows(conn, metrics)
         conn.execute(insert(t.latest_metrics), metrics)
     bulk_s = time.perf_counter() - start
 

@@ -30,6 +30,7 @@ def build(folder: Path, n: int) -> Any:
     from jupyter_mlops.store import open_store
     from jupyter_mlops.store import runs as q
     from jupyter_mlops.store import tables as t
+    from jupyter_mlops.store.metric_chunks import insert_point_rows
 
     store = open_store(f"sqlite:///{folder}/mlops.db", str(folder / "objects"))
     rng = random.Random(0)
@@ -73,7 +74,7 @@ def build(folder: Path, n: int) -> Any:
         conn.execute(insert(t.runs), runs)
         conn.execute(insert(t.params), params)
         conn.execute(insert(t.tags), tags)
-        conn.execute(insert(t.metrics), metrics)
+        insert_point_rows(conn, metrics)
         conn.execute(insert(t.latest_metrics), metrics)
     return store
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, insert, select, tuple_, update
 
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store, insert_many
+from jupyter_mlops.store.metric_chunks import insert_points, read_curves
 from jupyter_mlops.store.runs import (
     get_or_create_experiment,
     upsert_artifacts,
@@ -143,8 +144,7 @@ def write_new(store: Store, runs: list[RunWrite]) -> None:
         for table, pick in ((t.params, "params"), (t.tags, "tags")):
             pairs = [(r.run["id"], k, v) for r in runs for k, v in getattr(r, pick).items()]
             insert_many(conn, table, ["run_id", "key", "value"], pairs)
-        points = [row for r in runs for row in _points(r.run["id"], r.metrics)]
-        insert_many(conn, t.metrics, _POINT, points)
+        insert_points(conn, [(r.run["id"], r.metrics) for r in runs])
         latest = [row for r in runs for row in _latest_points(r.run["id"], r.metrics)]
         insert_many(conn, t.latest_metrics, _POINT, latest)
         artifacts = [{**a, "run_id": r.run["id"]} for r in runs for a in r.artifacts]
@@ -171,16 +171,14 @@ def refresh(store: Store, run_id: str, write: RunWrite) -> int:
                 ["run_id", "key"],
                 ["value"],
             )
-        m = t.metrics
         have = {
-            (str(k), int(s), float(ts))
-            for k, s, ts in conn.execute(
-                select(m.c.key, m.c.step, m.c.timestamp).where(m.c.run_id == run_id)
-            )
+            (key, step, ts)
+            for (_, key), curve in read_curves(conn, [run_id]).items()
+            for step, ts in zip(curve.steps, curve.timestamps, strict=True)
         }
         fresh = [p for p in write.metrics if (p[0], p[1], p[3]) not in have]
         if fresh:
-            conn.execute(insert(m), _metric_rows(run_id, fresh))
+            insert_points(conn, [(run_id, fresh)])
             store.insert_or_update(
                 conn,
                 t.latest_metrics,
@@ -290,14 +288,11 @@ def _details(conn: Connection, rows: list[dict[str, Any]]) -> list[RunRead]:
         select(t.tags.c.run_id, t.tags.c.key, t.tags.c.value).where(t.tags.c.run_id.in_(ids))
     ):
         out[rid].tags[key] = value
-    m = t.metrics
-    for rid, key, step, value, nan, ts in conn.execute(
-        select(m.c.run_id, m.c.key, m.c.step, m.c.value, m.c.is_nan, m.c.timestamp)
-        .where(m.c.run_id.in_(ids))
-        .order_by(m.c.id)
-    ):
-        point = (str(key), int(step), math.nan if nan or value is None else float(value), ts)
-        out[rid].metrics.append(point)
+    for (rid, key), curve in read_curves(conn, ids).items():
+        out[rid].metrics += [
+            (key, step, value, ts)
+            for step, value, ts in zip(curve.steps, curve.values, curve.timestamps, strict=True)
+        ]
     a = t.artifacts
     for rid, path, digest in conn.execute(
         select(a.c.run_id, a.c.path, a.c.digest).where(a.c.run_id.in_(ids)).order_by(a.c.path)

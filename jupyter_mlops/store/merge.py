@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
 from jupyter_mlops.store.merge_report import MigrationReport, TableCopy
+from jupyter_mlops.store.metric_chunks import Curve, insert_points, read_curves
 
 BATCH = 500
 #: Runs whose metric points are compared and copied in one transaction.
@@ -148,7 +149,7 @@ class Merger:
                 ),
             ),
             (t.artifacts, self.keyed),
-            (t.metrics, self.metrics),
+            (t.metric_chunks, self.metrics),
             (t.logged_models, lambda tb: self.mapped(tb, match=self._by("run_id", "name"))),
             (t.run_inputs, self.mapped),
             (t.datasets, lambda tb: self.mapped(tb, match=self._by("name"))),
@@ -342,29 +343,33 @@ class Merger:
 
     # -- metrics: a history without a key; copy the points the target lacks -----------
     def metrics(self, table: Table) -> TableCopy:
-        item = TableCopy(table.name)
-        columns = [c for c in table.columns if c.name != "id"]
+        # Counted in points, as the laptop logged them, whatever rows hold them.
+        item = TableCopy("metrics")
         for runs in _batches(self.source, t.runs):
             for start in range(0, len(runs), RUN_CHUNK):
                 chunk = [r["id"] for r in runs[start : start + RUN_CHUNK]]
-                stmt = select(*columns).where(table.c.run_id.in_(chunk)).order_by(table.c.id)
                 with self.source.read() as conn:
-                    points = [tuple(r) for r in conn.execute(stmt)]
-                if not points:
+                    source = _points_by_run(read_curves(conn, chunk))
+                if not source:
                     continue
                 with self.target.write() as conn:
-                    there = Counter(tuple(r) for r in conn.execute(stmt))
-                    fresh = []
-                    for point in points:
-                        if there[point] > 0:
-                            there[point] -= 1
-                        else:
-                            fresh.append(dict(zip([c.name for c in columns], point, strict=True)))
+                    there = _points_by_run(read_curves(conn, chunk))
+                    fresh: list[tuple[str, list[tuple[str, int, float, float]]]] = []
+                    for run_id, points in source.items():
+                        have = Counter(_point_key(p) for p in there.get(run_id, []))
+                        new = []
+                        for point in points:
+                            if have[_point_key(point)] > 0:
+                                have[_point_key(point)] -= 1
+                            else:
+                                new.append(point)
+                        item.copied += len(new)
+                        item.present += len(points) - len(new)
+                        if new:
+                            fresh.append((run_id, new))
                     if fresh:
-                        conn.execute(table.insert(), fresh)
+                        insert_points(conn, fresh)
                         self.write_hook(table)
-                item.copied += len(fresh)
-                item.present += len(points) - len(fresh)
         return item
 
     # -- versions: same content is the same version, else appended --------------------
@@ -552,3 +557,22 @@ def _metric_rank(row: Any) -> tuple[Any, ...]:
     """MLflow's latest value: the largest (step, timestamp), then the larger value (NaN least)."""
     value = row["value"]
     return (row["step"], row["timestamp"], -math.inf if value is None else value)
+
+
+def _points_by_run(
+    curves: dict[tuple[str, str], Curve],
+) -> dict[str, list[tuple[str, int, float, float]]]:
+    """Run id -> its points ``(key, step, value, timestamp)`` in the order logged."""
+    out: dict[str, list[tuple[str, int, float, float]]] = {}
+    for (run_id, key), curve in curves.items():
+        out.setdefault(run_id, []).extend(
+            (key, step, value, ts)
+            for step, value, ts in zip(curve.steps, curve.values, curve.timestamps, strict=True)
+        )
+    return out
+
+
+def _point_key(point: tuple[str, int, float, float]) -> tuple[Any, ...]:
+    """A point as compared across stores: NaN equals NaN (``nan != nan`` in Python)."""
+    key, step, value, ts = point
+    return (key, step, None if value != value else value, ts)

@@ -87,7 +87,7 @@ def purge_deleted(store: Store, *, before: float, apply: bool) -> tuple[list[str
                 for table in (
                     t.params,
                     t.tags,
-                    t.metrics,
+                    t.metric_chunks,
                     t.latest_metrics,
                     t.artifacts,
                     t.logged_models,

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError, ReadOnlyStoreError
 from jupyter_mlops.store import tables as t
-from jupyter_mlops.store.core import Store, dialect_insert, insert_many
+from jupyter_mlops.store.core import Store, dialect_insert
+from jupyter_mlops.store.metric_chunks import insert_points
 from jupyter_mlops.store.records import (
     ArtifactRecord,
     CellRecord,
@@ -119,28 +120,36 @@ def write_batch(
     )
     if not metrics:
         return
-    # One pass over the points (a batch is up to thousands): a NaN is stored as NULL with
-    # is_nan set (``value != value`` is the NaN test, cheaper than a call per point).
-    rows = [
-        (run_id, key, step, None if value != value else value, value != value, ts)
-        for key, step, value, ts in metrics
-    ]
-    insert_many(conn, t.metrics, _POINT, rows)
+    insert_points(conn, [(run_id, metrics)])
     # MLflow's latest value: the largest (step, timestamp), then the larger value (a NaN
     # counts as smallest); among equal points the last logged. Steps mostly differ: the
     # full comparison is only for points of the same step.
-    latest: dict[str, tuple[Any, ...]] = {}
-    for row in rows:
-        prev = latest.get(row[1])
-        if prev is None or row[2] > prev[2] or (row[2] == prev[2] and _rank(row) >= _rank(prev)):
-            latest[row[1]] = row
+    latest: dict[str, tuple[str, int, float, float]] = {}
+    for point in metrics:
+        prev = latest.get(point[0])
+        if (
+            prev is None
+            or point[1] > prev[1]
+            or (point[1] == prev[1] and _rank(point) >= _rank(prev))
+        ):
+            latest[point[0]] = point
+    # A NaN is stored as NULL with is_nan set (SQLite keeps no NaN REAL).
     conn.execute(
         _latest_upsert(store.dialect),
-        [dict(zip(_POINT, row, strict=True)) for row in latest.values()],
+        [
+            dict(
+                zip(
+                    _POINT,
+                    (run_id, key, step, None if value != value else value, value != value, ts),
+                    strict=True,
+                )
+            )
+            for key, step, value, ts in latest.values()
+        ],
     )
 
 
-#: A metric point's columns, in the order of the rows :func:`write_batch` inserts.
+#: A latest metric's columns, in the order :func:`write_batch` builds them.
 _POINT = ["run_id", "key", "step", "value", "is_nan", "timestamp"]
 _LATEST_UPSERT: dict[str, Any] = {}
 
@@ -170,9 +179,11 @@ def _latest_upsert(dialect: str) -> Any:
     return stmt
 
 
-def _rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """(step, timestamp, value) of a point row, a NaN's value the smallest."""
-    return (row[2], row[5], -math.inf if row[3] is None else row[3])
+def _rank(point: tuple[str, int, float, float]) -> tuple[Any, ...]:
+    """(step, timestamp, value) of a point ``(key, step, value, timestamp)``, a NaN's value
+    the smallest."""
+    value = point[2]
+    return (point[1], point[3], -math.inf if value != value else value)
 
 
 def insert_finished_runs(
@@ -204,7 +215,7 @@ def insert_finished_runs(
         }
         for run_id, key, value, ts in metrics
     ]
-    conn.execute(insert(t.metrics), rows)
+    insert_points(conn, [(r, [(k, 0, v, ts)]) for r, k, v, ts in metrics])
     conn.execute(insert(t.latest_metrics), rows)
 
 
@@ -537,7 +548,7 @@ def delete_run(store: Store, run_id: str) -> None:
         for table in (
             t.params,
             t.tags,
-            t.metrics,
+            t.metric_chunks,
             t.latest_metrics,
             t.artifacts,
             t.logged_models,

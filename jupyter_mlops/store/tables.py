@@ -1,7 +1,7 @@
 """Table definitions: the one schema every query and migration is checked against.
 
 Timestamps are epoch seconds as double precision so SQLite and PostgreSQL
-behave the same. Metric values keep NaN in ``is_nan`` because SQLite stores a
+behave the same. Latest metric values keep NaN in ``is_nan`` because SQLite stores a
 NaN REAL as NULL.
 """
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -129,17 +130,22 @@ tags = Table(
     *key_value_indexes("tags"),
 )
 
-metrics = Table(
-    "metrics",
+# A metric's history: a row per write of one metric of one run (up to 10,000 points), as
+# little-endian arrays of int64 steps, float64 values (NaN kept) and float64 timestamps;
+# read and written by store.metric_chunks (revision 0012; before it, a row per point).
+metric_chunks = Table(
+    "metric_chunks",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("key", String(250), nullable=False),
-    Column("step", BigInteger, nullable=False),
-    Column("value", Double),
-    Column("is_nan", Boolean, nullable=False),
-    Column("timestamp", Double, nullable=False),
-    Index("ix_metrics_run_key_step", "run_id", "key", "step"),
+    Column("points", Integer, nullable=False),
+    Column("first_step", BigInteger, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("step_data", LargeBinary, nullable=False),
+    Column("value_data", LargeBinary, nullable=False),
+    Column("time_data", LargeBinary, nullable=False),
+    Index("ix_metric_chunks_run_key_id", "run_id", "key", "id"),
 )
 
 latest_metrics = Table(

@@ -70,9 +70,15 @@ def metric_step(key: str, step: Any) -> int:
     try:
         if isinstance(step, bool):
             raise TypeError
-        return operator.index(step)
+        number = operator.index(step)
     except TypeError:
         raise MlopsUsageError(f"metric {key!r}: step must be an integer, not {step!r}.") from None
+    if not -(2**63) <= number < 2**63:  # steps are stored as 64-bit integers
+        raise MlopsUsageError(
+            f"metric {key!r}: step {step} does not fit in 64 bits; use a step between "
+            "-2**63 and 2**63 - 1."
+        )
+    return number
 
 
 def metric_value(key: str, value: Any) -> float:

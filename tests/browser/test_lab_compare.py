@@ -63,6 +63,7 @@ from jupyter_mlops.config import load_config
 from jupyter_mlops.store import open_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.metric_chunks import insert_point_rows
 
 store = open_store(config=load_config(Path.cwd(), environ={{}}))
 now = time.time() - 10_000
@@ -81,7 +82,7 @@ with store.write() as conn:
                                 is_nan=False, timestamp=start + step * 0.05))
         latest.append(metrics[-1])
     conn.execute(insert(t.runs), runs)
-    conn.execute(insert(t.metrics), metrics)
+    insert_point_rows(conn, metrics)
     conn.execute(insert(t.latest_metrics), latest)
 store.close()
 """

@@ -23,6 +23,7 @@ from jupyter_mlops.config import load_config
 from jupyter_mlops.store import open_store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.metric_chunks import insert_point_rows
 
 store = open_store(config=load_config(Path.cwd(), environ={{}}))
 rng = random.Random(0)
@@ -40,7 +41,7 @@ with store.write() as conn:
             metrics.append(dict(run_id=run_id, key=key, step=0, value=rng.random(),
                                 is_nan=False, timestamp=start))
     conn.execute(insert(t.runs), runs)
-    conn.execute(insert(t.metrics), metrics)
+    insert_point_rows(conn, metrics)
     conn.execute(insert(t.latest_metrics), metrics)
 store.close()
 """

@@ -256,6 +256,16 @@ def _batch_refused(store: Store, body: dict[str, Any]) -> MlflowApiError:
             "step must be a whole number, not 'one'.",
         ),
         (
+            {"metrics": [{"key": "m", "value": 1, "timestamp": 1, "step": 2**63}]},
+            "INVALID_PARAMETER_VALUE",
+            f"step must fit in 64 bits (-2**63 to 2**63 - 1), not {2**63}.",
+        ),
+        (
+            {"metrics": [{"key": "m", "value": 1, "timestamp": 1, "step": "-9223372036854775809"}]},
+            "INVALID_PARAMETER_VALUE",
+            "step must fit in 64 bits (-2**63 to 2**63 - 1), not '-9223372036854775809'.",
+        ),
+        (
             {"metrics": [{"key": "m", "value": 1, "step": i} for i in range(1001)]},
             "INVALID_PARAMETER_VALUE",
             "A batch may hold at most 1000 metrics; it held 1001.",

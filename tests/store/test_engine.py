@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 import jupyter_mlops.store.engine as engine_module
 from jupyter_mlops.errors import MlopsUsageError, StoreError
@@ -255,3 +256,85 @@ def test_revision_0011_upgrades_and_downgrades_the_key_value_indexes_keeping_eve
     assert found("params.C = '0.5' and tags.team = 'risk'") == ["r0"]
     assert found(f"tags.team = '{long_tag}'") == ["r1"]
     store.close()
+
+
+# -- revision 0012: metric histories in chunks ---------------------------------------------
+
+
+def test_revision_0012_moves_every_point_into_chunks_and_back_in_the_order_logged(
+    tmp_path: Path, store_uri: str
+) -> None:
+    from jupyter_mlops.store.metric_chunks import MAX_CHUNK
+    from jupyter_mlops.store.metric_history import metric_history
+
+    store = open_store(store_uri, str(tmp_path / "objects"))
+    runs = [f"{i:032x}" for i in range(3)]
+    with store.write() as conn:
+        exp = q.get_or_create_experiment(conn, "e")
+        for i, run_id in enumerate(runs):
+            q.insert_run(
+                conn,
+                {
+                    "id": run_id,
+                    "name": f"r{i}",
+                    "experiment_id": exp,
+                    "status": "finished",
+                    "start_time": float(i),
+                    "heartbeat": float(i),
+                },
+            )
+    _migrate(store, "0011", down=True)
+    # Rows as revision 0011 kept them: NaN as NULL with is_nan, a step logged twice at the
+    # same time (the order logged decides), keys interleaved, one history longer than a chunk.
+    logged = [
+        (runs[0], "loss", 1, 0.5, False, 2.0),
+        (runs[0], "acc", 0, 0.1, False, 1.0),
+        (runs[0], "loss", 0, None, True, 1.0),
+        (runs[0], "loss", 1, 0.4, False, 2.0),
+        (runs[1], "loss", 0, 1.5, False, 3.0),
+    ]
+    logged += [(runs[2], "long", s, s / 2, False, float(s)) for s in range(MAX_CHUNK + 5)]
+    columns = ["run_id", "key", "step", "value", "is_nan", "timestamp"]
+    with store.engine.connect().execution_options(mlops_write=True) as conn:
+        conn.execute(
+            text(
+                'INSERT INTO metrics (run_id, "key", step, value, is_nan, timestamp) '
+                "VALUES (:run_id, :key, :step, :value, :is_nan, :timestamp)"
+            ),
+            [dict(zip(columns, row, strict=True)) for row in logged],
+        )
+        conn.commit()
+
+    _migrate(store, "head", down=False)
+    assert current_revision(store.engine) == HEAD_REVISION
+    loss = metric_history(store, runs[0], "loss")
+    assert [(p.step, p.timestamp) for p in loss] == [(0, 1.0), (1, 2.0), (1, 2.0)]
+    assert math.isnan(loss[0].value) and [p.value for p in loss[1:]] == [0.5, 0.4]
+    assert [p.value for p in metric_history(store, runs[0], "acc")] == [0.1]
+    assert [p.value for p in metric_history(store, runs[1], "loss")] == [1.5]
+    long = metric_history(store, runs[2], "long")
+    assert [p.step for p in long] == list(range(MAX_CHUNK + 5))
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(t.metric_chunks)).scalar() == 5
+    assert "metrics" not in _tables(store)
+
+    _migrate(store, "0011", down=True)
+    assert "metric_chunks" not in _tables(store)
+    with store.engine.connect() as conn:
+        back = conn.execute(
+            text(f"SELECT {', '.join(columns)} FROM metrics ORDER BY id".replace("key", '"key"'))
+        ).all()
+    # Each run's points in the order logged (a run's metrics one key after another).
+    assert sorted(back, key=lambda r: (r[0], r[1])) == sorted(
+        [tuple(r) for r in logged], key=lambda r: (r[0], r[1])
+    )
+    _migrate(store, "head", down=False)
+    assert [p.step for p in metric_history(store, runs[2], "long")] == list(range(MAX_CHUNK + 5))
+    store.close()
+
+
+def _tables(store: Store) -> set[str]:
+    from sqlalchemy import inspect
+
+    with store.engine.connect() as conn:
+        return set(inspect(conn).get_table_names())

@@ -14,6 +14,7 @@ from jupyter_mlops.errors import FilterSyntaxError
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.metric_chunks import insert_points
 from jupyter_mlops.store.search import search_runs
 
 
@@ -53,7 +54,7 @@ def add(
                 "is_nan": math.isnan(value),
                 "timestamp": start,
             }
-            conn.execute(insert(t.metrics).values(**row))
+            insert_points(conn, [(rid, [(key, 0, value, start)])])
             conn.execute(insert(t.latest_metrics).values(**row))
     return rid
 

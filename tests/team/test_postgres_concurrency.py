@@ -14,7 +14,7 @@ from typing import Any
 import nbformat
 import pytest
 from sklearn.dummy import DummyClassifier
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models, scheduler
@@ -23,6 +23,7 @@ from jupyter_mlops.scheduler import claims
 from jupyter_mlops.store import Store, open_store
 from jupyter_mlops.store import schedules as schedule_rows
 from jupyter_mlops.store import tables as t
+from jupyter_mlops.store.metric_chunks import read_curves
 
 # In an empty folder (store_dir): runs capture the git state of where they start.
 pytestmark = [
@@ -99,13 +100,10 @@ def test_eight_processes_tracking_at_once_lose_nothing(store: Store, tmp_path: P
     assert list(frame["params.worker"]) == [str(i) for i in range(8)]
     assert list(frame["metrics.loss"]) == [1.0 / 200] * 8
     with store.read() as conn:
-        per_run = conn.execute(
-            select(t.metrics.c.run_id, func.count(), func.max(t.metrics.c.step))
-            .where(t.metrics.c.key == "loss")
-            .group_by(t.metrics.c.run_id)
-        ).all()
+        curves = read_curves(conn, conn.execute(select(t.runs.c.id)).scalars().all(), "loss")
         experiments = conn.execute(select(t.experiments.c.name)).scalars().all()
-    assert sorted(tuple(row)[1:] for row in per_run) == [(200, 199)] * 8
+    per_run = [(len(c.steps), max(c.steps)) for c in curves.values()]
+    assert sorted(per_run) == [(200, 199)] * 8
     assert experiments == ["team"]
 
 

@@ -163,6 +163,19 @@ def test_non_integer_step_is_a_usage_error(store: Store, step: Any) -> None:
         run.log_metric("m", 1.0, step=step)
 
 
+@pytest.mark.parametrize("step", [2**63, -(2**63) - 1])
+def test_a_step_past_64_bits_is_a_usage_error_and_the_runs_points_are_kept(
+    store: Store, step: int
+) -> None:
+    with mlops.start_run(store=store) as run:
+        run.log_metric("m", 0.5, step=2**63 - 1)
+        with pytest.raises(MlopsUsageError, match="does not fit in 64 bits"):
+            run.log_metric("m", 1.0, step=step)
+    history = mlops.get_metric_history(run.id, "m", store=store)
+    assert [(p.step, p.value) for p in history] == [(2**63 - 1, 0.5)]
+    assert mlops.get_run(run.id, store=store).status == "finished"
+
+
 def test_numpy_and_bool_metric_values_are_floats(store: Store) -> None:
     with mlops.start_run(store=store) as run:
         run.log_metrics({"a": np.float32(0.5), "b": np.int64(2), "c": True})

@@ -16,6 +16,8 @@ from jupyter_mlops.services.mlflow_api.errors import invalid, missing
 from jupyter_mlops.services.mlflow_api.experiments import find_experiment
 from jupyter_mlops.services.mlflow_api.wire import (
     HIDDEN_TAG_PREFIX,
+    INT64_MAX,
+    INT64_MIN,
     RUN_NAME_TAG,
     STATUS_IN,
     STATUS_OUT,
@@ -222,7 +224,7 @@ def _points(items: Any) -> list[tuple[str, int, float, float]]:
         else:
             ts = seconds(stamp, "timestamp") if stamp not in (None, "") else time.time()
         step = item.get("step") or 0
-        if type(step) is not int:
+        if type(step) is not int or not INT64_MIN <= step <= INT64_MAX:
             step = whole(step, "step")
         points.append((key, step, value, ts))
     return points

@@ -38,10 +38,12 @@ def seconds(millis: Any, field: str) -> float:
     return whole(millis, field) / 1000.0
 
 
-def whole(value: Any, field: str) -> int:
-    """An int64 field, given as a number or a string."""
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _as_int(value: Any) -> int | None:
     if isinstance(value, bool):
-        raise invalid(f"{field} must be a whole number, not {value!r}.")
+        return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -50,8 +52,18 @@ def whole(value: Any, field: str) -> int:
         try:
             return int(value)
         except ValueError:
-            pass
-    raise invalid(f"{field} must be a whole number, not {value!r}.")
+            return None
+    return None
+
+
+def whole(value: Any, field: str) -> int:
+    """An int64 field, given as a number or a string."""
+    number = _as_int(value)
+    if number is None:
+        raise invalid(f"{field} must be a whole number, not {value!r}.")
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise invalid(f"{field} must fit in 64 bits (-2**63 to 2**63 - 1), not {value!r}.")
+    return number
 
 
 def number(value: Any, field: str) -> float:
