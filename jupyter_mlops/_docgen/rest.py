@@ -46,7 +46,11 @@ def _schema_name(node: Any) -> str:
     if isinstance(ref, str):
         return ref.rsplit("/", 1)[-1]
     if node.get("type") == "array":
-        return f"list of {_schema_name(node.get('items'))}"
+        items = node.get("items")
+        inner = _schema_name(items) or (_any_of(items) if isinstance(items, dict) else "")
+        return f"list of ({inner})" if " or " in inner else f"list of {inner}"
+    if isinstance(node.get("enum"), list):
+        return " or ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in node["enum"])
     return str(node.get("type", ""))
 
 
