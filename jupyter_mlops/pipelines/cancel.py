@@ -5,6 +5,8 @@ A cancel is recorded in the store first (the run and its unfinished steps become
 :data:`POLL` seconds (:func:`jupyter_mlops.pipelines.steps.run_steps` looks between steps and
 while they run) and kills their kernels. A cancel asked in the same process kills them at once.
 Steps on a Dask cluster are not reachable from here: they finish, and nothing runs after them.
+A cancel is final: a step or run that ends after it (killed, failed, or done a moment late)
+stays ``cancelled`` in the store.
 """
 
 from __future__ import annotations

@@ -200,11 +200,10 @@ def run_pipeline(
             error = f"{type(exc).__name__}: {exc}"
             ended = "killed" if isinstance(exc, KeyboardInterrupt) else "failed"
             for name, step_run in runner.active.items():  # steps cut short: failed, not running
-                step_run.end(ended, error=error)
-                records.update_step_run(
+                now = records.end_step_run(
                     store,
                     runner.step_rows[name],
-                    status="failed",
+                    "failed",
                     ended=time.time(),
                     error={
                         "message": error,
@@ -214,9 +213,17 @@ def run_pipeline(
                         "traceback": "",
                     },
                 )
-            records.end_pipeline_run(store, prun_id, "failed", error)
-            run.end(ended, error=error)
-            progress.close("failed")
+                if now == "failed":
+                    step_run.end(ended, error=error)
+                else:  # the cancel ended it first: it stays cancelled, its tracked run killed
+                    step_run.end("killed", error="cancelled")
+            # Cancelled before this end: the run stays cancelled (the error is still raised).
+            status = records.end_pipeline_run(store, prun_id, "failed", error)
+            if status == "cancelled":
+                run.end("killed", error="cancelled")
+            else:
+                run.end(ended, error=error)
+            progress.close(status)
             raise
         failed = [o for o in runner.outcomes.values() if o.status == "failed"]
         status = "failed" if failed else "ok"
@@ -224,7 +231,10 @@ def run_pipeline(
             error = "; ".join(o.error_line() for o in failed)
         if runner.is_cancelled():
             status, error = "cancelled", "cancelled"
-        records.end_pipeline_run(store, prun_id, status, error)
+        # A cancel after the look above still wins: the record's status is the run's.
+        status = records.end_pipeline_run(store, prun_id, status, error)
+        if status == "cancelled":
+            error = "cancelled"
         run.end({"ok": "finished", "cancelled": "killed"}.get(status, "failed"), error=error)
         progress.close(status)
         return PipelineResult(

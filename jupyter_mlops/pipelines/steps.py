@@ -12,7 +12,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import importlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,10 @@ def _error_dict(error: Any, message: str | None = None) -> dict[str, Any]:
     }
 
 
+#: The error of a step whose run was cancelled as it ended (the note the cancel writes).
+_CANCELLED: dict[str, Any] = {"note": "cancelled"}
+
+
 class StepRunner:
     """One pipeline run in progress (the state the scheduling loop shares)."""
 
@@ -156,7 +160,9 @@ class StepRunner:
             env=env,
         )
 
-    def start_step(self, step: Step, attempt: int) -> Any:
+    def start_step(self, step: Step, attempt: int) -> Any | None:
+        """Start ``step``'s tracked run and mark its step run ``running``; None when a cancel
+        ended the step run first (the step must not run)."""
         tags = {"step": step.name, "pipeline": self.pipeline.name, "pipeline_run": self.prun_id}
         if self.env is not None:
             tags["env"] = self.env
@@ -170,16 +176,19 @@ class StepRunner:
             notebook=str(self.output(step, attempt)),
             store=self.store,
         )
-        records.update_step_run(
+        started = records.start_step_run(
             self.store,
             self.step_rows[step.name],
-            status="running",
             run_id=step_run.id,
             attempt=attempt,
             started=time.time(),
             # Where its notebook is saved as it runs: the live log reads it.
             output_notebook=str(self.output(step, attempt)),
         )
+        if not started:
+            step_run.end("killed", error="cancelled")
+            self.is_cancelled()  # kills the kernels of the steps still running here
+            return None
         detail = f"attempt {attempt}" if attempt > 1 else ""
         self.progress.update(StepEvent(step.name, "running", detail))
         return step_run
@@ -187,7 +196,9 @@ class StepRunner:
     def finish_step(
         self, step: Step, step_run: Any, result: Any, exc: BaseException | None, attempt: int
     ) -> StepOutcome:
-        """Log the report, check the gate and outputs; return the outcome (failed or ok)."""
+        """Log the report, check the gate and outputs; return the outcome (ok, failed, or
+        cancelled when the run was cancelled meanwhile). The step's tracked run ends with
+        :meth:`end_step` once the outcome is recorded or retried."""
         output = getattr(result, "output", None)
         error: dict[str, Any] | None = None
         if exc is not None:
@@ -212,18 +223,11 @@ class StepRunner:
             if gate is not None:
                 error = _error_dict(None, f"gate {gate}")
         status = "ok" if error is None else "failed"
-        text = (
-            None
-            if error is None
-            else (error.get("message") or f"{error['ename']}: {error['evalue']}")
-        )
-        if error is not None and self.is_cancelled():
-            error = _error_dict(None, "cancelled while it ran")
-            text = "cancelled"
-            step_run.end("killed", error=text)
+        if self.is_cancelled():
+            # Killed by the cancel, or it ended after the cancel: either way it is not done
+            # (its result is not reused), and the run's record already says cancelled.
             status = "cancelled"
-        else:
-            step_run.end("finished" if error is None else "failed", error=text)
+            error = _error_dict(None, "cancelled while it ran") if error else dict(_CANCELLED)
         duration = float(getattr(result, "duration", 0.0) or 0.0)
         return StepOutcome(
             step.name,
@@ -234,6 +238,18 @@ class StepRunner:
             duration=duration,
             attempts=attempt,
         )
+
+    def end_step(self, step_run: Any, outcome: StepOutcome) -> None:
+        """End the step's tracked run as its outcome says."""
+        error = outcome.error
+        if outcome.status == "cancelled":
+            step_run.end("killed", error="cancelled")
+        elif error is None:
+            step_run.end("finished")
+        else:
+            step_run.end(
+                "failed", error=error.get("message") or f"{error['ename']}: {error['evalue']}"
+            )
 
     def check_gate(self, step: Step, run_id: str) -> str | None:
         """The gate's message when it does not hold, else None."""
@@ -317,10 +333,12 @@ def _record_reused(
 
 
 def _skip(runner: StepRunner, name: str, reason: str) -> None:
-    runner.outcomes[name] = StepOutcome(name, "skipped", reason)
-    records.update_step_run(
-        runner.store, runner.step_rows[name], status="skipped", error={"note": reason}
+    status = records.end_step_run(
+        runner.store, runner.step_rows[name], "skipped", error={"note": reason}
     )
+    if status == "cancelled":  # the cancel came first
+        reason = "cancelled before it ran"
+    runner.outcomes[name] = StepOutcome(name, status, reason)
     runner.progress.update(StepEvent(name, "skipped", reason))
 
 
@@ -366,7 +384,7 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
                     )
                     continue
                 submitted.add(name)
-                pending[_submit(runner, executor, name, 1)] = (name, None, 1)
+                _submit(runner, executor, pending, name, 1)
             if not pending:
                 break
             # Woken every POLL seconds to look for a cancel asked by another process.
@@ -379,15 +397,12 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
                 result = None if exc is not None else future.result()
                 outcome = runner.finish_step(step, step_run, result, exc, attempt)
                 if outcome.status == "failed" and attempt <= step.retries and not cancelled:
+                    runner.end_step(step_run, outcome)
                     retry = f"retry {attempt + 1}: {outcome.error_line()}"
                     runner.progress.update(StepEvent(name, "running", retry))
-                    pending[_submit(runner, executor, name, attempt + 1)] = (
-                        name,
-                        None,
-                        attempt + 1,
-                    )
+                    _submit(runner, executor, pending, name, attempt + 1)
                     continue
-                _record_outcome(runner, step, outcome)
+                _record_outcome(runner, step, step_run, outcome)
     finally:
         for future in pending:
             future.cancel()
@@ -396,40 +411,59 @@ def run_steps(runner: StepRunner, executor: Any) -> None:
 def _end_cancelled(runner: StepRunner, name: str) -> None:
     """A step the cancel came before: it never runs."""
     runner.outcomes[name] = StepOutcome(name, "cancelled", "cancelled before it ran")
-    records.update_step_run(
+    records.end_step_run(
         runner.store,
         runner.step_rows[name],
-        status="cancelled",
+        "cancelled",
         ended=time.time(),
         error={"note": "cancelled before it ran"},
     )
     runner.progress.update(StepEvent(name, "skipped", "cancelled"))
 
 
-def _submit(runner: StepRunner, executor: Any, name: str, attempt: int) -> cf.Future[Any]:
+def _submit(
+    runner: StepRunner,
+    executor: Any,
+    pending: dict[cf.Future[Any], tuple[str, Any, int]],
+    name: str,
+    attempt: int,
+) -> None:
+    """Submit attempt ``attempt`` of step ``name`` (unless a cancel ended it first)."""
     step = runner.pipeline.steps[name]
     step_run = runner.start_step(step, attempt)
+    if step_run is None:
+        runner.outcomes[name] = StepOutcome(name, "cancelled", "cancelled", attempts=attempt)
+        runner.progress.update(StepEvent(name, "skipped", "cancelled"))
+        return
     runner.active[name] = step_run
     runs_folder(runner.pipeline.root)
     runner.out_dir.mkdir(parents=True, exist_ok=True)
     future: cf.Future[Any] = executor.submit(runner.request(step, step_run, attempt))
-    return future
+    pending[future] = (name, None, attempt)
 
 
-def _record_outcome(runner: StepRunner, step: Step, outcome: StepOutcome) -> None:
-    runner.outcomes[step.name] = outcome
+def _record_outcome(runner: StepRunner, step: Step, step_run: Any, outcome: StepOutcome) -> None:
     outputs = digests(runner.pipeline.root, step.outputs) if outcome.status == "ok" else {}
-    records.update_step_run(
-        runner.store,
-        runner.step_rows[step.name],
-        status=outcome.status,
-        run_id=outcome.run_id,
-        attempt=outcome.attempts,
-        ended=time.time(),
-        output_notebook=outcome.output_notebook,
-        outputs={k: v for k, v in outputs.items() if v is not None},
-        error=outcome.error,
-    )
+    try:
+        recorded = records.end_step_run(
+            runner.store,
+            runner.step_rows[step.name],
+            outcome.status,
+            run_id=outcome.run_id,
+            attempt=outcome.attempts,
+            ended=time.time(),
+            output_notebook=outcome.output_notebook,
+            outputs={k: v for k, v in outputs.items() if v is not None},
+            error=outcome.error,
+        )
+    except BaseException:
+        runner.end_step(step_run, outcome)
+        raise
+    if recorded != outcome.status:
+        # Cancelled between the step's end and this record: the cancel stands.
+        outcome = replace(outcome, status=recorded, error=dict(_CANCELLED))
+    runner.outcomes[step.name] = outcome
+    runner.end_step(step_run, outcome)
     notebook = outcome.output_notebook
     if outcome.status == "cancelled":
         runner.progress.update(StepEvent(step.name, "failed", "cancelled", notebook))

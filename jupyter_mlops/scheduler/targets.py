@@ -38,9 +38,10 @@ def project_file(kind: str, given: str, *, root: Path, cwd: Path | None = None) 
     base = root.resolve()
     full = (path if path.is_absolute() else (cwd or base) / path).resolve()
     if not full.is_relative_to(base):
+        # Named as given: the project's own folder is the server's layout over REST.
         raise MlopsUsageError(
-            f"The {kind} {given!r} is outside the project ({base}); a schedule runs files "
-            "of its project."
+            f"The {kind} {given!r} is outside the project; a schedule runs files of its "
+            "project (give a path inside it)."
         )
     if not full.is_file():
         raise MlopsUsageError(f"No {kind} file {given!r}; check the path.")

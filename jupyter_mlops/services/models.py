@@ -20,7 +20,7 @@ from jupyter_mlops.models.registry import held_stages, model_rows, versions_of
 from jupyter_mlops.models.stages import check_stages
 from jupyter_mlops.models.uri import check_name
 from jupyter_mlops.services import schema
-from jupyter_mlops.services.paths import inside_root
+from jupyter_mlops.services.paths import inside_root, paths_as_given, values_as_given
 from jupyter_mlops.store import Store
 
 
@@ -180,6 +180,17 @@ def promote(
             a gated stage (a dry run reports that as its one failed check), or a notebook
             outside the root; nothing is recorded.
     """
+    if root is None:
+        return _promote(store, name, request, root=None)
+    # The validation's checks name its notebook by its full path: named as given here.
+    with paths_as_given(root):
+        result = _promote(store, name, request, root=root)
+    return schema.PromotionResult.model_validate(values_as_given(root, result.model_dump()))
+
+
+def _promote(
+    store: Store, name: str, request: schema.PromoteRequest, *, root: Path | None
+) -> schema.PromotionResult:
     given = request.validate_notebook
     notebook: Path | str | None = given or None
     if given and root is not None:

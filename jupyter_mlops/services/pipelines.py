@@ -3,7 +3,8 @@ a page of runs, one run with its steps, rerun one, cancel one; the specs of the 
 a step's notebook so far (its live log, its failing cell).
 
 Paths: the command line and the magics name a spec relative to their working folder
-(``cwd``); over REST a spec must lie inside the server's root (no ``cwd``). A ``.ipynb``
+(``cwd``); over REST a spec must lie inside the server's root (no ``cwd``). A refusal names
+files relative to that folder, as the client named them (never the server's layout). A ``.ipynb``
 runs as a one-step pipeline (always run, never cached), ``-p KEY=VALUE`` setting its
 parameters.
 """
@@ -28,7 +29,7 @@ from jupyter_mlops.pipelines.runner import run_pipeline
 from jupyter_mlops.pipelines.spec import load
 from jupyter_mlops.pipelines.steps import StepOutcome
 from jupyter_mlops.services import schema
-from jupyter_mlops.services.paths import in_root, inside_root
+from jupyter_mlops.services.paths import as_given, in_root, inside_root, paths_as_given
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import pipelines as records
 
@@ -69,18 +70,21 @@ def _target(spec: str, *, root: Path, cwd: Path | None) -> Path:
     return cwd / spec
 
 
-def _load(path: Path, params: list[str]) -> tuple[Pipeline, list[str], bool]:
-    """The pipeline at ``path``, its ``STEP.KEY=VALUE`` overrides, and whether it always runs.
+def _load(
+    spec: str, params: list[str], *, root: Path, cwd: Path | None
+) -> tuple[Pipeline, list[str], bool]:
+    """The pipeline of ``spec``, its ``STEP.KEY=VALUE`` overrides, and whether it always runs.
 
     Raises:
         MlopsUsageError: neither a notebook nor a pipeline .yaml; a bad spec.
     """
+    path = _target(spec, root=root, cwd=cwd)
     if path.suffix == ".ipynb":
         pipeline = notebook_pipeline(path)
         return pipeline, step_overrides(pipeline, params), True
     if path.suffix in (".yaml", ".yml"):
         return load(path), list(params), False
-    raise MlopsUsageError(f"{str(path)!r}: give a notebook (.ipynb) or a pipeline (.yaml).")
+    raise MlopsUsageError(f"{spec!r}: give a notebook (.ipynb) or a pipeline (.yaml).")
 
 
 def _summary(r: records.PipelineRunRecord, counts: dict[str, int]) -> schema.PipelineRunSummary:
@@ -184,16 +188,17 @@ def status(
     Raises:
         MlopsUsageError: a bad spec, environment, parameter or step name.
     """
-    pipeline, params, always = _load(_target(query.spec, root=root, cwd=cwd), query.params)
-    _resolved, plans = plan(
-        pipeline,
-        env=query.env,
-        params=params,
-        force=query.force or always,
-        only=query.only,
-        from_step=query.from_step,
-        store=store,
-    )
+    with paths_as_given(cwd or root):
+        pipeline, params, always = _load(query.spec, query.params, root=root, cwd=cwd)
+        _resolved, plans = plan(
+            pipeline,
+            env=query.env,
+            params=params,
+            force=query.force or always,
+            only=query.only,
+            from_step=query.from_step,
+            store=store,
+        )
     would = sum(p.action == "run" for p in plans.values())
     return schema.PipelineStatus(
         name=pipeline.name,
@@ -234,21 +239,22 @@ def run(
         MlopsUsageError: a bad spec, environment, parameter or option.
         PipelineRefused: a promotion target asked to run an unpromoted version.
     """
-    pipeline, params, always = _load(_target(request.spec, root=root, cwd=cwd), request.params)
-    result = run_pipeline(
-        pipeline,
-        env=request.env,
-        params=params,
-        jobs=request.jobs,
-        executor=executor,
-        force=request.force or always,
-        only=request.only,
-        from_step=request.from_step,
-        resume=request.resume,
-        progress=progress or NullProgress(),
-        trigger=trigger,
-        store=store,
-    )
+    with paths_as_given(cwd or root):
+        pipeline, params, always = _load(request.spec, request.params, root=root, cwd=cwd)
+        result = run_pipeline(
+            pipeline,
+            env=request.env,
+            params=params,
+            jobs=request.jobs,
+            executor=executor,
+            force=request.force or always,
+            only=request.only,
+            from_step=request.from_step,
+            resume=request.resume,
+            progress=progress or NullProgress(),
+            trigger=trigger,
+            store=store,
+        )
     if junit:
         # start-up: xml.etree (~7 ms) only for --junit, not for every pipelines import.
         from jupyter_mlops.pipelines.junit import write_junit
@@ -277,8 +283,11 @@ def accept(
     Raises:
         MlopsUsageError: no such step, or a declared output is missing.
     """
-    pipeline, params, _always = _load(_target(request.spec, root=root, cwd=cwd), request.params)
-    prun_id = accept_outputs(pipeline, request.step, env=request.env, params=params, store=store)
+    with paths_as_given(cwd or root):
+        pipeline, params, _always = _load(request.spec, request.params, root=root, cwd=cwd)
+        prun_id = accept_outputs(
+            pipeline, request.step, env=request.env, params=params, store=store
+        )
     return get_run(store, prun_id, root=root)
 
 
@@ -306,7 +315,8 @@ def start_run(
     Raises:
         MlopsUsageError: a spec outside the root, a bad spec, environment or parameter.
     """
-    pipeline, params, always = _load(_target(request.spec, root=root, cwd=None), request.params)
+    with paths_as_given(root):
+        pipeline, params, always = _load(request.spec, request.params, root=root, cwd=None)
     progress = _Started()
     outcome: dict[str, Any] = {}
 
@@ -337,7 +347,9 @@ def start_run(
             pass
     error = outcome.get("error")
     if isinstance(error, BaseException) and not progress.event.is_set():
-        raise error  # refused before it started: a bad parameter, environment or promotion
+        # Refused before it started: a bad parameter, environment or promotion.
+        with paths_as_given(root):
+            raise error
     result: PipelineResult | None = outcome.get("result")
     if result is not None:
         prun_id = result.pipeline_run_id
@@ -365,9 +377,10 @@ def rerun(
         raise NotFoundError(f"No pipeline run {pipeline_run_id!r}.")
     relative = in_root(root, record.spec_path)
     if relative is None:
+        # Its recorded path is the server's layout: the file's name says which spec it is.
         raise MlopsUsageError(
-            f"The spec {record.spec_path} of pipeline run {pipeline_run_id} is outside the "
-            "server's root; run it from the command line."
+            f"The spec {Path(record.spec_path).name!r} of pipeline run {pipeline_run_id} is "
+            "outside the server's root; run it from the command line."
         )
     return start_run(
         store,
@@ -423,7 +436,7 @@ def _spec_info(base: Path, path: Path) -> schema.PipelineSpecInfo:
     except MlopsUsageError as exc:
         return schema.PipelineSpecInfo(
             path=relative, name=path.stem, description="", environments=[], steps=[],
-            error=str(exc),
+            error=as_given(base, str(exc)),
         )  # fmt: skip
     return schema.PipelineSpecInfo(
         path=relative,

@@ -17,7 +17,7 @@ from jupyter_mlops.scheduler import Scheduler
 from jupyter_mlops.scheduler.cron import check_cron, local_label, next_ticks
 from jupyter_mlops.scheduler.runner import Abandon
 from jupyter_mlops.services import schema
-from jupyter_mlops.services.paths import in_root
+from jupyter_mlops.services.paths import in_root, paths_as_given
 from jupyter_mlops.store import Store
 from jupyter_mlops.store.schedules import Schedule, ScheduleRun
 
@@ -117,8 +117,9 @@ def add(
             spec that does not load, an unknown environment or parameter, a value of the
             wrong type); a schedule of that name exists.
     """
-    return schedule_info(
-        scheduler.add(
+    # The target's checks name files by their full path: named as given here.
+    with paths_as_given(cwd or root):
+        added = scheduler.add(
             request.name,
             cron=request.cron,
             notebook=request.notebook,
@@ -135,7 +136,7 @@ def add(
             root=root,
             cwd=cwd or root,
         )
-    )
+    return schedule_info(added)
 
 
 def update(
@@ -155,8 +156,8 @@ def update(
         env = None
     elif request.env is not None:
         env = request.env
-    return schedule_info(
-        scheduler.update(
+    with paths_as_given(root):
+        updated = scheduler.update(
             name,
             cron=request.cron,
             timezone=request.timezone,
@@ -166,7 +167,7 @@ def update(
             store=store,
             root=root,
         )
-    )
+    return schedule_info(updated)
 
 
 def preview(store: Store, query: schema.CronPreviewQuery) -> schema.CronPreview:

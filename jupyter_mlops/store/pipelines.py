@@ -17,6 +17,8 @@ from jupyter_mlops.store.core import Store
 
 #: step_runs statuses that count as done and reusable
 DONE = ("ok", "cached")
+#: statuses a pipeline run or step run may still leave (a cancel ends both)
+UNFINISHED = ("queued", "running")
 #: every step_runs status
 STEP_STATUSES = ("queued", "running", "cached", "ok", "failed", "skipped", "cancelled")
 
@@ -139,13 +141,29 @@ def create_pipeline_run(
     return pid
 
 
-def end_pipeline_run(store: Store, pipeline_run_id: str, status: str, error: str | None) -> None:
+def _ends(status: str) -> tuple[str, ...]:
+    """The statuses an end ``status`` may overwrite: a cancel is final, but a ``cancelled``
+    end (the runner saw the cancel) may still say when and how its work stopped."""
+    return UNFINISHED + (("cancelled",) if status == "cancelled" else ())
+
+
+def end_pipeline_run(store: Store, pipeline_run_id: str, status: str, error: str | None) -> str:
+    """End a running pipeline run ``status``; return the status it has now.
+
+    One transaction, conditional on ``running``: a run cancelled meanwhile stays
+    ``cancelled`` (the runner's ``ok`` or ``failed`` after the cancel changes nothing).
+    """
+    pr = t.pipeline_runs
     with store.write() as conn:
-        conn.execute(
-            update(t.pipeline_runs)
-            .where(t.pipeline_runs.c.id == pipeline_run_id)
+        changed = conn.execute(
+            update(pr)
+            .where(pr.c.id == pipeline_run_id, pr.c.status.in_(_ends(status)))
             .values(status=status, ended=time.time(), error=error)
-        )
+        ).rowcount
+        if changed:
+            return status
+        now = conn.execute(select(pr.c.status).where(pr.c.id == pipeline_run_id)).scalar()
+    return status if now is None else str(now)
 
 
 def cancel_pipeline_run(store: Store, pipeline_run_id: str, note: str) -> bool:
@@ -166,7 +184,7 @@ def cancel_pipeline_run(store: Store, pipeline_run_id: str, note: str) -> bool:
             return False
         conn.execute(
             update(sr)
-            .where(sr.c.pipeline_run_id == pipeline_run_id, sr.c.status.in_(("queued", "running")))
+            .where(sr.c.pipeline_run_id == pipeline_run_id, sr.c.status.in_(UNFINISHED))
             .values(status="cancelled", ended=now, error=json.dumps({"note": note}))
         )
     return True
@@ -182,6 +200,36 @@ def add_step_run(store: Store, pipeline_run_id: str, step: str, **values: Any) -
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
+
+
+def start_step_run(store: Store, step_run_id: int, **values: Any) -> bool:
+    """Mark a queued (or retried) step run ``running``; False when a cancel ended it first."""
+    sr = t.step_runs
+    with store.write() as conn:
+        changed = conn.execute(
+            update(sr)
+            .where(sr.c.id == step_run_id, sr.c.status.in_(UNFINISHED))
+            .values(status="running", **_encode(values))
+        ).rowcount
+    return bool(changed)
+
+
+def end_step_run(store: Store, step_run_id: int, status: str, **values: Any) -> str:
+    """End a step run ``status`` (other columns as keywords); return the status it has now.
+
+    Like :func:`end_pipeline_run`: a step the cancel ended first stays ``cancelled``.
+    """
+    sr = t.step_runs
+    with store.write() as conn:
+        changed = conn.execute(
+            update(sr)
+            .where(sr.c.id == step_run_id, sr.c.status.in_(_ends(status)))
+            .values(status=status, **_encode(values))
+        ).rowcount
+        if changed:
+            return status
+        now = conn.execute(select(sr.c.status).where(sr.c.id == step_run_id)).scalar()
+    return status if now is None else str(now)
 
 
 def update_step_run(store: Store, step_run_id: int, **values: Any) -> None:

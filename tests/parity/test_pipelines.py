@@ -198,6 +198,40 @@ def test_a_run_cancelled_on_any_face_ends_cancelled_everywhere(faces: Faces) -> 
     _killed(faces, run_id)
 
 
+def test_a_step_ending_after_the_cancel_leaves_it_cancelled_everywhere(faces: Faces) -> None:
+    # The step's kernel cancels its own run and ends at once: the server's runner ends the
+    # step and the run after the cancel, and neither end may undo it.
+    root = faces.project.root
+    notebook(
+        root / "p-late-quick.ipynb",
+        "x = 1",
+        "import os\nimport jupyter_mlops as mlops\n"
+        "mlops.pipelines.cancel_run(os.environ['MLOPS_PIPELINE_RUN'])",
+    )
+    notebook(root / "p-late-after.ipynb", "x = 1", "print('after')")
+    (root / "p-late.yaml").write_text(
+        "name: p-late\nsteps:\n  quick: {notebook: p-late-quick.ipynb}\n"
+        "  after: {notebook: p-late-after.ipynb, needs: [quick]}\n"
+    )
+    ended = faces.send("POST", "pipelines/runs", {"spec": "p-late.yaml", "wait": True})
+    assert ended.status_code == 200, ended.text
+    rest = ended.json()
+    assert (rest["run"]["status"], rest["run"]["error"]) == ("cancelled", "cancelled")
+    assert [(s["step"], s["status"]) for s in rest["step_runs"]] == [
+        ("quick", "cancelled"),
+        ("after", "cancelled"),
+    ]
+    assert faces.rest(f"pipelines/runs/{rest['run']['id']}") == rest
+    (listed,) = faces.rest("pipelines/runs", name="p-late")["items"]
+    assert listed == rest["run"]
+    # The pipeline's tracked run and the step's read killed on the runs' faces too.
+    for run_id in (rest["run"]["run_id"], rest["step_runs"][0]["run_id"]):
+        assert faces.rest(f"runs/{run_id}")["status"] == "killed"
+        assert faces.cli_json("show", run_id)["status"] == "killed"
+    cancel = faces.cli("cancel", rest["run"]["id"])
+    assert cancel.code == 1 and "has ended (cancelled)" in cancel.err
+
+
 def _decided(detail: dict[str, Any]) -> tuple[Any, ...]:
     run = detail["run"]
     steps = [(s["step"], s["status"], s["run_id"]) for s in detail["step_runs"]]

@@ -5,6 +5,7 @@ steps still to come end ``cancelled``; the command exits 1 saying so."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,10 +15,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from jupyter_mlops import get_run
 from jupyter_mlops.errors import ConflictError, NotFoundError
+from jupyter_mlops.pipelines import run_pipeline
+from jupyter_mlops.pipelines.progress import NullProgress
 from jupyter_mlops.services import pipelines
 from jupyter_mlops.services.schema import PipelineRunQuery
 from jupyter_mlops.store import current_store
+from jupyter_mlops.store import pipelines as records
 
 
 def notebook(path: Path, params: str, *cells: str) -> None:
@@ -144,7 +149,6 @@ def test_a_prefix_names_one_pipeline_run_or_is_refused(
     store_dir: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
     from jupyter_mlops.pipelines.cancel import cancel_run
-    from jupyter_mlops.store import pipelines as records
 
     ids = iter([uuid.UUID("abcd0000" + "0" * 24), uuid.UUID("abcd1111" + "1" * 24)])
     monkeypatch.setattr(records.uuid, "uuid4", lambda: next(ids))
@@ -177,3 +181,94 @@ def test_a_prefix_names_one_pipeline_run_or_is_refused(
     assert [records.get_pipeline_run(store, i).status for i in made] == ["running", "running"]
     assert cancel_run("ABCD1") == made[1]
     assert [records.get_pipeline_run(store, i).status for i in made] == ["running", "cancelled"]
+
+
+def _tracked_status(run_id: str | None) -> str:
+    assert run_id is not None
+    return get_run(run_id).status
+
+
+def test_a_step_that_ends_after_the_cancel_stays_cancelled(store_dir: Path) -> None:
+    # The step's kernel (another process) cancels the run and ends at once, before the runner
+    # looks for a cancel: the step's end and the run's end come after the cancel.
+    notebook(
+        store_dir / "quick.ipynb",
+        "x = 1",
+        "import os\nimport jupyter_mlops as mlops\n"
+        "mlops.pipelines.cancel_run(os.environ['MLOPS_PIPELINE_RUN'])",
+    )
+    notebook(store_dir / "after.ipynb", "x = 1", "print('after')")
+    (store_dir / "pipeline.yaml").write_text(
+        "name: quick\nsteps:\n  quick: {notebook: quick.ipynb}\n"
+        "  after: {notebook: after.ipynb, needs: [quick]}\n"
+    )
+    store = current_store()
+    result = run_pipeline("pipeline.yaml", progress=NullProgress(), store=store)
+
+    assert result.status == "cancelled"
+    assert {n: o.status for n, o in result.steps.items()} == {
+        "quick": "cancelled",
+        "after": "cancelled",
+    }
+    detail = pipelines.get_run(store, result.pipeline_run_id, root=store_dir)  # REST's answer
+    assert (detail.run.status, detail.run.error) == ("cancelled", "cancelled")
+    assert {s.step: s.status for s in detail.step_runs} == {
+        "quick": "cancelled",
+        "after": "cancelled",
+    }
+    assert detail.run.summary == "0 steps cached, 0 ran, 2 cancelled"
+    listed = pipelines.list_runs(store, PipelineRunQuery(name="quick")).items
+    assert [(r.id, r.status) for r in listed] == [(result.pipeline_run_id, "cancelled")]
+    # The tracked runs: the pipeline's and the step's were cut short, not finished.
+    assert _tracked_status(result.run_id) == "killed"
+    assert _tracked_status(result.steps["quick"].run_id) == "killed"
+    # A cancelled step is not reused: the next run runs it again.
+    assert records.latest_done_steps(store, "quick", ["quick"]) == {}
+
+
+def test_a_run_interrupted_after_its_cancel_stays_cancelled(store_dir: Path) -> None:
+    notebook(
+        store_dir / "slow.ipynb",
+        "seconds = 300",
+        "import time\nfor i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
+    )
+    notebook(store_dir / "after.ipynb", "x = 1", "print('after')")
+    (store_dir / "pipeline.yaml").write_text(
+        "name: long\nsteps:\n  slow: {notebook: slow.ipynb}\n"
+        "  after: {notebook: after.ipynb, needs: [slow]}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mlops.cli", "run", "pipeline.yaml"],
+        cwd=store_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("pipeline long: 2 step(s), run "), first
+        while "running" not in process.stdout.readline():
+            pass
+        store = current_store()
+        (running,) = pipelines.list_runs(store, PipelineRunQuery(name="long")).items
+        pipelines.cancel(store, running.id, root=store_dir)
+        # Ctrl-C in the terminal running it, before its runner saw the cancel: the runner
+        # ends by its exception path.
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, rest
+    assert "pipeline cancelled" in rest and "jupyter-mlops: error: interrupted" in rest, rest
+    detail = pipelines.get_run(store, running.id, root=store_dir)
+    assert (detail.run.status, detail.run.error) == ("cancelled", "cancelled")
+    assert {s.step: s.status for s in detail.step_runs} == {
+        "slow": "cancelled",
+        "after": "cancelled",
+    }
+    assert _tracked_status(detail.run.run_id) == "killed"
+    assert _tracked_status(detail.step_runs[0].run_id) == "killed"
