@@ -8,11 +8,12 @@ server): pass ``--mlflow-python PATH`` (an interpreter with MLflow, such as the
 absolute figures are printed. Both servers answer the same raw HTTP requests from this process.
 
     python benchmarks/bench_mlflow_rest.py [--runs 10000] [--repeats 20] [--mlflow-python PATH]
-        [--cache DIR] [--pause 0.3]
+        [--cache DIR] [--pause 0.3] [--block 1]
 
-The two servers run side by side and take turns request by request, so a load that comes and
-goes on a shared machine slows both alike. ``--cache DIR`` keeps the filled stores (MLflow's
-takes minutes) for the next run; each run serves fresh copies of them.
+The two servers run side by side and take turns request by request (``--block N``: N requests
+back to back at each turn), so a load that comes and goes on a shared machine slows both
+alike. ``--cache DIR`` keeps the filled stores (MLflow's takes minutes) for the next run;
+each run serves fresh copies of them.
 """
 
 from __future__ import annotations
@@ -239,12 +240,12 @@ class Target:
 
 
 def measure(
-    targets: dict[str, Target], repeats: int, pause: float = PAUSE
+    targets: dict[str, Target], repeats: int, pause: float = PAUSE, block: int = 1
 ) -> dict[str, dict[str, float]]:
-    """Median seconds of each request on each server, the servers taking turns request by
-    request (first one, then the other, alternating), so that both see the same load; and
-    each server's CPU seconds per request (``<case>_cpu``), which a loaded machine disturbs
-    far less than the time a request takes."""
+    """Median seconds of each request on each server, the servers taking turns (first one,
+    then the other, alternating) so that both see the same load, ``block`` requests back to
+    back at each turn after a pause; and each server's CPU seconds per request
+    (``<case>_cpu``), which a loaded machine disturbs far less than the time a request takes."""
     cases = {
         "log_batch_1000": ("runs/log-batch", Target.batch, repeats),
         "search_filtered_100": ("runs/search", lambda t: t.search(True), repeats),
@@ -261,16 +262,18 @@ def measure(
             seconds[label][case] = []
             cpu[label][case] = cpu_seconds(target.pid)
         order = list(targets)
-        for i in range(count):
+        turns = max(1, count // block)
+        for i in range(turns):
             for label in order if i % 2 == 0 else order[::-1]:
                 target = targets[label]
-                data = body(target)
+                data = [body(target) for _ in range(block)]
                 time.sleep(pause)
-                started = time.perf_counter()
-                target.post(path, data)
-                seconds[label][case].append(time.perf_counter() - started)
+                for one in data:
+                    started = time.perf_counter()
+                    target.post(path, one)
+                    seconds[label][case].append(time.perf_counter() - started)
         for label, target in targets.items():
-            cpu[label][case] = (cpu_seconds(target.pid) - cpu[label][case]) / count
+            cpu[label][case] = (cpu_seconds(target.pid) - cpu[label][case]) / (turns * block)
     return {
         label: {case: statistics.median(values) for case, values in cases_.items()}
         | {f"{case}_cpu": cpu[label][case] for case in cases_}
@@ -324,6 +327,13 @@ def main() -> None:
         type=Path,
         help="keep the filled stores here and reuse them (each measurement works on a copy)",
     )
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=1,
+        help="requests each server answers back to back at its turn (default 1), as a client "
+        "logging in a loop sends them",
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLOPS_", "MLFLOW_"))}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
@@ -371,14 +381,14 @@ def main() -> None:
                     servers.items(), processes, strict=True
                 )
             }
-            results = measure(targets, args.repeats, args.pause)
+            results = measure(targets, args.repeats, args.pause, args.block)
             after = load()
         finally:
             for process in processes:
                 process.terminate()
                 process.wait(timeout=60)
     print(
-        f"\n{args.runs:,} runs; {args.pause} s between requests; "
+        f"\n{args.runs:,} runs; turns of {args.block} request(s), {args.pause} s apart; "
         f"load average {before} before, {after} after"
     )
     keys = ("log_batch_1000", "search_filtered_100", "search_page_1000")
