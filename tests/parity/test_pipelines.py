@@ -157,7 +157,13 @@ def _running(faces: Faces, path: str) -> str:
     started = faces.send("POST", "pipelines/runs", {"spec": path, "force": True})
     assert started.status_code == 202, started.text
     run_id = str(started.json()["run"]["id"])
-    _wait(faces, run_id, lambda d: d["step_runs"][0]["status"] == "running", 120)
+    # The runner adds the step runs just after the 202: the first reads may find none yet.
+    _wait(
+        faces,
+        run_id,
+        lambda d: d["step_runs"][:1] and d["step_runs"][0]["status"] == "running",
+        120,
+    )
     return run_id
 
 
