@@ -8,7 +8,6 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from jupyter_mlops.store import Store, open_store
@@ -102,8 +101,7 @@ def test_a_hundred_thousand_points_take_less_than_half_the_disk_of_a_row_each(
     again.close()
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_purged_runs_chunks_go_with_it(store: Store) -> None:
+def test_a_deleted_runs_chunks_go_with_it(store: Store) -> None:
     kept, gone = new_run(store), new_run(store)
     write(store, kept, [("loss", 0, 1.0, 1.0)])
     write(store, gone, [("loss", 0, 2.0, 1.0)])
