@@ -101,7 +101,8 @@ def _kernel_manager_class(kernel_name: str, env: dict[str, str]) -> type[Any]:
     """A kernel manager class whose kernels get ``env``; nbclient still owns and cleans it up."""
     # start-up: jupyter_client (~250 ms) only when a validation notebook runs.
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-    from jupyter_client.manager import AsyncKernelManager
+
+    from jupyter_mlops.kernel_transport import IpcKernelManager
 
     try:
         KernelSpecManager().get_kernel_spec(kernel_name)
@@ -111,7 +112,7 @@ def _kernel_manager_class(kernel_name: str, env: dict[str, str]) -> type[Any]:
             "(`jupyter kernelspec list` shows the installed ones)."
         ) from None
 
-    class ValidationKernelManager(AsyncKernelManager):
+    class ValidationKernelManager(IpcKernelManager):
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             kw["env"] = {**(kw.get("env") or os.environ), **env}
             await super().start_kernel(**kw)

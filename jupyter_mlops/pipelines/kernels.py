@@ -16,15 +16,11 @@ code once (see :mod:`jupyter_mlops.pipelines.forkserver`).
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -35,33 +31,13 @@ from jupyter_client.manager import KernelManager
 from jupyter_core.utils import ensure_event_loop
 
 from jupyter_mlops.errors import KernelStartError
+from jupyter_mlops.kernel_transport import ipc_transport
 from jupyter_mlops.pipelines.forkserver import ForkServer, shared
 from jupyter_mlops.pipelines.kernel_env import WARMUP, neutral_env
 
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 #: As nbclient does: a kernel's input history stays in memory (no shared SQLite file).
 HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"
-
-_ipc_dir: str | None = None
-_ipc_lock = threading.Lock()
-
-
-def _transport() -> dict[str, str]:
-    """How a step kernel is reached: Unix sockets in a folder only this user can open.
-
-    Over TCP a kernel listens on localhost ports any local user can connect to (ipykernel
-    warns about it on every start, into the pipeline's output); IPC sockets live in a 0700
-    folder of this process. Windows has no IPC transport: TCP there.
-    """
-    global _ipc_dir
-    if os.name == "nt":
-        return {}
-    with _ipc_lock:
-        if _ipc_dir is None or not os.path.isdir(_ipc_dir):
-            _ipc_dir = tempfile.mkdtemp(prefix="mlops-ipc-")
-            atexit.register(shutil.rmtree, _ipc_dir, ignore_errors=True)
-        # An absolute path: the kernel runs in the step's folder, the client in ours.
-        return {"transport": "ipc", "ip": os.path.join(_ipc_dir, uuid.uuid4().hex[:12])}
 
 
 def in_thread_loop(func: Callable[[], Any]) -> Any:
@@ -188,7 +164,7 @@ def start_kernel(
     requested = time.monotonic()
 
     def start() -> KernelManager:
-        km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT, **_transport())
+        km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT, **ipc_transport())
         try:
             if fork_server is not None:
                 fork_server.adopt(km)

@@ -49,3 +49,26 @@ def test_the_serving_step_serves_production_and_checks_drift_on_its_traffic(
     assert "models:/breast-cancer/1 answered 10 requests of 10 rows at http://127.0.0.1:" in served
     assert served.endswith("following models:/breast-cancer@production; stopped")
     assert "drift of the logged traffic against the breast cancer data: no drift" in drift
+
+
+def test_a_notebook_the_demo_executes_prints_only_the_demos_lines(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import nbformat
+
+    from jupyter_mlops.cli.demo.lifecycle import _notebook
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1 + 1")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, tmp_path / "tiny.ipynb")
+    _notebook(tmp_path, "tiny.ipynb")
+    out, err = capfd.readouterr()
+    # ipykernel warns on stderr about a kernel reached over TCP; the demo's kernels use IPC.
+    assert err == ""
+    assert out.splitlines()[0] == "▶ tiny.ipynb"
+    assert out.splitlines()[1].startswith("  ✓ ")
+    assert (tmp_path / "output" / "tiny.ipynb").is_file()

@@ -38,7 +38,7 @@ def candidate(store, make_run, data, tmp_path):
     return store
 
 
-def test_validation_notebook_metrics_feed_the_checks(candidate, tmp_path, write_notebook):
+def test_validation_notebook_metrics_feed_the_checks(candidate, tmp_path, write_notebook, capfd):
     nb = write_notebook(tmp_path / "validate.ipynb", VALIDATE)
     event = models.promote(
         "churn",
@@ -68,6 +68,9 @@ def test_validation_notebook_metrics_feed_the_checks(candidate, tmp_path, write_
     (child,) = event.validation["child_runs"]
     assert q.load_run(candidate, child).params == {"stage": "staging"}
     assert q.load_run(candidate, child).parent_id == run.id
+    # The validation kernel is reached over IPC: ipykernel says nothing into our output.
+    out, err = capfd.readouterr()
+    assert "without encryption" not in out + err and "IPKernelApp" not in out + err
 
 
 def test_a_failing_validation_cell_refuses(candidate, tmp_path, write_notebook):

@@ -27,6 +27,7 @@ import papermill as pm
 
 from jupyter_mlops import models, scheduler
 from jupyter_mlops.errors import GateRefused, MlopsUsageError, NotFoundError
+from jupyter_mlops.kernel_transport import IpcKernelManager
 from jupyter_mlops.pipelines import PipelineResult, load, promote_pipeline, run_pipeline
 from jupyter_mlops.tracking.fluent import get_run, search_runs
 
@@ -117,6 +118,7 @@ def _notebook(folder: Path, name: str) -> None:
         cwd=str(folder),
         kernel_name="python3",
         progress_bar=False,
+        kernel_manager_class=IpcKernelManager,
     )
     _say(f"  ✓ {time.perf_counter() - started:.1f} s → {out / name}")
 
