@@ -88,6 +88,9 @@ def _run_notebook_target(
     output = output_path(root, sched.name, claim.tick)
     run = start_run(
         f"{sched.name}-{tick_label(claim.tick)}",
+        # The source notebook's, as a run of it in Jupyter gets: by default an experiment is
+        # named after the run's notebook, here the tick's output named after the tick.
+        experiment=checked.path.stem,
         tags=tags,
         params=checked.params or None,
         # The run links the executed notebook of this tick, not the unexecuted source.

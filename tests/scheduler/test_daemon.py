@@ -44,6 +44,11 @@ def test_a_due_notebook_runs_and_is_recorded(store: Store, make_notebook, clock:
         f"schedule/{out.name}"
     ]
     assert sched.tick() == []  # the tick ran once
+    # Every tick's run is in the notebook's experiment, as a run of it in Jupyter would be.
+    clock.advance(3600)
+    (later,) = sched.tick()
+    assert later.status == "finished", later.error
+    assert {run.experiment, mlops.get_run(later.run_id, store=store).experiment} == {"daily"}
 
 
 def store_root(store: Store) -> Path:
