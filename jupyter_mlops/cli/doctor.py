@@ -34,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _row(label: str, value: str) -> None:
-    print(f"  {label:<16}{value}")
+def _row(label: str, value: str, width: int = 16) -> None:
+    print(f"  {label:<{width}}{value}")
 
 
 def print_report(report: DoctorReport) -> None:
@@ -48,8 +48,10 @@ def print_report(report: DoctorReport) -> None:
     if report.runs is not None:
         _row("runs", report.runs)
     print("\nconfiguration  (env MLOPS_* > pyproject.toml [tool.jupyter-mlops] > default)")
+    # The longest setting names (deleted_run_retention_days) need more than 16 columns.
+    width = max([16, *(len(s.key) + 2 for s in report.configuration)])
     for setting in report.configuration:
-        _row(setting.key, f"{setting.value}  [{setting.source}]")
+        _row(setting.key, f"{setting.value}  [{setting.source}]", width)
     print("\nversions")
     for package in report.versions:
         _row(package.name, package.version or "not installed")

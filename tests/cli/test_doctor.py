@@ -97,9 +97,18 @@ def test_each_setting_says_where_it_came_from(cli, fresh, monkeypatch) -> None:
 
     config = section(cli("doctor").out, "configuration")
 
-    assert f"  stale_after     30.0  [{fresh / 'pyproject.toml'} [tool.jupyter-mlops]]" in config
-    assert "  experiment      nightly  [env MLOPS_EXPERIMENT]" in config
-    assert "  autolog         True  [default]" in config
+    rows = {line.split()[0]: line for line in config}
+    value_at = {line.index(line.split()[1], len(key) + 2) for key, line in rows.items()}
+    assert len(value_at) == 1  # one column of values, after the longest name and a space
+    pad = " " * (value_at.pop() - 2)
+
+    def row(key: str, rest: str) -> str:
+        return f"  {key}{pad[len(key) :]}{rest}"
+
+    assert row("stale_after", f"30.0  [{fresh / 'pyproject.toml'} [tool.jupyter-mlops]]") in config
+    assert row("experiment", "nightly  [env MLOPS_EXPERIMENT]") in config
+    assert row("autolog", "True  [default]") in config
+    assert row("deleted_run_retention_days", "30.0  [default]") in config
 
 
 def test_a_store_without_wal_fails_the_check(cli, fresh) -> None:
