@@ -116,13 +116,17 @@ def _duration(status: str, seconds: float | None) -> str:
 
 
 def _present(page: RunPage) -> list[str]:
-    """Every ``group.key`` some run on the page has: metrics, then params, then tags."""
-    found: dict[str, None] = {}
+    """Every ``group.key`` some run on the page has: metrics, then params, then tags; in each,
+    those most runs have first (a narrow terminal shows those), then by name."""
+    found: dict[str, int] = {}
     for group in _GROUPS:
         for item in page.items:
             for key in getattr(item, group):
-                found[f"{group}.{key}"] = None
-    return sorted(found, key=lambda name: (_GROUPS.index(name.split(".", 1)[0]), name))
+                name = f"{group}.{key}"
+                found[name] = found.get(name, 0) + 1
+    return sorted(
+        found, key=lambda name: (_GROUPS.index(name.split(".", 1)[0]), -found[name], name)
+    )
 
 
 def _optional(present: list[str], query: RunQuery, columns: list[str] | None) -> list[str]:

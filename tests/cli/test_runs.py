@@ -126,6 +126,18 @@ def test_a_narrow_terminal_hides_columns_and_says_so(cli, three_runs, monkeypatc
     assert footer == "(3 runs; 3 columns hidden: choose with --columns, or use --format csv)"
 
 
+def test_a_narrow_terminal_shows_the_metric_most_runs_have(cli, make_run, monkeypatch) -> None:
+    make_run("tuned", metrics={"roc_auc": 0.9, "accuracy": 0.8})
+    for name in ("trained", "retrained"):
+        make_run(name, metrics={"roc_auc": 0.85})
+    monkeypatch.setenv("COLUMNS", "96")  # room for one metric column
+
+    header, rows, _ = table(cli("runs").out)
+
+    assert header == [*BASE, "metrics.roc_auc"]  # not accuracy, which one run of three has
+    assert [row[-1] for row in rows] == ["0.85", "0.85", "0.9"]
+
+
 def test_limit_says_when_there_are_more(cli, three_runs) -> None:
     two = cli("runs", "--limit", "2")
     three = cli("runs", "--limit", "3")
