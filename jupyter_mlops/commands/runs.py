@@ -120,7 +120,8 @@ The filter language is the one of mlops.search_runs, e.g.
   metrics.auc > 0.9 and params.C = '0.5' and tags.owner = 'ana' and status = 'finished'
 
 The table fits the terminal: metrics and params named in --columns, --order-by or
---filter come first, then other metrics, then params, while they fit.
+--filter come first, then other metrics, then params (those most runs have first), while
+they fit.
 
 Deleted runs are left out: --lifecycle deleted lists only them, --lifecycle all both.
 `runs delete RUN...` and `runs restore RUN...` delete and restore runs; `runs note RUN`
