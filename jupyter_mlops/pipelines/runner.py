@@ -199,6 +199,9 @@ def run_pipeline(
         except BaseException as exc:
             error = f"{type(exc).__name__}: {exc}"
             ended = "killed" if isinstance(exc, KeyboardInterrupt) else "failed"
+            # The steps still running stop now: a signal to this process alone (`kill -INT`,
+            # a CI job's cancel) does not reach their kernels, and close() waits for them.
+            cancel.kill(prun_id)
             for name, step_run in runner.active.items():  # steps cut short: failed, not running
                 now = records.end_step_run(
                     store,
@@ -217,6 +220,11 @@ def run_pipeline(
                     step_run.end(ended, error=error)
                 else:  # the cancel ended it first: it stays cancelled, its tracked run killed
                     step_run.end("killed", error="cancelled")
+            for name, row in runner.step_rows.items():  # steps it never reached
+                if name not in runner.outcomes and name not in runner.active:
+                    records.end_step_run(
+                        store, row, "skipped", error={"note": f"not run: {error}"}
+                    )
             # Cancelled before this end: the run stays cancelled (the error is still raised).
             status = records.end_pipeline_run(store, prun_id, "failed", error)
             if status == "cancelled":

@@ -272,3 +272,50 @@ def test_a_run_interrupted_after_its_cancel_stays_cancelled(store_dir: Path) -> 
     }
     assert _tracked_status(detail.run.run_id) == "killed"
     assert _tracked_status(detail.step_runs[0].run_id) == "killed"
+
+
+def test_an_interrupt_sent_to_the_runner_alone_stops_its_running_step(store_dir: Path) -> None:
+    # `kill -INT`, or a CI job's cancel, reaches the runner's process and not its kernels (a
+    # terminal's Ctrl-C reaches both): the runner must stop the step's kernel, not wait 300 s
+    # for the cell to end.
+    notebook(
+        store_dir / "slow.ipynb",
+        "seconds = 300",
+        "import pathlib, time\npathlib.Path('started').touch()\n"
+        "for i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
+    )
+    notebook(store_dir / "after.ipynb", "x = 1", "print('after')")
+    (store_dir / "pipeline.yaml").write_text(
+        "name: long\nsteps:\n  slow: {notebook: slow.ipynb}\n"
+        "  after: {notebook: after.ipynb, needs: [slow]}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mlops.cli", "run", "pipeline.yaml"],
+        cwd=store_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        while "running" not in process.stdout.readline():
+            pass
+        deadline = time.monotonic() + 60
+        while not (store_dir / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the cell is running: only the runner can stop it now
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, rest
+    assert "jupyter-mlops: error: interrupted" in rest, rest
+    store = current_store()
+    (ended,) = pipelines.list_runs(store, PipelineRunQuery(name="long")).items
+    detail = pipelines.get_run(store, ended.id, root=store_dir)
+    assert (detail.run.status, detail.run.error) == ("failed", "KeyboardInterrupt: ")
+    assert {s.step: s.status for s in detail.step_runs} == {"slow": "failed", "after": "skipped"}
+    assert detail.step_runs[1].error == {"note": "not run: KeyboardInterrupt: "}
+    assert _tracked_status(detail.run.run_id) == "killed"
