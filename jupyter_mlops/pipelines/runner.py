@@ -222,9 +222,7 @@ def run_pipeline(
                     step_run.end("killed", error="cancelled")
             for name, row in runner.step_rows.items():  # steps it never reached
                 if name not in runner.outcomes and name not in runner.active:
-                    records.end_step_run(
-                        store, row, "skipped", error={"note": f"not run: {error}"}
-                    )
+                    records.end_step_run(store, row, "skipped", error={"note": f"not run: {error}"})
             # Cancelled before this end: the run stays cancelled (the error is still raised).
             status = records.end_pipeline_run(store, prun_id, "failed", error)
             if status == "cancelled":
