@@ -9,6 +9,10 @@ curve reads back as arrays.
 The history of (run, key) is its chunks in the order written (``id``), each in its own
 order: the order points were logged. Readers sort by step, then time, stably, so points that
 share both keep the order they were logged in (MLflow's history order).
+
+A run that logs a point per write (MLflow's ``log-metric`` per step, a slow training loop
+flushed about once a second) leaves a chunk per point; :func:`compact` merges them when the
+run ends, so its histories read as a few rows.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select
 
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import insert_many
@@ -30,6 +34,7 @@ __all__ = [
     "MAX_CHUNK",
     "Curve",
     "chunk_rows",
+    "compact",
     "insert_point_rows",
     "insert_points",
     "read_curves",
@@ -162,3 +167,60 @@ def read_curves(
         curve.values += _unpack("d", values)
         curve.timestamps += _unpack("d", stamps)
     return found
+
+
+#: Ids per DELETE statement (SQLite allows 32,766 bound values; older builds 999).
+_DELETE_BATCH = 900
+
+
+def compact(conn: Connection, run_id: str) -> int:
+    """Merge the histories of run ``run_id`` kept in more rows than their points need into as
+    few rows as they fit, points in the order logged; return how many rows it removed.
+
+    Rows are removed by id, the ones read: a point another writer adds meanwhile is kept.
+    """
+    c = t.metric_chunks.c
+    counts = select(c.key, func.count(), func.sum(c.points)).where(c.run_id == run_id)
+    keys = [
+        key
+        for key, rows, points in conn.execute(counts.group_by(c.key))
+        if rows > -(-int(points) // MAX_CHUNK)
+    ]
+    if not keys:
+        return 0
+    stmt = select(c.id, c.key, c.step_data, c.value_data, c.time_data).where(
+        c.run_id == run_id, c.key.in_(keys)
+    )
+    read: list[int] = []
+    merged: dict[str, tuple[list[bytes], list[bytes], list[bytes]]] = {}
+    for row_id, key, steps, values, stamps in conn.execute(stmt.order_by(c.key, c.id)):
+        read.append(row_id)
+        parts = merged.get(key)
+        if parts is None:
+            parts = merged[key] = ([], [], [])
+        parts[0].append(steps)
+        parts[1].append(values)
+        parts[2].append(stamps)
+    for start in range(0, len(read), _DELETE_BATCH):
+        conn.execute(delete(t.metric_chunks).where(c.id.in_(read[start : start + _DELETE_BATCH])))
+    rows = []
+    for key, (steps, values, stamps) in merged.items():
+        # The rows share one encoding: their bytes join into one history as they are.
+        step_bytes, value_bytes, time_bytes = b"".join(steps), b"".join(values), b"".join(stamps)
+        size = 8 * MAX_CHUNK
+        for start in range(0, len(step_bytes), size):
+            part = _unpack("q", step_bytes[start : start + size])
+            rows.append(
+                (
+                    run_id,
+                    key,
+                    len(part),
+                    min(part),
+                    max(part),
+                    step_bytes[start : start + size],
+                    value_bytes[start : start + size],
+                    time_bytes[start : start + size],
+                )
+            )
+    insert_many(conn, t.metric_chunks, CHUNK_COLUMNS, rows)
+    return len(read) - len(rows)

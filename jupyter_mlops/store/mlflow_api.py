@@ -19,7 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from jupyter_mlops.errors import ConflictError, NotFoundError
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
-from jupyter_mlops.store.runs import KILLED_ERROR, get_or_create_experiment, write_batch
+from jupyter_mlops.store.metric_chunks import compact
+from jupyter_mlops.store.runs import (
+    KILLED_ERROR,
+    TERMINAL,
+    get_or_create_experiment,
+    write_batch,
+)
 
 __all__ = [
     "Experiment",
@@ -159,9 +165,12 @@ def ensure_experiment(store: Store, name: str) -> int:
 
 
 def update_run(store: Store, run_id: str, values: dict[str, Any]) -> None:
-    """Set columns of run ``run_id`` (status, end time, name, heartbeat)."""
+    """Set columns of run ``run_id`` (status, end time, name, heartbeat); a run that ends has
+    its histories compacted (an MLflow client logs a point per request)."""
     with store.write() as conn:
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
+        if values.get("status") in TERMINAL:
+            compact(conn, run_id)
 
 
 def log_batch(

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 from jupyter_mlops.errors import MlopsUsageError, NotFoundError, ReadOnlyStoreError
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store, dialect_insert
-from jupyter_mlops.store.metric_chunks import insert_points
+from jupyter_mlops.store.metric_chunks import compact, insert_points
 from jupyter_mlops.store.records import (
     ArtifactRecord,
     CellRecord,
@@ -53,11 +53,14 @@ def insert_run(conn: Connection, values: dict[str, Any]) -> None:
 def set_status(
     conn: Connection, run_id: str, status: str, *, end_time: float | None, error: str | None
 ) -> None:
+    """Set run ``run_id``'s status; a run that ends has its histories compacted."""
     conn.execute(
         update(t.runs)
         .where(t.runs.c.id == run_id)
         .values(status=status, end_time=end_time, error=error, heartbeat=time.time())
     )
+    if status in TERMINAL:
+        compact(conn, run_id)
 
 
 def set_environment(conn: Connection, run_id: str, values: dict[str, Any]) -> None:

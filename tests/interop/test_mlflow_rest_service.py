@@ -6,10 +6,12 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import jupyter_mlops as mlops
 from jupyter_mlops.services.mlflow_api import MlflowApiError, answer
 from jupyter_mlops.store import Store
+from jupyter_mlops.store import tables as t
 
 
 def _run(store: Store, **extra: Any) -> str:
@@ -457,3 +459,20 @@ def test_a_batch_sets_params_tags_and_the_runs_name_and_parent_at_once(store: St
         {"run_id": run_id, "key": "mlflow.runName", "value": ""},
     )
     assert mlops.get_run(run_id, store=store).name == run_id[:8]
+
+
+def test_a_run_logged_a_request_per_point_is_compacted_when_its_client_ends_it(
+    store: Store,
+) -> None:
+    run_id = _run(store)
+    for step in range(30):
+        point = {"run_id": run_id, "key": "m", "value": step / 2, "timestamp": 1000, "step": step}
+        answer(store, "POST", "runs/log-metric", point)
+    answer(store, "POST", "runs/update", {"run_id": run_id, "status": "FINISHED"})
+    with store.read() as conn:
+        rows = conn.execute(
+            select(t.metric_chunks.c.points).where(t.metric_chunks.c.run_id == run_id)
+        ).all()
+    assert rows == [(30,)]
+    page = answer(store, "GET", "metrics/get-history", {"run_id": run_id, "metric_key": "m"})
+    assert [(p["step"], p["value"]) for p in page["metrics"]] == [(s, s / 2) for s in range(30)]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+import jupyter_mlops as mlops
 from jupyter_mlops.store import Store, open_store
 from jupyter_mlops.store import metric_history as mh
 from jupyter_mlops.store import runs as q
@@ -109,3 +110,60 @@ def test_a_deleted_runs_chunks_go_with_it(store: Store) -> None:
     with store.read() as conn:
         left = conn.execute(select(t.metric_chunks.c.run_id)).scalars().all()
     assert left == [kept]
+
+
+def chunks(store: Store, run_id: str) -> dict[str, list[int]]:
+    """key -> the points of each of its rows, in order."""
+    c = t.metric_chunks.c
+    with store.read() as conn:
+        rows = conn.execute(
+            select(c.key, c.points).where(c.run_id == run_id).order_by(c.key, c.id)
+        ).all()
+    found: dict[str, list[int]] = {}
+    for key, points in rows:
+        found.setdefault(key, []).append(points)
+    return found
+
+
+def test_a_run_logged_a_point_at_a_time_reads_as_one_row_per_metric_once_it_ends(
+    store: Store,
+) -> None:
+    run = mlops.start_run("slow", store=store)
+    logged = []
+    for i in range(40):
+        # Step 5 again at the same time, and a NaN: order and value survive the merge.
+        step = 5 if i == 20 else i
+        value = math.nan if i == 30 else i / 40
+        run.log_metrics({"loss": value, "acc": 1 - i / 40}, step=step)
+        run.flush()  # a write per step, as a slow training loop's flushes
+        logged.append((step, value))
+    before = [(p.step, p.value) for p in mh.metric_history(store, run.id, "loss")]
+    assert chunks(store, run.id) == {"acc": [1] * 40, "loss": [1] * 40}
+    run.end()
+    assert chunks(store, run.id) == {"acc": [40], "loss": [40]}
+    after = [(p.step, p.value) for p in mh.metric_history(store, run.id, "loss")]
+    assert len(after) == 40 and math.isnan(after[-10][1])
+    assert [(s, v) for s, v in after if v == v] == [(s, v) for s, v in before if v == v]
+    assert after[5:7] == [(5, 5 / 40), (5, 20 / 40)]  # logged order kept for the tie
+    assert q.load_run(store, run.id).metrics["acc"] == 1 - 39 / 40
+
+
+def test_rows_that_are_full_already_are_left_as_they_are(store: Store) -> None:
+    run_id = new_run(store)
+    write(store, run_id, [("loss", i, 0.5, float(i)) for i in range(MAX_CHUNK)])
+    write(store, run_id, [("loss", MAX_CHUNK + i, 0.1, 1e6 + i) for i in range(5)])
+    write(store, run_id, [("f1", 0, 0.2, 1.0)])
+    with store.read() as conn:
+        ids = conn.execute(select(t.metric_chunks.c.id).order_by(t.metric_chunks.c.id)).all()
+    with store.write() as conn:
+        q.set_status(conn, run_id, "finished", end_time=time.time(), error=None)
+    with store.read() as conn:
+        same = conn.execute(select(t.metric_chunks.c.id).order_by(t.metric_chunks.c.id)).all()
+    assert same == ids  # two rows for 10,005 points: nothing to merge
+    # A third row is one too many: the two small ones merge.
+    write(store, run_id, [("loss", MAX_CHUNK + 5, 0.1, 2e6)])
+    with store.write() as conn:
+        q.set_status(conn, run_id, "killed", end_time=time.time(), error=None)
+    assert chunks(store, run_id) == {"f1": [1], "loss": [MAX_CHUNK, 6]}
+    steps = [p.step for p in mh.metric_history(store, run_id, "loss")]
+    assert steps == list(range(MAX_CHUNK + 6))
