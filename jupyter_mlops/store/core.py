@@ -277,6 +277,7 @@ def open_store(
     try:
         objects = ObjectStore.from_uri(objects_uri, config=config)
     except (ValueError, ImportError) as exc:
+        engine.dispose()
         raise StoreError(f"Cannot open the artifact store {objects_uri!r}: {exc}") from exc
     return Store(engine, objects, stale_after=config.stale_after, config=config)
 
