@@ -25,6 +25,7 @@ from jupyter_mlops.interop.progress import Progress
 from jupyter_mlops.interop.source import open_target
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import interop as q
+from jupyter_mlops.store.mlflow_api import experiment
 
 #: The MLflow tag an exported run keeps its id here in.
 RUN_TAG = "jupyter_mlops.run_id"
@@ -98,17 +99,21 @@ class _Exporter:
 
     # -- experiments -------------------------------------------------------------------------
 
-    def experiment(self, name: str) -> str:
+    def experiment(self, name: str, tags: dict[str, str]) -> str:
         found = self.client.get_experiment_by_name(name)
         if found is not None:
             self.report.experiments_merged.append(name)
             if found.lifecycle_stage == "deleted":
                 self.client.restore_experiment(found.experiment_id)
+            for key, value in tags.items():  # a later export brings tags set since
+                if found.tags.get(key) != value:
+                    self.client.set_experiment_tag(found.experiment_id, key, value)
             self._known(found.experiment_id)
             return str(found.experiment_id)
         self.report.experiments_created.append(name)
         location = self._location(name)
-        return str(self.client.create_experiment(name, artifact_location=location))
+        made = self.client.create_experiment(name, artifact_location=location, tags=tags or None)
+        return str(made)
 
     def _location(self, name: str) -> str | None:
         # MLflow's default artifact root is ./mlruns under the current folder: a SQLite
@@ -294,7 +299,7 @@ def _export(
         target: str | None = None
         for page in q.run_pages(store, known[name], PAGE):
             if target is None:
-                target = exporter.experiment(name)
+                target = exporter.experiment(name, experiment(store, id=known[name]).tags)
             for run in page:
                 exporter.write(target, run)
                 done += 1

@@ -24,6 +24,7 @@ from jupyter_mlops.models.records import ModelVersion
 from jupyter_mlops.models.registry import held_stages, versions_of
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import interop as q
+from jupyter_mlops.store.mlflow_api import registered_model_tags
 from jupyter_mlops.store.models import model_rows
 
 #: The MLflow tag an exported version keeps our ``NAME/VERSION`` in.
@@ -98,11 +99,15 @@ def _one_model(
     # The description an import kept (newest version first), else the registry's own.
     kept = [v.tags[DESCRIPTION_TAG] for v in reversed(versions) if v.tags.get(DESCRIPTION_TAG)]
     description = kept[0] if kept else description
+    tags = registered_model_tags(store, [name]).get(name, {})
     try:
         client.get_registered_model(name)
     except MlflowException:
-        client.create_registered_model(name, description=description or None)
+        client.create_registered_model(name, tags=tags or None, description=description or None)
         report.models_created += 1
+    else:
+        for key, value in tags.items():  # a later export brings tags set since
+            client.set_registered_model_tag(name, key, value)
     present: dict[int, str] = {}  # our version -> MLflow's
     for mv in client.search_model_versions(f"name = '{name}'"):
         ours = (mv.tags or {}).get(VERSION_TAG, "")

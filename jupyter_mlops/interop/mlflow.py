@@ -27,6 +27,7 @@ from jupyter_mlops.interop.registry import import_registry
 from jupyter_mlops.interop.source import open_client
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import interop as q
+from jupyter_mlops.store.mlflow_api import set_experiment_tags
 from jupyter_mlops.store.run_lifecycle import set_deleted
 
 #: MLflow status -> ours. A run MLflow still calls RUNNING or SCHEDULED is not running here.
@@ -290,6 +291,7 @@ def _import(
                     exp.name
                 )
                 ours = q.ensure_experiment(store, exp.name)
+                set_experiment_tags(store, ours, dict(exp.tags or {}))
             importer.write(ours, runs)
             beat()
             done += len(runs)

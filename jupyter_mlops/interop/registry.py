@@ -19,6 +19,7 @@ from jupyter_mlops.models import get, register
 from jupyter_mlops.models.promotion import import_stage
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import interop as q
+from jupyter_mlops.store.mlflow_api import set_registered_model_tags
 
 #: MLflow alias or (lower-cased) old stage -> our stage.
 ALIASES = {
@@ -142,6 +143,8 @@ def _one_model(
         ours[str(version.version)] = made.version
         done[key] = made.version
         added += 1
+    if ours and model.tags:  # the model is in our registry now
+        set_registered_model_tags(store, name, dict(model.tags))
     wanted: dict[str, tuple[str, str]] = {}  # our stage -> (MLflow version, where from)
     for version in found:
         old = str(version.current_stage or "").lower()

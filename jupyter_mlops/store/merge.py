@@ -127,6 +127,7 @@ class Merger:
     def run(self) -> None:
         steps: list[tuple[Table, Callable[[Table], TableCopy]]] = [
             (t.experiments, lambda tb: self.mapped(tb, match=self._by("name"))),
+            (t.experiment_tags, lambda tb: self.keyed(tb, {"experiment_id": "experiments"})),
             # A run still going on the laptop at an earlier migration: its end comes over.
             (
                 t.runs,
@@ -158,6 +159,10 @@ class Merger:
             (t.run_dataset_links, lambda tb: self.keyed(tb, {"version_id": "dataset_versions"})),
             (t.file_state, self.keyed),
             (t.registered_models, lambda tb: self.mapped(tb, match=self._by("name"))),
+            (
+                t.registered_model_tags,
+                lambda tb: self.keyed(tb, {"model_id": "registered_models"}),
+            ),
             (t.model_versions, self.model_versions),
             (t.model_version_tags, lambda tb: self.keyed(tb, {"version_id": "model_versions"})),
             (t.promotion_events, self.promotion_events),

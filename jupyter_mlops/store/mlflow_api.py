@@ -9,11 +9,11 @@ empty, and the versions holding a tag (MLflow aliases that are not stages).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, insert, null, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.errors import ConflictError, NotFoundError
@@ -31,6 +31,8 @@ __all__ = [
     "Experiment",
     "create_experiment",
     "create_registered_model",
+    "delete_experiment_tag",
+    "delete_registered_model_tag",
     "delete_tag",
     "experiment",
     "experiment_ids",
@@ -39,10 +41,13 @@ __all__ = [
     "insert_run",
     "log_batch",
     "params_of",
+    "registered_model_tags",
     "rename_experiment",
     "run_experiment_ids",
     "run_state",
     "runs_with_tag_prefix",
+    "set_experiment_tags",
+    "set_registered_model_tags",
     "update_run",
     "versions_with_tag",
 ]
@@ -50,12 +55,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Experiment:
-    """An experiment as MLflow shows one: id, name, creation and last update (seconds)."""
+    """An experiment as MLflow shows one: id, name, creation and last update (seconds), tags."""
 
     id: int
     name: str
     created_at: float
     last_update: float
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 def _experiment_query() -> Any:
@@ -63,16 +69,32 @@ def _experiment_query() -> Any:
     return select(e.id, e.name, e.created_at)
 
 
-def _row(row: Any) -> Experiment:
-    created = float(row[2])
-    return Experiment(int(row[0]), str(row[1]), created, created)
+def _with_tags(conn: Connection, rows: Sequence[Any]) -> list[Experiment]:
+    et = t.experiment_tags.c
+    tags: dict[int, dict[str, str]] = {}
+    ids = [int(r[0]) for r in rows]
+    for start in range(0, len(ids), 500):
+        found = conn.execute(
+            select(et.experiment_id, et.key, et.value)
+            .where(et.experiment_id.in_(ids[start : start + 500]))
+            .order_by(et.experiment_id, et.key)
+        )
+        for exp_id, key, value in found:
+            tags.setdefault(int(exp_id), {})[str(key)] = str(value)
+    out = []
+    for row in rows:
+        created = float(row[2])
+        out.append(
+            Experiment(int(row[0]), str(row[1]), created, created, tags.get(int(row[0]), {}))
+        )
+    return out
 
 
 def experiments(store: Store) -> list[Experiment]:
     """Every experiment, oldest first."""
     with store.read() as conn:
         rows = conn.execute(_experiment_query().order_by(t.experiments.c.id)).all()
-    return [_row(r) for r in rows]
+        return _with_tags(conn, rows)
 
 
 def experiment(store: Store, *, id: int | None = None, name: str | None = None) -> Experiment:
@@ -89,14 +111,14 @@ def experiment(store: Store, *, id: int | None = None, name: str | None = None) 
     )
     with store.read() as conn:
         row = conn.execute(stmt).first()
-    if row is None:
-        what = f"id {id}" if id is not None else f"name {name!r}"
-        raise NotFoundError(f"No experiment with {what}.", experiment=id or name)
-    return _row(row)
+        if row is None:
+            what = f"id {id}" if id is not None else f"name {name!r}"
+            raise NotFoundError(f"No experiment with {what}.", experiment=id or name)
+        return _with_tags(conn, [row])[0]
 
 
-def create_experiment(store: Store, name: str) -> int:
-    """Create experiment ``name``; its id.
+def create_experiment(store: Store, name: str, tags: dict[str, str] | None = None) -> int:
+    """Create experiment ``name`` with ``tags``; its id.
 
     Raises:
         ConflictError: an experiment has that name already.
@@ -104,9 +126,32 @@ def create_experiment(store: Store, name: str) -> int:
     try:
         with store.write() as conn:
             result = conn.execute(insert(t.experiments).values(name=name, created_at=time.time()))
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            _set_experiment_tags(store, conn, new_id, tags or {})
+            return new_id
     except IntegrityError:
         raise ConflictError(f"Experiment {name!r} already exists.", experiment=name) from None
+
+
+def _set_experiment_tags(store: Store, conn: Connection, id: int, tags: dict[str, str]) -> None:
+    rows = [{"experiment_id": id, "key": k, "value": v} for k, v in tags.items()]
+    store.insert_or_update(conn, t.experiment_tags, rows, ["experiment_id", "key"], ["value"])
+
+
+def set_experiment_tags(store: Store, id: int, tags: dict[str, str]) -> None:
+    """Set (or replace) tags of experiment ``id``."""
+    with store.write() as conn:
+        _set_experiment_tags(store, conn, id, tags)
+
+
+def delete_experiment_tag(store: Store, id: int, key: str) -> bool:
+    """Remove tag ``key`` of experiment ``id``; whether it had one."""
+    et = t.experiment_tags.c
+    with store.write() as conn:
+        gone = conn.execute(
+            delete(t.experiment_tags).where(et.experiment_id == id, et.key == key)
+        ).rowcount
+    return bool(gone)
 
 
 def rename_experiment(store: Store, id: int, name: str) -> None:
@@ -271,21 +316,82 @@ def runs_with_tag_prefix(store: Store, prefix: str) -> list[tuple[str, str, str]
         return [(str(r), str(k), str(v)) for r, k, v in rows]
 
 
-def create_registered_model(store: Store, name: str, description: str | None) -> None:
-    """Create registered model ``name`` without versions.
+def create_registered_model(
+    store: Store, name: str, description: str | None, tags: dict[str, str] | None = None
+) -> None:
+    """Create registered model ``name`` without versions, with ``tags``.
 
     Raises:
         ConflictError: a model has that name already.
     """
     try:
         with store.write() as conn:
-            conn.execute(
+            result = conn.execute(
                 insert(t.registered_models).values(
                     name=name, description=description or None, created_at=time.time()
                 )
             )
+            model_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            _set_model_tags(store, conn, model_id, tags or {})
     except IntegrityError:
         raise ConflictError(f"Registered model {name!r} already exists.", model=name) from None
+
+
+def _set_model_tags(store: Store, conn: Connection, model_id: int, tags: dict[str, str]) -> None:
+    rows = [{"model_id": model_id, "key": k, "value": v} for k, v in tags.items()]
+    store.insert_or_update(conn, t.registered_model_tags, rows, ["model_id", "key"], ["value"])
+
+
+def _model_id(conn: Connection, name: str) -> int:
+    rm = t.registered_models.c
+    found = conn.execute(select(rm.id).where(rm.name == name)).scalar()
+    if found is None:
+        raise NotFoundError(f"No registered model {name!r}.", model=name)
+    return int(found)
+
+
+def set_registered_model_tags(store: Store, name: str, tags: dict[str, str]) -> None:
+    """Set (or replace) tags of registered model ``name``.
+
+    Raises:
+        NotFoundError: no registered model has that name.
+    """
+    with store.write() as conn:
+        _set_model_tags(store, conn, _model_id(conn, name), tags)
+
+
+def delete_registered_model_tag(store: Store, name: str, key: str) -> bool:
+    """Remove tag ``key`` of registered model ``name``; whether it had one.
+
+    Raises:
+        NotFoundError: no registered model has that name.
+    """
+    rt = t.registered_model_tags.c
+    with store.write() as conn:
+        model_id = _model_id(conn, name)
+        gone = conn.execute(
+            delete(t.registered_model_tags).where(rt.model_id == model_id, rt.key == key)
+        ).rowcount
+    return bool(gone)
+
+
+def registered_model_tags(store: Store, names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Model name -> its tags, for those of ``names`` that have any."""
+    wanted = list(set(names))
+    if not wanted:
+        return {}
+    rm, rt = t.registered_models.c, t.registered_model_tags.c
+    out: dict[str, dict[str, str]] = {}
+    with store.read() as conn:
+        rows = conn.execute(
+            select(rm.name, rt.key, rt.value)
+            .join_from(t.registered_model_tags, t.registered_models, rt.model_id == rm.id)
+            .where(rm.name.in_(wanted))
+            .order_by(rm.name, rt.key)
+        )
+        for name, key, value in rows:
+            out.setdefault(str(name), {})[str(key)] = str(value)
+    return out
 
 
 def describe_registered_model(store: Store, name: str, description: str | None) -> None:

@@ -67,6 +67,20 @@ experiments = Table(
     Column("created_at", Double, nullable=False),
 )
 
+# An MLflow client's experiment tags (revision 0013; its description is mlflow.note.content).
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 runs = Table(
     "runs",
     metadata,
@@ -290,6 +304,20 @@ registered_models = Table(
     Column("name", String(255), nullable=False, unique=True),
     Column("description", Text),
     Column("created_at", Double, nullable=False),
+)
+
+# A registered model's tags (revision 0013), as MLflow's set_registered_model_tag sets them.
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 model_versions = Table(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 import jupyter_mlops as mlops
 from jupyter_mlops import models, scheduler
 from jupyter_mlops.store import Store, open_store
+from jupyter_mlops.store import mlflow_api as mlflow_records
 from jupyter_mlops.store import pipelines as pipeline_records
 from jupyter_mlops.store import runs as q
 from jupyter_mlops.store import tables as t
@@ -40,6 +41,10 @@ def fill(store: Store, project: Path) -> None:
     fitted = DummyClassifier().fit([[0], [1]], [0, 1])
     models.register(fitted, "churn", store=store)
     models.promote("churn", 1, to="staging", store=store)
+    # Tags an MLflow client set on the experiment and on the registered model.
+    churn = mlflow_records.experiment(store, name="churn").id
+    mlflow_records.set_experiment_tags(store, churn, {"mlflow.note.content": "the churn runs"})
+    mlflow_records.set_registered_model_tags(store, "churn", {"task": "churn"})
     prun = pipeline_records.create_pipeline_run(
         store, name="tiny", spec_path="pipeline.yaml", spec_digest="0" * 64,
         pipeline_version="1" * 64, env=None, run_id=run.id, params={}, options={},

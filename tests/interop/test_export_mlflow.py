@@ -88,7 +88,7 @@ def _registered(c: Any, src: Source, tmp_path: Path) -> tuple[Any, list[Any]]:
         folder = tmp_path / f"saved-{i}"
         mlflow.sklearn.save_model(model, str(folder), serialization_format="cloudpickle")
         c.log_artifacts(run, str(folder), "model")
-    c.create_registered_model("churn-model", description="churn scorer")
+    c.create_registered_model("churn-model", description="churn scorer", tags={"task": "churn"})
     for run in (src.parent, src.child):
         c.create_model_version("churn-model", f"runs:/{run}/model", run_id=run)
     c.set_registered_model_alias("churn-model", "champion", "2")
@@ -107,6 +107,8 @@ def test_round_trip_gives_the_same_runs_models_aliases_and_predictions(
     c = mlflow_client(src.uri)
     X, _ = _registered(c, src, tmp_path)
     exp = c.get_experiment_by_name("extra").experiment_id
+    c.set_experiment_tag(exp, "mlflow.note.content", "extra runs")
+    c.set_experiment_tag(exp, "team", "growth")
     gone = c.create_run(exp, run_name="gone", start_time=T0 + 5)
     c.log_param(gone.info.run_id, "k", "v")
     c.set_terminated(gone.info.run_id, "FINISHED", end_time=T0 + 50)
@@ -136,8 +138,11 @@ def test_round_trip_gives_the_same_runs_models_aliases_and_predictions(
     (note,) = d.list_artifacts(after["baseline"].info.run_id, "reports")
     assert note.path == "reports/notes.txt"
 
+    extra = d.get_experiment_by_name("extra")
+    assert extra.tags == {"mlflow.note.content": "extra runs", "team": "growth"}
     model = d.get_registered_model("churn-model")
     assert model.description == "churn scorer"
+    assert model.tags == {"task": "churn"}
     assert all(not v.description for v in d.search_model_versions("name = 'churn-model'"))
     assert model.aliases == c.get_registered_model("churn-model").aliases  # champion, shadow
     for alias in ("champion", "shadow"):

@@ -280,3 +280,42 @@ def test_request_bodies_are_read_as_json_reads_them(client: MlflowClient, served
         answer = post(bad)
         assert answer.status_code == 400, bad
         assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE", bad
+
+
+def test_experiment_tags_are_kept_searched_and_deleted(client: MlflowClient) -> None:
+    eid = client.create_experiment("tagged-exp", tags={"team": "vision", "stage": "dev"})
+    mlflow.set_experiment("tagged-exp")
+    mlflow.set_experiment_tag("mlflow.note.content", "Experiment description")
+    assert client.get_experiment(eid).tags == {
+        "team": "vision",
+        "stage": "dev",
+        "mlflow.note.content": "Experiment description",
+    }
+    found = client.search_experiments(filter_string="tags.team = 'vision' AND name LIKE 'tagged%'")
+    assert [e.name for e in found] == ["tagged-exp"]
+    assert client.search_experiments(filter_string="tags.team = 'audio'") == []
+    client.delete_experiment_tag(eid, "stage")
+    assert "stage" not in client.get_experiment_by_name("tagged-exp").tags
+    with pytest.raises(MlflowException) as gone:
+        client.delete_experiment_tag(eid, "stage")
+    assert gone.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_registered_model_tags_are_kept_and_a_model_search_with_a_filter_works(
+    client: MlflowClient,
+) -> None:
+    # MLflow 3's client adds `AND tag.`mlflow.prompt.is_prompt` != 'true'` to a model search's
+    # filter: a model without that tag must still be found.
+    client.create_registered_model("tagged-model", tags={"owner": "ana"}, description="d")
+    client.set_registered_model_tag("tagged-model", "task", "churn")
+    assert client.get_registered_model("tagged-model").tags == {"owner": "ana", "task": "churn"}
+    assert [m.name for m in client.search_registered_models("name = 'tagged-model'")] == [
+        "tagged-model"
+    ]
+    by_tag = client.search_registered_models("tags.task = 'churn'")
+    assert [m.name for m in by_tag] == ["tagged-model"]
+    client.delete_registered_model_tag("tagged-model", "owner")
+    assert client.get_registered_model("tagged-model").tags == {"task": "churn"}
+    with pytest.raises(MlflowException) as refused:
+        client.search_registered_models("tags.task > 'a'")
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE"

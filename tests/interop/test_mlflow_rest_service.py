@@ -140,8 +140,31 @@ def test_experiments_search_by_name(store: Store) -> None:
     assert sorted(e["name"] for e in found["experiments"]) == ["churn-a", "churn-b"]
     found = answer(store, "POST", "experiments/search", {"filter": "attribute.name = 'fraud'"})
     assert [e["name"] for e in found["experiments"]] == ["fraud"]
-    with pytest.raises(MlflowApiError, match="Unsupported filter"):
-        answer(store, "POST", "experiments/search", {"filter": "tags.team = 'x'"})
+    exp = answer(
+        store,
+        "POST",
+        "experiments/create",
+        {
+            "name": "o'hare",
+            "tags": [{"key": "team", "value": "it's"}, {"key": "a b", "value": "1"}],
+        },
+    )["experiment_id"]
+
+    def search(text: str) -> list[str]:
+        found = answer(store, "POST", "experiments/search", {"filter": text})
+        return sorted(e["name"] for e in found["experiments"])
+
+    assert search("tags.team = 'it''s'") == ["o'hare"]
+    assert search("tag.`a b` = '1' and name = 'o''hare'") == ["o'hare"]
+    assert search("tags.\"a b\" LIKE '%'") == ["o'hare"]
+    # `!=` holds for an experiment without the tag (MLflow 3's client relies on it).
+    assert search("tags.team != 'it''s'") == ["churn-a", "churn-b", "fraud"]
+    assert search("tags.team ILIKE 'IT%' AND name != 'fraud'") == ["o'hare"]
+    for bad in ("tags.team > 'x'", "creation_time > 5", "name = 'x' OR name = 'y'", "name ="):
+        with pytest.raises(MlflowApiError, match="Unsupported filter") as refused:
+            search(bad)
+        assert refused.value.code == "INVALID_PARAMETER_VALUE"
+    assert exp
 
 
 def test_a_silent_run_marked_killed_runs_again_when_its_client_logs(store: Store) -> None:

@@ -11,22 +11,27 @@ from jupyter_mlops.services.mlflow_api.wire import (
     Payload,
     max_results,
     ms,
-    name_matcher,
     page_offset,
     page_token,
+    pair_list,
+    pairs,
+    record_matcher,
     text,
 )
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import mlflow_api as q
+from jupyter_mlops.tracking.checks import check_key
 
 __all__ = [
     "create_experiment",
+    "delete_experiment_tag",
     "experiment_id",
     "experiment_json",
     "find_experiment",
     "get_experiment",
     "get_experiment_by_name",
     "search_experiments",
+    "set_experiment_tag",
     "update_experiment",
 ]
 
@@ -42,7 +47,7 @@ def experiment_json(e: q.Experiment) -> dict[str, Any]:
         "lifecycle_stage": "active",
         "creation_time": ms(e.created_at),
         "last_update_time": ms(e.last_update),
-        "tags": [],
+        "tags": pair_list(e.tags),
     }
 
 
@@ -78,7 +83,10 @@ def create_experiment(store: Store, payload: Payload) -> Payload:
     name = text(payload, "name")
     if len(name) > 255:
         raise invalid("An experiment name is at most 255 characters.")
-    return {"experiment_id": str(q.create_experiment(store, name))}
+    tags = pairs(payload, "tags")
+    for key in tags:
+        check_key("tag", key)
+    return {"experiment_id": str(q.create_experiment(store, name, tags))}
 
 
 def get_experiment(store: Store, payload: Payload) -> Payload:
@@ -98,12 +106,12 @@ def get_experiment_by_name(store: Store, payload: Payload) -> Payload:
 
 def search_experiments(store: Store, payload: Payload) -> Payload:
     """``experiments/search``: every experiment a page at a time (newest first, as MLflow)."""
-    matches = name_matcher(str(payload.get("filter") or ""))
+    matches = record_matcher(str(payload.get("filter") or ""))
     if str(payload.get("view_type") or "ACTIVE_ONLY") == "DELETED_ONLY":
         return {"experiments": []}
     limit = max_results(payload, 1000, SEARCH_LIMIT)
     offset = page_offset(payload.get("page_token"))
-    found = [e for e in q.experiments(store) if matches(e.name)]
+    found = [e for e in q.experiments(store) if matches(e.name, e.tags)]
     found.sort(key=lambda e: (-e.created_at, -e.id))
     page = found[offset : offset + limit]
     out: Payload = {"experiments": [experiment_json(e) for e in page]}
@@ -116,4 +124,24 @@ def update_experiment(store: Store, payload: Payload) -> Payload:
     """``experiments/update``: rename."""
     found = find_experiment(store, text(payload, "experiment_id"))
     q.rename_experiment(store, found.id, text(payload, "new_name"))
+    return {}
+
+
+def set_experiment_tag(store: Store, payload: Payload) -> Payload:
+    """``experiments/set-experiment-tag`` (an experiment's description is its
+    ``mlflow.note.content`` tag)."""
+    found = find_experiment(store, text(payload, "experiment_id"))
+    key = text(payload, "key")
+    check_key("tag", key)
+    value = payload.get("value")
+    q.set_experiment_tags(store, found.id, {key: "" if value is None else str(value)})
+    return {}
+
+
+def delete_experiment_tag(store: Store, payload: Payload) -> Payload:
+    """``experiments/delete-experiment-tag`` (RESOURCE_DOES_NOT_EXIST without such a tag)."""
+    found = find_experiment(store, text(payload, "experiment_id"))
+    key = text(payload, "key")
+    if not q.delete_experiment_tag(store, found.id, key):
+        raise missing(f"No tag with name: {key} in experiment with id {found.id}")
     return {}

@@ -26,11 +26,13 @@ from jupyter_mlops.services.mlflow_api.tracking import existing_run
 from jupyter_mlops.store import Store
 from jupyter_mlops.store import mlflow_api as q
 from jupyter_mlops.store.models import model_rows
+from jupyter_mlops.tracking.checks import check_key
 
 __all__ = [
     "create_model_version",
     "create_registered_model",
     "delete_alias",
+    "delete_model_tag",
     "delete_version_tag",
     "download_uri",
     "get_by_alias",
@@ -40,6 +42,7 @@ __all__ = [
     "search_model_versions",
     "search_registered_models",
     "set_alias",
+    "set_model_tag",
     "set_version_tag",
     "update_registered_model",
 ]
@@ -103,7 +106,7 @@ def _model_json(store: Store, row: Any, versions: list[ModelVersion]) -> dict[st
         "last_updated_timestamp": wire.ms(row.updated_at),
         "description": row.description or "",
         "aliases": sorted(aliases, key=lambda a: a["alias"]),
-        "tags": [],
+        "tags": wire.pair_list(q.registered_model_tags(store, [row.name]).get(row.name, {})),
     }
     if versions:
         out["latest_versions"] = [_version_json(store, versions[0])]
@@ -135,8 +138,13 @@ def _version(store: Store, name: str, version: Any) -> ModelVersion:
 def create_registered_model(store: Store, payload: wire.Payload) -> wire.Payload:
     """``registered-models/create``."""
     name = wire.text(payload, "name")
+    tags = wire.pairs(payload, "tags")
+    for key in tags:
+        check_key("tag", key)
     try:
-        q.create_registered_model(store, name, wire.text(payload, "description", required=False))
+        q.create_registered_model(
+            store, name, wire.text(payload, "description", required=False), tags
+        )
     except ConflictError:
         raise MlflowApiError(
             "RESOURCE_ALREADY_EXISTS", f"Registered Model (name={name}) already exists."
@@ -159,11 +167,13 @@ def update_registered_model(store: Store, payload: wire.Payload) -> wire.Payload
 
 
 def search_registered_models(store: Store, payload: wire.Payload) -> wire.Payload:
-    """``registered-models/search``: by name, a page at a time."""
-    matches = wire.name_matcher(str(payload.get("filter") or ""))
+    """``registered-models/search``: by name and tags, a page at a time."""
+    matches = wire.record_matcher(str(payload.get("filter") or ""))
     limit = wire.max_results(payload, 100, 1000)
     offset = wire.page_offset(payload.get("page_token"))
-    rows = [row for row in model_rows(store) if matches(row.name)]
+    every = model_rows(store)
+    tags = q.registered_model_tags(store, [row.name for row in every])
+    rows = [row for row in every if matches(row.name, tags.get(row.name, {}))]
     page = rows[offset : offset + limit]
     out: wire.Payload = {
         "registered_models": [_model_json(store, r, _versions(store, r.name)) for r in page]
@@ -295,6 +305,25 @@ def delete_version_tag(store: Store, payload: wire.Payload) -> wire.Payload:
     name, key = wire.text(payload, "name"), wire.text(payload, "key")
     v = _version(store, name, payload.get("version"))
     delete_tag(name, v.version, key, store=store)
+    return {}
+
+
+def set_model_tag(store: Store, payload: wire.Payload) -> wire.Payload:
+    """``registered-models/set-tag``."""
+    name, key = wire.text(payload, "name"), wire.text(payload, "key")
+    check_key("tag", key)
+    _row(store, name)
+    value = payload.get("value")
+    q.set_registered_model_tags(store, name, {key: "" if value is None else str(value)})
+    return {}
+
+
+def delete_model_tag(store: Store, payload: wire.Payload) -> wire.Payload:
+    """``registered-models/delete-tag`` (RESOURCE_DOES_NOT_EXIST without such a tag)."""
+    name, key = wire.text(payload, "name"), wire.text(payload, "key")
+    _row(store, name)
+    if not q.delete_registered_model_tag(store, name, key):
+        raise missing(f"No tag with key {key!r} on registered model {name!r}.")
     return {}
 
 

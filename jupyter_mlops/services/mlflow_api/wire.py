@@ -167,21 +167,78 @@ def max_results(payload: Payload, default: int, limit: int) -> int:
     return n
 
 
-_NAME_FILTER = re.compile(
-    r"\s*(?:attributes?\.)?name\s*(=|LIKE|ILIKE)\s*'([^']*)'\s*", re.IGNORECASE
+_LITERAL = r"'((?:[^']|'')*)'"
+_OPS = r"(=|!=|<>|LIKE|ILIKE)"
+_NAME_CLAUSE = re.compile(
+    rf"\s*(?:(?:attributes?|attr)\.)?name\s*{_OPS}\s*{_LITERAL}\s*", re.IGNORECASE
+)
+_TAG_CLAUSE = re.compile(
+    rf"\s*tags?\.(`[^`]+`|\"[^\"]+\"|[\w.\-]+)\s*{_OPS}\s*{_LITERAL}\s*", re.IGNORECASE
 )
 
+_AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
 
-def name_matcher(text: str) -> Callable[[str], bool]:
-    """A test of names for a filter ``name = 'x'``, ``name LIKE 'x%'`` or ``ILIKE`` (or none)."""
-    if not text.strip():
-        return lambda name: True
-    match = _NAME_FILTER.fullmatch(text)
-    if match is None:
-        raise invalid(f"Unsupported filter {text!r}: use name = 'x' or name LIKE 'x%'.")
-    op, value = match.group(1).upper(), match.group(2)
+#: A name and its tags -> whether they pass a filter.
+Matcher = Callable[[str, dict[str, str]], bool]
+
+
+def _clauses(text: str) -> list[str]:
+    """``text`` cut at each ``AND`` outside quotes."""
+    parts, start, quote, i = [], 0, "", 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'`\"":
+            quote = char
+        elif char.isspace() and (joint := _AND.match(text, i)) is not None:
+            parts.append(text[start:i])
+            start = i = joint.end()
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _test(op: str, value: str) -> Callable[[str | None], bool]:
+    op = op.upper()
     if op == "=":
-        return lambda name: name == value
+        return lambda got: got == value
+    if op in ("!=", "<>"):
+        # A record without the tag passes `!=` (MLflow 3's client adds
+        # tag.`mlflow.prompt.is_prompt` != 'true' to every model search).
+        return lambda got: got != value
     pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in value)
-    flags = re.IGNORECASE if op == "ILIKE" else 0
-    return lambda name: re.fullmatch(pattern, name, flags) is not None
+    flags = re.IGNORECASE | re.DOTALL if op == "ILIKE" else re.DOTALL
+    return lambda got: got is not None and re.fullmatch(pattern, got, flags) is not None
+
+
+def _on_name(check: Callable[[str | None], bool]) -> Matcher:
+    return lambda name, tags: check(name)
+
+
+def _on_tag(key: str, check: Callable[[str | None], bool]) -> Matcher:
+    return lambda name, tags: check(tags.get(key))
+
+
+def record_matcher(text: str) -> Matcher:
+    """A test of a name and its tags for MLflow's filter of experiments and registered
+    models: clauses on ``name`` and ``tags.<key>`` (``tag.``, a key in backticks or double
+    quotes) with ``=``, ``!=``, ``LIKE`` or ``ILIKE``, joined by ``AND`` (or none)."""
+    tests: list[Matcher] = []
+    if text.strip():
+        for clause in _clauses(text):
+            named, tagged = _NAME_CLAUSE.fullmatch(clause), _TAG_CLAUSE.fullmatch(clause)
+            if named is not None:
+                tests.append(_on_name(_test(named.group(1), named.group(2).replace("''", "'"))))
+            elif tagged is not None:
+                key = tagged.group(1)
+                key = key[1:-1] if key[0] in '`"' else key
+                check = _test(tagged.group(2), tagged.group(3).replace("''", "'"))
+                tests.append(_on_tag(key, check))
+            else:
+                raise invalid(
+                    f"Unsupported filter {text!r}: use clauses such as name = 'x', "
+                    "name LIKE 'x%' or tags.key = 'v', joined by AND."
+                )
+    return lambda name, tags: all(test(name, tags) for test in tests)

@@ -2,4 +2,4 @@
 
 # The newest revision; a test checks it against Alembic's own view of the scripts,
 # so opening an up-to-date store never has to load the migration machinery.
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
