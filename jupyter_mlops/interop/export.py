@@ -25,7 +25,7 @@ from jupyter_mlops.interop.progress import Progress
 from jupyter_mlops.interop.source import open_target
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import interop as q
-from jupyter_mlops.store.mlflow_api import experiment
+from jupyter_mlops.store.mlflow_api import DatasetInput, dataset_inputs, experiment
 
 #: The MLflow tag an exported run keeps its id here in.
 RUN_TAG = "jupyter_mlops.run_id"
@@ -147,7 +147,9 @@ class _Exporter:
 
     # -- runs --------------------------------------------------------------------------------
 
-    def write(self, experiment_id: str, run: q.RunRead) -> None:
+    def write(
+        self, experiment_id: str, run: q.RunRead, inputs: list[DatasetInput] | None = None
+    ) -> None:
         ours = str(run.run["id"])
         if ours in self.runs:
             self.report.runs_present += 1
@@ -196,6 +198,8 @@ class _Exporter:
             tags=[],
         )
         self._files(target, run.artifacts)
+        if inputs:
+            self._inputs(target, inputs)
         status = mlflow_status(row, run.tags)
         if status == "SCHEDULED":
             self.client.update_run(target, status=status)
@@ -209,6 +213,30 @@ class _Exporter:
         r.tags += len(tags) - (1 if added_user else 0)
         r.metric_points += len(points)
         r.artifacts += len(run.artifacts)
+
+    def _inputs(self, target: str, inputs: list[DatasetInput]) -> None:
+        """The datasets an MLflow client logged as the run's inputs, logged again."""
+        # start-up: MLflow's entities load with its client.
+        from mlflow.entities import Dataset, InputTag
+        from mlflow.entities import DatasetInput as MlflowInput
+
+        self.client.log_inputs(
+            target,
+            datasets=[
+                MlflowInput(
+                    Dataset(
+                        name=d.name,
+                        digest=d.digest,
+                        source_type=d.source_type,
+                        source=d.source,
+                        schema=d.schema,
+                        profile=d.profile,
+                    ),
+                    tags=[InputTag(k, v) for k, v in d.tags.items()],
+                )
+                for d in inputs
+            ],
+        )
 
     def _files(self, target: str, files: list[tuple[str, str]]) -> None:
         if not files:
@@ -300,8 +328,9 @@ def _export(
         for page in q.run_pages(store, known[name], PAGE):
             if target is None:
                 target = exporter.experiment(name, experiment(store, id=known[name]).tags)
+            inputs = dataset_inputs(store, [str(run.run["id"]) for run in page])
             for run in page:
-                exporter.write(target, run)
+                exporter.write(target, run, inputs.get(str(run.run["id"])))
                 done += 1
                 say(Progress(done, total, f"{name}: {done} of {total} runs"))
     exporter.link_parents()

@@ -27,7 +27,7 @@ from jupyter_mlops.interop.registry import import_registry
 from jupyter_mlops.interop.source import open_client
 from jupyter_mlops.store import Store, current_store
 from jupyter_mlops.store import interop as q
-from jupyter_mlops.store.mlflow_api import set_experiment_tags
+from jupyter_mlops.store.mlflow_api import DatasetInput, add_dataset_inputs, set_experiment_tags
 from jupyter_mlops.store.run_lifecycle import set_deleted
 
 #: MLflow status -> ours. A run MLflow still calls RUNNING or SCHEDULED is not running here.
@@ -146,6 +146,7 @@ class _Importer:
         wanted = [r for r in runs if known.get(r.run_id, ("", None))[1] != _state(r)]
         self.histories = histories(self.client, wanted)
         new: list[q.RunWrite] = []
+        inputs: list[tuple[str, list[DatasetInput]]] = []  # our run id, its dataset inputs
         for run in runs:
             source_id = run.run_id
             if source_id in known:
@@ -153,6 +154,7 @@ class _Importer:
                 if imported_state == _state(run):
                     self.report.runs_present += 1
                     continue
+                inputs.append((ours, run.inputs))
                 write = self.convert(run, ours, experiment_id)
                 self.report.metric_points += q.refresh(self.store, ours, write)
                 gone = run.lifecycle_stage == "deleted"
@@ -161,7 +163,11 @@ class _Importer:
                 continue
             free = len(source_id) == 32 and source_id not in taken
             new.append(self.convert(run, source_id if free else uuid.uuid4().hex, experiment_id))
+            inputs.append((new[-1].run["id"], run.inputs))
         q.write_new(self.store, new)
+        for ours, logged in inputs:  # the datasets MLflow's log_input recorded (no content)
+            if logged:
+                add_dataset_inputs(self.store, ours, logged)
         deleted = [w.run["id"] for w in new if w.tags.get(DELETED_TAG) == "deleted"]
         if deleted:
             # As `runs delete` marks them: out of searches, kept until restored or purged.

@@ -13,6 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_mlops.store.mlflow_api import DatasetInput
+
+#: The input tag holding a dataset's context (training, evaluation...): our input's role.
+CONTEXT_TAG = "mlflow.data.context"
+
 #: (key, step, value, timestamp in seconds) points.
 Points = list[tuple[str, int, float, float]]
 
@@ -32,6 +37,7 @@ class SourceRun:
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     metric_keys: list[str] = field(default_factory=list)
+    inputs: list[DatasetInput] = field(default_factory=list)
 
 
 def _engine(client: Any) -> Any:
@@ -113,7 +119,70 @@ def _of_entity(run: Any) -> SourceRun:
         params=dict(run.data.params),
         tags=dict(run.data.tags),
         metric_keys=list(run.data.metrics),
+        inputs=[_input_of_entity(i) for i in getattr(run.inputs, "dataset_inputs", None) or []],
     )
+
+
+def _input_of_entity(item: Any) -> DatasetInput:
+    tags = {str(tag.key): str(tag.value) for tag in item.tags or []}
+    d = item.dataset
+    return DatasetInput(
+        name=str(d.name),
+        digest=str(d.digest),
+        context=tags.get(CONTEXT_TAG, "")[:32],
+        source_type=str(d.source_type or ""),
+        source=str(d.source or ""),
+        schema=d.schema or None,
+        profile=d.profile or None,
+        tags=tags,
+    )
+
+
+def _sql_inputs(conn: Any, ids: list[str]) -> dict[str, list[DatasetInput]]:
+    """The datasets each of the runs ``ids`` logged as inputs, from MLflow's tables."""
+    # start-up: MLflow's table definitions, loaded with its database store already.
+    from mlflow.store.tracking.dbmodels.models import SqlDataset, SqlInput, SqlInputTag
+    from sqlalchemy import select
+
+    d, i, it = SqlDataset.__table__.c, SqlInput.__table__.c, SqlInputTag.__table__.c
+    found = conn.execute(
+        select(
+            i.input_uuid,
+            i.destination_id,
+            d.name,
+            d.digest,
+            d.dataset_source_type,
+            d.dataset_source,
+            d.dataset_schema,
+            d.dataset_profile,
+        )
+        .join_from(SqlInput.__table__, SqlDataset.__table__, d.dataset_uuid == i.source_id)
+        .where(i.destination_type == "RUN", i.source_type == "DATASET", i.destination_id.in_(ids))
+    ).all()
+    if not found:
+        return {}
+    tags: dict[str, dict[str, str]] = {}
+    uuids = [str(row[0]) for row in found]
+    for uuid, name, value in conn.execute(
+        select(it.input_uuid, it.name, it.value).where(it.input_uuid.in_(uuids))
+    ):
+        tags.setdefault(str(uuid), {})[str(name)] = str(value)
+    out: dict[str, list[DatasetInput]] = {}
+    for uuid, run_id, name, digest, source_type, source, schema, profile in found:
+        mine = tags.get(str(uuid), {})
+        out.setdefault(str(run_id), []).append(
+            DatasetInput(
+                name=str(name),
+                digest=str(digest),
+                context=mine.get(CONTEXT_TAG, "")[:32],
+                source_type=str(source_type or ""),
+                source=str(source or ""),
+                schema=schema or None,
+                profile=profile or None,
+                tags=mine,
+            )
+        )
+    return out
 
 
 def _sql_pages(engine: Any, experiment_id: str, size: int) -> Iterator[list[SourceRun]]:
@@ -168,6 +237,8 @@ def _sql_pages(engine: Any, experiment_id: str, size: int) -> Iterator[list[Sour
                 select(tg.run_uuid, tg.key, tg.value).where(tg.run_uuid.in_(ids))
             ):
                 runs[str(run_id)].tags[str(key)] = "" if value is None else str(value)
+            for run_id, inputs in _sql_inputs(conn, ids).items():
+                runs[run_id].inputs = inputs
         yield list(runs.values())
         last = (rows[-1][4] if rows[-1][4] is not None else -1, str(rows[-1][0]))
 

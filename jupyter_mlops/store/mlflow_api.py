@@ -8,6 +8,7 @@ empty, and the versions holding a tag (MLflow aliases that are not stages).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from jupyter_mlops.errors import ConflictError, NotFoundError
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.core import Store
 from jupyter_mlops.store.metric_chunks import compact
+from jupyter_mlops.store.records import MLFLOW_DATASET
 from jupyter_mlops.store.runs import (
     KILLED_ERROR,
     TERMINAL,
@@ -28,9 +30,13 @@ from jupyter_mlops.store.runs import (
 )
 
 __all__ = [
+    "MLFLOW_DATASET",
+    "DatasetInput",
     "Experiment",
+    "add_dataset_inputs",
     "create_experiment",
     "create_registered_model",
+    "dataset_inputs",
     "delete_experiment_tag",
     "delete_registered_model_tag",
     "delete_tag",
@@ -425,3 +431,91 @@ def versions_with_tag(store: Store, name: str, key: str) -> list[int]:
             .where(rm.name == name, tg.key == key)
         )
         return [int(v) for (v,) in rows]
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """A dataset an MLflow client logged as a run's input: its context is the role."""
+
+    name: str
+    digest: str
+    context: str
+    source_type: str = ""
+    source: str = ""
+    schema: str | None = None
+    profile: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def add_dataset_inputs(store: Store, run_id: str, inputs: Iterable[DatasetInput]) -> int:
+    """Record ``inputs`` of run ``run_id`` (one already there, same name, digest and context,
+    is not repeated); how many were added."""
+    ri = t.run_inputs.c
+    added = 0
+    with store.write() as conn:
+        have = {
+            (str(s), str(d), str(r))
+            for s, d, r in conn.execute(
+                select(ri.source, ri.digest, ri.role).where(
+                    ri.run_id == run_id, ri.kind == MLFLOW_DATASET
+                )
+            )
+        }
+        rows = []
+        for item in inputs:
+            key = (item.name, item.digest, item.context)
+            if key in have:
+                continue
+            have.add(key)
+            info = {
+                "source_type": item.source_type,
+                "source": item.source,
+                "schema": item.schema,
+                "profile": item.profile,
+                "tags": item.tags,
+            }
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "role": item.context,
+                    "kind": MLFLOW_DATASET,
+                    "source": item.name,
+                    "digest": item.digest,
+                    "size": None,
+                    "info": json.dumps(info, sort_keys=True),
+                    "created_at": time.time(),
+                }
+            )
+        if rows:
+            conn.execute(insert(t.run_inputs), rows)
+            added = len(rows)
+    return added
+
+
+def dataset_inputs(store: Store, run_ids: Iterable[str]) -> dict[str, list[DatasetInput]]:
+    """Run id -> the datasets an MLflow client logged as its inputs, in the order logged."""
+    ids = list(set(run_ids))
+    ri = t.run_inputs.c
+    out: dict[str, list[DatasetInput]] = {}
+    with store.read() as conn:
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(ri.run_id, ri.source, ri.digest, ri.role, ri.info)
+                .where(ri.run_id.in_(ids[start : start + 500]), ri.kind == MLFLOW_DATASET)
+                .order_by(ri.id)
+            )
+            for run_id, name, digest, role, info in rows:
+                extra = json.loads(info or "{}")
+                out.setdefault(str(run_id), []).append(
+                    DatasetInput(
+                        name=str(name),
+                        digest=str(digest),
+                        context=str(role),
+                        source_type=str(extra.get("source_type") or ""),
+                        source=str(extra.get("source") or ""),
+                        schema=extra.get("schema"),
+                        profile=extra.get("profile"),
+                        tags=dict(extra.get("tags") or {}),
+                    )
+                )
+    return out

@@ -34,6 +34,11 @@ class ModelRecord:
     signature: dict[str, Any] | None
 
 
+#: The input kind of a dataset an MLflow client logged (``log_input``): MLflow keeps a
+#: dataset's name (the input's source), digest and context (its role), not its content.
+MLFLOW_DATASET = "mlflow-dataset"
+
+
 @dataclass(frozen=True)
 class InputRecord:
     """Data a run read or fitted on: a file, a frame or array fingerprint."""

@@ -42,6 +42,7 @@ from jupyter_mlops.expressions import RUN_STATUSES, And, Comparison, Node, Not, 
 from jupyter_mlops.expressions.syntax import LIKE_OPS
 from jupyter_mlops.store import tables as t
 from jupyter_mlops.store.arguments import as_list
+from jupyter_mlops.store.records import MLFLOW_DATASET
 
 _RUN_ID_LENGTH = 32
 VALUE_TABLES: dict[str, Table] = {
@@ -148,11 +149,16 @@ def _compile_dataset(node: Comparison, dialect: str) -> ColumnElement[bool]:
         .join(t.datasets, dataset.id == version.dataset_id)
         .where(link.direction == "input")
     )
+    # A dataset an MLflow client logged: its name, digest and context, no content.
+    ri = t.run_inputs.c
+    logged = {"name": ri.source, "digest": ri.digest, "context": ri.role}[node.key]
+    named = select(ri.run_id).where(ri.kind == MLFLOW_DATASET)
     if node.op == "IS NULL":
-        return t.runs.c.id.not_in(used)
+        return and_(t.runs.c.id.not_in(used), t.runs.c.id.not_in(named))
     if node.op != "IS NOT NULL":
         used = used.where(_compare(column, node.op, node.value, dialect))
-    return t.runs.c.id.in_(used)
+        named = named.where(_compare(logged, node.op, node.value, dialect))
+    return or_(t.runs.c.id.in_(used), t.runs.c.id.in_(named))
 
 
 def _run_id_matches(value: str) -> ColumnElement[bool]:

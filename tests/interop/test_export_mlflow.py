@@ -107,6 +107,10 @@ def test_round_trip_gives_the_same_runs_models_aliases_and_predictions(
     c = mlflow_client(src.uri)
     X, _ = _registered(c, src, tmp_path)
     exp = c.get_experiment_by_name("extra").experiment_id
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    train = Dataset("churn-train", "d1g3st", "local", '{"uri": "/data/train.csv"}', '{"x": 1}')
+    c.log_inputs(src.parent, [DatasetInput(train, [InputTag("mlflow.data.context", "training")])])
     c.set_experiment_tag(exp, "mlflow.note.content", "extra runs")
     c.set_experiment_tag(exp, "team", "growth")
     gone = c.create_run(exp, run_name="gone", start_time=T0 + 5)
@@ -116,6 +120,8 @@ def test_round_trip_gives_the_same_runs_models_aliases_and_predictions(
     imported = mlops.interop.import_mlflow(src.uri, store=store)
     assert imported.runs_imported == 5 and imported.runs_deleted == 1, imported.not_mapped
     assert imported.model_versions == 2, imported.not_mapped
+    used = mlops.search_runs(store=store, filter="datasets.name = 'churn-train'")
+    assert list(used["name"]) == ["baseline"]
     target = f"sqlite:///{tmp_path / 'out' / 'mlflow.db'}"
     (tmp_path / "out").mkdir()
 
@@ -138,6 +144,9 @@ def test_round_trip_gives_the_same_runs_models_aliases_and_predictions(
     (note,) = d.list_artifacts(after["baseline"].info.run_id, "reports")
     assert note.path == "reports/notes.txt"
 
+    (again_used,) = after["baseline"].inputs.dataset_inputs
+    assert again_used.dataset.to_dictionary() == train.to_dictionary()
+    assert [(t.key, t.value) for t in again_used.tags] == [("mlflow.data.context", "training")]
     extra = d.get_experiment_by_name("extra")
     assert extra.tags == {"mlflow.note.content": "extra runs", "team": "growth"}
     model = d.get_registered_model("churn-model")

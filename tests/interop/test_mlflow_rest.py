@@ -319,3 +319,32 @@ def test_registered_model_tags_are_kept_and_a_model_search_with_a_filter_works(
     with pytest.raises(MlflowException) as refused:
         client.search_registered_models("tags.task > 'a'")
     assert refused.value.error_code == "INVALID_PARAMETER_VALUE"
+
+
+def test_a_logged_dataset_input_reads_back_and_is_found_by_datasets_filters(
+    client: MlflowClient,
+) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    dataset = mlflow.data.from_pandas(frame, name="churn-train", targets="y")
+    mlflow.set_experiment("with-datasets")
+    with mlflow.start_run(run_name="used-data") as run:
+        mlflow.log_input(dataset, context="training")
+        mlflow.log_input(dataset, context="training")  # the same input again: kept once
+    with mlflow.start_run(run_name="no-data"):
+        pass
+    got = client.get_run(run.info.run_id).inputs.dataset_inputs
+    assert [(d.dataset.name, d.dataset.digest) for d in got] == [("churn-train", dataset.digest)]
+    assert {t.key: t.value for t in got[0].tags} == {"mlflow.data.context": "training"}
+    assert got[0].dataset.source_type == dataset.to_dict()["source_type"]
+    assert got[0].dataset.schema == dataset.to_dict()["schema"]
+    experiment = client.get_experiment_by_name("with-datasets").experiment_id
+    for text in ("datasets.name = 'churn-train'", "datasets.context = 'training'",
+                 f"datasets.digest = '{dataset.digest}'"):  # fmt: skip
+        found = client.search_runs([experiment], text)
+        assert [r.info.run_name for r in found] == ["used-data"], text
+        assert found[0].inputs.dataset_inputs[0].dataset.name == "churn-train"
+    assert [r.info.run_name for r in client.search_runs([experiment], "datasets.name IS NULL")] == [
+        "no-data"
+    ]

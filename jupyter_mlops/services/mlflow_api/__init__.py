@@ -72,7 +72,7 @@ ENDPOINTS: tuple[tuple[str, str, Call], ...] = (
     ("POST", "runs/set-tag", tracking.set_tag),
     ("POST", "runs/delete-tag", tracking.delete_tag),
     ("POST", "runs/log-model", tracking.log_model),
-    ("POST", "runs/log-inputs", _ok),
+    ("POST", "runs/log-inputs", tracking.log_inputs),
     ("POST", "runs/outputs", _ok),
     ("POST", "runs/delete", tracking.delete_run),
     ("POST", "runs/restore", tracking.restore_run),

@@ -9,7 +9,7 @@ from typing import Any
 
 from jupyter_mlops.services.mlflow_api.errors import MlflowApiError, invalid
 from jupyter_mlops.services.mlflow_api.experiments import find_experiment
-from jupyter_mlops.services.mlflow_api.tracking import info_json
+from jupyter_mlops.services.mlflow_api.tracking import info_json, inputs_json
 from jupyter_mlops.services.mlflow_api.wire import (
     HIDDEN_TAG_PREFIX,
     RUN_NAME_TAG,
@@ -69,7 +69,8 @@ def search_runs(store: Store, payload: Payload) -> Payload:
     renamed = {str(r[2]) for r in rows} - experiment_ids.keys()
     if renamed:  # an experiment renamed since it was looked up
         experiment_ids |= q.experiment_ids(store, renamed)
-    runs = page_json(rows, found, experiment_ids)
+    inputs = q.dataset_inputs(store, [str(row[0]) for row in rows])
+    runs = page_json(rows, found, experiment_ids, inputs)
     out: Payload = {"runs": runs} if runs else {}
     if more:
         out["next_page_token"] = page_token(offset + limit)
@@ -77,7 +78,10 @@ def search_runs(store: Store, payload: Payload) -> Payload:
 
 
 def page_json(
-    rows: Sequence[Sequence[Any]], found: FoundRuns, experiment_ids: dict[str, int]
+    rows: Sequence[Sequence[Any]],
+    found: FoundRuns,
+    experiment_ids: dict[str, int],
+    inputs: dict[str, list[q.DatasetInput]] | None = None,
 ) -> list[dict[str, Any]]:
     """MLflow's runs of a page (``rows`` and the cells of ``found`` about them), as
     :func:`~jupyter_mlops.services.mlflow_api.tracking.data_json` shows one run: values in
@@ -124,7 +128,7 @@ def page_json(
                     "params": [{"key": k, "value": v} for k, v in sorted(params[i])],
                     "tags": [{"key": k, "value": v} for k, v in sorted(tags[i])],
                 },
-                "inputs": {},
+                "inputs": inputs_json((inputs or {}).get(str(rid), [])),
                 "outputs": {},
             }
         )

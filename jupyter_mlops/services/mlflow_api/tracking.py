@@ -46,6 +46,8 @@ from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.names import readable_name
 
 PARENT_TAG = "mlflow.parentRunId"
+#: The input tag holding a dataset's context (training, evaluation...): our input's role.
+CONTEXT_TAG = "mlflow.data.context"
 #: MLflow's limits on one log-batch request.
 MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS = 1000, 100, 100
 MAX_PARAM_VALUE = 6000
@@ -108,9 +110,57 @@ def _run_json(store: Store, run: RunRecord) -> dict[str, Any]:
             run.deleted_at,
         ),
         "data": data_json(run.name, run.params, run.metrics, run.tags),
-        "inputs": {},
+        "inputs": inputs_json(q.dataset_inputs(store, [run.id]).get(run.id, [])),
         "outputs": {},
     }
+
+
+def inputs_json(found: list[q.DatasetInput]) -> dict[str, Any]:
+    """A run's dataset inputs as MLflow's ``RunInputs`` message."""
+    if not found:
+        return {}
+    items = []
+    for d in found:
+        dataset: dict[str, Any] = {"name": d.name, "digest": d.digest}
+        dataset |= {"source_type": d.source_type, "source": d.source}
+        dataset |= {k: v for k, v in (("schema", d.schema), ("profile", d.profile)) if v}
+        items.append({"tags": pair_list(d.tags), "dataset": dataset})
+    return {"dataset_inputs": items}
+
+
+def log_inputs(store: Store, payload: Payload) -> Payload:
+    """``runs/log-inputs``: datasets (name, digest, source; no content) with their context.
+    Logged models given as inputs (MLflow 3) are accepted and not kept."""
+    ref = existing_run(store, run_id(payload), active=True)
+    items = payload.get("datasets") or []
+    if not isinstance(items, list):
+        raise invalid("Parameter 'datasets' must be a list of dataset inputs.")
+    found = []
+    for item in items:
+        dataset = item.get("dataset") if isinstance(item, dict) else None
+        if not isinstance(dataset, dict):
+            raise invalid("Each item of 'datasets' needs a 'dataset' object.")
+        name, digest = dataset.get("name"), dataset.get("digest")
+        if not isinstance(name, str) or not name or not isinstance(digest, str) or not digest:
+            raise invalid("A dataset needs a non-empty string 'name' and 'digest'.")
+        if len(digest) > 64:
+            raise invalid(f"A dataset digest is at most 64 characters, not {len(digest)}.")
+        tags = pairs(item, "tags")
+        found.append(
+            q.DatasetInput(
+                name=name,
+                digest=digest,
+                # The role column holds 32 characters; the whole context stays in the tags.
+                context=tags.get(CONTEXT_TAG, "")[:32],
+                source_type=str(dataset.get("source_type") or ""),
+                source=str(dataset.get("source") or ""),
+                schema=dataset.get("schema") or None,
+                profile=dataset.get("profile") or None,
+                tags=tags,
+            )
+        )
+    q.add_dataset_inputs(store, ref, found)
+    return {}
 
 
 def existing_run(store: Store, value: str, *, active: bool = False) -> str:
@@ -379,7 +429,9 @@ __all__ = [
     "get_metric_history",
     "get_run",
     "info_json",
+    "inputs_json",
     "log_batch",
+    "log_inputs",
     "log_metric",
     "log_model",
     "log_param",
