@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -499,3 +500,25 @@ def test_a_run_logged_a_request_per_point_is_compacted_when_its_client_ends_it(
     assert rows == [(30,)]
     page = answer(store, "GET", "metrics/get-history", {"run_id": run_id, "metric_key": "m"})
     assert [(p["step"], p["value"]) for p in page["metrics"]] == [(s, s / 2) for s in range(30)]
+
+
+@pytest.mark.parametrize(
+    ("datasets", "message"),
+    [
+        ("x", "Parameter 'datasets' must be a list of dataset inputs."),
+        ([{"tags": []}], "Each item of 'datasets' needs a 'dataset' object."),
+        ([{"dataset": {"name": "d"}}], "A dataset needs a non-empty string 'name' and 'digest'."),
+        ([{"dataset": {"name": "d", "digest": "x" * 65}}], "at most 64 characters, not 65"),
+    ],
+)
+def test_a_malformed_dataset_input_is_refused_and_nothing_is_kept(
+    store: Store, datasets: Any, message: str
+) -> None:
+    run_id = _run(store)
+    good = {"dataset": {"name": "kept-not", "digest": "abc"}}
+    items = [good, *datasets] if isinstance(datasets, list) else datasets
+    with pytest.raises(MlflowApiError, match=re.escape(message)) as refused:
+        answer(store, "POST", "runs/log-inputs", {"run_id": run_id, "datasets": items})
+    assert refused.value.code == "INVALID_PARAMETER_VALUE"
+    run = answer(store, "GET", "runs/get", {"run_id": run_id})["run"]
+    assert run["inputs"] == {}
