@@ -15,9 +15,6 @@ from typing import Any
 
 from jupyter_mlops.store.mlflow_api import DatasetInput
 
-#: The input tag holding a dataset's context (training, evaluation...): our input's role.
-CONTEXT_TAG = "mlflow.data.context"
-
 #: (key, step, value, timestamp in seconds) points.
 Points = list[tuple[str, int, float, float]]
 
@@ -129,7 +126,6 @@ def _input_of_entity(item: Any) -> DatasetInput:
     return DatasetInput(
         name=str(d.name),
         digest=str(d.digest),
-        context=tags.get(CONTEXT_TAG, "")[:32],
         source_type=str(d.source_type or ""),
         source=str(d.source or ""),
         schema=d.schema or None,
@@ -174,7 +170,6 @@ def _sql_inputs(conn: Any, ids: list[str]) -> dict[str, list[DatasetInput]]:
             DatasetInput(
                 name=str(name),
                 digest=str(digest),
-                context=mine.get(CONTEXT_TAG, "")[:32],
                 source_type=str(source_type or ""),
                 source=str(source or ""),
                 schema=schema or None,

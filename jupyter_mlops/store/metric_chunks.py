@@ -101,20 +101,18 @@ def chunk_rows(
     rows = []
     for key, (steps, values, stamps) in by_key.items():
         for start in range(0, len(steps), MAX_CHUNK):
-            part = steps[start : start + MAX_CHUNK]
-            rows.append(
-                (
-                    run_id,
-                    key,
-                    len(part),
-                    min(part),
-                    max(part),
-                    _pack("q", part),
-                    _pack("d", values[start : start + MAX_CHUNK]),
-                    _pack("d", stamps[start : start + MAX_CHUNK]),
-                )
-            )
+            cut = slice(start, start + MAX_CHUNK)
+            part = steps[cut]
+            packed = _pack("q", part), _pack("d", values[cut]), _pack("d", stamps[cut])
+            rows.append(_row(run_id, key, part, *packed))
     return rows
+
+
+def _row(
+    run_id: str, key: str, steps: list[int], step_data: bytes, value_data: bytes, time_data: bytes
+) -> tuple[Any, ...]:
+    """A chunk row (:data:`CHUNK_COLUMNS`) of ``steps`` and their packed arrays."""
+    return (run_id, key, len(steps), min(steps), max(steps), step_data, value_data, time_data)
 
 
 def insert_points(
@@ -209,18 +207,8 @@ def compact(conn: Connection, run_id: str) -> int:
         step_bytes, value_bytes, time_bytes = b"".join(steps), b"".join(values), b"".join(stamps)
         size = 8 * MAX_CHUNK
         for start in range(0, len(step_bytes), size):
-            part = _unpack("q", step_bytes[start : start + size])
-            rows.append(
-                (
-                    run_id,
-                    key,
-                    len(part),
-                    min(part),
-                    max(part),
-                    step_bytes[start : start + size],
-                    value_bytes[start : start + size],
-                    time_bytes[start : start + size],
-                )
-            )
+            cut = slice(start, start + size)
+            part = _unpack("q", step_bytes[cut])
+            rows.append(_row(run_id, key, part, step_bytes[cut], value_bytes[cut], time_bytes[cut]))
     insert_many(conn, t.metric_chunks, CHUNK_COLUMNS, rows)
     return len(read) - len(rows)

@@ -433,18 +433,27 @@ def versions_with_tag(store: Store, name: str, key: str) -> list[int]:
         return [int(v) for (v,) in rows]
 
 
+#: The input tag holding a dataset's context (training, evaluation...): the input's role.
+CONTEXT_TAG = "mlflow.data.context"
+
+
 @dataclass(frozen=True)
 class DatasetInput:
-    """A dataset an MLflow client logged as a run's input: its context is the role."""
+    """A dataset an MLflow client logged as a run's input, with the input's tags."""
 
     name: str
     digest: str
-    context: str
     source_type: str = ""
     source: str = ""
     schema: str | None = None
     profile: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def context(self) -> str:
+        """The input's role: its ``mlflow.data.context`` tag (the role column holds 32
+        characters; the whole context stays in the tags)."""
+        return self.tags.get(CONTEXT_TAG, "")[:32]
 
 
 def add_dataset_inputs(store: Store, run_id: str, inputs: Iterable[DatasetInput]) -> int:
@@ -500,17 +509,16 @@ def dataset_inputs(store: Store, run_ids: Iterable[str]) -> dict[str, list[Datas
     with store.read() as conn:
         for start in range(0, len(ids), 500):
             rows = conn.execute(
-                select(ri.run_id, ri.source, ri.digest, ri.role, ri.info)
+                select(ri.run_id, ri.source, ri.digest, ri.info)
                 .where(ri.run_id.in_(ids[start : start + 500]), ri.kind == MLFLOW_DATASET)
                 .order_by(ri.id)
             )
-            for run_id, name, digest, role, info in rows:
+            for run_id, name, digest, info in rows:
                 extra = json.loads(info or "{}")
                 out.setdefault(str(run_id), []).append(
                     DatasetInput(
                         name=str(name),
                         digest=str(digest),
-                        context=str(role),
                         source_type=str(extra.get("source_type") or ""),
                         source=str(extra.get("source") or ""),
                         schema=extra.get("schema"),

@@ -38,11 +38,15 @@ def notebook(path: Path, params: str, *cells: str) -> None:
     nbformat.write(nb, path)
 
 
-def test_a_run_of_another_process_is_cancelled_its_kernel_killed(store_dir: Path) -> None:
+def start_long_run(store_dir: Path, *, announce: bool = False) -> subprocess.Popen[str]:
+    """``jupyter-mlops run`` of pipeline ``long`` in its own process: step ``slow`` (a cell
+    printing for 300 s; ``announce``: it touches ``started`` first), then ``after``."""
+    touch = "import pathlib\npathlib.Path('started').touch()\n" if announce else ""
     notebook(
         store_dir / "slow.ipynb",
         "seconds = 300",
-        "import time\nfor i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
+        touch + "import time\nfor i in range(seconds * 10):\n    print(i, flush=True)\n"
+        "    time.sleep(0.1)",
     )
     notebook(store_dir / "after.ipynb", "x = 1", "print('after')")
     (store_dir / "pipeline.yaml").write_text(
@@ -50,7 +54,7 @@ def test_a_run_of_another_process_is_cancelled_its_kernel_killed(store_dir: Path
         "  after: {notebook: after.ipynb, needs: [slow]}\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "jupyter_mlops.cli", "run", "pipeline.yaml"],
         cwd=store_dir,
         env=env,
@@ -58,6 +62,10 @@ def test_a_run_of_another_process_is_cancelled_its_kernel_killed(store_dir: Path
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_a_run_of_another_process_is_cancelled_its_kernel_killed(store_dir: Path) -> None:
+    process = start_long_run(store_dir)
     try:
         store = current_store()
         deadline = time.monotonic() + 120
@@ -227,25 +235,7 @@ def test_a_step_that_ends_after_the_cancel_stays_cancelled(store_dir: Path) -> N
 
 
 def test_a_run_interrupted_after_its_cancel_stays_cancelled(store_dir: Path) -> None:
-    notebook(
-        store_dir / "slow.ipynb",
-        "seconds = 300",
-        "import time\nfor i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
-    )
-    notebook(store_dir / "after.ipynb", "x = 1", "print('after')")
-    (store_dir / "pipeline.yaml").write_text(
-        "name: long\nsteps:\n  slow: {notebook: slow.ipynb}\n"
-        "  after: {notebook: after.ipynb, needs: [slow]}\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_mlops.cli", "run", "pipeline.yaml"],
-        cwd=store_dir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_long_run(store_dir)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -278,26 +268,7 @@ def test_an_interrupt_sent_to_the_runner_alone_stops_its_running_step(store_dir:
     # `kill -INT`, or a CI job's cancel, reaches the runner's process and not its kernels (a
     # terminal's Ctrl-C reaches both): the runner must stop the step's kernel, not wait 300 s
     # for the cell to end.
-    notebook(
-        store_dir / "slow.ipynb",
-        "seconds = 300",
-        "import pathlib, time\npathlib.Path('started').touch()\n"
-        "for i in range(seconds * 10):\n    print(i, flush=True)\n    time.sleep(0.1)",
-    )
-    notebook(store_dir / "after.ipynb", "x = 1", "print('after')")
-    (store_dir / "pipeline.yaml").write_text(
-        "name: long\nsteps:\n  slow: {notebook: slow.ipynb}\n"
-        "  after: {notebook: after.ipynb, needs: [slow]}\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_mlops.cli", "run", "pipeline.yaml"],
-        cwd=store_dir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_long_run(store_dir, announce=True)
     try:
         assert process.stdout is not None
         while "running" not in process.stdout.readline():

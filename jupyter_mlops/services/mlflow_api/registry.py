@@ -94,7 +94,9 @@ def _version_json(store: Store, v: ModelVersion) -> dict[str, Any]:
     return out
 
 
-def _model_json(store: Store, row: Any, versions: list[ModelVersion]) -> dict[str, Any]:
+def _model_json(
+    store: Store, row: Any, versions: list[ModelVersion], tags: dict[str, str]
+) -> dict[str, Any]:
     aliases = [
         {"alias": alias, "version": str(v.version)}
         for v in versions
@@ -106,7 +108,7 @@ def _model_json(store: Store, row: Any, versions: list[ModelVersion]) -> dict[st
         "last_updated_timestamp": wire.ms(row.updated_at),
         "description": row.description or "",
         "aliases": sorted(aliases, key=lambda a: a["alias"]),
-        "tags": wire.pair_list(q.registered_model_tags(store, [row.name]).get(row.name, {})),
+        "tags": wire.pair_list(tags),
     }
     if versions:
         out["latest_versions"] = [_version_json(store, versions[0])]
@@ -155,7 +157,9 @@ def create_registered_model(store: Store, payload: wire.Payload) -> wire.Payload
 def get_registered_model(store: Store, payload: wire.Payload) -> wire.Payload:
     """``registered-models/get``."""
     name = wire.text(payload, "name")
-    return {"registered_model": _model_json(store, _row(store, name), _versions(store, name))}
+    tags = q.registered_model_tags(store, [name]).get(name, {})
+    model = _model_json(store, _row(store, name), _versions(store, name), tags)
+    return {"registered_model": model}
 
 
 def update_registered_model(store: Store, payload: wire.Payload) -> wire.Payload:
@@ -176,7 +180,9 @@ def search_registered_models(store: Store, payload: wire.Payload) -> wire.Payloa
     rows = [row for row in every if matches(row.name, tags.get(row.name, {}))]
     page = rows[offset : offset + limit]
     out: wire.Payload = {
-        "registered_models": [_model_json(store, r, _versions(store, r.name)) for r in page]
+        "registered_models": [
+            _model_json(store, r, _versions(store, r.name), tags.get(r.name, {})) for r in page
+        ]
     }
     if offset + limit < len(rows):
         out["next_page_token"] = wire.page_token(offset + limit)

@@ -46,8 +46,6 @@ from jupyter_mlops.tracking.checks import check_key
 from jupyter_mlops.tracking.names import readable_name
 
 PARENT_TAG = "mlflow.parentRunId"
-#: The input tag holding a dataset's context (training, evaluation...): our input's role.
-CONTEXT_TAG = "mlflow.data.context"
 #: MLflow's limits on one log-batch request.
 MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS = 1000, 100, 100
 MAX_PARAM_VALUE = 6000
@@ -150,8 +148,6 @@ def log_inputs(store: Store, payload: Payload) -> Payload:
             q.DatasetInput(
                 name=name,
                 digest=digest,
-                # The role column holds 32 characters; the whole context stays in the tags.
-                context=tags.get(CONTEXT_TAG, "")[:32],
                 source_type=str(dataset.get("source_type") or ""),
                 source=str(dataset.get("source") or ""),
                 schema=dataset.get("schema") or None,
